@@ -1,0 +1,104 @@
+// AEGIS configuration: the frozen parameters of every gate and of drift detection (SPEC §1).
+// AegisConfig is an immutable, validated value: once built its parameters cannot change, so a
+// session cannot drift. Thread-safe (const after construction).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aegis/error.h"
+
+namespace aegis {
+
+class GateEvaluator;
+class DriftMonitor;
+class UtilityCalculator;
+
+// KL divergence drift thresholds. Valid when 0 < tau_warning < tau_critical, window_days ≥ 1.
+struct KLDriftConfig {
+  double tau_warning = 0.3;
+  double tau_critical = 0.5;
+  int64_t window_days = 30;
+};
+
+// Plain options struct holding every parameter with its default. Validate with
+// `validate_parameters` or by constructing an AegisConfig.
+struct AegisParameters {
+  double epsilon_R = 0.01;
+  double epsilon_P = 0.01;
+  double risk_trigger_factor = 2.0;
+  double profit_trigger_factor = 2.0;
+  double trigger_confidence_prob = 0.95;
+  double novelty_N0 = 0.7;
+  double novelty_k = 10.0;
+  double novelty_threshold = 0.6;
+  double complexity_floor = 0.5;
+  double quality_min_score = 0.7;
+  bool quality_no_zero_subscore = true;
+  double gamma = 0.3;
+  double kappa = 1.0;
+  double phi_S = 100.0;
+  double phi_D = 2000.0;
+  double lcb_alpha = 0.05;
+  double migration_budget = 5000.0;
+  double utility_threshold = 0.0;
+  KLDriftConfig kl_drift;
+  std::optional<std::string> telemetry_url;
+  // Allows an http:// telemetry_url (development only); https is required otherwise.
+  bool telemetry_allow_insecure = false;
+  int64_t mcp_rate_limit = 60;  // requests per minute, 0 = off
+};
+
+// Checks every parameter against its valid range (SPEC §1). Returns the first violation as an
+// invalid-input Error naming the field ("config.out_of_range" / "config.invalid_url"), or
+// nullopt when all are valid.
+std::optional<Error> validate_parameters(const AegisParameters& params);
+
+// Checks a drift configuration; the same contract as validate_parameters.
+std::optional<Error> validate_kl_drift(const KLDriftConfig& kl);
+
+// A validated, immutable configuration with its config_hash.
+class AegisConfig {
+ public:
+  // The built-in defaults (equal to schema/interface-contract.yaml).
+  AegisConfig();
+  // Throws InvalidInputError naming the first out-of-range field.
+  explicit AegisConfig(const AegisParameters& params);
+
+  // Same as AegisConfig(): the reference's `AegisConfig.default()`.
+  static AegisConfig default_config();
+
+  // Loads a YAML file (SPEC §1: keys at the top level or under `parameters:`, nested
+  // `novelty_gate:` and `kl_drift:` forms). Unknown keys are ignored and, when `warnings` is
+  // given, described there. Errors name the file, the key and the reason: "config.not_found"
+  // (kind NotFound), "config.yaml_syntax", "config.wrong_type", "config.out_of_range",
+  // "config.duplicate_key".
+  static Result<AegisConfig> load_yaml(const std::filesystem::path& path,
+                                       std::vector<std::string>* warnings = nullptr);
+  // Parses YAML text; `source` names it in errors.
+  static Result<AegisConfig> parse_yaml(const std::string& text, const std::string& source,
+                                        std::vector<std::string>* warnings = nullptr);
+  // Throwing form of load_yaml: NotFoundError for a missing file, InvalidInputError otherwise.
+  static AegisConfig from_yaml(const std::filesystem::path& path);
+
+  const AegisParameters& parameters() const noexcept { return params_; }
+  const KLDriftConfig& kl_drift() const noexcept { return params_.kl_drift; }
+
+  // SHA-256 hex of the canonical JSON of all parameters (see json.h: config_to_json).
+  const std::string& config_hash() const noexcept { return hash_; }
+
+  GateEvaluator create_gate_evaluator() const;
+  DriftMonitor create_drift_monitor() const;
+  UtilityCalculator create_utility_calculator() const;
+
+  friend bool operator==(const AegisConfig& a, const AegisConfig& b) { return a.hash_ == b.hash_; }
+
+ private:
+  AegisParameters params_;
+  std::string hash_;
+};
+
+}  // namespace aegis

@@ -1,0 +1,124 @@
+// The quantitative gates (SPEC §2): risk, profit, novelty, complexity, quality and utility.
+// GateEvaluator is immutable after construction and thread-safe; its gate path allocates
+// nothing and takes no locks.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aegis/bayes.h"
+#include "aegis/config.h"
+#include "aegis/utility.h"
+
+namespace aegis {
+
+struct PCWContext;
+
+// The six gates, in evaluation (and reporting) order. Wire form: "risk", "profit", ...
+enum class GateType : uint8_t { RISK, PROFIT, NOVELTY, COMPLEXITY, QUALITY, UTILITY };
+inline constexpr size_t kGateCount = 6;
+inline constexpr std::array<GateType, kGateCount> kAllGates = {
+    GateType::RISK,       GateType::PROFIT,  GateType::NOVELTY,
+    GateType::COMPLEXITY, GateType::QUALITY, GateType::UTILITY};
+
+std::string_view to_string(GateType gate) noexcept;
+std::optional<GateType> parse_gate_type(std::string_view s) noexcept;
+
+// Why a gate that compares more than value and threshold came out as it did.
+enum class GateNote : uint8_t {
+  kNone,
+  kZeroSubscore,  // quality: a subscore is exactly 0 (note_index says which)
+  kOverBudget,    // utility: migration_cost > migration_budget
+};
+
+// The result of one gate. `message()` is derived from the fields on demand, so producing a
+// GateResult never allocates.
+struct GateResult {
+  GateType gate_type = GateType::RISK;
+  bool passed = false;
+  double value = 0.0;
+  double threshold = 0.0;
+  std::optional<double> confidence;
+  std::optional<double> posterior_probability;
+  GateNote note = GateNote::kNone;
+  int32_t note_index = -1;
+
+  // Distance from the threshold: value − threshold.
+  double margin() const noexcept { return value - threshold; }
+  // One human sentence: what was compared and the outcome.
+  std::string message() const;
+  // Appends message() to `out`.
+  void append_message(std::string& out) const;
+};
+
+// Inputs of evaluate_all. Designated initialisers mirror the reference's keyword arguments.
+// The gate is skipped (absent from the result) only for utility, when `utility_result` is null.
+struct GateInputs {
+  double risk_baseline = 0.0;
+  double risk_proposed = 0.0;
+  double profit_baseline = 0.0;
+  double profit_proposed = 0.0;
+  double novelty_score = 0.5;
+  double complexity_score = 0.5;
+  double quality_score = 0.7;
+  std::span<const double> quality_subscores;
+  const UtilityResult* utility_result = nullptr;
+};
+
+// Results of all evaluated gates.
+struct GateEvaluationResult {
+  std::array<std::optional<GateResult>, kGateCount> gates;  // indexed by GateType
+  bool all_passed = true;
+  bool override_eligible = false;  // some gate failed and complexity did not
+  double min_confidence = 1.0;     // over non-null confidences; 1.0 if none
+
+  // The result of `gate`, or nullptr when it was not evaluated.
+  const GateResult* get(GateType gate) const noexcept;
+  // Failed gates, in gate order.
+  std::vector<GateResult> get_failures() const;
+  int passed_count() const noexcept;
+  int failed_count() const noexcept;
+  int evaluated_count() const noexcept { return passed_count() + failed_count(); }
+};
+
+// Evaluates the gates with one configuration's frozen parameters.
+class GateEvaluator {
+ public:
+  GateEvaluator();  // default configuration
+  explicit GateEvaluator(const AegisConfig& config);
+
+  const AegisConfig& config() const noexcept { return config_; }
+
+  // Each gate validates its inputs and throws InvalidInputError naming the field (e.g.
+  // "risk_proposed") for non-finite or out-of-range values; it never passes on bad input.
+  GateResult evaluate_risk_gate(double baseline, double proposed) const;
+  GateResult evaluate_profit_gate(double baseline, double proposed) const;
+  GateResult evaluate_novelty_gate(double novelty_score) const;
+  GateResult evaluate_complexity_gate(double complexity_score) const;
+  GateResult evaluate_quality_gate(double quality_score,
+                                   std::span<const double> quality_subscores) const;
+  GateResult evaluate_utility_gate(const UtilityResult& utility_result) const;
+
+  // Evaluates every gate whose inputs are present (SPEC §2.8). Throws InvalidInputError.
+  GateEvaluationResult evaluate_all(const GateInputs& inputs) const;
+  GateEvaluationResult evaluate_all(const PCWContext& context) const;
+
+  // The normalised adverse changes the risk and profit gates feed to the posterior.
+  double normalised_risk(double baseline, double proposed) const noexcept;
+  double normalised_profit(double baseline, double proposed) const noexcept;
+
+ private:
+  GateResult risk_like(GateType type, double x, double trigger) const noexcept;
+  GateResult quality_unchecked(double score, std::span<const double> subscores) const noexcept;
+  GateResult utility_unchecked(const UtilityResult& u) const noexcept;
+
+  AegisConfig config_;
+  BayesianPosterior posterior_;
+};
+
+}  // namespace aegis

@@ -1,0 +1,228 @@
+// `aegis evaluate --batch`: one decision per JSONL line, streamed.
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <vector>
+
+#include "aegis/json.h"
+#include "commands.h"
+#include "common.h"
+
+namespace aegis::cli {
+namespace {
+
+constexpr size_t kReadCapacity = 8u << 20;  // holds any line up to kMaxJsonBytes with room to read
+constexpr size_t kFlushAt = 1u << 20;
+
+// A progress bar on stderr, redrawn at most ten times a second.
+class Progress {
+ public:
+  Progress(bool enabled, uint64_t total_bytes)
+      : enabled_(enabled), total_(total_bytes), start_(std::chrono::steady_clock::now()),
+        last_(start_) {}
+
+  void update(uint64_t lines, uint64_t bytes) {
+    if (!enabled_ || (lines & 4095) != 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    const double rate = secs > 0 ? static_cast<double>(lines) / secs : 0.0;
+    if (total_ > 0) {
+      const double frac = std::min(1.0, static_cast<double>(bytes) / static_cast<double>(total_));
+      const int filled = static_cast<int>(frac * 30);
+      fmt::print(stderr, "\r[{:=<{}}{: <{}}] {:5.1f}%  {} lines  {:.0f} lines/s", "", filled, "",
+                 30 - filled, frac * 100, lines, rate);
+    } else {
+      fmt::print(stderr, "\r{} lines  {:.0f} lines/s", lines, rate);
+    }
+    std::fflush(stderr);
+  }
+
+  void finish() {
+    if (enabled_) fmt::print(stderr, "\r\033[K");
+  }
+
+ private:
+  bool enabled_;
+  uint64_t total_;
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
+struct Counts {
+  std::array<uint64_t, 4> status{};
+  uint64_t errors = 0;
+  uint64_t internal = 0;
+  uint64_t lines = 0;
+};
+
+void append_error_record(std::string& out, uint64_t line, const Error& e) {
+  nlohmann::json j = error_to_json(e);
+  j["line"] = line;
+  out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out += '\n';
+}
+
+}  // namespace
+
+int run_batch(const EvaluateOptions& o) {
+  auto config = load_config(o.config);
+  if (!config) return report_error(config.error());
+  std::optional<DriftMonitor> monitor;
+  if (o.drift_baseline) {
+    auto loaded = load_drift_baseline(*o.drift_baseline);
+    if (!loaded) return report_error(loaded.error());
+    try {
+      monitor.emplace(config.value().create_drift_monitor());
+      monitor->set_baseline(loaded.value());
+    } catch (const AegisError& e) {
+      return report_error(e.error());
+    }
+  }
+
+  const std::string& in_path = *o.batch;
+  std::FILE* in = in_path == "-" ? stdin : std::fopen(in_path.c_str(), "rb");
+  if (!in) {
+    return report_error(Error{ErrorKind::kNotFound, "cli.not_found", "batch",
+                              in_path + ": " + std::strerror(errno)});
+  }
+  std::FILE* out = o.output == "-" ? stdout : std::fopen(o.output.c_str(), "wb");
+  if (!out) {
+    if (in != stdin) std::fclose(in);
+    return report_error(invalid_input("cli.output", "output", o.output + ": " + std::strerror(errno)));
+  }
+  uint64_t total_bytes = 0;
+  struct stat st {};
+  if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode)) total_bytes = static_cast<uint64_t>(st.st_size);
+  Progress progress(isatty(fileno(stderr)) == 1, total_bytes);
+
+  const GateEvaluator evaluator = config.value().create_gate_evaluator();
+  ContextParser parser(config.value(),
+                       {.cli_aliases = true, .cli_defaults = true, .request_fields = true});
+  const DecideOptions decide{.gate_evaluator = &evaluator,
+                             .shadow_mode = o.shadow,
+                             .drift_monitor = monitor ? &*monitor : nullptr};
+  DecideOptions shadow_decide = decide;
+  shadow_decide.shadow_mode = true;
+
+  std::vector<char> buf(kReadCapacity + kJsonPadding);
+  std::string outbuf;
+  outbuf.reserve(kFlushAt + 65536);
+  Counts counts;
+  bool io_error = false;
+  uint64_t consumed = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+
+  auto process = [&](const char* line, size_t len, uint64_t lineno) {
+    while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t')) --len;
+    size_t first = 0;
+    while (first < len && (line[first] == ' ' || line[first] == '\t')) ++first;
+    if (first == len) return;  // blank lines are skipped
+    ++counts.lines;
+    auto req = parser.parse_padded(line, len);
+    if (!req) {
+      ++counts.errors;
+      append_error_record(outbuf, lineno, req.error());
+      return;
+    }
+    if (req.value().drift_baseline_data) {
+      ++counts.errors;
+      append_error_record(outbuf, lineno,
+                          invalid_input("cli.conflict", "drift_baseline_data",
+                                        "drift_baseline_data is not accepted in a batch line; "
+                                        "use --drift-baseline"));
+      return;
+    }
+    try {
+      const PCWDecision d =
+          pcw_decide(req.value().context, req.value().shadow ? shadow_decide : decide);
+      append_decision_json(outbuf, d);
+      outbuf += '\n';
+      ++counts.status[static_cast<size_t>(d.status)];
+    } catch (const AegisError& e) {
+      ++counts.errors;
+      if (e.kind() == ErrorKind::kInternal) ++counts.internal;
+      append_error_record(outbuf, lineno, e.error());
+    }
+  };
+
+  size_t filled = 0, start = 0;
+  uint64_t lineno = 0;
+  bool skipping = false;  // inside a line over the size limit
+  bool eof = false;
+  while (!eof) {
+    const size_t n = std::fread(buf.data() + filled, 1, kReadCapacity - filled, in);
+    if (n == 0) {
+      eof = true;
+      if (std::ferror(in)) io_error = true;
+    }
+    filled += n;
+    consumed += n;
+    while (true) {
+      const char* nl = static_cast<const char*>(std::memchr(buf.data() + start, '\n', filled - start));
+      if (!nl) break;
+      const size_t end = static_cast<size_t>(nl - buf.data());
+      ++lineno;
+      if (skipping) {
+        skipping = false;
+      } else {
+        process(buf.data() + start, end - start, lineno);
+      }
+      start = end + 1;
+      progress.update(lineno, consumed);
+      if (outbuf.size() >= kFlushAt) {
+        io_error |= !write_all(out, outbuf);
+        outbuf.clear();
+      }
+    }
+    const size_t rest = filled - start;
+    if (eof) {
+      if (rest > 0 && !skipping) process(buf.data() + start, rest, ++lineno);
+      break;
+    }
+    if (skipping) {
+      start = filled = 0;  // still inside the oversize line: drop what was read
+    } else if (rest > kMaxJsonBytes) {
+      ++lineno;
+      ++counts.lines;
+      ++counts.errors;
+      append_error_record(outbuf, lineno,
+                          Error{ErrorKind::kPayloadTooLarge, "json.too_large", "",
+                                "the line is over the limit of " + std::to_string(kMaxJsonBytes) +
+                                    " bytes"});
+      --lineno;  // the line's newline, when it comes, counts it
+      skipping = true;
+      start = filled = 0;
+    } else {
+      std::memmove(buf.data(), buf.data() + start, rest);
+      filled = rest;
+      start = 0;
+    }
+  }
+  io_error |= !write_all(out, outbuf);
+  io_error |= std::fflush(out) != 0;
+  if (in != stdin) std::fclose(in);
+  if (out != stdout) io_error |= std::fclose(out) != 0;
+  progress.finish();
+
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const uint64_t decisions = counts.lines - counts.errors;
+  fmt::print(stderr,
+             "aegis: batch: {} lines, {} decisions (proceed {}, pause {}, halt {}, escalate {}), "
+             "{} errors, {:.3f} s, {:.0f} decisions/s\n",
+             counts.lines, decisions, counts.status[0], counts.status[1], counts.status[2],
+             counts.status[3], counts.errors, secs,
+             secs > 0 ? static_cast<double>(decisions) / secs : 0.0);
+  if (io_error) {
+    std::fprintf(stderr, "aegis: error: an I/O error occurred while reading or writing the batch\n");
+    return kExitInternal;
+  }
+  if (counts.internal > 0) return kExitInternal;
+  return counts.errors > 0 ? kExitInvalid : kExitProceed;
+}
+
+}  // namespace aegis::cli

@@ -1,0 +1,25 @@
+// The `aegis` subcommands. Each returns the process exit code.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace aegis::cli {
+
+struct EvaluateOptions {
+  std::string input = "-";                  // file or "-" for stdin
+  std::optional<std::string> config;        // YAML config
+  bool shadow = false;
+  std::optional<std::string> drift_baseline;  // JSON array file
+  std::string format = "json";              // json | text
+  std::optional<std::string> batch;         // JSONL input for --batch
+  std::string output = "-";                 // --batch output
+};
+
+int run_evaluate(const EvaluateOptions& options);
+int run_batch(const EvaluateOptions& options);
+int run_validate_config(const std::string& path);
+int run_health(const std::string& format);
+int run_version(const std::string& format);
+
+}  // namespace aegis::cli

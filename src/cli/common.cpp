@@ -1,0 +1,95 @@
+#include "common.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "aegis/json.h"
+
+namespace aegis::cli {
+
+int exit_code_for(PCWStatus status) {
+  switch (status) {
+    case PCWStatus::PROCEED: return kExitProceed;
+    case PCWStatus::HALT: return kExitHalt;
+    case PCWStatus::PAUSE:
+    case PCWStatus::ESCALATE: return kExitReview;
+  }
+  return kExitInternal;
+}
+
+int exit_code_for(const Error& error) {
+  return error.kind == ErrorKind::kInternal ? kExitInternal : kExitInvalid;
+}
+
+int report_error(const Error& error) {
+  const std::string body =
+      error_to_json(error).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::fprintf(stdout, "%s\n", body.c_str());
+  std::fflush(stdout);
+  std::fprintf(stderr, "aegis: error: %s\n", nlohmann::json(error.message)
+                                                   .dump(-1, ' ', false,
+                                                         nlohmann::json::error_handler_t::replace)
+                                                   .c_str());
+  return exit_code_for(error);
+}
+
+Result<std::string> read_input(const std::string& path, size_t limit) {
+  std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+  if (!f) {
+    return Error{ErrorKind::kNotFound, "cli.not_found", "input",
+                 path + ": " + std::strerror(errno)};
+  }
+  std::string data;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
+    data.append(buf, n);
+    if (data.size() > limit) break;
+  }
+  const bool failed = std::ferror(f);
+  if (f != stdin) std::fclose(f);
+  if (failed) return invalid_input("cli.read", "input", path + ": read error");
+  if (data.size() > limit) {
+    return Error{ErrorKind::kPayloadTooLarge, "json.too_large", "input",
+                 "the input is over the limit of " + std::to_string(limit) + " bytes"};
+  }
+  return data;
+}
+
+Result<AegisConfig> load_config(const std::optional<std::string>& path) {
+  if (!path) return AegisConfig();
+  return AegisConfig::load_yaml(*path);
+}
+
+Result<std::vector<double>> load_drift_baseline(const std::string& path) {
+  auto text = read_input(path, 64u << 20);
+  if (!text) return text.error();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text.value());
+  } catch (const nlohmann::json::exception& e) {
+    return invalid_input("cli.drift_baseline", "drift_baseline",
+                         path + ": malformed JSON: " + e.what());
+  }
+  if (!j.is_array()) {
+    return invalid_input("cli.drift_baseline", "drift_baseline",
+                         path + ": the drift baseline must be a JSON array of numbers");
+  }
+  std::vector<double> values;
+  values.reserve(j.size());
+  for (size_t i = 0; i < j.size(); ++i) {
+    if (!j[i].is_number()) {
+      return invalid_input("cli.drift_baseline", "drift_baseline[" + std::to_string(i) + "]",
+                           path + ": element " + std::to_string(i) + " is not a number");
+    }
+    values.push_back(j[i].get<double>());
+  }
+  return values;
+}
+
+bool write_all(std::FILE* f, const std::string& data) {
+  return std::fwrite(data.data(), 1, data.size(), f) == data.size();
+}
+
+}  // namespace aegis::cli

@@ -1,0 +1,46 @@
+// Shared pieces of the `aegis` subcommands: exit codes, input reading, error output.
+#pragma once
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aegis/config.h"
+#include "aegis/decide.h"
+#include "aegis/error.h"
+
+namespace aegis::cli {
+
+// Process exit codes (INTERFACES §3).
+enum Exit : int {
+  kExitProceed = 0,
+  kExitHalt = 1,
+  kExitReview = 2,  // PAUSE or ESCALATE
+  kExitInvalid = 3,
+  kExitInternal = 4,
+};
+
+// The exit code a decision status maps to.
+int exit_code_for(PCWStatus status);
+// The exit code an error maps to (invalid input and not-found: 3; internal: 4).
+int exit_code_for(const Error& error);
+
+// Prints `error` as the wire-format JSON object on stdout and a one-line summary on stderr.
+// Returns exit_code_for(error).
+int report_error(const Error& error);
+
+// Reads a whole file ("-" = stdin) of at most `limit` bytes. Errors: "cli.not_found",
+// "cli.read", "json.too_large".
+Result<std::string> read_input(const std::string& path, size_t limit);
+
+// Loads --config when given, else the defaults.
+Result<AegisConfig> load_config(const std::optional<std::string>& path);
+
+// Reads a drift baseline file: a JSON array of numbers.
+Result<std::vector<double>> load_drift_baseline(const std::string& path);
+
+// Writes all of `data` to `f`; false on an I/O error.
+bool write_all(std::FILE* f, const std::string& data);
+
+}  // namespace aegis::cli

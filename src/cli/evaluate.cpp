@@ -1,0 +1,90 @@
+// `aegis evaluate`: one decision from a JSON context.
+#include <fmt/format.h>
+
+#include "aegis/json.h"
+#include "commands.h"
+#include "common.h"
+
+namespace aegis::cli {
+namespace {
+
+std::string upper(std::string_view s) {
+  std::string u(s);
+  for (char& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return u;
+}
+
+std::string decision_text(const PCWDecision& d) {
+  std::string out = fmt::format("{}  confidence {:.4f}  decision {}  {}\n", upper(to_string(d.status)),
+                                d.confidence, d.decision_id, format_timestamp(d.timestamp));
+  if (d.shadow_result) out += "(shadow mode: not enforced)\n";
+  out += fmt::format("  {:<11} {:<6} {:>12} {:>12} {:>12}\n", "gate", "result", "value",
+                     "threshold", "margin");
+  for (const auto& g : d.gate_evaluation->gates) {
+    if (!g) continue;
+    out += fmt::format("  {:<11} {:<6} {:>12.6g} {:>12.6g} {:>+12.6g}\n", to_string(g->gate_type),
+                       g->passed ? "pass" : "FAIL", g->value, g->threshold, g->margin());
+  }
+  if (d.drift_result) out += "  drift: " + d.drift_result->message() + "\n";
+  out += "Rationale: " + d.rationale + "\n";
+  out += "Next steps:\n";
+  for (const auto& s : d.next_steps) out += "  - " + s + "\n";
+  for (const auto& c : d.constraints) out += "Constraint: " + c + "\n";
+  if (d.override_eligible) {
+    out += "Override: eligible, requires";
+    for (const auto& r : d.override_requires) out += " " + r;
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+int run_evaluate(const EvaluateOptions& o) {
+  auto config = load_config(o.config);
+  if (!config) return report_error(config.error());
+  auto text = read_input(o.input, kMaxJsonBytes);
+  if (!text) return report_error(text.error());
+
+  ContextParser parser(config.value(),
+                       {.cli_aliases = true, .cli_defaults = true, .request_fields = true});
+  auto request = parser.parse(text.value());
+  if (!request) return report_error(request.error());
+  ContextRequest& req = request.value();
+
+  std::optional<DriftMonitor> monitor;
+  std::optional<std::vector<double>> baseline = std::move(req.drift_baseline_data);
+  if (o.drift_baseline) {
+    if (baseline) {
+      return report_error(invalid_input(
+          "cli.conflict", "drift_baseline_data",
+          "the drift baseline is given both by --drift-baseline and drift_baseline_data"));
+    }
+    auto loaded = load_drift_baseline(*o.drift_baseline);
+    if (!loaded) return report_error(loaded.error());
+    baseline = std::move(loaded).value();
+  }
+  const bool shadow = o.shadow || req.shadow;
+  try {
+    if (baseline) {
+      monitor.emplace(config.value().create_drift_monitor());
+      monitor->set_baseline(*baseline);
+    }
+    const GateEvaluator evaluator = config.value().create_gate_evaluator();
+    const PCWDecision d = pcw_decide(req.context, {.gate_evaluator = &evaluator,
+                                                   .shadow_mode = shadow,
+                                                   .drift_monitor = monitor ? &*monitor : nullptr});
+    const std::string out = o.format == "text" ? decision_text(d) : decision_to_json(d) + "\n";
+    if (!write_all(stdout, out) || std::fflush(stdout) != 0) {
+      std::fprintf(stderr, "aegis: error: cannot write the decision to stdout\n");
+      return kExitInternal;
+    }
+    return shadow ? kExitProceed : exit_code_for(d.status);
+  } catch (const AegisError& e) {
+    return report_error(e.error());
+  } catch (const std::exception& e) {
+    return report_error(Error{ErrorKind::kInternal, "cli.internal", "", e.what()});
+  }
+}
+
+}  // namespace aegis::cli

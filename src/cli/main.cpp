@@ -1,0 +1,71 @@
+// The `aegis` command: parses the command line and dispatches to one subcommand.
+#include <CLI/CLI.hpp>
+
+#include "aegis/version.h"
+#include "commands.h"
+#include "common.h"
+
+int main(int argc, char** argv) {
+  using namespace aegis::cli;
+  CLI::App app{"AEGIS: quantitative governance decisions (PROCEED, PAUSE, HALT, ESCALATE)",
+               "aegis"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", aegis::kEngineVersion);
+
+  EvaluateOptions ev;
+  auto* evaluate = app.add_subcommand(
+      "evaluate",
+      "Decide on one JSON context (exit 0 proceed, 1 halt, 2 pause/escalate, 3 invalid, "
+      "4 internal), or on a JSONL file with --batch");
+  evaluate->add_option("-i,--input", ev.input, "context JSON file, - for stdin (default)");
+  evaluate->add_option("input_file", ev.input, "context JSON file (same as -i)");
+  evaluate->add_option("-c,--config", ev.config, "YAML configuration");
+  evaluate->add_flag("--shadow", ev.shadow, "compute without enforcing; exits 0");
+  evaluate->add_option("--drift-baseline", ev.drift_baseline,
+                       "JSON array of at least 30 baseline risk values");
+  evaluate->add_option("--format", ev.format, "json (default) or text")
+      ->check(CLI::IsMember({"json", "text"}));
+  evaluate->add_option("--batch", ev.batch, "JSONL input, one context per line (- for stdin)");
+  evaluate->add_option("-o,--output", ev.output, "JSONL output for --batch (default stdout)");
+
+  std::string config_path;
+  auto* validate = app.add_subcommand("validate-config", "Validate a YAML configuration file");
+  validate->add_option("file", config_path, "YAML file")->required();
+
+  std::string health_format = "json";
+  auto* health = app.add_subcommand("health", "Self-test the engine");
+  health->add_option("--format", health_format, "json (default) or text")
+      ->check(CLI::IsMember({"json", "text"}));
+
+  std::string version_format = "text";
+  auto* version = app.add_subcommand("version", "Print versions");
+  version->add_option("--format", version_format, "text (default) or json")
+      ->check(CLI::IsMember({"json", "text"}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitInvalid;
+  }
+  try {
+    if (*evaluate) {
+      if (ev.batch) {
+        if (ev.format != "json") {
+          return report_error(aegis::invalid_input("cli.usage", "format",
+                                                   "--batch writes JSONL; --format text is not "
+                                                   "available with it"));
+        }
+        return run_batch(ev);
+      }
+      return run_evaluate(ev);
+    }
+    if (*validate) return run_validate_config(config_path);
+    if (*health) return run_health(health_format);
+    if (*version) return run_version(version_format);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "aegis: internal error: %s\n", e.what());
+    return kExitInternal;
+  }
+  return kExitInvalid;
+}

@@ -1,0 +1,332 @@
+#include "aegis/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "aegis/digest.h"
+#include "aegis/drift.h"
+#include "aegis/gates.h"
+#include "aegis/json.h"
+#include "aegis/utility.h"
+#include "format.h"
+
+namespace aegis {
+namespace {
+
+using detail::num;
+
+std::optional<Error> range_error(const char* field, double v, const char* expected) {
+  return invalid_input("config.out_of_range", field,
+                       std::string(field) + " must be " + expected + ", got " + num(v));
+}
+
+// Checks a finite v against a range; the expected text goes into the message.
+#define AEGIS_CHECK(field, cond, expected)                                     \
+  do {                                                                         \
+    const double v_ = (field);                                                 \
+    if (!std::isfinite(v_) || !(cond)) return range_error(#field, v_, expected); \
+  } while (0)
+
+}  // namespace
+
+std::optional<Error> validate_kl_drift(const KLDriftConfig& kl) {
+  if (!std::isfinite(kl.tau_warning) || !(kl.tau_warning > 0))
+    return range_error("kl_drift.tau_warning", kl.tau_warning, "> 0");
+  if (!std::isfinite(kl.tau_critical) || !(kl.tau_critical > kl.tau_warning))
+    return range_error("kl_drift.tau_critical", kl.tau_critical,
+                       "> kl_drift.tau_warning");
+  if (kl.window_days < 1 || kl.window_days > 36500)
+    return range_error("kl_drift.window_days", static_cast<double>(kl.window_days),
+                       "an integer in [1, 36500]");
+  return std::nullopt;
+}
+
+std::optional<Error> validate_parameters(const AegisParameters& p) {
+  const auto& [epsilon_R, epsilon_P, risk_trigger_factor, profit_trigger_factor,
+               trigger_confidence_prob, novelty_N0, novelty_k, novelty_threshold,
+               complexity_floor, quality_min_score, quality_no_zero_subscore, gamma, kappa,
+               phi_S, phi_D, lcb_alpha, migration_budget, utility_threshold, kl_drift,
+               telemetry_url, telemetry_allow_insecure, mcp_rate_limit] = p;
+  (void)quality_no_zero_subscore;
+  (void)telemetry_allow_insecure;
+  AEGIS_CHECK(epsilon_R, v_ > 0, "> 0");
+  AEGIS_CHECK(epsilon_P, v_ > 0, "> 0");
+  AEGIS_CHECK(risk_trigger_factor, v_ > 0, "> 0");
+  AEGIS_CHECK(profit_trigger_factor, v_ > 0, "> 0");
+  AEGIS_CHECK(trigger_confidence_prob, v_ > 0.5 && v_ < 1, "in (0.5, 1)");
+  AEGIS_CHECK(novelty_N0, v_ >= 0 && v_ <= 1, "in [0, 1]");
+  AEGIS_CHECK(novelty_k, v_ > 0, "> 0");
+  AEGIS_CHECK(novelty_threshold, v_ > 0 && v_ < 1, "in (0, 1)");
+  AEGIS_CHECK(complexity_floor, v_ >= 0.5 && v_ <= 1,
+              "in [0.5, 1] (the floor can be raised, never lowered)");
+  AEGIS_CHECK(quality_min_score, v_ >= 0 && v_ <= 1, "in [0, 1]");
+  AEGIS_CHECK(gamma, v_ >= 0, ">= 0");
+  AEGIS_CHECK(kappa, v_ > 0, "> 0");
+  AEGIS_CHECK(phi_S, v_ >= 0, ">= 0");
+  AEGIS_CHECK(phi_D, v_ >= 0, ">= 0");
+  AEGIS_CHECK(lcb_alpha, v_ > 0 && v_ < 0.5, "in (0, 0.5)");
+  AEGIS_CHECK(migration_budget, v_ >= 0, ">= 0");
+  AEGIS_CHECK(utility_threshold, true, "finite");
+  if (auto e = validate_kl_drift(kl_drift)) return e;
+  if (telemetry_url) {
+    const std::string& u = *telemetry_url;
+    const bool https = u.rfind("https://", 0) == 0 && u.size() > 8;
+    const bool http = u.rfind("http://", 0) == 0 && u.size() > 7;
+    bool clean = is_valid_utf8(u);
+    for (unsigned char c : u) clean = clean && c > 0x20 && c != 0x7F;
+    if (!clean || !(https || (http && p.telemetry_allow_insecure))) {
+      return invalid_input("config.invalid_url", "telemetry_url",
+                           "telemetry_url must be an https:// URL (http:// only with "
+                           "telemetry_allow_insecure), got \"" + u + "\"");
+    }
+  }
+  if (mcp_rate_limit < 0)
+    return range_error("mcp_rate_limit", static_cast<double>(mcp_rate_limit), ">= 0");
+  return std::nullopt;
+}
+
+#undef AEGIS_CHECK
+
+AegisConfig::AegisConfig() : AegisConfig(AegisParameters{}) {}
+
+AegisConfig::AegisConfig(const AegisParameters& params) : params_(params) {
+  if (auto e = validate_parameters(params_)) throw_error(std::move(*e));
+  hash_ = sha256_hex(canonical_json(config_to_json(params_)));
+}
+
+AegisConfig AegisConfig::default_config() { return AegisConfig(); }
+
+GateEvaluator AegisConfig::create_gate_evaluator() const { return GateEvaluator(*this); }
+DriftMonitor AegisConfig::create_drift_monitor() const { return DriftMonitor(params_.kl_drift); }
+UtilityCalculator AegisConfig::create_utility_calculator() const {
+  return UtilityCalculator(*this);
+}
+
+// ---- YAML ----------------------------------------------------------------------------------
+
+namespace {
+
+// Sections of the config file that other parts of AEGIS read; not warned about here.
+const std::set<std::string> kKnownSections = {"version",   "description", "name",   "server",
+                                              "custodians", "rbac",       "store",  "telemetry",
+                                              "metadata",  "roles"};
+
+class YamlReader {
+ public:
+  YamlReader(std::string source, std::vector<std::string>* warnings)
+      : source_(std::move(source)), warnings_(warnings) {}
+
+  std::optional<Error> read(const YAML::Node& root, AegisParameters& p) {
+    if (!root || root.IsNull()) return std::nullopt;  // an empty file: all defaults
+    if (!root.IsMap()) return fail("config.wrong_type", "", "the document must be a mapping");
+    for (const auto& kv : root) {
+      const std::string key = kv.first.Scalar();
+      if (key == "parameters") {
+        if (kv.second.IsNull()) continue;
+        if (!kv.second.IsMap())
+          return fail("config.wrong_type", "parameters", "must be a mapping");
+        for (const auto& inner : kv.second) {
+          if (auto e = entry("parameters.", inner.first.Scalar(), inner.second, p, false)) return e;
+        }
+      } else if (auto e = entry("", key, kv.second, p, true)) {
+        return e;
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::optional<Error> fail(const char* code, const std::string& key, const std::string& why) {
+    return invalid_input(code, key,
+                         source_ + (key.empty() ? "" : ": key '" + key + "'") + ": " + why);
+  }
+
+  std::optional<Error> claim(const std::string& name, const std::string& key) {
+    if (!assigned_.insert(name).second)
+      return fail("config.duplicate_key", key, "parameter '" + name + "' is given more than once");
+    return std::nullopt;
+  }
+
+  std::optional<Error> number(const std::string& key, const YAML::Node& n, double& out) {
+    if (!n.IsScalar() || n.Tag() == "!")
+      return fail("config.wrong_type", key, "must be a number");
+    try {
+      out = n.as<double>();
+    } catch (const YAML::Exception&) {
+      return fail("config.wrong_type", key, "must be a number, got '" + n.Scalar() + "'");
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Error> integer(const std::string& key, const YAML::Node& n, int64_t& out) {
+    if (!n.IsScalar() || n.Tag() == "!")
+      return fail("config.wrong_type", key, "must be an integer");
+    try {
+      out = n.as<int64_t>();
+    } catch (const YAML::Exception&) {
+      return fail("config.wrong_type", key, "must be an integer, got '" + n.Scalar() + "'");
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Error> boolean(const std::string& key, const YAML::Node& n, bool& out) {
+    if (!n.IsScalar() || n.Tag() == "!")
+      return fail("config.wrong_type", key, "must be true or false");
+    try {
+      out = n.as<bool>();
+    } catch (const YAML::Exception&) {
+      return fail("config.wrong_type", key, "must be true or false, got '" + n.Scalar() + "'");
+    }
+    return std::nullopt;
+  }
+
+  double* number_field(AegisParameters& p, const std::string& name) {
+    static const std::pair<const char*, double AegisParameters::*> kFields[] = {
+        {"epsilon_R", &AegisParameters::epsilon_R},
+        {"epsilon_P", &AegisParameters::epsilon_P},
+        {"risk_trigger_factor", &AegisParameters::risk_trigger_factor},
+        {"profit_trigger_factor", &AegisParameters::profit_trigger_factor},
+        {"trigger_confidence_prob", &AegisParameters::trigger_confidence_prob},
+        {"novelty_N0", &AegisParameters::novelty_N0},
+        {"novelty_k", &AegisParameters::novelty_k},
+        {"novelty_threshold", &AegisParameters::novelty_threshold},
+        {"complexity_floor", &AegisParameters::complexity_floor},
+        {"quality_min_score", &AegisParameters::quality_min_score},
+        {"gamma", &AegisParameters::gamma},
+        {"kappa", &AegisParameters::kappa},
+        {"phi_S", &AegisParameters::phi_S},
+        {"phi_D", &AegisParameters::phi_D},
+        {"lcb_alpha", &AegisParameters::lcb_alpha},
+        {"migration_budget", &AegisParameters::migration_budget},
+        {"utility_threshold", &AegisParameters::utility_threshold},
+    };
+    for (const auto& [n, member] : kFields)
+      if (name == n) return &(p.*member);
+    return nullptr;
+  }
+
+  std::optional<Error> nested(const std::string& key, const YAML::Node& n,
+                              const std::vector<std::pair<std::string, std::string>>& names,
+                              AegisParameters& p) {
+    if (n.IsNull()) return std::nullopt;
+    if (!n.IsMap()) return fail("config.wrong_type", key, "must be a mapping");
+    for (const auto& kv : n) {
+      const std::string sub = kv.first.Scalar();
+      const std::string full = key + "." + sub;
+      auto it = std::find_if(names.begin(), names.end(),
+                             [&](const auto& pr) { return pr.first == sub; });
+      if (it == names.end()) {
+        warn("unknown key '" + full + "' ignored");
+        continue;
+      }
+      if (auto e = entry_named(full, it->second, kv.second, p)) return e;
+    }
+    return std::nullopt;
+  }
+
+  // Sets parameter `name` from node `n`; `key` is the key path for messages.
+  std::optional<Error> entry_named(const std::string& key, const std::string& name,
+                                   const YAML::Node& n, AegisParameters& p) {
+    if (auto e = claim(name, key)) return e;
+    if (double* d = number_field(p, name)) return number(key, n, *d);
+    if (name == "kl_drift.tau_warning") return number(key, n, p.kl_drift.tau_warning);
+    if (name == "kl_drift.tau_critical") return number(key, n, p.kl_drift.tau_critical);
+    if (name == "kl_drift.window_days") return integer(key, n, p.kl_drift.window_days);
+    if (name == "quality_no_zero_subscore") return boolean(key, n, p.quality_no_zero_subscore);
+    if (name == "telemetry_allow_insecure") return boolean(key, n, p.telemetry_allow_insecure);
+    if (name == "mcp_rate_limit") return integer(key, n, p.mcp_rate_limit);
+    if (name == "telemetry_url") {
+      if (n.IsNull()) {
+        p.telemetry_url.reset();
+        return std::nullopt;
+      }
+      if (!n.IsScalar()) return fail("config.wrong_type", key, "must be a string or null");
+      p.telemetry_url = n.Scalar();
+      return std::nullopt;
+    }
+    return fail("config.unknown", key, "internal: unhandled parameter");
+  }
+
+  std::optional<Error> entry(const std::string& prefix, const std::string& name,
+                             const YAML::Node& n, AegisParameters& p, bool top_level) {
+    const std::string key = prefix + name;
+    if (name == "novelty_gate")
+      return nested(key, n, {{"N0", "novelty_N0"}, {"k", "novelty_k"},
+                             {"output_threshold", "novelty_threshold"}}, p);
+    if (name == "kl_drift")
+      return nested(key, n, {{"tau_warning", "kl_drift.tau_warning"},
+                             {"tau_critical", "kl_drift.tau_critical"},
+                             {"window_days", "kl_drift.window_days"}}, p);
+    AegisParameters probe;
+    const bool known = number_field(probe, name) != nullptr || name == "quality_no_zero_subscore" ||
+                       name == "telemetry_allow_insecure" || name == "mcp_rate_limit" ||
+                       name == "telemetry_url";
+    if (known) return entry_named(key, name, n, p);
+    if (!(top_level && kKnownSections.count(name))) warn("unknown key '" + key + "' ignored");
+    return std::nullopt;
+  }
+
+  void warn(std::string w) {
+    if (warnings_) warnings_->push_back(std::move(w));
+  }
+
+  std::string source_;
+  std::vector<std::string>* warnings_;
+  std::set<std::string> assigned_;
+};
+
+}  // namespace
+
+Result<AegisConfig> AegisConfig::parse_yaml(const std::string& text, const std::string& source,
+                                            std::vector<std::string>* warnings) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    return invalid_input("config.yaml_syntax", "",
+                         source + ": malformed YAML at line " + std::to_string(e.mark.line + 1) +
+                             ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
+  } catch (const YAML::Exception& e) {
+    return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);
+  }
+  AegisParameters params;
+  YamlReader reader(source, warnings);
+  if (auto e = reader.read(root, params)) return std::move(*e);
+  if (auto e = validate_parameters(params)) {
+    e->message = source + ": " + e->message;
+    return std::move(*e);
+  }
+  return AegisConfig(params);
+}
+
+Result<AegisConfig> AegisConfig::load_yaml(const std::filesystem::path& path,
+                                           std::vector<std::string>* warnings) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return Error{ErrorKind::kNotFound, "config.not_found", "",
+                 path.string() + ": config file does not exist or is not a regular file"};
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (!in.good() && !in.eof()) {
+    return Error{ErrorKind::kNotFound, "config.not_found", "", path.string() + ": cannot read"};
+  }
+  const std::string text = ss.str();
+  if (text.size() > (1u << 20)) {
+    return invalid_input("config.too_large", "", path.string() + ": config file over 1 MiB");
+  }
+  return parse_yaml(text, path.string(), warnings);
+}
+
+AegisConfig AegisConfig::from_yaml(const std::filesystem::path& path) {
+  auto r = load_yaml(path);
+  if (!r) throw_error(r.error());
+  return std::move(r).value();
+}
+
+}  // namespace aegis

@@ -1,0 +1,284 @@
+#include "aegis/decide.h"
+
+#include <atomic>
+#include <cmath>
+
+#include "aegis/version.h"
+#include "checks.h"
+#include "format.h"
+#include "uuid.h"
+
+namespace aegis {
+
+std::string_view to_string(PCWStatus status) noexcept {
+  switch (status) {
+    case PCWStatus::PROCEED: return "proceed";
+    case PCWStatus::PAUSE: return "pause";
+    case PCWStatus::HALT: return "halt";
+    case PCWStatus::ESCALATE: return "escalate";
+  }
+  return "halt";
+}
+
+std::optional<PCWStatus> parse_status(std::string_view s) noexcept {
+  for (PCWStatus st : {PCWStatus::PROCEED, PCWStatus::PAUSE, PCWStatus::HALT, PCWStatus::ESCALATE})
+    if (to_string(st) == s) return st;
+  return std::nullopt;
+}
+
+namespace {
+
+using detail::append_num4;
+
+std::atomic<uint64_t> g_side_channel_failures{0};
+
+const GateEvaluator& default_evaluator() {
+  static const GateEvaluator evaluator;
+  return evaluator;
+}
+
+// Why a context needs a human, given its risk gate result; empty when it does not.
+struct HumanReasons {
+  bool high_impact = false;
+  bool irreversible = false;
+  bool requested = false;
+  bool risk_failed = false;
+  bool risk_posterior = false;
+  bool any() const { return high_impact || irreversible || requested || risk_failed || risk_posterior; }
+};
+
+HumanReasons human_reasons(const PCWContext& ctx, const GateResult& risk) {
+  HumanReasons r;
+  const Impact impact = context_impact(ctx);
+  r.high_impact = impact == Impact::HIGH || impact == Impact::CRITICAL;
+  r.irreversible = !ctx.reversible;
+  r.requested = ctx.requires_human_approval;
+  r.risk_failed = !risk.passed;
+  // Written so that a NaN posterior also asks for a human.
+  r.risk_posterior = !(risk.posterior_probability.value_or(1.0) < 0.5);
+  return r;
+}
+
+void append_gate_item(std::string& s, const GateResult& g) {
+  s += to_string(g.gate_type);
+  s += " (value ";
+  append_num4(s, g.value);
+  s += ", threshold ";
+  append_num4(s, g.threshold);
+  s += ')';
+}
+
+void append_drift_item(std::string& s, const DriftResult& d) {
+  s += "drift (KL ";
+  append_num4(s, d.kl_divergence);
+  s += ", threshold ";
+  append_num4(s, d.tau_critical);
+  s += ')';
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string s;
+  for (const auto& i : items) {
+    if (!s.empty()) s += ", ";
+    s += i;
+  }
+  return s;
+}
+
+void notify(DecisionObserver* observer, const PCWContext& ctx, const PCWDecision& d) noexcept {
+  if (!observer) return;
+  try {
+    observer->on_decision(ctx, d);
+  } catch (...) {
+    g_side_channel_failures.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+PCWDecision decide_validated(const PCWContext& ctx, const DecideOptions& opt,
+                             std::chrono::steady_clock::time_point t0) {
+  const GateEvaluator& eval = opt.gate_evaluator ? *opt.gate_evaluator : default_evaluator();
+  PCWDecision d;
+  GateEvaluationResult ge = eval.evaluate_all(ctx);
+
+  std::optional<DriftResult> drift;
+  if (opt.drift_monitor) {
+    opt.drift_monitor->add_observation(ctx.risk_proposed);
+    drift = opt.drift_monitor->evaluate();
+  }
+  const bool drift_critical = drift && drift->status == DriftStatus::CRITICAL;
+  const bool drift_warning = drift && drift->status == DriftStatus::WARNING;
+
+  // Failing items, in gate order, then drift.
+  std::string failing;
+  for (const auto& g : ge.gates) {
+    if (!g || g->passed) continue;
+    d.failing_gates.emplace_back(to_string(g->gate_type));
+    if (!failing.empty()) failing += ", ";
+    append_gate_item(failing, *g);
+  }
+  if (drift_critical) {
+    d.failing_gates.emplace_back("drift");
+    if (!failing.empty()) failing += ", ";
+    append_drift_item(failing, *drift);
+  }
+  d.gates_passed = ge.passed_count();
+  d.gates_failed = static_cast<int>(d.failing_gates.size());
+  d.confidence = ge.min_confidence;
+
+  const GateResult& risk = *ge.get(GateType::RISK);
+  const GateResult& complexity = *ge.get(GateType::COMPLEXITY);
+  const Impact impact = context_impact(ctx);
+  const bool any_failure = !d.failing_gates.empty();
+  const std::string failing_names = join(d.failing_gates);
+  std::string& why = d.rationale;
+
+  if (!complexity.passed) {
+    d.status = PCWStatus::HALT;
+    why = "HALT: complexity ";
+    append_num4(why, complexity.value);
+    why += " is below the hard floor ";
+    append_num4(why, complexity.threshold);
+    why += ", which no override can lift; failing: " + failing + ".";
+    d.next_steps = {"Redesign the proposal to reduce its complexity: the complexity floor "
+                    "cannot be overridden",
+                    "Address the failing gates: " + failing_names};
+  } else if (any_failure) {
+    const bool high = impact == Impact::HIGH || impact == Impact::CRITICAL;
+    const std::string count = std::to_string(d.gates_failed) + (d.gates_failed == 1 ? " gate" : " gates");
+    if (high || !ctx.reversible) {
+      d.status = PCWStatus::ESCALATE;
+      why = "ESCALATE: " + count + " failed on ";
+      if (high && !ctx.reversible) {
+        why += "an irreversible " + std::string(to_string(impact)) + "-impact action";
+      } else if (high) {
+        why += "a " + std::string(to_string(impact)) + "-impact action";
+      } else {
+        why += "an irreversible action";
+      }
+      why += ": " + failing + ".";
+      d.next_steps = {"Escalate to the Risk Lead for review",
+                      "Prepare a justification for the failing gates: " + failing_names};
+    } else {
+      d.status = PCWStatus::HALT;
+      why = "HALT: " + count + " failed: " + failing +
+            "; eligible for a two-key override (risk_lead and security_lead).";
+      d.next_steps = {"Address the failing gates: " + failing_names,
+                      "Or request a two-key override signed by risk_lead and security_lead"};
+    }
+    d.override_eligible = true;
+    d.override_requires = {"risk_lead", "security_lead"};
+  } else if (const HumanReasons hr = human_reasons(ctx, risk); hr.any()) {
+    d.status = PCWStatus::PAUSE;
+    std::vector<std::string> reasons;
+    if (hr.high_impact) reasons.push_back("impact is " + std::string(to_string(impact)));
+    if (hr.irreversible) reasons.emplace_back("the action is not reversible");
+    if (hr.requested) reasons.emplace_back("requires_human_approval is set");
+    if (hr.risk_posterior) {
+      std::string r = "the risk posterior ";
+      append_num4(r, risk.value);
+      r += " is >= 0.5";
+      reasons.push_back(std::move(r));
+    }
+    why = "PAUSE: all " + std::to_string(d.gates_passed) +
+          " evaluated gates passed, but human approval is required: " + join(reasons) + ".";
+    d.next_steps = {"Obtain human approval before proceeding"};
+  } else {
+    d.status = PCWStatus::PROCEED;
+    why = "PROCEED: all " + std::to_string(d.gates_passed) + " evaluated gates passed.";
+    d.next_steps = {"Proceed with the change", "Monitor for drift after rollout"};
+  }
+
+  if (drift_warning) {
+    std::string c = "drift_warning: KL=";
+    append_num4(c, drift->kl_divergence);
+    c += " >= ";
+    append_num4(c, drift->tau_warning);
+    why += " Drift warning: KL=";
+    append_num4(why, drift->kl_divergence);
+    why += " >= ";
+    append_num4(why, drift->tau_warning);
+    why += ".";
+    d.constraints.push_back(std::move(c));
+  }
+
+  d.decision_id = detail::new_uuid_v4();
+  d.timestamp = std::chrono::time_point_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now());
+
+  const double x_R = eval.normalised_risk(ctx.risk_baseline, ctx.risk_proposed);
+  const double x_P = eval.normalised_profit(ctx.profit_baseline, ctx.profit_proposed);
+  if (opt.shadow_mode) {
+    ShadowResult s;
+    s.drift_result = drift;
+    s.observation_values = {x_R, x_P};
+    if (opt.drift_monitor) s.baseline_hash = opt.drift_monitor->baseline_hash();
+    d.shadow_result = std::move(s);
+  }
+  d.drift_result = drift;
+  DecisionTrace trace;
+  trace.config_hash = eval.config().config_hash();
+  trace.engine_version = kEngineVersion;
+  trace.x_R = x_R;
+  trace.x_P = x_P;
+  trace.gate_results = ge.gates;
+  d.gate_evaluation = std::move(ge);
+  trace.evaluation_time_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::steady_clock::now() - t0)
+                                 .count();
+  d.decision_trace = std::move(trace);
+  return d;
+}
+
+}  // namespace
+
+PCWDecision pcw_decide(const PCWContext& context, const DecideOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (auto e = validate_context(context)) throw_error(std::move(*e));
+  if (options.rbac_enforcer) {
+    if (auto e = options.rbac_enforcer->check(context.agent_id, "decide")) {
+      e->kind = ErrorKind::kForbidden;
+      throw_error(std::move(*e));
+    }
+  }
+  PCWDecision decision;
+  try {
+    decision = decide_validated(context, options, t0);
+  } catch (const InternalError&) {
+    throw;
+  } catch (const std::exception& e) {
+    // Fail closed: whatever went wrong after validation, the caller gets no decision.
+    throw_error(Error{ErrorKind::kInternal, "decide.internal", "",
+                      std::string("decision failed after validation: ") + e.what()});
+  }
+  notify(options.prometheus_exporter, context, decision);
+  notify(options.telemetry_emitter, context, decision);
+  return decision;
+}
+
+bool require_human_approval(const PCWContext& context, const GateEvaluator* gate_evaluator) {
+  if (auto e = validate_context(context)) throw_error(std::move(*e));
+  const GateEvaluator& eval = gate_evaluator ? *gate_evaluator : default_evaluator();
+  return human_reasons(context, eval.evaluate_risk_gate(context.risk_baseline,
+                                                        context.risk_proposed))
+      .any();
+}
+
+bool quick_risk_check(std::string_view agent_id, std::string_view action_description,
+                      double risk_score, double threshold) {
+  if (agent_id.empty())
+    throw_error(invalid_input("context.required", "agent_id", "agent_id is required (non-empty)"));
+  if (!is_valid_utf8(agent_id))
+    throw_error(invalid_input("context.invalid_utf8", "agent_id", "agent_id is not valid UTF-8"));
+  if (!is_valid_utf8(action_description))
+    throw_error(invalid_input("context.invalid_utf8", "action_description",
+                              "action_description is not valid UTF-8"));
+  if (auto e = detail::check_unit("risk_score", risk_score)) throw_error(std::move(*e));
+  if (auto e = detail::check_unit("threshold", threshold)) throw_error(std::move(*e));
+  return risk_score < threshold;
+}
+
+uint64_t side_channel_failures() noexcept {
+  return g_side_channel_failures.load(std::memory_order_relaxed);
+}
+
+}  // namespace aegis
