@@ -143,6 +143,9 @@ std::optional<Error> validate_context(const PCWContext& c) {
   if (auto e = check_string("proposal_summary", c.proposal_summary, kMaxSummaryLength)) return e;
   if (static_cast<unsigned>(c.phase) > static_cast<unsigned>(PCWPhase::WORK))
     return field_error("context.unknown_value", "phase", "phase must be plan, commit or work");
+  if (c.estimated_impact.empty())
+    return field_error("context.required", "estimated_impact",
+                       "estimated_impact is required (low, medium, high or critical)");
   if (!parse_impact(c.estimated_impact)) {
     std::string shown = c.estimated_impact.size() <= 64 && is_valid_utf8(c.estimated_impact)
                             ? c.estimated_impact

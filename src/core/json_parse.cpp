@@ -184,7 +184,8 @@ UtilityComponents get_utility(dom::element e) {
 struct ContextParser::Impl {
   Impl(const AegisConfig& config, ContextParseOptions opts)
       : calculator(config), options(opts), parser(kMaxJsonBytes) {
-    if (parser.allocate(4096, kMaxJsonDepth) != simdjson::SUCCESS) throw std::bad_alloc();
+    // simdjson counts one level more than the containers it holds: allow exactly 64 of them.
+    if (parser.allocate(4096, kMaxJsonDepth + 1) != simdjson::SUCCESS) throw std::bad_alloc();
   }
 
   UtilityCalculator calculator;

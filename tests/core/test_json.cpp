@@ -1,0 +1,293 @@
+#include <cmath>
+
+#include "aegis/json.h"
+#include "test_util.h"
+
+namespace aegis {
+namespace {
+
+std::string number(double v) {
+  std::string s;
+  append_number(s, v);
+  return s;
+}
+
+TEST(CanonicalJson, NumbersUseEcmaScriptForm) {
+  EXPECT_EQ(number(0.0), "0");
+  EXPECT_EQ(number(-0.0), "0");
+  EXPECT_EQ(number(1.0), "1");
+  EXPECT_EQ(number(-1.5), "-1.5");
+  EXPECT_EQ(number(0.1), "0.1");
+  EXPECT_EQ(number(1000.0), "1000");
+  EXPECT_EQ(number(123456789012345680000.0), "123456789012345680000");
+  EXPECT_EQ(number(1e21), "1e+21");
+  EXPECT_EQ(number(1.5e300), "1.5e+300");
+  EXPECT_EQ(number(0.000001), "0.000001");
+  EXPECT_EQ(number(1e-7), "1e-7");
+  EXPECT_EQ(number(5e-324), "5e-324");
+  EXPECT_EQ(number(1.7976931348623157e308), "1.7976931348623157e+308");
+  EXPECT_EQ(number(0.30000000000000004), "0.30000000000000004");
+  EXPECT_THROW(number(NAN), InvalidInputError);
+  EXPECT_THROW(number(INFINITY), InvalidInputError);
+  // Shortest round trip: parsing back gives the same double.
+  for (double v : {0.1, 1.0 / 3.0, 2.0 / 3.0 * 1e-9, 6.02214076e23, -9.999999999999999e-5}) {
+    EXPECT_EQ(std::stod(number(v)), v);
+  }
+}
+
+TEST(CanonicalJson, StringsAndOrdering) {
+  std::string s;
+  append_string(s, std::string("a\"b\\c\n\t\x01\x7f\xc3\xa9", 11));
+  EXPECT_EQ(s, "\"a\\\"b\\\\c\\n\\t\\u0001\x7f\xc3\xa9\"");
+  const nlohmann::json j = nlohmann::json::parse(R"({"b":[3,{"z":1,"a":null}],"a":true,"é":0.5,"Z":"x"})");
+  EXPECT_EQ(canonical_json(j), R"({"Z":"x","a":true,"b":[3,{"a":null,"z":1}],"é":0.5})");
+  nlohmann::json bad = {{"k", std::string("\xff")}};
+  EXPECT_THROW(canonical_json(bad), InvalidInputError);
+}
+
+TEST(Timestamp, Rfc3339Millis) {
+  using namespace std::chrono;
+  const system_clock::time_point t = sys_days{year{2026} / 11 / 25} + hours(23) + minutes(48) +
+                                     seconds(1) + milliseconds(7);
+  EXPECT_EQ(format_timestamp(t), "2026-11-25T23:48:01.007Z");
+  EXPECT_EQ(format_timestamp(system_clock::time_point{}), "1970-01-01T00:00:00.000Z");
+}
+
+ContextParser strict() { return ContextParser(); }
+
+const char* kMinimal =
+    R"({"agent_id":"a","session_id":"s","phase":"plan","proposal_summary":"p","estimated_impact":"low"})";
+
+TEST(ContextJson, ParsesEveryField) {
+  auto parser = strict();
+  auto r = parser.parse(R"({
+    "agent_id": "agent-1", "session_id": "s-1", "phase": "commit",
+    "proposal_summary": "Deploy", "estimated_impact": "high",
+    "risk_baseline": 0.1, "risk_proposed": 0.15, "profit_baseline": 1000, "profit_proposed": -5.5,
+    "novelty_score": 0.3, "complexity_score": 0.8, "quality_score": 0.9,
+    "quality_subscores": [0.9, 1, 0.8], "requires_human_approval": true, "time_sensitive": true,
+    "reversible": false, "metadata": {"ticket": "OPS-1", "n": [1, {"x": null}]},
+    "change_type": "bugfix",
+    "utility": {"expected_benefit": 1000, "benefit_std": 200, "n_samples": 10,
+                "disruption_probability": 0.1, "migration_cost": 500}
+  })");
+  ASSERT_TRUE(r) << r.error().message;
+  const PCWContext& c = r.value().context;
+  EXPECT_EQ(c.agent_id, "agent-1");
+  EXPECT_EQ(c.phase, PCWPhase::COMMIT);
+  EXPECT_EQ(c.estimated_impact, "high");
+  EXPECT_EQ(c.profit_baseline, 1000.0);
+  EXPECT_EQ(c.profit_proposed, -5.5);
+  EXPECT_EQ(c.quality_subscores, (std::vector<double>{0.9, 1.0, 0.8}));
+  EXPECT_TRUE(c.requires_human_approval);
+  EXPECT_TRUE(c.time_sensitive);
+  EXPECT_FALSE(c.reversible);
+  EXPECT_EQ(c.metadata["ticket"], "OPS-1");
+  EXPECT_EQ(c.metadata["change_type"], "bugfix");
+  ASSERT_TRUE(c.utility_result.has_value());
+  EXPECT_EQ(c.utility_result->components.n_samples, 10);
+  EXPECT_NEAR(c.utility_result->cost, 100 + 200 + 500, 1e-12);
+  // Round trip through context_to_json gives the same context.
+  auto again = parser.parse(context_to_json(c).dump());
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(context_to_json(again.value().context), context_to_json(c));
+}
+
+TEST(ContextJson, DefaultsAndRequiredFields) {
+  auto parser = strict();
+  auto r = parser.parse(kMinimal);
+  ASSERT_TRUE(r);
+  const PCWContext& c = r.value().context;
+  EXPECT_EQ(c.novelty_score, 0.5);
+  EXPECT_EQ(c.quality_subscores, (std::vector<double>{0.7, 0.7, 0.7}));
+  EXPECT_TRUE(c.reversible);
+  EXPECT_FALSE(c.utility_result.has_value());
+  for (const char* field : {"agent_id", "session_id", "phase", "proposal_summary", "estimated_impact"}) {
+    nlohmann::json j = nlohmann::json::parse(kMinimal);
+    j.erase(field);
+    auto e = parser.parse(j.dump());
+    ASSERT_FALSE(e) << field;
+    EXPECT_EQ(e.error().field, field);
+    EXPECT_EQ(e.error().code, "context.required");
+  }
+}
+
+struct BadCase {
+  std::string json;
+  std::string code;
+  std::string field;
+};
+
+TEST(ContextJson, RejectsBadInputNamingTheField) {
+  auto with = [](const std::string& extra) {
+    std::string s = kMinimal;
+    s.pop_back();
+    return s + "," + extra + "}";
+  };
+  const std::vector<BadCase> cases = {
+      {"", "json.empty", ""},
+      {"   \n", "json.empty", ""},
+      {"[1,2]", "json.not_object", ""},
+      {"{\"agent_id\":", "json.syntax", ""},
+      {with("\"risk_proposed\": NaN"), "json.syntax", ""},
+      {with("\"risk_proposed\": Infinity"), "json.syntax", ""},
+      {with("\"risk_proposed\": 1e999"), "json.syntax", ""},
+      {with("\"risk_proposed\": 1.5"), "context.out_of_range", "risk_proposed"},
+      {with("\"risk_baseline\": -0.5"), "context.out_of_range", "risk_baseline"},
+      {with("\"novelty_score\": 2"), "context.out_of_range", "novelty_score"},
+      {with("\"complexity_score\": -1e-9"), "context.out_of_range", "complexity_score"},
+      {with("\"quality_score\": 1.1"), "context.out_of_range", "quality_score"},
+      {with("\"quality_subscores\": [0.5, 7]"), "context.out_of_range", "quality_subscores[1]"},
+      {with("\"quality_subscores\": [0.5, \"x\"]"), "json.wrong_type", "quality_subscores[1]"},
+      {with("\"quality_subscores\": 0.5"), "json.wrong_type", "quality_subscores"},
+      {with("\"risk_proposed\": \"0.3\""), "json.wrong_type", "risk_proposed"},
+      {with("\"profit_baseline\": null"), "json.wrong_type", "profit_baseline"},
+      {with("\"reversible\": 1"), "json.wrong_type", "reversible"},
+      {with("\"time_sensitive\": \"yes\""), "json.wrong_type", "time_sensitive"},
+      {with("\"metadata\": []"), "json.wrong_type", "metadata"},
+      {with("\"metadata\": {\"a\": 1, \"a\": 2}"), "json.duplicate_key", "metadata.a"},
+      {with("\"change_type\": \"hotfix\""), "context.unknown_value", "change_type"},
+      {with("\"risk_propsed\": 0.3"), "json.unknown_field", "risk_propsed"},
+      {with("\"risk\": 0.3"), "json.unknown_field", "risk"},
+      {with("\"shadow\": true"), "json.unknown_field", "shadow"},
+      {with("\"agent_id\": \"b\""), "json.duplicate_key", "agent_id"},
+      {with("\"utility\": {\"benefit_std\": 1}"), "context.required", "utility.expected_benefit"},
+      {with("\"utility\": {\"expected_benefit\": 1, \"n_samples\": 2.5}"), "json.wrong_type", "utility.n_samples"},
+      {with("\"utility\": {\"expected_benefit\": 1, \"n_samples\": 0}"), "utility.out_of_range", "utility.n_samples"},
+      {with("\"utility\": {\"expected_benefit\": 1, \"bogus\": 0}"), "json.unknown_field", "utility.bogus"},
+      {with("\"utility\": {\"expected_benefit\": 1, \"disruption_probability\": 1.5}"), "utility.out_of_range", "utility.disruption_probability"},
+      {R"({"agent_id":"a","session_id":"s","phase":"PLAN","proposal_summary":"p","estimated_impact":"low"})", "context.unknown_value", "phase"},
+      {R"({"agent_id":"a","session_id":"s","phase":"plan","proposal_summary":"p","estimated_impact":"extreme"})", "context.unknown_value", "estimated_impact"},
+      {R"({"agent_id":"","session_id":"s","phase":"plan","proposal_summary":"p","estimated_impact":"low"})", "context.required", "agent_id"},
+      {R"({"agent_id":5,"session_id":"s","phase":"plan","proposal_summary":"p","estimated_impact":"low"})", "json.wrong_type", "agent_id"},
+      {"{\"agent_id\":\"\xc3\x28\"}", "json.invalid_utf8", ""},
+      {"{\"agent_id\":\"\xed\xa0\x80\"}", "json.invalid_utf8", ""},
+  };
+  auto parser = strict();
+  for (const auto& c : cases) {
+    auto r = parser.parse(c.json);
+    ASSERT_FALSE(r) << c.json;
+    EXPECT_EQ(r.error().code, c.code) << c.json << " -> " << r.error().message;
+    EXPECT_EQ(r.error().field, c.field) << c.json << " -> " << r.error().message;
+    EXPECT_EQ(r.error().kind, ErrorKind::kInvalidInput);
+    EXPECT_FALSE(r.error().message.empty());
+  }
+}
+
+TEST(ContextJson, DepthLimit) {
+  auto nest = [](int levels) {
+    // `levels` counts the context object itself.
+    std::string inner = "1";
+    for (int i = 0; i < levels - 2; ++i) inner = "[" + inner + "]";
+    std::string s = kMinimal;
+    s.pop_back();
+    return s + ",\"metadata\":{\"deep\":" + inner + "}}";
+  };
+  auto parser = strict();
+  auto ok = parser.parse(nest(30));
+  EXPECT_TRUE(ok) << ok.error().message;
+  // 64 levels pass the JSON layer (then metadata's own limit applies); 65 do not.
+  auto at_limit = parser.parse(nest(64));
+  ASSERT_FALSE(at_limit);
+  EXPECT_EQ(at_limit.error().code, "context.too_deep");
+  auto too_deep = parser.parse(nest(65));
+  ASSERT_FALSE(too_deep);
+  EXPECT_EQ(too_deep.error().code, "json.too_deep");
+  auto metadata_deep = parser.parse(nest(40));
+  ASSERT_FALSE(metadata_deep);
+  EXPECT_EQ(metadata_deep.error().code, "context.too_deep");
+}
+
+TEST(ContextJson, OversizeInput) {
+  auto parser = strict();
+  std::string big = kMinimal;
+  big.pop_back();
+  big += ",\"metadata\":{\"pad\":\"" + std::string(kMaxJsonBytes, 'x') + "\"}}";
+  auto r = parser.parse(big);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "json.too_large");
+  EXPECT_EQ(r.error().kind, ErrorKind::kPayloadTooLarge);
+  std::string long_summary = kMinimal;
+  const std::string needle = "\"proposal_summary\":\"p\"";
+  long_summary.replace(long_summary.find(needle), needle.size(),
+                       "\"proposal_summary\":\"" + std::string(kMaxSummaryLength + 1, 's') + "\"");
+  auto r2 = parser.parse(long_summary);
+  ASSERT_FALSE(r2);
+  EXPECT_EQ(r2.error().field, "proposal_summary");
+}
+
+TEST(ContextJson, CliAliasesAndDefaults) {
+  ContextParser cli(AegisConfig(), {.cli_aliases = true, .cli_defaults = true, .request_fields = true});
+  auto r = cli.parse(R"({"risk":0.3,"risk_base":0.1,"profit":5,"profit_base":6,"novelty":0.9,
+                         "complexity":0.6,"quality":0.75,"shadow":true,
+                         "drift_baseline_data":[1,2,3]})");
+  ASSERT_TRUE(r) << r.error().message;
+  const PCWContext& c = r.value().context;
+  EXPECT_EQ(c.risk_proposed, 0.3);
+  EXPECT_EQ(c.risk_baseline, 0.1);
+  EXPECT_EQ(c.profit_proposed, 5);
+  EXPECT_EQ(c.profit_baseline, 6);
+  EXPECT_EQ(c.novelty_score, 0.9);
+  EXPECT_EQ(c.complexity_score, 0.6);
+  EXPECT_EQ(c.quality_score, 0.75);
+  EXPECT_EQ(c.agent_id, "aegis-cli");
+  EXPECT_EQ(c.proposal_summary, "CLI evaluation");
+  EXPECT_EQ(c.estimated_impact, "medium");
+  EXPECT_EQ(c.phase, PCWPhase::PLAN);
+  EXPECT_EQ(c.session_id.rfind("cli-", 0), 0u);
+  EXPECT_TRUE(r.value().shadow);
+  EXPECT_EQ(*r.value().drift_baseline_data, (std::vector<double>{1, 2, 3}));
+
+  auto score = cli.parse(R"({"risk_score":0.4})");
+  ASSERT_TRUE(score);
+  EXPECT_EQ(score.value().context.risk_proposed, 0.4);
+  auto ignored = cli.parse(R"({"risk_score":0.4,"risk":0.2})");
+  ASSERT_TRUE(ignored);
+  EXPECT_EQ(ignored.value().context.risk_proposed, 0.2);
+  auto conflict = cli.parse(R"({"risk":0.4,"risk_proposed":0.2})");
+  ASSERT_FALSE(conflict);
+  EXPECT_EQ(conflict.error().code, "json.conflict");
+  EXPECT_EQ(conflict.error().field, "risk");
+}
+
+TEST(DecisionJson, CarriesEveryField) {
+  ContextParser parser;
+  auto r = parser.parse(kMinimal);
+  ASSERT_TRUE(r);
+  DriftMonitor m;
+  std::vector<double> base(40);
+  for (size_t i = 0; i < base.size(); ++i) base[i] = static_cast<double>(i);
+  m.set_baseline(base);
+  const PCWDecision d = pcw_decide(r.value().context, {.shadow_mode = true, .drift_monitor = &m});
+  const nlohmann::json j = nlohmann::json::parse(decision_to_json(d));
+  EXPECT_EQ(j["status"], to_string(d.status));
+  EXPECT_EQ(j["confidence"].get<double>(), d.confidence);
+  EXPECT_EQ(j["failing_gates"], nlohmann::json(d.failing_gates));
+  EXPECT_EQ(j["rationale"], d.rationale);
+  EXPECT_EQ(j["decision_id"], d.decision_id);
+  EXPECT_EQ(j["timestamp"], format_timestamp(d.timestamp));
+  EXPECT_EQ(j["override_requires"], nlohmann::json(d.override_requires));
+  const auto& gates = j["gate_evaluation"]["gates"];
+  EXPECT_EQ(gates.size(), 5u);
+  EXPECT_EQ(gates["novelty"]["passed"], false);
+  EXPECT_EQ(gates["novelty"]["confidence"], nullptr);
+  EXPECT_EQ(gates["risk"]["value"].get<double>(), d.gate_evaluation->get(GateType::RISK)->value);
+  EXPECT_EQ(gates["risk"]["message"], d.gate_evaluation->get(GateType::RISK)->message());
+  EXPECT_EQ(j["decision_trace"]["config_hash"], AegisConfig().config_hash());
+  EXPECT_EQ(j["shadow_result"]["shadow_only"], true);
+  EXPECT_EQ(j["shadow_result"]["baseline_hash"], *m.baseline_hash());
+  EXPECT_EQ(j["drift_result"]["status"], "insufficient_data");
+  EXPECT_EQ(j["drift_result"]["n_current"], 1);
+  EXPECT_EQ(gate_result_to_json(*d.gate_evaluation->get(GateType::RISK)), gates["risk"]);
+  EXPECT_EQ(drift_result_to_json(*d.drift_result), j["drift_result"]);
+}
+
+TEST(ErrorJson, WireForm) {
+  const nlohmann::json j = error_to_json(invalid_input("context.out_of_range", "risk_proposed", "m"));
+  EXPECT_EQ(j, nlohmann::json::parse(
+                   R"({"error":{"code":"invalid_input","detail":"context.out_of_range","field":"risk_proposed","message":"m"}})"));
+  EXPECT_FALSE(error_to_json(Error{ErrorKind::kInternal, "x", "", "m"})["error"].contains("field"));
+}
+
+}  // namespace
+}  // namespace aegis

@@ -1,0 +1,40 @@
+// Helpers shared by the core tests.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "aegis/error.h"
+
+namespace aegis::testing {
+
+inline const nlohmann::json& expected() {
+  static const nlohmann::json j = [] {
+    std::ifstream in(std::string(AEGIS_TEST_DATA_DIR) + "/expected_values.json");
+    return nlohmann::json::parse(in);
+  }();
+  return j;
+}
+
+// Runs `f` and returns the AegisError it throws; fails the test when it throws nothing.
+inline Error error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const AegisError& e) {
+    return e.error();
+  }
+  ADD_FAILURE() << "expected an AegisError";
+  return {};
+}
+
+// Relative closeness with an absolute floor for values near zero.
+inline void expect_close(double actual, double expected, double rel, const std::string& what) {
+  const double tol = std::max(rel * std::fabs(expected), 1e-300);
+  EXPECT_NEAR(actual, expected, tol) << what;
+}
+
+}  // namespace aegis::testing
