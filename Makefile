@@ -1,0 +1,51 @@
+# AEGIS front door. `make run` and `make test` work on a fresh Debian 12 machine: they install
+# what is missing (scripts/setup.sh), build, and run.
+PYTHON     := /usr/bin/python3
+BUILD      := build
+SAN_BUILD  := build-san
+JOBS       ?= $(shell nproc)
+FUZZ_SECS  ?= 20
+CMAKE_ARGS := -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython_EXECUTABLE=$(PYTHON)
+
+.PHONY: all setup build run test test-unit test-sanitize fuzz bench clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+$(BUILD)/build.ninja: CMakeLists.txt | setup
+	@cmake -S . -B $(BUILD) $(CMAKE_ARGS) >/dev/null
+
+build: setup $(BUILD)/build.ninja
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# Until the server exists: evaluate every example context and print each decision.
+run: build
+	@for f in examples/*.json; do \
+	  echo "== $$f"; \
+	  $(BUILD)/aegis evaluate -i $$f --format text; \
+	  echo "   (exit code $$?)"; \
+	done
+
+test: test-unit test-sanitize
+
+test-unit: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The same unit tests under ASan + UBSan (clang), then the context parser fuzzer for FUZZ_SECS.
+test-sanitize: setup
+	@CC=clang CXX=clang++ cmake -S . -B $(SAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DAEGIS_SANITIZE=ON -DAEGIS_FUZZ=ON -DAEGIS_BENCH=OFF -DPython_EXECUTABLE=$(PYTHON) >/dev/null
+	@cmake --build $(SAN_BUILD) -j $(JOBS) --target aegis_core_tests context_fuzzer
+	@$(SAN_BUILD)/tests/aegis_core_tests --gtest_brief=1
+	@scripts/run_fuzz.sh $(SAN_BUILD)/fuzz/context_fuzzer $(FUZZ_SECS)
+
+fuzz: setup
+	@$(MAKE) test-sanitize FUZZ_SECS=$${FUZZ_SECS:-300}
+
+bench: build
+	@scripts/bench.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)
