@@ -5,7 +5,7 @@ BUILD      := build
 SAN_BUILD  := build-san
 JOBS       ?= $(shell nproc)
 FUZZ_SECS  ?= 20
-CMAKE_ARGS := -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython_EXECUTABLE=$(PYTHON)
+CMAKE_ARGS := -G Ninja -DCMAKE_BUILD_TYPE=Release
 
 .PHONY: all setup build run test test-unit test-sanitize fuzz bench clean
 
@@ -36,7 +36,7 @@ test-unit: build
 # The same unit tests under ASan + UBSan (clang), then the context parser fuzzer for FUZZ_SECS.
 test-sanitize: setup
 	@CC=clang CXX=clang++ cmake -S . -B $(SAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-	  -DAEGIS_SANITIZE=ON -DAEGIS_FUZZ=ON -DAEGIS_BENCH=OFF -DPython_EXECUTABLE=$(PYTHON) >/dev/null
+	  -DAEGIS_SANITIZE=ON -DAEGIS_FUZZ=ON -DAEGIS_BENCH=OFF >/dev/null
 	@cmake --build $(SAN_BUILD) -j $(JOBS) --target aegis_core_tests context_fuzzer
 	@$(SAN_BUILD)/tests/aegis_core_tests --gtest_brief=1
 	@scripts/run_fuzz.sh $(SAN_BUILD)/fuzz/context_fuzzer $(FUZZ_SECS)

@@ -44,7 +44,8 @@ ComplexityDecomposer ComplexityDecomposer::ci_preset() {
 }
 
 ComplexityBreakdown ComplexityDecomposer::decompose(const std::map<std::string, double>& raw) const {
-  for (const auto& [name, v] : raw) {
+  for (const auto& entry : raw) {
+    const std::string& name = entry.first;
     const bool known = std::any_of(components_.begin(), components_.end(),
                                    [&](const auto& c) { return c.name == name; });
     if (!known) bad("complexity.unknown_component", name, "unknown complexity component '" + name + "'");
