@@ -85,8 +85,11 @@ class DriftMonitor {
     uint8_t bin;
   };
   size_t bin_of(double value) const noexcept;
-  DriftResult result_from_counts(const std::array<int64_t, kDriftBins>& counts,
-                                 int64_t n) const noexcept;
+  // KL of a window histogram against the baseline, given ln(c_i + smoothing) per bin.
+  double kl_from(const std::array<int64_t, kDriftBins>& counts,
+                 const std::array<double, kDriftBins>& log_counts, int64_t n) const noexcept;
+  DriftResult result(double kl, int64_t n) const noexcept;
+  void count(uint8_t bin, int64_t delta) noexcept;
 
   KLDriftConfig config_;
   Clock clock_;
@@ -97,6 +100,10 @@ class DriftMonitor {
   std::array<double, kDriftBins> log_p_{};  // ln p_i of the smoothed baseline
   std::deque<Observation> window_;          // ordered by time
   std::array<int64_t, kDriftBins> window_counts_{};
+  // ln(window_counts_[i] + smoothing), refreshed only for bins whose count changed: evaluate()
+  // then costs two logarithms instead of eleven.
+  std::array<double, kDriftBins> window_log_counts_{};
+  uint32_t dirty_bins_ = (1u << kDriftBins) - 1;
 };
 
 }  // namespace aegis

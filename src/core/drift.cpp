@@ -107,6 +107,7 @@ void DriftMonitor::set_baseline(std::span<const double> values) {
   }
   baseline_hash_ = sha256_hex(canonical_json(nlohmann::json(baseline_)));
   window_counts_.fill(0);
+  dirty_bins_ = (1u << kDriftBins) - 1;
   for (Observation& o : window_) {
     o.bin = static_cast<uint8_t>(bin_of(o.value));
     ++window_counts_[o.bin];
@@ -129,27 +130,37 @@ void DriftMonitor::add_observation(double value, TimePoint time) {
                                [](TimePoint t, const Observation& o) { return t < o.time; });
     window_.insert(it, obs);
   }
-  ++window_counts_[obs.bin];
+  count(obs.bin, +1);
   if (window_.size() > kMaxWindow) {
-    --window_counts_[window_.front().bin];
+    count(window_.front().bin, -1);
     window_.pop_front();
   }
 }
 
-DriftResult DriftMonitor::result_from_counts(const std::array<int64_t, kDriftBins>& counts,
-                                             int64_t n) const noexcept {
+void DriftMonitor::count(uint8_t bin, int64_t delta) noexcept {
+  window_counts_[bin] += delta;
+  dirty_bins_ |= 1u << bin;
+}
+
+double DriftMonitor::kl_from(const std::array<int64_t, kDriftBins>& counts,
+                             const std::array<double, kDriftBins>& log_counts,
+                             int64_t n) const noexcept {
+  // KL = Σ q_i ln(q_i/p_i) with q_i = (c_i + ε)/D: since Σ q_i = 1 this is
+  // Σ (c_i + ε)(ln(c_i + ε) − ln p_i)/D − ln D.
+  const double denom = static_cast<double>(n) + kDriftBins * kDriftSmoothing;
+  double acc = 0.0;
+  for (size_t i = 0; i < kDriftBins; ++i)
+    acc += (static_cast<double>(counts[i]) + kDriftSmoothing) * (log_counts[i] - log_p_[i]);
+  return acc / denom - std::log(denom);
+}
+
+DriftResult DriftMonitor::result(double kl, int64_t n) const noexcept {
   DriftResult r;
   r.n_baseline = static_cast<int64_t>(baseline_.size());
   r.n_current = n;
   r.tau_warning = config_.tau_warning;
   r.tau_critical = config_.tau_critical;
   if (baseline_.empty() || n < static_cast<int64_t>(kMinWindow)) return r;
-  const double denom = static_cast<double>(n) + kDriftBins * kDriftSmoothing;
-  double kl = 0.0;
-  for (size_t i = 0; i < kDriftBins; ++i) {
-    const double q = (static_cast<double>(counts[i]) + kDriftSmoothing) / denom;
-    kl += q * (std::log(q) - log_p_[i]);
-  }
   r.kl_divergence = kl;
   if (kl < config_.tau_warning) {
     r.status = DriftStatus::NORMAL;
@@ -166,10 +177,17 @@ DriftResult DriftMonitor::result_from_counts(const std::array<int64_t, kDriftBin
 DriftResult DriftMonitor::evaluate() {
   const TimePoint cutoff = clock_() - std::chrono::hours(24 * config_.window_days);
   while (!window_.empty() && window_.front().time < cutoff) {
-    --window_counts_[window_.front().bin];
+    count(window_.front().bin, -1);
     window_.pop_front();
   }
-  return result_from_counts(window_counts_, static_cast<int64_t>(window_.size()));
+  const auto n = static_cast<int64_t>(window_.size());
+  if (baseline_.empty() || n < static_cast<int64_t>(kMinWindow)) return result(0.0, n);
+  for (uint32_t dirty = dirty_bins_; dirty != 0; dirty &= dirty - 1) {
+    const int i = __builtin_ctz(dirty);
+    window_log_counts_[i] = std::log(static_cast<double>(window_counts_[i]) + kDriftSmoothing);
+  }
+  dirty_bins_ = 0;
+  return result(kl_from(window_counts_, window_log_counts_, n), n);
 }
 
 DriftResult DriftMonitor::check(std::span<const double> values) const {
@@ -181,7 +199,12 @@ DriftResult DriftMonitor::check(std::span<const double> values) const {
                                     detail::num(values[i])));
     if (!baseline_.empty()) ++counts[bin_of(values[i])];
   }
-  return result_from_counts(counts, static_cast<int64_t>(values.size()));
+  const auto n = static_cast<int64_t>(values.size());
+  if (baseline_.empty() || n < static_cast<int64_t>(kMinWindow)) return result(0.0, n);
+  std::array<double, kDriftBins> logs{};
+  for (size_t i = 0; i < kDriftBins; ++i)
+    logs[i] = std::log(static_cast<double>(counts[i]) + kDriftSmoothing);
+  return result(kl_from(counts, logs, n), n);
 }
 
 }  // namespace aegis

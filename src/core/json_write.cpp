@@ -1,16 +1,150 @@
 // Serialisation: the fast decision writer, canonical JSON, and nlohmann forms of results.
+#include <bit>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 
 #include "aegis/json.h"
+#include "json_writer.h"
 
 namespace aegis {
+namespace detail {
+
 namespace {
 
 [[noreturn]] void not_finite() {
   throw_error(invalid_input("json.not_finite", "", "JSON cannot carry a non-finite number"));
 }
+
+// Formats a finite, non-zero double in ECMAScript Number::toString form into buf (≥ 32 bytes);
+// at most 24 characters.
+size_t format_es(double v, char* buf) {
+  char sci[32];
+  const auto r = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
+  const char* p = sci;
+  char* o = buf;
+  if (*p == '-') {
+    *o++ = '-';
+    ++p;
+  }
+  char digits[20];
+  int k = 0;
+  for (; *p != 'e'; ++p)
+    if (*p != '.') digits[k++] = *p;
+  ++p;  // 'e'
+  int exp = 0;
+  std::from_chars(*p == '+' ? p + 1 : p, r.ptr, exp);
+  const int n = exp + 1;  // position of the decimal point relative to the digits
+  auto put = [&o](const char* s, int len) {
+    for (int i = 0; i < len; ++i) *o++ = s[i];
+  };
+  if (k <= n && n <= 21) {
+    put(digits, k);
+    for (int i = k; i < n; ++i) *o++ = '0';
+  } else if (0 < n && n <= 21) {
+    put(digits, n);
+    *o++ = '.';
+    put(digits + n, k - n);
+  } else if (-6 < n && n <= 0) {
+    *o++ = '0';
+    *o++ = '.';
+    for (int i = n; i < 0; ++i) *o++ = '0';
+    put(digits, k);
+  } else {
+    *o++ = digits[0];
+    if (k > 1) {
+      *o++ = '.';
+      put(digits + 1, k - 1);
+    }
+    *o++ = 'e';
+    *o++ = n - 1 >= 0 ? '+' : '-';
+    o = std::to_chars(o, o + 8, std::abs(n - 1)).ptr;
+  }
+  return static_cast<size_t>(o - buf);
+}
+
+}  // namespace
+
+void JsonWriter::number(double v) {
+  if (!std::isfinite(v)) not_finite();
+  after_key_ = false;
+  room(32);
+  if (v == 0.0) {
+    *p_++ = '0';
+    return;
+  }
+  const uint64_t bits = std::bit_cast<uint64_t>(v);
+  Memo& m = memo_[(bits * 0x9E3779B97F4A7C15ULL) >> 60];
+  if (m.bits != bits) {
+    m.bits = bits;
+    m.len = format_es(v, m.text);
+  }
+  std::memcpy(p_, m.text, sizeof m.text);
+  p_ += m.len;
+}
+
+void JsonWriter::integer(int64_t v) {
+  after_key_ = false;
+  room(24);
+  p_ = std::to_chars(p_, p_ + 24, v).ptr;
+}
+
+namespace {
+
+// True when any of the 8 bytes in `w` needs escaping: < 0x20, '"' or '\\' (SWAR test).
+bool needs_escape8(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  const auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
+  return (below_space | has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\'))) != 0;
+}
+
+}  // namespace
+
+void JsonWriter::string(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  after_key_ = false;
+  ch('"');
+  size_t run = 0, i = 0;
+  while (i < s.size()) {
+    if (i + 8 <= s.size()) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (!needs_escape8(w)) {
+        i += 8;
+        continue;
+      }
+    }
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    raw(s.substr(run, i - run));
+    run = ++i;
+    switch (c) {
+      case '"': raw("\\\""); break;
+      case '\\': raw("\\\\"); break;
+      case '\b': raw("\\b"); break;
+      case '\f': raw("\\f"); break;
+      case '\n': raw("\\n"); break;
+      case '\r': raw("\\r"); break;
+      case '\t': raw("\\t"); break;
+      default: {
+        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+        raw(std::string_view(esc, 6));
+      }
+    }
+  }
+  raw(s.substr(run));
+  ch('"');
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::JsonWriter;
 
 void append_int(std::string& out, int64_t v) {
   char buf[24];
@@ -18,145 +152,158 @@ void append_int(std::string& out, int64_t v) {
   out.append(buf, r.ptr);
 }
 
-// Writes one JSON object; keys are ASCII literals chosen here, so they need no escaping.
-class Obj {
- public:
-  explicit Obj(std::string& out) : out_(out) { out_ += '{'; }
-  std::string& key(std::string_view k) {
-    if (!first_) out_ += ',';
-    first_ = false;
-    out_ += '"';
-    out_ += k;
-    out_ += "\":";
-    return out_;
-  }
-  void num(std::string_view k, double v) { append_number(key(k), v); }
-  void integer(std::string_view k, int64_t v) { append_int(key(k), v); }
-  void boolean(std::string_view k, bool v) { key(k) += v ? "true" : "false"; }
-  void str(std::string_view k, std::string_view v) { append_string(key(k), v); }
-  void opt_num(std::string_view k, const std::optional<double>& v) {
-    if (v) {
-      num(k, *v);
-    } else {
-      key(k) += "null";
-    }
-  }
-  void close() { out_ += '}'; }
-
- private:
-  std::string& out_;
-  bool first_ = true;
-};
-
-void append_string_list(std::string& out, const std::vector<std::string>& items) {
-  out += '[';
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    append_string(out, items[i]);
-  }
-  out += ']';
+// Scratch space for messages, reused so that steady-state serialisation does not allocate.
+std::string& scratch() {
+  thread_local std::string s;
+  s.clear();
+  return s;
 }
 
-void append_gate(std::string& out, const GateResult& g) {
-  Obj o(out);
-  o.str("gate_type", to_string(g.gate_type));
-  o.boolean("passed", g.passed);
-  o.num("value", g.value);
-  o.num("threshold", g.threshold);
-  o.num("margin", g.margin());
-  o.opt_num("confidence", g.confidence);
-  o.opt_num("posterior_probability", g.posterior_probability);
-  // Messages are ASCII built here from numbers and fixed words: no escaping needed.
-  std::string& m = o.key("message");
-  m += '"';
+void write_opt(JsonWriter& w, std::string_view key, const std::optional<double>& v) {
+  w.key(key);
+  if (v) {
+    w.number(*v);
+  } else {
+    w.null();
+  }
+}
+
+void write_strings(JsonWriter& w, std::string_view key, const std::vector<std::string>& items) {
+  w.key(key);
+  w.begin_array();
+  for (const auto& s : items) {
+    w.element();
+    w.string(s);
+  }
+  w.end_array();
+}
+
+void write_gate(JsonWriter& w, const GateResult& g) {
+  w.begin_object();
+  w.key("gate_type");
+  w.string(to_string(g.gate_type));
+  w.key("passed");
+  w.boolean(g.passed);
+  w.key("value");
+  w.number(g.value);
+  w.key("threshold");
+  w.number(g.threshold);
+  w.key("margin");
+  w.number(g.margin());
+  write_opt(w, "confidence", g.confidence);
+  write_opt(w, "posterior_probability", g.posterior_probability);
+  std::string& m = scratch();
   g.append_message(m);
-  m += '"';
-  o.close();
+  w.key("message");
+  w.string(m);
+  w.end_object();
 }
 
-void append_gates(std::string& out,
-                  const std::array<std::optional<GateResult>, kGateCount>& gates) {
-  Obj o(out);
-  for (const auto& g : gates)
-    if (g) append_gate(o.key(to_string(g->gate_type)), *g);
-  o.close();
+void write_gate_evaluation(JsonWriter& w, const GateEvaluationResult& ge) {
+  w.begin_object();
+  w.key("gates");
+  w.begin_object();
+  for (const auto& g : ge.gates) {
+    if (!g) continue;
+    w.key(to_string(g->gate_type));
+    write_gate(w, *g);
+  }
+  w.end_object();
+  w.key("all_passed");
+  w.boolean(ge.all_passed);
+  w.key("override_eligible");
+  w.boolean(ge.override_eligible);
+  w.key("min_confidence");
+  w.number(ge.min_confidence);
+  w.end_object();
 }
 
-void append_gate_evaluation(std::string& out, const GateEvaluationResult& ge) {
-  Obj o(out);
-  append_gates(o.key("gates"), ge.gates);
-  o.boolean("all_passed", ge.all_passed);
-  o.boolean("override_eligible", ge.override_eligible);
-  o.num("min_confidence", ge.min_confidence);
-  o.close();
-}
-
-void append_drift(std::string& out, const DriftResult& d) {
-  Obj o(out);
-  o.str("status", to_string(d.status));
-  o.str("action", to_string(d.action));
-  o.num("kl_divergence", d.kl_divergence);
-  o.integer("n_baseline", d.n_baseline);
-  o.integer("n_current", d.n_current);
-  o.num("tau_warning", d.tau_warning);
-  o.num("tau_critical", d.tau_critical);
-  std::string& m = o.key("message");
-  m += '"';
+void write_drift(JsonWriter& w, const DriftResult& d) {
+  w.begin_object();
+  w.key("status");
+  w.string(to_string(d.status));
+  w.key("action");
+  w.string(to_string(d.action));
+  w.key("kl_divergence");
+  w.number(d.kl_divergence);
+  w.key("n_baseline");
+  w.integer(d.n_baseline);
+  w.key("n_current");
+  w.integer(d.n_current);
+  w.key("tau_warning");
+  w.number(d.tau_warning);
+  w.key("tau_critical");
+  w.number(d.tau_critical);
+  std::string& m = scratch();
   d.append_message(m);
-  m += '"';
-  o.close();
+  w.key("message");
+  w.string(m);
+  w.end_object();
 }
 
-void append_trace(std::string& out, const DecisionTrace& t) {
-  Obj o(out);
-  o.str("config_hash", t.config_hash);
-  o.str("engine_version", t.engine_version);
-  o.num("x_R", t.x_R);
-  o.num("x_P", t.x_P);
-  Obj g(o.key("gates"));
+void write_trace(JsonWriter& w, const DecisionTrace& t) {
+  w.begin_object();
+  w.key("config_hash");
+  w.string(t.config_hash);
+  w.key("engine_version");
+  w.string(t.engine_version);
+  w.key("x_R");
+  w.number(t.x_R);
+  w.key("x_P");
+  w.number(t.x_P);
+  w.key("gates");
+  w.begin_object();
   for (const auto& r : t.gate_results) {
     if (!r) continue;
-    Obj e(g.key(to_string(r->gate_type)));
-    e.boolean("passed", r->passed);
-    e.num("value", r->value);
-    e.num("threshold", r->threshold);
-    e.close();
+    w.key(to_string(r->gate_type));
+    w.begin_object();
+    w.key("passed");
+    w.boolean(r->passed);
+    w.key("value");
+    w.number(r->value);
+    w.key("threshold");
+    w.number(r->threshold);
+    w.end_object();
   }
-  g.close();
-  o.integer("evaluation_time_ns", t.evaluation_time_ns);
-  o.close();
+  w.end_object();
+  w.key("evaluation_time_ns");
+  w.integer(t.evaluation_time_ns);
+  w.end_object();
 }
 
-void append_shadow(std::string& out, const ShadowResult& s) {
-  Obj o(out);
+void write_shadow(JsonWriter& w, const ShadowResult& s) {
+  w.begin_object();
+  w.key("drift_result");
   if (s.drift_result) {
-    append_drift(o.key("drift_result"), *s.drift_result);
+    write_drift(w, *s.drift_result);
   } else {
-    o.key("drift_result") += "null";
+    w.null();
   }
-  std::string& v = o.key("observation_values");
-  v += '[';
-  for (size_t i = 0; i < s.observation_values.size(); ++i) {
-    if (i) v += ',';
-    append_number(v, s.observation_values[i]);
+  w.key("observation_values");
+  w.begin_array();
+  for (double v : s.observation_values) {
+    w.element();
+    w.number(v);
   }
-  v += ']';
+  w.end_array();
+  w.key("baseline_hash");
   if (s.baseline_hash) {
-    o.str("baseline_hash", *s.baseline_hash);
+    w.string(*s.baseline_hash);
   } else {
-    o.key("baseline_hash") += "null";
+    w.null();
   }
-  o.boolean("shadow_only", s.shadow_only);
-  o.close();
+  w.key("shadow_only");
+  w.boolean(s.shadow_only);
+  w.end_object();
 }
 
-void append_timestamp(std::string& out, std::chrono::system_clock::time_point t) {
+// "2026-11-25T23:48:01.123Z" into buf (24 bytes).
+size_t format_timestamp_to(char* buf, std::chrono::system_clock::time_point t) {
   using namespace std::chrono;
   const auto ms = time_point_cast<milliseconds>(t);
   const auto day = floor<days>(ms);
   const year_month_day ymd{day};
   const hh_mm_ss hms{ms - day};
-  char buf[32];
   char* p = buf;
   auto put = [&p](int64_t v, int width) {
     for (int i = width - 1; i >= 0; --i) {
@@ -179,7 +326,57 @@ void append_timestamp(std::string& out, std::chrono::system_clock::time_point t)
   *p++ = '.';
   put(hms.subseconds().count(), 3);
   *p++ = 'Z';
-  out.append(buf, p);
+  return static_cast<size_t>(p - buf);
+}
+
+void write_decision(JsonWriter& w, const PCWDecision& d) {
+  w.begin_object();
+  w.key("status");
+  w.string(to_string(d.status));
+  w.key("confidence");
+  w.number(d.confidence);
+  w.key("gates_passed");
+  w.integer(d.gates_passed);
+  w.key("gates_failed");
+  w.integer(d.gates_failed);
+  write_strings(w, "failing_gates", d.failing_gates);
+  w.key("rationale");
+  w.string(d.rationale);
+  write_strings(w, "next_steps", d.next_steps);
+  write_strings(w, "constraints", d.constraints);
+  w.key("decision_id");
+  w.string(d.decision_id);
+  char ts[32];
+  w.key("timestamp");
+  w.string(std::string_view(ts, format_timestamp_to(ts, d.timestamp)));
+  w.key("override_eligible");
+  w.boolean(d.override_eligible);
+  write_strings(w, "override_requires", d.override_requires);
+  w.key("gate_evaluation");
+  if (d.gate_evaluation) {
+    write_gate_evaluation(w, *d.gate_evaluation);
+  } else {
+    w.null();
+  }
+  w.key("decision_trace");
+  if (d.decision_trace) {
+    write_trace(w, *d.decision_trace);
+  } else {
+    w.null();
+  }
+  w.key("shadow_result");
+  if (d.shadow_result) {
+    write_shadow(w, *d.shadow_result);
+  } else {
+    w.null();
+  }
+  w.key("drift_result");
+  if (d.drift_result) {
+    write_drift(w, *d.drift_result);
+  } else {
+    w.null();
+  }
+  w.end_object();
 }
 
 void canonical(std::string& out, const nlohmann::json& j) {
@@ -238,75 +435,14 @@ void canonical(std::string& out, const nlohmann::json& j) {
 
 }  // namespace
 
-void append_number(std::string& out, double v) {
-  if (!std::isfinite(v)) not_finite();
-  if (v == 0.0) {
-    out += '0';
-    return;
-  }
-  char buf[32];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-  const char* p = buf;
-  if (*p == '-') {
-    out += '-';
-    ++p;
-  }
-  char digits[20];
-  int k = 0;
-  for (; *p != 'e'; ++p)
-    if (*p != '.') digits[k++] = *p;
-  ++p;  // 'e'
-  int exp = 0;
-  std::from_chars(*p == '+' ? p + 1 : p, r.ptr, exp);
-  const int n = exp + 1;  // position of the decimal point relative to the digits
-  if (k <= n && n <= 21) {
-    out.append(digits, k);
-    out.append(n - k, '0');
-  } else if (0 < n && n <= 21) {
-    out.append(digits, n);
-    out += '.';
-    out.append(digits + n, k - n);
-  } else if (-6 < n && n <= 0) {
-    out += "0.";
-    out.append(-n, '0');
-    out.append(digits, k);
-  } else {
-    out += digits[0];
-    if (k > 1) {
-      out += '.';
-      out.append(digits + 1, k - 1);
-    }
-    out += 'e';
-    out += n - 1 >= 0 ? '+' : '-';
-    append_int(out, std::abs(n - 1));
-  }
+void append_number(std::string& out, double value) {
+  JsonWriter w(out);
+  w.number(value);
 }
 
 void append_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 0xF];
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out += '"';
+  JsonWriter w(out);
+  w.string(s);
 }
 
 std::string canonical_json(const nlohmann::json& value) {
@@ -316,73 +452,45 @@ std::string canonical_json(const nlohmann::json& value) {
 }
 
 std::string format_timestamp(std::chrono::system_clock::time_point t) {
-  std::string s;
-  append_timestamp(s, t);
-  return s;
+  char buf[32];
+  return std::string(buf, format_timestamp_to(buf, t));
 }
 
-void append_decision_json(std::string& out, const PCWDecision& d) {
-  Obj o(out);
-  o.str("status", to_string(d.status));
-  o.num("confidence", d.confidence);
-  o.integer("gates_passed", d.gates_passed);
-  o.integer("gates_failed", d.gates_failed);
-  append_string_list(o.key("failing_gates"), d.failing_gates);
-  o.str("rationale", d.rationale);
-  append_string_list(o.key("next_steps"), d.next_steps);
-  append_string_list(o.key("constraints"), d.constraints);
-  o.str("decision_id", d.decision_id);
-  std::string& ts = o.key("timestamp");
-  ts += '"';
-  append_timestamp(ts, d.timestamp);
-  ts += '"';
-  o.boolean("override_eligible", d.override_eligible);
-  append_string_list(o.key("override_requires"), d.override_requires);
-  if (d.gate_evaluation) {
-    append_gate_evaluation(o.key("gate_evaluation"), *d.gate_evaluation);
-  } else {
-    o.key("gate_evaluation") += "null";
-  }
-  if (d.decision_trace) {
-    append_trace(o.key("decision_trace"), *d.decision_trace);
-  } else {
-    o.key("decision_trace") += "null";
-  }
-  if (d.shadow_result) {
-    append_shadow(o.key("shadow_result"), *d.shadow_result);
-  } else {
-    o.key("shadow_result") += "null";
-  }
-  if (d.drift_result) {
-    append_drift(o.key("drift_result"), *d.drift_result);
-  } else {
-    o.key("drift_result") += "null";
-  }
-  o.close();
+void append_decision_json(std::string& out, const PCWDecision& decision) {
+  JsonWriter w(out);
+  write_decision(w, decision);
 }
 
 std::string decision_to_json(const PCWDecision& decision) {
   std::string s;
-  s.reserve(2048);
   append_decision_json(s, decision);
   return s;
 }
 
 nlohmann::json gate_result_to_json(const GateResult& r) {
   std::string s;
-  append_gate(s, r);
+  {
+    JsonWriter w(s);
+    write_gate(w, r);
+  }
   return nlohmann::json::parse(s);
 }
 
 nlohmann::json gate_evaluation_to_json(const GateEvaluationResult& r) {
   std::string s;
-  append_gate_evaluation(s, r);
+  {
+    JsonWriter w(s);
+    write_gate_evaluation(w, r);
+  }
   return nlohmann::json::parse(s);
 }
 
 nlohmann::json drift_result_to_json(const DriftResult& r) {
   std::string s;
-  append_drift(s, r);
+  {
+    JsonWriter w(s);
+    write_drift(w, r);
+  }
   return nlohmann::json::parse(s);
 }
 

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every benchmark pinned to one core and writes BENCHMARKS.md.
+# Usage: scripts/bench.sh BUILD_DIR
+set -euo pipefail
+build=${1:-build}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+core=1
+[ "$(nproc)" -gt 1 ] || core=0
+pin="taskset -c $core"
+
+echo "bench: core benchmarks (Google Benchmark, 5 repetitions, pinned to CPU $core)" >&2
+$pin "$build/bench/aegis_bench" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+  --benchmark_format=json --benchmark_out="$build/bench-core.json" \
+  --latency_out="$build/bench-latency.json" >/dev/null
+
+batch="$build/bench-batch.jsonl"
+lines=1000000
+if [ ! -f "$batch" ] || [ "$(wc -l <"$batch")" -ne "$lines" ]; then
+  echo "bench: generating $lines contexts" >&2
+  /usr/bin/python3 scripts/gen_batch.py "$lines" "$batch"
+fi
+: >"$build/bench-batch.txt"
+for i in 1 2 3; do
+  echo "bench: aegis evaluate --batch, run $i of 3" >&2
+  set +e
+  $pin "$build/aegis" evaluate --batch "$batch" -o /dev/null 2>>"$build/bench-batch.txt"
+  rc=$?
+  set -e
+  [ "$rc" -eq 0 ] || { echo "bench: batch run failed ($rc)" >&2; exit 1; }
+done
+
+/usr/bin/python3 scripts/write_benchmarks.py "$build" >BENCHMARKS.md
+echo "bench: wrote BENCHMARKS.md" >&2
+cat BENCHMARKS.md
