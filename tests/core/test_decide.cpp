@@ -1,3 +1,6 @@
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <regex>
 #include <set>
 
@@ -220,6 +223,28 @@ TEST(Decide, TraceIdAndTimestamp) {
   std::set<std::string> ids;
   for (int i = 0; i < 1000; ++i) ids.insert(pcw_decide(c).decision_id);
   EXPECT_EQ(ids.size(), 1000u);
+}
+
+TEST(Decide, DecisionIdsDifferAcrossFork) {
+  // The random pool is per thread and copied by fork(): the child must not repeat the parent.
+  const std::string warm = pcw_decide(safe()).decision_id;  // fills the parent's pool
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const std::string id = pcw_decide(safe()).decision_id;
+    (void)!write(fds[1], id.data(), id.size());
+    _exit(0);
+  }
+  close(fds[1]);
+  char buf[64] = {};
+  ASSERT_EQ(read(fds[0], buf, sizeof buf), 36);
+  close(fds[0]);
+  waitpid(pid, nullptr, 0);
+  const std::string parent = pcw_decide(safe()).decision_id;
+  EXPECT_NE(std::string(buf, 36), parent);
+  EXPECT_NE(std::string(buf, 36), warm);
 }
 
 TEST(Decide, InvalidContextNamesTheField) {
