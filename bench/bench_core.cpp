@@ -30,6 +30,20 @@ PCWContext sample_context() {
                     .quality_score = 0.9};
 }
 
+// One context per status, so that the figures cover the paths that build long rationales.
+std::vector<PCWContext> status_mix() {
+  PCWContext proceed = sample_context();
+  PCWContext pause = sample_context();
+  pause.reversible = false;
+  PCWContext halt = sample_context();
+  halt.risk_proposed = 0.45;
+  halt.novelty_score = 0.3;
+  PCWContext escalate = halt;
+  escalate.estimated_impact = "critical";
+  escalate.quality_subscores = {0.9, 0.0, 0.8};
+  return {proceed, pause, halt, escalate};
+}
+
 std::vector<double> baseline() {
   std::vector<double> v;
   for (int i = 0; i < 100; ++i) v.push_back(0.1 + 0.001 * (i % 37));
@@ -62,6 +76,17 @@ void BM_PcwDecide(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(pcw_decide(ctx, {.gate_evaluator = &eval}));
 }
 BENCHMARK(BM_PcwDecide);
+
+void BM_PcwDecideStatusMix(benchmark::State& state) {
+  const GateEvaluator eval;
+  const std::vector<PCWContext> mix = status_mix();
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(pcw_decide(mix[i], {.gate_evaluator = &eval}));
+    i = (i + 1) & 3;
+  }
+}
+BENCHMARK(BM_PcwDecideStatusMix);
 
 void BM_PcwDecideWithDrift(benchmark::State& state) {
   const GateEvaluator eval;
@@ -139,18 +164,21 @@ void BM_DecisionSerialise(benchmark::State& state) {
 }
 BENCHMARK(BM_DecisionSerialise);
 
-// Times each call on its own: the distribution, not just the mean. The two clock reads
-// (~20-40 ns) are included in every sample.
+// Times each call on its own, cycling through one context per status: the distribution, not
+// just the mean. The two clock reads (~20-40 ns) are included in every sample.
 void write_latency(const char* path) {
   const GateEvaluator eval;
-  const PCWContext ctx = sample_context();
+  const std::vector<PCWContext> mix = status_mix();
   constexpr int kWarmup = 20000, kSamples = 200000;
-  for (int i = 0; i < kWarmup; ++i) benchmark::DoNotOptimize(pcw_decide(ctx, {.gate_evaluator = &eval}));
+  for (int i = 0; i < kWarmup; ++i)
+    benchmark::DoNotOptimize(pcw_decide(mix[i & 3], {.gate_evaluator = &eval}));
   std::vector<int64_t> ns(kSamples);
   for (int i = 0; i < kSamples; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
-    benchmark::DoNotOptimize(pcw_decide(ctx, {.gate_evaluator = &eval}));
-    ns[i] = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+    benchmark::DoNotOptimize(pcw_decide(mix[i & 3], {.gate_evaluator = &eval}));
+    ns[i] =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
   }
   std::sort(ns.begin(), ns.end());
   auto pct = [&](double p) { return ns[static_cast<size_t>(p * (kSamples - 1))]; };

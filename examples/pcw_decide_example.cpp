@@ -42,10 +42,13 @@ int main() {
   std::cout << "\n";
 
   switch (decision.status) {
-    case PCWStatus::PROCEED: break;   // safe to continue
-    case PCWStatus::HALT: break;      // must stop: check the rationale
+    case PCWStatus::PROCEED:
+      break;  // safe to continue
+    case PCWStatus::HALT:
+      break;  // must stop: check the rationale
     case PCWStatus::PAUSE:
-    case PCWStatus::ESCALATE: break;  // requires human review
+    case PCWStatus::ESCALATE:
+      break;  // requires human review
   }
   return 0;
 }

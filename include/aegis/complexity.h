@@ -20,15 +20,15 @@ struct ComplexityComponent {
 struct ComplexityContribution {
   std::string name;
   double raw = 0.0;
-  double normalized = 0.0;    // d_i = min(1, raw/saturation)
+  double normalized = 0.0;  // d_i = min(1, raw/saturation)
   double weight = 0.0;
   double contribution = 0.0;  // w_i·d_i / Σw: its share of (1 − score)
 };
 
 struct ComplexityBreakdown {
-  double complexity_score = 1.0;                    // C_norm = 1 − Σ w_i·d_i / Σ w_i
-  std::vector<ComplexityContribution> components;   // in declaration order
-  std::string dominant_component;                   // the largest contribution ("" if all 0)
+  double complexity_score = 1.0;                   // C_norm = 1 − Σ w_i·d_i / Σ w_i
+  std::vector<ComplexityContribution> components;  // in declaration order
+  std::string dominant_component;                  // the largest contribution ("" if all 0)
 };
 
 class ComplexityDecomposer {

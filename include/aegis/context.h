@@ -2,12 +2,11 @@
 // initialisers read like the reference's keyword arguments. Plain value: not synchronised.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "aegis/error.h"
 #include "aegis/utility.h"
@@ -27,10 +26,10 @@ std::optional<PCWPhase> parse_phase(std::string_view s) noexcept;
 std::optional<Impact> parse_impact(std::string_view s) noexcept;
 
 // Size limits that keep a context bounded (oversize input is an error, not a slowdown).
-inline constexpr size_t kMaxIdLength = 256;          // agent_id, session_id (bytes)
-inline constexpr size_t kMaxSummaryLength = 16384;   // proposal_summary (bytes)
-inline constexpr size_t kMaxSubscores = 256;         // quality_subscores entries
-inline constexpr size_t kMaxMetadataDepth = 32;      // nesting inside metadata
+inline constexpr size_t kMaxIdLength = 256;         // agent_id, session_id (bytes)
+inline constexpr size_t kMaxSummaryLength = 16384;  // proposal_summary (bytes)
+inline constexpr size_t kMaxSubscores = 256;        // quality_subscores entries
+inline constexpr size_t kMaxMetadataDepth = 32;     // nesting inside metadata
 
 // All inputs for a governance decision. Field names, types and defaults follow the reference;
 // agent_id, session_id, proposal_summary and estimated_impact are required (non-empty).

@@ -22,7 +22,9 @@ constexpr size_t kFlushAt = 1u << 20;
 class Progress {
  public:
   Progress(bool enabled, uint64_t total_bytes)
-      : enabled_(enabled), total_(total_bytes), start_(std::chrono::steady_clock::now()),
+      : enabled_(enabled),
+        total_(total_bytes),
+        start_(std::chrono::steady_clock::now()),
         last_(start_) {}
 
   void update(uint64_t lines, uint64_t bytes) {
@@ -93,11 +95,13 @@ int run_batch(const EvaluateOptions& o) {
   std::FILE* out = o.output == "-" ? stdout : std::fopen(o.output.c_str(), "wb");
   if (!out) {
     if (in != stdin) std::fclose(in);
-    return report_error(invalid_input("cli.output", "output", o.output + ": " + std::strerror(errno)));
+    return report_error(
+        invalid_input("cli.output", "output", o.output + ": " + std::strerror(errno)));
   }
   uint64_t total_bytes = 0;
   struct stat st {};
-  if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode)) total_bytes = static_cast<uint64_t>(st.st_size);
+  if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode))
+    total_bytes = static_cast<uint64_t>(st.st_size);
   Progress progress(isatty(fileno(stderr)) == 1, total_bytes);
 
   const GateEvaluator evaluator = config.value().create_gate_evaluator();
@@ -118,7 +122,8 @@ int run_batch(const EvaluateOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
 
   auto process = [&](const char* line, size_t len, uint64_t lineno) {
-    while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t')) --len;
+    while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+      --len;
     size_t first = 0;
     while (first < len && (line[first] == ' ' || line[first] == '\t')) ++first;
     if (first == len) return;  // blank lines are skipped
@@ -163,7 +168,8 @@ int run_batch(const EvaluateOptions& o) {
     filled += n;
     consumed += n;
     while (true) {
-      const char* nl = static_cast<const char*>(std::memchr(buf.data() + start, '\n', filled - start));
+      const char* nl =
+          static_cast<const char*>(std::memchr(buf.data() + start, '\n', filled - start));
       if (!nl) break;
       const size_t end = static_cast<size_t>(nl - buf.data());
       ++lineno;
@@ -190,10 +196,10 @@ int run_batch(const EvaluateOptions& o) {
       ++lineno;
       ++counts.lines;
       ++counts.errors;
-      append_error_record(outbuf, lineno,
-                          Error{ErrorKind::kPayloadTooLarge, "json.too_large", "",
-                                "the line is over the limit of " + std::to_string(kMaxJsonBytes) +
-                                    " bytes"});
+      append_error_record(
+          outbuf, lineno,
+          Error{ErrorKind::kPayloadTooLarge, "json.too_large", "",
+                "the line is over the limit of " + std::to_string(kMaxJsonBytes) + " bytes"});
       --lineno;  // the line's newline, when it comes, counts it
       skipping = true;
       start = filled = 0;
@@ -218,7 +224,8 @@ int run_batch(const EvaluateOptions& o) {
              counts.status[3], counts.errors, secs,
              secs > 0 ? static_cast<double>(decisions) / secs : 0.0);
   if (io_error) {
-    std::fprintf(stderr, "aegis: error: an I/O error occurred while reading or writing the batch\n");
+    std::fprintf(stderr,
+                 "aegis: error: an I/O error occurred while reading or writing the batch\n");
     return kExitInternal;
   }
   if (counts.internal > 0) return kExitInternal;

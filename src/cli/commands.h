@@ -7,13 +7,13 @@
 namespace aegis::cli {
 
 struct EvaluateOptions {
-  std::string input = "-";                  // file or "-" for stdin
-  std::optional<std::string> config;        // YAML config
+  std::string input = "-";            // file or "-" for stdin
+  std::optional<std::string> config;  // YAML config
   bool shadow = false;
   std::optional<std::string> drift_baseline;  // JSON array file
-  std::string format = "json";              // json | text
-  std::optional<std::string> batch;         // JSONL input for --batch
-  std::string output = "-";                 // --batch output
+  std::string format = "json";                // json | text
+  std::optional<std::string> batch;           // JSONL input for --batch
+  std::string output = "-";                   // --batch output
 };
 
 int run_evaluate(const EvaluateOptions& options);

@@ -10,10 +10,13 @@ namespace aegis::cli {
 
 int exit_code_for(PCWStatus status) {
   switch (status) {
-    case PCWStatus::PROCEED: return kExitProceed;
-    case PCWStatus::HALT: return kExitHalt;
+    case PCWStatus::PROCEED:
+      return kExitProceed;
+    case PCWStatus::HALT:
+      return kExitHalt;
     case PCWStatus::PAUSE:
-    case PCWStatus::ESCALATE: return kExitReview;
+    case PCWStatus::ESCALATE:
+      return kExitReview;
   }
   return kExitInternal;
 }
@@ -27,10 +30,10 @@ int report_error(const Error& error) {
       error_to_json(error).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::fprintf(stdout, "%s\n", body.c_str());
   std::fflush(stdout);
-  std::fprintf(stderr, "aegis: error: %s\n", nlohmann::json(error.message)
-                                                   .dump(-1, ' ', false,
-                                                         nlohmann::json::error_handler_t::replace)
-                                                   .c_str());
+  std::fprintf(stderr, "aegis: error: %s\n",
+               nlohmann::json(error.message)
+                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                   .c_str());
   return exit_code_for(error);
 }
 

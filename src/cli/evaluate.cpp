@@ -15,8 +15,9 @@ std::string upper(std::string_view s) {
 }
 
 std::string decision_text(const PCWDecision& d) {
-  std::string out = fmt::format("{}  confidence {:.4f}  decision {}  {}\n", upper(to_string(d.status)),
-                                d.confidence, d.decision_id, format_timestamp(d.timestamp));
+  std::string out =
+      fmt::format("{}  confidence {:.4f}  decision {}  {}\n", upper(to_string(d.status)),
+                  d.confidence, d.decision_id, format_timestamp(d.timestamp));
   if (d.shadow_result) out += "(shadow mode: not enforced)\n";
   out += fmt::format("  {:<11} {:<6} {:>12} {:>12} {:>12}\n", "gate", "result", "value",
                      "threshold", "margin");

@@ -75,9 +75,8 @@ int run_health(const std::string& format) {
     ok &= problem.empty();
     results[name] = problem.empty() ? "ok" : problem;
   }
-  const nlohmann::json out = {{"status", ok ? "ok" : "degraded"},
-                              {"engine_version", kEngineVersion},
-                              {"checks", results}};
+  const nlohmann::json out = {
+      {"status", ok ? "ok" : "degraded"}, {"engine_version", kEngineVersion}, {"checks", results}};
   if (format == "text") {
     std::printf("%s\n", ok ? "ok" : "degraded");
     for (const auto& [name, r] : results.items())

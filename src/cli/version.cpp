@@ -1,11 +1,12 @@
 // `aegis version`: the engine's and its libraries' versions.
+#include "aegis/version.h"
+
 #include <openssl/crypto.h>
 #include <simdjson.h>
 
 #include <cstdio>
 
 #include "aegis/json.h"
-#include "aegis/version.h"
 #include "commands.h"
 
 #define AEGIS_STR2(x) #x
@@ -29,7 +30,8 @@ int run_version(const std::string& format) {
   if (format == "json") {
     std::printf("%s\n", v.dump().c_str());
   } else {
-    std::printf("aegis %s (simdjson %s, nlohmann_json %s, %s)\n", kEngineVersion, AEGIS_STR(SIMDJSON_VERSION),
+    std::printf("aegis %s (simdjson %s, nlohmann_json %s, %s)\n", kEngineVersion,
+                AEGIS_STR(SIMDJSON_VERSION),
                 v["libraries"]["nlohmann_json"].get<std::string>().c_str(),
                 OpenSSL_version(OPENSSL_VERSION));
   }

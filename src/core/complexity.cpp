@@ -18,7 +18,8 @@ namespace {
 
 ComplexityDecomposer::ComplexityDecomposer(std::vector<ComplexityComponent> components)
     : components_(std::move(components)), total_weight_(0.0) {
-  if (components_.empty()) bad("complexity.empty", "components", "at least one component is needed");
+  if (components_.empty())
+    bad("complexity.empty", "components", "at least one component is needed");
   std::set<std::string> names;
   for (const auto& c : components_) {
     if (c.name.empty()) bad("complexity.invalid", "components", "a component has an empty name");
@@ -26,7 +27,8 @@ ComplexityDecomposer::ComplexityDecomposer(std::vector<ComplexityComponent> comp
       bad("complexity.invalid", c.name, "component '" + c.name + "' is declared twice");
     if (!(std::isfinite(c.saturation) && c.saturation > 0))
       bad("complexity.invalid", c.name,
-          "saturation of '" + c.name + "' must be finite and > 0, got " + detail::num(c.saturation));
+          "saturation of '" + c.name + "' must be finite and > 0, got " +
+              detail::num(c.saturation));
     if (!(std::isfinite(c.weight) && c.weight >= 0))
       bad("complexity.invalid", c.name,
           "weight of '" + c.name + "' must be finite and >= 0, got " + detail::num(c.weight));
@@ -43,12 +45,14 @@ ComplexityDecomposer ComplexityDecomposer::ci_preset() {
                                {"new_dependencies", 5.0, 1.0}});
 }
 
-ComplexityBreakdown ComplexityDecomposer::decompose(const std::map<std::string, double>& raw) const {
+ComplexityBreakdown ComplexityDecomposer::decompose(
+    const std::map<std::string, double>& raw) const {
   for (const auto& entry : raw) {
     const std::string& name = entry.first;
     const bool known = std::any_of(components_.begin(), components_.end(),
                                    [&](const auto& c) { return c.name == name; });
-    if (!known) bad("complexity.unknown_component", name, "unknown complexity component '" + name + "'");
+    if (!known)
+      bad("complexity.unknown_component", name, "unknown complexity component '" + name + "'");
   }
   ComplexityBreakdown out;
   double weighted = 0.0;
@@ -56,7 +60,8 @@ ComplexityBreakdown ComplexityDecomposer::decompose(const std::map<std::string, 
   for (const auto& c : components_) {
     auto it = raw.find(c.name);
     if (it == raw.end())
-      bad("complexity.missing_component", c.name, "complexity component '" + c.name + "' is missing");
+      bad("complexity.missing_component", c.name,
+          "complexity component '" + c.name + "' is missing");
     const double v = it->second;
     if (!(std::isfinite(v) && v >= 0))
       bad("complexity.out_of_range", c.name,

@@ -25,9 +25,9 @@ std::optional<Error> range_error(const char* field, double v, const char* expect
 }
 
 // Checks a finite v against a range; the expected text goes into the message.
-#define AEGIS_CHECK(field, cond, expected)                                     \
-  do {                                                                         \
-    const double v_ = (field);                                                 \
+#define AEGIS_CHECK(field, cond, expected)                                       \
+  do {                                                                           \
+    const double v_ = (field);                                                   \
     if (!std::isfinite(v_) || !(cond)) return range_error(#field, v_, expected); \
   } while (0)
 
@@ -37,8 +37,7 @@ std::optional<Error> validate_kl_drift(const KLDriftConfig& kl) {
   if (!std::isfinite(kl.tau_warning) || !(kl.tau_warning > 0))
     return range_error("kl_drift.tau_warning", kl.tau_warning, "> 0");
   if (!std::isfinite(kl.tau_critical) || !(kl.tau_critical > kl.tau_warning))
-    return range_error("kl_drift.tau_critical", kl.tau_critical,
-                       "> kl_drift.tau_warning");
+    return range_error("kl_drift.tau_critical", kl.tau_critical, "> kl_drift.tau_warning");
   if (kl.window_days < 1 || kl.window_days > 36500)
     return range_error("kl_drift.window_days", static_cast<double>(kl.window_days),
                        "an integer in [1, 36500]");
@@ -47,10 +46,10 @@ std::optional<Error> validate_kl_drift(const KLDriftConfig& kl) {
 
 std::optional<Error> validate_parameters(const AegisParameters& p) {
   const auto& [epsilon_R, epsilon_P, risk_trigger_factor, profit_trigger_factor,
-               trigger_confidence_prob, novelty_N0, novelty_k, novelty_threshold,
-               complexity_floor, quality_min_score, quality_no_zero_subscore, gamma, kappa,
-               phi_S, phi_D, lcb_alpha, migration_budget, utility_threshold, kl_drift,
-               telemetry_url, telemetry_allow_insecure, mcp_rate_limit] = p;
+               trigger_confidence_prob, novelty_N0, novelty_k, novelty_threshold, complexity_floor,
+               quality_min_score, quality_no_zero_subscore, gamma, kappa, phi_S, phi_D, lcb_alpha,
+               migration_budget, utility_threshold, kl_drift, telemetry_url,
+               telemetry_allow_insecure, mcp_rate_limit] = p;
   (void)quality_no_zero_subscore;
   (void)telemetry_allow_insecure;
   AEGIS_CHECK(epsilon_R, v_ > 0, "> 0");
@@ -81,7 +80,8 @@ std::optional<Error> validate_parameters(const AegisParameters& p) {
     if (!clean || !(https || (http && p.telemetry_allow_insecure))) {
       return invalid_input("config.invalid_url", "telemetry_url",
                            "telemetry_url must be an https:// URL (http:// only with "
-                           "telemetry_allow_insecure), got \"" + u + "\"");
+                           "telemetry_allow_insecure), got \"" +
+                               u + "\"");
     }
   }
   if (mcp_rate_limit < 0)
@@ -111,9 +111,9 @@ UtilityCalculator AegisConfig::create_utility_calculator() const {
 namespace {
 
 // Sections of the config file that other parts of AEGIS read; not warned about here.
-const std::set<std::string> kKnownSections = {"version",   "description", "name",   "server",
-                                              "custodians", "rbac",       "store",  "telemetry",
-                                              "metadata",  "roles"};
+const std::set<std::string> kKnownSections = {"version",    "description", "name",  "server",
+                                              "custodians", "rbac",        "store", "telemetry",
+                                              "metadata",   "roles"};
 
 class YamlReader {
  public:
@@ -127,8 +127,7 @@ class YamlReader {
       const std::string key = kv.first.Scalar();
       if (key == "parameters") {
         if (kv.second.IsNull()) continue;
-        if (!kv.second.IsMap())
-          return fail("config.wrong_type", "parameters", "must be a mapping");
+        if (!kv.second.IsMap()) return fail("config.wrong_type", "parameters", "must be a mapping");
         for (const auto& inner : kv.second) {
           if (auto e = entry("parameters.", inner.first.Scalar(), inner.second, p, false)) return e;
         }
@@ -152,8 +151,7 @@ class YamlReader {
   }
 
   std::optional<Error> number(const std::string& key, const YAML::Node& n, double& out) {
-    if (!n.IsScalar() || n.Tag() == "!")
-      return fail("config.wrong_type", key, "must be a number");
+    if (!n.IsScalar() || n.Tag() == "!") return fail("config.wrong_type", key, "must be a number");
     try {
       out = n.as<double>();
     } catch (const YAML::Exception&) {
@@ -217,8 +215,8 @@ class YamlReader {
     for (const auto& kv : n) {
       const std::string sub = kv.first.Scalar();
       const std::string full = key + "." + sub;
-      auto it = std::find_if(names.begin(), names.end(),
-                             [&](const auto& pr) { return pr.first == sub; });
+      auto it =
+          std::find_if(names.begin(), names.end(), [&](const auto& pr) { return pr.first == sub; });
       if (it == names.end()) {
         warn("unknown key '" + full + "' ignored");
         continue;
@@ -255,12 +253,15 @@ class YamlReader {
                              const YAML::Node& n, AegisParameters& p, bool top_level) {
     const std::string key = prefix + name;
     if (name == "novelty_gate")
-      return nested(key, n, {{"N0", "novelty_N0"}, {"k", "novelty_k"},
-                             {"output_threshold", "novelty_threshold"}}, p);
+      return nested(
+          key, n,
+          {{"N0", "novelty_N0"}, {"k", "novelty_k"}, {"output_threshold", "novelty_threshold"}}, p);
     if (name == "kl_drift")
-      return nested(key, n, {{"tau_warning", "kl_drift.tau_warning"},
-                             {"tau_critical", "kl_drift.tau_critical"},
-                             {"window_days", "kl_drift.window_days"}}, p);
+      return nested(key, n,
+                    {{"tau_warning", "kl_drift.tau_warning"},
+                     {"tau_critical", "kl_drift.tau_critical"},
+                     {"window_days", "kl_drift.window_days"}},
+                    p);
     AegisParameters probe;
     const bool known = number_field(probe, name) != nullptr || name == "quality_no_zero_subscore" ||
                        name == "telemetry_allow_insecure" || name == "mcp_rate_limit" ||

@@ -9,19 +9,26 @@ namespace aegis {
 
 std::string_view to_string(PCWPhase phase) noexcept {
   switch (phase) {
-    case PCWPhase::PLAN: return "plan";
-    case PCWPhase::COMMIT: return "commit";
-    case PCWPhase::WORK: return "work";
+    case PCWPhase::PLAN:
+      return "plan";
+    case PCWPhase::COMMIT:
+      return "commit";
+    case PCWPhase::WORK:
+      return "work";
   }
   return "plan";
 }
 
 std::string_view to_string(Impact impact) noexcept {
   switch (impact) {
-    case Impact::LOW: return "low";
-    case Impact::MEDIUM: return "medium";
-    case Impact::HIGH: return "high";
-    case Impact::CRITICAL: return "critical";
+    case Impact::LOW:
+      return "low";
+    case Impact::MEDIUM:
+      return "medium";
+    case Impact::HIGH:
+      return "high";
+    case Impact::CRITICAL:
+      return "critical";
   }
   return "critical";
 }
@@ -150,9 +157,9 @@ std::optional<Error> validate_context(const PCWContext& c) {
     std::string shown = c.estimated_impact.size() <= 64 && is_valid_utf8(c.estimated_impact)
                             ? c.estimated_impact
                             : std::string("<unprintable>");
-    return field_error("context.unknown_value", "estimated_impact",
-                       "estimated_impact must be one of low, medium, high, critical, got \"" +
-                           shown + "\"");
+    return field_error(
+        "context.unknown_value", "estimated_impact",
+        "estimated_impact must be one of low, medium, high, critical, got \"" + shown + "\"");
   }
   if (auto e = check_unit("risk_baseline", c.risk_baseline)) return e;
   if (auto e = check_unit("risk_proposed", c.risk_proposed)) return e;

@@ -12,10 +12,14 @@ namespace aegis {
 
 std::string_view to_string(PCWStatus status) noexcept {
   switch (status) {
-    case PCWStatus::PROCEED: return "proceed";
-    case PCWStatus::PAUSE: return "pause";
-    case PCWStatus::HALT: return "halt";
-    case PCWStatus::ESCALATE: return "escalate";
+    case PCWStatus::PROCEED:
+      return "proceed";
+    case PCWStatus::PAUSE:
+      return "pause";
+    case PCWStatus::HALT:
+      return "halt";
+    case PCWStatus::ESCALATE:
+      return "escalate";
   }
   return "halt";
 }
@@ -44,7 +48,9 @@ struct HumanReasons {
   bool requested = false;
   bool risk_failed = false;
   bool risk_posterior = false;
-  bool any() const { return high_impact || irreversible || requested || risk_failed || risk_posterior; }
+  bool any() const {
+    return high_impact || irreversible || requested || risk_failed || risk_posterior;
+  }
 };
 
 HumanReasons human_reasons(const PCWContext& ctx, const GateResult& risk) {
@@ -76,15 +82,6 @@ void append_drift_item(std::string& s, const DriftResult& d) {
   s += ')';
 }
 
-std::string join(const std::vector<std::string>& items) {
-  std::string s;
-  for (const auto& i : items) {
-    if (!s.empty()) s += ", ";
-    s += i;
-  }
-  return s;
-}
-
 void notify(DecisionObserver* observer, const PCWContext& ctx, const PCWDecision& d) noexcept {
   if (!observer) return;
   try {
@@ -108,8 +105,11 @@ PCWDecision decide_validated(const PCWContext& ctx, const DecideOptions& opt,
   const bool drift_critical = drift && drift->status == DriftStatus::CRITICAL;
   const bool drift_warning = drift && drift->status == DriftStatus::WARNING;
 
-  // Failing items, in gate order, then drift.
+  // Failing items, in gate order, then drift. Strings are built in place (reserve + append):
+  // a rejected proposal otherwise pays for a dozen temporaries.
+  d.failing_gates.reserve(kGateCount + 1);
   std::string failing;
+  failing.reserve(160);
   for (const auto& g : ge.gates) {
     if (!g || g->passed) continue;
     d.failing_gates.emplace_back(to_string(g->gate_type));
@@ -128,64 +128,89 @@ PCWDecision decide_validated(const PCWContext& ctx, const DecideOptions& opt,
   const GateResult& risk = *ge.get(GateType::RISK);
   const GateResult& complexity = *ge.get(GateType::COMPLEXITY);
   const Impact impact = context_impact(ctx);
-  const bool any_failure = !d.failing_gates.empty();
-  const std::string failing_names = join(d.failing_gates);
   std::string& why = d.rationale;
+  why.reserve(failing.size() + 160);
+  auto step = [&d](std::string_view prefix, std::string_view rest = {}) {
+    std::string& s = d.next_steps.emplace_back();
+    s.reserve(prefix.size() + rest.size());
+    s.append(prefix).append(rest);
+  };
+  auto step_naming_failures = [&](std::string_view prefix) {
+    std::string& s = d.next_steps.emplace_back(prefix);
+    for (size_t i = 0; i < d.failing_gates.size(); ++i) {
+      if (i) s += ", ";
+      s += d.failing_gates[i];
+    }
+  };
+  d.next_steps.reserve(2);
 
   if (!complexity.passed) {
     d.status = PCWStatus::HALT;
-    why = "HALT: complexity ";
+    why += "HALT: complexity ";
     append_num4(why, complexity.value);
     why += " is below the hard floor ";
     append_num4(why, complexity.threshold);
-    why += ", which no override can lift; failing: " + failing + ".";
-    d.next_steps = {"Redesign the proposal to reduce its complexity: the complexity floor "
-                    "cannot be overridden",
-                    "Address the failing gates: " + failing_names};
-  } else if (any_failure) {
+    why.append(", which no override can lift; failing: ").append(failing).append(".");
+    step(
+        "Redesign the proposal to reduce its complexity: the complexity floor cannot be "
+        "overridden");
+    step_naming_failures("Address the failing gates: ");
+  } else if (!d.failing_gates.empty()) {
     const bool high = impact == Impact::HIGH || impact == Impact::CRITICAL;
-    const std::string count = std::to_string(d.gates_failed) + (d.gates_failed == 1 ? " gate" : " gates");
+    const char* gates_word = d.gates_failed == 1 ? " gate failed" : " gates failed";
     if (high || !ctx.reversible) {
       d.status = PCWStatus::ESCALATE;
-      why = "ESCALATE: " + count + " failed on ";
+      why.append("ESCALATE: ").append(std::to_string(d.gates_failed)).append(gates_word);
       if (high && !ctx.reversible) {
-        why += "an irreversible " + std::string(to_string(impact)) + "-impact action";
+        why.append(" on an irreversible ").append(to_string(impact)).append("-impact action");
       } else if (high) {
-        why += "a " + std::string(to_string(impact)) + "-impact action";
+        why.append(" on a ").append(to_string(impact)).append("-impact action");
       } else {
-        why += "an irreversible action";
+        why.append(" on an irreversible action");
       }
-      why += ": " + failing + ".";
-      d.next_steps = {"Escalate to the Risk Lead for review",
-                      "Prepare a justification for the failing gates: " + failing_names};
+      why.append(": ").append(failing).append(".");
+      step("Escalate to the Risk Lead for review");
+      step_naming_failures("Prepare a justification for the failing gates: ");
     } else {
       d.status = PCWStatus::HALT;
-      why = "HALT: " + count + " failed: " + failing +
-            "; eligible for a two-key override (risk_lead and security_lead).";
-      d.next_steps = {"Address the failing gates: " + failing_names,
-                      "Or request a two-key override signed by risk_lead and security_lead"};
+      why.append("HALT: ").append(std::to_string(d.gates_failed)).append(gates_word);
+      why.append(": ").append(failing).append(
+          "; eligible for a two-key override (risk_lead and security_lead).");
+      step_naming_failures("Address the failing gates: ");
+      step("Or request a two-key override signed by risk_lead and security_lead");
     }
     d.override_eligible = true;
     d.override_requires = {"risk_lead", "security_lead"};
   } else if (const HumanReasons hr = human_reasons(ctx, risk); hr.any()) {
     d.status = PCWStatus::PAUSE;
-    std::vector<std::string> reasons;
-    if (hr.high_impact) reasons.push_back("impact is " + std::string(to_string(impact)));
-    if (hr.irreversible) reasons.emplace_back("the action is not reversible");
-    if (hr.requested) reasons.emplace_back("requires_human_approval is set");
-    if (hr.risk_posterior) {
-      std::string r = "the risk posterior ";
-      append_num4(r, risk.value);
-      r += " is >= 0.5";
-      reasons.push_back(std::move(r));
+    why.append("PAUSE: all ").append(std::to_string(d.gates_passed));
+    why.append(" evaluated gates passed, but human approval is required: ");
+    const char* sep = "";
+    if (hr.high_impact) {
+      why.append("impact is ").append(to_string(impact));
+      sep = ", ";
     }
-    why = "PAUSE: all " + std::to_string(d.gates_passed) +
-          " evaluated gates passed, but human approval is required: " + join(reasons) + ".";
-    d.next_steps = {"Obtain human approval before proceeding"};
+    if (hr.irreversible) {
+      why.append(sep).append("the action is not reversible");
+      sep = ", ";
+    }
+    if (hr.requested) {
+      why.append(sep).append("requires_human_approval is set");
+      sep = ", ";
+    }
+    if (hr.risk_posterior) {
+      why.append(sep).append("the risk posterior ");
+      append_num4(why, risk.value);
+      why.append(" is >= 0.5");
+    }
+    why += '.';
+    step("Obtain human approval before proceeding");
   } else {
     d.status = PCWStatus::PROCEED;
-    why = "PROCEED: all " + std::to_string(d.gates_passed) + " evaluated gates passed.";
-    d.next_steps = {"Proceed with the change", "Monitor for drift after rollout"};
+    why.append("PROCEED: all ").append(std::to_string(d.gates_passed));
+    why.append(" evaluated gates passed.");
+    step("Proceed with the change");
+    step("Monitor for drift after rollout");
   }
 
   if (drift_warning) {
@@ -202,8 +227,8 @@ PCWDecision decide_validated(const PCWContext& ctx, const DecideOptions& opt,
   }
 
   d.decision_id = detail::new_uuid_v4();
-  d.timestamp = std::chrono::time_point_cast<std::chrono::milliseconds>(
-      std::chrono::system_clock::now());
+  d.timestamp =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 
   const double x_R = eval.normalised_risk(ctx.risk_baseline, ctx.risk_proposed);
   const double x_P = eval.normalised_profit(ctx.profit_baseline, ctx.profit_proposed);
@@ -222,9 +247,9 @@ PCWDecision decide_validated(const PCWContext& ctx, const DecideOptions& opt,
   trace.x_P = x_P;
   trace.gate_results = ge.gates;
   d.gate_evaluation = std::move(ge);
-  trace.evaluation_time_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                 std::chrono::steady_clock::now() - t0)
-                                 .count();
+  trace.evaluation_time_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   d.decision_trace = std::move(trace);
   return d;
 }
@@ -258,8 +283,8 @@ PCWDecision pcw_decide(const PCWContext& context, const DecideOptions& options) 
 bool require_human_approval(const PCWContext& context, const GateEvaluator* gate_evaluator) {
   if (auto e = validate_context(context)) throw_error(std::move(*e));
   const GateEvaluator& eval = gate_evaluator ? *gate_evaluator : default_evaluator();
-  return human_reasons(context, eval.evaluate_risk_gate(context.risk_baseline,
-                                                        context.risk_proposed))
+  return human_reasons(context,
+                       eval.evaluate_risk_gate(context.risk_baseline, context.risk_proposed))
       .any();
 }
 

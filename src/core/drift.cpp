@@ -11,19 +11,26 @@ namespace aegis {
 
 std::string_view to_string(DriftStatus status) noexcept {
   switch (status) {
-    case DriftStatus::NORMAL: return "normal";
-    case DriftStatus::WARNING: return "warning";
-    case DriftStatus::CRITICAL: return "critical";
-    case DriftStatus::INSUFFICIENT_DATA: return "insufficient_data";
+    case DriftStatus::NORMAL:
+      return "normal";
+    case DriftStatus::WARNING:
+      return "warning";
+    case DriftStatus::CRITICAL:
+      return "critical";
+    case DriftStatus::INSUFFICIENT_DATA:
+      return "insufficient_data";
   }
   return "insufficient_data";
 }
 
 std::string_view to_string(DriftAction action) noexcept {
   switch (action) {
-    case DriftAction::NONE: return "none";
-    case DriftAction::ALERT: return "alert";
-    case DriftAction::ESCALATE: return "escalate";
+    case DriftAction::NONE:
+      return "none";
+    case DriftAction::ALERT:
+      return "alert";
+    case DriftAction::ESCALATE:
+      return "escalate";
   }
   return "none";
 }
@@ -39,9 +46,15 @@ void DriftResult::append_message(std::string& m) const {
       m += "insufficient data: " + std::to_string(n_current) + " observations in the window, " +
            std::to_string(kMinWindow) + " needed";
       return;
-    case DriftStatus::NORMAL: m += "no drift: KL="; break;
-    case DriftStatus::WARNING: m += "drift warning: KL="; break;
-    case DriftStatus::CRITICAL: m += "critical drift: KL="; break;
+    case DriftStatus::NORMAL:
+      m += "no drift: KL=";
+      break;
+    case DriftStatus::WARNING:
+      m += "drift warning: KL=";
+      break;
+    case DriftStatus::CRITICAL:
+      m += "critical drift: KL=";
+      break;
   }
   append_num4(m, kl_divergence);
   if (status == DriftStatus::NORMAL) {
@@ -80,9 +93,9 @@ void DriftMonitor::set_baseline(std::span<const double> values) {
   }
   for (size_t i = 0; i < values.size(); ++i) {
     if (!std::isfinite(values[i]))
-      throw_error(invalid_input("drift.baseline", "baseline[" + std::to_string(i) + "]",
-                                "baseline[" + std::to_string(i) + "] must be finite, got " +
-                                    detail::num(values[i])));
+      throw_error(invalid_input(
+          "drift.baseline", "baseline[" + std::to_string(i) + "]",
+          "baseline[" + std::to_string(i) + "] must be finite, got " + detail::num(values[i])));
   }
   const auto [mn, mx] = std::minmax_element(values.begin(), values.end());
   double lo = *mn, hi = *mx;
@@ -194,9 +207,9 @@ DriftResult DriftMonitor::check(std::span<const double> values) const {
   std::array<int64_t, kDriftBins> counts{};
   for (size_t i = 0; i < values.size(); ++i) {
     if (!std::isfinite(values[i]))
-      throw_error(invalid_input("drift.observation", "values[" + std::to_string(i) + "]",
-                                "values[" + std::to_string(i) + "] must be finite, got " +
-                                    detail::num(values[i])));
+      throw_error(invalid_input(
+          "drift.observation", "values[" + std::to_string(i) + "]",
+          "values[" + std::to_string(i) + "] must be finite, got " + detail::num(values[i])));
     if (!baseline_.empty()) ++counts[bin_of(values[i])];
   }
   const auto n = static_cast<int64_t>(values.size());

@@ -4,11 +4,16 @@ namespace aegis {
 
 std::string_view wire_code(ErrorKind kind) noexcept {
   switch (kind) {
-    case ErrorKind::kInvalidInput: return "invalid_input";
-    case ErrorKind::kNotFound: return "not_found";
-    case ErrorKind::kForbidden: return "forbidden";
-    case ErrorKind::kPayloadTooLarge: return "payload_too_large";
-    case ErrorKind::kInternal: return "internal";
+    case ErrorKind::kInvalidInput:
+      return "invalid_input";
+    case ErrorKind::kNotFound:
+      return "not_found";
+    case ErrorKind::kForbidden:
+      return "forbidden";
+    case ErrorKind::kPayloadTooLarge:
+      return "payload_too_large";
+    case ErrorKind::kInternal:
+      return "internal";
   }
   return "internal";
 }
@@ -22,10 +27,14 @@ AegisError::AegisError(Error error) : std::runtime_error(error.message), error_(
 void throw_error(Error error) {
   switch (error.kind) {
     case ErrorKind::kInvalidInput:
-    case ErrorKind::kPayloadTooLarge: throw InvalidInputError(std::move(error));
-    case ErrorKind::kNotFound: throw NotFoundError(std::move(error));
-    case ErrorKind::kForbidden: throw PermissionDeniedError(std::move(error));
-    case ErrorKind::kInternal: throw InternalError(std::move(error));
+    case ErrorKind::kPayloadTooLarge:
+      throw InvalidInputError(std::move(error));
+    case ErrorKind::kNotFound:
+      throw NotFoundError(std::move(error));
+    case ErrorKind::kForbidden:
+      throw PermissionDeniedError(std::move(error));
+    case ErrorKind::kInternal:
+      throw InternalError(std::move(error));
   }
   throw InternalError(std::move(error));
 }

@@ -11,12 +11,18 @@ namespace aegis {
 
 std::string_view to_string(GateType gate) noexcept {
   switch (gate) {
-    case GateType::RISK: return "risk";
-    case GateType::PROFIT: return "profit";
-    case GateType::NOVELTY: return "novelty";
-    case GateType::COMPLEXITY: return "complexity";
-    case GateType::QUALITY: return "quality";
-    case GateType::UTILITY: return "utility";
+    case GateType::RISK:
+      return "risk";
+    case GateType::PROFIT:
+      return "profit";
+    case GateType::NOVELTY:
+      return "novelty";
+    case GateType::COMPLEXITY:
+      return "complexity";
+    case GateType::QUALITY:
+      return "quality";
+    case GateType::UTILITY:
+      return "utility";
   }
   return "risk";
 }
@@ -93,13 +99,13 @@ std::vector<GateResult> GateEvaluationResult::get_failures() const {
 }
 
 int GateEvaluationResult::passed_count() const noexcept {
-  return static_cast<int>(std::count_if(gates.begin(), gates.end(),
-                                        [](const auto& r) { return r && r->passed; }));
+  return static_cast<int>(
+      std::count_if(gates.begin(), gates.end(), [](const auto& r) { return r && r->passed; }));
 }
 
 int GateEvaluationResult::failed_count() const noexcept {
-  return static_cast<int>(std::count_if(gates.begin(), gates.end(),
-                                        [](const auto& r) { return r && !r->passed; }));
+  return static_cast<int>(
+      std::count_if(gates.begin(), gates.end(), [](const auto& r) { return r && !r->passed; }));
 }
 
 GateEvaluator::GateEvaluator() : GateEvaluator(AegisConfig()) {}
@@ -199,8 +205,7 @@ GateResult GateEvaluator::evaluate_quality_gate(double quality_score,
 GateResult GateEvaluator::utility_unchecked(const UtilityResult& u) const noexcept {
   const AegisParameters& p = config_.parameters();
   const double theta = p.utility_threshold;
-  const bool within_budget =
-      u.within_budget && u.components.migration_cost <= p.migration_budget;
+  const bool within_budget = u.within_budget && u.components.migration_cost <= p.migration_budget;
   GateResult r;
   r.gate_type = GateType::UTILITY;
   r.value = u.lcb;

@@ -14,25 +14,71 @@ namespace {
 namespace dom = simdjson::dom;
 
 enum Field : uint8_t {
-  kAgentId, kSessionId, kPhase, kProposalSummary, kEstimatedImpact, kRiskBaseline,
-  kRiskProposed, kProfitBaseline, kProfitProposed, kNoveltyScore, kComplexityScore,
-  kQualityScore, kQualitySubscores, kUtility, kRequiresHumanApproval, kTimeSensitive,
-  kReversible, kMetadata, kChangeType,
+  kAgentId,
+  kSessionId,
+  kPhase,
+  kProposalSummary,
+  kEstimatedImpact,
+  kRiskBaseline,
+  kRiskProposed,
+  kProfitBaseline,
+  kProfitProposed,
+  kNoveltyScore,
+  kComplexityScore,
+  kQualityScore,
+  kQualitySubscores,
+  kUtility,
+  kRequiresHumanApproval,
+  kTimeSensitive,
+  kReversible,
+  kMetadata,
+  kChangeType,
   // request fields
-  kShadow, kDriftBaselineData,
+  kShadow,
+  kDriftBaselineData,
   // CLI aliases
-  kRisk, kRiskBase, kProfit, kProfitBase, kNovelty, kComplexity, kQuality, kRiskScore,
+  kRisk,
+  kRiskBase,
+  kProfit,
+  kProfitBase,
+  kNovelty,
+  kComplexity,
+  kQuality,
+  kRiskScore,
   kFieldCount
 };
 constexpr Field kFirstRequestField = kShadow;
 constexpr Field kFirstAlias = kRisk;
 
-constexpr std::array<std::string_view, kFieldCount> kNames = {
-    "agent_id", "session_id", "phase", "proposal_summary", "estimated_impact", "risk_baseline",
-    "risk_proposed", "profit_baseline", "profit_proposed", "novelty_score", "complexity_score",
-    "quality_score", "quality_subscores", "utility", "requires_human_approval", "time_sensitive",
-    "reversible", "metadata", "change_type", "shadow", "drift_baseline_data", "risk",
-    "risk_base", "profit", "profit_base", "novelty", "complexity", "quality", "risk_score"};
+constexpr std::array<std::string_view, kFieldCount> kNames = {"agent_id",
+                                                              "session_id",
+                                                              "phase",
+                                                              "proposal_summary",
+                                                              "estimated_impact",
+                                                              "risk_baseline",
+                                                              "risk_proposed",
+                                                              "profit_baseline",
+                                                              "profit_proposed",
+                                                              "novelty_score",
+                                                              "complexity_score",
+                                                              "quality_score",
+                                                              "quality_subscores",
+                                                              "utility",
+                                                              "requires_human_approval",
+                                                              "time_sensitive",
+                                                              "reversible",
+                                                              "metadata",
+                                                              "change_type",
+                                                              "shadow",
+                                                              "drift_baseline_data",
+                                                              "risk",
+                                                              "risk_base",
+                                                              "profit",
+                                                              "profit_base",
+                                                              "novelty",
+                                                              "complexity",
+                                                              "quality",
+                                                              "risk_score"};
 
 // Field lookup bucketed by key length: each bucket holds a handful of names.
 struct FieldTable {
@@ -60,14 +106,20 @@ const FieldTable kTable;
 
 std::string_view type_name(dom::element_type t) {
   switch (t) {
-    case dom::element_type::ARRAY: return "an array";
-    case dom::element_type::OBJECT: return "an object";
+    case dom::element_type::ARRAY:
+      return "an array";
+    case dom::element_type::OBJECT:
+      return "an object";
     case dom::element_type::INT64:
     case dom::element_type::UINT64:
-    case dom::element_type::DOUBLE: return "a number";
-    case dom::element_type::STRING: return "a string";
-    case dom::element_type::BOOL: return "a boolean";
-    case dom::element_type::NULL_VALUE: return "null";
+    case dom::element_type::DOUBLE:
+      return "a number";
+    case dom::element_type::STRING:
+      return "a string";
+    case dom::element_type::BOOL:
+      return "a boolean";
+    case dom::element_type::NULL_VALUE:
+      return "null";
   }
   return "a value";
 }
@@ -85,8 +137,7 @@ struct Failure {
   throw Failure{invalid_input(code, std::move(field), std::move(message))};
 }
 
-[[noreturn]] void wrong_type(const std::string& field, std::string_view expected,
-                             dom::element e) {
+[[noreturn]] void wrong_type(const std::string& field, std::string_view expected, dom::element e) {
   fail("json.wrong_type", field,
        field + " must be " + std::string(expected) + ", got " + std::string(type_name(e.type())));
 }
@@ -126,7 +177,8 @@ nlohmann::json to_nlohmann(const std::string& path, dom::element e) {
       for (dom::key_value_pair kv : dom::object(e)) {
         std::string key(kv.key);
         if (j.contains(key))
-          fail("json.duplicate_key", path + "." + key, "duplicate key \"" + shown_key(key) + "\" in " + path);
+          fail("json.duplicate_key", path + "." + key,
+               "duplicate key \"" + shown_key(key) + "\" in " + path);
         j[key] = to_nlohmann(path + "." + key, kv.value);
       }
       return j;
@@ -134,15 +186,22 @@ nlohmann::json to_nlohmann(const std::string& path, dom::element e) {
     case dom::element_type::ARRAY: {
       nlohmann::json j = nlohmann::json::array();
       size_t i = 0;
-      for (dom::element x : dom::array(e)) j.push_back(to_nlohmann(path + "[" + std::to_string(i++) + "]", x));
+      for (dom::element x : dom::array(e))
+        j.push_back(to_nlohmann(path + "[" + std::to_string(i++) + "]", x));
       return j;
     }
-    case dom::element_type::INT64: return int64_t(e);
-    case dom::element_type::UINT64: return uint64_t(e);
-    case dom::element_type::DOUBLE: return double(e);
-    case dom::element_type::STRING: return std::string(std::string_view(e));
-    case dom::element_type::BOOL: return bool(e);
-    case dom::element_type::NULL_VALUE: return nullptr;
+    case dom::element_type::INT64:
+      return int64_t(e);
+    case dom::element_type::UINT64:
+      return uint64_t(e);
+    case dom::element_type::DOUBLE:
+      return double(e);
+    case dom::element_type::STRING:
+      return std::string(std::string_view(e));
+    case dom::element_type::BOOL:
+      return bool(e);
+    case dom::element_type::NULL_VALUE:
+      return nullptr;
   }
   return nullptr;
 }
@@ -163,19 +222,29 @@ UtilityComponents get_utility(dom::element e) {
     if (seen & (1u << idx)) fail("json.duplicate_key", field, "duplicate key " + field);
     seen |= 1u << idx;
     switch (idx) {
-      case 0: c.expected_benefit = get_number(field, kv.value); break;
-      case 1: c.benefit_std = get_number(field, kv.value); break;
+      case 0:
+        c.expected_benefit = get_number(field, kv.value);
+        break;
+      case 1:
+        c.benefit_std = get_number(field, kv.value);
+        break;
       case 2: {
         int64_t n;
-        if (kv.value.get_int64().get(n) != simdjson::SUCCESS) wrong_type(field, "an integer", kv.value);
+        if (kv.value.get_int64().get(n) != simdjson::SUCCESS)
+          wrong_type(field, "an integer", kv.value);
         c.n_samples = n;
         break;
       }
-      case 3: c.disruption_probability = get_number(field, kv.value); break;
-      case 4: c.migration_cost = get_number(field, kv.value); break;
+      case 3:
+        c.disruption_probability = get_number(field, kv.value);
+        break;
+      case 4:
+        c.migration_cost = get_number(field, kv.value);
+        break;
     }
   }
-  if (!(seen & 1u)) fail("context.required", "utility.expected_benefit", "utility.expected_benefit is required");
+  if (!(seen & 1u))
+    fail("context.required", "utility.expected_benefit", "utility.expected_benefit is required");
   return c;
 }
 
@@ -199,7 +268,8 @@ struct ContextParser::Impl {
 ContextRequest ContextParser::Impl::build(dom::element root) {
   dom::object obj;
   if (root.get_object().get(obj) != simdjson::SUCCESS)
-    fail("json.not_object", "", "a context must be a JSON object, got " + std::string(type_name(root.type())));
+    fail("json.not_object", "",
+         "a context must be a JSON object, got " + std::string(type_name(root.type())));
 
   ContextRequest req;
   PCWContext& c = req.context;
@@ -208,14 +278,16 @@ ContextRequest ContextParser::Impl::build(dom::element root) {
   uint64_t seen = 0;
   for (dom::key_value_pair kv : obj) {
     const int f = kTable.find(kv.key);
-    const bool allowed = f >= 0 && (f < kFirstRequestField ||
-                                    (f < kFirstAlias ? options.request_fields : options.cli_aliases));
+    const bool allowed =
+        f >= 0 && (f < kFirstRequestField ||
+                   (f < kFirstAlias ? options.request_fields : options.cli_aliases));
     if (!allowed) {
       const std::string key = shown_key(kv.key);
       fail("json.unknown_field", key, "unknown field \"" + key + "\"");
     }
     if (seen & (uint64_t{1} << f)) {
-      fail("json.duplicate_key", std::string(kv.key), "duplicate key \"" + std::string(kv.key) + "\"");
+      fail("json.duplicate_key", std::string(kv.key),
+           "duplicate key \"" + std::string(kv.key) + "\"");
     }
     seen |= uint64_t{1} << f;
     val[f] = kv.value;
@@ -225,8 +297,8 @@ ContextRequest ContextParser::Impl::build(dom::element root) {
 
   // Aliases: each stands for one canonical field; giving both is ambiguous.
   static constexpr std::pair<Field, Field> kAliases[] = {
-      {kRisk, kRiskProposed}, {kRiskBase, kRiskBaseline}, {kProfit, kProfitProposed},
-      {kProfitBase, kProfitBaseline}, {kNovelty, kNoveltyScore}, {kComplexity, kComplexityScore},
+      {kRisk, kRiskProposed},         {kRiskBase, kRiskBaseline}, {kProfit, kProfitProposed},
+      {kProfitBase, kProfitBaseline}, {kNovelty, kNoveltyScore},  {kComplexity, kComplexityScore},
       {kQuality, kQualityScore}};
   for (auto [alias, canonical] : kAliases) {
     if (!has(alias)) continue;
@@ -275,7 +347,8 @@ ContextRequest ContextParser::Impl::build(dom::element root) {
   num(kNoveltyScore, c.novelty_score);
   num(kComplexityScore, c.complexity_score);
   num(kQualityScore, c.quality_score);
-  if (has(kQualitySubscores)) c.quality_subscores = get_numbers("quality_subscores", val[kQualitySubscores]);
+  if (has(kQualitySubscores))
+    c.quality_subscores = get_numbers("quality_subscores", val[kQualitySubscores]);
   auto flag = [&](Field f, bool& out) {
     if (has(f)) out = get_bool(name(f), val[f]);
   };
@@ -295,7 +368,8 @@ ContextRequest ContextParser::Impl::build(dom::element root) {
     const std::string_view ct = get_string("change_type", val[kChangeType]);
     if (ct != "feature" && ct != "refactor" && ct != "bugfix" && ct != "config")
       fail("context.unknown_value", "change_type",
-           "change_type must be one of feature, refactor, bugfix, config, got \"" + shown_key(ct) + "\"");
+           "change_type must be one of feature, refactor, bugfix, config, got \"" + shown_key(ct) +
+               "\"");
     auto it = c.metadata.find("change_type");
     if (it != c.metadata.end() && *it != ct)
       fail("json.conflict", "change_type", "change_type differs from metadata.change_type");
@@ -340,9 +414,9 @@ Result<ContextRequest> ContextParser::parse_padded(const char* data, size_t size
       case simdjson::UTF8_ERROR:
         return invalid_input("json.invalid_utf8", "", "the input is not valid UTF-8");
       case simdjson::DEPTH_ERROR:
-        return invalid_input("json.too_deep", "",
-                             "the document nests deeper than " + std::to_string(kMaxJsonDepth) +
-                                 " levels");
+        return invalid_input(
+            "json.too_deep", "",
+            "the document nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
       default:
         return invalid_input("json.syntax", "",
                              std::string("malformed JSON: ") + simdjson::error_message(err));

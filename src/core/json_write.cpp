@@ -123,13 +123,27 @@ void JsonWriter::string(std::string_view s) {
     raw(s.substr(run, i - run));
     run = ++i;
     switch (c) {
-      case '"': raw("\\\""); break;
-      case '\\': raw("\\\\"); break;
-      case '\b': raw("\\b"); break;
-      case '\f': raw("\\f"); break;
-      case '\n': raw("\\n"); break;
-      case '\r': raw("\\r"); break;
-      case '\t': raw("\\t"); break;
+      case '"':
+        raw("\\\"");
+        break;
+      case '\\':
+        raw("\\\\");
+        break;
+      case '\b':
+        raw("\\b");
+        break;
+      case '\f':
+        raw("\\f");
+        break;
+      case '\n':
+        raw("\\n");
+        break;
+      case '\r':
+        raw("\\r");
+        break;
+      case '\t':
+        raw("\\t");
+        break;
       default: {
         const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
         raw(std::string_view(esc, 6));
@@ -382,16 +396,24 @@ void write_decision(JsonWriter& w, const PCWDecision& d) {
 void canonical(std::string& out, const nlohmann::json& j) {
   using V = nlohmann::json::value_t;
   switch (j.type()) {
-    case V::null: out += "null"; return;
-    case V::boolean: out += j.get<bool>() ? "true" : "false"; return;
-    case V::number_integer: append_int(out, j.get<int64_t>()); return;
+    case V::null:
+      out += "null";
+      return;
+    case V::boolean:
+      out += j.get<bool>() ? "true" : "false";
+      return;
+    case V::number_integer:
+      append_int(out, j.get<int64_t>());
+      return;
     case V::number_unsigned: {
       char buf[24];
       auto r = std::to_chars(buf, buf + sizeof buf, j.get<uint64_t>());
       out.append(buf, r.ptr);
       return;
     }
-    case V::number_float: append_number(out, j.get<double>()); return;
+    case V::number_float:
+      append_number(out, j.get<double>());
+      return;
     case V::string: {
       const auto& s = j.get_ref<const std::string&>();
       if (!is_valid_utf8(s))

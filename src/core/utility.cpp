@@ -10,15 +10,16 @@ namespace aegis {
 namespace {
 
 Error bad(const char* field, const std::string& expected, double v) {
-  return invalid_input("utility.out_of_range", std::string("utility.") + field,
-                       std::string("utility.") + field + " must be " + expected + ", got " +
-                           detail::num(v));
+  return invalid_input(
+      "utility.out_of_range", std::string("utility.") + field,
+      std::string("utility.") + field + " must be " + expected + ", got " + detail::num(v));
 }
 
 }  // namespace
 
 std::optional<Error> validate_utility_components(const UtilityComponents& c) {
-  if (!std::isfinite(c.expected_benefit)) return bad("expected_benefit", "finite", c.expected_benefit);
+  if (!std::isfinite(c.expected_benefit))
+    return bad("expected_benefit", "finite", c.expected_benefit);
   if (!(std::isfinite(c.benefit_std) && c.benefit_std >= 0))
     return bad("benefit_std", "finite and >= 0", c.benefit_std);
   if (c.n_samples < 1) return bad("n_samples", "an integer >= 1", static_cast<double>(c.n_samples));

@@ -22,13 +22,15 @@ TEST(Complexity, CiPreset) {
 }
 
 TEST(Complexity, SaturatesAtOne) {
-  const auto b = ComplexityDecomposer::ci_preset().decompose(
-      {{"files_changed", 5000}, {"modules_touched", 500}, {"lines_changed", 1e7},
-       {"new_dependencies", 99}});
+  const auto b = ComplexityDecomposer::ci_preset().decompose({{"files_changed", 5000},
+                                                              {"modules_touched", 500},
+                                                              {"lines_changed", 1e7},
+                                                              {"new_dependencies", 99}});
   EXPECT_DOUBLE_EQ(b.complexity_score, 0.0);
-  const auto zero = ComplexityDecomposer::ci_preset().decompose(
-      {{"files_changed", 0}, {"modules_touched", 0}, {"lines_changed", 0},
-       {"new_dependencies", 0}});
+  const auto zero = ComplexityDecomposer::ci_preset().decompose({{"files_changed", 0},
+                                                                 {"modules_touched", 0},
+                                                                 {"lines_changed", 0},
+                                                                 {"new_dependencies", 0}});
   EXPECT_DOUBLE_EQ(zero.complexity_score, 1.0);
   EXPECT_EQ(zero.dominant_component, "");
 }
@@ -41,15 +43,22 @@ TEST(Complexity, Weights) {
 
 TEST(Complexity, RejectsBadInput) {
   const auto d = ComplexityDecomposer::ci_preset();
-  EXPECT_EQ(error_of([&] { d.decompose({{"files_changed", 1}}); }).code,
+  EXPECT_EQ(error_of([&] {
+              d.decompose({{"files_changed", 1}});
+            }).code,
             "complexity.missing_component");
   EXPECT_EQ(error_of([&] {
-              d.decompose({{"files_changed", 1}, {"modules_touched", 1}, {"lines_changed", 1},
-                           {"new_dependencies", 1}, {"file_changed", 1}});
+              d.decompose({{"files_changed", 1},
+                           {"modules_touched", 1},
+                           {"lines_changed", 1},
+                           {"new_dependencies", 1},
+                           {"file_changed", 1}});
             }).field,
             "file_changed");
   EXPECT_EQ(error_of([&] {
-              d.decompose({{"files_changed", -1}, {"modules_touched", 1}, {"lines_changed", 1},
+              d.decompose({{"files_changed", -1},
+                           {"modules_touched", 1},
+                           {"lines_changed", 1},
                            {"new_dependencies", 1}});
             }).field,
             "files_changed");

@@ -122,11 +122,9 @@ TEST(Config, BoundaryValuesAreValid) {
 TEST(Config, HashIsSha256OfCanonicalJson) {
   const AegisConfig c;
   const std::string canon = canonical_json(config_to_json(c.parameters()));
-  EXPECT_EQ(canon.substr(0, 60),
-            R"({"complexity_floor":0.5,"epsilon_P":0.01,"epsilon_R":0.01,"g)");
+  EXPECT_EQ(canon.substr(0, 60), R"({"complexity_floor":0.5,"epsilon_P":0.01,"epsilon_R":0.01,"g)");
   EXPECT_EQ(c.config_hash(), sha256_hex(canon));
-  EXPECT_EQ(sha256_hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   AegisParameters p;
   p.gamma = 0.31;
   EXPECT_NE(AegisConfig(p).config_hash(), c.config_hash());
@@ -177,8 +175,7 @@ TEST(ConfigYaml, Errors) {
        "parameters.kl_drift.window_days"},
       {"quality_no_zero_subscore: maybe\n", "config.wrong_type", "quality_no_zero_subscore"},
       {"complexity_floor: 0.4\n", "config.out_of_range", "complexity_floor"},
-      {"novelty_N0: 0.5\nnovelty_gate: {N0: 0.6}\n", "config.duplicate_key",
-       "novelty_gate.N0"},
+      {"novelty_N0: 0.5\nnovelty_gate: {N0: 0.6}\n", "config.duplicate_key", "novelty_gate.N0"},
       {"epsilon_R: 0.1\nparameters: {epsilon_R: 0.2}\n", "config.duplicate_key",
        "parameters.epsilon_R"},
       {"epsilon_R: [unclosed\n", "config.yaml_syntax", ""},

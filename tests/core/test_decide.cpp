@@ -112,7 +112,11 @@ TEST(Decide, PauseForEachHumanApprovalReason) {
       {[](PCWContext& c) { c.reversible = false; }, "not reversible"},
       {[](PCWContext& c) { c.requires_human_approval = true; }, "requires_human_approval"},
       // x_R = 2.8: P(Δ ≥ 2) ≈ 0.70, above 0.5 but below the 0.95 gate threshold.
-      {[](PCWContext& c) { c.risk_baseline = 0.1; c.risk_proposed = 0.38; }, "risk posterior"},
+      {[](PCWContext& c) {
+         c.risk_baseline = 0.1;
+         c.risk_proposed = 0.38;
+       },
+       "risk posterior"},
   };
   for (const auto& k : cases) {
     PCWContext c = safe();
@@ -266,10 +270,17 @@ TEST(Decide, InvalidContextNamesTheField) {
       {[](PCWContext& c) { c.novelty_score = 1.0001; }, "novelty_score"},
       {[](PCWContext& c) { c.complexity_score = NAN; }, "complexity_score"},
       {[](PCWContext& c) { c.quality_score = 2; }, "quality_score"},
-      {[](PCWContext& c) { c.quality_subscores = {0.5, -1}; }, "quality_subscores[1]"},
-      {[](PCWContext& c) { c.quality_subscores = std::vector<double>(300, 0.5); }, "quality_subscores"},
+      {[](PCWContext& c) {
+         c.quality_subscores = {0.5, -1};
+       },
+       "quality_subscores[1]"},
+      {[](PCWContext& c) { c.quality_subscores = std::vector<double>(300, 0.5); },
+       "quality_subscores"},
       {[](PCWContext& c) { c.metadata = 5; }, "metadata"},
-      {[](PCWContext& c) { c.metadata = {{"x", NAN}}; }, "metadata.x"},
+      {[](PCWContext& c) {
+         c.metadata = {{"x", NAN}};
+       },
+       "metadata.x"},
       {[](PCWContext& c) { c.utility_result = UtilityResult{.lcb = NAN}; }, "utility.lcb"},
   };
   for (const auto& k : cases) {
@@ -305,7 +316,8 @@ TEST(Decide, SideChannelsNeverChangeOrBreakTheDecision) {
   ThrowingObserver bad;
   RecordingObserver good;
   const uint64_t before = side_channel_failures();
-  const PCWDecision d = pcw_decide(safe(), {.prometheus_exporter = &bad, .telemetry_emitter = &good});
+  const PCWDecision d =
+      pcw_decide(safe(), {.prometheus_exporter = &bad, .telemetry_emitter = &good});
   EXPECT_EQ(d.status, PCWStatus::PROCEED);
   EXPECT_EQ(bad.calls, 1);
   EXPECT_EQ(side_channel_failures(), before + 1);

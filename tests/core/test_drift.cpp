@@ -21,7 +21,8 @@ struct FakeClock {
 
 std::vector<double> ramp(size_t n, double lo, double hi) {
   std::vector<double> v;
-  for (size_t i = 0; i < n; ++i) v.push_back(lo + (hi - lo) * static_cast<double>(i) / static_cast<double>(n - 1));
+  for (size_t i = 0; i < n; ++i)
+    v.push_back(lo + (hi - lo) * static_cast<double>(i) / static_cast<double>(n - 1));
   return v;
 }
 
@@ -147,9 +148,9 @@ TEST(Drift, RejectsNonFiniteObservations) {
   const std::vector<double> v = {0.1, INFINITY};
   m.set_baseline(ramp(30, 0, 1));
   EXPECT_EQ(error_of([&] { m.check(v); }).field, "values[1]");
-  EXPECT_EQ(error_of([] { DriftMonitor(KLDriftConfig{.tau_warning = 0.6, .tau_critical = 0.5}); })
-                .field,
-            "kl_drift.tau_critical");
+  EXPECT_EQ(
+      error_of([] { DriftMonitor(KLDriftConfig{.tau_warning = 0.6, .tau_critical = 0.5}); }).field,
+      "kl_drift.tau_critical");
 }
 
 TEST(Drift, BaselineHash) {

@@ -70,7 +70,8 @@ TEST(NoveltyGate, MatchesScipyAndBoundary) {
   const GateResult at = GateEvaluator(AegisConfig(p)).evaluate_novelty_gate(0.7);
   EXPECT_EQ(at.value, 0.5);
   EXPECT_TRUE(at.passed);
-  EXPECT_FALSE(GateEvaluator(AegisConfig(p)).evaluate_novelty_gate(std::nextafter(0.7, 0.0)).passed);
+  EXPECT_FALSE(
+      GateEvaluator(AegisConfig(p)).evaluate_novelty_gate(std::nextafter(0.7, 0.0)).passed);
 }
 
 TEST(ComplexityGate, HardFloorBoundary) {
@@ -113,8 +114,8 @@ TEST(Gates, InvalidInputNamesTheField) {
 TEST(EvaluateAll, ReferenceExample) {
   const GateEvaluator eval = AegisConfig().create_gate_evaluator();
   const std::vector<double> subs = {0.9, 0.7, 0.8};
-  const UtilityResult u = UtilityCalculator().compute(
-      {.expected_benefit = 1000, .benefit_std = 100, .n_samples = 10});
+  const UtilityResult u =
+      UtilityCalculator().compute({.expected_benefit = 1000, .benefit_std = 100, .n_samples = 10});
   const GateEvaluationResult r = eval.evaluate_all({.risk_baseline = 0.1,
                                                     .risk_proposed = 0.15,
                                                     .profit_baseline = 100,
@@ -165,8 +166,11 @@ TEST(EvaluateAll, FailuresInGateOrderAndComplexityBlocksOverride) {
 }
 
 TEST(EvaluateAll, FromContext) {
-  PCWContext c{.agent_id = "a", .session_id = "s", .proposal_summary = "p",
-               .estimated_impact = "low", .novelty_score = 0.9};
+  PCWContext c{.agent_id = "a",
+               .session_id = "s",
+               .proposal_summary = "p",
+               .estimated_impact = "low",
+               .novelty_score = 0.9};
   const GateEvaluationResult r = GateEvaluator().evaluate_all(c);
   EXPECT_TRUE(r.all_passed);
   c.complexity_score = 2.0;

@@ -39,7 +39,8 @@ TEST(CanonicalJson, StringsAndOrdering) {
   std::string s;
   append_string(s, std::string("a\"b\\c\n\t\x01\x7f\xc3\xa9", 11));
   EXPECT_EQ(s, "\"a\\\"b\\\\c\\n\\t\\u0001\x7f\xc3\xa9\"");
-  const nlohmann::json j = nlohmann::json::parse(R"({"b":[3,{"z":1,"a":null}],"a":true,"é":0.5,"Z":"x"})");
+  const nlohmann::json j =
+      nlohmann::json::parse(R"({"b":[3,{"z":1,"a":null}],"a":true,"é":0.5,"Z":"x"})");
   EXPECT_EQ(canonical_json(j), R"({"Z":"x","a":true,"b":[3,{"a":null,"z":1}],"é":0.5})");
   nlohmann::json bad = {{"k", std::string("\xff")}};
   EXPECT_THROW(canonical_json(bad), InvalidInputError);
@@ -47,8 +48,8 @@ TEST(CanonicalJson, StringsAndOrdering) {
 
 TEST(Timestamp, Rfc3339Millis) {
   using namespace std::chrono;
-  const system_clock::time_point t = sys_days{year{2026} / 11 / 25} + hours(23) + minutes(48) +
-                                     seconds(1) + milliseconds(7);
+  const system_clock::time_point t =
+      sys_days{year{2026} / 11 / 25} + hours(23) + minutes(48) + seconds(1) + milliseconds(7);
   EXPECT_EQ(format_timestamp(t), "2026-11-25T23:48:01.007Z");
   EXPECT_EQ(format_timestamp(system_clock::time_point{}), "1970-01-01T00:00:00.000Z");
 }
@@ -102,7 +103,8 @@ TEST(ContextJson, DefaultsAndRequiredFields) {
   EXPECT_EQ(c.quality_subscores, (std::vector<double>{0.7, 0.7, 0.7}));
   EXPECT_TRUE(c.reversible);
   EXPECT_FALSE(c.utility_result.has_value());
-  for (const char* field : {"agent_id", "session_id", "phase", "proposal_summary", "estimated_impact"}) {
+  for (const char* field :
+       {"agent_id", "session_id", "phase", "proposal_summary", "estimated_impact"}) {
     nlohmann::json j = nlohmann::json::parse(kMinimal);
     j.erase(field);
     auto e = parser.parse(j.dump());
@@ -152,14 +154,22 @@ TEST(ContextJson, RejectsBadInputNamingTheField) {
       {with("\"shadow\": true"), "json.unknown_field", "shadow"},
       {with("\"agent_id\": \"b\""), "json.duplicate_key", "agent_id"},
       {with("\"utility\": {\"benefit_std\": 1}"), "context.required", "utility.expected_benefit"},
-      {with("\"utility\": {\"expected_benefit\": 1, \"n_samples\": 2.5}"), "json.wrong_type", "utility.n_samples"},
-      {with("\"utility\": {\"expected_benefit\": 1, \"n_samples\": 0}"), "utility.out_of_range", "utility.n_samples"},
-      {with("\"utility\": {\"expected_benefit\": 1, \"bogus\": 0}"), "json.unknown_field", "utility.bogus"},
-      {with("\"utility\": {\"expected_benefit\": 1, \"disruption_probability\": 1.5}"), "utility.out_of_range", "utility.disruption_probability"},
-      {R"({"agent_id":"a","session_id":"s","phase":"PLAN","proposal_summary":"p","estimated_impact":"low"})", "context.unknown_value", "phase"},
-      {R"({"agent_id":"a","session_id":"s","phase":"plan","proposal_summary":"p","estimated_impact":"extreme"})", "context.unknown_value", "estimated_impact"},
-      {R"({"agent_id":"","session_id":"s","phase":"plan","proposal_summary":"p","estimated_impact":"low"})", "context.required", "agent_id"},
-      {R"({"agent_id":5,"session_id":"s","phase":"plan","proposal_summary":"p","estimated_impact":"low"})", "json.wrong_type", "agent_id"},
+      {with("\"utility\": {\"expected_benefit\": 1, \"n_samples\": 2.5}"), "json.wrong_type",
+       "utility.n_samples"},
+      {with("\"utility\": {\"expected_benefit\": 1, \"n_samples\": 0}"), "utility.out_of_range",
+       "utility.n_samples"},
+      {with("\"utility\": {\"expected_benefit\": 1, \"bogus\": 0}"), "json.unknown_field",
+       "utility.bogus"},
+      {with("\"utility\": {\"expected_benefit\": 1, \"disruption_probability\": 1.5}"),
+       "utility.out_of_range", "utility.disruption_probability"},
+      {R"({"agent_id":"a","session_id":"s","phase":"PLAN","proposal_summary":"p","estimated_impact":"low"})",
+       "context.unknown_value", "phase"},
+      {R"({"agent_id":"a","session_id":"s","phase":"plan","proposal_summary":"p","estimated_impact":"extreme"})",
+       "context.unknown_value", "estimated_impact"},
+      {R"({"agent_id":"","session_id":"s","phase":"plan","proposal_summary":"p","estimated_impact":"low"})",
+       "context.required", "agent_id"},
+      {R"({"agent_id":5,"session_id":"s","phase":"plan","proposal_summary":"p","estimated_impact":"low"})",
+       "json.wrong_type", "agent_id"},
       {"{\"agent_id\":\"\xc3\x28\"}", "json.invalid_utf8", ""},
       {"{\"agent_id\":\"\xed\xa0\x80\"}", "json.invalid_utf8", ""},
   };
@@ -217,7 +227,8 @@ TEST(ContextJson, OversizeInput) {
 }
 
 TEST(ContextJson, CliAliasesAndDefaults) {
-  ContextParser cli(AegisConfig(), {.cli_aliases = true, .cli_defaults = true, .request_fields = true});
+  ContextParser cli(AegisConfig(),
+                    {.cli_aliases = true, .cli_defaults = true, .request_fields = true});
   auto r = cli.parse(R"({"risk":0.3,"risk_base":0.1,"profit":5,"profit_base":6,"novelty":0.9,
                          "complexity":0.6,"quality":0.75,"shadow":true,
                          "drift_baseline_data":[1,2,3]})");
@@ -283,9 +294,12 @@ TEST(DecisionJson, CarriesEveryField) {
 }
 
 TEST(ErrorJson, WireForm) {
-  const nlohmann::json j = error_to_json(invalid_input("context.out_of_range", "risk_proposed", "m"));
-  EXPECT_EQ(j, nlohmann::json::parse(
-                   R"({"error":{"code":"invalid_input","detail":"context.out_of_range","field":"risk_proposed","message":"m"}})"));
+  const nlohmann::json j =
+      error_to_json(invalid_input("context.out_of_range", "risk_proposed", "m"));
+  EXPECT_EQ(
+      j,
+      nlohmann::json::parse(
+          R"({"error":{"code":"invalid_input","detail":"context.out_of_range","field":"risk_proposed","message":"m"}})"));
   EXPECT_FALSE(error_to_json(Error{ErrorKind::kInternal, "x", "", "m"})["error"].contains("field"));
 }
 

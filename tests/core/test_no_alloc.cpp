@@ -27,9 +27,15 @@ TEST(NoAllocation, EvaluateAll) {
   const GateEvaluator eval;
   const std::vector<double> subs = {0.9, 0.0, 0.8};
   const UtilityResult u = UtilityCalculator().compute({.expected_benefit = 900, .benefit_std = 50});
-  const GateInputs in{.risk_baseline = 0.1, .risk_proposed = 0.9, .profit_baseline = 100,
-                      .profit_proposed = -300, .novelty_score = 0.1, .complexity_score = 0.2,
-                      .quality_score = 0.5, .quality_subscores = subs, .utility_result = &u};
+  const GateInputs in{.risk_baseline = 0.1,
+                      .risk_proposed = 0.9,
+                      .profit_baseline = 100,
+                      .profit_proposed = -300,
+                      .novelty_score = 0.1,
+                      .complexity_score = 0.2,
+                      .quality_score = 0.5,
+                      .quality_subscores = subs,
+                      .utility_result = &u};
   const long before = g_allocations.load();
   GateEvaluationResult r;
   for (int i = 0; i < 1000; ++i) r = eval.evaluate_all(in);

@@ -34,9 +34,7 @@ TEST(Utility, MatchesIndependentValues) {
   }
 }
 
-TEST(Utility, ZAtDefaultAlpha) {
-  EXPECT_NEAR(UtilityCalculator().z(), 1.6448536269514722, 1e-15);
-}
+TEST(Utility, ZAtDefaultAlpha) { EXPECT_NEAR(UtilityCalculator().z(), 1.6448536269514722, 1e-15); }
 
 TEST(Utility, RejectsBadComponents) {
   const UtilityCalculator calc;
@@ -46,13 +44,11 @@ TEST(Utility, RejectsBadComponents) {
             "utility.benefit_std");
   EXPECT_EQ(error_of([&] { calc.compute({.expected_benefit = 1, .n_samples = 0}); }).field,
             "utility.n_samples");
-  EXPECT_EQ(error_of([&] {
-              calc.compute({.expected_benefit = 1, .disruption_probability = 1.5});
-            }).field,
-            "utility.disruption_probability");
   EXPECT_EQ(
-      error_of([&] { calc.compute({.expected_benefit = 1, .migration_cost = -5}); }).field,
-      "utility.migration_cost");
+      error_of([&] { calc.compute({.expected_benefit = 1, .disruption_probability = 1.5}); }).field,
+      "utility.disruption_probability");
+  EXPECT_EQ(error_of([&] { calc.compute({.expected_benefit = 1, .migration_cost = -5}); }).field,
+            "utility.migration_cost");
   EXPECT_EQ(error_of([&] { calc.compute({.expected_benefit = INFINITY}); }).code,
             "utility.out_of_range");
 }
@@ -78,7 +74,8 @@ TEST(Utility, OverBudgetFailsEvenWithPositiveLcb) {
   EXPECT_EQ(g.note, GateNote::kOverBudget);
   EXPECT_NE(g.message().find("budget"), std::string::npos);
   // Exactly at the budget is within it.
-  EXPECT_TRUE(UtilityCalculator().compute({.expected_benefit = 1e6, .migration_cost = 5000}).within_budget);
+  EXPECT_TRUE(
+      UtilityCalculator().compute({.expected_benefit = 1e6, .migration_cost = 5000}).within_budget);
 }
 
 TEST(Utility, HandBuiltResultWithNaNIsRejected) {
