@@ -81,6 +81,9 @@ class AegisConfig {
   // Parses YAML text; `source` names it in errors.
   static Result<AegisConfig> parse_yaml(const std::string& text, const std::string& source,
                                         std::vector<std::string>* warnings = nullptr);
+  // Parses the JSON form written by config_to_json (json.h); JSON is read as YAML, so the same
+  // rules and errors apply.
+  static Result<AegisConfig> parse_json(const std::string& text);
   // Throwing form of load_yaml: NotFoundError for a missing file, InvalidInputError otherwise.
   static AegisConfig from_yaml(const std::filesystem::path& path);
 

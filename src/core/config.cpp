@@ -324,6 +324,10 @@ Result<AegisConfig> AegisConfig::load_yaml(const std::filesystem::path& path,
   return parse_yaml(text, path.string(), warnings);
 }
 
+Result<AegisConfig> AegisConfig::parse_json(const std::string& text) {
+  return parse_yaml(text, "<json>");
+}
+
 AegisConfig AegisConfig::from_yaml(const std::filesystem::path& path) {
   auto r = load_yaml(path);
   if (!r) throw_error(r.error());

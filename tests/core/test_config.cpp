@@ -131,6 +131,21 @@ TEST(Config, HashIsSha256OfCanonicalJson) {
   EXPECT_EQ(AegisConfig(AegisParameters{}).config_hash(), c.config_hash());
 }
 
+TEST(ConfigJson, RoundTrip) {
+  AegisParameters p;
+  p.gamma = 0.41;
+  p.kl_drift.window_days = 9;
+  p.telemetry_url = "https://collector.example/x";
+  const AegisConfig c(p);
+  auto back = AegisConfig::parse_json(config_to_json(c.parameters()).dump());
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back.value().config_hash(), c.config_hash());
+  EXPECT_EQ(back.value().parameters().telemetry_url, p.telemetry_url);
+  auto bad = AegisConfig::parse_json(R"({"gamma": -1})");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "gamma");
+}
+
 TEST(ConfigYaml, TopLevelParametersAndNestedForms) {
   std::vector<std::string> warnings;
   auto c = AegisConfig::parse_yaml(R"(
