@@ -1,0 +1,138 @@
+// Shared pieces of the aegis_governance Python module: enum conversion to Python `enum.Enum`
+// classes whose `.value` is the lower-case wire string, and JSON <-> Python conversion.
+// Each bind_*.cpp adds one area of the API; a later issue adds its own file.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include <array>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "aegis/context.h"
+#include "aegis/decide.h"
+#include "aegis/drift.h"
+#include "aegis/gates.h"
+
+namespace aegis::python {
+
+namespace py = pybind11;
+
+// The members of a C++ enum as (NAME, "value") pairs, in declaration order.
+template <typename E>
+struct EnumInfo;
+
+#define AEGIS_ENUM_INFO(E, PYNAME, ...)                                              \
+  template <>                                                                        \
+  struct EnumInfo<E> {                                                               \
+    static constexpr const char* kName = PYNAME;                                     \
+    static constexpr std::pair<E, std::pair<const char*, const char*>> kMembers[] = { \
+        __VA_ARGS__};                                                                \
+    static py::object& cls() {                                                       \
+      static py::object* c = new py::object();                                       \
+      return *c;                                                                     \
+    }                                                                                \
+  };
+
+AEGIS_ENUM_INFO(PCWPhase, "PCWPhase", {PCWPhase::PLAN, {"PLAN", "plan"}},
+                {PCWPhase::COMMIT, {"COMMIT", "commit"}}, {PCWPhase::WORK, {"WORK", "work"}})
+AEGIS_ENUM_INFO(PCWStatus, "PCWStatus", {PCWStatus::PROCEED, {"PROCEED", "proceed"}},
+                {PCWStatus::PAUSE, {"PAUSE", "pause"}}, {PCWStatus::HALT, {"HALT", "halt"}},
+                {PCWStatus::ESCALATE, {"ESCALATE", "escalate"}})
+AEGIS_ENUM_INFO(GateType, "GateType", {GateType::RISK, {"RISK", "risk"}},
+                {GateType::PROFIT, {"PROFIT", "profit"}},
+                {GateType::NOVELTY, {"NOVELTY", "novelty"}},
+                {GateType::COMPLEXITY, {"COMPLEXITY", "complexity"}},
+                {GateType::QUALITY, {"QUALITY", "quality"}},
+                {GateType::UTILITY, {"UTILITY", "utility"}})
+AEGIS_ENUM_INFO(DriftStatus, "DriftStatus", {DriftStatus::NORMAL, {"NORMAL", "normal"}},
+                {DriftStatus::WARNING, {"WARNING", "warning"}},
+                {DriftStatus::CRITICAL, {"CRITICAL", "critical"}},
+                {DriftStatus::INSUFFICIENT_DATA, {"INSUFFICIENT_DATA", "insufficient_data"}})
+AEGIS_ENUM_INFO(DriftAction, "DriftAction", {DriftAction::NONE, {"NONE", "none"}},
+                {DriftAction::ALERT, {"ALERT", "alert"}},
+                {DriftAction::ESCALATE, {"ESCALATE", "escalate"}})
+
+#undef AEGIS_ENUM_INFO
+
+// Creates `class NAME(str, enum.Enum)` in module `m` and remembers it for conversions.
+template <typename E>
+void bind_enum(py::module_& m, const char* doc) {
+  py::list members;
+  for (const auto& [value, names] : EnumInfo<E>::kMembers)
+    members.append(py::make_tuple(names.first, names.second));
+  py::object enum_cls = py::module_::import("enum").attr("Enum");
+  py::object cls = enum_cls(EnumInfo<E>::kName, members, py::arg("module") = m.attr("__name__"),
+                            py::arg("type") = py::module_::import("builtins").attr("str"));
+  cls.attr("__doc__") = doc;
+  m.attr(EnumInfo<E>::kName) = cls;
+  EnumInfo<E>::cls() = cls;
+}
+
+// Raises ValueError naming the field when `value` is not an enum member or its value string.
+template <typename E>
+E enum_from_python(py::handle value, const char* field) {
+  py::object cls = EnumInfo<E>::cls();
+  py::object v = py::reinterpret_borrow<py::object>(value);
+  if (py::isinstance(v, cls)) v = v.attr("value");
+  if (py::isinstance<py::str>(v)) {
+    const std::string s = v.cast<std::string>();
+    for (const auto& [e, names] : EnumInfo<E>::kMembers)
+      if (s == names.second) return e;
+  }
+  throw InvalidInputError(invalid_input(
+      "context.unknown_value", field,
+      std::string(field) + " must be a " + EnumInfo<E>::kName + ", got " +
+          py::repr(value).cast<std::string>()));
+}
+
+template <typename E>
+py::object enum_to_python(E e) {
+  for (const auto& [value, names] : EnumInfo<E>::kMembers)
+    if (value == e) return EnumInfo<E>::cls().attr(names.first);
+  throw InternalError(Error{ErrorKind::kInternal, "python.enum", "", "unknown enum value"});
+}
+
+// JSON-able Python values <-> nlohmann::json. Raises ValueError naming `path` otherwise.
+nlohmann::json to_json(py::handle value, const std::string& path);
+py::object from_json(const nlohmann::json& j);
+
+void bind_errors(py::module_& m);
+void bind_config(py::module_& m);
+void bind_gates(py::module_& m);
+void bind_drift(py::module_& m);
+void bind_decide(py::module_& m);
+
+}  // namespace aegis::python
+
+namespace pybind11::detail {
+
+// Lets bound functions take and return the Python enum classes directly.
+template <typename E>
+struct aegis_enum_caster {
+  PYBIND11_TYPE_CASTER(E, const_name("Enum"));
+  bool load(handle src, bool) {
+    object cls = aegis::python::EnumInfo<E>::cls();
+    if (!cls || !isinstance(src, cls)) return false;
+    value = aegis::python::enum_from_python<E>(src, aegis::python::EnumInfo<E>::kName);
+    return true;
+  }
+  static handle cast(E e, return_value_policy, handle) {
+    return aegis::python::enum_to_python(e).release();
+  }
+};
+
+template <>
+struct type_caster<aegis::PCWPhase> : aegis_enum_caster<aegis::PCWPhase> {};
+template <>
+struct type_caster<aegis::PCWStatus> : aegis_enum_caster<aegis::PCWStatus> {};
+template <>
+struct type_caster<aegis::GateType> : aegis_enum_caster<aegis::GateType> {};
+template <>
+struct type_caster<aegis::DriftStatus> : aegis_enum_caster<aegis::DriftStatus> {};
+template <>
+struct type_caster<aegis::DriftAction> : aegis_enum_caster<aegis::DriftAction> {};
+
+}  // namespace pybind11::detail

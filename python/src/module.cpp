@@ -1,0 +1,13 @@
+// The aegis_governance._core extension: the C++ engine, with the reference SDK's names.
+#include "aegis/version.h"
+#include "bindings.h"
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "AEGIS governance decision engine (C++ core).";
+  m.attr("__version__") = aegis::kEngineVersion;
+  aegis::python::bind_errors(m);
+  aegis::python::bind_config(m);
+  aegis::python::bind_gates(m);
+  aegis::python::bind_drift(m);
+  aegis::python::bind_decide(m);
+}
