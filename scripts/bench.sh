@@ -30,6 +30,9 @@ for i in 1 2 3; do
   [ "$rc" -eq 0 ] || { echo "bench: batch run failed ($rc)" >&2; exit 1; }
 done
 
+echo "bench: Python module against plain Python + scipy" >&2
+$pin /usr/bin/python3 bench/bench_python.py "$build" "$build/bench-python.json" >/dev/null
+
 /usr/bin/python3 scripts/write_benchmarks.py "$build" >BENCHMARKS.md
 echo "bench: wrote BENCHMARKS.md" >&2
 cat BENCHMARKS.md

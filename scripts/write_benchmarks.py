@@ -12,6 +12,7 @@ from pathlib import Path
 build = Path(sys.argv[1])
 core = json.loads((build / "bench-core.json").read_text())
 latency = json.loads((build / "bench-latency.json").read_text())
+python = json.loads((build / "bench-python.json").read_text())
 batch_runs = [float(m) for m in re.findall(r"([0-9.]+) decisions/s",
                                            (build / "bench-batch.txt").read_text())]
 
@@ -64,6 +65,12 @@ print("|---|---:|---:|---|")
 for name, ns, target, limit in rows:
     verdict = "" if limit is None else ("met" if ns <= limit else "**missed**")
     print(f"| {name} | {ns:,.0f} ns | {target} | {verdict} |")
+print(f"| Python `pcw_decide` through `aegis_governance` (best of 5 × 200k calls) "
+      f"| {python['cpp_module_ns']:,.0f} ns | ≤ 3 µs | "
+      f"{'met' if python['cpp_module_ns'] <= 3000 else '**missed**'} |")
+print(f"| the same decision in plain Python with scipy (as the original SDK) "
+      f"| {python['python_scipy_ns']:,.0f} ns | — | the module is "
+      f"{python['ratio']:.0f}× faster |")
 med = statistics.median(batch_runs)
 verdict = "met" if med >= 500_000 else "**missed**"
 print(f"| `aegis evaluate --batch`, 1,000,000 lines JSONL → JSONL "

@@ -195,3 +195,14 @@ def test_no_reference_leaks_over_a_million_calls():
     growth = rss_kib() - before
     # A leak of even one 64-byte object per call would be ~60 MiB.
     assert growth < 4096, f"RSS grew by {growth} KiB"
+
+
+def test_type_stubs_cover_the_module():
+    import ast
+    from pathlib import Path
+    stub = Path(ag.__file__).with_name("_core.pyi")
+    tree = ast.parse(stub.read_text())
+    stubbed = {n.name for n in tree.body if isinstance(n, (ast.ClassDef, ast.FunctionDef))}
+    stubbed |= {t.target.id for t in tree.body if isinstance(t, ast.AnnAssign)}
+    public = {n for n in dir(ag._core) if not n.startswith("_")} | {"__version__"}
+    assert public - stubbed == set()

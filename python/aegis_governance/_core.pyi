@@ -1,0 +1,309 @@
+"""Type stubs for the compiled AEGIS engine."""
+import datetime
+import enum
+import os
+from typing import Any, Callable, Optional, Sequence, Union
+
+__version__: str
+
+class AegisValidationError(ValueError):
+    code: str
+    detail: str
+    field: Optional[str]
+
+class AegisNotFoundError(FileNotFoundError):
+    code: str
+    detail: str
+    field: Optional[str]
+
+class AegisPermissionError(PermissionError):
+    code: str
+    detail: str
+    field: Optional[str]
+
+class AegisInternalError(RuntimeError):
+    code: str
+    detail: str
+    field: Optional[str]
+
+class PCWPhase(str, enum.Enum):
+    PLAN = "plan"
+    COMMIT = "commit"
+    WORK = "work"
+
+class PCWStatus(str, enum.Enum):
+    PROCEED = "proceed"
+    PAUSE = "pause"
+    HALT = "halt"
+    ESCALATE = "escalate"
+
+class GateType(str, enum.Enum):
+    RISK = "risk"
+    PROFIT = "profit"
+    NOVELTY = "novelty"
+    COMPLEXITY = "complexity"
+    QUALITY = "quality"
+    UTILITY = "utility"
+
+class DriftStatus(str, enum.Enum):
+    NORMAL = "normal"
+    WARNING = "warning"
+    CRITICAL = "critical"
+    INSUFFICIENT_DATA = "insufficient_data"
+
+class DriftAction(str, enum.Enum):
+    NONE = "none"
+    ALERT = "alert"
+    ESCALATE = "escalate"
+
+class KLDriftConfig:
+    def __init__(self, *, tau_warning: float = 0.3, tau_critical: float = 0.5,
+                 window_days: int = 30) -> None: ...
+    @property
+    def tau_warning(self) -> float: ...
+    @property
+    def tau_critical(self) -> float: ...
+    @property
+    def window_days(self) -> int: ...
+
+class AegisConfig:
+    def __init__(self, *, epsilon_R: float = 0.01, epsilon_P: float = 0.01,
+                 risk_trigger_factor: float = 2.0, profit_trigger_factor: float = 2.0,
+                 trigger_confidence_prob: float = 0.95, novelty_N0: float = 0.7,
+                 novelty_k: float = 10.0, novelty_threshold: float = 0.6,
+                 complexity_floor: float = 0.5, quality_min_score: float = 0.7,
+                 quality_no_zero_subscore: bool = True, gamma: float = 0.3, kappa: float = 1.0,
+                 phi_S: float = 100.0, phi_D: float = 2000.0, lcb_alpha: float = 0.05,
+                 migration_budget: float = 5000.0, utility_threshold: float = 0.0,
+                 kl_drift: KLDriftConfig = ..., telemetry_url: Optional[str] = None,
+                 telemetry_allow_insecure: bool = False, mcp_rate_limit: int = 60) -> None: ...
+    @staticmethod
+    def default() -> AegisConfig: ...
+    @staticmethod
+    def from_yaml(path: Union[str, os.PathLike[str]]) -> AegisConfig: ...
+    def create_gate_evaluator(self) -> GateEvaluator: ...
+    def create_drift_monitor(self) -> DriftMonitor: ...
+    def create_utility_calculator(self) -> UtilityCalculator: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    @property
+    def config_hash(self) -> str: ...
+    @property
+    def epsilon_R(self) -> float: ...
+    @property
+    def epsilon_P(self) -> float: ...
+    @property
+    def risk_trigger_factor(self) -> float: ...
+    @property
+    def profit_trigger_factor(self) -> float: ...
+    @property
+    def trigger_confidence_prob(self) -> float: ...
+    @property
+    def novelty_N0(self) -> float: ...
+    @property
+    def novelty_k(self) -> float: ...
+    @property
+    def novelty_threshold(self) -> float: ...
+    @property
+    def complexity_floor(self) -> float: ...
+    @property
+    def quality_min_score(self) -> float: ...
+    @property
+    def quality_no_zero_subscore(self) -> bool: ...
+    @property
+    def gamma(self) -> float: ...
+    @property
+    def kappa(self) -> float: ...
+    @property
+    def phi_S(self) -> float: ...
+    @property
+    def phi_D(self) -> float: ...
+    @property
+    def lcb_alpha(self) -> float: ...
+    @property
+    def migration_budget(self) -> float: ...
+    @property
+    def utility_threshold(self) -> float: ...
+    @property
+    def kl_drift(self) -> KLDriftConfig: ...
+    @property
+    def telemetry_url(self) -> Optional[str]: ...
+    @property
+    def telemetry_allow_insecure(self) -> bool: ...
+    @property
+    def mcp_rate_limit(self) -> int: ...
+
+class GateResult:
+    gate_type: GateType
+    passed: bool
+    value: float
+    threshold: float
+    confidence: Optional[float]
+    posterior_probability: Optional[float]
+    @property
+    def message(self) -> str: ...
+    @property
+    def margin(self) -> float: ...
+
+class GateEvaluationResult:
+    gates: dict[GateType, GateResult]
+    all_passed: bool
+    override_eligible: bool
+    min_confidence: float
+    def get_failures(self) -> list[GateResult]: ...
+
+class UtilityComponents:
+    expected_benefit: float
+    benefit_std: float
+    n_samples: int
+    disruption_probability: float
+    migration_cost: float
+    def __init__(self, expected_benefit: float, benefit_std: float = 0.0, n_samples: int = 1,
+                 disruption_probability: float = 0.0, migration_cost: float = 0.0) -> None: ...
+
+class UtilityResult:
+    components: UtilityComponents
+    expected_utility: float
+    standard_error: float
+    lcb: float
+    cost: float
+    z: float
+    within_budget: bool
+
+class UtilityCalculator:
+    def __init__(self, config: Optional[AegisConfig] = None) -> None: ...
+    def compute(self, components: UtilityComponents) -> UtilityResult: ...
+    @property
+    def z(self) -> float: ...
+
+class BayesianPosterior:
+    def __init__(self, prior_mean: float = 0.0, prior_std: float = 1.0,
+                 likelihood_std: float = 0.5) -> None: ...
+    def update(self, observations: Union[float, Sequence[float]]) -> tuple[float, float]: ...
+    def probability_exceeds(self, threshold: float,
+                            observations: Union[float, Sequence[float]]) -> float: ...
+    prior_mean: float
+    prior_std: float
+    likelihood_std: float
+
+class GateEvaluator:
+    def __init__(self, config: Optional[AegisConfig] = None) -> None: ...
+    @property
+    def config(self) -> AegisConfig: ...
+    def evaluate_risk_gate(self, baseline: float, proposed: float) -> GateResult: ...
+    def evaluate_profit_gate(self, baseline: float, proposed: float) -> GateResult: ...
+    def evaluate_novelty_gate(self, novelty_score: float) -> GateResult: ...
+    def evaluate_complexity_gate(self, complexity_score: float) -> GateResult: ...
+    def evaluate_quality_gate(self, quality_score: float,
+                              quality_subscores: Sequence[float] = ...) -> GateResult: ...
+    def evaluate_utility_gate(self, utility_result: UtilityResult) -> GateResult: ...
+    def evaluate_all(self, risk_baseline: float = 0.0, risk_proposed: float = 0.0,
+                     profit_baseline: float = 0.0, profit_proposed: float = 0.0,
+                     novelty_score: float = 0.5, complexity_score: float = 0.5,
+                     quality_score: float = 0.7, quality_subscores: Sequence[float] = ...,
+                     utility_result: Optional[UtilityResult] = None) -> GateEvaluationResult: ...
+
+class ComplexityDecomposer:
+    def __init__(self, components: Sequence[tuple[str, float, float]]) -> None: ...
+    @staticmethod
+    def ci_preset() -> ComplexityDecomposer: ...
+    def decompose(self, measures: dict[str, float]) -> dict[str, Any]: ...
+
+class DriftResult:
+    status: DriftStatus
+    action: DriftAction
+    kl_divergence: float
+    n_baseline: int
+    n_current: int
+    tau_warning: float
+    tau_critical: float
+    @property
+    def message(self) -> str: ...
+
+class DriftMonitor:
+    def __init__(self, config: Optional[KLDriftConfig] = None,
+                 clock: Optional[Callable[[], datetime.datetime]] = None) -> None: ...
+    def set_baseline(self, values: Sequence[float]) -> None: ...
+    @property
+    def has_baseline(self) -> bool: ...
+    @property
+    def baseline_hash(self) -> Optional[str]: ...
+    def add_observation(self, value: float,
+                        timestamp: Optional[datetime.datetime] = None) -> None: ...
+    def evaluate(self) -> DriftResult: ...
+    def check(self, values: Sequence[float]) -> DriftResult: ...
+    @property
+    def window_size(self) -> int: ...
+
+class PCWContext:
+    agent_id: str
+    session_id: str
+    phase: PCWPhase
+    proposal_summary: str
+    estimated_impact: str
+    risk_baseline: float
+    risk_proposed: float
+    profit_baseline: float
+    profit_proposed: float
+    novelty_score: float
+    complexity_score: float
+    quality_score: float
+    quality_subscores: list[float]
+    utility_result: Optional[UtilityResult]
+    requires_human_approval: bool
+    time_sensitive: bool
+    reversible: bool
+    metadata: dict[str, Any]
+    def __init__(self, *, agent_id: str, session_id: str, phase: PCWPhase,
+                 proposal_summary: str, estimated_impact: str, risk_baseline: float = 0.0,
+                 risk_proposed: float = 0.0, profit_baseline: float = 0.0,
+                 profit_proposed: float = 0.0, novelty_score: float = 0.5,
+                 complexity_score: float = 0.5, quality_score: float = 0.7,
+                 quality_subscores: Sequence[float] = ...,
+                 utility_result: Optional[UtilityResult] = None,
+                 requires_human_approval: bool = False, time_sensitive: bool = False,
+                 reversible: bool = True, metadata: Optional[dict[str, Any]] = None) -> None: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+class DecisionTrace:
+    config_hash: str
+    engine_version: str
+    x_R: float
+    x_P: float
+    evaluation_time_ns: int
+    @property
+    def gate_results(self) -> dict[GateType, GateResult]: ...
+
+class ShadowResult:
+    drift_result: Optional[DriftResult]
+    observation_values: list[float]
+    baseline_hash: Optional[str]
+    shadow_only: bool
+
+class PCWDecision:
+    status: PCWStatus
+    confidence: float
+    gates_passed: int
+    gates_failed: int
+    failing_gates: list[str]
+    rationale: str
+    next_steps: list[str]
+    constraints: list[str]
+    decision_id: str
+    @property
+    def timestamp(self) -> datetime.datetime: ...
+    override_eligible: bool
+    override_requires: list[str]
+    gate_evaluation: Optional[GateEvaluationResult]
+    decision_trace: Optional[DecisionTrace]
+    shadow_result: Optional[ShadowResult]
+    drift_result: Optional[DriftResult]
+    def to_json(self) -> str: ...
+
+def pcw_decide(context: PCWContext, gate_evaluator: Optional[GateEvaluator] = None,
+               prometheus_exporter: Any = None, rbac_enforcer: Any = None, *,
+               shadow_mode: bool = False, drift_monitor: Optional[DriftMonitor] = None,
+               telemetry_emitter: Any = None) -> PCWDecision: ...
+def quick_risk_check(agent_id: str, action_description: str, risk_score: float,
+                     threshold: float = 0.5) -> bool: ...
+def require_human_approval(context: PCWContext,
+                           gate_evaluator: Optional[GateEvaluator] = None) -> bool: ...
