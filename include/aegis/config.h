@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,15 @@ struct AegisParameters {
   bool telemetry_allow_insecure = false;
   int64_t mcp_rate_limit = 60;  // requests per minute, 0 = off
 };
+
+// A floating-point parameter by name, for loaders and language bindings.
+struct NumericParameter {
+  const char* name;
+  double AegisParameters::*member;
+};
+// The floating-point parameters of AegisParameters (every field but kl_drift, the booleans, the
+// integers and telemetry_url), in declaration order.
+std::span<const NumericParameter> numeric_parameters() noexcept;
 
 // Checks every parameter against its valid range (SPEC §1). Returns the first violation as an
 // invalid-input Error naming the field ("config.out_of_range" / "config.invalid_url"), or

@@ -8,27 +8,6 @@
 namespace aegis::python {
 namespace {
 
-using Member = double AegisParameters::*;
-constexpr std::pair<const char*, Member> kNumbers[] = {
-    {"epsilon_R", &AegisParameters::epsilon_R},
-    {"epsilon_P", &AegisParameters::epsilon_P},
-    {"risk_trigger_factor", &AegisParameters::risk_trigger_factor},
-    {"profit_trigger_factor", &AegisParameters::profit_trigger_factor},
-    {"trigger_confidence_prob", &AegisParameters::trigger_confidence_prob},
-    {"novelty_N0", &AegisParameters::novelty_N0},
-    {"novelty_k", &AegisParameters::novelty_k},
-    {"novelty_threshold", &AegisParameters::novelty_threshold},
-    {"complexity_floor", &AegisParameters::complexity_floor},
-    {"quality_min_score", &AegisParameters::quality_min_score},
-    {"gamma", &AegisParameters::gamma},
-    {"kappa", &AegisParameters::kappa},
-    {"phi_S", &AegisParameters::phi_S},
-    {"phi_D", &AegisParameters::phi_D},
-    {"lcb_alpha", &AegisParameters::lcb_alpha},
-    {"migration_budget", &AegisParameters::migration_budget},
-    {"utility_threshold", &AegisParameters::utility_threshold},
-};
-
 [[noreturn]] void wrong_type(const std::string& field, const char* expected, py::handle v) {
   throw InvalidInputError(invalid_input(
       "config.wrong_type", field,
@@ -74,7 +53,7 @@ AegisConfig make_config(const py::kwargs& kw) {
   for (auto item : kw) {
     const std::string k = item.first.cast<std::string>();
     bool done = false;
-    for (const auto& [name, member] : kNumbers) {
+    for (const auto& [name, member] : numeric_parameters()) {
       if (k == name) {
         p.*member = number(k, item.second);
         done = true;
@@ -164,8 +143,8 @@ void bind_config(py::module_& m) {
       .def("__repr__", [](const AegisConfig& c) {
         return "AegisConfig(config_hash='" + c.config_hash().substr(0, 12) + "...')";
       });
-  for (const auto& [name, member] : kNumbers) {
-    const Member mp = member;
+  for (const auto& [name, member] : numeric_parameters()) {
+    const auto mp = member;
     cfg.def_property_readonly(name, [mp](const AegisConfig& c) { return c.parameters().*mp; });
   }
 }

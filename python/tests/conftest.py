@@ -6,3 +6,4 @@ SOURCE = Path(os.environ.get("AEGIS_SOURCE_DIR", Path(__file__).resolve().parent
 BUILD = Path(os.environ.get("AEGIS_BUILD_DIR", SOURCE / "build"))
 sys.path.insert(0, str(BUILD / "python"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(SOURCE / "tests" / "common"))

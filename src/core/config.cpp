@@ -91,6 +91,29 @@ std::optional<Error> validate_parameters(const AegisParameters& p) {
 
 #undef AEGIS_CHECK
 
+std::span<const NumericParameter> numeric_parameters() noexcept {
+  static constexpr NumericParameter kParameters[] = {
+      {"epsilon_R", &AegisParameters::epsilon_R},
+      {"epsilon_P", &AegisParameters::epsilon_P},
+      {"risk_trigger_factor", &AegisParameters::risk_trigger_factor},
+      {"profit_trigger_factor", &AegisParameters::profit_trigger_factor},
+      {"trigger_confidence_prob", &AegisParameters::trigger_confidence_prob},
+      {"novelty_N0", &AegisParameters::novelty_N0},
+      {"novelty_k", &AegisParameters::novelty_k},
+      {"novelty_threshold", &AegisParameters::novelty_threshold},
+      {"complexity_floor", &AegisParameters::complexity_floor},
+      {"quality_min_score", &AegisParameters::quality_min_score},
+      {"gamma", &AegisParameters::gamma},
+      {"kappa", &AegisParameters::kappa},
+      {"phi_S", &AegisParameters::phi_S},
+      {"phi_D", &AegisParameters::phi_D},
+      {"lcb_alpha", &AegisParameters::lcb_alpha},
+      {"migration_budget", &AegisParameters::migration_budget},
+      {"utility_threshold", &AegisParameters::utility_threshold},
+  };
+  return kParameters;
+}
+
 AegisConfig::AegisConfig() : AegisConfig(AegisParameters{}) {}
 
 AegisConfig::AegisConfig(const AegisParameters& params) : params_(params) {
@@ -182,27 +205,8 @@ class YamlReader {
     return std::nullopt;
   }
 
-  double* number_field(AegisParameters& p, const std::string& name) {
-    static const std::pair<const char*, double AegisParameters::*> kFields[] = {
-        {"epsilon_R", &AegisParameters::epsilon_R},
-        {"epsilon_P", &AegisParameters::epsilon_P},
-        {"risk_trigger_factor", &AegisParameters::risk_trigger_factor},
-        {"profit_trigger_factor", &AegisParameters::profit_trigger_factor},
-        {"trigger_confidence_prob", &AegisParameters::trigger_confidence_prob},
-        {"novelty_N0", &AegisParameters::novelty_N0},
-        {"novelty_k", &AegisParameters::novelty_k},
-        {"novelty_threshold", &AegisParameters::novelty_threshold},
-        {"complexity_floor", &AegisParameters::complexity_floor},
-        {"quality_min_score", &AegisParameters::quality_min_score},
-        {"gamma", &AegisParameters::gamma},
-        {"kappa", &AegisParameters::kappa},
-        {"phi_S", &AegisParameters::phi_S},
-        {"phi_D", &AegisParameters::phi_D},
-        {"lcb_alpha", &AegisParameters::lcb_alpha},
-        {"migration_budget", &AegisParameters::migration_budget},
-        {"utility_threshold", &AegisParameters::utility_threshold},
-    };
-    for (const auto& [n, member] : kFields)
+  static double* number_field(AegisParameters& p, const std::string& name) {
+    for (const auto& [n, member] : numeric_parameters())
       if (name == n) return &(p.*member);
     return nullptr;
   }

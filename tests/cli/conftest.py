@@ -2,6 +2,7 @@
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.validators import RefResolver
 
 SOURCE = Path(os.environ.get("AEGIS_SOURCE_DIR", Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(SOURCE / "tests" / "common"))
 AEGIS = os.environ.get("AEGIS_BIN", str(SOURCE / "build" / "aegis"))
 EXAMPLES_BIN = Path(os.environ.get("AEGIS_EXAMPLES_DIR", SOURCE / "build" / "examples"))
 

@@ -5,38 +5,12 @@ import random
 import pytest
 
 import reference_impl
-
-
-def random_context(rng):
-    c = {
-        "agent_id": f"agent-{rng.randrange(100)}",
-        "session_id": f"s-{rng.randrange(10**6)}",
-        "phase": rng.choice(["plan", "commit", "work"]),
-        "proposal_summary": "generated",
-        "estimated_impact": rng.choice(["low", "medium", "high", "critical"]),
-        "risk_baseline": rng.choice([0.0, rng.random(), rng.random() * 0.1]),
-        "risk_proposed": rng.random(),
-        "profit_baseline": rng.uniform(-1000, 1000),
-        "profit_proposed": rng.uniform(-1000, 1000),
-        "novelty_score": rng.random(),
-        "complexity_score": rng.random(),
-        "quality_score": rng.random(),
-        "quality_subscores": [rng.choice([0.0, rng.random()]) for _ in range(rng.randrange(4))],
-        "reversible": rng.random() < 0.8,
-        "requires_human_approval": rng.random() < 0.1,
-    }
-    if rng.random() < 0.3:
-        c["utility"] = {"expected_benefit": rng.uniform(-500, 5000),
-                        "benefit_std": rng.choice([0.0, rng.uniform(0, 1000)]),
-                        "n_samples": rng.randrange(1, 50),
-                        "disruption_probability": rng.random(),
-                        "migration_cost": rng.uniform(0, 6000)}
-    return c
+from random_contexts import random_context
 
 
 def test_batch_agrees_with_independent_oracle(aegis, tmp_path, validate):
-    rng = random.Random(20261125)
-    contexts = [random_context(rng) for _ in range(3000)]
+    rng = random.Random(7)
+    contexts = [random_context(rng, i) for i in range(5000)]
     src = tmp_path / "in.jsonl"
     src.write_text("".join(json.dumps(c) + "\n" for c in contexts))
     r = aegis("evaluate", "--batch", str(src))

@@ -48,6 +48,16 @@ TEST(Config, DefaultsMatchSpec) {
   EXPECT_EQ(p.mcp_rate_limit, 60);
 }
 
+TEST(Config, NumericParameterTableMatchesTheJsonForm) {
+  const AegisParameters p;
+  const nlohmann::json j = config_to_json(p);
+  EXPECT_EQ(numeric_parameters().size(), 17u);
+  for (const auto& [name, member] : numeric_parameters()) {
+    ASSERT_TRUE(j.contains(name)) << name;
+    EXPECT_EQ(j[name].get<double>(), p.*member) << name;
+  }
+}
+
 TEST(Config, InterfaceContractYamlEqualsDefaults) {
   std::vector<std::string> warnings;
   auto c = AegisConfig::load_yaml(std::string(AEGIS_SOURCE_DIR) + "/schema/interface-contract.yaml",
