@@ -5,7 +5,24 @@
 
 namespace aegis::python {
 
-nlohmann::json to_json(py::handle v, const std::string& path) {
+namespace {
+
+// Deep enough for any real metadata; it also stops a self-referencing dict.
+constexpr int kMaxDepth = 64;
+
+nlohmann::json to_json_at(py::handle v, const std::string& path, int depth);
+
+}  // namespace
+
+nlohmann::json to_json(py::handle v, const std::string& path) { return to_json_at(v, path, 0); }
+
+namespace {
+
+nlohmann::json to_json_at(py::handle v, const std::string& path, int depth) {
+  if (depth > kMaxDepth)
+    throw InvalidInputError(invalid_input("context.too_deep", path,
+                                          path + " nests deeper than " + std::to_string(kMaxDepth) +
+                                              " levels (or refers to itself)"));
   if (v.is_none()) return nullptr;
   if (py::isinstance<py::bool_>(v)) return v.cast<bool>();
   if (py::isinstance<py::int_>(v)) {
@@ -31,14 +48,15 @@ nlohmann::json to_json(py::handle v, const std::string& path) {
         throw InvalidInputError(
             invalid_input("context.wrong_type", path, path + " keys must be strings"));
       const std::string key = item.first.cast<std::string>();
-      j[key] = to_json(item.second, path + "." + key);
+      j[key] = to_json_at(item.second, path + "." + key, depth + 1);
     }
     return j;
   }
   if (py::isinstance<py::list>(v) || py::isinstance<py::tuple>(v)) {
     nlohmann::json j = nlohmann::json::array();
     size_t i = 0;
-    for (auto item : v) j.push_back(to_json(item, path + "[" + std::to_string(i++) + "]"));
+    for (auto item : v)
+      j.push_back(to_json_at(item, path + "[" + std::to_string(i++) + "]", depth + 1));
     return j;
   }
   throw InvalidInputError(invalid_input(
@@ -46,6 +64,8 @@ nlohmann::json to_json(py::handle v, const std::string& path) {
       path + " must be JSON-able (dict, list, str, int, float, bool, None), got " +
           py::str(v.get_type().attr("__name__")).cast<std::string>()));
 }
+
+}  // namespace
 
 py::object from_json(const nlohmann::json& j) {
   switch (j.type()) {

@@ -104,6 +104,21 @@ def test_wrong_types_raise_value_error_naming_the_field(field, value):
     assert e.value.field.startswith(field)
 
 
+def test_self_referencing_or_deep_metadata_is_a_value_error():
+    d = {}
+    d["self"] = d
+    with pytest.raises(ValueError) as e:
+        ctx(metadata=d)
+    assert e.value.detail == "context.too_deep"
+    deep = {}
+    node = deep
+    for _ in range(10_000):
+        node["x"] = {}
+        node = node["x"]
+    with pytest.raises(ValueError):
+        ctx(metadata=deep)
+
+
 def test_decision_fields():
     d = pcw_decide(ctx(), shadow_mode=True)
     assert d.status is PCWStatus.PROCEED
