@@ -9,13 +9,14 @@ namespace aegis::python {
 namespace {
 
 [[noreturn]] void wrong_type(const std::string& field, const char* expected, py::handle v) {
-  throw InvalidInputError(invalid_input(
-      "config.wrong_type", field,
-      field + " must be " + expected + ", got " + py::repr(v).cast<std::string>()));
+  throw InvalidInputError(
+      invalid_input("config.wrong_type", field,
+                    field + " must be " + expected + ", got " + py::repr(v).cast<std::string>()));
 }
 
 double number(const std::string& field, py::handle v) {
-  if (py::isinstance<py::bool_>(v) || !(py::isinstance<py::float_>(v) || py::isinstance<py::int_>(v)))
+  if (py::isinstance<py::bool_>(v) ||
+      !(py::isinstance<py::float_>(v) || py::isinstance<py::int_>(v)))
     wrong_type(field, "a number", v);
   return v.cast<double>();
 }
@@ -63,7 +64,8 @@ AegisConfig make_config(const py::kwargs& kw) {
     if (k == "quality_no_zero_subscore") {
       p.quality_no_zero_subscore = boolean(k, item.second);
     } else if (k == "kl_drift") {
-      if (!py::isinstance<KLDriftConfig>(item.second)) wrong_type(k, "a KLDriftConfig", item.second);
+      if (!py::isinstance<KLDriftConfig>(item.second))
+        wrong_type(k, "a KLDriftConfig", item.second);
       p.kl_drift = item.second.cast<KLDriftConfig>();
     } else if (k == "telemetry_url") {
       if (item.second.is_none()) {
@@ -103,7 +105,8 @@ void bind_config(py::module_& m) {
              return py::hash(py::make_tuple(k.tau_warning, k.tau_critical, k.window_days));
            })
       .def("__repr__", [](const KLDriftConfig& k) {
-        return "KLDriftConfig(tau_warning=" + py::repr(py::float_(k.tau_warning)).cast<std::string>() +
+        return "KLDriftConfig(tau_warning=" +
+               py::repr(py::float_(k.tau_warning)).cast<std::string>() +
                ", tau_critical=" + py::repr(py::float_(k.tau_critical)).cast<std::string>() +
                ", window_days=" + std::to_string(k.window_days) + ")";
       });
@@ -112,12 +115,14 @@ void bind_config(py::module_& m) {
                               "Frozen parameters of every gate and of drift detection. Immutable: "
                               "assigning a field raises AttributeError.");
   cfg.def(py::init(&make_config))
-      .def_static("default", [] { return AegisConfig::default_config(); },
-                  "The built-in defaults (equal to schema/interface-contract.yaml).")
+      .def_static(
+          "default", [] { return AegisConfig::default_config(); },
+          "The built-in defaults (equal to schema/interface-contract.yaml).")
       .def_static(
           "from_yaml",
           [](py::object path) {
-            const std::string p = py::module_::import("os").attr("fspath")(path).cast<std::string>();
+            const std::string p =
+                py::module_::import("os").attr("fspath")(path).cast<std::string>();
             return AegisConfig::from_yaml(p);
           },
           py::arg("path"),
@@ -128,12 +133,14 @@ void bind_config(py::module_& m) {
       .def_property_readonly("config_hash", &AegisConfig::config_hash,
                              "SHA-256 hex of the canonical JSON of all parameters.")
       .def_property_readonly("kl_drift", [](const AegisConfig& c) { return c.kl_drift(); })
-      .def_property_readonly("quality_no_zero_subscore",
-                             [](const AegisConfig& c) { return c.parameters().quality_no_zero_subscore; })
+      .def_property_readonly(
+          "quality_no_zero_subscore",
+          [](const AegisConfig& c) { return c.parameters().quality_no_zero_subscore; })
       .def_property_readonly("telemetry_url",
                              [](const AegisConfig& c) { return c.parameters().telemetry_url; })
-      .def_property_readonly("telemetry_allow_insecure",
-                             [](const AegisConfig& c) { return c.parameters().telemetry_allow_insecure; })
+      .def_property_readonly(
+          "telemetry_allow_insecure",
+          [](const AegisConfig& c) { return c.parameters().telemetry_allow_insecure; })
       .def_property_readonly("mcp_rate_limit",
                              [](const AegisConfig& c) { return c.parameters().mcp_rate_limit; })
       .def("to_dict",

@@ -11,13 +11,14 @@ namespace aegis::python {
 namespace {
 
 [[noreturn]] void wrong_type(const std::string& field, const char* expected, py::handle v) {
-  throw InvalidInputError(invalid_input(
-      "context.wrong_type", field,
-      field + " must be " + expected + ", got " + py::repr(v).cast<std::string>()));
+  throw InvalidInputError(
+      invalid_input("context.wrong_type", field,
+                    field + " must be " + expected + ", got " + py::repr(v).cast<std::string>()));
 }
 
 double number(const char* field, py::handle v) {
-  if (py::isinstance<py::bool_>(v) || !(py::isinstance<py::float_>(v) || py::isinstance<py::int_>(v)))
+  if (py::isinstance<py::bool_>(v) ||
+      !(py::isinstance<py::float_>(v) || py::isinstance<py::int_>(v)))
     wrong_type(field, "a number", v);
   return v.cast<double>();
 }
@@ -52,15 +53,24 @@ struct FieldSetter {
   py::object (*get)(const PCWContext&);
 };
 
-#define AEGIS_NUM(f)                                                \
-  {#f, [](PCWContext& c, py::handle v) { c.f = number(#f, v); }, \
-   [](const PCWContext& c) -> py::object { return py::float_(c.f); }}
-#define AEGIS_BOOL(f)                                                \
-  {#f, [](PCWContext& c, py::handle v) { c.f = boolean(#f, v); }, \
-   [](const PCWContext& c) -> py::object { return py::bool_(c.f); }}
-#define AEGIS_STR(f)                                              \
-  {#f, [](PCWContext& c, py::handle v) { c.f = text(#f, v); }, \
-   [](const PCWContext& c) -> py::object { return py::str(c.f); }}
+#define AEGIS_NUM(f)                                                                              \
+  {                                                                                               \
+#f, [](PCWContext & c,                                                                        \
+           py::handle v) { c.f = number(#f, v); }, [](const PCWContext& c)                        \
+                                                        -> py::object { return py::float_(c.f); } \
+  }
+#define AEGIS_BOOL(f)                                                                             \
+  {                                                                                               \
+#f, [](PCWContext & c,                                                                        \
+           py::handle v) { c.f = boolean(#f, v); }, [](const PCWContext& c)                       \
+                                                         -> py::object { return py::bool_(c.f); } \
+  }
+#define AEGIS_STR(f)                                                                         \
+  {                                                                                          \
+#f, [](PCWContext & c,                                                                   \
+           py::handle v) { c.f = text(#f, v); }, [](const PCWContext& c)                     \
+                                                      -> py::object { return py::str(c.f); } \
+  }
 const FieldSetter kFields[] = {
     AEGIS_STR(agent_id),
     AEGIS_STR(session_id),
@@ -114,7 +124,8 @@ constexpr const char* kRequired[] = {"agent_id", "session_id", "phase", "proposa
 PCWContext make_context(const py::kwargs& kw) {
   for (const char* r : kRequired) {
     if (!kw.contains(r))
-      throw py::type_error(std::string("PCWContext() missing required keyword argument '") + r + "'");
+      throw py::type_error(std::string("PCWContext() missing required keyword argument '") + r +
+                           "'");
   }
   PCWContext c;
   for (auto item : kw) {
@@ -131,7 +142,8 @@ PCWContext make_context(const py::kwargs& kw) {
 py::object to_datetime(std::chrono::system_clock::time_point t) {
   static py::object* epoch = [] {
     py::module_ dt = py::module_::import("datetime");
-    return new py::object(dt.attr("datetime")(1970, 1, 1, py::arg("tzinfo") = dt.attr("timezone").attr("utc")));
+    return new py::object(
+        dt.attr("datetime")(1970, 1, 1, py::arg("tzinfo") = dt.attr("timezone").attr("utc")));
   }();
   static py::object* timedelta = new py::object(py::module_::import("datetime").attr("timedelta"));
   const auto ms =
@@ -189,13 +201,13 @@ void bind_decide(py::module_& m) {
                py::str(enum_to_python(c.phase).attr("name")).cast<std::string>() +
                ", proposal_summary=" + py::repr(py::str(c.proposal_summary)).cast<std::string>() +
                ", estimated_impact=" + py::repr(py::str(c.estimated_impact)).cast<std::string>() +
-               ", risk_proposed=" + py::repr(py::float_(c.risk_proposed)).cast<std::string>() + ", ...)";
+               ", risk_proposed=" + py::repr(py::float_(c.risk_proposed)).cast<std::string>() +
+               ", ...)";
       });
   for (const auto& f : kFields) {
     const FieldSetter* fs = &f;
-    ctx.def_property(
-        f.name, py::cpp_function([fs](const PCWContext& c) { return fs->get(c); }),
-        py::cpp_function([fs](PCWContext& c, py::handle v) { fs->set(c, v); }));
+    ctx.def_property(f.name, py::cpp_function([fs](const PCWContext& c) { return fs->get(c); }),
+                     py::cpp_function([fs](PCWContext& c, py::handle v) { fs->set(c, v); }));
   }
 
   py::class_<DecisionTrace>(m, "DecisionTrace", "What the engine saw and computed.")
@@ -218,8 +230,7 @@ void bind_decide(py::module_& m) {
       .def_readonly("shadow_only", &ShadowResult::shadow_only)
       .def("__repr__", [](const ShadowResult& s) {
         return "ShadowResult(observation_values=" +
-               py::repr(py::cast(s.observation_values)).cast<std::string>() +
-               ", shadow_only=True)";
+               py::repr(py::cast(s.observation_values)).cast<std::string>() + ", shadow_only=True)";
       });
 
   py::class_<PCWDecision>(m, "PCWDecision", "The full decision result.")
@@ -232,8 +243,9 @@ void bind_decide(py::module_& m) {
       .def_readonly("next_steps", &PCWDecision::next_steps)
       .def_readonly("constraints", &PCWDecision::constraints)
       .def_readonly("decision_id", &PCWDecision::decision_id)
-      .def_property_readonly("timestamp", [](const PCWDecision& d) { return to_datetime(d.timestamp); },
-                             "UTC, timezone-aware datetime (millisecond precision).")
+      .def_property_readonly(
+          "timestamp", [](const PCWDecision& d) { return to_datetime(d.timestamp); },
+          "UTC, timezone-aware datetime (millisecond precision).")
       .def_readonly("override_eligible", &PCWDecision::override_eligible)
       .def_readonly("override_requires", &PCWDecision::override_requires)
       .def_readonly("gate_evaluation", &PCWDecision::gate_evaluation)
@@ -259,7 +271,8 @@ void bind_decide(py::module_& m) {
         std::optional<PyPermissions> rbac;
         if (!rbac_enforcer.is_none()) {
           if (!py::hasattr(rbac_enforcer, "has_permission"))
-            throw py::type_error("rbac_enforcer must have a has_permission(actor_id, permission) method");
+            throw py::type_error(
+                "rbac_enforcer must have a has_permission(actor_id, permission) method");
           rbac.emplace(rbac_enforcer);
         }
         return pcw_decide(context, {.gate_evaluator = gate_evaluator,
@@ -276,8 +289,8 @@ void bind_decide(py::module_& m) {
       "Evaluates a proposal against the gates. ValueError names an invalid field; "
       "PermissionError when rbac_enforcer denies 'decide'.");
 
-  m.def("quick_risk_check", &quick_risk_check, py::arg("agent_id"),
-        py::arg("action_description"), py::arg("risk_score"), py::arg("threshold") = 0.5,
+  m.def("quick_risk_check", &quick_risk_check, py::arg("agent_id"), py::arg("action_description"),
+        py::arg("risk_score"), py::arg("threshold") = 0.5,
         "risk_score < threshold (no Bayesian evaluation).");
   m.def("require_human_approval", &require_human_approval, py::arg("context"),
         py::arg("gate_evaluator") = py::none(),

@@ -12,8 +12,8 @@ using TimePoint = DriftMonitor::TimePoint;
 // A datetime (aware; naive ones are read as local time, as datetime.timestamp() does).
 TimePoint to_time_point(py::handle dt) {
   const double secs = dt.attr("timestamp")().cast<double>();
-  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(
-      std::chrono::duration<double>(secs)));
+  return TimePoint(
+      std::chrono::duration_cast<TimePoint::duration>(std::chrono::duration<double>(secs)));
 }
 
 }  // namespace
@@ -52,8 +52,9 @@ void bind_drift(py::module_& m) {
            }),
            py::arg("config") = py::none(), py::arg("clock") = py::none(),
            "clock: optional callable returning the current datetime (for tests).")
-      .def("set_baseline", [](DriftMonitor& d, std::vector<double> v) { d.set_baseline(v); },
-           py::arg("values"), "At least 30 finite values.")
+      .def(
+          "set_baseline", [](DriftMonitor& d, std::vector<double> v) { d.set_baseline(v); },
+          py::arg("values"), "At least 30 finite values.")
       .def_property_readonly("has_baseline", &DriftMonitor::has_baseline)
       .def_property_readonly("baseline_hash", &DriftMonitor::baseline_hash)
       .def(
@@ -67,8 +68,9 @@ void bind_drift(py::module_& m) {
           },
           py::arg("value"), py::arg("timestamp") = py::none())
       .def("evaluate", &DriftMonitor::evaluate)
-      .def("check", [](const DriftMonitor& d, std::vector<double> v) { return d.check(v); },
-           py::arg("values"))
+      .def(
+          "check", [](const DriftMonitor& d, std::vector<double> v) { return d.check(v); },
+          py::arg("values"))
       .def_property_readonly("window_size", &DriftMonitor::window_size);
 }
 

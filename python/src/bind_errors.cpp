@@ -59,22 +59,28 @@ nlohmann::json to_json_at(py::handle v, const std::string& path, int depth) {
       j.push_back(to_json_at(item, path + "[" + std::to_string(i++) + "]", depth + 1));
     return j;
   }
-  throw InvalidInputError(invalid_input(
-      "context.wrong_type", path,
-      path + " must be JSON-able (dict, list, str, int, float, bool, None), got " +
-          py::str(v.get_type().attr("__name__")).cast<std::string>()));
+  throw InvalidInputError(
+      invalid_input("context.wrong_type", path,
+                    path + " must be JSON-able (dict, list, str, int, float, bool, None), got " +
+                        py::str(v.get_type().attr("__name__")).cast<std::string>()));
 }
 
 }  // namespace
 
 py::object from_json(const nlohmann::json& j) {
   switch (j.type()) {
-    case nlohmann::json::value_t::null: return py::none();
-    case nlohmann::json::value_t::boolean: return py::bool_(j.get<bool>());
-    case nlohmann::json::value_t::number_integer: return py::int_(j.get<int64_t>());
-    case nlohmann::json::value_t::number_unsigned: return py::int_(j.get<uint64_t>());
-    case nlohmann::json::value_t::number_float: return py::float_(j.get<double>());
-    case nlohmann::json::value_t::string: return py::str(j.get_ref<const std::string&>());
+    case nlohmann::json::value_t::null:
+      return py::none();
+    case nlohmann::json::value_t::boolean:
+      return py::bool_(j.get<bool>());
+    case nlohmann::json::value_t::number_integer:
+      return py::int_(j.get<int64_t>());
+    case nlohmann::json::value_t::number_unsigned:
+      return py::int_(j.get<uint64_t>());
+    case nlohmann::json::value_t::number_float:
+      return py::float_(j.get<double>());
+    case nlohmann::json::value_t::string:
+      return py::str(j.get_ref<const std::string&>());
     case nlohmann::json::value_t::array: {
       py::list l;
       for (const auto& e : j) l.append(from_json(e));
@@ -85,7 +91,8 @@ py::object from_json(const nlohmann::json& j) {
       for (const auto& [k, v] : j.items()) d[py::str(k)] = from_json(v);
       return d;
     }
-    default: return py::none();
+    default:
+      return py::none();
   }
 }
 

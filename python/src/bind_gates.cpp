@@ -22,8 +22,7 @@ py::dict gates_dict(const GateEvaluationResult& r) {
 }
 
 std::vector<double> observations(py::handle obs) {
-  if (py::isinstance<py::float_>(obs) || py::isinstance<py::int_>(obs))
-    return {obs.cast<double>()};
+  if (py::isinstance<py::float_>(obs) || py::isinstance<py::int_>(obs)) return {obs.cast<double>()};
   return obs.cast<std::vector<double>>();
 }
 
@@ -61,7 +60,8 @@ void bind_gates(py::module_& m) {
                ", min_confidence=" + fmt(r.min_confidence) + ")";
       });
 
-  py::class_<UtilityComponents>(m, "UtilityComponents", "What a change is expected to bring and cost.")
+  py::class_<UtilityComponents>(m, "UtilityComponents",
+                                "What a change is expected to bring and cost.")
       .def(py::init([](double expected_benefit, double benefit_std, int64_t n_samples,
                        double disruption_probability, double migration_cost) {
              return UtilityComponents{expected_benefit, benefit_std, n_samples,
@@ -76,9 +76,10 @@ void bind_gates(py::module_& m) {
       .def_readwrite("migration_cost", &UtilityComponents::migration_cost)
       .def("__repr__", [](const UtilityComponents& c) {
         return "UtilityComponents(expected_benefit=" + fmt(c.expected_benefit) +
-               ", benefit_std=" + fmt(c.benefit_std) + ", n_samples=" +
-               std::to_string(c.n_samples) + ", disruption_probability=" +
-               fmt(c.disruption_probability) + ", migration_cost=" + fmt(c.migration_cost) + ")";
+               ", benefit_std=" + fmt(c.benefit_std) +
+               ", n_samples=" + std::to_string(c.n_samples) +
+               ", disruption_probability=" + fmt(c.disruption_probability) +
+               ", migration_cost=" + fmt(c.migration_cost) + ")";
       });
 
   py::class_<UtilityResult>(m, "UtilityResult", "Expected utility and its lower confidence bound.")
@@ -90,9 +91,8 @@ void bind_gates(py::module_& m) {
       .def_readonly("z", &UtilityResult::z)
       .def_readonly("within_budget", &UtilityResult::within_budget)
       .def("__repr__", [](const UtilityResult& r) {
-        return "UtilityResult(expected_utility=" + fmt(r.expected_utility) +
-               ", lcb=" + fmt(r.lcb) + ", within_budget=" + (r.within_budget ? "True" : "False") +
-               ")";
+        return "UtilityResult(expected_utility=" + fmt(r.expected_utility) + ", lcb=" + fmt(r.lcb) +
+               ", within_budget=" + (r.within_budget ? "True" : "False") + ")";
       });
 
   py::class_<UtilityCalculator>(m, "UtilityCalculator",
@@ -135,8 +135,7 @@ void bind_gates(py::module_& m) {
            py::arg("proposed"))
       .def("evaluate_profit_gate", &GateEvaluator::evaluate_profit_gate, py::arg("baseline"),
            py::arg("proposed"))
-      .def("evaluate_novelty_gate", &GateEvaluator::evaluate_novelty_gate,
-           py::arg("novelty_score"))
+      .def("evaluate_novelty_gate", &GateEvaluator::evaluate_novelty_gate, py::arg("novelty_score"))
       .def("evaluate_complexity_gate", &GateEvaluator::evaluate_complexity_gate,
            py::arg("complexity_score"))
       .def(
@@ -144,7 +143,8 @@ void bind_gates(py::module_& m) {
           [](const GateEvaluator& e, double quality_score, std::vector<double> subscores) {
             return e.evaluate_quality_gate(quality_score, subscores);
           },
-          py::arg("quality_score"), py::arg("quality_subscores") = std::vector<double>{0.7, 0.7, 0.7})
+          py::arg("quality_score"),
+          py::arg("quality_subscores") = std::vector<double>{0.7, 0.7, 0.7})
       .def("evaluate_utility_gate", &GateEvaluator::evaluate_utility_gate,
            py::arg("utility_result"))
       .def(

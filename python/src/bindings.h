@@ -24,16 +24,15 @@ namespace py = pybind11;
 template <typename E>
 struct EnumInfo;
 
-#define AEGIS_ENUM_INFO(E, PYNAME, ...)                                              \
-  template <>                                                                        \
-  struct EnumInfo<E> {                                                               \
-    static constexpr const char* kName = PYNAME;                                     \
-    static constexpr std::pair<E, std::pair<const char*, const char*>> kMembers[] = { \
-        __VA_ARGS__};                                                                \
-    static py::object& cls() {                                                       \
-      static py::object* c = new py::object();                                       \
-      return *c;                                                                     \
-    }                                                                                \
+#define AEGIS_ENUM_INFO(E, PYNAME, ...)                                                            \
+  template <>                                                                                      \
+  struct EnumInfo<E> {                                                                             \
+    static constexpr const char* kName = PYNAME;                                                   \
+    static constexpr std::pair<E, std::pair<const char*, const char*>> kMembers[] = {__VA_ARGS__}; \
+    static py::object& cls() {                                                                     \
+      static py::object* c = new py::object();                                                     \
+      return *c;                                                                                   \
+    }                                                                                              \
   };
 
 AEGIS_ENUM_INFO(PCWPhase, "PCWPhase", {PCWPhase::PLAN, {"PLAN", "plan"}},
@@ -82,10 +81,9 @@ E enum_from_python(py::handle value, const char* field) {
     for (const auto& [e, names] : EnumInfo<E>::kMembers)
       if (s == names.second) return e;
   }
-  throw InvalidInputError(invalid_input(
-      "context.unknown_value", field,
-      std::string(field) + " must be a " + EnumInfo<E>::kName + ", got " +
-          py::repr(value).cast<std::string>()));
+  throw InvalidInputError(invalid_input("context.unknown_value", field,
+                                        std::string(field) + " must be a " + EnumInfo<E>::kName +
+                                            ", got " + py::repr(value).cast<std::string>()));
 }
 
 template <typename E>

@@ -23,10 +23,4 @@ void append_num4(std::string& out, double v) {
   out.append(buf, r.ptr);
 }
 
-std::string num4(double v) {
-  std::string s;
-  append_num4(s, v);
-  return s;
-}
-
 }  // namespace aegis::detail
