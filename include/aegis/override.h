@@ -1,0 +1,215 @@
+// Two-key overrides (SPEC §7): a failed gate (never complexity) may be overridden only when a
+// Risk Lead and a Security Lead, two different custodians with two different keys, both sign
+// the same override with BIP-322 simple P2TR signatures. OverrideWorkflow is not thread-safe;
+// the rest are immutable values or stateless.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aegis/crypto/bip322.h"
+#include "aegis/error.h"
+
+namespace aegis {
+
+// The two custodian roles an override needs.
+inline constexpr std::string_view kRiskLead = "risk_lead";
+inline constexpr std::string_view kSecurityLead = "security_lead";
+
+// SHA-256 hex of the canonical JSON of {"failed_gates": sorted, "justification",
+// "proposal_id"}: the message both custodians sign. Throws InvalidInputError for invalid UTF-8.
+std::string create_message_hash(std::string_view proposal_id, std::string_view justification,
+                                std::vector<std::string> failed_gates);
+
+// A custodian's public key as given: 64 hex digits or base64 of the 32-byte x-only internal key
+// P, or its P2TR address. `output_key` is the taproot output key Q that signatures verify under.
+struct CustodianKey {
+  crypto::XOnlyKey output_key{};
+  std::optional<crypto::XOnlyKey> internal_key;  // unknown when given as an address
+};
+// nullopt when `text` is none of the accepted forms or not a valid key.
+std::optional<CustodianKey> parse_custodian_key(std::string_view text);
+
+// One trusted custodian: who, in which role, with which x-only key.
+struct Custodian {
+  std::string actor_id;
+  std::string role;  // risk_lead | security_lead
+  crypto::XOnlyKey public_key{};
+};
+
+// Who may sign overrides. Immutable once built; thread-safe to read.
+class CustodianRegistry {
+ public:
+  CustodianRegistry() = default;
+  // Throws InvalidInputError: empty actor, unknown role, invalid key, an actor or a key twice.
+  explicit CustodianRegistry(std::vector<Custodian> custodians);
+  // The `custodians:` list of a config file: [{actor_id, role, public_key: hex}]. Errors name
+  // the file and entry ("override.registry").
+  static Result<CustodianRegistry> load_yaml(const std::filesystem::path& path);
+  static Result<CustodianRegistry> parse_yaml(const std::string& text, const std::string& source);
+
+  const Custodian* find(std::string_view actor_id) const noexcept;
+  size_t size() const noexcept { return custodians_.size(); }
+  bool empty() const noexcept { return custodians_.empty(); }
+
+ private:
+  std::vector<Custodian> custodians_;
+};
+
+enum class OverrideState { PENDING, PARTIAL, APPROVED, REJECTED };
+std::string_view to_string(OverrideState s) noexcept;
+
+// Why an override signature was refused (every reason of SPEC §7 has its own value).
+enum class OverrideRejection {
+  kNone,                      // accepted
+  kBadSignature,              // does not verify for this override's message hash and key
+  kMalformedSignature,        // not a BIP-322 simple signature (encoding, witness, variant)
+  kMalformedKey,              // not a hex/base64 x-only key or P2TR address
+  kUnknownRole,               // role is not risk_lead or security_lead
+  kDuplicateRole,             // that role has already signed
+  kSameActor,                 // the same actor already signed for the other role
+  kSameKey,                   // the same key already signed for the other role
+  kRequesterSigned,           // the requester may not approve their own override
+  kComplexityNotOverridable,  // complexity is among the failed gates
+  kExpired,                   // past expires_at
+  kNotACustodian,             // actor not in the registry, or registered for another role
+  kKeyNotRegistered,          // key differs from the registry's key for that actor
+  kAlreadyFinal,              // the workflow is already APPROVED or REJECTED
+};
+// Stable snake_case names ("bad_signature", ...).
+std::string_view to_string(OverrideRejection r) noexcept;
+
+struct OverrideSignature {
+  std::string actor_id;
+  std::string role;
+  std::string public_key;  // as given
+  std::string signature;
+  std::chrono::system_clock::time_point signed_at;
+};
+
+struct OverrideResult {
+  bool approved = false;  // both roles signed validly and not expired
+  OverrideState state = OverrideState::PENDING;
+  std::chrono::system_clock::time_point expires_at;
+  std::vector<OverrideSignature> signatures;
+  OverrideRejection reason = OverrideRejection::kNone;  // why REJECTED
+  std::string reason_message;
+};
+
+class OverrideWorkflow {
+ public:
+  using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+  // Starts PENDING, or REJECTED (kComplexityNotOverridable) when complexity is among the
+  // failed gates. `registry`, when given, must outlive the workflow; keys outside it are
+  // refused. Throws InvalidInputError for an empty proposal_id, requested_by or failed_gates,
+  // or a ttl ≤ 0.
+  OverrideWorkflow(std::string proposal_id, std::string justification,
+                   std::vector<std::string> failed_gates, std::string requested_by,
+                   std::chrono::seconds ttl = std::chrono::hours(24),
+                   const CustodianRegistry* registry = nullptr, Clock clock = {});
+
+  // Adds one custodian's signature; returns kNone when accepted. Any refusal other than
+  // kAlreadyFinal moves the workflow to REJECTED with that reason.
+  OverrideRejection add_signature(std::string_view actor_id, std::string_view role,
+                                  std::string_view signature, std::string_view public_key);
+
+  // The current outcome (expiry applied).
+  OverrideResult get_result();
+
+  const std::string& message_hash() const noexcept { return message_hash_; }
+  const std::string& proposal_id() const noexcept { return proposal_id_; }
+  const std::vector<std::string>& failed_gates() const noexcept { return failed_gates_; }
+  const std::string& requested_by() const noexcept { return requested_by_; }
+  std::chrono::system_clock::time_point expires_at() const noexcept { return expires_at_; }
+  OverrideState state();
+
+ private:
+  OverrideRejection reject(OverrideRejection r, std::string message);
+  void apply_expiry();
+
+  std::string proposal_id_, justification_, requested_by_, message_hash_;
+  std::vector<std::string> failed_gates_;
+  const CustodianRegistry* registry_;
+  Clock clock_;
+  std::chrono::system_clock::time_point expires_at_;
+  OverrideState state_ = OverrideState::PENDING;
+  OverrideRejection reason_ = OverrideRejection::kNone;
+  std::string reason_message_;
+  std::vector<OverrideSignature> signatures_;
+  std::vector<crypto::XOnlyKey> signer_keys_;  // output keys, parallel to signatures_
+};
+
+// Verifies the two signatures of an override at once (stateless).
+class DualSignatureValidator {
+ public:
+  static std::string create_message_hash(std::string_view proposal_id,
+                                         std::string_view justification,
+                                         std::vector<std::string> failed_gates) {
+    return aegis::create_message_hash(proposal_id, justification, std::move(failed_gates));
+  }
+  // kNone when both verify over `message_hash` under two different keys.
+  static OverrideRejection validate(std::string_view message_hash, std::string_view risk_signature,
+                                    std::string_view risk_public_key,
+                                    std::string_view security_signature,
+                                    std::string_view security_public_key);
+};
+
+// Checks a signature over a message under a public key (pluggable into Approver).
+class SignatureVerifier {
+ public:
+  virtual ~SignatureVerifier() = default;
+  virtual bool verify(std::string_view message, std::string_view signature,
+                      std::string_view public_key) const = 0;
+  virtual std::string algorithm_name() const = 0;
+};
+
+// BIP-322 simple signatures for P2TR key paths: the default verifier, and a signer.
+class BIP322Provider : public SignatureVerifier {
+ public:
+  struct Keypair {
+    crypto::SecretKey secret_key;
+    std::string public_key;  // x-only internal key, hex
+    std::string address;     // P2TR, bc1p...
+  };
+  static Keypair generate_keypair();
+  static std::string sign(std::string_view message, const crypto::SecretKey& secret_key);
+  bool verify(std::string_view message, std::string_view signature,
+              std::string_view public_key) const override;
+  std::string algorithm_name() const override { return "BIP-322-simple-P2TR"; }
+};
+
+struct AuthorizationResult {
+  bool authorized = false;
+  std::string message_hash;
+  std::string reason;  // empty when authorized
+};
+
+// A custodian that authorizes overrides with its signature.
+class Approver {
+ public:
+  // `verifier` defaults to BIP322Provider; borrowed, must outlive the Approver.
+  Approver(std::string actor_id, std::string name, bool is_risk_lead,
+           const SignatureVerifier* verifier = nullptr);
+  AuthorizationResult authorize_override(std::string_view proposal_id,
+                                         const std::vector<std::string>& failed_gates,
+                                         std::string_view justification,
+                                         std::string_view signature,
+                                         std::string_view public_key) const;
+  const std::string& actor_id() const noexcept { return actor_id_; }
+  const std::string& name() const noexcept { return name_; }
+  std::string_view role() const noexcept { return is_risk_lead_ ? kRiskLead : kSecurityLead; }
+
+ private:
+  std::string actor_id_, name_;
+  bool is_risk_lead_;
+  const SignatureVerifier* verifier_;
+};
+
+}  // namespace aegis

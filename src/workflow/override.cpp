@@ -1,0 +1,329 @@
+#include "aegis/override.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "aegis/context.h"
+#include "aegis/digest.h"
+#include "aegis/json.h"
+
+namespace aegis {
+namespace {
+
+using crypto::XOnlyKey;
+
+bool known_role(std::string_view role) { return role == kRiskLead || role == kSecurityLead; }
+
+std::optional<XOnlyKey> key_bytes(const crypto::Bytes& b) {
+  if (b.size() != 32) return std::nullopt;
+  XOnlyKey k;
+  std::copy(b.begin(), b.end(), k.begin());
+  return k;
+}
+
+}  // namespace
+
+std::string create_message_hash(std::string_view proposal_id, std::string_view justification,
+                                std::vector<std::string> failed_gates) {
+  std::sort(failed_gates.begin(), failed_gates.end());
+  const nlohmann::json body = {{"failed_gates", failed_gates},
+                               {"justification", std::string(justification)},
+                               {"proposal_id", std::string(proposal_id)}};
+  return sha256_hex(canonical_json(body));
+}
+
+std::optional<CustodianKey> parse_custodian_key(std::string_view text) {
+  std::optional<XOnlyKey> internal;
+  if (text.size() == 64) {
+    if (auto b = crypto::from_hex(text)) internal = key_bytes(*b);
+  } else if (text.size() == 44) {
+    if (auto b = crypto::from_base64(text)) internal = key_bytes(*b);
+  }
+  if (internal) {
+    const auto q = crypto::taproot_output_key(*internal);
+    if (!q) return std::nullopt;
+    return CustodianKey{*q, internal};
+  }
+  const auto a = crypto::decode_segwit_address(text);
+  if (!a || a->version != 1 || a->program.size() != 32) return std::nullopt;
+  const auto q = key_bytes(a->program);
+  if (!q || !crypto::is_valid_public_key(*q)) return std::nullopt;
+  return CustodianKey{*q, std::nullopt};
+}
+
+// ---- registry --------------------------------------------------------------------------------
+
+CustodianRegistry::CustodianRegistry(std::vector<Custodian> custodians)
+    : custodians_(std::move(custodians)) {
+  std::set<std::string> actors;
+  std::set<XOnlyKey> keys;
+  for (size_t i = 0; i < custodians_.size(); ++i) {
+    const Custodian& c = custodians_[i];
+    const std::string where = "custodians[" + std::to_string(i) + "]";
+    auto bad = [&](const std::string& why) {
+      throw_error(invalid_input("override.registry", where, where + ": " + why));
+    };
+    if (c.actor_id.empty() || !is_valid_utf8(c.actor_id)) bad("actor_id must be a non-empty string");
+    if (!known_role(c.role)) bad("role must be risk_lead or security_lead, got \"" + c.role + "\"");
+    if (!crypto::is_valid_public_key(c.public_key)) bad("public_key is not a valid x-only key");
+    if (!actors.insert(c.actor_id).second) bad("actor " + c.actor_id + " is listed twice");
+    if (!keys.insert(c.public_key).second) bad("the same public key is listed twice");
+  }
+}
+
+const Custodian* CustodianRegistry::find(std::string_view actor_id) const noexcept {
+  for (const auto& c : custodians_)
+    if (c.actor_id == actor_id) return &c;
+  return nullptr;
+}
+
+Result<CustodianRegistry> CustodianRegistry::parse_yaml(const std::string& text,
+                                                        const std::string& source) {
+  std::vector<Custodian> list;
+  try {
+    const YAML::Node root = YAML::Load(text);
+    const YAML::Node node = root && root.IsMap() ? root["custodians"] : YAML::Node();
+    if (!node || node.IsNull()) return CustodianRegistry();
+    if (!node.IsSequence())
+      return invalid_input("override.registry", "custodians", source + ": custodians must be a list");
+    for (size_t i = 0; i < node.size(); ++i) {
+      const YAML::Node e = node[i];
+      const std::string where = source + ": custodians[" + std::to_string(i) + "]";
+      if (!e.IsMap() || !e["actor_id"] || !e["role"] || !e["public_key"] ||
+          !e["actor_id"].IsScalar() || !e["role"].IsScalar() || !e["public_key"].IsScalar())
+        return invalid_input("override.registry", "custodians",
+                             where + ": needs actor_id, role and public_key strings");
+      const auto key = crypto::from_hex(e["public_key"].Scalar());
+      const auto k = key ? key_bytes(*key) : std::nullopt;
+      if (!k)
+        return invalid_input("override.registry", "custodians",
+                             where + ": public_key must be 64 hex digits (x-only key)");
+      list.push_back({e["actor_id"].Scalar(), e["role"].Scalar(), *k});
+    }
+  } catch (const YAML::Exception& e) {
+    return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);
+  }
+  try {
+    return CustodianRegistry(std::move(list));
+  } catch (const AegisError& e) {
+    Error err = e.error();
+    err.message = source + ": " + err.message;
+    return err;
+  }
+}
+
+Result<CustodianRegistry> CustodianRegistry::load_yaml(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Error{ErrorKind::kNotFound, "config.not_found", "",
+                 path.string() + ": config file does not exist or cannot be read"};
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_yaml(ss.str(), path.string());
+}
+
+// ---- workflow --------------------------------------------------------------------------------
+
+std::string_view to_string(OverrideState s) noexcept {
+  switch (s) {
+    case OverrideState::PENDING: return "pending";
+    case OverrideState::PARTIAL: return "partial";
+    case OverrideState::APPROVED: return "approved";
+    case OverrideState::REJECTED: return "rejected";
+  }
+  return "rejected";
+}
+
+std::string_view to_string(OverrideRejection r) noexcept {
+  switch (r) {
+    case OverrideRejection::kNone: return "none";
+    case OverrideRejection::kBadSignature: return "bad_signature";
+    case OverrideRejection::kMalformedSignature: return "malformed_signature";
+    case OverrideRejection::kMalformedKey: return "malformed_key";
+    case OverrideRejection::kUnknownRole: return "unknown_role";
+    case OverrideRejection::kDuplicateRole: return "duplicate_role";
+    case OverrideRejection::kSameActor: return "same_actor";
+    case OverrideRejection::kSameKey: return "same_key";
+    case OverrideRejection::kRequesterSigned: return "requester_signed";
+    case OverrideRejection::kComplexityNotOverridable: return "complexity_not_overridable";
+    case OverrideRejection::kExpired: return "expired";
+    case OverrideRejection::kNotACustodian: return "not_a_custodian";
+    case OverrideRejection::kKeyNotRegistered: return "key_not_registered";
+    case OverrideRejection::kAlreadyFinal: return "already_final";
+  }
+  return "bad_signature";
+}
+
+OverrideWorkflow::OverrideWorkflow(std::string proposal_id, std::string justification,
+                                   std::vector<std::string> failed_gates, std::string requested_by,
+                                   std::chrono::seconds ttl, const CustodianRegistry* registry,
+                                   Clock clock)
+    : proposal_id_(std::move(proposal_id)),
+      justification_(std::move(justification)),
+      requested_by_(std::move(requested_by)),
+      failed_gates_(std::move(failed_gates)),
+      registry_(registry),
+      clock_(std::move(clock)) {
+  auto bad = [](const char* field, const char* why) {
+    throw_error(invalid_input("override.invalid", field, std::string(field) + " " + why));
+  };
+  if (proposal_id_.empty()) bad("proposal_id", "is required");
+  if (requested_by_.empty()) bad("requested_by", "is required");
+  if (failed_gates_.empty()) bad("failed_gates", "must name at least one failed gate");
+  if (ttl.count() <= 0) bad("ttl", "must be positive");
+  if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
+  message_hash_ = create_message_hash(proposal_id_, justification_, failed_gates_);
+  expires_at_ = clock_() + ttl;
+  if (std::find(failed_gates_.begin(), failed_gates_.end(), "complexity") != failed_gates_.end())
+    reject(OverrideRejection::kComplexityNotOverridable,
+           "the complexity floor can never be overridden");
+}
+
+OverrideRejection OverrideWorkflow::reject(OverrideRejection r, std::string message) {
+  state_ = OverrideState::REJECTED;
+  reason_ = r;
+  reason_message_ = std::move(message);
+  return r;
+}
+
+void OverrideWorkflow::apply_expiry() {
+  if (state_ != OverrideState::REJECTED && clock_() > expires_at_)
+    reject(OverrideRejection::kExpired, "the override expired");
+}
+
+OverrideState OverrideWorkflow::state() {
+  apply_expiry();
+  return state_;
+}
+
+OverrideRejection OverrideWorkflow::add_signature(std::string_view actor_id, std::string_view role,
+                                                  std::string_view signature,
+                                                  std::string_view public_key) {
+  apply_expiry();
+  if (state_ == OverrideState::APPROVED || state_ == OverrideState::REJECTED)
+    return OverrideRejection::kAlreadyFinal;
+  const std::string actor(actor_id);
+  if (!known_role(role))
+    return reject(OverrideRejection::kUnknownRole,
+                  "role must be risk_lead or security_lead, got \"" + std::string(role) + "\"");
+  if (actor_id == requested_by_)
+    return reject(OverrideRejection::kRequesterSigned,
+                  actor + " requested this override and may not approve it");
+  for (const auto& s : signatures_) {
+    if (s.role == role)
+      return reject(OverrideRejection::kDuplicateRole, std::string(role) + " has already signed");
+    if (s.actor_id == actor_id)
+      return reject(OverrideRejection::kSameActor, actor + " has already signed as " + s.role);
+  }
+  const auto key = parse_custodian_key(public_key);
+  if (!key)
+    return reject(OverrideRejection::kMalformedKey,
+                  "public_key is not a 32-byte x-only key (hex or base64) or a P2TR address");
+  if (registry_) {
+    const Custodian* c = registry_->find(actor_id);
+    if (!c || c->role != role)
+      return reject(OverrideRejection::kNotACustodian,
+                    actor + " is not a registered " + std::string(role));
+    const auto registered = crypto::taproot_output_key(c->public_key);
+    if (!registered || *registered != key->output_key)
+      return reject(OverrideRejection::kKeyNotRegistered,
+                    "the key differs from the registered key of " + actor);
+  }
+  for (const auto& k : signer_keys_)
+    if (k == key->output_key)
+      return reject(OverrideRejection::kSameKey, "the same key has already signed");
+  const crypto::Bip322Error v =
+      crypto::bip322_verify_simple(key->output_key, message_hash_, signature);
+  if (v == crypto::Bip322Error::kInvalidSignature || v == crypto::Bip322Error::kBadPublicKey)
+    return reject(OverrideRejection::kBadSignature,
+                  "the signature of " + actor + " does not verify for this override");
+  if (v != crypto::Bip322Error::kValid)
+    return reject(OverrideRejection::kMalformedSignature, std::string(crypto::to_string(v)));
+  signatures_.push_back({actor, std::string(role), std::string(public_key), std::string(signature),
+                         clock_()});
+  signer_keys_.push_back(key->output_key);
+  state_ = signatures_.size() == 2 ? OverrideState::APPROVED : OverrideState::PARTIAL;
+  return OverrideRejection::kNone;
+}
+
+OverrideResult OverrideWorkflow::get_result() {
+  apply_expiry();
+  OverrideResult r;
+  r.state = state_;
+  r.approved = state_ == OverrideState::APPROVED;
+  r.expires_at = expires_at_;
+  r.signatures = signatures_;
+  r.reason = reason_;
+  r.reason_message = reason_message_;
+  return r;
+}
+
+// ---- validator, provider, approver -------------------------------------------------------------
+
+OverrideRejection DualSignatureValidator::validate(std::string_view message_hash,
+                                                   std::string_view risk_signature,
+                                                   std::string_view risk_public_key,
+                                                   std::string_view security_signature,
+                                                   std::string_view security_public_key) {
+  const auto rk = parse_custodian_key(risk_public_key);
+  const auto sk = parse_custodian_key(security_public_key);
+  if (!rk || !sk) return OverrideRejection::kMalformedKey;
+  if (rk->output_key == sk->output_key) return OverrideRejection::kSameKey;
+  for (const auto& [key, sig] : {std::pair{&*rk, risk_signature}, {&*sk, security_signature}}) {
+    const auto v = crypto::bip322_verify_simple(key->output_key, message_hash, sig);
+    if (v == crypto::Bip322Error::kInvalidSignature) return OverrideRejection::kBadSignature;
+    if (v != crypto::Bip322Error::kValid) return OverrideRejection::kMalformedSignature;
+  }
+  return OverrideRejection::kNone;
+}
+
+BIP322Provider::Keypair BIP322Provider::generate_keypair() {
+  crypto::SecretKey sk = crypto::SecretKey::generate();
+  const XOnlyKey pk = sk.public_key();
+  return {sk, crypto::to_hex(pk.data(), pk.size()), *crypto::p2tr_address(pk)};
+}
+
+std::string BIP322Provider::sign(std::string_view message, const crypto::SecretKey& secret_key) {
+  return crypto::bip322_sign_simple(secret_key, message);
+}
+
+bool BIP322Provider::verify(std::string_view message, std::string_view signature,
+                            std::string_view public_key) const {
+  const auto key = parse_custodian_key(public_key);
+  return key && crypto::bip322_verify_simple(key->output_key, message, signature) ==
+                    crypto::Bip322Error::kValid;
+}
+
+Approver::Approver(std::string actor_id, std::string name, bool is_risk_lead,
+                   const SignatureVerifier* verifier)
+    : actor_id_(std::move(actor_id)), name_(std::move(name)), is_risk_lead_(is_risk_lead),
+      verifier_(verifier) {
+  if (actor_id_.empty())
+    throw_error(invalid_input("override.invalid", "actor_id", "actor_id is required"));
+}
+
+AuthorizationResult Approver::authorize_override(std::string_view proposal_id,
+                                                 const std::vector<std::string>& failed_gates,
+                                                 std::string_view justification,
+                                                 std::string_view signature,
+                                                 std::string_view public_key) const {
+  static const BIP322Provider kDefault;
+  const SignatureVerifier& v = verifier_ ? *verifier_ : kDefault;
+  AuthorizationResult r;
+  r.message_hash = create_message_hash(proposal_id, justification, failed_gates);
+  if (std::find(failed_gates.begin(), failed_gates.end(), "complexity") != failed_gates.end()) {
+    r.reason = "complexity_not_overridable";
+  } else if (!v.verify(r.message_hash, signature, public_key)) {
+    r.reason = "bad_signature";
+  } else {
+    r.authorized = true;
+  }
+  return r;
+}
+
+}  // namespace aegis
