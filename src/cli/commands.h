@@ -21,5 +21,13 @@ int run_batch(const EvaluateOptions& options);
 int run_validate_config(const std::string& path);
 int run_health(const std::string& format);
 int run_version(const std::string& format);
+int run_keygen(const std::string& output);
+int run_override_hash(const std::string& proposal_id, const std::string& justification,
+                      const std::string& failed_gates);
+int run_override_sign(const std::string& key_path, const std::string& hash);
+int run_override_verify(const std::string& request_path, const std::optional<std::string>& config);
+int run_signature_sign(const std::string& key_path, const std::string& message);
+int run_signature_verify(const std::string& message, const std::optional<std::string>& pubkey,
+                         const std::optional<std::string>& address, const std::string& signature);
 
 }  // namespace aegis::cli

@@ -42,6 +42,39 @@ int main(int argc, char** argv) {
   version->add_option("--format", version_format, "text (default) or json")
       ->check(CLI::IsMember({"json", "text"}));
 
+  std::string key_out = "aegis-custodian.key";
+  auto* keygen = app.add_subcommand("keygen", "Create a custodian key (file mode 0600)");
+  keygen->add_option("-o,--output", key_out, "key file to create (never overwritten)");
+
+  auto* override_cmd = app.add_subcommand("override", "Two-key overrides, offline");
+  override_cmd->require_subcommand(1);
+  std::string proposal_id, justification, failed_gates, key_path, hash, request;
+  std::optional<std::string> override_config;
+  auto* ov_hash = override_cmd->add_subcommand("hash", "The message both custodians sign");
+  ov_hash->add_option("--proposal-id", proposal_id)->required();
+  ov_hash->add_option("--justification", justification)->required();
+  ov_hash->add_option("--failed-gates", failed_gates, "comma-separated, e.g. risk,novelty")->required();
+  auto* ov_sign = override_cmd->add_subcommand("sign", "Sign an override hash with a key file");
+  ov_sign->add_option("--key", key_path)->required();
+  ov_sign->add_option("--hash", hash)->required();
+  auto* ov_verify = override_cmd->add_subcommand(
+      "verify", "Verify an override request with both signatures (exit 0 approved, 1 not)");
+  ov_verify->add_option("request", request, "override request JSON file")->required();
+  ov_verify->add_option("-c,--config", override_config, "config whose custodians: are trusted");
+
+  auto* signature_cmd = app.add_subcommand("signature", "Plain BIP-322 messages (P2TR)");
+  signature_cmd->require_subcommand(1);
+  std::string message, sig;
+  std::optional<std::string> pubkey, address;
+  auto* sig_sign = signature_cmd->add_subcommand("sign", "Sign a message");
+  sig_sign->add_option("--message", message)->required();
+  sig_sign->add_option("--key", key_path)->required();
+  auto* sig_verify = signature_cmd->add_subcommand("verify", "Verify a message signature");
+  sig_verify->add_option("--message", message)->required();
+  sig_verify->add_option("--pubkey", pubkey, "x-only internal key, 64 hex digits");
+  sig_verify->add_option("--address", address, "P2TR address");
+  sig_verify->add_option("--signature", sig)->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -63,6 +96,12 @@ int main(int argc, char** argv) {
     if (*validate) return run_validate_config(config_path);
     if (*health) return run_health(health_format);
     if (*version) return run_version(version_format);
+    if (*keygen) return run_keygen(key_out);
+    if (*ov_hash) return run_override_hash(proposal_id, justification, failed_gates);
+    if (*ov_sign) return run_override_sign(key_path, hash);
+    if (*ov_verify) return run_override_verify(request, override_config);
+    if (*sig_sign) return run_signature_sign(key_path, message);
+    if (*sig_verify) return run_signature_verify(message, pubkey, address, sig);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "aegis: internal error: %s\n", e.what());
     return kExitInternal;
