@@ -4,7 +4,7 @@ PYTHON     := /usr/bin/python3
 BUILD      := build
 SAN_BUILD  := build-san
 JOBS       ?= $(shell nproc)
-FUZZ_SECS  ?= 20
+FUZZ_SECS  ?= 15
 CMAKE_ARGS := -G Ninja -DCMAKE_BUILD_TYPE=Release
 
 .PHONY: all setup build run test test-unit test-sanitize fuzz bench clean
@@ -33,13 +33,16 @@ test: test-unit test-sanitize
 test-unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# The same unit tests under ASan + UBSan (clang), then the context parser fuzzer for FUZZ_SECS.
+# The same unit tests under ASan + UBSan (clang), then each fuzzer for FUZZ_SECS.
 test-sanitize: setup
 	@CC=clang CXX=clang++ cmake -S . -B $(SAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DAEGIS_SANITIZE=ON -DAEGIS_FUZZ=ON -DAEGIS_BENCH=OFF >/dev/null
-	@cmake --build $(SAN_BUILD) -j $(JOBS) --target aegis_core_tests context_fuzzer
+	@cmake --build $(SAN_BUILD) -j $(JOBS) --target aegis_core_tests aegis_crypto_tests \
+	  context_fuzzer signature_fuzzer
 	@$(SAN_BUILD)/tests/aegis_core_tests --gtest_brief=1
-	@scripts/run_fuzz.sh $(SAN_BUILD)/fuzz/context_fuzzer $(FUZZ_SECS)
+	@$(SAN_BUILD)/tests/aegis_crypto_tests --gtest_brief=1
+	@scripts/run_fuzz.sh $(SAN_BUILD)/fuzz/context_fuzzer $(FUZZ_SECS) fuzz/corpus
+	@scripts/run_fuzz.sh $(SAN_BUILD)/fuzz/signature_fuzzer $(FUZZ_SECS) fuzz/corpus-signature
 
 fuzz: setup
 	@$(MAKE) test-sanitize FUZZ_SECS=$${FUZZ_SECS:-300}

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Runs a libFuzzer binary for a bounded time on a scratch copy of the seed corpus.
-# Usage: scripts/run_fuzz.sh FUZZER SECONDS
+# Usage: scripts/run_fuzz.sh FUZZER SECONDS CORPUS_DIR
 set -euo pipefail
 fuzzer=$1
 secs=$2
+corpus=$3
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 log=$(mktemp)
 trap 'rm -rf "$work" "$log"' EXIT
-cp "$root"/fuzz/corpus/* "$work"/
+cp "$root/$corpus"/* "$work"/
 if ! "$fuzzer" -max_total_time="$secs" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 "$work" >"$log" 2>&1; then
   tail -n 60 "$log"
