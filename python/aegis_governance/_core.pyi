@@ -307,3 +307,109 @@ def quick_risk_check(agent_id: str, action_description: str, risk_score: float,
                      threshold: float = 0.5) -> bool: ...
 def require_human_approval(context: PCWContext,
                            gate_evaluator: Optional[GateEvaluator] = None) -> bool: ...
+
+class OverrideState(str, enum.Enum):
+    PENDING = "pending"
+    PARTIAL = "partial"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+class OverrideRejection(str, enum.Enum):
+    NONE = "none"
+    BAD_SIGNATURE = "bad_signature"
+    MALFORMED_SIGNATURE = "malformed_signature"
+    MALFORMED_KEY = "malformed_key"
+    UNKNOWN_ROLE = "unknown_role"
+    DUPLICATE_ROLE = "duplicate_role"
+    SAME_ACTOR = "same_actor"
+    SAME_KEY = "same_key"
+    REQUESTER_SIGNED = "requester_signed"
+    COMPLEXITY_NOT_OVERRIDABLE = "complexity_not_overridable"
+    EXPIRED = "expired"
+    NOT_A_CUSTODIAN = "not_a_custodian"
+    KEY_NOT_REGISTERED = "key_not_registered"
+    ALREADY_FINAL = "already_final"
+
+class SecretKey:
+    @staticmethod
+    def generate() -> SecretKey: ...
+    @property
+    def public_key(self) -> str: ...
+
+class SignatureVerifier:
+    def __init__(self) -> None: ...
+    def verify(self, message: str, signature: str, public_key: str) -> bool: ...
+    @property
+    def algorithm_name(self) -> str: ...
+
+class BIP322Provider(SignatureVerifier):
+    def __init__(self) -> None: ...
+    @staticmethod
+    def generate_keypair() -> tuple[SecretKey, str, str]: ...
+    @staticmethod
+    def sign(message: str, secret_key: Union[SecretKey, bytes]) -> str: ...
+
+def create_message_hash(proposal_id: str, justification: str, failed_gates: Sequence[str]) -> str: ...
+
+class DualSignatureValidator:
+    def __init__(self) -> None: ...
+    @staticmethod
+    def create_message_hash(proposal_id: str, justification: str,
+                            failed_gates: Sequence[str]) -> str: ...
+    @staticmethod
+    def validate(message_hash: str, risk_signature: str, risk_public_key: str,
+                 security_signature: str, security_public_key: str) -> OverrideRejection: ...
+
+class CustodianRegistry:
+    def __init__(self, custodians: Sequence[tuple[str, str, str]]) -> None: ...
+    @staticmethod
+    def from_yaml(path: Union[str, os.PathLike[str]]) -> CustodianRegistry: ...
+    def __len__(self) -> int: ...
+
+class OverrideResult:
+    approved: bool
+    state: OverrideState
+    @property
+    def expires_at(self) -> datetime.datetime: ...
+    @property
+    def signatures(self) -> list[dict[str, Any]]: ...
+    reason: OverrideRejection
+    reason_message: str
+
+class OverrideWorkflow:
+    def __init__(self, proposal_id: str, justification: str, failed_gates: Sequence[str],
+                 requested_by: str, ttl: Union[None, float, datetime.timedelta] = None,
+                 registry: Optional[CustodianRegistry] = None,
+                 clock: Optional[Callable[[], datetime.datetime]] = None) -> None: ...
+    def add_signature(self, actor_id: str, role: str, signature: str,
+                      public_key: str) -> OverrideRejection: ...
+    def get_result(self) -> OverrideResult: ...
+    @property
+    def message_hash(self) -> str: ...
+    @property
+    def state(self) -> OverrideState: ...
+    @property
+    def proposal_id(self) -> str: ...
+    @property
+    def failed_gates(self) -> list[str]: ...
+    @property
+    def requested_by(self) -> str: ...
+
+class AuthorizationResult:
+    authorized: bool
+    message_hash: str
+    reason: str
+    def __bool__(self) -> bool: ...
+
+class Approver:
+    def __init__(self, actor_id: str, name: str, is_risk_lead: bool,
+                 signature_verifier: Optional[SignatureVerifier] = None) -> None: ...
+    def authorize_override(self, proposal_id: str, failed_gates: Sequence[str],
+                           justification: str, signature: str,
+                           public_key: str) -> AuthorizationResult: ...
+    @property
+    def actor_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def role(self) -> str: ...

@@ -15,6 +15,7 @@
 #include "aegis/decide.h"
 #include "aegis/drift.h"
 #include "aegis/gates.h"
+#include "aegis/override.h"
 
 namespace aegis::python {
 
@@ -53,6 +54,27 @@ AEGIS_ENUM_INFO(DriftStatus, "DriftStatus", {DriftStatus::NORMAL, {"NORMAL", "no
 AEGIS_ENUM_INFO(DriftAction, "DriftAction", {DriftAction::NONE, {"NONE", "none"}},
                 {DriftAction::ALERT, {"ALERT", "alert"}},
                 {DriftAction::ESCALATE, {"ESCALATE", "escalate"}})
+
+AEGIS_ENUM_INFO(OverrideState, "OverrideState", {OverrideState::PENDING, {"PENDING", "pending"}},
+                {OverrideState::PARTIAL, {"PARTIAL", "partial"}},
+                {OverrideState::APPROVED, {"APPROVED", "approved"}},
+                {OverrideState::REJECTED, {"REJECTED", "rejected"}})
+AEGIS_ENUM_INFO(OverrideRejection, "OverrideRejection",
+                {OverrideRejection::kNone, {"NONE", "none"}},
+                {OverrideRejection::kBadSignature, {"BAD_SIGNATURE", "bad_signature"}},
+                {OverrideRejection::kMalformedSignature, {"MALFORMED_SIGNATURE", "malformed_signature"}},
+                {OverrideRejection::kMalformedKey, {"MALFORMED_KEY", "malformed_key"}},
+                {OverrideRejection::kUnknownRole, {"UNKNOWN_ROLE", "unknown_role"}},
+                {OverrideRejection::kDuplicateRole, {"DUPLICATE_ROLE", "duplicate_role"}},
+                {OverrideRejection::kSameActor, {"SAME_ACTOR", "same_actor"}},
+                {OverrideRejection::kSameKey, {"SAME_KEY", "same_key"}},
+                {OverrideRejection::kRequesterSigned, {"REQUESTER_SIGNED", "requester_signed"}},
+                {OverrideRejection::kComplexityNotOverridable,
+                 {"COMPLEXITY_NOT_OVERRIDABLE", "complexity_not_overridable"}},
+                {OverrideRejection::kExpired, {"EXPIRED", "expired"}},
+                {OverrideRejection::kNotACustodian, {"NOT_A_CUSTODIAN", "not_a_custodian"}},
+                {OverrideRejection::kKeyNotRegistered, {"KEY_NOT_REGISTERED", "key_not_registered"}},
+                {OverrideRejection::kAlreadyFinal, {"ALREADY_FINAL", "already_final"}})
 
 #undef AEGIS_ENUM_INFO
 
@@ -102,6 +124,7 @@ void bind_config(py::module_& m);
 void bind_gates(py::module_& m);
 void bind_drift(py::module_& m);
 void bind_decide(py::module_& m);
+void bind_override(py::module_& m);
 
 }  // namespace aegis::python
 
@@ -132,5 +155,9 @@ template <>
 struct type_caster<aegis::DriftStatus> : aegis_enum_caster<aegis::DriftStatus> {};
 template <>
 struct type_caster<aegis::DriftAction> : aegis_enum_caster<aegis::DriftAction> {};
+template <>
+struct type_caster<aegis::OverrideState> : aegis_enum_caster<aegis::OverrideState> {};
+template <>
+struct type_caster<aegis::OverrideRejection> : aegis_enum_caster<aegis::OverrideRejection> {};
 
 }  // namespace pybind11::detail

@@ -10,4 +10,5 @@ PYBIND11_MODULE(_core, m) {
   aegis::python::bind_gates(m);
   aegis::python::bind_drift(m);
   aegis::python::bind_decide(m);
+  aegis::python::bind_override(m);
 }

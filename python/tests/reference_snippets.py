@@ -127,3 +127,41 @@ f"(value={failure.value:.3f}, threshold={failure.threshold:.3f})")'''
 PLACEHOLDERS = {
     "[0.1, 0.15, 0.12, 0.14, ...]": "[0.1, 0.15, 0.12, 0.14] * 8",
 }
+
+APPROVER = '''from aegis_governance import Approver
+from crypto.bip322_provider import BIP322Provider
+approver = Approver(
+actor_id="risk-lead-1",
+name="Risk Lead",
+is_risk_lead=True,
+signature_verifier=BIP322Provider(),
+)
+result = approver.authorize_override(
+proposal_id="prop-001",
+failed_gates=["risk"],
+justification="Emergency hotfix required",
+signature=risk_sig_b64, # base64-encoded BIP-322 signature
+public_key=risk_public_key, # 32-byte x-only public key
+)'''
+
+DUAL_SIGNATURE = '''from aegis_governance import DualSignatureValidator, OverrideWorkflow
+# Create validator and message hash
+validator = DualSignatureValidator()
+msg_hash = validator.create_message_hash(
+proposal_id="prop-001",
+justification="Emergency hotfix",
+failed_gates=["risk"],
+)
+# Use OverrideWorkflow for full two-key flow
+workflow = OverrideWorkflow(
+proposal_id="prop-001",
+justification="Emergency hotfix",
+failed_gates=["risk"],
+requested_by="engineer-1",
+)
+# Each custodian adds their signature
+workflow.add_signature("risk-lead-1", "risk_lead", risk_sig_b64, risk_pub_b64)
+workflow.add_signature("sec-lead-1", "security_lead", sec_sig_b64, sec_pub_b64)
+result = workflow.get_result()
+if result.approved:
+print(f"Override approved until {result.expires_at}")'''

@@ -1,0 +1,206 @@
+// Two-key overrides: DualSignatureValidator, OverrideWorkflow, OverrideResult, Approver,
+// BIP322Provider, CustodianRegistry, SecretKey.
+#include <pybind11/functional.h>
+#include <pybind11/stl.h>
+
+#include <chrono>
+
+#include "bindings.h"
+
+namespace aegis::python {
+namespace {
+
+using crypto::SecretKey;
+
+// Lets Python classes implement SignatureVerifier.
+class PySignatureVerifier : public SignatureVerifier {
+ public:
+  bool verify(std::string_view message, std::string_view signature,
+              std::string_view public_key) const override {
+    PYBIND11_OVERRIDE_PURE(bool, SignatureVerifier, verify, message, signature, public_key);
+  }
+  std::string algorithm_name() const override {
+    PYBIND11_OVERRIDE_PURE(std::string, SignatureVerifier, algorithm_name, );
+  }
+};
+
+py::object to_datetime(std::chrono::system_clock::time_point t) {
+  py::module_ dt = py::module_::import("datetime");
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  return dt.attr("datetime")(1970, 1, 1, py::arg("tzinfo") = dt.attr("timezone").attr("utc")) +
+         dt.attr("timedelta")(py::arg("milliseconds") = ms);
+}
+
+std::chrono::system_clock::time_point from_datetime(py::handle d) {
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::duration<double>(d.attr("timestamp")().cast<double>())));
+}
+
+SecretKey secret_from(py::handle key) {
+  if (py::isinstance<SecretKey>(key)) return key.cast<SecretKey>();
+  if (py::isinstance<py::bytes>(key)) {
+    const std::string b = key.cast<std::string>();
+    if (auto k = SecretKey::from_bytes(reinterpret_cast<const uint8_t*>(b.data()), b.size()))
+      return *k;
+  }
+  throw InvalidInputError(invalid_input("override.invalid", "secret_key",
+                                        "secret_key must be a SecretKey or 32 bytes"));
+}
+
+}  // namespace
+
+void bind_override(py::module_& m) {
+  bind_enum<OverrideState>(m, "State of a two-key override.");
+  bind_enum<OverrideRejection>(m, "Why an override signature was refused (NONE: accepted).");
+
+  py::class_<SecretKey>(m, "SecretKey", "A secp256k1 secret key; never printed, wiped when freed.")
+      .def_static("generate", &SecretKey::generate)
+      .def_property_readonly("public_key",
+                             [](const SecretKey& k) {
+                               const auto p = k.public_key();
+                               return crypto::to_hex(p.data(), p.size());
+                             })
+      .def("__repr__", [](const SecretKey&) { return std::string("SecretKey(<hidden>)"); });
+
+  py::class_<SignatureVerifier, PySignatureVerifier>(m, "SignatureVerifier",
+                                                     "Base class of pluggable signature verifiers.")
+      .def(py::init<>())
+      .def("verify", &SignatureVerifier::verify, py::arg("message"), py::arg("signature"),
+           py::arg("public_key"))
+      .def_property_readonly("algorithm_name", &SignatureVerifier::algorithm_name);
+
+  py::class_<BIP322Provider, SignatureVerifier>(m, "BIP322Provider",
+                                                "BIP-322 simple signatures for P2TR key paths.")
+      .def(py::init<>())
+      .def_static("generate_keypair",
+                  [] {
+                    auto kp = BIP322Provider::generate_keypair();
+                    return py::make_tuple(kp.secret_key, kp.public_key, kp.address);
+                  },
+                  "(secret_key, public_key_hex, p2tr_address)")
+      .def_static(
+          "sign",
+          [](std::string_view message, py::handle secret_key) {
+            return BIP322Provider::sign(message, secret_from(secret_key));
+          },
+          py::arg("message"), py::arg("secret_key"));
+
+  m.def("create_message_hash", &create_message_hash, py::arg("proposal_id"),
+        py::arg("justification"), py::arg("failed_gates"));
+
+  py::class_<DualSignatureValidator>(m, "DualSignatureValidator",
+                                     "Checks the two custodian signatures of an override.")
+      .def(py::init<>())
+      .def_static("create_message_hash", &DualSignatureValidator::create_message_hash,
+                  py::arg("proposal_id"), py::arg("justification"), py::arg("failed_gates"))
+      .def_static("validate", &DualSignatureValidator::validate, py::arg("message_hash"),
+                  py::arg("risk_signature"), py::arg("risk_public_key"),
+                  py::arg("security_signature"), py::arg("security_public_key"),
+                  "OverrideRejection.NONE when both verify under two different keys.");
+
+  py::class_<CustodianRegistry>(m, "CustodianRegistry", "Trusted custodians (actor, role, key).")
+      .def(py::init([](const std::vector<std::tuple<std::string, std::string, std::string>>& list) {
+             std::vector<Custodian> cs;
+             for (const auto& [actor, role, key] : list) {
+               const auto b = crypto::from_hex(key);
+               if (!b || b->size() != 32)
+                 throw InvalidInputError(invalid_input("override.registry", "public_key",
+                                                       "public_key must be 64 hex digits"));
+               crypto::XOnlyKey k;
+               std::copy(b->begin(), b->end(), k.begin());
+               cs.push_back({actor, role, k});
+             }
+             return CustodianRegistry(std::move(cs));
+           }),
+           py::arg("custodians"), "custodians: [(actor_id, role, public_key_hex), ...]")
+      .def_static("from_yaml",
+                  [](py::object path) {
+                    auto r = CustodianRegistry::load_yaml(
+                        py::module_::import("os").attr("fspath")(path).cast<std::string>());
+                    if (!r) throw_error(r.error());
+                    return std::move(r).value();
+                  })
+      .def("__len__", &CustodianRegistry::size);
+
+  py::class_<OverrideResult>(m, "OverrideResult", "The outcome of an override workflow.")
+      .def_readonly("approved", &OverrideResult::approved)
+      .def_readonly("state", &OverrideResult::state)
+      .def_property_readonly("expires_at",
+                             [](const OverrideResult& r) { return to_datetime(r.expires_at); })
+      .def_property_readonly("signatures",
+                             [](const OverrideResult& r) {
+                               py::list l;
+                               for (const auto& s : r.signatures)
+                                 l.append(py::dict(py::arg("actor_id") = s.actor_id,
+                                                   py::arg("role") = s.role,
+                                                   py::arg("public_key") = s.public_key,
+                                                   py::arg("signature") = s.signature,
+                                                   py::arg("signed_at") = to_datetime(s.signed_at)));
+                               return l;
+                             })
+      .def_readonly("reason", &OverrideResult::reason)
+      .def_readonly("reason_message", &OverrideResult::reason_message)
+      .def("__repr__", [](const OverrideResult& r) {
+        return "OverrideResult(approved=" + std::string(r.approved ? "True" : "False") +
+               ", state=" + std::string(to_string(r.state)) +
+               ", reason=" + std::string(to_string(r.reason)) + ")";
+      });
+
+  py::class_<OverrideWorkflow>(m, "OverrideWorkflow", "Two-key override: risk_lead + security_lead.")
+      .def(py::init([](std::string proposal_id, std::string justification,
+                       std::vector<std::string> failed_gates, std::string requested_by,
+                       py::object ttl, const CustodianRegistry* registry, py::object clock) {
+             std::chrono::seconds t = std::chrono::hours(24);
+             if (!ttl.is_none()) {
+               const double secs = py::isinstance<py::float_>(ttl) || py::isinstance<py::int_>(ttl)
+                                       ? ttl.cast<double>()
+                                       : ttl.attr("total_seconds")().cast<double>();
+               t = std::chrono::seconds(static_cast<int64_t>(secs));
+             }
+             OverrideWorkflow::Clock c;
+             if (!clock.is_none()) {
+               c = [clock]() {
+                 py::gil_scoped_acquire gil;
+                 return from_datetime(clock());
+               };
+             }
+             return OverrideWorkflow(std::move(proposal_id), std::move(justification),
+                                     std::move(failed_gates), std::move(requested_by), t, registry,
+                                     c);
+           }),
+           py::arg("proposal_id"), py::arg("justification"), py::arg("failed_gates"),
+           py::arg("requested_by"), py::arg("ttl") = py::none(), py::arg("registry") = py::none(),
+           py::arg("clock") = py::none(), py::keep_alive<1, 7>(),
+           "ttl: timedelta or seconds (default 24 h); registry: trusted CustodianRegistry; clock: "
+           "callable returning the current datetime (tests).")
+      .def("add_signature", &OverrideWorkflow::add_signature, py::arg("actor_id"), py::arg("role"),
+           py::arg("signature"), py::arg("public_key"),
+           "Returns OverrideRejection.NONE when accepted; any other reason rejects the override.")
+      .def("get_result", &OverrideWorkflow::get_result)
+      .def_property_readonly("message_hash", &OverrideWorkflow::message_hash)
+      .def_property_readonly("state", &OverrideWorkflow::state)
+      .def_property_readonly("proposal_id", &OverrideWorkflow::proposal_id)
+      .def_property_readonly("failed_gates", &OverrideWorkflow::failed_gates)
+      .def_property_readonly("requested_by", &OverrideWorkflow::requested_by);
+
+  py::class_<AuthorizationResult>(m, "AuthorizationResult")
+      .def_readonly("authorized", &AuthorizationResult::authorized)
+      .def_readonly("message_hash", &AuthorizationResult::message_hash)
+      .def_readonly("reason", &AuthorizationResult::reason)
+      .def("__bool__", [](const AuthorizationResult& r) { return r.authorized; });
+
+  py::class_<Approver>(m, "Approver", "A custodian that authorizes overrides by signing them.")
+      .def(py::init<std::string, std::string, bool, const SignatureVerifier*>(),
+           py::arg("actor_id"), py::arg("name"), py::arg("is_risk_lead"),
+           py::arg("signature_verifier") = py::none(), py::keep_alive<1, 5>())
+      .def("authorize_override", &Approver::authorize_override, py::arg("proposal_id"),
+           py::arg("failed_gates"), py::arg("justification"), py::arg("signature"),
+           py::arg("public_key"))
+      .def_property_readonly("actor_id", &Approver::actor_id)
+      .def_property_readonly("name", &Approver::name)
+      .def_property_readonly("role", [](const Approver& a) { return std::string(a.role()); });
+}
+
+}  // namespace aegis::python
