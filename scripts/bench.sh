@@ -14,6 +14,10 @@ $pin "$build/bench/aegis_bench" --benchmark_repetitions=5 --benchmark_report_agg
   --benchmark_format=json --benchmark_out="$build/bench-core.json" \
   --latency_out="$build/bench-latency.json" >/dev/null
 
+echo "bench: signatures and two-key overrides" >&2
+$pin "$build/bench/aegis_bench_crypto" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+  --benchmark_format=json --benchmark_out="$build/bench-crypto.json" >/dev/null
+
 batch="$build/bench-batch.jsonl"
 lines=1000000
 if [ ! -f "$batch" ] || [ "$(wc -l <"$batch")" -ne "$lines" ]; then

@@ -13,12 +13,13 @@ build = Path(sys.argv[1])
 core = json.loads((build / "bench-core.json").read_text())
 latency = json.loads((build / "bench-latency.json").read_text())
 python = json.loads((build / "bench-python.json").read_text())
+crypto = json.loads((build / "bench-crypto.json").read_text())
 batch_runs = [float(m) for m in re.findall(r"([0-9.]+) decisions/s",
                                            (build / "bench-batch.txt").read_text())]
 
 
-def median_ns(name):
-    for b in core["benchmarks"]:
+def median_ns(name, source=None):
+    for b in (source or core)["benchmarks"]:
         if b["name"] == f"{name}_median":
             assert b["time_unit"] == "ns", b
             return b["real_time"]
@@ -71,6 +72,18 @@ print(f"| Python `pcw_decide` through `aegis_governance` (best of 5 × 200k call
 print(f"| the same decision in plain Python with scipy (as the original SDK) "
       f"| {python['python_scipy_ns']:,.0f} ns | — | the module is "
       f"{python['ratio']:.0f}× faster |")
+raw = median_ns("BM_RawSecp256k1SchnorrVerify", crypto)
+override = median_ns("BM_OverrideTwoSignatures", crypto)
+for label, name in [("raw libsecp256k1 `schnorrsig_verify` (one signature, parsed key)",
+                     "BM_RawSecp256k1SchnorrVerify"),
+                    ("BIP-340 sign (fresh aux randomness)", "BM_Bip340Sign"),
+                    ("BIP-322 simple P2TR sign", "BM_Bip322SignSimple"),
+                    ("BIP-322 simple P2TR verify from an internal key (tweak included)",
+                     "BM_Bip322VerifyWithInternalKey")]:
+    print(f"| {label} | {median_ns(name, crypto):,.0f} ns | — |  |")
+print(f"| two-key override verification (registry, two BIP-322 P2TR signatures) | "
+      f"{override:,.0f} ns = {override / raw:.2f} × raw verify | ≤ 2.5 × raw verify | "
+      f"{'met' if override <= 2.5 * raw else '**missed**'} |")
 med = statistics.median(batch_runs)
 verdict = "met" if med >= 500_000 else "**missed**"
 print(f"| `aegis evaluate --batch`, 1,000,000 lines JSONL → JSONL "

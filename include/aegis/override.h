@@ -41,7 +41,14 @@ struct Custodian {
   std::string actor_id;
   std::string role;  // risk_lead | security_lead
   crypto::XOnlyKey public_key{};
+  // Taproot output key Q of public_key, parsed: filled in by CustodianRegistry, so that
+  // verifying a registered custodian costs neither a key tweak nor a key parse.
+  std::optional<crypto::VerifyKey> output_key;
 };
+
+// Whether a key as given (hex, base64 or P2TR address) is this custodian's key.
+enum class KeyMatch { kMatch, kMismatch, kMalformed };
+KeyMatch match_custodian_key(std::string_view text, const Custodian& custodian);
 
 // Who may sign overrides. Immutable once built; thread-safe to read.
 class CustodianRegistry {
@@ -143,7 +150,7 @@ class OverrideWorkflow {
   OverrideRejection reason_ = OverrideRejection::kNone;
   std::string reason_message_;
   std::vector<OverrideSignature> signatures_;
-  std::vector<crypto::XOnlyKey> signer_keys_;  // output keys, parallel to signatures_
+  std::vector<crypto::XOnlyKey> signer_keys_;  // output keys Q, parallel to signatures_
 };
 
 // Verifies the two signatures of an override at once (stateless).

@@ -169,21 +169,32 @@ std::string bip322_sign_simple(const SecretKey& key, std::string_view message) {
   return "smp" + to_base64(witness);
 }
 
-Bip322Error bip322_verify_simple(const XOnlyKey& output_key, std::string_view message,
+Bip322Error bip322_verify_simple(const VerifyKey& output_key, std::string_view message,
                                  std::string_view signature) {
   Bytes witness;
   if (auto e = decode_simple(signature, witness); e != Bip322Error::kValid) return e;
   // Exactly one stack item of 64 bytes: a key-path spend with SIGHASH_DEFAULT.
   if (witness.size() != 66 || witness[0] != 0x01 || witness[1] != 0x40)
     return Bip322Error::kBadWitness;
-  if (!is_valid_public_key(output_key)) return Bip322Error::kBadPublicKey;
-  const Bytes spk = script_pubkey({"bc", 1, Bytes(output_key.begin(), output_key.end())});
+  const XOnlyKey& q = output_key.bytes();
+  const Bytes spk = script_pubkey({"bc", 1, Bytes(q.begin(), q.end())});
   const Hash32 sighash = bip322_taproot_sighash(spk, message);
   Signature64 sig;
   std::copy(witness.begin() + 2, witness.end(), sig.begin());
-  return schnorr_verify(output_key, sig, sighash.data(), sighash.size())
-             ? Bip322Error::kValid
-             : Bip322Error::kInvalidSignature;
+  return output_key.verify(sig, sighash.data(), sighash.size()) ? Bip322Error::kValid
+                                                                : Bip322Error::kInvalidSignature;
+}
+
+Bip322Error bip322_verify_simple(const XOnlyKey& output_key, std::string_view message,
+                                 std::string_view signature) {
+  const auto key = VerifyKey::parse(output_key);
+  if (!key) {
+    // Keep the encoding errors first: they say more than the key.
+    Bytes witness;
+    if (auto e = decode_simple(signature, witness); e != Bip322Error::kValid) return e;
+    return Bip322Error::kBadPublicKey;
+  }
+  return bip322_verify_simple(*key, message, signature);
 }
 
 Bip322Error bip322_verify_with_internal_key(const XOnlyKey& internal_key, std::string_view message,

@@ -2,7 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
+#include <openssl/evp.h>
 #include <secp256k1.h>
 #include <secp256k1_extrakeys.h>
 #include <secp256k1_schnorrsig.h>
@@ -51,8 +51,12 @@ Hash32 taptweak(const XOnlyKey& p) { return tagged_hash("TapTweak", p.data(), p.
 }  // namespace
 
 Hash32 sha256(const uint8_t* data, size_t size) {
+  // Fetched once: OpenSSL's by-name lookup in SHA256() takes locks on every call.
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   Hash32 h;
-  SHA256(data, size, h.data());
+  unsigned int len = 0;
+  if (!md || EVP_Digest(data, size, h.data(), &len, md, nullptr) != 1 || len != h.size())
+    internal("SHA-256 failed");
   return h;
 }
 
@@ -122,6 +126,22 @@ bool schnorr_verify(const XOnlyKey& key, const Signature64& sig, const uint8_t* 
                     size_t msg_size) {
   secp256k1_xonly_pubkey pk;
   if (!secp256k1_xonly_pubkey_parse(ctx(), &pk, key.data())) return false;
+  return secp256k1_schnorrsig_verify(ctx(), sig.data(), msg, msg_size, &pk) == 1;
+}
+
+std::optional<VerifyKey> VerifyKey::parse(const XOnlyKey& key) {
+  static_assert(sizeof(secp256k1_xonly_pubkey) == sizeof(VerifyKey::parsed_));
+  secp256k1_xonly_pubkey pk;
+  if (!secp256k1_xonly_pubkey_parse(ctx(), &pk, key.data())) return std::nullopt;
+  VerifyKey v;
+  v.bytes_ = key;
+  std::memcpy(v.parsed_.data(), &pk, sizeof pk);
+  return v;
+}
+
+bool VerifyKey::verify(const Signature64& sig, const uint8_t* msg, size_t msg_size) const {
+  secp256k1_xonly_pubkey pk;
+  std::memcpy(&pk, parsed_.data(), sizeof pk);
   return secp256k1_schnorrsig_verify(ctx(), sig.data(), msg, msg_size, &pk) == 1;
 }
 

@@ -55,6 +55,23 @@ std::optional<CustodianKey> parse_custodian_key(std::string_view text) {
   return CustodianKey{*q, std::nullopt};
 }
 
+KeyMatch match_custodian_key(std::string_view text, const Custodian& c) {
+  std::optional<XOnlyKey> internal;
+  if (text.size() == 64) {
+    if (auto b = crypto::from_hex(text)) internal = key_bytes(*b);
+  } else if (text.size() == 44) {
+    if (auto b = crypto::from_base64(text)) internal = key_bytes(*b);
+  }
+  if (internal) {
+    if (*internal == c.public_key) return KeyMatch::kMatch;
+    return crypto::is_valid_public_key(*internal) ? KeyMatch::kMismatch : KeyMatch::kMalformed;
+  }
+  const auto a = crypto::decode_segwit_address(text);
+  if (!a || a->version != 1 || a->program.size() != 32) return KeyMatch::kMalformed;
+  return c.output_key && key_bytes(a->program) == c.output_key->bytes() ? KeyMatch::kMatch
+                                                                      : KeyMatch::kMismatch;
+}
+
 // ---- registry --------------------------------------------------------------------------------
 
 CustodianRegistry::CustodianRegistry(std::vector<Custodian> custodians)
@@ -69,7 +86,9 @@ CustodianRegistry::CustodianRegistry(std::vector<Custodian> custodians)
     };
     if (c.actor_id.empty() || !is_valid_utf8(c.actor_id)) bad("actor_id must be a non-empty string");
     if (!known_role(c.role)) bad("role must be risk_lead or security_lead, got \"" + c.role + "\"");
-    if (!crypto::is_valid_public_key(c.public_key)) bad("public_key is not a valid x-only key");
+    const auto q = crypto::taproot_output_key(c.public_key);
+    if (!q) bad("public_key is not a valid x-only key");
+    custodians_[i].output_key = crypto::VerifyKey::parse(*q);
     if (!actors.insert(c.actor_id).second) bad("actor " + c.actor_id + " is listed twice");
     if (!keys.insert(c.public_key).second) bad("the same public key is listed twice");
   }
@@ -220,25 +239,33 @@ OverrideRejection OverrideWorkflow::add_signature(std::string_view actor_id, std
     if (s.actor_id == actor_id)
       return reject(OverrideRejection::kSameActor, actor + " has already signed as " + s.role);
   }
-  const auto key = parse_custodian_key(public_key);
-  if (!key)
-    return reject(OverrideRejection::kMalformedKey,
-                  "public_key is not a 32-byte x-only key (hex or base64) or a P2TR address");
+  std::optional<crypto::VerifyKey> output_key;
   if (registry_) {
     const Custodian* c = registry_->find(actor_id);
     if (!c || c->role != role)
       return reject(OverrideRejection::kNotACustodian,
                     actor + " is not a registered " + std::string(role));
-    const auto registered = crypto::taproot_output_key(c->public_key);
-    if (!registered || *registered != key->output_key)
-      return reject(OverrideRejection::kKeyNotRegistered,
-                    "the key differs from the registered key of " + actor);
+    switch (match_custodian_key(public_key, *c)) {
+      case KeyMatch::kMalformed:
+        return reject(OverrideRejection::kMalformedKey,
+                      "public_key is not a 32-byte x-only key (hex or base64) or a P2TR address");
+      case KeyMatch::kMismatch:
+        return reject(OverrideRejection::kKeyNotRegistered,
+                      "the key differs from the registered key of " + actor);
+      case KeyMatch::kMatch: output_key = c->output_key; break;
+    }
+  } else {
+    const auto key = parse_custodian_key(public_key);
+    if (!key)
+      return reject(OverrideRejection::kMalformedKey,
+                    "public_key is not a 32-byte x-only key (hex or base64) or a P2TR address");
+    output_key = crypto::VerifyKey::parse(key->output_key);
+    if (!output_key) return reject(OverrideRejection::kMalformedKey, "public_key is not on the curve");
   }
   for (const auto& k : signer_keys_)
-    if (k == key->output_key)
+    if (k == output_key->bytes())
       return reject(OverrideRejection::kSameKey, "the same key has already signed");
-  const crypto::Bip322Error v =
-      crypto::bip322_verify_simple(key->output_key, message_hash_, signature);
+  const crypto::Bip322Error v = crypto::bip322_verify_simple(*output_key, message_hash_, signature);
   if (v == crypto::Bip322Error::kInvalidSignature || v == crypto::Bip322Error::kBadPublicKey)
     return reject(OverrideRejection::kBadSignature,
                   "the signature of " + actor + " does not verify for this override");
@@ -246,7 +273,7 @@ OverrideRejection OverrideWorkflow::add_signature(std::string_view actor_id, std
     return reject(OverrideRejection::kMalformedSignature, std::string(crypto::to_string(v)));
   signatures_.push_back({actor, std::string(role), std::string(public_key), std::string(signature),
                          clock_()});
-  signer_keys_.push_back(key->output_key);
+  signer_keys_.push_back(output_key->bytes());
   state_ = signatures_.size() == 2 ? OverrideState::APPROVED : OverrideState::PARTIAL;
   return OverrideRejection::kNone;
 }

@@ -43,6 +43,9 @@ std::string bip322_sign_simple(const SecretKey& key, std::string_view message);
 // it) against a P2TR output key Q.
 Bip322Error bip322_verify_simple(const XOnlyKey& output_key, std::string_view message,
                                  std::string_view signature);
+// The same with an output key parsed beforehand (no square root per call).
+Bip322Error bip322_verify_simple(const VerifyKey& output_key, std::string_view message,
+                                 std::string_view signature);
 // The same against an internal key P (Q derived with the BIP-341 tweak) or a P2TR address.
 Bip322Error bip322_verify_with_internal_key(const XOnlyKey& internal_key, std::string_view message,
                                             std::string_view signature);

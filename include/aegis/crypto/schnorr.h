@@ -51,6 +51,20 @@ Signature64 schnorr_sign(const SecretKey& key, const uint8_t* msg, size_t msg_si
 bool schnorr_verify(const XOnlyKey& key, const Signature64& sig, const uint8_t* msg,
                     size_t msg_size);
 
+// A public key parsed once (the parse costs a field square root), for keys verified often such
+// as registered custodians'. A plain value: copy freely.
+class VerifyKey {
+ public:
+  // nullopt when `key` is not on the curve.
+  static std::optional<VerifyKey> parse(const XOnlyKey& key);
+  const XOnlyKey& bytes() const noexcept { return bytes_; }
+  bool verify(const Signature64& sig, const uint8_t* msg, size_t msg_size) const;
+
+ private:
+  XOnlyKey bytes_{};
+  std::array<uint8_t, 64> parsed_{};  // secp256k1_xonly_pubkey, which the library lets us copy
+};
+
 // BIP-341 key-path output key Q = P + H_TapTweak(P)·G (no script tree); nullopt for an invalid P.
 std::optional<XOnlyKey> taproot_output_key(const XOnlyKey& internal_key);
 // Signs `msg32` with the tweaked secret key matching taproot_output_key(key.public_key()).
