@@ -45,12 +45,14 @@ BENCHMARK(BM_RawSecp256k1SchnorrVerify);
 
 void BM_Bip340Sign(benchmark::State& state) {
   const crypto::Hash32 msg = crypto::sha256(reinterpret_cast<const uint8_t*>("m"), 1);
-  for (auto _ : state) benchmark::DoNotOptimize(crypto::schnorr_sign(fixture().risk, msg.data(), 32));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(crypto::schnorr_sign(fixture().risk, msg.data(), 32));
 }
 BENCHMARK(BM_Bip340Sign);
 
 void BM_Bip322SignSimple(benchmark::State& state) {
-  for (auto _ : state) benchmark::DoNotOptimize(BIP322Provider::sign(fixture().hash, fixture().risk));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(BIP322Provider::sign(fixture().hash, fixture().risk));
 }
 BENCHMARK(BM_Bip322SignSimple);
 

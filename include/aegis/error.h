@@ -16,6 +16,7 @@ enum class ErrorKind {
   kNotFound,         // "not_found": a named file or record does not exist.
   kForbidden,        // "forbidden": the actor lacks a permission.
   kPayloadTooLarge,  // "payload_too_large": input over a documented size limit.
+  kConflict,         // "conflict": the request does not fit the current state (a transition).
   kInternal,         // "internal": the engine failed; never turned into an approval.
 };
 
@@ -81,6 +82,13 @@ class NotFoundError : public AegisError {
 
 // The actor lacks a permission. Python: PermissionError.
 class PermissionDeniedError : public AegisError {
+ public:
+  using AegisError::AegisError;
+};
+
+// The request does not fit the current state (an illegal workflow transition, a duplicate
+// vote). Python: ValueError.
+class ConflictError : public AegisError {
  public:
   using AegisError::AegisError;
 };

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "aegis/actors.h"
 #include "aegis/crypto/bip322.h"
 #include "aegis/error.h"
 
@@ -198,24 +199,18 @@ struct AuthorizationResult {
   std::string reason;  // empty when authorized
 };
 
-// A custodian that authorizes overrides with its signature.
-class Approver {
+// A custodian (risk_lead or security_lead) that authorizes overrides with its signature.
+class Approver : public Actor {
  public:
   // `verifier` defaults to BIP322Provider; borrowed, must outlive the Approver.
   Approver(std::string actor_id, std::string name, bool is_risk_lead,
            const SignatureVerifier* verifier = nullptr);
   AuthorizationResult authorize_override(std::string_view proposal_id,
                                          const std::vector<std::string>& failed_gates,
-                                         std::string_view justification,
-                                         std::string_view signature,
+                                         std::string_view justification, std::string_view signature,
                                          std::string_view public_key) const;
-  const std::string& actor_id() const noexcept { return actor_id_; }
-  const std::string& name() const noexcept { return name_; }
-  std::string_view role() const noexcept { return is_risk_lead_ ? kRiskLead : kSecurityLead; }
 
  private:
-  std::string actor_id_, name_;
-  bool is_risk_lead_;
   const SignatureVerifier* verifier_;
 };
 

@@ -118,6 +118,8 @@ void bind_errors(py::module_& m) {
       new py::exception<NotFoundError>(m, "AegisNotFoundError", PyExc_FileNotFoundError);
   static auto* forbidden =
       new py::exception<PermissionDeniedError>(m, "AegisPermissionError", PyExc_PermissionError);
+  static auto* conflict =
+      new py::exception<ConflictError>(m, "AegisConflictError", PyExc_ValueError);
   static auto* internal =
       new py::exception<InternalError>(m, "AegisInternalError", PyExc_RuntimeError);
   py::register_exception_translator([](std::exception_ptr p) {
@@ -129,6 +131,8 @@ void bind_errors(py::module_& m) {
       raise(not_found->ptr(), e.error());
     } catch (const PermissionDeniedError& e) {
       raise(forbidden->ptr(), e.error());
+    } catch (const ConflictError& e) {
+      raise(conflict->ptr(), e.error());
     } catch (const InternalError& e) {
       raise(internal->ptr(), e.error());
     }

@@ -74,12 +74,13 @@ void bind_override(py::module_& m) {
   py::class_<BIP322Provider, SignatureVerifier>(m, "BIP322Provider",
                                                 "BIP-322 simple signatures for P2TR key paths.")
       .def(py::init<>())
-      .def_static("generate_keypair",
-                  [] {
-                    auto kp = BIP322Provider::generate_keypair();
-                    return py::make_tuple(kp.secret_key, kp.public_key, kp.address);
-                  },
-                  "(secret_key, public_key_hex, p2tr_address)")
+      .def_static(
+          "generate_keypair",
+          [] {
+            auto kp = BIP322Provider::generate_keypair();
+            return py::make_tuple(kp.secret_key, kp.public_key, kp.address);
+          },
+          "(secret_key, public_key_hex, p2tr_address)")
       .def_static(
           "sign",
           [](std::string_view message, py::handle secret_key) {
@@ -129,17 +130,17 @@ void bind_override(py::module_& m) {
       .def_readonly("state", &OverrideResult::state)
       .def_property_readonly("expires_at",
                              [](const OverrideResult& r) { return to_datetime(r.expires_at); })
-      .def_property_readonly("signatures",
-                             [](const OverrideResult& r) {
-                               py::list l;
-                               for (const auto& s : r.signatures)
-                                 l.append(py::dict(py::arg("actor_id") = s.actor_id,
-                                                   py::arg("role") = s.role,
-                                                   py::arg("public_key") = s.public_key,
-                                                   py::arg("signature") = s.signature,
-                                                   py::arg("signed_at") = to_datetime(s.signed_at)));
-                               return l;
-                             })
+      .def_property_readonly(
+          "signatures",
+          [](const OverrideResult& r) {
+            py::list l;
+            for (const auto& s : r.signatures)
+              l.append(py::dict(py::arg("actor_id") = s.actor_id, py::arg("role") = s.role,
+                                py::arg("public_key") = s.public_key,
+                                py::arg("signature") = s.signature,
+                                py::arg("signed_at") = to_datetime(s.signed_at)));
+            return l;
+          })
       .def_readonly("reason", &OverrideResult::reason)
       .def_readonly("reason_message", &OverrideResult::reason_message)
       .def("__repr__", [](const OverrideResult& r) {
@@ -148,7 +149,8 @@ void bind_override(py::module_& m) {
                ", reason=" + std::string(to_string(r.reason)) + ")";
       });
 
-  py::class_<OverrideWorkflow>(m, "OverrideWorkflow", "Two-key override: risk_lead + security_lead.")
+  py::class_<OverrideWorkflow>(m, "OverrideWorkflow",
+                               "Two-key override: risk_lead + security_lead.")
       .def(py::init([](std::string proposal_id, std::string justification,
                        std::vector<std::string> failed_gates, std::string requested_by,
                        py::object ttl, const CustodianRegistry* registry, py::object clock) {
@@ -200,7 +202,8 @@ void bind_override(py::module_& m) {
            py::arg("public_key"))
       .def_property_readonly("actor_id", &Approver::actor_id)
       .def_property_readonly("name", &Approver::name)
-      .def_property_readonly("role", [](const Approver& a) { return std::string(a.role()); });
+      .def_property_readonly("role",
+                             [](const Approver& a) { return std::string(to_string(a.role())); });
 }
 
 }  // namespace aegis::python

@@ -59,22 +59,22 @@ AEGIS_ENUM_INFO(OverrideState, "OverrideState", {OverrideState::PENDING, {"PENDI
                 {OverrideState::PARTIAL, {"PARTIAL", "partial"}},
                 {OverrideState::APPROVED, {"APPROVED", "approved"}},
                 {OverrideState::REJECTED, {"REJECTED", "rejected"}})
-AEGIS_ENUM_INFO(OverrideRejection, "OverrideRejection",
-                {OverrideRejection::kNone, {"NONE", "none"}},
-                {OverrideRejection::kBadSignature, {"BAD_SIGNATURE", "bad_signature"}},
-                {OverrideRejection::kMalformedSignature, {"MALFORMED_SIGNATURE", "malformed_signature"}},
-                {OverrideRejection::kMalformedKey, {"MALFORMED_KEY", "malformed_key"}},
-                {OverrideRejection::kUnknownRole, {"UNKNOWN_ROLE", "unknown_role"}},
-                {OverrideRejection::kDuplicateRole, {"DUPLICATE_ROLE", "duplicate_role"}},
-                {OverrideRejection::kSameActor, {"SAME_ACTOR", "same_actor"}},
-                {OverrideRejection::kSameKey, {"SAME_KEY", "same_key"}},
-                {OverrideRejection::kRequesterSigned, {"REQUESTER_SIGNED", "requester_signed"}},
-                {OverrideRejection::kComplexityNotOverridable,
-                 {"COMPLEXITY_NOT_OVERRIDABLE", "complexity_not_overridable"}},
-                {OverrideRejection::kExpired, {"EXPIRED", "expired"}},
-                {OverrideRejection::kNotACustodian, {"NOT_A_CUSTODIAN", "not_a_custodian"}},
-                {OverrideRejection::kKeyNotRegistered, {"KEY_NOT_REGISTERED", "key_not_registered"}},
-                {OverrideRejection::kAlreadyFinal, {"ALREADY_FINAL", "already_final"}})
+AEGIS_ENUM_INFO(
+    OverrideRejection, "OverrideRejection", {OverrideRejection::kNone, {"NONE", "none"}},
+    {OverrideRejection::kBadSignature, {"BAD_SIGNATURE", "bad_signature"}},
+    {OverrideRejection::kMalformedSignature, {"MALFORMED_SIGNATURE", "malformed_signature"}},
+    {OverrideRejection::kMalformedKey, {"MALFORMED_KEY", "malformed_key"}},
+    {OverrideRejection::kUnknownRole, {"UNKNOWN_ROLE", "unknown_role"}},
+    {OverrideRejection::kDuplicateRole, {"DUPLICATE_ROLE", "duplicate_role"}},
+    {OverrideRejection::kSameActor, {"SAME_ACTOR", "same_actor"}},
+    {OverrideRejection::kSameKey, {"SAME_KEY", "same_key"}},
+    {OverrideRejection::kRequesterSigned, {"REQUESTER_SIGNED", "requester_signed"}},
+    {OverrideRejection::kComplexityNotOverridable,
+     {"COMPLEXITY_NOT_OVERRIDABLE", "complexity_not_overridable"}},
+    {OverrideRejection::kExpired, {"EXPIRED", "expired"}},
+    {OverrideRejection::kNotACustodian, {"NOT_A_CUSTODIAN", "not_a_custodian"}},
+    {OverrideRejection::kKeyNotRegistered, {"KEY_NOT_REGISTERED", "key_not_registered"}},
+    {OverrideRejection::kAlreadyFinal, {"ALREADY_FINAL", "already_final"}})
 
 #undef AEGIS_ENUM_INFO
 

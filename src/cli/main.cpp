@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
   auto* ov_hash = override_cmd->add_subcommand("hash", "The message both custodians sign");
   ov_hash->add_option("--proposal-id", proposal_id)->required();
   ov_hash->add_option("--justification", justification)->required();
-  ov_hash->add_option("--failed-gates", failed_gates, "comma-separated, e.g. risk,novelty")->required();
+  ov_hash->add_option("--failed-gates", failed_gates, "comma-separated, e.g. risk,novelty")
+      ->required();
   auto* ov_sign = override_cmd->add_subcommand("sign", "Sign an override hash with a key file");
   ov_sign->add_option("--key", key_path)->required();
   ov_sign->add_option("--hash", hash)->required();

@@ -20,7 +20,8 @@ std::vector<std::string> split_gates(const std::string& list) {
   size_t start = 0;
   while (start <= list.size()) {
     const size_t comma = list.find(',', start);
-    const std::string g = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const std::string g =
+        list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (!g.empty()) out.push_back(g);
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -45,7 +46,8 @@ int run_override_hash(const std::string& proposal_id, const std::string& justifi
                       const std::string& failed_gates) {
   const auto gates = split_gates(failed_gates);
   if (proposal_id.empty() || gates.empty())
-    return report_error(invalid_input("cli.usage", proposal_id.empty() ? "proposal_id" : "failed_gates",
+    return report_error(invalid_input("cli.usage",
+                                      proposal_id.empty() ? "proposal_id" : "failed_gates",
                                       "--proposal-id and --failed-gates are required"));
   for (const auto& g : gates) {
     if (g == "complexity")
@@ -87,7 +89,8 @@ int run_override_verify(const std::string& request_path, const std::optional<std
     const auto j = nlohmann::json::parse(text.value());
     auto str = [&](const char* k) {
       if (!j.contains(k) || !j[k].is_string())
-        throw AegisError(invalid_input("cli.override_request", k, std::string(k) + " must be a string"));
+        throw AegisError(
+            invalid_input("cli.override_request", k, std::string(k) + " must be a string"));
       return j[k].get<std::string>();
     };
     if (!j.contains("failed_gates") || !j["failed_gates"].is_array())
@@ -103,14 +106,14 @@ int run_override_verify(const std::string& request_path, const std::optional<std
     OverrideWorkflow w(str("proposal_id"), str("justification"), gates, str("requested_by"),
                        std::chrono::hours(24), registry ? &*registry : nullptr);
     if (!j.contains("signatures") || !j["signatures"].is_array())
-      throw AegisError(invalid_input("cli.override_request", "signatures",
-                                     "signatures must be a list"));
+      throw AegisError(
+          invalid_input("cli.override_request", "signatures", "signatures must be a list"));
     for (const auto& s : j["signatures"]) {
       auto field = [&](const char* k) {
         return s.contains(k) && s[k].is_string() ? s[k].get<std::string>() : std::string();
       };
-      if (w.add_signature(field("actor_id"), field("role"), field("signature"), field("public_key")) !=
-          OverrideRejection::kNone)
+      if (w.add_signature(field("actor_id"), field("role"), field("signature"),
+                          field("public_key")) != OverrideRejection::kNone)
         break;
     }
     const OverrideResult r = w.get_result();
@@ -145,7 +148,8 @@ int run_signature_sign(const std::string& key_path, const std::string& message) 
 int run_signature_verify(const std::string& message, const std::optional<std::string>& pubkey,
                          const std::optional<std::string>& address, const std::string& signature) {
   if (pubkey.has_value() == address.has_value())
-    return report_error(invalid_input("cli.usage", "pubkey", "give exactly one of --pubkey or --address"));
+    return report_error(
+        invalid_input("cli.usage", "pubkey", "give exactly one of --pubkey or --address"));
   crypto::Bip322Error e;
   if (pubkey) {
     const auto k = crypto::from_hex(*pubkey);

@@ -12,6 +12,8 @@ std::string_view wire_code(ErrorKind kind) noexcept {
       return "forbidden";
     case ErrorKind::kPayloadTooLarge:
       return "payload_too_large";
+    case ErrorKind::kConflict:
+      return "conflict";
     case ErrorKind::kInternal:
       return "internal";
   }
@@ -33,6 +35,8 @@ void throw_error(Error error) {
       throw NotFoundError(std::move(error));
     case ErrorKind::kForbidden:
       throw PermissionDeniedError(std::move(error));
+    case ErrorKind::kConflict:
+      throw ConflictError(std::move(error));
     case ErrorKind::kInternal:
       throw InternalError(std::move(error));
   }

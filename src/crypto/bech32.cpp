@@ -72,7 +72,8 @@ std::optional<SegwitAddress> decode_segwit_address(std::string_view addr, std::s
   if (sep == std::string::npos || sep == 0 || sep + 7 > s.size())
     return fail(why, "missing separator or checksum"), std::nullopt;
   const std::string hrp = s.substr(0, sep);
-  if (hrp != "bc" && hrp != "tb" && hrp != "bcrt") return fail(why, "unknown network prefix"), std::nullopt;
+  if (hrp != "bc" && hrp != "tb" && hrp != "bcrt")
+    return fail(why, "unknown network prefix"), std::nullopt;
   std::vector<uint8_t> data;
   for (size_t i = sep + 1; i < s.size(); ++i) {
     const char* p = std::char_traits<char>::find(kCharset, 32, s[i]);
@@ -82,16 +83,20 @@ std::optional<SegwitAddress> decode_segwit_address(std::string_view addr, std::s
   std::vector<uint8_t> check = hrp_expand(hrp);
   check.insert(check.end(), data.begin(), data.end());
   const uint32_t residue = polymod(check);
-  if (residue != kBech32Const && residue != kBech32mConst) return fail(why, "bad checksum"), std::nullopt;
+  if (residue != kBech32Const && residue != kBech32mConst)
+    return fail(why, "bad checksum"), std::nullopt;
   SegwitAddress out;
   out.hrp = hrp;
   out.version = data[0];
   if (out.version > 16) return fail(why, "bad witness version"), std::nullopt;
   const uint32_t expected = out.version == 0 ? kBech32Const : kBech32mConst;
-  if (residue != expected) return fail(why, "wrong checksum variant for the witness version"), std::nullopt;
+  if (residue != expected)
+    return fail(why, "wrong checksum variant for the witness version"), std::nullopt;
   const std::vector<uint8_t> payload(data.begin() + 1, data.end() - 6);
-  if (!convert_bits(payload, 5, 8, false, out.program)) return fail(why, "bad padding"), std::nullopt;
-  if (out.program.size() < 2 || out.program.size() > 40) return fail(why, "bad program length"), std::nullopt;
+  if (!convert_bits(payload, 5, 8, false, out.program))
+    return fail(why, "bad padding"), std::nullopt;
+  if (out.program.size() < 2 || out.program.size() > 40)
+    return fail(why, "bad program length"), std::nullopt;
   if (out.version == 0 && out.program.size() != 20 && out.program.size() != 32)
     return fail(why, "bad v0 program length"), std::nullopt;
   return out;

@@ -40,18 +40,18 @@ Hash32 sha256d(const Bytes& b) {
 Bytes to_spend_tx(const Bytes& script_pubkey, std::string_view message) {
   const Hash32 mh = bip322_message_hash(message);
   Bytes tx;
-  put_u32(tx, 0);       // version
-  put_compact(tx, 1);   // inputs
+  put_u32(tx, 0);      // version
+  put_compact(tx, 1);  // inputs
   tx.insert(tx.end(), 32, 0);
   put_u32(tx, 0xFFFFFFFF);
   Bytes script_sig = {0x00, 0x20};
   put_bytes(script_sig, mh.data(), mh.size());
   put_script(tx, script_sig);
-  put_u32(tx, 0);       // sequence
-  put_compact(tx, 1);   // outputs
+  put_u32(tx, 0);      // sequence
+  put_compact(tx, 1);  // outputs
   put_u64(tx, 0);
   put_script(tx, script_pubkey);
-  put_u32(tx, 0);       // locktime
+  put_u32(tx, 0);  // locktime
   return tx;
 }
 
@@ -89,16 +89,22 @@ Bip322Error decode_simple(std::string_view signature, Bytes& witness) {
 
 std::string_view to_string(Bip322Error e) noexcept {
   switch (e) {
-    case Bip322Error::kValid: return "valid";
-    case Bip322Error::kBadEncoding: return "signature is not valid base64";
+    case Bip322Error::kValid:
+      return "valid";
+    case Bip322Error::kBadEncoding:
+      return "signature is not valid base64";
     case Bip322Error::kFullFormat:
       return "the full BIP-322 variant (\"ful\") is not accepted; sign with the simple form";
-    case Bip322Error::kProofOfFunds: return "proof-of-funds signatures (\"pof\") are not accepted";
-    case Bip322Error::kUnsupportedAddress: return "only P2TR (bc1p...) addresses are supported";
+    case Bip322Error::kProofOfFunds:
+      return "proof-of-funds signatures (\"pof\") are not accepted";
+    case Bip322Error::kUnsupportedAddress:
+      return "only P2TR (bc1p...) addresses are supported";
     case Bip322Error::kBadWitness:
       return "the witness is not a single 64-byte key-path signature (SIGHASH_DEFAULT)";
-    case Bip322Error::kBadPublicKey: return "not a valid x-only public key";
-    case Bip322Error::kInvalidSignature: return "invalid signature";
+    case Bip322Error::kBadPublicKey:
+      return "not a valid x-only public key";
+    case Bip322Error::kInvalidSignature:
+      return "invalid signature";
   }
   return "invalid signature";
 }

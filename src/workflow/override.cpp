@@ -69,7 +69,7 @@ KeyMatch match_custodian_key(std::string_view text, const Custodian& c) {
   const auto a = crypto::decode_segwit_address(text);
   if (!a || a->version != 1 || a->program.size() != 32) return KeyMatch::kMalformed;
   return c.output_key && key_bytes(a->program) == c.output_key->bytes() ? KeyMatch::kMatch
-                                                                      : KeyMatch::kMismatch;
+                                                                        : KeyMatch::kMismatch;
 }
 
 // ---- registry --------------------------------------------------------------------------------
@@ -84,7 +84,8 @@ CustodianRegistry::CustodianRegistry(std::vector<Custodian> custodians)
     auto bad = [&](const std::string& why) {
       throw_error(invalid_input("override.registry", where, where + ": " + why));
     };
-    if (c.actor_id.empty() || !is_valid_utf8(c.actor_id)) bad("actor_id must be a non-empty string");
+    if (c.actor_id.empty() || !is_valid_utf8(c.actor_id))
+      bad("actor_id must be a non-empty string");
     if (!known_role(c.role)) bad("role must be risk_lead or security_lead, got \"" + c.role + "\"");
     const auto q = crypto::taproot_output_key(c.public_key);
     if (!q) bad("public_key is not a valid x-only key");
@@ -108,7 +109,8 @@ Result<CustodianRegistry> CustodianRegistry::parse_yaml(const std::string& text,
     const YAML::Node node = root && root.IsMap() ? root["custodians"] : YAML::Node();
     if (!node || node.IsNull()) return CustodianRegistry();
     if (!node.IsSequence())
-      return invalid_input("override.registry", "custodians", source + ": custodians must be a list");
+      return invalid_input("override.registry", "custodians",
+                           source + ": custodians must be a list");
     for (size_t i = 0; i < node.size(); ++i) {
       const YAML::Node e = node[i];
       const std::string where = source + ": custodians[" + std::to_string(i) + "]";
@@ -150,30 +152,48 @@ Result<CustodianRegistry> CustodianRegistry::load_yaml(const std::filesystem::pa
 
 std::string_view to_string(OverrideState s) noexcept {
   switch (s) {
-    case OverrideState::PENDING: return "pending";
-    case OverrideState::PARTIAL: return "partial";
-    case OverrideState::APPROVED: return "approved";
-    case OverrideState::REJECTED: return "rejected";
+    case OverrideState::PENDING:
+      return "pending";
+    case OverrideState::PARTIAL:
+      return "partial";
+    case OverrideState::APPROVED:
+      return "approved";
+    case OverrideState::REJECTED:
+      return "rejected";
   }
   return "rejected";
 }
 
 std::string_view to_string(OverrideRejection r) noexcept {
   switch (r) {
-    case OverrideRejection::kNone: return "none";
-    case OverrideRejection::kBadSignature: return "bad_signature";
-    case OverrideRejection::kMalformedSignature: return "malformed_signature";
-    case OverrideRejection::kMalformedKey: return "malformed_key";
-    case OverrideRejection::kUnknownRole: return "unknown_role";
-    case OverrideRejection::kDuplicateRole: return "duplicate_role";
-    case OverrideRejection::kSameActor: return "same_actor";
-    case OverrideRejection::kSameKey: return "same_key";
-    case OverrideRejection::kRequesterSigned: return "requester_signed";
-    case OverrideRejection::kComplexityNotOverridable: return "complexity_not_overridable";
-    case OverrideRejection::kExpired: return "expired";
-    case OverrideRejection::kNotACustodian: return "not_a_custodian";
-    case OverrideRejection::kKeyNotRegistered: return "key_not_registered";
-    case OverrideRejection::kAlreadyFinal: return "already_final";
+    case OverrideRejection::kNone:
+      return "none";
+    case OverrideRejection::kBadSignature:
+      return "bad_signature";
+    case OverrideRejection::kMalformedSignature:
+      return "malformed_signature";
+    case OverrideRejection::kMalformedKey:
+      return "malformed_key";
+    case OverrideRejection::kUnknownRole:
+      return "unknown_role";
+    case OverrideRejection::kDuplicateRole:
+      return "duplicate_role";
+    case OverrideRejection::kSameActor:
+      return "same_actor";
+    case OverrideRejection::kSameKey:
+      return "same_key";
+    case OverrideRejection::kRequesterSigned:
+      return "requester_signed";
+    case OverrideRejection::kComplexityNotOverridable:
+      return "complexity_not_overridable";
+    case OverrideRejection::kExpired:
+      return "expired";
+    case OverrideRejection::kNotACustodian:
+      return "not_a_custodian";
+    case OverrideRejection::kKeyNotRegistered:
+      return "key_not_registered";
+    case OverrideRejection::kAlreadyFinal:
+      return "already_final";
   }
   return "bad_signature";
 }
@@ -252,7 +272,9 @@ OverrideRejection OverrideWorkflow::add_signature(std::string_view actor_id, std
       case KeyMatch::kMismatch:
         return reject(OverrideRejection::kKeyNotRegistered,
                       "the key differs from the registered key of " + actor);
-      case KeyMatch::kMatch: output_key = c->output_key; break;
+      case KeyMatch::kMatch:
+        output_key = c->output_key;
+        break;
     }
   } else {
     const auto key = parse_custodian_key(public_key);
@@ -260,7 +282,8 @@ OverrideRejection OverrideWorkflow::add_signature(std::string_view actor_id, std
       return reject(OverrideRejection::kMalformedKey,
                     "public_key is not a 32-byte x-only key (hex or base64) or a P2TR address");
     output_key = crypto::VerifyKey::parse(key->output_key);
-    if (!output_key) return reject(OverrideRejection::kMalformedKey, "public_key is not on the curve");
+    if (!output_key)
+      return reject(OverrideRejection::kMalformedKey, "public_key is not on the curve");
   }
   for (const auto& k : signer_keys_)
     if (k == output_key->bytes())
@@ -271,8 +294,8 @@ OverrideRejection OverrideWorkflow::add_signature(std::string_view actor_id, std
                   "the signature of " + actor + " does not verify for this override");
   if (v != crypto::Bip322Error::kValid)
     return reject(OverrideRejection::kMalformedSignature, std::string(crypto::to_string(v)));
-  signatures_.push_back({actor, std::string(role), std::string(public_key), std::string(signature),
-                         clock_()});
+  signatures_.push_back(
+      {actor, std::string(role), std::string(public_key), std::string(signature), clock_()});
   signer_keys_.push_back(output_key->bytes());
   state_ = signatures_.size() == 2 ? OverrideState::APPROVED : OverrideState::PARTIAL;
   return OverrideRejection::kNone;
@@ -328,11 +351,9 @@ bool BIP322Provider::verify(std::string_view message, std::string_view signature
 
 Approver::Approver(std::string actor_id, std::string name, bool is_risk_lead,
                    const SignatureVerifier* verifier)
-    : actor_id_(std::move(actor_id)), name_(std::move(name)), is_risk_lead_(is_risk_lead),
-      verifier_(verifier) {
-  if (actor_id_.empty())
-    throw_error(invalid_input("override.invalid", "actor_id", "actor_id is required"));
-}
+    : Actor(std::move(actor_id), std::move(name),
+            is_risk_lead ? ActorRole::RISK_LEAD : ActorRole::SECURITY_LEAD),
+      verifier_(verifier) {}
 
 AuthorizationResult Approver::authorize_override(std::string_view proposal_id,
                                                  const std::vector<std::string>& failed_gates,

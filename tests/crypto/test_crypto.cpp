@@ -74,9 +74,11 @@ TEST(Bip340, SignVerifyRoundTripAndTamper) {
   const SecretKey sk = SecretKey::generate();
   const std::string m = "override";
   auto sig = schnorr_sign(sk, reinterpret_cast<const uint8_t*>(m.data()), m.size());
-  EXPECT_TRUE(schnorr_verify(sk.public_key(), sig, reinterpret_cast<const uint8_t*>(m.data()), m.size()));
+  EXPECT_TRUE(
+      schnorr_verify(sk.public_key(), sig, reinterpret_cast<const uint8_t*>(m.data()), m.size()));
   sig[10] ^= 1;
-  EXPECT_FALSE(schnorr_verify(sk.public_key(), sig, reinterpret_cast<const uint8_t*>(m.data()), m.size()));
+  EXPECT_FALSE(
+      schnorr_verify(sk.public_key(), sig, reinterpret_cast<const uint8_t*>(m.data()), m.size()));
   const uint8_t zero[32] = {};
   EXPECT_FALSE(SecretKey::from_bytes(zero, 32).has_value());
   EXPECT_FALSE(SecretKey::from_bytes(zero, 31).has_value());
@@ -128,15 +130,16 @@ TEST(Bip322, TxHashes) {
 
 TEST(Bip322, P2trVectors) {
   int valid = 0, errors = 0;
-  for (const char* file : {"bip322-basic-test-vectors.json", "bip322-generated-test-vectors.json"}) {
+  for (const char* file :
+       {"bip322-basic-test-vectors.json", "bip322-generated-test-vectors.json"}) {
     const auto j = nlohmann::json::parse(data_file(file));
     for (const auto& v : j["simple"]) {
       if (v["type"] != "p2tr") continue;
       for (const auto& sig : v["bip322_signatures"]) {
-        EXPECT_EQ(bip322_verify_with_address(v["address"].get<std::string>(),
-                                             v["message"].get<std::string>(),
-                                             sig.get<std::string>()),
-                  Bip322Error::kValid)
+        EXPECT_EQ(
+            bip322_verify_with_address(v["address"].get<std::string>(),
+                                       v["message"].get<std::string>(), sig.get<std::string>()),
+            Bip322Error::kValid)
             << file << " " << v["message"];
         ++valid;
       }

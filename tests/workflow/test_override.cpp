@@ -39,8 +39,10 @@ OverrideWorkflow make(const CustodianRegistry* reg, FakeClock* clock = nullptr,
 TEST(MessageHash, CanonicalAndOrderIndependent) {
   const std::string h = create_message_hash("prop-001", "Emergency hotfix", {"risk", "novelty"});
   EXPECT_EQ(h, create_message_hash("prop-001", "Emergency hotfix", {"novelty", "risk"}));
-  // SHA-256 of {"failed_gates":["novelty","risk"],"justification":"Emergency hotfix","proposal_id":"prop-001"}
-  EXPECT_EQ(h, "78fce57827f1cda26d41160ab9da366e3cd333094890dcab6b6ed60ab2591ff4");  // sha256sum of that text
+  // SHA-256 of {"failed_gates":["novelty","risk"],"justification":"Emergency
+  // hotfix","proposal_id":"prop-001"}
+  EXPECT_EQ(h, "78fce57827f1cda26d41160ab9da366e3cd333094890dcab6b6ed60ab2591ff4");  // sha256sum of
+                                                                                     // that text
   EXPECT_EQ(h.size(), 64u);
   EXPECT_NE(h, create_message_hash("prop-001", "Emergency hotfix.", {"risk", "novelty"}));
   EXPECT_NE(h, create_message_hash("prop-002", "Emergency hotfix", {"risk", "novelty"}));
@@ -57,7 +59,8 @@ TEST(Override, HappyPath) {
   EXPECT_EQ(w.state(), OverrideState::PENDING);
   const std::string rs = BIP322Provider::sign(w.message_hash(), c.risk);
   const std::string ss = BIP322Provider::sign(w.message_hash(), c.security);
-  EXPECT_EQ(w.add_signature("risk-lead-1", "risk_lead", rs, c.hex(c.risk)), OverrideRejection::kNone);
+  EXPECT_EQ(w.add_signature("risk-lead-1", "risk_lead", rs, c.hex(c.risk)),
+            OverrideRejection::kNone);
   EXPECT_EQ(w.state(), OverrideState::PARTIAL);
   EXPECT_FALSE(w.get_result().approved);
   // The security lead gives an address instead of the hex key: the same key.
@@ -119,7 +122,8 @@ TEST(Override, EveryRejection) {
             R::kBadSignature);
   // Replay: signatures of an approved override on another proposal.
   EXPECT_EQ(scenario([](auto& w, auto& c) {
-              const std::string other = create_message_hash("prop-999", "Emergency hotfix", {"risk"});
+              const std::string other =
+                  create_message_hash("prop-999", "Emergency hotfix", {"risk"});
               return w.add_signature("sec-lead-1", "security_lead",
                                      BIP322Provider::sign(other, c.security), c.hex(c.security));
             }),
@@ -227,14 +231,15 @@ TEST(Registry, RejectsDuplicatesAndLoadsYaml) {
                                   {"a", "security_lead", c.security.public_key()}}),
                InvalidInputError);
   EXPECT_THROW(CustodianRegistry({{"a", "cfo", c.risk.public_key()}}), InvalidInputError);
-  const std::string yaml = "custodians:\n  - {actor_id: r1, role: risk_lead, public_key: \"" +
-                           c.hex(c.risk) + "\"}\n  - {actor_id: s1, role: security_lead, public_key: \"" +
-                           c.hex(c.security) + "\"}\n";
+  const std::string yaml =
+      "custodians:\n  - {actor_id: r1, role: risk_lead, public_key: \"" + c.hex(c.risk) +
+      "\"}\n  - {actor_id: s1, role: security_lead, public_key: \"" + c.hex(c.security) + "\"}\n";
   auto reg = CustodianRegistry::parse_yaml(yaml, "cfg.yaml");
   ASSERT_TRUE(reg) << reg.error().message;
   EXPECT_EQ(reg.value().size(), 2u);
   EXPECT_EQ(reg.value().find("s1")->role, "security_lead");
-  auto bad = CustodianRegistry::parse_yaml("custodians:\n  - {actor_id: r1, role: risk_lead, public_key: zz}\n", "cfg.yaml");
+  auto bad = CustodianRegistry::parse_yaml(
+      "custodians:\n  - {actor_id: r1, role: risk_lead, public_key: zz}\n", "cfg.yaml");
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("cfg.yaml"), std::string::npos);
 }
@@ -254,7 +259,8 @@ TEST(DualSignature, Validate) {
 TEST(Approver, AuthorizeOverride) {
   Custody c;
   const Approver a("risk-lead-1", "Risk Lead", true);
-  EXPECT_EQ(a.role(), "risk_lead");
+  EXPECT_EQ(a.role(), ActorRole::RISK_LEAD);
+  EXPECT_TRUE(a.capabilities().can("sign_override"));
   const std::string h = create_message_hash("prop-001", "Emergency hotfix required", {"risk"});
   const auto ok = a.authorize_override("prop-001", {"risk"}, "Emergency hotfix required",
                                        BIP322Provider::sign(h, c.risk), c.hex(c.risk));
@@ -269,7 +275,8 @@ TEST(Approver, AuthorizeOverride) {
   EXPECT_EQ(cx.reason, "complexity_not_overridable");
   const auto kp = BIP322Provider::generate_keypair();
   EXPECT_EQ(kp.address.rfind("bc1p", 0), 0u);
-  EXPECT_TRUE(BIP322Provider().verify("m", BIP322Provider::sign("m", kp.secret_key), kp.public_key));
+  EXPECT_TRUE(
+      BIP322Provider().verify("m", BIP322Provider::sign("m", kp.secret_key), kp.public_key));
   EXPECT_TRUE(BIP322Provider().verify("m", BIP322Provider::sign("m", kp.secret_key), kp.address));
 }
 

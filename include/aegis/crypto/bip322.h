@@ -25,13 +25,13 @@ std::string txid_hex(const Hash32& txid);
 // Why a BIP-322 verification failed. kValid when it did not.
 enum class Bip322Error {
   kValid,
-  kBadEncoding,          // not base64, or a malformed witness
-  kFullFormat,           // "ful" prefix: the full variant is not accepted
-  kProofOfFunds,         // "pof" prefix
-  kUnsupportedAddress,   // not a P2TR (segwit v1, 32-byte) address
-  kBadWitness,           // witness is not one 64-byte key-path signature
-  kBadPublicKey,         // not a valid x-only key
-  kInvalidSignature,     // the Schnorr signature does not verify
+  kBadEncoding,         // not base64, or a malformed witness
+  kFullFormat,          // "ful" prefix: the full variant is not accepted
+  kProofOfFunds,        // "pof" prefix
+  kUnsupportedAddress,  // not a P2TR (segwit v1, 32-byte) address
+  kBadWitness,          // witness is not one 64-byte key-path signature
+  kBadPublicKey,        // not a valid x-only key
+  kInvalidSignature,    // the Schnorr signature does not verify
 };
 std::string_view to_string(Bip322Error e) noexcept;
 

@@ -1,0 +1,73 @@
+// Roles, permissions and the RBAC enforcer (SPEC §6). Configure an RBACEnforcer, then share it
+// read-only: const methods are thread-safe.
+#pragma once
+
+#include <array>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "aegis/decide.h"
+#include "aegis/error.h"
+
+namespace aegis {
+
+// Wire form: "proposer", "analyst", ..., "admin".
+enum class ActorRole {
+  PROPOSER,
+  ANALYST,
+  APPROVER,
+  EXECUTOR,
+  CALIBRATOR,
+  RISK_LEAD,
+  SECURITY_LEAD,
+  ADMIN
+};
+inline constexpr std::array<ActorRole, 8> kAllRoles = {
+    ActorRole::PROPOSER,   ActorRole::ANALYST,   ActorRole::APPROVER,      ActorRole::EXECUTOR,
+    ActorRole::CALIBRATOR, ActorRole::RISK_LEAD, ActorRole::SECURITY_LEAD, ActorRole::ADMIN};
+std::string_view to_string(ActorRole role) noexcept;
+std::optional<ActorRole> parse_role(std::string_view s) noexcept;
+
+// Every permission the system checks.
+inline constexpr std::array<std::string_view, 8> kPermissions = {
+    "decide",  "propose", "read_decisions", "analyze",
+    "approve", "execute", "calibrate",      "sign_override"};
+bool is_permission(std::string_view p) noexcept;
+
+// The default permissions of a role (SPEC §6); admin holds every permission.
+std::set<std::string> default_permissions(ActorRole role);
+
+class RBACEnforcer : public PermissionChecker {
+ public:
+  // The default role table and no actors.
+  RBACEnforcer();
+
+  // Reads the `rbac:` section of a config file: `roles: {role: [permissions]}` replaces those
+  // roles' permissions, `actors: {actor_id: role}` assigns roles. Errors name file and key.
+  static Result<RBACEnforcer> parse_yaml(const std::string& text, const std::string& source);
+  static Result<RBACEnforcer> load_yaml(const std::filesystem::path& path);
+
+  // Throws InvalidInputError for an unknown permission.
+  void set_role_permissions(ActorRole role, std::set<std::string> permissions);
+  // Gives `actor_id` a role (an actor may hold several). Throws for an empty actor_id.
+  void assign(std::string actor_id, ActorRole role);
+
+  bool has_permission(std::string_view actor_id, std::string_view permission) const;
+  // nullopt when allowed; else a kForbidden error naming the actor and the permission.
+  std::optional<Error> check(std::string_view actor_id, std::string_view permission) const override;
+  // Throws PermissionDeniedError when not allowed.
+  void require(std::string_view actor_id, std::string_view permission) const;
+
+  const std::set<std::string>& permissions(ActorRole role) const;
+  std::set<ActorRole> roles_of(std::string_view actor_id) const;
+
+ private:
+  std::map<ActorRole, std::set<std::string>> table_;
+  std::map<std::string, std::set<ActorRole>, std::less<>> actors_;
+};
+
+}  // namespace aegis

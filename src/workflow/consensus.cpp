@@ -1,0 +1,126 @@
+#include <algorithm>
+#include <cmath>
+
+#include "aegis/workflow.h"
+
+namespace aegis {
+
+std::string_view to_string(VoteOutcome v) noexcept {
+  switch (v) {
+    case VoteOutcome::APPROVE:
+      return "approve";
+    case VoteOutcome::REJECT:
+      return "reject";
+    case VoteOutcome::ABSTAIN:
+      return "abstain";
+  }
+  return "abstain";
+}
+
+std::optional<VoteOutcome> parse_vote(std::string_view s) noexcept {
+  for (VoteOutcome v : {VoteOutcome::APPROVE, VoteOutcome::REJECT, VoteOutcome::ABSTAIN})
+    if (to_string(v) == s) return v;
+  return std::nullopt;
+}
+
+std::string_view to_string(ConsensusStatus s) noexcept {
+  switch (s) {
+    case ConsensusStatus::OPEN:
+      return "open";
+    case ConsensusStatus::APPROVED:
+      return "approved";
+    case ConsensusStatus::REJECTED:
+      return "rejected";
+    case ConsensusStatus::NO_QUORUM:
+      return "no_quorum";
+  }
+  return "open";
+}
+
+ConsensusWorkflow::ConsensusWorkflow(std::string consensus_id, int min_voters,
+                                     std::vector<std::string> electorate, Clock clock)
+    : id_(std::move(consensus_id)),
+      min_voters_(min_voters),
+      electorate_(std::move(electorate)),
+      clock_(std::move(clock)) {
+  if (id_.empty())
+    throw_error(invalid_input("consensus.invalid", "consensus_id", "consensus_id is required"));
+  if (min_voters_ < 1)
+    throw_error(invalid_input("consensus.invalid", "min_voters", "min_voters must be >= 1"));
+  if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
+}
+
+namespace {
+
+int required_approvals(int n) { return (2 * n + 2) / 3; }  // ⌈2n/3⌉
+
+}  // namespace
+
+const ConsensusResult& ConsensusWorkflow::vote(std::string_view voter_id, VoteOutcome outcome,
+                                               std::optional<double> confidence) {
+  if (voter_id.empty())
+    throw_error(invalid_input("consensus.invalid", "voter_id", "voter_id is required"));
+  if (result_.outcome != ConsensusStatus::OPEN)
+    throw_error(Error{ErrorKind::kConflict, "consensus.closed", "voter_id",
+                      "consensus " + id_ + " is already settled (" +
+                          std::string(to_string(result_.outcome)) + ")"});
+  if (!electorate_.empty() &&
+      std::find(electorate_.begin(), electorate_.end(), voter_id) == electorate_.end())
+    throw_error(invalid_input("consensus.not_eligible", "voter_id",
+                              "voter " + std::string(voter_id) + " is not in the electorate"));
+  for (const auto& v : result_.votes) {
+    if (v.voter_id == voter_id)
+      throw_error(Error{ErrorKind::kConflict, "consensus.duplicate_vote", "voter_id",
+                        "voter " + std::string(voter_id) + " has already voted"});
+  }
+  if (confidence && !(*confidence >= 0.0 && *confidence <= 1.0))
+    throw_error(invalid_input("consensus.invalid", "confidence", "confidence must be in [0, 1]"));
+  result_.votes.push_back({std::string(voter_id), outcome, confidence, clock_()});
+  switch (outcome) {
+    case VoteOutcome::APPROVE:
+      ++result_.approvals;
+      break;
+    case VoteOutcome::REJECT:
+      ++result_.rejections;
+      break;
+    case VoteOutcome::ABSTAIN:
+      ++result_.abstentions;
+      break;
+  }
+  settle(false);
+  return result_;
+}
+
+const ConsensusResult& ConsensusWorkflow::close() {
+  if (result_.outcome == ConsensusStatus::OPEN) settle(true);
+  return result_;
+}
+
+void ConsensusWorkflow::settle(bool closing) {
+  const int n = result_.approvals + result_.rejections;
+  result_.agreement =
+      n == 0 ? 0.0 : static_cast<double>(std::max(result_.approvals, result_.rejections)) / n;
+  const int remaining =
+      electorate_.empty() ? 0 : static_cast<int>(electorate_.size() - result_.votes.size());
+  if (closing || (!electorate_.empty() && remaining == 0)) {
+    if (n < min_voters_) {
+      result_.outcome = ConsensusStatus::NO_QUORUM;
+    } else {
+      result_.outcome = result_.approvals >= required_approvals(n) ? ConsensusStatus::APPROVED
+                                                                   : ConsensusStatus::REJECTED;
+    }
+    return;
+  }
+  if (electorate_.empty()) return;  // open membership: only close() settles
+  // Settled early when no choice of the remaining voters can change the outcome: approved even
+  // if they all reject; rejected even if they all approve; no quorum even if they all vote.
+  if (n >= min_voters_ && result_.approvals >= required_approvals(n + remaining)) {
+    result_.outcome = ConsensusStatus::APPROVED;
+  } else if (n + remaining < min_voters_) {
+    result_.outcome = ConsensusStatus::NO_QUORUM;
+  } else if (result_.approvals + remaining < required_approvals(n + remaining)) {
+    result_.outcome = ConsensusStatus::REJECTED;
+  }
+}
+
+}  // namespace aegis

@@ -1,0 +1,159 @@
+#include <algorithm>
+
+#include "aegis/workflow.h"
+
+namespace aegis {
+
+std::string_view to_string(ProposalState s) noexcept {
+  switch (s) {
+    case ProposalState::DRAFT:
+      return "draft";
+    case ProposalState::SUBMITTED:
+      return "submitted";
+    case ProposalState::UNDER_REVIEW:
+      return "under_review";
+    case ProposalState::APPROVED:
+      return "approved";
+    case ProposalState::REJECTED:
+      return "rejected";
+    case ProposalState::ESCALATED:
+      return "escalated";
+    case ProposalState::EXECUTING:
+      return "executing";
+    case ProposalState::COMPLETED:
+      return "completed";
+    case ProposalState::FAILED:
+      return "failed";
+    case ProposalState::WITHDRAWN:
+      return "withdrawn";
+  }
+  return "draft";
+}
+
+std::optional<ProposalState> parse_proposal_state(std::string_view s) noexcept {
+  for (int i = 0; i <= static_cast<int>(ProposalState::WITHDRAWN); ++i) {
+    const auto st = static_cast<ProposalState>(i);
+    if (to_string(st) == s) return st;
+  }
+  return std::nullopt;
+}
+
+ProposalWorkflow::ProposalWorkflow(std::string proposal_id, PCWContext context,
+                                   std::string proposer_id, const RBACEnforcer* rbac, Clock clock)
+    : id_(std::move(proposal_id)),
+      context_(std::move(context)),
+      proposer_(std::move(proposer_id)),
+      rbac_(rbac),
+      clock_(std::move(clock)) {
+  if (id_.empty())
+    throw_error(invalid_input("proposal.invalid", "proposal_id", "proposal_id is required"));
+  if (proposer_.empty())
+    throw_error(invalid_input("proposal.invalid", "proposer_id", "proposer_id is required"));
+  if (auto e = validate_context(context_)) throw_error(std::move(*e));
+  if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
+}
+
+void ProposalWorkflow::move(std::string_view action, std::string_view actor_id,
+                            std::string_view permission, std::initializer_list<ProposalState> from,
+                            ProposalState to, std::string_view reason) {
+  if (actor_id.empty())
+    throw_error(invalid_input("proposal.invalid", "actor_id", "actor_id is required"));
+  if (std::find(from.begin(), from.end(), state_) == from.end()) {
+    std::string allowed;
+    for (ProposalState s : from)
+      allowed += (allowed.empty() ? "" : ", ") + std::string(to_string(s));
+    throw_error(Error{ErrorKind::kConflict, "proposal.illegal_transition", "state",
+                      "cannot " + std::string(action) + " a proposal in state " +
+                          std::string(to_string(state_)) + " (allowed from " + allowed + ")"});
+  }
+  if (rbac_) rbac_->require(actor_id, permission);
+  history_.push_back({state_, to, std::string(actor_id), std::string(reason), clock_()});
+  state_ = to;
+}
+
+void ProposalWorkflow::submit(std::string_view actor_id, std::string_view reason) {
+  move("submit", actor_id, "propose", {ProposalState::DRAFT}, ProposalState::SUBMITTED, reason);
+}
+
+const PCWDecision& ProposalWorkflow::analyze(std::string_view actor_id,
+                                             const GateEvaluator* evaluator) {
+  move("analyze", actor_id, "analyze", {ProposalState::SUBMITTED}, ProposalState::UNDER_REVIEW,
+       "analysis started");
+  decision_ = pcw_decide(context_, {.gate_evaluator = evaluator});
+  const std::string why = "pcw_decide: " + std::string(to_string(decision_->status));
+  switch (decision_->status) {
+    case PCWStatus::PROCEED:
+      history_.push_back({state_, ProposalState::APPROVED, std::string(actor_id), why, clock_()});
+      state_ = ProposalState::APPROVED;
+      break;
+    case PCWStatus::HALT:
+      history_.push_back({state_, ProposalState::REJECTED, std::string(actor_id), why, clock_()});
+      state_ = ProposalState::REJECTED;
+      break;
+    case PCWStatus::ESCALATE:
+      history_.push_back({state_, ProposalState::ESCALATED, std::string(actor_id), why, clock_()});
+      state_ = ProposalState::ESCALATED;
+      break;
+    case PCWStatus::PAUSE:
+      break;  // waits for a human approve/reject
+  }
+  return *decision_;
+}
+
+void ProposalWorkflow::approve(std::string_view actor_id, std::string_view reason) {
+  move("approve", actor_id, "approve", {ProposalState::UNDER_REVIEW, ProposalState::ESCALATED},
+       ProposalState::APPROVED, reason);
+}
+
+void ProposalWorkflow::reject(std::string_view actor_id, std::string_view reason) {
+  move("reject", actor_id, "approve", {ProposalState::UNDER_REVIEW, ProposalState::ESCALATED},
+       ProposalState::REJECTED, reason);
+}
+
+void ProposalWorkflow::approve_with_override(std::string_view actor_id,
+                                             const OverrideWorkflow& override_workflow,
+                                             OverrideResult override_result) {
+  if (state_ != ProposalState::REJECTED || !decision_ || decision_->status != PCWStatus::HALT) {
+    throw_error(
+        Error{ErrorKind::kConflict, "proposal.illegal_transition", "state",
+              "an override can approve only a proposal rejected by a HALT decision (state " +
+                  std::string(to_string(state_)) + ")"});
+  }
+  if (!override_result.approved)
+    throw_error(Error{ErrorKind::kForbidden, "proposal.override_not_approved", "override",
+                      "the override is not approved"});
+  if (override_workflow.proposal_id() != id_)
+    throw_error(Error{ErrorKind::kForbidden, "proposal.override_mismatch", "override",
+                      "the override is for proposal " + override_workflow.proposal_id()});
+  std::vector<std::string> covered = override_workflow.failed_gates();
+  for (const auto& g : decision_->failing_gates) {
+    if (std::find(covered.begin(), covered.end(), g) == covered.end())
+      throw_error(Error{ErrorKind::kForbidden, "proposal.override_mismatch", "override",
+                        "the override does not cover the failing gate " + g});
+  }
+  if (actor_id.empty())
+    throw_error(invalid_input("proposal.invalid", "actor_id", "actor_id is required"));
+  history_.push_back({state_, ProposalState::APPROVED, std::string(actor_id),
+                      "two-key override approved", clock_()});
+  state_ = ProposalState::APPROVED;
+}
+
+void ProposalWorkflow::execute(std::string_view actor_id, std::string_view reason) {
+  move("execute", actor_id, "execute", {ProposalState::APPROVED}, ProposalState::EXECUTING, reason);
+}
+
+void ProposalWorkflow::complete(std::string_view actor_id, std::string_view reason) {
+  move("complete", actor_id, "execute", {ProposalState::EXECUTING}, ProposalState::COMPLETED,
+       reason);
+}
+
+void ProposalWorkflow::fail(std::string_view actor_id, std::string_view reason) {
+  move("fail", actor_id, "execute", {ProposalState::EXECUTING}, ProposalState::FAILED, reason);
+}
+
+void ProposalWorkflow::withdraw(std::string_view actor_id, std::string_view reason) {
+  move("withdraw", actor_id, "propose", {ProposalState::DRAFT, ProposalState::SUBMITTED},
+       ProposalState::WITHDRAWN, reason);
+}
+
+}  // namespace aegis
