@@ -5,6 +5,7 @@ unchanged; every decision is computed by the compiled core (``aegis_governance._
 """
 from ._core import (
     AegisConfig,
+    AegisConflictError,
     AegisInternalError,
     AegisNotFoundError,
     AegisPermissionError,
@@ -49,6 +50,7 @@ from ._core import (
 
 __all__ = [
     "AegisConfig",
+    "AegisConflictError",
     "AegisInternalError",
     "AegisNotFoundError",
     "AegisPermissionError",

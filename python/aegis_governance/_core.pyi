@@ -21,6 +21,11 @@ class AegisPermissionError(PermissionError):
     detail: str
     field: Optional[str]
 
+class AegisConflictError(ValueError):
+    code: str
+    detail: str
+    field: Optional[str]
+
 class AegisInternalError(RuntimeError):
     code: str
     detail: str
