@@ -33,6 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string out = decision_to_json(d);
     const auto j = nlohmann::json::parse(out);  // throws (and so crashes) on invalid JSON
     check(j["status"] == to_string(d.status));
+    check(canonical_json(j) == out);  // decisions are written canonical
     // A failing gate never yields PROCEED.
     check(d.gates_failed == 0 || d.status != PCWStatus::PROCEED);
     // The context survives a round trip through its JSON form.

@@ -1,4 +1,5 @@
 // Serialisation: the fast decision writer, canonical JSON, and nlohmann forms of results.
+#include <array>
 #include <bit>
 #include <charconv>
 #include <chrono>
@@ -192,66 +193,75 @@ void write_strings(JsonWriter& w, std::string_view key, const std::vector<std::s
   w.end_array();
 }
 
+// Every object below is written with its keys in code-point order, so a decision's JSON is
+// canonical (SPEC §8) as written: its hash is the SHA-256 of these exact bytes.
+
+// Gates by name in code-point order: complexity, novelty, profit, quality, risk, utility.
+constexpr std::array<GateType, kGateCount> kGatesByName = {
+    GateType::COMPLEXITY, GateType::NOVELTY, GateType::PROFIT,
+    GateType::QUALITY,    GateType::RISK,    GateType::UTILITY};
+
 void write_gate(JsonWriter& w, const GateResult& g) {
   w.begin_object();
+  write_opt(w, "confidence", g.confidence);
   w.key("gate_type");
   w.string(to_string(g.gate_type));
-  w.key("passed");
-  w.boolean(g.passed);
-  w.key("value");
-  w.number(g.value);
-  w.key("threshold");
-  w.number(g.threshold);
   w.key("margin");
   w.number(g.margin());
-  write_opt(w, "confidence", g.confidence);
-  write_opt(w, "posterior_probability", g.posterior_probability);
   std::string& m = scratch();
   g.append_message(m);
   w.key("message");
   w.string(m);
+  w.key("passed");
+  w.boolean(g.passed);
+  write_opt(w, "posterior_probability", g.posterior_probability);
+  w.key("threshold");
+  w.number(g.threshold);
+  w.key("value");
+  w.number(g.value);
   w.end_object();
 }
 
 void write_gate_evaluation(JsonWriter& w, const GateEvaluationResult& ge) {
   w.begin_object();
+  w.key("all_passed");
+  w.boolean(ge.all_passed);
   w.key("gates");
   w.begin_object();
-  for (const auto& g : ge.gates) {
+  for (GateType t : kGatesByName) {
+    const auto& g = ge.gates[static_cast<size_t>(t)];
     if (!g) continue;
-    w.key(to_string(g->gate_type));
+    w.key(to_string(t));
     write_gate(w, *g);
   }
   w.end_object();
-  w.key("all_passed");
-  w.boolean(ge.all_passed);
-  w.key("override_eligible");
-  w.boolean(ge.override_eligible);
   w.key("min_confidence");
   w.number(ge.min_confidence);
+  w.key("override_eligible");
+  w.boolean(ge.override_eligible);
   w.end_object();
 }
 
 void write_drift(JsonWriter& w, const DriftResult& d) {
   w.begin_object();
-  w.key("status");
-  w.string(to_string(d.status));
   w.key("action");
   w.string(to_string(d.action));
   w.key("kl_divergence");
   w.number(d.kl_divergence);
-  w.key("n_baseline");
-  w.integer(d.n_baseline);
-  w.key("n_current");
-  w.integer(d.n_current);
-  w.key("tau_warning");
-  w.number(d.tau_warning);
-  w.key("tau_critical");
-  w.number(d.tau_critical);
   std::string& m = scratch();
   d.append_message(m);
   w.key("message");
   w.string(m);
+  w.key("n_baseline");
+  w.integer(d.n_baseline);
+  w.key("n_current");
+  w.integer(d.n_current);
+  w.key("status");
+  w.string(to_string(d.status));
+  w.key("tau_critical");
+  w.number(d.tau_critical);
+  w.key("tau_warning");
+  w.number(d.tau_warning);
   w.end_object();
 }
 
@@ -261,32 +271,39 @@ void write_trace(JsonWriter& w, const DecisionTrace& t) {
   w.string(t.config_hash);
   w.key("engine_version");
   w.string(t.engine_version);
-  w.key("x_R");
-  w.number(t.x_R);
-  w.key("x_P");
-  w.number(t.x_P);
+  w.key("evaluation_time_ns");
+  w.integer(t.evaluation_time_ns);
   w.key("gates");
   w.begin_object();
-  for (const auto& r : t.gate_results) {
+  for (GateType type : kGatesByName) {
+    const auto& r = t.gate_results[static_cast<size_t>(type)];
     if (!r) continue;
-    w.key(to_string(r->gate_type));
+    w.key(to_string(type));
     w.begin_object();
     w.key("passed");
     w.boolean(r->passed);
-    w.key("value");
-    w.number(r->value);
     w.key("threshold");
     w.number(r->threshold);
+    w.key("value");
+    w.number(r->value);
     w.end_object();
   }
   w.end_object();
-  w.key("evaluation_time_ns");
-  w.integer(t.evaluation_time_ns);
+  w.key("x_P");
+  w.number(t.x_P);
+  w.key("x_R");
+  w.number(t.x_R);
   w.end_object();
 }
 
 void write_shadow(JsonWriter& w, const ShadowResult& s) {
   w.begin_object();
+  w.key("baseline_hash");
+  if (s.baseline_hash) {
+    w.string(*s.baseline_hash);
+  } else {
+    w.null();
+  }
   w.key("drift_result");
   if (s.drift_result) {
     write_drift(w, *s.drift_result);
@@ -300,12 +317,6 @@ void write_shadow(JsonWriter& w, const ShadowResult& s) {
     w.number(v);
   }
   w.end_array();
-  w.key("baseline_hash");
-  if (s.baseline_hash) {
-    w.string(*s.baseline_hash);
-  } else {
-    w.null();
-  }
   w.key("shadow_only");
   w.boolean(s.shadow_only);
   w.end_object();
@@ -345,42 +356,14 @@ size_t format_timestamp_to(char* buf, std::chrono::system_clock::time_point t) {
 
 void write_decision(JsonWriter& w, const PCWDecision& d) {
   w.begin_object();
-  w.key("status");
-  w.string(to_string(d.status));
   w.key("confidence");
   w.number(d.confidence);
-  w.key("gates_passed");
-  w.integer(d.gates_passed);
-  w.key("gates_failed");
-  w.integer(d.gates_failed);
-  write_strings(w, "failing_gates", d.failing_gates);
-  w.key("rationale");
-  w.string(d.rationale);
-  write_strings(w, "next_steps", d.next_steps);
   write_strings(w, "constraints", d.constraints);
   w.key("decision_id");
   w.string(d.decision_id);
-  char ts[32];
-  w.key("timestamp");
-  w.string(std::string_view(ts, format_timestamp_to(ts, d.timestamp)));
-  w.key("override_eligible");
-  w.boolean(d.override_eligible);
-  write_strings(w, "override_requires", d.override_requires);
-  w.key("gate_evaluation");
-  if (d.gate_evaluation) {
-    write_gate_evaluation(w, *d.gate_evaluation);
-  } else {
-    w.null();
-  }
   w.key("decision_trace");
   if (d.decision_trace) {
     write_trace(w, *d.decision_trace);
-  } else {
-    w.null();
-  }
-  w.key("shadow_result");
-  if (d.shadow_result) {
-    write_shadow(w, *d.shadow_result);
   } else {
     w.null();
   }
@@ -390,6 +373,34 @@ void write_decision(JsonWriter& w, const PCWDecision& d) {
   } else {
     w.null();
   }
+  write_strings(w, "failing_gates", d.failing_gates);
+  w.key("gate_evaluation");
+  if (d.gate_evaluation) {
+    write_gate_evaluation(w, *d.gate_evaluation);
+  } else {
+    w.null();
+  }
+  w.key("gates_failed");
+  w.integer(d.gates_failed);
+  w.key("gates_passed");
+  w.integer(d.gates_passed);
+  write_strings(w, "next_steps", d.next_steps);
+  w.key("override_eligible");
+  w.boolean(d.override_eligible);
+  write_strings(w, "override_requires", d.override_requires);
+  w.key("rationale");
+  w.string(d.rationale);
+  w.key("shadow_result");
+  if (d.shadow_result) {
+    write_shadow(w, *d.shadow_result);
+  } else {
+    w.null();
+  }
+  w.key("status");
+  w.string(to_string(d.status));
+  char ts[32];
+  w.key("timestamp");
+  w.string(std::string_view(ts, format_timestamp_to(ts, d.timestamp)));
   w.end_object();
 }
 

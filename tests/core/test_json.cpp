@@ -290,6 +290,9 @@ TEST(DecisionJson, CarriesEveryField) {
   EXPECT_EQ(j["drift_result"]["status"], "insufficient_data");
   EXPECT_EQ(j["drift_result"]["n_current"], 1);
   EXPECT_EQ(gate_result_to_json(*d.gate_evaluation->get(GateType::RISK)), gates["risk"]);
+  // Written canonical: re-canonicalising changes nothing.
+  const std::string text = decision_to_json(d);
+  EXPECT_EQ(canonical_json(nlohmann::json::parse(text)), text);
   EXPECT_EQ(drift_result_to_json(*d.drift_result), j["drift_result"]);
 }
 
