@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <vector>
 
 #include "aegis/json.h"
+#include "aegis/store.h"
 #include "commands.h"
 #include "common.h"
 
@@ -116,8 +118,34 @@ int run_batch(const EvaluateOptions& o) {
   std::vector<char> buf(kReadCapacity + kJsonPadding);
   std::string outbuf;
   outbuf.reserve(kFlushAt + 65536);
-  Counts counts;
   bool io_error = false;
+  std::unique_ptr<Store> store;
+  if (o.db) {
+    try {
+      store = Store::open(*o.db);
+    } catch (const AegisError& e) {
+      if (in != stdin) std::fclose(in);
+      if (out != stdout) std::fclose(out);
+      return report_error(e.error());
+    }
+  }
+  // With a store, output waits in `pending` until its decisions are committed (group commit).
+  constexpr size_t kGroup = 8192;
+  std::vector<NewEntry> pending;
+  std::string pending_out;
+  // Commits the group, then prints it at once: what is printed is durable, and it is printed
+  // as soon as it is.
+  auto commit_pending = [&] {
+    if (!store || (pending.empty() && pending_out.empty())) return;
+    if (!pending.empty()) store->append(pending);
+    outbuf += pending_out;
+    pending.clear();
+    pending_out.clear();
+    io_error |= !write_all(out, outbuf) || std::fflush(out) != 0;
+    outbuf.clear();
+  };
+
+  Counts counts;
   uint64_t consumed = 0;
   const auto t0 = std::chrono::steady_clock::now();
 
@@ -129,14 +157,15 @@ int run_batch(const EvaluateOptions& o) {
     if (first == len) return;  // blank lines are skipped
     ++counts.lines;
     auto req = parser.parse_padded(line, len);
+    std::string& sink = store ? pending_out : outbuf;
     if (!req) {
       ++counts.errors;
-      append_error_record(outbuf, lineno, req.error());
+      append_error_record(sink, lineno, req.error());
       return;
     }
     if (req.value().drift_baseline_data) {
       ++counts.errors;
-      append_error_record(outbuf, lineno,
+      append_error_record(sink, lineno,
                           invalid_input("cli.conflict", "drift_baseline_data",
                                         "drift_baseline_data is not accepted in a batch line; "
                                         "use --drift-baseline"));
@@ -145,13 +174,22 @@ int run_batch(const EvaluateOptions& o) {
     try {
       const PCWDecision d =
           pcw_decide(req.value().context, req.value().shadow ? shadow_decide : decide);
-      append_decision_json(outbuf, d);
-      outbuf += '\n';
+      if (store) {
+        std::string body;
+        append_decision_json(body, d);
+        pending_out += body;
+        pending_out += '\n';
+        pending.push_back({"decision", d.decision_id, std::move(body)});
+        if (pending.size() >= kGroup) commit_pending();
+      } else {
+        append_decision_json(outbuf, d);
+        outbuf += '\n';
+      }
       ++counts.status[static_cast<size_t>(d.status)];
     } catch (const AegisError& e) {
       ++counts.errors;
       if (e.kind() == ErrorKind::kInternal) ++counts.internal;
-      append_error_record(outbuf, lineno, e.error());
+      append_error_record(sink, lineno, e.error());
     }
   };
 
@@ -160,11 +198,22 @@ int run_batch(const EvaluateOptions& o) {
   bool skipping = false;  // inside a line over the size limit
   bool eof = false;
   while (!eof) {
-    const size_t n = std::fread(buf.data() + filled, 1, kReadCapacity - filled, in);
-    if (n == 0) {
-      eof = true;
-      if (std::ferror(in)) io_error = true;
+    // Before reading more (which may block), make what was decided durable and visible.
+    try {
+      commit_pending();
+    } catch (const AegisError& e) {
+      return report_error(e.error());
     }
+    // read(2), not fread: return with what has arrived, so a slow producer is answered promptly.
+    ssize_t got;
+    do {
+      got = ::read(fileno(in), buf.data() + filled, kReadCapacity - filled);
+    } while (got < 0 && errno == EINTR);
+    if (got <= 0) {
+      eof = true;
+      if (got < 0) io_error = true;
+    }
+    const size_t n = got > 0 ? static_cast<size_t>(got) : 0;
     filled += n;
     consumed += n;
     while (true) {
@@ -208,6 +257,13 @@ int run_batch(const EvaluateOptions& o) {
       filled = rest;
       start = 0;
     }
+  }
+  try {
+    commit_pending();
+  } catch (const AegisError& e) {
+    io_error |= !write_all(out, outbuf);
+    std::fflush(out);
+    return report_error(e.error());  // the uncommitted decisions are not printed
   }
   io_error |= !write_all(out, outbuf);
   io_error |= std::fflush(out) != 0;

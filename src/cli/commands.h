@@ -14,6 +14,7 @@ struct EvaluateOptions {
   std::string format = "json";                // json | text
   std::optional<std::string> batch;           // JSONL input for --batch
   std::string output = "-";                   // --batch output
+  std::optional<std::string> db;  // record each decision durably (sqlite:PATH) before printing
 };
 
 int run_evaluate(const EvaluateOptions& options);
@@ -22,6 +23,8 @@ int run_validate_config(const std::string& path);
 int run_health(const std::string& format);
 int run_version(const std::string& format);
 int run_keygen(const std::string& output);
+int run_audit_verify(const std::string& db);
+int run_audit_export(const std::string& db);
 int run_override_hash(const std::string& proposal_id, const std::string& justification,
                       const std::string& failed_gates);
 int run_override_sign(const std::string& key_path, const std::string& hash);

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "aegis/json.h"
+#include "aegis/store.h"
 #include "commands.h"
 #include "common.h"
 
@@ -75,6 +76,10 @@ int run_evaluate(const EvaluateOptions& o) {
     const PCWDecision d = pcw_decide(req.context, {.gate_evaluator = &evaluator,
                                                    .shadow_mode = shadow,
                                                    .drift_monitor = monitor ? &*monitor : nullptr});
+    if (o.db) {
+      // Printed only once durable: a crash after this line cannot lose a shown decision.
+      Store::open(*o.db)->record_decisions(std::span<const PCWDecision>(&d, 1));
+    }
     const std::string out = o.format == "text" ? decision_text(d) : decision_to_json(d) + "\n";
     if (!write_all(stdout, out) || std::fflush(stdout) != 0) {
       std::fprintf(stderr, "aegis: error: cannot write the decision to stdout\n");

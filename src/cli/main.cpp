@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"json", "text"}));
   evaluate->add_option("--batch", ev.batch, "JSONL input, one context per line (- for stdin)");
   evaluate->add_option("-o,--output", ev.output, "JSONL output for --batch (default stdout)");
+  evaluate->add_option("--db", ev.db,
+                       "record each decision in the store (sqlite:PATH) before printing it");
 
   std::string config_path;
   auto* validate = app.add_subcommand("validate-config", "Validate a YAML configuration file");
@@ -76,6 +78,15 @@ int main(int argc, char** argv) {
   sig_verify->add_option("--address", address, "P2TR address");
   sig_verify->add_option("--signature", sig)->required();
 
+  std::string audit_db;
+  auto* audit = app.add_subcommand("audit", "The tamper-evident audit chain");
+  audit->require_subcommand(1);
+  auto* audit_verify =
+      audit->add_subcommand("verify", "Re-walk the chain (exit 0 intact, 1 broken)");
+  audit_verify->add_option("--db", audit_db, "sqlite:PATH")->required();
+  auto* audit_export = audit->add_subcommand("export", "Write the entries as JSON lines");
+  audit_export->add_option("--db", audit_db, "sqlite:PATH")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -98,6 +109,8 @@ int main(int argc, char** argv) {
     if (*health) return run_health(health_format);
     if (*version) return run_version(version_format);
     if (*keygen) return run_keygen(key_out);
+    if (*audit_verify) return run_audit_verify(audit_db);
+    if (*audit_export) return run_audit_export(audit_db);
     if (*ov_hash) return run_override_hash(proposal_id, justification, failed_gates);
     if (*ov_sign) return run_override_sign(key_path, hash);
     if (*ov_verify) return run_override_verify(request, override_config);

@@ -1,0 +1,90 @@
+// Durable state behind one interface (SPEC §9): a tamper-evident audit chain of decisions,
+// workflow transitions and override events, and versioned workflow objects with optimistic
+// concurrency. Engines: SQLite ("sqlite:PATH", WAL, one file). A Store is used by one thread
+// at a time; processes share a database through its own locking.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aegis/decide.h"
+#include "aegis/error.h"
+
+namespace aegis {
+
+// What to append: `body` is canonical JSON text (decisions are written canonical).
+struct NewEntry {
+  std::string kind;  // "decision", "object.proposal", "override", ...
+  std::string id;
+  std::string body;
+};
+
+// One link of the chain. entry_hash = SHA-256(prev_hash ‖ canonical JSON of
+// {"body", "id", "kind", "seq", "time"}), hex; prev_hash of seq 1 is 64 zeros.
+struct AuditEntry {
+  int64_t seq = 0;
+  std::string kind;
+  std::string id;
+  std::string time;  // RFC 3339 UTC, milliseconds
+  std::string body;
+  std::string prev_hash;
+  std::string entry_hash;
+};
+
+// The canonical JSON an entry's hash covers, and the hash itself.
+std::string audit_entry_canonical(const AuditEntry& e);
+std::string audit_entry_hash(const AuditEntry& e);
+inline const std::string kGenesisHash(64, '0');
+
+struct ChainVerification {
+  bool intact = true;
+  int64_t entries = 0;
+  int64_t first_broken_seq = 0;  // 0 when intact
+  std::string problem;
+};
+
+struct StoredObject {
+  std::string state;  // JSON text
+  int64_t version = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Opens (creating and migrating the schema when needed) "sqlite:PATH". InvalidInputError for
+  // an unknown URL; InternalError when the database cannot be opened or is from a newer aegis.
+  static std::unique_ptr<Store> open(const std::string& url);
+
+  // Appends `entries` to the chain in one transaction (group commit). When it returns they are
+  // durable; InternalError otherwise, and none of them was appended.
+  virtual std::vector<AuditEntry> append(std::span<const NewEntry> entries) = 0;
+
+  // Appends one "decision" entry per decision (keyed by decision_id), durably.
+  std::vector<AuditEntry> record_decisions(std::span<const PCWDecision> decisions);
+
+  // A decision's JSON by id, and decisions in chain order after `after_seq`.
+  virtual std::optional<std::string> get_decision(std::string_view decision_id) = 0;
+  virtual std::vector<AuditEntry> list_decisions(size_t limit, int64_t after_seq) = 0;
+
+  // Saves a versioned object: `expected_version` 0 creates it, otherwise it must equal the
+  // stored version (else ConflictError: a stale write never overwrites). Appends an
+  // "object.<type>" audit entry in the same transaction. Returns the new version.
+  virtual int64_t save_object(std::string_view type, std::string_view id, const std::string& state,
+                              int64_t expected_version) = 0;
+  virtual std::optional<StoredObject> load_object(std::string_view type, std::string_view id) = 0;
+
+  // Every entry in seq order; stop early by returning false.
+  virtual void for_each_entry(const std::function<bool(const AuditEntry&)>& visit) = 0;
+
+  // Re-walks the chain and names the first broken link.
+  ChainVerification verify_chain();
+};
+
+}  // namespace aegis

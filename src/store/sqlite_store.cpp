@@ -1,0 +1,265 @@
+#include "sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+
+#include "aegis/json.h"
+
+namespace aegis {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+[[noreturn]] void fail(sqlite3* db, const std::string& what) {
+  throw_error(Error{ErrorKind::kInternal, "store.sqlite", "",
+                    what + ": " + (db ? sqlite3_errmsg(db) : "cannot allocate")});
+}
+
+// A prepared statement, finalized on scope exit.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK) fail(db, "prepare");
+  }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  Stmt& bind(int i, std::string_view v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind(int i, int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  // True when a row is available.
+  bool step() {
+    const int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    fail(db_, "step");
+  }
+  void run() {
+    step();
+    reset();
+  }
+  void reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  std::string text(int col) const {
+    const auto* p = sqlite3_column_text(s_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<size_t>(sqlite3_column_bytes(s_, col)))
+             : std::string();
+  }
+  int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_ = nullptr;
+};
+
+void exec(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    const std::string msg = err ? err : "unknown";
+    sqlite3_free(err);
+    throw_error(Error{ErrorKind::kInternal, "store.sqlite", "", std::string(sql) + ": " + msg});
+  }
+}
+
+class SqliteStore : public Store {
+ public:
+  explicit SqliteStore(const std::string& path) {
+    if (sqlite3_open_v2(path.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        nullptr) != SQLITE_OK) {
+      const std::string msg = db_ ? sqlite3_errmsg(db_) : "cannot open";
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw_error(Error{ErrorKind::kInternal, "store.sqlite", "db", path + ": " + msg});
+    }
+    sqlite3_busy_timeout(db_, 10000);
+    try {
+      // WAL + synchronous=FULL: a committed transaction survives a process or power failure.
+      // 16 KiB pages hold several ~2.5 KB decisions each (set before the first table exists).
+      exec(db_,
+           "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+           "PRAGMA foreign_keys=ON;");
+      migrate();
+    } catch (...) {
+      sqlite3_close(db_);
+      throw;
+    }
+  }
+  ~SqliteStore() override { sqlite3_close(db_); }
+
+  std::vector<AuditEntry> append(std::span<const NewEntry> entries) override {
+    Transaction tx(db_);
+    auto out = append_locked(entries);
+    tx.commit();
+    return out;
+  }
+
+  std::optional<std::string> get_decision(std::string_view decision_id) override {
+    Stmt s(db_,
+           "SELECT a.body FROM decisions d JOIN audit a ON a.seq = d.seq "
+           "WHERE d.decision_id = ?");
+    s.bind(1, decision_id);
+    if (!s.step()) return std::nullopt;
+    return s.text(0);
+  }
+
+  std::vector<AuditEntry> list_decisions(size_t limit, int64_t after_seq) override {
+    Stmt s(db_,
+           "SELECT seq, kind, id, time, body, prev_hash, entry_hash FROM audit "
+           "WHERE kind = 'decision' AND seq > ? ORDER BY seq LIMIT ?");
+    s.bind(1, after_seq).bind(2, static_cast<int64_t>(limit));
+    std::vector<AuditEntry> out;
+    while (s.step()) out.push_back(row(s));
+    return out;
+  }
+
+  int64_t save_object(std::string_view type, std::string_view id, const std::string& state,
+                      int64_t expected_version) override {
+    Transaction tx(db_);
+    int64_t version;
+    if (expected_version == 0) {
+      Stmt ins(db_, "INSERT OR IGNORE INTO objects(type, id, version, state) VALUES (?, ?, 1, ?)");
+      ins.bind(1, type).bind(2, id).bind(3, state);
+      ins.run();
+      if (sqlite3_changes(db_) == 0) conflict(type, id, "it already exists");
+      version = 1;
+    } else {
+      Stmt up(db_,
+              "UPDATE objects SET version = version + 1, state = ? "
+              "WHERE type = ? AND id = ? AND version = ?");
+      up.bind(1, state).bind(2, type).bind(3, id).bind(4, expected_version);
+      up.run();
+      if (sqlite3_changes(db_) == 0)
+        conflict(type, id, "it changed since version " + std::to_string(expected_version));
+      version = expected_version + 1;
+    }
+    std::string body = "{\"state\":" + state + ",\"version\":" + std::to_string(version) + "}";
+    const NewEntry e{"object." + std::string(type), std::string(id),
+                     canonical_json(nlohmann::json::parse(body))};
+    append_locked(std::span<const NewEntry>(&e, 1));
+    tx.commit();
+    return version;
+  }
+
+  std::optional<StoredObject> load_object(std::string_view type, std::string_view id) override {
+    Stmt s(db_, "SELECT state, version FROM objects WHERE type = ? AND id = ?");
+    s.bind(1, type).bind(2, id);
+    if (!s.step()) return std::nullopt;
+    return StoredObject{s.text(0), s.integer(1)};
+  }
+
+  void for_each_entry(const std::function<bool(const AuditEntry&)>& visit) override {
+    Stmt s(db_, "SELECT seq, kind, id, time, body, prev_hash, entry_hash FROM audit ORDER BY seq");
+    while (s.step())
+      if (!visit(row(s))) break;
+  }
+
+ private:
+  // BEGIN IMMEDIATE takes the write lock up front, so the chain head read inside is the head
+  // the entries attach to, whichever process writes.
+  class Transaction {
+   public:
+    explicit Transaction(sqlite3* db) : db_(db) { exec(db_, "BEGIN IMMEDIATE"); }
+    ~Transaction() {
+      if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    void commit() {
+      exec(db_, "COMMIT");
+      done_ = true;
+    }
+
+   private:
+    sqlite3* db_;
+    bool done_ = false;
+  };
+
+  [[noreturn]] static void conflict(std::string_view type, std::string_view id,
+                                    const std::string& why) {
+    throw_error(Error{ErrorKind::kConflict, "store.version_conflict", "version",
+                      std::string(type) + " " + std::string(id) + ": " + why});
+  }
+
+  static AuditEntry row(const Stmt& s) {
+    return {s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6)};
+  }
+
+  std::vector<AuditEntry> append_locked(std::span<const NewEntry> entries) {
+    int64_t seq = 0;
+    std::string prev = kGenesisHash;
+    {
+      Stmt head(db_, "SELECT seq, entry_hash FROM audit ORDER BY seq DESC LIMIT 1");
+      if (head.step()) {
+        seq = head.integer(0);
+        prev = head.text(1);
+      }
+    }
+    const std::string now = format_timestamp(std::chrono::system_clock::now());
+    Stmt ins(db_,
+             "INSERT INTO audit(seq, kind, id, time, body, prev_hash, entry_hash) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    Stmt idx(db_, "INSERT INTO decisions(decision_id, seq) VALUES (?, ?)");
+    std::vector<AuditEntry> out;
+    out.reserve(entries.size());
+    for (const NewEntry& n : entries) {
+      AuditEntry e{++seq, n.kind, n.id, now, n.body, prev, ""};
+      e.entry_hash = audit_entry_hash(e);
+      ins.bind(1, e.seq).bind(2, e.kind).bind(3, e.id).bind(4, e.time).bind(5, e.body);
+      ins.bind(6, e.prev_hash).bind(7, e.entry_hash);
+      ins.run();
+      if (e.kind == "decision") {
+        idx.bind(1, e.id).bind(2, e.seq);
+        idx.run();
+      }
+      prev = e.entry_hash;
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  void migrate() {
+    Transaction tx(db_);
+    exec(db_, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)");
+    int64_t version = 0;
+    {
+      Stmt v(db_, "SELECT MAX(version) FROM schema_version");
+      if (v.step()) version = v.integer(0);
+    }
+    if (version > kSchemaVersion) {
+      throw_error(Error{ErrorKind::kInternal, "store.schema", "db",
+                        "the database schema (version " + std::to_string(version) +
+                            ") is newer than this aegis understands (" +
+                            std::to_string(kSchemaVersion) + ")"});
+    }
+    if (version < 1) {
+      exec(db_,
+           "CREATE TABLE audit(seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, "
+           "time TEXT NOT NULL, body TEXT NOT NULL, prev_hash TEXT NOT NULL, "
+           "entry_hash TEXT NOT NULL);"
+           "CREATE TABLE decisions(decision_id TEXT PRIMARY KEY, seq INTEGER NOT NULL "
+           "REFERENCES audit(seq));"
+           "CREATE TABLE objects(type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, "
+           "state TEXT NOT NULL, PRIMARY KEY(type, id));"
+           "INSERT INTO schema_version(version) VALUES (1);");
+    }
+    tx.commit();
+  }
+
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_sqlite_store(const std::string& path) {
+  return std::make_unique<SqliteStore>(path);
+}
+
+}  // namespace aegis

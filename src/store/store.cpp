@@ -1,0 +1,68 @@
+#include "aegis/store.h"
+
+#include <chrono>
+
+#include "aegis/digest.h"
+#include "aegis/json.h"
+#include "sqlite_store.h"
+
+namespace aegis {
+
+std::string audit_entry_canonical(const AuditEntry& e) {
+  // Keys in code-point order; the body is already canonical JSON.
+  std::string s = "{\"body\":";
+  s += e.body;
+  s += ",\"id\":";
+  append_string(s, e.id);
+  s += ",\"kind\":";
+  append_string(s, e.kind);
+  s += ",\"seq\":" + std::to_string(e.seq) + ",\"time\":";
+  append_string(s, e.time);
+  s += '}';
+  return s;
+}
+
+std::string audit_entry_hash(const AuditEntry& e) {
+  return sha256_hex(e.prev_hash + audit_entry_canonical(e));
+}
+
+std::unique_ptr<Store> Store::open(const std::string& url) {
+  if (url.rfind("sqlite:", 0) == 0 && url.size() > 7) return open_sqlite_store(url.substr(7));
+  throw_error(invalid_input("store.url", "db",
+                            "unsupported database URL \"" + url + "\" (expected sqlite:PATH)"));
+}
+
+std::vector<AuditEntry> Store::record_decisions(std::span<const PCWDecision> decisions) {
+  std::vector<NewEntry> entries;
+  entries.reserve(decisions.size());
+  for (const auto& d : decisions)
+    entries.push_back({"decision", d.decision_id, decision_to_json(d)});
+  return append(entries);
+}
+
+ChainVerification Store::verify_chain() {
+  ChainVerification v;
+  std::string prev = kGenesisHash;
+  int64_t expected_seq = 1;
+  for_each_entry([&](const AuditEntry& e) {
+    auto broken = [&](std::string why) {
+      v.intact = false;
+      v.first_broken_seq = e.seq;
+      v.problem = std::move(why);
+      return false;
+    };
+    if (e.seq != expected_seq)
+      return broken("entry " + std::to_string(expected_seq) + " is missing (found " +
+                    std::to_string(e.seq) + ")");
+    if (e.prev_hash != prev) return broken("prev_hash does not match the previous entry's hash");
+    if (audit_entry_hash(e) != e.entry_hash)
+      return broken("entry_hash does not match the entry's content");
+    prev = e.entry_hash;
+    ++expected_seq;
+    ++v.entries;
+    return true;
+  });
+  return v;
+}
+
+}  // namespace aegis
