@@ -37,6 +37,14 @@ done
 echo "bench: Python module against plain Python + scipy" >&2
 $pin /usr/bin/python3 bench/bench_python.py "$build" "$build/bench-python.json" >/dev/null
 
+echo "bench: durable decisions into SQLite (100,000 lines, group commit)" >&2
+head -n 100000 "$batch" >"$build/bench-durable.jsonl"
+rm -f "$build"/bench-durable.db*
+$pin "$build/aegis" evaluate --batch "$build/bench-durable.jsonl" -o /dev/null \
+  --db "sqlite:$build/bench-durable.db" 2>"$build/bench-durable.txt"
+"$build/aegis" audit verify --db "sqlite:$build/bench-durable.db" >/dev/null
+rm -f "$build"/bench-durable.db* "$build/bench-durable.jsonl"
+
 /usr/bin/python3 scripts/write_benchmarks.py "$build" >BENCHMARKS.md
 echo "bench: wrote BENCHMARKS.md" >&2
 cat BENCHMARKS.md

@@ -89,6 +89,10 @@ verdict = "met" if med >= 500_000 else "**missed**"
 print(f"| `aegis evaluate --batch`, 1,000,000 lines JSONL → JSONL "
       f"(median of {len(batch_runs)} runs: {', '.join(f'{r:,.0f}' for r in batch_runs)}) "
       f"| {med:,.0f} decisions/s | ≥ 500,000/s | {verdict} |")
+durable = float(re.findall(r"([0-9.]+) decisions/s", (build / "bench-durable.txt").read_text())[0])
+print(f"| durable decisions into SQLite (`evaluate --batch --db`, WAL, synchronous=FULL, group "
+      f"commit, 100,000 lines; chain verified after) | {durable:,.0f} decisions/s | ≥ 50,000/s | "
+      f"{'met' if durable >= 50_000 else '**missed**'} |")
 per_line = 1e9 / med
 print(f"\n**Where the batch time goes.** At {med:,.0f} decisions/s a line costs {per_line:,.0f} ns: "
       f"parsing the context {median_ns('BM_JsonParse'):,.0f} ns, deciding "
