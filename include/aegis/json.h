@@ -69,8 +69,8 @@ class ContextParser {
 
 // Appends the decision's JSON form (reference field names, lower-case enums, RFC 3339 UTC
 // timestamp with milliseconds, `gates` keyed by gate name) to `out`. The text is canonical JSON
-// (keys in code-point order, RFC 8785 numbers and strings), so it can be hashed as written. Throws InternalError if a
-// number is non-finite (cannot happen for a decision pcw_decide made).
+// (keys in code-point order, RFC 8785 numbers and strings), so it can be hashed as written. Throws
+// InternalError if a number is non-finite (cannot happen for a decision pcw_decide made).
 void append_decision_json(std::string& out, const PCWDecision& decision);
 std::string decision_to_json(const PCWDecision& decision);
 

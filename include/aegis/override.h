@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -137,6 +138,11 @@ class OverrideWorkflow {
   const std::string& requested_by() const noexcept { return requested_by_; }
   std::chrono::system_clock::time_point expires_at() const noexcept { return expires_at_; }
   OverrideState state();
+
+  // The whole workflow as JSON, and back (for the store).
+  nlohmann::json to_json() const;
+  static OverrideWorkflow from_json(const nlohmann::json& j,
+                                    const CustodianRegistry* registry = nullptr, Clock clock = {});
 
  private:
   OverrideRejection reject(OverrideRejection r, std::string message);

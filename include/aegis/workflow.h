@@ -71,8 +71,19 @@ class ProposalWorkflow {
   const std::string& proposer_id() const noexcept { return proposer_; }
   ProposalState state() const noexcept { return state_; }
   const PCWContext& context() const noexcept { return context_; }
+  // The decision made by analyze() in this process (not restored by from_json).
   const std::optional<PCWDecision>& decision() const noexcept { return decision_; }
+  // What persists of the decision: its status, failing gates and wire JSON.
+  std::optional<PCWStatus> decision_status() const noexcept { return decision_status_; }
+  const std::vector<std::string>& decision_failing_gates() const noexcept { return failing_; }
+  const std::string& decision_json() const noexcept { return decision_json_; }
   const std::vector<Transition>& history() const noexcept { return history_; }
+
+  // The whole workflow as JSON, and back (for the store). from_json: InvalidInputError naming
+  // the field when the JSON is not a saved proposal.
+  nlohmann::json to_json() const;
+  static ProposalWorkflow from_json(const nlohmann::json& j, const RBACEnforcer* rbac = nullptr,
+                                    Clock clock = {});
 
  private:
   void move(std::string_view action, std::string_view actor_id, std::string_view permission,
@@ -85,6 +96,9 @@ class ProposalWorkflow {
   Clock clock_;
   ProposalState state_ = ProposalState::DRAFT;
   std::optional<PCWDecision> decision_;
+  std::optional<PCWStatus> decision_status_;
+  std::vector<std::string> failing_;
+  std::string decision_json_;
   std::vector<Transition> history_;
 };
 
@@ -130,6 +144,9 @@ class ConsensusWorkflow {
   const ConsensusResult& close();
   const ConsensusResult& result() const noexcept { return result_; }
   const std::string& consensus_id() const noexcept { return id_; }
+
+  nlohmann::json to_json() const;
+  static ConsensusWorkflow from_json(const nlohmann::json& j, Clock clock = {});
 
  private:
   void settle(bool closing);

@@ -124,3 +124,62 @@ void ConsensusWorkflow::settle(bool closing) {
 }
 
 }  // namespace aegis
+
+namespace aegis {
+
+nlohmann::json ConsensusWorkflow::to_json() const {
+  nlohmann::json votes = nlohmann::json::array();
+  for (const auto& v : result_.votes) {
+    votes.push_back(
+        {{"voter_id", v.voter_id},
+         {"outcome", to_string(v.outcome)},
+         {"confidence", v.confidence ? nlohmann::json(*v.confidence) : nullptr},
+         {"at_ms",
+          std::chrono::duration_cast<std::chrono::milliseconds>(v.at.time_since_epoch()).count()}});
+  }
+  return {{"consensus_id", id_},
+          {"min_voters", min_voters_},
+          {"electorate", electorate_},
+          {"outcome", to_string(result_.outcome)},
+          {"votes", votes}};
+}
+
+ConsensusWorkflow ConsensusWorkflow::from_json(const nlohmann::json& j, Clock clock) {
+  try {
+    ConsensusWorkflow c(j.at("consensus_id").get<std::string>(), j.at("min_voters").get<int>(),
+                        j.at("electorate").get<std::vector<std::string>>(), std::move(clock));
+    for (const auto& v : j.at("votes")) {
+      const auto outcome = parse_vote(v.at("outcome").get<std::string>());
+      if (!outcome)
+        throw_error(invalid_input("workflow.saved_state", "votes", "unknown vote outcome"));
+      Vote vote{v.at("voter_id").get<std::string>(), *outcome, std::nullopt,
+                std::chrono::system_clock::time_point(
+                    std::chrono::milliseconds(v.at("at_ms").get<int64_t>()))};
+      if (!v.at("confidence").is_null()) vote.confidence = v.at("confidence").get<double>();
+      switch (vote.outcome) {
+        case VoteOutcome::APPROVE:
+          ++c.result_.approvals;
+          break;
+        case VoteOutcome::REJECT:
+          ++c.result_.rejections;
+          break;
+        case VoteOutcome::ABSTAIN:
+          ++c.result_.abstentions;
+          break;
+      }
+      c.result_.votes.push_back(std::move(vote));
+    }
+    const std::string outcome = j.at("outcome").get<std::string>();
+    c.settle(false);  // early settlement, as when the votes came in
+    if (c.result_.outcome == ConsensusStatus::OPEN && outcome != "open") c.settle(true);
+    if (to_string(c.result_.outcome) != outcome)
+      throw_error(invalid_input("workflow.saved_state", "outcome",
+                                "the saved outcome does not follow from the saved votes"));
+    return c;
+  } catch (const nlohmann::json::exception& e) {
+    throw_error(invalid_input("workflow.saved_state", "consensus",
+                              std::string("malformed saved consensus: ") + e.what()));
+  }
+}
+
+}  // namespace aegis

@@ -313,6 +313,98 @@ OverrideResult OverrideWorkflow::get_result() {
   return r;
 }
 
+namespace {
+
+std::optional<OverrideState> parse_override_state(std::string_view s) {
+  for (auto st : {OverrideState::PENDING, OverrideState::PARTIAL, OverrideState::APPROVED,
+                  OverrideState::REJECTED})
+    if (to_string(st) == s) return st;
+  return std::nullopt;
+}
+
+std::optional<OverrideRejection> parse_rejection(std::string_view s) {
+  for (int i = 0; i <= static_cast<int>(OverrideRejection::kAlreadyFinal); ++i) {
+    const auto r = static_cast<OverrideRejection>(i);
+    if (to_string(r) == s) return r;
+  }
+  return std::nullopt;
+}
+
+int64_t to_ms(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+std::chrono::system_clock::time_point from_ms(int64_t ms) {
+  return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
+}
+
+}  // namespace
+
+nlohmann::json OverrideWorkflow::to_json() const {
+  nlohmann::json sigs = nlohmann::json::array();
+  for (const auto& s : signatures_) {
+    sigs.push_back({{"actor_id", s.actor_id},
+                    {"role", s.role},
+                    {"public_key", s.public_key},
+                    {"signature", s.signature},
+                    {"signed_at_ms", to_ms(s.signed_at)}});
+  }
+  return {{"proposal_id", proposal_id_},
+          {"justification", justification_},
+          {"failed_gates", failed_gates_},
+          {"requested_by", requested_by_},
+          {"expires_at_ms", to_ms(expires_at_)},
+          {"state", to_string(state_)},
+          {"reason", to_string(reason_)},
+          {"reason_message", reason_message_},
+          {"signatures", sigs},
+          {"message_hash", message_hash_}};
+}
+
+OverrideWorkflow OverrideWorkflow::from_json(const nlohmann::json& j,
+                                             const CustodianRegistry* registry, Clock clock) {
+  auto bad = [](const std::string& why) {
+    throw_error(invalid_input("workflow.saved_state", "override", "saved override: " + why));
+  };
+  try {
+    OverrideWorkflow w(j.at("proposal_id").get<std::string>(),
+                       j.at("justification").get<std::string>(),
+                       j.at("failed_gates").get<std::vector<std::string>>(),
+                       j.at("requested_by").get<std::string>(), std::chrono::hours(24), registry,
+                       std::move(clock));
+    if (w.message_hash_ != j.at("message_hash").get<std::string>())
+      bad("message_hash does not match its fields");
+    const auto state = parse_override_state(j.at("state").get<std::string>());
+    const auto reason = parse_rejection(j.at("reason").get<std::string>());
+    if (!state || !reason) bad("unknown state or reason");
+    w.expires_at_ = from_ms(j.at("expires_at_ms").get<int64_t>());
+    w.state_ = *state;
+    w.reason_ = *reason;
+    w.reason_message_ = j.at("reason_message").get<std::string>();
+    for (const auto& s : j.at("signatures")) {
+      OverrideSignature sig{s.at("actor_id").get<std::string>(), s.at("role").get<std::string>(),
+                            s.at("public_key").get<std::string>(),
+                            s.at("signature").get<std::string>(),
+                            from_ms(s.at("signed_at_ms").get<int64_t>())};
+      const auto key = parse_custodian_key(sig.public_key);
+      if (!key) bad("a signer key is malformed");
+      // A stored signature is re-verified: a saved state cannot smuggle in an approval.
+      if (crypto::bip322_verify_simple(key->output_key, w.message_hash_, sig.signature) !=
+          crypto::Bip322Error::kValid)
+        bad("a stored signature does not verify");
+      w.signer_keys_.push_back(key->output_key);
+      w.signatures_.push_back(std::move(sig));
+    }
+    const bool both = w.signatures_.size() == 2;
+    if ((w.state_ == OverrideState::APPROVED) != both && w.state_ != OverrideState::REJECTED)
+      bad("state does not match the signatures");
+    return w;
+  } catch (const nlohmann::json::exception& e) {
+    bad(e.what());
+  }
+  throw_error(invalid_input("workflow.saved_state", "override", "unreachable"));
+}
+
 // ---- validator, provider, approver -------------------------------------------------------------
 
 OverrideRejection DualSignatureValidator::validate(std::string_view message_hash,

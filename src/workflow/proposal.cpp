@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "aegis/json.h"
 #include "aegis/workflow.h"
 
 namespace aegis {
@@ -80,6 +81,9 @@ const PCWDecision& ProposalWorkflow::analyze(std::string_view actor_id,
   move("analyze", actor_id, "analyze", {ProposalState::SUBMITTED}, ProposalState::UNDER_REVIEW,
        "analysis started");
   decision_ = pcw_decide(context_, {.gate_evaluator = evaluator});
+  decision_status_ = decision_->status;
+  failing_ = decision_->failing_gates;
+  decision_json_ = decision_to_json(*decision_);
   const std::string why = "pcw_decide: " + std::string(to_string(decision_->status));
   switch (decision_->status) {
     case PCWStatus::PROCEED:
@@ -113,7 +117,7 @@ void ProposalWorkflow::reject(std::string_view actor_id, std::string_view reason
 void ProposalWorkflow::approve_with_override(std::string_view actor_id,
                                              const OverrideWorkflow& override_workflow,
                                              OverrideResult override_result) {
-  if (state_ != ProposalState::REJECTED || !decision_ || decision_->status != PCWStatus::HALT) {
+  if (state_ != ProposalState::REJECTED || decision_status_ != PCWStatus::HALT) {
     throw_error(
         Error{ErrorKind::kConflict, "proposal.illegal_transition", "state",
               "an override can approve only a proposal rejected by a HALT decision (state " +
@@ -126,7 +130,7 @@ void ProposalWorkflow::approve_with_override(std::string_view actor_id,
     throw_error(Error{ErrorKind::kForbidden, "proposal.override_mismatch", "override",
                       "the override is for proposal " + override_workflow.proposal_id()});
   std::vector<std::string> covered = override_workflow.failed_gates();
-  for (const auto& g : decision_->failing_gates) {
+  for (const auto& g : failing_) {
     if (std::find(covered.begin(), covered.end(), g) == covered.end())
       throw_error(Error{ErrorKind::kForbidden, "proposal.override_mismatch", "override",
                         "the override does not cover the failing gate " + g});
@@ -154,6 +158,75 @@ void ProposalWorkflow::fail(std::string_view actor_id, std::string_view reason) 
 void ProposalWorkflow::withdraw(std::string_view actor_id, std::string_view reason) {
   move("withdraw", actor_id, "propose", {ProposalState::DRAFT, ProposalState::SUBMITTED},
        ProposalState::WITHDRAWN, reason);
+}
+
+}  // namespace aegis
+
+namespace aegis {
+namespace {
+
+[[noreturn]] void bad_saved(const std::string& field, const std::string& what) {
+  throw_error(invalid_input("workflow.saved_state", field, what + ": " + field));
+}
+
+std::chrono::system_clock::time_point ms_to_time(int64_t ms) {
+  return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
+}
+
+int64_t time_to_ms(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+nlohmann::json ProposalWorkflow::to_json() const {
+  nlohmann::json history = nlohmann::json::array();
+  for (const auto& t : history_) {
+    history.push_back({{"from", to_string(t.from)},
+                       {"to", to_string(t.to)},
+                       {"actor_id", t.actor_id},
+                       {"reason", t.reason},
+                       {"at_ms", time_to_ms(t.at)}});
+  }
+  nlohmann::json j = {{"proposal_id", id_},         {"proposer_id", proposer_},
+                      {"state", to_string(state_)}, {"context", context_to_json(context_)},
+                      {"history", history},         {"failing_gates", failing_}};
+  j["decision_status"] = decision_status_ ? nlohmann::json(to_string(*decision_status_)) : nullptr;
+  j["decision"] =
+      decision_json_.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(decision_json_);
+  return j;
+}
+
+ProposalWorkflow ProposalWorkflow::from_json(const nlohmann::json& j, const RBACEnforcer* rbac,
+                                             Clock clock) {
+  try {
+    ContextParser parser;
+    auto ctx = parser.parse(j.at("context").dump());
+    if (!ctx) throw_error(ctx.error());
+    ProposalWorkflow w(j.at("proposal_id").get<std::string>(), ctx.value().context,
+                       j.at("proposer_id").get<std::string>(), rbac, std::move(clock));
+    const auto state = parse_proposal_state(j.at("state").get<std::string>());
+    if (!state) bad_saved("state", "unknown state");
+    w.state_ = *state;
+    for (const auto& t : j.at("history")) {
+      const auto from = parse_proposal_state(t.at("from").get<std::string>());
+      const auto to = parse_proposal_state(t.at("to").get<std::string>());
+      if (!from || !to) bad_saved("history", "unknown state");
+      w.history_.push_back({*from, *to, t.at("actor_id").get<std::string>(),
+                            t.at("reason").get<std::string>(),
+                            ms_to_time(t.at("at_ms").get<int64_t>())});
+    }
+    if (!j.at("decision_status").is_null()) {
+      const auto st = parse_status(j.at("decision_status").get<std::string>());
+      if (!st) bad_saved("decision_status", "unknown status");
+      w.decision_status_ = *st;
+    }
+    w.failing_ = j.at("failing_gates").get<std::vector<std::string>>();
+    if (!j.at("decision").is_null()) w.decision_json_ = canonical_json(j.at("decision"));
+    return w;
+  } catch (const nlohmann::json::exception& e) {
+    bad_saved(e.what(), "malformed saved proposal");
+  }
 }
 
 }  // namespace aegis
