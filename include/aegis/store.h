@@ -1,7 +1,8 @@
 // Durable state behind one interface (SPEC §9): a tamper-evident audit chain of decisions,
 // workflow transitions and override events, and versioned workflow objects with optimistic
-// concurrency. Engines: SQLite ("sqlite:PATH", WAL, one file). A Store is used by one thread
-// at a time; processes share a database through its own locking.
+// concurrency. Engines: SQLite ("sqlite:PATH", WAL, one file) and PostgreSQL
+// ("postgresql://user@host:port/db", shared by several processes and machines). A Store is used
+// by one thread at a time; processes share a database through its own locking.
 #pragma once
 
 #include <cstdint>
@@ -58,7 +59,8 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Opens (creating and migrating the schema when needed) "sqlite:PATH". InvalidInputError for
+  // Opens (creating and migrating the schema when needed) "sqlite:PATH" or
+  // "postgresql://...". InvalidInputError for
   // an unknown URL; InternalError when the database cannot be opened or is from a newer aegis.
   static std::unique_ptr<Store> open(const std::string& url);
 

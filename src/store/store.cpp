@@ -4,6 +4,7 @@
 
 #include "aegis/digest.h"
 #include "aegis/json.h"
+#include "pg_store.h"
 #include "sqlite_store.h"
 
 namespace aegis {
@@ -28,8 +29,11 @@ std::string audit_entry_hash(const AuditEntry& e) {
 
 std::unique_ptr<Store> Store::open(const std::string& url) {
   if (url.rfind("sqlite:", 0) == 0 && url.size() > 7) return open_sqlite_store(url.substr(7));
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
+    return open_pg_store(url);
   throw_error(invalid_input("store.url", "db",
-                            "unsupported database URL \"" + url + "\" (expected sqlite:PATH)"));
+                            "unsupported database URL \"" + url +
+                                "\" (expected sqlite:PATH or postgresql://user@host:port/db)"));
 }
 
 std::vector<AuditEntry> Store::record_decisions(std::span<const PCWDecision> decisions) {

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <pqxx/pqxx>
 
 #include "aegis/digest.h"
 #include "aegis/json.h"
@@ -13,6 +15,59 @@
 
 namespace aegis {
 namespace {
+
+// The engine under test: every test runs against SQLite and against a real PostgreSQL server
+// (a throwaway cluster ctest starts; its URL is in AEGIS_PG_URL_FILE).
+std::string g_engine = "sqlite";
+
+std::string pg_base_url() {
+  const char* file = std::getenv("AEGIS_PG_URL_FILE");
+  if (!file) return "";
+  std::ifstream in(file);
+  std::string url;
+  std::getline(in, url);
+  return url;
+}
+
+std::string temp_db(const std::string& name);
+
+// A fresh database for `name`, as a store URL of the current engine.
+std::string fresh_url(const std::string& name) {
+  if (g_engine == "sqlite") return "sqlite:" + temp_db(name + ".db");
+  std::string db = "t_" + name + "_" + std::to_string(getpid());
+  for (char& c : db)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  pqxx::connection admin(pg_base_url() + "/postgres");
+  pqxx::nontransaction n(admin);
+  n.exec("DROP DATABASE IF EXISTS " + db);
+  n.exec("CREATE DATABASE " + db);
+  return pg_base_url() + "/" + db;
+}
+
+// Runs SQL directly on the database behind `url` (to tamper with it).
+void raw(const std::string& url, const std::string& sql) {
+  if (url.rfind("sqlite:", 0) == 0) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(url.substr(7).c_str(), &db), SQLITE_OK);
+    char* err = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_free(err);
+    sqlite3_close(db);
+    return;
+  }
+  pqxx::connection c(url);
+  pqxx::nontransaction n(c);
+  n.exec(sql);
+}
+
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    g_engine = GetParam();
+    if (g_engine == "postgresql" && pg_base_url().empty())
+      GTEST_FAIL() << "AEGIS_PG_URL_FILE is not set: ctest starts the PostgreSQL cluster";
+  }
+};
 
 std::string temp_db(const std::string& name) {
   const auto dir =
@@ -23,16 +78,6 @@ std::string temp_db(const std::string& name) {
   return path.string();
 }
 
-void raw_sql(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char* err = nullptr;
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "");
-  sqlite3_free(err);
-  sqlite3_close(db);
-}
-
 PCWDecision decision() {
   return pcw_decide({.agent_id = "a",
                      .session_id = "s",
@@ -41,11 +86,11 @@ PCWDecision decision() {
                      .risk_proposed = 0.3});
 }
 
-TEST(Store, AppendVerifyAndReopen) {
-  const std::string path = temp_db("chain.db");
+TEST_P(StoreTest, AppendVerifyAndReopen) {
+  const std::string url = fresh_url("chain");
   std::vector<PCWDecision> ds = {decision(), decision(), decision()};
   {
-    auto s = Store::open("sqlite:" + path);
+    auto s = Store::open(url);
     const auto entries = s->record_decisions(ds);
     ASSERT_EQ(entries.size(), 3u);
     EXPECT_EQ(entries[0].seq, 1);
@@ -56,7 +101,7 @@ TEST(Store, AppendVerifyAndReopen) {
     EXPECT_EQ(entries[0].entry_hash,
               sha256_hex(entries[0].prev_hash + audit_entry_canonical(entries[0])));
   }
-  auto s = Store::open("sqlite:" + path);  // reopened: the chain continues
+  auto s = Store::open(url);  // reopened: the chain continues
   s->append(std::vector<NewEntry>{{"note", "n1", R"({"x":1})"}});
   const ChainVerification v = s->verify_chain();
   EXPECT_TRUE(v.intact) << v.problem;
@@ -68,59 +113,59 @@ TEST(Store, AppendVerifyAndReopen) {
   EXPECT_EQ(listed[0].id, ds[1].decision_id);
 }
 
-TEST(Store, TamperingWithOneByteIsDetected) {
-  const std::string path = temp_db("tamper.db");
+TEST_P(StoreTest, TamperingWithOneByteIsDetected) {
+  const std::string path = fresh_url("tamper");
   {
-    auto s = Store::open("sqlite:" + path);
+    auto s = Store::open(path);
     std::vector<PCWDecision> ds(5, decision());
     for (auto& d : ds) d = decision();
     s->record_decisions(ds);
     ASSERT_TRUE(s->verify_chain().intact);
   }
   // Change one byte of entry 3's body: "halt" → "hal" + "T".
-  raw_sql(path,
-          "UPDATE audit SET body = replace(body, '\"status\":\"halt\"', '\"status\":\"halT\"') "
-          "WHERE seq = 3");
-  auto s = Store::open("sqlite:" + path);
+  raw(path,
+      "UPDATE audit SET body = replace(body, '\"status\":\"halt\"', '\"status\":\"halT\"') "
+      "WHERE seq = 3");
+  auto s = Store::open(path);
   ChainVerification v = s->verify_chain();
   EXPECT_FALSE(v.intact);
   EXPECT_EQ(v.first_broken_seq, 3);
   EXPECT_EQ(v.entries, 2);
   EXPECT_NE(v.problem.find("entry_hash"), std::string::npos);
   // A deleted entry is a missing link too.
-  const std::string path2 = temp_db("delete.db");
+  const std::string path2 = fresh_url("delete");
   {
-    auto s2 = Store::open("sqlite:" + path2);
+    auto s2 = Store::open(path2);
     for (int i = 0; i < 4; ++i)
       s2->append(std::vector<NewEntry>{{"note", std::to_string(i), "{}"}});
   }
-  raw_sql(path2, "DELETE FROM audit WHERE seq = 2");
-  v = Store::open("sqlite:" + path2)->verify_chain();
+  raw(path2, "DELETE FROM audit WHERE seq = 2");
+  v = Store::open(path2)->verify_chain();
   EXPECT_FALSE(v.intact);
   EXPECT_EQ(v.first_broken_seq, 3);
   // Re-hashing a forged entry does not help: the next link no longer matches.
-  const std::string path3 = temp_db("forge.db");
+  const std::string path3 = fresh_url("forge");
   {
-    auto s3 = Store::open("sqlite:" + path3);
+    auto s3 = Store::open(path3);
     for (int i = 0; i < 3; ++i)
       s3->append(std::vector<NewEntry>{{"note", std::to_string(i), "{}"}});
   }
   AuditEntry forged;
-  Store::open("sqlite:" + path3)->for_each_entry([&](const AuditEntry& e) {
+  Store::open(path3)->for_each_entry([&](const AuditEntry& e) {
     if (e.seq == 2) forged = e;
     return true;
   });
   forged.body = R"({"forged":true})";
   forged.entry_hash = audit_entry_hash(forged);
-  raw_sql(path3, "UPDATE audit SET body = '" + forged.body + "', entry_hash = '" +
-                     forged.entry_hash + "' WHERE seq = 2");
-  v = Store::open("sqlite:" + path3)->verify_chain();
+  raw(path3, "UPDATE audit SET body = '" + forged.body + "', entry_hash = '" + forged.entry_hash +
+                 "' WHERE seq = 2");
+  v = Store::open(path3)->verify_chain();
   EXPECT_FALSE(v.intact);
   EXPECT_EQ(v.first_broken_seq, 3);
 }
 
-TEST(Store, OptimisticConcurrency) {
-  auto s = Store::open("sqlite:" + temp_db("objects.db"));
+TEST_P(StoreTest, OptimisticConcurrency) {
+  auto s = Store::open(fresh_url("objects"));
   EXPECT_EQ(s->save_object("proposal", "p-1", R"({"state":"draft"})", 0), 1);
   EXPECT_THROW(s->save_object("proposal", "p-1", R"({"state":"draft"})", 0), ConflictError);
   EXPECT_EQ(s->save_object("proposal", "p-1", R"({"state":"submitted"})", 1), 2);
@@ -140,24 +185,24 @@ TEST(Store, OptimisticConcurrency) {
   EXPECT_TRUE(s->verify_chain().intact);
 }
 
-TEST(Store, SchemaVersionAndUrls) {
-  const std::string path = temp_db("schema.db");
-  Store::open("sqlite:" + path);
-  raw_sql(path, "INSERT INTO schema_version(version) VALUES (99)");
-  EXPECT_THROW(Store::open("sqlite:" + path), InternalError);
+TEST_P(StoreTest, SchemaVersionAndUrls) {
+  const std::string path = fresh_url("schema");
+  Store::open(path);
+  raw(path, "INSERT INTO schema_version(version) VALUES (99)");
+  EXPECT_THROW(Store::open(path), InternalError);
   EXPECT_THROW(Store::open("mysql://x"), InvalidInputError);
   EXPECT_THROW(Store::open("sqlite:/nonexistent-dir/x/y.db"), InternalError);
 }
 
-TEST(Store, TwoProcessesShareOneChain) {
-  const std::string path = temp_db("shared.db");
-  Store::open("sqlite:" + path);
+TEST_P(StoreTest, TwoProcessesShareOneChain) {
+  const std::string path = fresh_url("shared");
+  Store::open(path);
   std::vector<pid_t> children;
   for (int p = 0; p < 2; ++p) {
     const pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
-      auto s = Store::open("sqlite:" + path);
+      auto s = Store::open(path);
       for (int i = 0; i < 50; ++i)
         s->append(std::vector<NewEntry>{{"note", std::to_string(p) + "-" + std::to_string(i), "{}"},
                                         {"note", "x", "{}"}});
@@ -170,10 +215,50 @@ TEST(Store, TwoProcessesShareOneChain) {
     waitpid(pid, &status, 0);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   }
-  const ChainVerification v = Store::open("sqlite:" + path)->verify_chain();
+  const ChainVerification v = Store::open(path)->verify_chain();
   EXPECT_TRUE(v.intact) << v.problem;
   EXPECT_EQ(v.entries, 200);
 }
+
+// Two processes update the same object concurrently: every update lands exactly once (retry
+// on conflict), none is lost.
+TEST_P(StoreTest, NoLostUpdateUnderConcurrency) {
+  const std::string path = fresh_url("counter");
+  Store::open(path)->save_object("counter", "c", R"({"n":0})", 0);
+  std::vector<pid_t> children;
+  for (int p = 0; p < 2; ++p) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto s = Store::open(path);
+      for (int i = 0; i < 40; ++i) {
+        while (true) {
+          const auto o = s->load_object("counter", "c");
+          const int n = nlohmann::json::parse(o->state)["n"].get<int>();
+          try {
+            s->save_object("counter", "c", "{\"n\":" + std::to_string(n + 1) + "}", o->version);
+            break;
+          } catch (const ConflictError&) {
+          }
+        }
+      }
+      _exit(0);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  auto s = Store::open(path);
+  EXPECT_EQ(nlohmann::json::parse(s->load_object("counter", "c")->state)["n"], 80);
+  EXPECT_EQ(s->load_object("counter", "c")->version, 81);
+  EXPECT_TRUE(s->verify_chain().intact);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, StoreTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
 }  // namespace
 }  // namespace aegis

@@ -1,0 +1,243 @@
+#include "pg_store.h"
+
+// GCC 12 reports a false -Wrestrict on std::string appends at -O3 (GCC bug 105329).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wrestrict"
+#endif
+
+#include <algorithm>
+#include <chrono>
+#include <pqxx/pqxx>
+
+#include "aegis/json.h"
+
+namespace aegis {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+constexpr int64_t kMigrationLock = 0x4145474953;  // "AEGIS"
+
+[[noreturn]] void internal(const std::string& what) {
+  throw_error(Error{ErrorKind::kInternal, "store.postgresql", "", what});
+}
+
+class PgStore : public Store {
+ public:
+  explicit PgStore(const std::string& url) try : conn_(url) {
+    migrate();
+    conn_.prepare("head", "SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE");
+    conn_.prepare("set_head", "UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1");
+  } catch (const pqxx::failure& e) {
+    internal(std::string("cannot open the database: ") + e.what());
+  }
+
+  std::vector<AuditEntry> append(std::span<const NewEntry> entries) override {
+    try {
+      pqxx::work w(conn_);
+      auto out = append_locked(w, entries);
+      w.commit();
+      return out;
+    } catch (const pqxx::failure& e) {
+      internal(std::string("append failed (nothing was appended): ") + e.what());
+    }
+  }
+
+  std::optional<std::string> get_decision(std::string_view decision_id) override {
+    try {
+      pqxx::read_transaction r(conn_);
+      const pqxx::result res = r.exec_params(
+          "SELECT a.body FROM decisions d JOIN audit a ON a.seq = d.seq WHERE d.decision_id = $1",
+          std::string(decision_id));
+      if (res.empty()) return std::nullopt;
+      return res[0][0].as<std::string>();
+    } catch (const pqxx::failure& e) {
+      internal(e.what());
+    }
+  }
+
+  std::vector<AuditEntry> list_decisions(size_t limit, int64_t after_seq) override {
+    try {
+      pqxx::read_transaction r(conn_);
+      const pqxx::result res = r.exec_params(
+          "SELECT seq, kind, id, time, body, prev_hash, entry_hash FROM audit "
+          "WHERE kind = 'decision' AND seq > $1 ORDER BY seq LIMIT $2",
+          after_seq, static_cast<int64_t>(limit));
+      std::vector<AuditEntry> out;
+      for (const auto& row : res) out.push_back(entry(row));
+      return out;
+    } catch (const pqxx::failure& e) {
+      internal(e.what());
+    }
+  }
+
+  int64_t save_object(std::string_view type, std::string_view id, const std::string& state,
+                      int64_t expected_version) override {
+    try {
+      pqxx::work w(conn_);
+      int64_t version;
+      if (expected_version == 0) {
+        const auto res = w.exec_params(
+            "INSERT INTO objects(type, id, version, state) VALUES ($1, $2, 1, $3) "
+            "ON CONFLICT (type, id) DO NOTHING",
+            std::string(type), std::string(id), state);
+        if (res.affected_rows() == 0) conflict(type, id, "it already exists");
+        version = 1;
+      } else {
+        const auto res = w.exec_params(
+            "UPDATE objects SET version = version + 1, state = $1 "
+            "WHERE type = $2 AND id = $3 AND version = $4",
+            state, std::string(type), std::string(id), expected_version);
+        if (res.affected_rows() == 0)
+          conflict(type, id, "it changed since version " + std::to_string(expected_version));
+        version = expected_version + 1;
+      }
+      const std::string body =
+          "{\"state\":" + state + ",\"version\":" + std::to_string(version) + "}";
+      const NewEntry e{"object." + std::string(type), std::string(id),
+                       canonical_json(nlohmann::json::parse(body))};
+      append_locked(w, std::span<const NewEntry>(&e, 1));
+      w.commit();
+      return version;
+    } catch (const pqxx::failure& e) {
+      internal(e.what());
+    }
+  }
+
+  std::optional<StoredObject> load_object(std::string_view type, std::string_view id) override {
+    try {
+      pqxx::read_transaction r(conn_);
+      const auto res =
+          r.exec_params("SELECT state, version FROM objects WHERE type = $1 AND id = $2",
+                        std::string(type), std::string(id));
+      if (res.empty()) return std::nullopt;
+      return StoredObject{res[0][0].as<std::string>(), res[0][1].as<int64_t>()};
+    } catch (const pqxx::failure& e) {
+      internal(e.what());
+    }
+  }
+
+  void for_each_entry(const std::function<bool(const AuditEntry&)>& visit) override {
+    try {
+      int64_t after = 0;
+      while (true) {
+        pqxx::read_transaction r(conn_);
+        const auto res = r.exec_params(
+            "SELECT seq, kind, id, time, body, prev_hash, entry_hash FROM audit "
+            "WHERE seq > $1 ORDER BY seq LIMIT 10000",
+            after);
+        if (res.empty()) return;
+        for (const auto& row : res) {
+          const AuditEntry e = entry(row);
+          after = e.seq;
+          if (!visit(e)) return;
+        }
+      }
+    } catch (const pqxx::failure& e) {
+      internal(e.what());
+    }
+  }
+
+ private:
+  [[noreturn]] static void conflict(std::string_view type, std::string_view id,
+                                    const std::string& why) {
+    throw_error(Error{ErrorKind::kConflict, "store.version_conflict", "version",
+                      std::string(type) + " " + std::string(id) + ": " + why});
+  }
+
+  static AuditEntry entry(const pqxx::row& r) {
+    return {r[0].as<int64_t>(),     r[1].as<std::string>(), r[2].as<std::string>(),
+            r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<std::string>(),
+            r[6].as<std::string>()};
+  }
+
+  // The head row is locked FOR UPDATE: appenders in every process queue behind each other, so
+  // each entry links to the true previous one.
+  std::vector<AuditEntry> append_locked(pqxx::work& w, std::span<const NewEntry> entries) {
+    const pqxx::result head = w.exec_prepared("head");
+    int64_t seq = head[0][0].as<int64_t>();
+    std::string prev = head[0][1].as<std::string>();
+    const std::string now = format_timestamp(std::chrono::system_clock::now());
+    std::vector<AuditEntry> out;
+    out.reserve(entries.size());
+    for (const NewEntry& n : entries) {
+      AuditEntry e{++seq, n.kind, n.id, now, n.body, prev, ""};
+      e.entry_hash = audit_entry_hash(e);
+      prev = e.entry_hash;
+      out.push_back(std::move(e));
+    }
+    // Multi-row INSERTs (values escaped by libpq): one round trip per 500 entries.
+    constexpr size_t kRows = 500;
+    for (size_t start = 0; start < out.size(); start += kRows) {
+      const size_t end = std::min(out.size(), start + kRows);
+      std::string sql =
+          "INSERT INTO audit(seq, kind, id, time, body, prev_hash, entry_hash) VALUES ";
+      std::string index = "INSERT INTO decisions(decision_id, seq) VALUES ";
+      bool any_decision = false;
+      for (size_t i = start; i < end; ++i) {
+        const AuditEntry& e = out[i];
+        if (i != start) sql += ',';
+        sql += '(';
+        sql += std::to_string(e.seq);
+        for (const std::string* v :
+             {&e.kind, &e.id, &e.time, &e.body, &e.prev_hash, &e.entry_hash}) {
+          sql += ',';
+          sql += w.quote(*v);
+        }
+        sql += ')';
+        if (e.kind == "decision") {
+          if (any_decision) index += ',';
+          index += '(';
+          index += w.quote(e.id);
+          index += ',';
+          index += std::to_string(e.seq);
+          index += ')';
+          any_decision = true;
+        }
+      }
+      w.exec(sql);
+      if (any_decision) w.exec(index);
+    }
+    w.exec_prepared("set_head", seq, prev);
+    return out;
+  }
+
+  void migrate() {
+    pqxx::work w(conn_);
+    w.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLock);
+    w.exec("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)");
+    const auto v = w.exec("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+    const int version = v[0][0].as<int>();
+    if (version > kSchemaVersion)
+      throw_error(Error{ErrorKind::kInternal, "store.schema", "db",
+                        "the database schema (version " + std::to_string(version) +
+                            ") is newer than this aegis understands (" +
+                            std::to_string(kSchemaVersion) + ")"});
+    if (version < 1) {
+      w.exec(
+          "CREATE TABLE audit(seq BIGINT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, "
+          "time TEXT NOT NULL, body TEXT NOT NULL, prev_hash TEXT NOT NULL, "
+          "entry_hash TEXT NOT NULL);"
+          "CREATE TABLE decisions(decision_id TEXT PRIMARY KEY, seq BIGINT NOT NULL "
+          "REFERENCES audit(seq));"
+          "CREATE TABLE objects(type TEXT NOT NULL, id TEXT NOT NULL, version BIGINT NOT NULL, "
+          "state TEXT NOT NULL, PRIMARY KEY(type, id));"
+          "CREATE TABLE chain_head(id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, "
+          "hash TEXT NOT NULL);"
+          "INSERT INTO chain_head VALUES (1, 0, '" +
+          kGenesisHash +
+          "');"
+          "INSERT INTO schema_version(version) VALUES (1);");
+    }
+    w.commit();
+  }
+
+  pqxx::connection conn_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_pg_store(const std::string& url) {
+  return std::make_unique<PgStore>(url);
+}
+
+}  // namespace aegis

@@ -1,0 +1,13 @@
+// Internal: the PostgreSQL engine of Store (libpqxx 6).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "aegis/store.h"
+
+namespace aegis {
+
+std::unique_ptr<Store> open_pg_store(const std::string& url);
+
+}  // namespace aegis
