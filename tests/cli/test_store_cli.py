@@ -7,6 +7,9 @@ import sqlite3
 import subprocess
 import threading
 import time
+import uuid
+
+import pytest
 
 from conftest import AEGIS
 
@@ -40,12 +43,32 @@ def test_evaluate_records_and_verify_detects_tampering(aegis, tmp_path):
     assert aegis("audit", "verify", "--db", "mysql://nope").code == 3
 
 
-def test_printed_decisions_survive_sigkill(tmp_path):
+def fresh_url(engine, tmp_path):
+    if engine == "sqlite":
+        return f"sqlite:{tmp_path / 'crash.db'}"
+    base = open(os.environ["AEGIS_PG_URL_FILE"]).read().strip()
+    name = "crash_" + uuid.uuid4().hex[:12]
+    subprocess.run(["psql", f"{base}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+    return f"{base}/{name}"
+
+
+def stored_decision_ids(url):
+    if url.startswith("sqlite:"):
+        con = sqlite3.connect(url[len("sqlite:"):])
+        ids = {row[0] for row in con.execute("SELECT decision_id FROM decisions")}
+        con.close()
+        return ids
+    out = subprocess.run(["psql", url, "-tAc", "SELECT decision_id FROM decisions"],
+                         capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_printed_decisions_survive_sigkill(tmp_path, engine):
     """A child appends decisions and is killed with SIGKILL at random moments, many times:
     every decision it printed is in the store, and the chain verifies."""
     rng = random.Random(12345)
-    db = tmp_path / "crash.db"
-    url = f"sqlite:{db}"
+    url = fresh_url(engine, tmp_path)
     acknowledged = []
     for round_ in range(12):
         proc = subprocess.Popen([AEGIS, "evaluate", "--batch", "-", "--db", url],
@@ -83,8 +106,6 @@ def test_printed_decisions_survive_sigkill(tmp_path):
     assert len(acknowledged) > 100, "the child should have printed decisions before dying"
     verify = subprocess.run([AEGIS, "audit", "verify", "--db", url], capture_output=True, text=True)
     assert verify.returncode == 0, verify.stdout
-    con = sqlite3.connect(db)
-    stored = {row[0] for row in con.execute("SELECT decision_id FROM decisions")}
-    con.close()
+    stored = stored_decision_ids(url)
     missing = [d for d in acknowledged if d not in stored]
     assert not missing, f"{len(missing)} printed decisions were lost"
