@@ -43,7 +43,19 @@ rm -f "$build"/bench-durable.db*
 $pin "$build/aegis" evaluate --batch "$build/bench-durable.jsonl" -o /dev/null \
   --db "sqlite:$build/bench-durable.db" 2>"$build/bench-durable.txt"
 "$build/aegis" audit verify --db "sqlite:$build/bench-durable.db" >/dev/null
-rm -f "$build"/bench-durable.db* "$build/bench-durable.jsonl"
+rm -f "$build"/bench-durable.db*
+
+echo "bench: durable decisions into PostgreSQL (throwaway cluster)" >&2
+pgdir="$build/pg-bench-cluster"
+scripts/pg_cluster.sh start "$pgdir" >/dev/null
+trap 'scripts/pg_cluster.sh stop "$pgdir" >/dev/null' EXIT
+pgurl="$(cat "$pgdir/url")/postgres"
+$pin "$build/aegis" evaluate --batch "$build/bench-durable.jsonl" -o /dev/null \
+  --db "$pgurl" 2>"$build/bench-durable-pg.txt"
+"$build/aegis" audit verify --db "$pgurl" >/dev/null
+scripts/pg_cluster.sh stop "$pgdir" >/dev/null
+trap - EXIT
+rm -f "$build/bench-durable.jsonl"
 
 /usr/bin/python3 scripts/write_benchmarks.py "$build" >BENCHMARKS.md
 echo "bench: wrote BENCHMARKS.md" >&2

@@ -93,6 +93,10 @@ durable = float(re.findall(r"([0-9.]+) decisions/s", (build / "bench-durable.txt
 print(f"| durable decisions into SQLite (`evaluate --batch --db`, WAL, synchronous=FULL, group "
       f"commit, 100,000 lines; chain verified after) | {durable:,.0f} decisions/s | ≥ 50,000/s | "
       f"{'met' if durable >= 50_000 else '**missed**'} |")
+durable_pg = float(re.findall(r"([0-9.]+) decisions/s",
+                             (build / "bench-durable-pg.txt").read_text())[0])
+print(f"| durable decisions into PostgreSQL 15 (same input; locked chain head, multi-row inserts, "
+      f"server on this machine) | {durable_pg:,.0f} decisions/s | — |  |")
 per_line = 1e9 / med
 print(f"\n**Where the batch time goes.** At {med:,.0f} decisions/s a line costs {per_line:,.0f} ns: "
       f"parsing the context {median_ns('BM_JsonParse'):,.0f} ns, deciding "
