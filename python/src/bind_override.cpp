@@ -193,17 +193,14 @@ void bind_override(py::module_& m) {
       .def_readonly("reason", &AuthorizationResult::reason)
       .def("__bool__", [](const AuthorizationResult& r) { return r.authorized; });
 
-  py::class_<Approver>(m, "Approver", "A custodian that authorizes overrides by signing them.")
+  py::class_<Approver, Actor>(m, "Approver",
+                              "A custodian that authorizes overrides by signing them.")
       .def(py::init<std::string, std::string, bool, const SignatureVerifier*>(),
            py::arg("actor_id"), py::arg("name"), py::arg("is_risk_lead"),
            py::arg("signature_verifier") = py::none(), py::keep_alive<1, 5>())
       .def("authorize_override", &Approver::authorize_override, py::arg("proposal_id"),
            py::arg("failed_gates"), py::arg("justification"), py::arg("signature"),
-           py::arg("public_key"))
-      .def_property_readonly("actor_id", &Approver::actor_id)
-      .def_property_readonly("name", &Approver::name)
-      .def_property_readonly("role",
-                             [](const Approver& a) { return std::string(to_string(a.role())); });
+           py::arg("public_key"));
 }
 
 }  // namespace aegis::python

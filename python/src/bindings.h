@@ -16,6 +16,7 @@
 #include "aegis/drift.h"
 #include "aegis/gates.h"
 #include "aegis/override.h"
+#include "aegis/workflow.h"
 
 namespace aegis::python {
 
@@ -76,6 +77,32 @@ AEGIS_ENUM_INFO(
     {OverrideRejection::kKeyNotRegistered, {"KEY_NOT_REGISTERED", "key_not_registered"}},
     {OverrideRejection::kAlreadyFinal, {"ALREADY_FINAL", "already_final"}})
 
+AEGIS_ENUM_INFO(ActorRole, "ActorRole", {ActorRole::PROPOSER, {"PROPOSER", "proposer"}},
+                {ActorRole::ANALYST, {"ANALYST", "analyst"}},
+                {ActorRole::APPROVER, {"APPROVER", "approver"}},
+                {ActorRole::EXECUTOR, {"EXECUTOR", "executor"}},
+                {ActorRole::CALIBRATOR, {"CALIBRATOR", "calibrator"}},
+                {ActorRole::RISK_LEAD, {"RISK_LEAD", "risk_lead"}},
+                {ActorRole::SECURITY_LEAD, {"SECURITY_LEAD", "security_lead"}},
+                {ActorRole::ADMIN, {"ADMIN", "admin"}})
+AEGIS_ENUM_INFO(ProposalState, "ProposalState", {ProposalState::DRAFT, {"DRAFT", "draft"}},
+                {ProposalState::SUBMITTED, {"SUBMITTED", "submitted"}},
+                {ProposalState::UNDER_REVIEW, {"UNDER_REVIEW", "under_review"}},
+                {ProposalState::APPROVED, {"APPROVED", "approved"}},
+                {ProposalState::REJECTED, {"REJECTED", "rejected"}},
+                {ProposalState::ESCALATED, {"ESCALATED", "escalated"}},
+                {ProposalState::EXECUTING, {"EXECUTING", "executing"}},
+                {ProposalState::COMPLETED, {"COMPLETED", "completed"}},
+                {ProposalState::FAILED, {"FAILED", "failed"}},
+                {ProposalState::WITHDRAWN, {"WITHDRAWN", "withdrawn"}})
+AEGIS_ENUM_INFO(VoteOutcome, "VoteOutcome", {VoteOutcome::APPROVE, {"APPROVE", "approve"}},
+                {VoteOutcome::REJECT, {"REJECT", "reject"}},
+                {VoteOutcome::ABSTAIN, {"ABSTAIN", "abstain"}})
+AEGIS_ENUM_INFO(ConsensusStatus, "ConsensusStatus", {ConsensusStatus::OPEN, {"OPEN", "open"}},
+                {ConsensusStatus::APPROVED, {"APPROVED", "approved"}},
+                {ConsensusStatus::REJECTED, {"REJECTED", "rejected"}},
+                {ConsensusStatus::NO_QUORUM, {"NO_QUORUM", "no_quorum"}})
+
 #undef AEGIS_ENUM_INFO
 
 // Creates `class NAME(str, enum.Enum)` in module `m` and remembers it for conversions.
@@ -119,14 +146,25 @@ py::object enum_to_python(E e) {
 nlohmann::json to_json(py::handle value, const std::string& path);
 py::object from_json(const nlohmann::json& j);
 
+// Canonical JSON text of a value (workflow state for the store).
+inline std::string canonical_json_of(const nlohmann::json& j);
+
 void bind_errors(py::module_& m);
 void bind_config(py::module_& m);
 void bind_gates(py::module_& m);
 void bind_drift(py::module_& m);
 void bind_decide(py::module_& m);
 void bind_override(py::module_& m);
+void bind_workflow(py::module_& m);
+void bind_store(py::module_& m);
 
 }  // namespace aegis::python
+
+#include "aegis/json.h"
+
+inline std::string aegis::python::canonical_json_of(const nlohmann::json& j) {
+  return aegis::canonical_json(j);
+}
 
 namespace pybind11::detail {
 
@@ -157,6 +195,14 @@ template <>
 struct type_caster<aegis::DriftAction> : aegis_enum_caster<aegis::DriftAction> {};
 template <>
 struct type_caster<aegis::OverrideState> : aegis_enum_caster<aegis::OverrideState> {};
+template <>
+struct type_caster<aegis::ActorRole> : aegis_enum_caster<aegis::ActorRole> {};
+template <>
+struct type_caster<aegis::ProposalState> : aegis_enum_caster<aegis::ProposalState> {};
+template <>
+struct type_caster<aegis::VoteOutcome> : aegis_enum_caster<aegis::VoteOutcome> {};
+template <>
+struct type_caster<aegis::ConsensusStatus> : aegis_enum_caster<aegis::ConsensusStatus> {};
 template <>
 struct type_caster<aegis::OverrideRejection> : aegis_enum_caster<aegis::OverrideRejection> {};
 

@@ -10,5 +10,7 @@ PYBIND11_MODULE(_core, m) {
   aegis::python::bind_gates(m);
   aegis::python::bind_drift(m);
   aegis::python::bind_decide(m);
+  aegis::python::bind_workflow(m);  // Actor first: Approver derives from it
   aegis::python::bind_override(m);
+  aegis::python::bind_store(m);
 }

@@ -1,0 +1,175 @@
+// Actors, RBAC, calibration, ProposalWorkflow and ConsensusWorkflow.
+#include <pybind11/functional.h>
+#include <pybind11/stl.h>
+
+#include "aegis/actors.h"
+#include "bindings.h"
+
+namespace aegis::python {
+namespace {
+
+Clock make_clock(py::object clock) {
+  if (clock.is_none()) return {};
+  return [clock]() {
+    py::gil_scoped_acquire gil;
+    const double secs = clock().attr("timestamp")().cast<double>();
+    return std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::duration<double>(secs)));
+  };
+}
+
+py::list history(const ProposalWorkflow& w) {
+  py::list l;
+  for (const auto& t : w.history()) {
+    l.append(py::dict(
+        py::arg("from_state") = enum_to_python(t.from), py::arg("to_state") = enum_to_python(t.to),
+        py::arg("actor_id") = t.actor_id, py::arg("reason") = t.reason,
+        py::arg("at_ms") =
+            std::chrono::duration_cast<std::chrono::milliseconds>(t.at.time_since_epoch())
+                .count()));
+  }
+  return l;
+}
+
+}  // namespace
+
+void bind_workflow(py::module_& m) {
+  bind_enum<ActorRole>(m, "Roles of the governance process.");
+  bind_enum<ProposalState>(m, "States of a proposal.");
+  bind_enum<VoteOutcome>(m, "A consensus vote.");
+  bind_enum<ConsensusStatus>(m, "Outcome of a consensus.");
+
+  py::class_<ActorCapabilities>(m, "ActorCapabilities", "The permissions a role grants.")
+      .def_readonly("permissions", &ActorCapabilities::permissions)
+      .def("can", &ActorCapabilities::can, py::arg("permission"));
+
+  py::class_<Actor>(m, "Actor", "A participant of the governance process.")
+      .def(py::init<std::string, std::string, ActorRole>(), py::arg("actor_id"), py::arg("name"),
+           py::arg("role"))
+      .def_property_readonly("actor_id", &Actor::actor_id)
+      .def_property_readonly("name", &Actor::name)
+      .def_property_readonly("role", &Actor::role)
+      .def_property_readonly("capabilities", &Actor::capabilities)
+      .def("__repr__", [](const Actor& a) {
+        return "Actor(actor_id='" + a.actor_id() + "', role=" + std::string(to_string(a.role())) +
+               ")";
+      });
+  py::class_<Proposer, Actor>(m, "Proposer")
+      .def(py::init<std::string, std::string>(), py::arg("actor_id"), py::arg("name"));
+  py::class_<Analyst, Actor>(m, "Analyst")
+      .def(py::init<std::string, std::string>(), py::arg("actor_id"), py::arg("name"));
+  py::class_<Executor, Actor>(m, "Executor")
+      .def(py::init<std::string, std::string>(), py::arg("actor_id"), py::arg("name"));
+
+  py::class_<CalibrationProposal>(m, "CalibrationProposal")
+      .def_readonly("parameter", &CalibrationProposal::parameter)
+      .def_readonly("current_value", &CalibrationProposal::current_value)
+      .def_readonly("proposed_value", &CalibrationProposal::proposed_value)
+      .def_readonly("justification", &CalibrationProposal::justification)
+      .def_readonly("proposed_by", &CalibrationProposal::proposed_by);
+  py::class_<CalibrationRecord>(m, "CalibrationRecord")
+      .def_readonly("proposal", &CalibrationRecord::proposal)
+      .def_readonly("approved_by", &CalibrationRecord::approved_by)
+      .def_readonly("old_config_hash", &CalibrationRecord::old_config_hash)
+      .def_readonly("new_config_hash", &CalibrationRecord::new_config_hash);
+  py::class_<Calibrator, Actor>(m, "Calibrator")
+      .def(py::init<std::string, std::string>(), py::arg("actor_id"), py::arg("name"))
+      .def("propose", &Calibrator::propose, py::arg("config"), py::arg("parameter"),
+           py::arg("value"), py::arg("justification"));
+  py::class_<Governance, Actor>(m, "Governance")
+      .def(py::init<std::string, std::string>(), py::arg("actor_id"), py::arg("name"))
+      .def(
+          "apply",
+          [](const Governance& g, const AegisConfig& config, const CalibrationProposal& p,
+             const Actor& approver) {
+            CalibrationRecord record;
+            AegisConfig next = g.apply(config, p, approver, &record);
+            return py::make_tuple(next, record);
+          },
+          py::arg("config"), py::arg("proposal"), py::arg("approver"),
+          "(new_config, calibration_record); the approver must not be the proposer.");
+
+  py::class_<RBACEnforcer>(m, "RBACEnforcer", "Role -> permission table and actor roles.")
+      .def(py::init<>())
+      .def_static("from_yaml",
+                  [](py::object path) {
+                    auto r = RBACEnforcer::load_yaml(
+                        py::module_::import("os").attr("fspath")(path).cast<std::string>());
+                    if (!r) throw_error(r.error());
+                    return std::move(r).value();
+                  })
+      .def("assign", &RBACEnforcer::assign, py::arg("actor_id"), py::arg("role"))
+      .def("set_role_permissions", &RBACEnforcer::set_role_permissions, py::arg("role"),
+           py::arg("permissions"))
+      .def("has_permission", &RBACEnforcer::has_permission, py::arg("actor_id"),
+           py::arg("permission"))
+      .def("require", &RBACEnforcer::require, py::arg("actor_id"), py::arg("permission"),
+           "Raises PermissionError when the actor lacks the permission.")
+      .def("permissions", &RBACEnforcer::permissions, py::arg("role"));
+
+  py::class_<ProposalWorkflow>(m, "ProposalWorkflow", "A proposal's lifecycle.")
+      .def(py::init([](std::string id, const PCWContext& ctx, std::string proposer,
+                       const RBACEnforcer* rbac, py::object clock) {
+             return ProposalWorkflow(std::move(id), ctx, std::move(proposer), rbac,
+                                     make_clock(clock));
+           }),
+           py::arg("proposal_id"), py::arg("context"), py::arg("proposer_id"),
+           py::arg("rbac") = py::none(), py::arg("clock") = py::none(), py::keep_alive<1, 5>())
+      .def("submit", &ProposalWorkflow::submit, py::arg("actor_id"), py::arg("reason") = "")
+      .def("analyze", &ProposalWorkflow::analyze, py::arg("actor_id"),
+           py::arg("gate_evaluator") = py::none(), py::return_value_policy::copy)
+      .def("approve", &ProposalWorkflow::approve, py::arg("actor_id"), py::arg("reason"))
+      .def("reject", &ProposalWorkflow::reject, py::arg("actor_id"), py::arg("reason"))
+      .def(
+          "approve_with_override",
+          [](ProposalWorkflow& w, std::string_view actor, OverrideWorkflow& o) {
+            w.approve_with_override(actor, o, o.get_result());
+          },
+          py::arg("actor_id"), py::arg("override_workflow"))
+      .def("execute", &ProposalWorkflow::execute, py::arg("actor_id"), py::arg("reason") = "")
+      .def("complete", &ProposalWorkflow::complete, py::arg("actor_id"), py::arg("reason") = "")
+      .def("fail", &ProposalWorkflow::fail, py::arg("actor_id"), py::arg("reason"))
+      .def("withdraw", &ProposalWorkflow::withdraw, py::arg("actor_id"), py::arg("reason") = "")
+      .def_property_readonly("proposal_id", &ProposalWorkflow::proposal_id)
+      .def_property_readonly("state", &ProposalWorkflow::state)
+      .def_property_readonly("history", &history)
+      .def_property_readonly("decision_status", &ProposalWorkflow::decision_status)
+      .def_property_readonly("decision_json", &ProposalWorkflow::decision_json)
+      .def("to_json", [](const ProposalWorkflow& w) { return canonical_json_of(w.to_json()); })
+      .def_static(
+          "from_json",
+          [](const std::string& text, const RBACEnforcer* rbac) {
+            return ProposalWorkflow::from_json(nlohmann::json::parse(text), rbac);
+          },
+          py::arg("text"), py::arg("rbac") = py::none(), py::keep_alive<0, 2>());
+
+  py::class_<Vote>(m, "Vote")
+      .def_readonly("voter_id", &Vote::voter_id)
+      .def_readonly("outcome", &Vote::outcome)
+      .def_readonly("confidence", &Vote::confidence);
+  py::class_<ConsensusResult>(m, "ConsensusResult")
+      .def_readonly("outcome", &ConsensusResult::outcome)
+      .def_readonly("approvals", &ConsensusResult::approvals)
+      .def_readonly("rejections", &ConsensusResult::rejections)
+      .def_readonly("abstentions", &ConsensusResult::abstentions)
+      .def_readonly("agreement", &ConsensusResult::agreement)
+      .def_readonly("votes", &ConsensusResult::votes);
+  py::class_<ConsensusWorkflow>(m, "ConsensusWorkflow",
+                                "Multi-model consensus (2/3 of votes cast).")
+      .def(py::init([](std::string id, int min_voters, std::vector<std::string> electorate) {
+             return ConsensusWorkflow(std::move(id), min_voters, std::move(electorate));
+           }),
+           py::arg("consensus_id"), py::arg("min_voters") = 3,
+           py::arg("electorate") = std::vector<std::string>{})
+      .def("vote", &ConsensusWorkflow::vote, py::arg("voter_id"), py::arg("outcome"),
+           py::arg("confidence") = py::none(), py::return_value_policy::copy)
+      .def("close", &ConsensusWorkflow::close, py::return_value_policy::copy)
+      .def_property_readonly("result", &ConsensusWorkflow::result, py::return_value_policy::copy)
+      .def("to_json", [](const ConsensusWorkflow& c) { return canonical_json_of(c.to_json()); })
+      .def_static("from_json", [](const std::string& text) {
+        return ConsensusWorkflow::from_json(nlohmann::json::parse(text));
+      });
+}
+
+}  // namespace aegis::python
