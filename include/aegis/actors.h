@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <set>
+
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "aegis/config.h"
@@ -70,6 +72,9 @@ struct CalibrationRecord {
   std::string new_config_hash;
   std::chrono::system_clock::time_point applied_at;
 };
+
+// The audit-entry body of a calibration (kind "calibration").
+nlohmann::json calibration_to_json(const CalibrationRecord& record);
 
 class Calibrator : public Actor {
  public:

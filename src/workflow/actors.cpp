@@ -13,6 +13,22 @@ double* parameter_slot(AegisParameters& p, const std::string& name) {
 
 }  // namespace
 
+nlohmann::json calibration_to_json(const CalibrationRecord& r) {
+  const auto ms = [](std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  };
+  return {{"parameter", r.proposal.parameter},
+          {"current_value", r.proposal.current_value},
+          {"proposed_value", r.proposal.proposed_value},
+          {"justification", r.proposal.justification},
+          {"proposed_by", r.proposal.proposed_by},
+          {"proposed_at_ms", ms(r.proposal.proposed_at)},
+          {"approved_by", r.approved_by},
+          {"old_config_hash", r.old_config_hash},
+          {"new_config_hash", r.new_config_hash},
+          {"applied_at_ms", ms(r.applied_at)}};
+}
+
 Actor::Actor(std::string actor_id, std::string name, ActorRole role)
     : actor_id_(std::move(actor_id)), name_(std::move(name)), role_(role) {
   if (actor_id_.empty())

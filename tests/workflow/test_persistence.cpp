@@ -6,6 +6,7 @@
 
 #include "aegis/json.h"
 #include "aegis/store.h"
+#include "aegis/actors.h"
 #include "aegis/workflow.h"
 
 namespace aegis {
@@ -97,6 +98,26 @@ TEST(Persistence, HaltedProposalCanStillBeOverriddenAfterRestart) {
   nlohmann::json moved = o2.to_json();
   moved["justification"] = "something else";
   EXPECT_THROW(OverrideWorkflow::from_json(moved), InvalidInputError);
+}
+
+TEST(Persistence, CalibrationLeavesAnAuditEntry) {
+  auto store = fresh_store("calibration.db");
+  const AegisConfig base;
+  const auto p = Calibrator("cal", "C").propose(base, "gamma", 0.35, "observed variance");
+  CalibrationRecord rec;
+  const AegisConfig next =
+      Governance("gov", "G").apply(base, p, Actor("appr", "A", ActorRole::APPROVER), &rec);
+  const NewEntry e{"calibration", rec.new_config_hash, canonical(calibration_to_json(rec))};
+  store->append(std::span<const NewEntry>(&e, 1));
+  int found = 0;
+  store->for_each_entry([&](const AuditEntry& a) {
+    const auto body = nlohmann::json::parse(a.body);
+    found += a.kind == "calibration" && body["parameter"] == "gamma" &&
+             body["new_config_hash"] == next.config_hash() && body["approved_by"] == "appr";
+    return true;
+  });
+  EXPECT_EQ(found, 1);
+  EXPECT_TRUE(store->verify_chain().intact);
 }
 
 TEST(Persistence, ConsensusResumes) {
