@@ -5,7 +5,7 @@
 set -euo pipefail
 bin=/usr/lib/postgresql/15/bin
 cmd=$1
-dir=$2
+dir=$(realpath -m "$2")
 as_pg() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
