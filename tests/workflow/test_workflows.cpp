@@ -171,7 +171,9 @@ TEST(Proposal, EveryIllegalTransitionIsAConflictNamingTheStates) {
   };
   int checked = 0;
   for (const auto& [state, allowed] : legal) {
-    for (const auto& [name, act] : actions) {
+    for (const auto& action : actions) {
+      const std::string name = action.first;
+      const Action& act = action.second;
       ProposalWorkflow w = reach(state);
       ASSERT_EQ(w.state(), state) << to_string(state);
       if (allowed.count(name)) {
