@@ -70,6 +70,11 @@ std::optional<Error> validate_parameters(const AegisParameters& params);
 // Checks a drift configuration; the same contract as validate_parameters.
 std::optional<Error> validate_kl_drift(const KLDriftConfig& kl);
 
+// Reads a config file's text: NotFound ("config.not_found") when it is missing or unreadable,
+// InvalidInput ("config.too_large") over 1 MiB. Every section reader (parameters, rbac,
+// custodians) goes through it.
+Result<std::string> read_config_text(const std::filesystem::path& path);
+
 // A validated, immutable configuration with its config_hash.
 class AegisConfig {
  public:

@@ -41,6 +41,8 @@ struct AuditEntry {
 // The canonical JSON an entry's hash covers, and the hash itself.
 std::string audit_entry_canonical(const AuditEntry& e);
 std::string audit_entry_hash(const AuditEntry& e);
+// The whole entry, hashes included, as canonical JSON (what `aegis audit export` prints).
+std::string audit_entry_to_json(const AuditEntry& e);
 inline const std::string kGenesisHash(64, '0');
 
 struct ChainVerification {

@@ -27,22 +27,9 @@ int run_audit_verify(const std::string& db) {
 int run_audit_export(const std::string& db) {
   try {
     const auto store = Store::open(db);
-    std::string line;
     bool ok = true;
     store->for_each_entry([&](const AuditEntry& e) {
-      line.clear();
-      line += "{\"body\":" + e.body + ",\"entry_hash\":";
-      append_string(line, e.entry_hash);
-      line += ",\"id\":";
-      append_string(line, e.id);
-      line += ",\"kind\":";
-      append_string(line, e.kind);
-      line += ",\"prev_hash\":";
-      append_string(line, e.prev_hash);
-      line += ",\"seq\":" + std::to_string(e.seq) + ",\"time\":";
-      append_string(line, e.time);
-      line += "}\n";
-      ok = write_all(stdout, line);
+      ok = write_all(stdout, audit_entry_to_json(e) + "\n");
       return ok;
     });
     return ok && std::fflush(stdout) == 0 ? 0 : kExitInternal;

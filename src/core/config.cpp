@@ -308,8 +308,7 @@ Result<AegisConfig> AegisConfig::parse_yaml(const std::string& text, const std::
   return AegisConfig(params);
 }
 
-Result<AegisConfig> AegisConfig::load_yaml(const std::filesystem::path& path,
-                                           std::vector<std::string>* warnings) {
+Result<std::string> read_config_text(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
     return Error{ErrorKind::kNotFound, "config.not_found", "",
@@ -321,11 +320,18 @@ Result<AegisConfig> AegisConfig::load_yaml(const std::filesystem::path& path,
   if (!in.good() && !in.eof()) {
     return Error{ErrorKind::kNotFound, "config.not_found", "", path.string() + ": cannot read"};
   }
-  const std::string text = ss.str();
+  std::string text = ss.str();
   if (text.size() > (1u << 20)) {
     return invalid_input("config.too_large", "", path.string() + ": config file over 1 MiB");
   }
-  return parse_yaml(text, path.string(), warnings);
+  return text;
+}
+
+Result<AegisConfig> AegisConfig::load_yaml(const std::filesystem::path& path,
+                                           std::vector<std::string>* warnings) {
+  auto text = read_config_text(path);
+  if (!text) return text.error();
+  return parse_yaml(text.value(), path.string(), warnings);
 }
 
 Result<AegisConfig> AegisConfig::parse_json(const std::string& text) {

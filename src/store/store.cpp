@@ -23,6 +23,24 @@ std::string audit_entry_canonical(const AuditEntry& e) {
   return s;
 }
 
+std::string audit_entry_to_json(const AuditEntry& e) {
+  std::string s = "{\"body\":";
+  s += e.body;
+  for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"entry_hash", &e.entry_hash},
+                                   {"id", &e.id},
+                                   {"kind", &e.kind},
+                                   {"prev_hash", &e.prev_hash}}) {
+    s += ",\"";
+    s += key;
+    s += "\":";
+    append_string(s, *value);
+  }
+  s += ",\"seq\":" + std::to_string(e.seq) + ",\"time\":";
+  append_string(s, e.time);
+  s += '}';
+  return s;
+}
+
 std::string audit_entry_hash(const AuditEntry& e) {
   return sha256_hex(e.prev_hash + audit_entry_canonical(e));
 }

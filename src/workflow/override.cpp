@@ -3,9 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "aegis/context.h"
 #include "aegis/digest.h"
@@ -138,14 +136,9 @@ Result<CustodianRegistry> CustodianRegistry::parse_yaml(const std::string& text,
 }
 
 Result<CustodianRegistry> CustodianRegistry::load_yaml(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Error{ErrorKind::kNotFound, "config.not_found", "",
-                 path.string() + ": config file does not exist or cannot be read"};
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_yaml(ss.str(), path.string());
+  auto text = read_config_text(path);
+  if (!text) return text.error();
+  return parse_yaml(text.value(), path.string());
 }
 
 // ---- workflow --------------------------------------------------------------------------------

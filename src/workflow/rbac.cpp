@@ -2,8 +2,6 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
-#include <sstream>
 
 namespace aegis {
 
@@ -163,14 +161,9 @@ Result<RBACEnforcer> RBACEnforcer::parse_yaml(const std::string& text, const std
 }
 
 Result<RBACEnforcer> RBACEnforcer::load_yaml(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Error{ErrorKind::kNotFound, "config.not_found", "",
-                 path.string() + ": config file does not exist or cannot be read"};
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_yaml(ss.str(), path.string());
+  auto text = read_config_text(path);
+  if (!text) return text.error();
+  return parse_yaml(text.value(), path.string());
 }
 
 }  // namespace aegis
