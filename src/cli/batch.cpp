@@ -138,11 +138,10 @@ int run_batch(const EvaluateOptions& o) {
   auto commit_pending = [&] {
     if (!store || (pending.empty() && pending_out.empty())) return;
     if (!pending.empty()) store->append(pending);
-    outbuf += pending_out;
+    io_error |= !write_all(out, outbuf) || !write_all(out, pending_out) || std::fflush(out) != 0;
+    outbuf.clear();
     pending.clear();
     pending_out.clear();
-    io_error |= !write_all(out, outbuf) || std::fflush(out) != 0;
-    outbuf.clear();
   };
 
   Counts counts;

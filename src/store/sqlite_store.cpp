@@ -29,6 +29,11 @@ class Stmt {
     sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
+  // The text must stay alive until the statement is stepped (no copy).
+  Stmt& bind_static(int i, std::string_view v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    return *this;
+  }
   Stmt& bind(int i, int64_t v) {
     sqlite3_bind_int64(s_, i, v);
     return *this;
@@ -212,11 +217,11 @@ class SqliteStore : public Store {
     for (const NewEntry& n : entries) {
       AuditEntry e{++seq, n.kind, n.id, now, n.body, prev, ""};
       e.entry_hash = audit_entry_hash(e);
-      ins.bind(1, e.seq).bind(2, e.kind).bind(3, e.id).bind(4, e.time).bind(5, e.body);
-      ins.bind(6, e.prev_hash).bind(7, e.entry_hash);
+      ins.bind(1, e.seq).bind_static(2, e.kind).bind_static(3, e.id).bind_static(4, e.time);
+      ins.bind_static(5, e.body).bind_static(6, e.prev_hash).bind_static(7, e.entry_hash);
       ins.run();
       if (e.kind == "decision") {
-        idx.bind(1, e.id).bind(2, e.seq);
+        idx.bind_static(1, e.id).bind(2, e.seq);
         idx.run();
       }
       prev = e.entry_hash;
@@ -245,7 +250,7 @@ class SqliteStore : public Store {
            "time TEXT NOT NULL, body TEXT NOT NULL, prev_hash TEXT NOT NULL, "
            "entry_hash TEXT NOT NULL);"
            "CREATE TABLE decisions(decision_id TEXT PRIMARY KEY, seq INTEGER NOT NULL "
-           "REFERENCES audit(seq));"
+           "REFERENCES audit(seq)) WITHOUT ROWID;"
            "CREATE TABLE objects(type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, "
            "state TEXT NOT NULL, PRIMARY KEY(type, id));"
            "INSERT INTO schema_version(version) VALUES (1);");

@@ -9,18 +9,28 @@
 
 namespace aegis {
 
+namespace {
+
+// The canonical entry in pieces: everything but the body, which is hashed in place.
+struct CanonicalParts {
+  std::string head = "{\"body\":";
+  std::string tail;
+  explicit CanonicalParts(const AuditEntry& e) {
+    tail = ",\"id\":";
+    append_string(tail, e.id);
+    tail += ",\"kind\":";
+    append_string(tail, e.kind);
+    tail += ",\"seq\":" + std::to_string(e.seq) + ",\"time\":";
+    append_string(tail, e.time);
+    tail += '}';
+  }
+};
+
+}  // namespace
+
 std::string audit_entry_canonical(const AuditEntry& e) {
-  // Keys in code-point order; the body is already canonical JSON.
-  std::string s = "{\"body\":";
-  s += e.body;
-  s += ",\"id\":";
-  append_string(s, e.id);
-  s += ",\"kind\":";
-  append_string(s, e.kind);
-  s += ",\"seq\":" + std::to_string(e.seq) + ",\"time\":";
-  append_string(s, e.time);
-  s += '}';
-  return s;
+  const CanonicalParts p(e);
+  return p.head + e.body + p.tail;
 }
 
 std::string audit_entry_to_json(const AuditEntry& e) {
@@ -42,7 +52,11 @@ std::string audit_entry_to_json(const AuditEntry& e) {
 }
 
 std::string audit_entry_hash(const AuditEntry& e) {
-  return sha256_hex(e.prev_hash + audit_entry_canonical(e));
+  // The same bytes as prev_hash + audit_entry_canonical(e), without copying the body.
+  const CanonicalParts p(e);
+  Sha256 h;
+  h.update(e.prev_hash).update(p.head).update(e.body).update(p.tail);
+  return h.hex_final();
 }
 
 std::unique_ptr<Store> Store::open(const std::string& url) {
