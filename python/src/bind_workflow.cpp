@@ -19,6 +19,16 @@ Clock make_clock(py::object clock) {
   };
 }
 
+// Saved workflow state from JSON text: malformed text is a ValueError, not a RuntimeError.
+nlohmann::json parse_saved(const std::string& text) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw InvalidInputError(invalid_input("workflow.saved_state", "text",
+                                          std::string("saved state is not JSON: ") + e.what()));
+  }
+}
+
 py::list history(const ProposalWorkflow& w) {
   py::list l;
   for (const auto& t : w.history()) {
@@ -140,7 +150,7 @@ void bind_workflow(py::module_& m) {
       .def_static(
           "from_json",
           [](const std::string& text, const RBACEnforcer* rbac) {
-            return ProposalWorkflow::from_json(nlohmann::json::parse(text), rbac);
+            return ProposalWorkflow::from_json(parse_saved(text), rbac);
           },
           py::arg("text"), py::arg("rbac") = py::none(), py::keep_alive<0, 2>());
 
@@ -168,7 +178,7 @@ void bind_workflow(py::module_& m) {
       .def_property_readonly("result", &ConsensusWorkflow::result, py::return_value_policy::copy)
       .def("to_json", [](const ConsensusWorkflow& c) { return canonical_json_of(c.to_json()); })
       .def_static("from_json", [](const std::string& text) {
-        return ConsensusWorkflow::from_json(nlohmann::json::parse(text));
+        return ConsensusWorkflow::from_json(parse_saved(text));
       });
 }
 

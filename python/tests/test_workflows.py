@@ -57,6 +57,11 @@ def test_consensus_and_calibration():
     assert r.outcome is ag.ConsensusStatus.APPROVED and r.approvals == 2
     restored = ag.ConsensusWorkflow.from_json(c.to_json())
     assert restored.result.outcome is ag.ConsensusStatus.APPROVED
+    for load in (ag.ConsensusWorkflow.from_json, ag.ProposalWorkflow.from_json):
+        with pytest.raises(ValueError):
+            load("not json")
+        with pytest.raises(ValueError):
+            load("{}")
 
     base = ag.AegisConfig.default()
     p = ag.Calibrator("cal", "C").propose(base, "novelty_threshold", 0.55, "too strict")
