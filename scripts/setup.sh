@@ -12,17 +12,35 @@ packages=(
   python3-dev python3-pytest python3-scipy python3-jsonschema python3-yaml pybind11-dev
 )
 
+# The MCP tests' client (npm, lock file committed); installed when absent.
+root=$(cd "$(dirname "$0")/.." && pwd)
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+install_npm() {
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: npm is missing; installing nodejs and npm" >&2
+    $sudo apt-get update -qq >/dev/null
+    $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  if [ ! -d "$root/tests/mcp/node_modules/@modelcontextprotocol/sdk" ]; then
+    echo "setup: installing the MCP test client (npm ci)" >&2
+    (cd "$root/tests/mcp" && npm ci --no-audit --no-fund --silent >/dev/null)
+  fi
+}
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  install_npm
+  exit 0
+fi
 
 echo "setup: installing ${missing[*]}" >&2
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq >/dev/null
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_npm

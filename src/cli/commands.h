@@ -24,6 +24,7 @@ int run_health(const std::string& format);
 int run_version(const std::string& format);
 int run_keygen(const std::string& output);
 int run_audit_verify(const std::string& db);
+int run_mcp(const std::optional<std::string>& config, const std::optional<std::string>& db);
 int run_audit_export(const std::string& db);
 int run_override_hash(const std::string& proposal_id, const std::string& justification,
                       const std::string& failed_gates);

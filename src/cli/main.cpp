@@ -87,6 +87,13 @@ int main(int argc, char** argv) {
   auto* audit_export = audit->add_subcommand("export", "Write the entries as JSON lines");
   audit_export->add_option("--db", audit_db, "sqlite:PATH")->required();
 
+  std::optional<std::string> mcp_config, mcp_db;
+  std::string mcp_transport = "stdio";
+  auto* mcp = app.add_subcommand("mcp", "MCP server for AI agents (JSON-RPC 2.0 over stdio)");
+  mcp->add_option("--transport", mcp_transport, "stdio")->check(CLI::IsMember({"stdio"}));
+  mcp->add_option("-c,--config", mcp_config, "YAML configuration (mcp_rate_limit, thresholds)");
+  mcp->add_option("--db", mcp_db, "store decisions here (sqlite:PATH or postgresql://...)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -110,6 +117,7 @@ int main(int argc, char** argv) {
     if (*version) return run_version(version_format);
     if (*keygen) return run_keygen(key_out);
     if (*audit_verify) return run_audit_verify(audit_db);
+    if (*mcp) return run_mcp(mcp_config, mcp_db);
     if (*audit_export) return run_audit_export(audit_db);
     if (*ov_hash) return run_override_hash(proposal_id, justification, failed_gates);
     if (*ov_sign) return run_override_sign(key_path, hash);

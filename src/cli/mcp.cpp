@@ -1,0 +1,54 @@
+// `aegis mcp`: the MCP server over stdio (newline-delimited JSON-RPC 2.0).
+#include "aegis/mcp.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "commands.h"
+#include "common.h"
+
+namespace aegis::cli {
+
+int run_mcp(const std::optional<std::string>& config_path, const std::optional<std::string>& db) {
+  auto config = load_config(config_path);
+  if (!config) return report_error(config.error());
+  std::unique_ptr<Store> store;
+  try {
+    if (db) store = Store::open(*db);
+  } catch (const AegisError& e) {
+    return report_error(e.error());
+  }
+  McpServer server(config.value(), store.get());
+  constexpr size_t kMaxLine = (1u << 20) + 1;
+  std::string line;
+  bool overlong = false;
+  char buf[65536];
+  while (true) {
+    ssize_t n;
+    do {
+      n = ::read(STDIN_FILENO, buf, sizeof buf);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) break;  // EOF: the client closed the stream
+    for (ssize_t i = 0; i < n; ++i) {
+      if (buf[i] != '\n') {
+        if (line.size() < kMaxLine) {
+          line += buf[i];
+        } else {
+          overlong = true;
+        }
+        continue;
+      }
+      if (!line.empty() || overlong) {
+        const auto reply = server.handle(overlong ? std::string(kMaxLine, ' ') : line);
+        if (reply && (!write_all(stdout, *reply + "\n") || std::fflush(stdout) != 0)) return 0;
+      }
+      line.clear();
+      overlong = false;
+    }
+  }
+  return 0;
+}
+
+}  // namespace aegis::cli

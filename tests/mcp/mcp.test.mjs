@@ -1,0 +1,123 @@
+// `aegis mcp` driven by the official MCP TypeScript SDK client over stdio.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+
+const AEGIS = process.env.AEGIS_BIN;
+const TOOLS = [
+  'aegis_check_thresholds', 'aegis_crypto_status', 'aegis_evaluate_proposal',
+  'aegis_get_decision', 'aegis_get_scoring_guide', 'aegis_list_decisions',
+  'aegis_quick_risk_check',
+];
+
+async function connect(args) {
+  const transport = new StdioClientTransport({ command: AEGIS, args: ['mcp', ...args], stderr: 'pipe' });
+  const client = new Client({ name: 'aegis-test', version: '1.0.0' });
+  await client.connect(transport);
+  return client;
+}
+
+function tempDir() {
+  return mkdtempSync(join(tmpdir(), 'aegis-mcp-'));
+}
+
+test('initialize, list the tools and call each one', async () => {
+  const dir = tempDir();
+  const client = await connect(['--db', `sqlite:${join(dir, 'mcp.db')}`]);
+  try {
+    assert.equal(client.getServerVersion().name, 'aegis-governance');
+    const { tools } = await client.listTools();
+    assert.deepEqual(tools.map((t) => t.name).sort(), TOOLS);
+    for (const t of tools) {
+      assert.equal(t.inputSchema.type, 'object', t.name);
+      assert.ok(t.description.length > 10, t.name);
+    }
+
+    const halt = await client.callTool({ name: 'aegis_evaluate_proposal', arguments: { risk_proposed: 0.3 } });
+    assert.equal(halt.isError, undefined);
+    assert.equal(halt.structuredContent.status, 'halt');
+    assert.deepEqual(halt.structuredContent.failing_gates, ['risk', 'novelty']);
+    assert.match(halt.content[0].text, /^HALT: 2 gates failed/);
+
+    const proceed = await client.callTool({
+      name: 'aegis_evaluate_proposal',
+      arguments: { estimated_impact: 'low', risk_baseline: 0.2, risk_proposed: 0.2, novelty_score: 0.8,
+        complexity_score: 0.8, quality_score: 0.8, proposal_summary: 'read-only query' },
+    });
+    assert.equal(proceed.structuredContent.status, 'proceed');
+
+    const listed = await client.callTool({ name: 'aegis_list_decisions', arguments: { limit: 1 } });
+    assert.equal(listed.structuredContent.decisions.length, 1);
+    assert.equal(listed.structuredContent.decisions[0].decision_id, halt.structuredContent.decision_id);
+    const page2 = await client.callTool({
+      name: 'aegis_list_decisions',
+      arguments: { limit: 1, cursor: listed.structuredContent.next_cursor },
+    });
+    assert.equal(page2.structuredContent.decisions[0].decision_id, proceed.structuredContent.decision_id);
+
+    const got = await client.callTool({
+      name: 'aegis_get_decision', arguments: { decision_id: proceed.structuredContent.decision_id },
+    });
+    assert.equal(got.structuredContent.status, 'proceed');
+    const missing = await client.callTool({ name: 'aegis_get_decision', arguments: { decision_id: 'nope' } });
+    assert.equal(missing.isError, true);
+
+    const quick = await client.callTool({
+      name: 'aegis_quick_risk_check', arguments: { action_description: 'update config', risk_score: 0.1 },
+    });
+    assert.deepEqual(quick.structuredContent, { safe: true, risk_score: 0.1, threshold: 0.5 });
+
+    const thresholds = await client.callTool({ name: 'aegis_check_thresholds', arguments: {} });
+    assert.equal(thresholds.structuredContent.parameters.complexity_floor, 0.5);
+    assert.equal(thresholds.structuredContent.config_hash.length, 64);
+
+    const guide = await client.callTool({ name: 'aegis_get_scoring_guide', arguments: { domain: 'cicd' } });
+    assert.match(guide.structuredContent.guide, /change-failure rate/);
+    const badDomain = await client.callTool({ name: 'aegis_get_scoring_guide', arguments: { domain: 'poker' } });
+    assert.equal(badDomain.isError, true);
+
+    const crypto = await client.callTool({ name: 'aegis_crypto_status', arguments: {} });
+    assert.equal(crypto.structuredContent.two_key_override, true);
+
+    // Bad input is a tool error naming the field, never a decision and never a crash.
+    const bad = await client.callTool({ name: 'aegis_evaluate_proposal', arguments: { risk_proposed: 1.5 } });
+    assert.equal(bad.isError, true);
+    assert.equal(bad.structuredContent.error.field, 'risk_proposed');
+    const still = await client.callTool({ name: 'aegis_crypto_status', arguments: {} });
+    assert.equal(still.isError, undefined);
+  } finally {
+    await client.close();
+  }
+});
+
+test('tool calls beyond mcp_rate_limit get a tool error', async () => {
+  const dir = tempDir();
+  const config = join(dir, 'aegis.yaml');
+  writeFileSync(config, 'mcp_rate_limit: 3\n');
+  const client = await connect(['-c', config]);
+  try {
+    for (let i = 0; i < 3; i++) {
+      const r = await client.callTool({ name: 'aegis_crypto_status', arguments: {} });
+      assert.equal(r.isError, undefined, `call ${i}`);
+    }
+    const limited = await client.callTool({ name: 'aegis_crypto_status', arguments: {} });
+    assert.equal(limited.isError, true);
+    assert.match(limited.content[0].text, /rate limit/);
+    await client.ping();  // the server keeps serving
+  } finally {
+    await client.close();
+  }
+});
+
+test('an unknown tool is a protocol error', async () => {
+  const client = await connect([]);
+  try {
+    await assert.rejects(client.callTool({ name: 'aegis_launch_missiles', arguments: {} }), /unknown tool/);
+  } finally {
+    await client.close();
+  }
+});
