@@ -4,6 +4,10 @@
 #include <optional>
 #include <string>
 
+namespace aegis {
+class McpServer;
+}
+
 namespace aegis::cli {
 
 struct EvaluateOptions {
@@ -24,7 +28,9 @@ int run_health(const std::string& format);
 int run_version(const std::string& format);
 int run_keygen(const std::string& output);
 int run_audit_verify(const std::string& db);
-int run_mcp(const std::optional<std::string>& config, const std::optional<std::string>& db);
+int run_mcp_http(McpServer& server, const std::string& host, int port);
+int run_mcp(const std::optional<std::string>& config, const std::optional<std::string>& db,
+            const std::string& transport, const std::string& host, int port);
 int run_audit_export(const std::string& db);
 int run_override_hash(const std::string& proposal_id, const std::string& justification,
                       const std::string& failed_gates);

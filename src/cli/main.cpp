@@ -88,9 +88,13 @@ int main(int argc, char** argv) {
   audit_export->add_option("--db", audit_db, "sqlite:PATH")->required();
 
   std::optional<std::string> mcp_config, mcp_db;
-  std::string mcp_transport = "stdio";
-  auto* mcp = app.add_subcommand("mcp", "MCP server for AI agents (JSON-RPC 2.0 over stdio)");
-  mcp->add_option("--transport", mcp_transport, "stdio")->check(CLI::IsMember({"stdio"}));
+  std::string mcp_transport = "stdio", mcp_host = "127.0.0.1";
+  int mcp_port = 8080;
+  auto* mcp = app.add_subcommand("mcp", "MCP server for AI agents (JSON-RPC 2.0, stdio or HTTP)");
+  mcp->add_option("--transport", mcp_transport, "stdio (default) or http")
+      ->check(CLI::IsMember({"stdio", "http"}));
+  mcp->add_option("--host", mcp_host, "HTTP listen address (default 127.0.0.1)");
+  mcp->add_option("--port", mcp_port, "HTTP port (default 8080)")->check(CLI::Range(1, 65535));
   mcp->add_option("-c,--config", mcp_config, "YAML configuration (mcp_rate_limit, thresholds)");
   mcp->add_option("--db", mcp_db, "store decisions here (sqlite:PATH or postgresql://...)");
 
@@ -117,7 +121,7 @@ int main(int argc, char** argv) {
     if (*version) return run_version(version_format);
     if (*keygen) return run_keygen(key_out);
     if (*audit_verify) return run_audit_verify(audit_db);
-    if (*mcp) return run_mcp(mcp_config, mcp_db);
+    if (*mcp) return run_mcp(mcp_config, mcp_db, mcp_transport, mcp_host, mcp_port);
     if (*audit_export) return run_audit_export(audit_db);
     if (*ov_hash) return run_override_hash(proposal_id, justification, failed_gates);
     if (*ov_sign) return run_override_sign(key_path, hash);

@@ -11,7 +11,8 @@
 
 namespace aegis::cli {
 
-int run_mcp(const std::optional<std::string>& config_path, const std::optional<std::string>& db) {
+int run_mcp(const std::optional<std::string>& config_path, const std::optional<std::string>& db,
+            const std::string& transport, const std::string& host, int port) {
   auto config = load_config(config_path);
   if (!config) return report_error(config.error());
   std::unique_ptr<Store> store;
@@ -21,6 +22,7 @@ int run_mcp(const std::optional<std::string>& config_path, const std::optional<s
     return report_error(e.error());
   }
   McpServer server(config.value(), store.get());
+  if (transport == "http") return run_mcp_http(server, host, port);
   constexpr size_t kMaxLine = (1u << 20) + 1;
   std::string line;
   bool overlong = false;

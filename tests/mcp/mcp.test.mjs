@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { spawn } from 'node:child_process';
+import { createServer, connect as tcpConnect } from 'node:net';
 
 const AEGIS = process.env.AEGIS_BIN;
 const TOOLS = [
@@ -119,5 +122,48 @@ test('an unknown tool is a protocol error', async () => {
     await assert.rejects(client.callTool({ name: 'aegis_launch_missiles', arguments: {} }), /unknown tool/);
   } finally {
     await client.close();
+  }
+});
+
+function freePort() {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port) {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise((resolve) => {
+      const s = tcpConnect(port, '127.0.0.1', () => { s.end(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`server did not listen on ${port}`);
+}
+
+test('the streamable HTTP transport serves the same tools', async () => {
+  const port = await freePort();
+  const server = spawn(AEGIS, ['mcp', '--transport', 'http', '--port', String(port)], { stdio: 'ignore' });
+  try {
+    await waitForPort(port);
+    const client = new Client({ name: 'aegis-http-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+    const { tools } = await client.listTools();
+    assert.deepEqual(tools.map((t) => t.name).sort(), TOOLS);
+    const r = await client.callTool({ name: 'aegis_evaluate_proposal', arguments: { risk_proposed: 0.3 } });
+    assert.equal(r.structuredContent.status, 'halt');
+    const got = await client.callTool({
+      name: 'aegis_get_decision', arguments: { decision_id: r.structuredContent.decision_id },
+    });
+    assert.equal(got.structuredContent.decision_id, r.structuredContent.decision_id);
+    await client.close();
+  } finally {
+    server.kill('SIGTERM');  // by the pid we started
   }
 });
