@@ -564,3 +564,29 @@ class Store:
     def load_object(self, type: str, id: str) -> Optional[tuple[str, int]]: ...
     def verify_chain(self) -> dict[str, Any]: ...
     def entries(self) -> list[dict[str, Any]]: ...
+
+class DecisionRequest:
+    def __init__(self, request_id: str, candidate_id: str, function_name: str,
+                 proposal_summary: str = "", metrics: dict[str, Any] = ...,
+                 metadata: dict[str, Any] = ...) -> None: ...
+    request_id: str
+    candidate_id: str
+    function_name: str
+    proposal_summary: str
+    @property
+    def metrics(self) -> dict[str, Any]: ...
+    @property
+    def metadata(self) -> dict[str, Any]: ...
+
+class DecisionResponse:
+    request_id: str
+    decision_id: str
+    status: PCWStatus
+    approved: bool
+    confidence: float
+    failing_gates: list[str]
+    rationale: str
+
+class AFABridge:
+    def __init__(self, config: Optional[AegisConfig] = None, store: Optional[Store] = None) -> None: ...
+    def evaluate(self, request: DecisionRequest) -> DecisionResponse: ...

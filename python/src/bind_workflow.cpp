@@ -3,6 +3,8 @@
 #include <pybind11/stl.h>
 
 #include "aegis/actors.h"
+#include "aegis/afa.h"
+#include "aegis/store.h"
 #include "bindings.h"
 
 namespace aegis::python {
@@ -153,6 +155,39 @@ void bind_workflow(py::module_& m) {
             return ProposalWorkflow::from_json(parse_saved(text), rbac);
           },
           py::arg("text"), py::arg("rbac") = py::none(), py::keep_alive<0, 2>());
+
+  py::class_<DecisionRequest>(m, "DecisionRequest", "An AFA decision request.")
+      .def(py::init([](std::string request_id, std::string candidate_id, std::string function_name,
+                       std::string proposal_summary, py::dict metrics, py::dict metadata) {
+             return DecisionRequest{std::move(request_id),       std::move(candidate_id),
+                                    std::move(function_name),    std::move(proposal_summary),
+                                    to_json(metrics, "metrics"), to_json(metadata, "metadata")};
+           }),
+           py::arg("request_id"), py::arg("candidate_id"), py::arg("function_name"),
+           py::arg("proposal_summary") = "", py::arg("metrics") = py::dict(),
+           py::arg("metadata") = py::dict())
+      .def_readonly("request_id", &DecisionRequest::request_id)
+      .def_readonly("candidate_id", &DecisionRequest::candidate_id)
+      .def_readonly("function_name", &DecisionRequest::function_name)
+      .def_readonly("proposal_summary", &DecisionRequest::proposal_summary)
+      .def_property_readonly("metrics",
+                             [](const DecisionRequest& r) { return from_json(r.metrics); })
+      .def_property_readonly("metadata",
+                             [](const DecisionRequest& r) { return from_json(r.metadata); });
+  py::class_<DecisionResponse>(m, "DecisionResponse", "The AFA bridge's answer.")
+      .def_readonly("request_id", &DecisionResponse::request_id)
+      .def_readonly("decision_id", &DecisionResponse::decision_id)
+      .def_readonly("status", &DecisionResponse::status)
+      .def_readonly("approved", &DecisionResponse::approved)
+      .def_readonly("confidence", &DecisionResponse::confidence)
+      .def_readonly("failing_gates", &DecisionResponse::failing_gates)
+      .def_readonly("rationale", &DecisionResponse::rationale);
+  py::class_<AFABridge>(m, "AFABridge", "Decides AFA requests (phase COMMIT, agent 'afa').")
+      .def(py::init([](const AegisConfig* config, Store* store) {
+             return AFABridge(config ? *config : AegisConfig(), store);
+           }),
+           py::arg("config") = py::none(), py::arg("store") = py::none(), py::keep_alive<1, 3>())
+      .def("evaluate", &AFABridge::evaluate, py::arg("request"));
 
   py::class_<Vote>(m, "Vote")
       .def_readonly("voter_id", &Vote::voter_id)

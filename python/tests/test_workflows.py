@@ -84,3 +84,14 @@ def test_store_records_decisions(tmp_path):
     assert entries[1]["prev_hash"] == entries[0]["entry_hash"]
     with pytest.raises(ValueError):
         ag.Store.open("mysql://x")
+
+
+def test_afa_bridge():
+    bridge = ag.AFABridge()
+    r = bridge.evaluate(ag.DecisionRequest("req-1", "cand-7", "rebalance",
+                                           metrics={"risk_proposed": 0.3}))
+    assert r.request_id == "req-1" and r.status is ag.PCWStatus.HALT and r.approved is False
+    assert r.failing_gates == ["risk", "novelty"]
+    with pytest.raises(ValueError) as e:
+        bridge.evaluate(ag.DecisionRequest("req-2", "c", "f", metrics={"risk_proposed": 2}))
+    assert e.value.field == "metrics.risk_proposed"
