@@ -29,6 +29,7 @@ struct DecisionTrace {
   double x_P = 0.0;  // normalised profit change
   std::array<std::optional<GateResult>, kGateCount> gate_results;
   int64_t evaluation_time_ns = 0;
+  PCWPhase phase = PCWPhase::PLAN;  // the context's phase, so stored decisions can be replayed
 };
 
 // Attached when shadow_mode is set: the decision was computed but must not be enforced.

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "aegis/json.h"
+#include "aegis/metrics.h"
 #include "bindings.h"
 
 namespace aegis::python {
@@ -179,7 +180,7 @@ class PyPermissions : public PermissionChecker {
 };
 
 std::optional<PyObserver> observer(py::object o, const char* name) {
-  if (o.is_none()) return std::nullopt;
+  if (o.is_none() || py::isinstance<PrometheusExporter>(o)) return std::nullopt;
   if (!py::hasattr(o, "on_decision"))
     throw py::type_error(std::string(name) + " must have an on_decision(context, decision) method");
   return PyObserver(std::move(o));
@@ -216,6 +217,7 @@ void bind_decide(py::module_& m) {
       .def_readonly("x_R", &DecisionTrace::x_R)
       .def_readonly("x_P", &DecisionTrace::x_P)
       .def_readonly("evaluation_time_ns", &DecisionTrace::evaluation_time_ns)
+      .def_readonly("phase", &DecisionTrace::phase)
       .def_property_readonly("gate_results", [](const DecisionTrace& t) {
         py::dict d;
         for (const auto& g : t.gate_results)
@@ -275,8 +277,12 @@ void bind_decide(py::module_& m) {
                 "rbac_enforcer must have a has_permission(actor_id, permission) method");
           rbac.emplace(rbac_enforcer);
         }
+        // The C++ exporter is called directly; other objects through on_decision().
+        DecisionObserver* exporter = prom ? static_cast<DecisionObserver*>(&*prom) : nullptr;
+        if (py::isinstance<PrometheusExporter>(prometheus_exporter))
+          exporter = prometheus_exporter.cast<PrometheusExporter*>();
         return pcw_decide(context, {.gate_evaluator = gate_evaluator,
-                                    .prometheus_exporter = prom ? &*prom : nullptr,
+                                    .prometheus_exporter = exporter,
                                     .rbac_enforcer = rbac ? &*rbac : nullptr,
                                     .shadow_mode = shadow_mode,
                                     .drift_monitor = drift_monitor,

@@ -13,4 +13,5 @@ PYBIND11_MODULE(_core, m) {
   aegis::python::bind_workflow(m);  // Actor first: Approver derives from it
   aegis::python::bind_override(m);
   aegis::python::bind_store(m);
+  aegis::python::bind_metrics(m);
 }

@@ -95,3 +95,12 @@ def test_afa_bridge():
     with pytest.raises(ValueError) as e:
         bridge.evaluate(ag.DecisionRequest("req-2", "c", "f", metrics={"risk_proposed": 2}))
     assert e.value.field == "metrics.risk_proposed"
+
+
+def test_prometheus_exporter_through_pcw_decide():
+    p = ag.PrometheusExporter()
+    ag.pcw_decide(ctx(), prometheus_exporter=p)
+    ag.pcw_decide(ctx(0.9), prometheus_exporter=p)
+    t = p.text()
+    assert 'aegis_decisions_total{phase="plan",shadow="false",status="proceed"} 1' in t
+    assert 'aegis_decisions_total{phase="plan",shadow="false",status="halt"} 1' in t

@@ -87,6 +87,10 @@ int main(int argc, char** argv) {
   auto* audit_export = audit->add_subcommand("export", "Write the entries as JSON lines");
   audit_export->add_option("--db", audit_db, "sqlite:PATH")->required();
 
+  std::optional<std::string> metrics_db;
+  auto* metrics = app.add_subcommand("metrics", "Prometheus text (replaying --db's decisions)");
+  metrics->add_option("--db", metrics_db, "sqlite:PATH or postgresql://...");
+
   std::optional<std::string> mcp_config, mcp_db;
   std::string mcp_transport = "stdio", mcp_host = "127.0.0.1";
   int mcp_port = 8080;
@@ -121,6 +125,7 @@ int main(int argc, char** argv) {
     if (*version) return run_version(version_format);
     if (*keygen) return run_keygen(key_out);
     if (*audit_verify) return run_audit_verify(audit_db);
+    if (*metrics) return run_metrics(metrics_db);
     if (*mcp) return run_mcp(mcp_config, mcp_db, mcp_transport, mcp_host, mcp_port);
     if (*audit_export) return run_audit_export(audit_db);
     if (*ov_hash) return run_override_hash(proposal_id, justification, failed_gates);

@@ -247,6 +247,7 @@ PCWDecision decide_validated(const PCWContext& ctx, const DecideOptions& opt,
   trace.x_P = x_P;
   trace.gate_results = ge.gates;
   d.gate_evaluation = std::move(ge);
+  trace.phase = ctx.phase;
   trace.evaluation_time_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
           .count();

@@ -289,6 +289,8 @@ void write_trace(JsonWriter& w, const DecisionTrace& t) {
     w.end_object();
   }
   w.end_object();
+  w.key("phase");
+  w.string(to_string(t.phase));
   w.key("x_P");
   w.number(t.x_P);
   w.key("x_R");

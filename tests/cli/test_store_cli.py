@@ -109,3 +109,15 @@ def test_printed_decisions_survive_sigkill(tmp_path, engine):
     stored = stored_decision_ids(url)
     missing = [d for d in acknowledged if d not in stored]
     assert not missing, f"{len(missing)} printed decisions were lost"
+
+
+def test_metrics_replays_the_store_and_promtool_accepts_it(aegis, tmp_path):
+    url = f"sqlite:{tmp_path / 'm.db'}"
+    assert aegis("evaluate", "--batch", "-", "--db", url, stdin=LINE * 4).code == 0
+    assert aegis("evaluate", "--db", url, stdin='{"risk_proposed":0.9,"phase":"work"}').code == 1
+    m = aegis("metrics", "--db", url)
+    assert m.code == 0
+    assert 'aegis_decisions_total{phase="plan",shadow="false",status="proceed"} 4' in m.out
+    assert 'aegis_decisions_total{phase="work",shadow="false",status="halt"} 1' in m.out
+    check = subprocess.run(["promtool", "check", "metrics"], input=m.out, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
