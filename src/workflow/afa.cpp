@@ -50,7 +50,9 @@ DecisionResponse AFABridge::evaluate(const DecisionRequest& req) {
 Result<DecisionRequest> AFABridge::request_from_json(const nlohmann::json& j) {
   if (!j.is_object()) return invalid_input("afa.wrong_type", "", "a request must be an object");
   DecisionRequest r;
-  for (const auto& [key, value] : j.items()) {
+  for (const auto& item : j.items()) {
+    const std::string key = item.key();
+    const nlohmann::json& value = item.value();
     auto text = [&](std::string& out) -> std::optional<Error> {
       if (!value.is_string())
         return invalid_input("afa.wrong_type", key, key + " must be a string");
