@@ -20,13 +20,9 @@ $(BUILD)/build.ninja: CMakeLists.txt | setup
 build: setup $(BUILD)/build.ninja
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# Until the server exists: evaluate every example context and print each decision.
+# Evaluate the example contexts, then serve the API on 127.0.0.1:8080 (SQLite in ./aegis.db).
 run: build
-	@for f in examples/*.json; do \
-	  echo "== $$f"; \
-	  $(BUILD)/aegis evaluate -i $$f --format text; \
-	  echo "   (exit code $$?)"; \
-	done
+	@scripts/run.sh $(BUILD)
 
 test: test-unit test-sanitize
 

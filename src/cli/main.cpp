@@ -87,6 +87,21 @@ int main(int argc, char** argv) {
   auto* audit_export = audit->add_subcommand("export", "Write the entries as JSON lines");
   audit_export->add_option("--db", audit_db, "sqlite:PATH")->required();
 
+  std::string listen = "127.0.0.1:8080", serve_db = "sqlite:aegis.db";
+  std::optional<std::string> serve_config;
+  auto* serve = app.add_subcommand("serve", "The HTTP API (evaluate, risk-check, decisions, AFA, "
+                                            "health, metrics)");
+  serve->add_option("--listen", listen, "HOST:PORT (default 127.0.0.1:8080)");
+  serve->add_option("-c,--config", serve_config, "YAML: parameters and server.api_keys");
+  serve->add_option("--db", serve_db, "sqlite:PATH (default sqlite:aegis.db) or postgresql://...");
+
+  std::string apikey_actor, apikey_role;
+  auto* apikey = app.add_subcommand("apikey", "API keys for aegis serve");
+  apikey->require_subcommand(1);
+  auto* apikey_new = apikey->add_subcommand("new", "Print a fresh key once and its config line");
+  apikey_new->add_option("--actor", apikey_actor)->required();
+  apikey_new->add_option("--role", apikey_role)->required();
+
   std::optional<std::string> metrics_db;
   auto* metrics = app.add_subcommand("metrics", "Prometheus text (replaying --db's decisions)");
   metrics->add_option("--db", metrics_db, "sqlite:PATH or postgresql://...");
@@ -126,6 +141,8 @@ int main(int argc, char** argv) {
     if (*keygen) return run_keygen(key_out);
     if (*audit_verify) return run_audit_verify(audit_db);
     if (*metrics) return run_metrics(metrics_db);
+    if (*serve) return run_serve(listen, serve_config, serve_db);
+    if (*apikey_new) return run_apikey_new(apikey_actor, apikey_role);
     if (*mcp) return run_mcp(mcp_config, mcp_db, mcp_transport, mcp_host, mcp_port);
     if (*audit_export) return run_audit_export(audit_db);
     if (*ov_hash) return run_override_hash(proposal_id, justification, failed_gates);

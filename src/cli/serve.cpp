@@ -1,0 +1,537 @@
+// `aegis serve`: the HTTP API (INTERFACES §4) — the evaluate, risk-check, decisions, AFA, health
+// and metrics routes — with API keys, RBAC per route, per-key rate limits and body limits.
+// GCC 12 reports a false -Wrestrict on std::string concatenation at -O3 (GCC bug 105329).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wrestrict"
+#endif
+
+#include <httplib.h>
+#include <openssl/rand.h>
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <csignal>
+#include <map>
+#include <mutex>
+
+#include "aegis/afa.h"
+#include "aegis/crypto/encoding.h"
+#include "aegis/digest.h"
+#include "aegis/json.h"
+#include "aegis/metrics.h"
+#include "aegis/rbac.h"
+#include "aegis/store.h"
+#include "aegis/version.h"
+#include "commands.h"
+#include "common.h"
+
+namespace aegis::cli {
+namespace {
+
+struct ApiKey {
+  std::string actor_id;
+  ActorRole role;
+  std::string key_sha256;
+};
+
+struct ServerSettings {
+  std::vector<ApiKey> keys;
+  int64_t rate_limit_per_minute = 600;
+  size_t max_body_bytes = 1 << 20;
+};
+
+Result<ServerSettings> load_settings(const std::optional<std::string>& path) {
+  ServerSettings s;
+  if (!path) return s;
+  auto text = read_config_text(*path);
+  if (!text) return text.error();
+  try {
+    const YAML::Node root = YAML::Load(text.value());
+    const YAML::Node server = root && root.IsMap() ? root["server"] : YAML::Node();
+    if (!server || server.IsNull()) return s;
+    if (const YAML::Node keys = server["api_keys"]) {
+      for (size_t i = 0; i < keys.size(); ++i) {
+        const YAML::Node k = keys[i];
+        const auto role = k["role"] ? parse_role(k["role"].as<std::string>()) : std::nullopt;
+        const std::string hash = k["key_sha256"] ? k["key_sha256"].as<std::string>() : "";
+        if (!k["actor_id"] || !role || hash.size() != 64)
+          return invalid_input("server.api_keys", "server.api_keys",
+                               *path + ": server.api_keys[" + std::to_string(i) +
+                                   "] needs actor_id, a known role and a 64-hex key_sha256");
+        s.keys.push_back({k["actor_id"].as<std::string>(), *role, hash});
+      }
+    }
+    if (server["rate_limit_per_minute"])
+      s.rate_limit_per_minute = server["rate_limit_per_minute"].as<int64_t>();
+    if (server["max_body_bytes"]) s.max_body_bytes = server["max_body_bytes"].as<size_t>();
+  } catch (const YAML::Exception& e) {
+    return invalid_input("server.config", "server", *path + ": " + e.msg);
+  }
+  return s;
+}
+
+std::string random_hex(size_t bytes) {
+  std::vector<unsigned char> b(bytes);
+  if (RAND_bytes(b.data(), static_cast<int>(bytes)) != 1)
+    throw_error(Error{ErrorKind::kInternal, "server.random", "", "the random generator failed"});
+  return crypto::to_hex(b.data(), b.size());
+}
+
+bool constant_time_equal(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+// Per-key token bucket: `rate` requests per minute, bursts up to `rate`.
+class RateLimiter {
+ public:
+  explicit RateLimiter(int64_t per_minute) : rate_(static_cast<double>(per_minute)) {}
+  // Remaining tokens after taking one, or -1 when empty (with the wait in `retry_after`).
+  double take(const std::string& key, int* retry_after) {
+    if (rate_ <= 0) return 1e9;
+    std::lock_guard<std::mutex> g(lock_);
+    const auto now = std::chrono::steady_clock::now();
+    auto [it, fresh] = buckets_.try_emplace(key, Bucket{rate_, now});
+    Bucket& b = it->second;
+    const double elapsed = std::chrono::duration<double>(now - b.at).count();
+    b.tokens = std::min(rate_, b.tokens + elapsed * rate_ / 60.0);
+    b.at = now;
+    if (b.tokens < 1.0) {
+      *retry_after = static_cast<int>(std::ceil((1.0 - b.tokens) * 60.0 / rate_));
+      return -1;
+    }
+    b.tokens -= 1.0;
+    return b.tokens;
+  }
+
+ private:
+  struct Bucket {
+    double tokens;
+    std::chrono::steady_clock::time_point at;
+  };
+  double rate_;
+  std::mutex lock_;
+  std::map<std::string, Bucket> buckets_;
+};
+
+void send_error(httplib::Response& res, int status, const Error& e) {
+  res.status = status;
+  res.set_content(error_to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  "application/json");
+}
+
+int status_for(const Error& e) {
+  switch (e.kind) {
+    case ErrorKind::kPayloadTooLarge:
+      return 413;
+    case ErrorKind::kNotFound:
+      return 404;
+    case ErrorKind::kForbidden:
+      return 403;
+    case ErrorKind::kConflict:
+      return 409;
+    case ErrorKind::kInternal:
+      return 500;
+    case ErrorKind::kInvalidInput:
+      return e.code.rfind("json.", 0) == 0 ? 400 : 422;  // malformed vs invalid values
+  }
+  return 500;
+}
+
+httplib::Server* g_http = nullptr;
+void stop_on_signal(int) {
+  if (g_http) g_http->stop();
+}
+
+}  // namespace
+
+int run_serve(const std::string& listen, const std::optional<std::string>& config_path,
+              const std::string& db) {
+  auto config = load_config(config_path);
+  if (!config) return report_error(config.error());
+  auto settings = load_settings(config_path);
+  if (!settings) return report_error(settings.error());
+  const size_t colon = listen.rfind(':');
+  int port = 0;
+  try {
+    port = colon == std::string::npos ? -1 : std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    port = -1;
+  }
+  if (port < 1 || port > 65535)
+    return report_error(invalid_input("cli.usage", "listen", "--listen must be HOST:PORT"));
+  const std::string host = listen.substr(0, colon);
+
+  std::unique_ptr<Store> store;
+  try {
+    store = Store::open(db);
+  } catch (const AegisError& e) {
+    return report_error(e.error());
+  }
+  std::mutex store_lock;  // one thread at a time on the store
+  RBACEnforcer rbac;
+  for (const auto& k : settings.value().keys) rbac.assign(k.actor_id, k.role);
+  RateLimiter limiter(settings.value().rate_limit_per_minute);
+  PrometheusExporter metrics;
+  const GateEvaluator evaluator = config.value().create_gate_evaluator();
+  const auto& keys = settings.value().keys;
+
+  httplib::Server http;
+  http.set_payload_max_length(settings.value().max_body_bytes);
+  http.set_read_timeout(5, 0);
+  http.set_write_timeout(5, 0);
+  http.set_keep_alive_timeout(30);
+
+  // Authenticates, authorizes and rate-limits; returns the actor or nullopt (response filled).
+  auto
+      guard =
+          [&](const httplib::Request& req, httplib::Response& res, std::string_view permission) -> std::
+                                                                                                    optional<
+                                                                                                        std::
+                                                                                                            string> {
+                                                                                                      const std::string auth =
+                                                                                                          req.get_header_value(
+                                                                                                              "Authorization");
+                                                                                                      if (auth.rfind(
+                                                                                                              "Bearer ",
+                                                                                                              0) !=
+                                                                                                          0) {
+                                                                                                        res.status =
+                                                                                                            401;
+                                                                                                        res.set_content(
+                                                                                                            R"({"error":{"code":"unauthorized","detail":"server.unauthorized","message":"an API key is required: Authorization: Bearer <key>"}})",
+                                                                                                            "application/json");
+                                                                                                        return std::
+                                                                                                            nullopt;
+                                                                                                      }
+                                                                                                      const std::string
+                                                                                                          hash = sha256_hex(
+                                                                                                              auth.substr(
+                                                                                                                  7));
+                                                                                                      const ApiKey*
+                                                                                                          found =
+                                                                                                              nullptr;
+                                                                                                      for (
+                                                                                                          const auto&
+                                                                                                              k :
+                                                                                                          keys)
+                                                                                                        if (constant_time_equal(
+                                                                                                                k.key_sha256,
+                                                                                                                hash))
+                                                                                                          found =
+                                                                                                              &k;
+                                                                                                      if (!found) {
+                                                                                                        res.status =
+                                                                                                            401;
+                                                                                                        res.set_content(
+                                                                                                            R"({"error":{"code":"unauthorized","detail":"server.bad_key","message":"the API key is not valid"}})",
+                                                                                                            "application/json");
+                                                                                                        return std::
+                                                                                                            nullopt;
+                                                                                                      }
+                                                                                                      if (auto denied =
+                                                                                                              rbac.check(
+                                                                                                                  found
+                                                                                                                      ->actor_id,
+                                                                                                                  permission)) {
+                                                                                                        send_error(
+                                                                                                            res,
+                                                                                                            403,
+                                                                                                            *denied);
+                                                                                                        return std::
+                                                                                                            nullopt;
+                                                                                                      }
+                                                                                                      int retry_after =
+                                                                                                          0;
+                                                                                                      const double remaining =
+                                                                                                          limiter
+                                                                                                              .take(
+                                                                                                                  found
+                                                                                                                      ->key_sha256,
+                                                                                                                  &retry_after);
+                                                                                                      if (remaining <
+                                                                                                          0) {
+                                                                                                        res.status =
+                                                                                                            429;
+                                                                                                        res.set_header(
+                                                                                                            "Retry-After",
+                                                                                                            std::to_string(
+                                                                                                                retry_after));
+                                                                                                        res.set_content(
+                                                                                                            R"({"error":{"code":"rate_limited","detail":"server.rate_limited","message":"too many requests for this API key"}})",
+                                                                                                            "application/json");
+                                                                                                        return std::
+                                                                                                            nullopt;
+                                                                                                      }
+                                                                                                      if (remaining <
+                                                                                                          1e8)
+                                                                                                        res.set_header(
+                                                                                                            "X-AEGIS-Rate-Remaining",
+                                                                                                            std::to_string(
+                                                                                                                static_cast<
+                                                                                                                    int64_t>(
+                                                                                                                    remaining)));
+                                                                                                      return found
+                                                                                                          ->actor_id;
+                                                                                                    };
+
+  auto decide_one = [&](std::string_view body, ContextParser& parser, bool* ok,
+                        std::string* out_json) -> Error {
+    auto req = parser.parse(body);
+    if (!req) {
+      *ok = false;
+      return req.error();
+    }
+    if (req.value().drift_baseline_data) {
+      *ok = false;
+      return invalid_input("server.unsupported", "drift_baseline_data",
+                           "drift_baseline_data is not accepted by this route");
+    }
+    const PCWDecision d = pcw_decide(req.value().context, {.gate_evaluator = &evaluator,
+                                                           .prometheus_exporter = &metrics,
+                                                           .shadow_mode = req.value().shadow});
+    *out_json = decision_to_json(d);
+    *ok = true;
+    return {};
+  };
+
+  auto evaluate = [&](const httplib::Request& req, httplib::Response& res) {
+    if (!guard(req, res, "decide")) return;
+    ContextParser parser(config.value(),
+                         {.cli_aliases = true, .cli_defaults = true, .request_fields = true});
+    bool ok = false;
+    std::string out;
+    const Error e = decide_one(req.body, parser, &ok, &out);
+    if (!ok) return send_error(res, status_for(e), e);
+    {
+      std::lock_guard<std::mutex> g(store_lock);
+      const NewEntry entry{"decision", nlohmann::json::parse(out)["decision_id"], out};
+      store->append(std::span<const NewEntry>(&entry, 1));  // durable before it is answered
+    }
+    res.set_content(out, "application/json");
+  };
+  http.Post("/v1/evaluate", evaluate);
+  http.Post("/evaluate", evaluate);
+
+  http.Post("/v1/evaluate/batch", [&](const httplib::Request& req, httplib::Response& res) {
+    if (!guard(req, res, "decide")) return;
+    std::vector<std::string> items;
+    const auto first = req.body.find_first_not_of(" \t\r\n");
+    if (first != std::string::npos && req.body[first] == '[') {
+      nlohmann::json arr;
+      try {
+        arr = nlohmann::json::parse(req.body);
+      } catch (const nlohmann::json::exception&) {
+        return send_error(res, 400, invalid_input("json.syntax", "", "malformed JSON array"));
+      }
+      for (const auto& item : arr) items.push_back(item.dump());
+    } else {
+      size_t start = 0;
+      while (start < req.body.size()) {
+        size_t nl = req.body.find('\n', start);
+        if (nl == std::string::npos) nl = req.body.size();
+        const std::string line = req.body.substr(start, nl - start);
+        if (line.find_first_not_of(" \t\r") != std::string::npos) items.push_back(line);
+        start = nl + 1;
+      }
+    }
+    ContextParser parser(config.value(),
+                         {.cli_aliases = true, .cli_defaults = true, .request_fields = true});
+    std::string out = "[";
+    std::vector<NewEntry> entries;
+    for (size_t i = 0; i < items.size(); ++i) {
+      bool ok = false;
+      std::string decision;
+      const Error e = decide_one(items[i], parser, &ok, &decision);
+      if (i) out += ',';
+      if (ok) {
+        entries.push_back({"decision", nlohmann::json::parse(decision)["decision_id"], decision});
+        out += decision;
+      } else {
+        nlohmann::json err = error_to_json(e);
+        err["index"] = i;
+        out += err.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      }
+    }
+    out += ']';
+    {
+      std::lock_guard<std::mutex> g(store_lock);
+      store->append(entries);
+    }
+    res.set_content(out, "application/json");
+  });
+
+  http.Post("/v1/risk-check", [&](const httplib::Request& req, httplib::Response& res) {
+    const auto actor = guard(req, res, "decide");
+    if (!actor) return;
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(req.body);
+    } catch (const nlohmann::json::exception&) {
+      return send_error(res, 400, invalid_input("json.syntax", "", "malformed JSON"));
+    }
+    if (!j.is_object() || !j.contains("risk_score") || !j["risk_score"].is_number() ||
+        !j.value("action_description", nlohmann::json()).is_string())
+      return send_error(res, 422,
+                        invalid_input("server.invalid", "risk_score",
+                                      "action_description (string) and risk_score "
+                                      "(number) are required"));
+    try {
+      const double threshold = j.value("threshold", 0.5);
+      const double score = j["risk_score"].get<double>();
+      const bool safe =
+          quick_risk_check(*actor, j["action_description"].get<std::string>(), score, threshold);
+      res.set_content(
+          nlohmann::json{{"safe", safe}, {"risk_score", score}, {"threshold", threshold}}.dump(),
+          "application/json");
+    } catch (const AegisError& e) {
+      send_error(res, status_for(e.error()), e.error());
+    } catch (const nlohmann::json::exception&) {
+      send_error(res, 422,
+                 invalid_input("server.invalid", "threshold", "threshold must be a number"));
+    }
+  });
+
+  http.Get("/v1/decisions", [&](const httplib::Request& req, httplib::Response& res) {
+    if (!guard(req, res, "read_decisions")) return;
+    int64_t limit = 50, after = 0;
+    try {
+      if (req.has_param("limit")) limit = std::stoll(req.get_param_value("limit"));
+      if (req.has_param("cursor")) after = std::stoll(req.get_param_value("cursor"));
+    } catch (const std::exception&) {
+      return send_error(
+          res, 400, invalid_input("server.invalid", "limit", "limit and cursor must be integers"));
+    }
+    if (limit < 1 || limit > 1000 || after < 0)
+      return send_error(res, 400,
+                        invalid_input("server.invalid", "limit", "limit must be in [1, 1000]"));
+    std::string out = "{\"decisions\":[";
+    int64_t last = after;
+    size_t n = 0;
+    {
+      std::lock_guard<std::mutex> g(store_lock);
+      for (const auto& e : store->list_decisions(static_cast<size_t>(limit), after)) {
+        if (n++) out += ',';
+        out += e.body;
+        last = e.seq;
+      }
+    }
+    out += "],\"next_cursor\":";
+    out += n == static_cast<size_t>(limit) ? "\"" + std::to_string(last) + "\"" : "null";
+    out += '}';
+    res.set_content(out, "application/json");
+  });
+
+  http.Get(R"(/v1/decisions/([0-9a-fA-F-]{1,64}))",
+           [&](const httplib::Request& req, httplib::Response& res) {
+             if (!guard(req, res, "read_decisions")) return;
+             std::optional<std::string> found;
+             {
+               std::lock_guard<std::mutex> g(store_lock);
+               found = store->get_decision(req.matches[1].str());
+             }
+             if (!found)
+               return send_error(res, 404,
+                                 Error{ErrorKind::kNotFound, "server.not_found", "decision_id",
+                                       "no such decision"});
+             res.set_content(*found, "application/json");
+           });
+
+  http.Post("/v1/afa/decide", [&](const httplib::Request& req, httplib::Response& res) {
+    if (!guard(req, res, "decide")) return;
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(req.body);
+    } catch (const nlohmann::json::exception&) {
+      return send_error(res, 400, invalid_input("json.syntax", "", "malformed JSON"));
+    }
+    auto request = AFABridge::request_from_json(j);
+    if (!request) return send_error(res, 422, request.error());
+    try {
+      std::lock_guard<std::mutex> g(store_lock);
+      AFABridge bridge(config.value(), store.get());
+      res.set_content(AFABridge::response_to_json(bridge.evaluate(request.value())).dump(),
+                      "application/json");
+    } catch (const AegisError& e) {
+      send_error(res, status_for(e.error()), e.error());
+    }
+  });
+
+  http.Get("/health", [&](const httplib::Request&, httplib::Response& res) {
+    bool store_ok = true;
+    try {
+      std::lock_guard<std::mutex> g(store_lock);
+      store->list_decisions(1, 0);
+    } catch (const std::exception&) {
+      store_ok = false;
+    }
+    const PCWDecision probe = pcw_decide({.agent_id = "health",
+                                          .session_id = "h",
+                                          .proposal_summary = "self-test",
+                                          .estimated_impact = "medium",
+                                          .risk_proposed = 0.3},
+                                         {.gate_evaluator = &evaluator});
+    const bool gates_ok = probe.status == PCWStatus::HALT;
+    const bool ok = store_ok && gates_ok;
+    res.status = ok ? 200 : 503;
+    res.set_content(nlohmann::json{{"status", ok ? "ok" : "degraded"},
+                                   {"engine_version", kEngineVersion},
+                                   {"config_hash", config.value().config_hash()},
+                                   {"checks",
+                                    {{"store", store_ok ? "ok" : "unreachable"},
+                                     {"gates", gates_ok ? "ok" : "wrong self-test decision"}}}}
+                        .dump(),
+                    "application/json");
+  });
+
+  http.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics.text(), "text/plain; version=0.0.4");
+  });
+
+  http.set_post_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("X-AEGIS-Version", kEngineVersion);
+    std::string id = req.get_header_value("X-Request-Id");
+    if (id.empty() || id.size() > 128) id = random_hex(16);
+    res.set_header("X-Request-Id", id);
+    // Routes with an id are counted under their pattern, not one series per id.
+    const std::string route =
+        req.path.rfind("/v1/decisions/", 0) == 0 ? "/v1/decisions/{id}" : req.path;
+    metrics.record_http_request(route, res.status);
+  });
+  http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    const char* code = res.status == 413   ? "payload_too_large"
+                       : res.status == 404 ? "not_found"
+                                           : "invalid_input";
+    res.set_content(std::string(R"({"error":{"code":")") + code +
+                        R"(","detail":"server.http","message":"HTTP )" +
+                        std::to_string(res.status) + R"("}})",
+                    "application/json");
+  });
+
+  if (!http.bind_to_port(host, port))
+    return report_error(invalid_input("cli.listen", "listen", "cannot listen on " + listen));
+  g_http = &http;
+  std::signal(SIGTERM, stop_on_signal);
+  std::signal(SIGINT, stop_on_signal);
+  std::fprintf(stderr, "aegis: serving on http://%s/ (store %s)\n", listen.c_str(), db.c_str());
+  http.listen_after_bind();  // stop() lets in-flight requests finish
+  g_http = nullptr;
+  return 0;
+}
+
+int run_apikey_new(const std::string& actor, const std::string& role) {
+  if (actor.empty() || !parse_role(role))
+    return report_error(
+        invalid_input("cli.usage", "role", "--actor and a known --role are required"));
+  const std::string key = "aegis_" + random_hex(32);
+  std::printf(
+      "API key (shown once): %s\nAdd to the config file under server.api_keys:\n"
+      "  - {actor_id: %s, role: %s, key_sha256: \"%s\"}\n",
+      key.c_str(), actor.c_str(), role.c_str(), sha256_hex(key).c_str());
+  return 0;
+}
+
+}  // namespace aegis::cli

@@ -1,0 +1,173 @@
+"""`aegis serve`: auth, RBAC per route, limits, the evaluate/decisions/risk-check/AFA routes."""
+import hashlib
+import json
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import AEGIS
+
+KEYS = {"proposer": "aegis_test_proposer_key", "analyst": "aegis_test_analyst_key",
+        "limited": "aegis_test_limited_key"}
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    d = tmp_path_factory.mktemp("serve")
+    sha = lambda k: hashlib.sha256(k.encode()).hexdigest()  # noqa: E731
+    (d / "aegis.yaml").write_text(
+        "server:\n"
+        "  rate_limit_per_minute: 600\n"
+        "  max_body_bytes: 65536\n"
+        "  api_keys:\n"
+        f"    - {{actor_id: ci-bot, role: proposer, key_sha256: \"{sha(KEYS['proposer'])}\"}}\n"
+        f"    - {{actor_id: model-7, role: analyst, key_sha256: \"{sha(KEYS['analyst'])}\"}}\n")
+    port = free_port()
+    proc = subprocess.Popen([AEGIS, "serve", "--listen", f"127.0.0.1:{port}", "-c",
+                             str(d / "aegis.yaml"), "--db", f"sqlite:{d / 'serve.db'}"],
+                            stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", d
+    proc.terminate()  # by the pid we started
+    proc.wait(timeout=10)
+
+
+def call(base, method, path, body=None, key="proposer", raw=None, headers=None):
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request(base + path, data=data, method=method)
+    if key:
+        req.add_header("Authorization", f"Bearer {KEYS.get(key, key)}")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.headers, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read().decode()
+
+
+def test_evaluate_is_stored_and_retrievable(server, validate):
+    base, _ = server
+    status, headers, body = call(base, "POST", "/v1/evaluate", {"risk_proposed": 0.3})
+    assert status == 200, body
+    d = json.loads(body)
+    validate(d, "decision.schema.json")
+    assert d["status"] == "halt"
+    assert headers["X-AEGIS-Version"] and headers["X-Request-Id"]
+    assert int(headers["X-AEGIS-Rate-Remaining"]) >= 0
+    status, _, got = call(base, "GET", f"/v1/decisions/{d['decision_id']}")
+    assert status == 200 and json.loads(got) == d
+    status, _, listed = call(base, "GET", "/v1/decisions?limit=1000")
+    assert d["decision_id"] in [x["decision_id"] for x in json.loads(listed)["decisions"]]
+    assert call(base, "POST", "/evaluate", {"risk_proposed": 0.1})[0] == 200  # alias
+
+
+def test_auth_and_rbac(server):
+    base, _ = server
+    assert call(base, "POST", "/v1/evaluate", {"risk_proposed": 0.3}, key=None)[0] == 401
+    status, _, body = call(base, "POST", "/v1/evaluate", {"risk_proposed": 0.3}, key="wrong")
+    assert status == 401 and json.loads(body)["error"]["code"] == "unauthorized"
+    status, _, body = call(base, "POST", "/v1/evaluate", {"risk_proposed": 0.3}, key="analyst")
+    assert status == 403 and json.loads(body)["error"]["code"] == "forbidden"
+    assert call(base, "GET", "/v1/decisions", key="analyst")[0] == 200  # analysts may read
+
+
+@pytest.mark.parametrize("raw,code", [
+    (b"{not json", 400),
+    (b"[1]", 400),
+    (b'{"risk_proposed": "NaN"}', 400),
+    (b'{"risk_proposed": 1.5}', 422),
+    (b'{"risk_propsed": 0.1}', 400),
+    (b'{"agent_id": "\xc3\x28"}', 400),
+    (b'{"metadata":' + b'{"a":' * 100 + b'1' + b'}' * 101, 400),
+])
+def test_bad_input_is_4xx_and_the_server_keeps_serving(server, raw, code):
+    base, _ = server
+    status, _, body = call(base, "POST", "/v1/evaluate", raw=raw)
+    assert status == code, body
+    assert "proceed" not in body
+    assert call(base, "GET", "/health", key=None)[0] == 200
+
+
+def test_oversize_body_is_413(server):
+    base, _ = server
+    status, _, _ = call(base, "POST", "/v1/evaluate", raw=b'{"x":"' + b"a" * 70000 + b'"}')
+    assert status == 413
+
+
+def test_batch_risk_check_afa_health_metrics(server):
+    base, _ = server
+    status, _, body = call(base, "POST", "/v1/evaluate/batch",
+                           [{"risk_proposed": 0.3}, {"risk_proposed": 9}, {"novelty_score": 0.9}])
+    out = json.loads(body)
+    assert status == 200 and len(out) == 3
+    assert out[0]["status"] == "halt" and out[1]["error"]["field"] == "risk_proposed"
+    ndjson = b'{"risk_proposed":0.3}\n{"risk_proposed":0.1}\n'
+    assert len(json.loads(call(base, "POST", "/v1/evaluate/batch", raw=ndjson)[2])) == 2
+    status, _, body = call(base, "POST", "/v1/risk-check",
+                           {"action_description": "restart pod", "risk_score": 0.2})
+    assert status == 200 and json.loads(body) == {"safe": True, "risk_score": 0.2, "threshold": 0.5}
+    assert call(base, "POST", "/v1/risk-check", {"risk_score": 0.2})[0] == 422
+    status, _, body = call(base, "POST", "/v1/afa/decide",
+                           {"request_id": "r1", "candidate_id": "c", "function_name": "f",
+                            "metrics": {"risk_proposed": 0.3}})
+    assert status == 200 and json.loads(body)["approved"] is False
+    status, _, body = call(base, "GET", "/health", key=None)
+    assert status == 200 and json.loads(body)["status"] == "ok"
+    status, _, metrics = call(base, "GET", "/metrics", key=None)
+    assert status == 200 and "aegis_http_requests_total" in metrics
+    assert 'aegis_decisions_total{phase="plan",shadow="false",status="halt"}' in metrics
+    assert call(base, "GET", "/v1/decisions/ffffffff-0000-4000-8000-000000000000")[0] == 404
+
+
+def test_audit_chain_of_served_decisions_verifies(server):
+    _, d = server
+    r = subprocess.run([AEGIS, "audit", "verify", "--db", f"sqlite:{d / 'serve.db'}"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout
+    assert json.loads(r.stdout)["entries"] >= 3
+
+
+def test_rate_limit_429_with_retry_after(tmp_path):
+    sha = hashlib.sha256(KEYS["limited"].encode()).hexdigest()
+    (tmp_path / "c.yaml").write_text(
+        "server:\n  rate_limit_per_minute: 3\n  api_keys:\n"
+        f"    - {{actor_id: slow, role: proposer, key_sha256: \"{sha}\"}}\n")
+    port = free_port()
+    proc = subprocess.Popen([AEGIS, "serve", "--listen", f"127.0.0.1:{port}", "-c",
+                             str(tmp_path / "c.yaml"), "--db", f"sqlite:{tmp_path / 'r.db'}"],
+                            stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        base = f"http://127.0.0.1:{port}"
+        codes = [call(base, "POST", "/v1/evaluate", {"risk_proposed": 0.1}, key="limited")[0]
+                 for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        status, headers, body = call(base, "POST", "/v1/evaluate", {"risk_proposed": 0.1}, key="limited")
+        assert status == 429 and int(headers["Retry-After"]) >= 1
+        assert json.loads(body)["error"]["code"] == "rate_limited"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
