@@ -12,6 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <map>
+#include <set>
 #include <mutex>
 
 #include "aegis/afa.h"
@@ -495,9 +496,13 @@ int run_serve(const std::string& listen, const std::optional<std::string>& confi
     std::string id = req.get_header_value("X-Request-Id");
     if (id.empty() || id.size() > 128) id = random_hex(16);
     res.set_header("X-Request-Id", id);
-    // Routes with an id are counted under their pattern, not one series per id.
-    const std::string route =
-        req.path.rfind("/v1/decisions/", 0) == 0 ? "/v1/decisions/{id}" : req.path;
+    // Counted under a fixed set of route names: arbitrary paths must not create new series.
+    static const std::set<std::string> kRoutes = {
+        "/v1/evaluate", "/evaluate", "/v1/evaluate/batch", "/v1/risk-check", "/v1/decisions",
+        "/v1/afa/decide", "/health", "/metrics"};
+    const std::string route = req.path.rfind("/v1/decisions/", 0) == 0 ? "/v1/decisions/{id}"
+                              : kRoutes.count(req.path)                 ? req.path
+                                                                        : "other";
     metrics.record_http_request(route, res.status);
   });
   http.set_error_handler([](const httplib::Request&, httplib::Response& res) {

@@ -135,6 +135,9 @@ def test_batch_risk_check_afa_health_metrics(server):
     assert status == 200 and "aegis_http_requests_total" in metrics
     assert 'aegis_decisions_total{phase="plan",shadow="false",status="halt"}' in metrics
     assert call(base, "GET", "/v1/decisions/ffffffff-0000-4000-8000-000000000000")[0] == 404
+    assert call(base, "GET", "/no/such/route/123", key=None)[0] == 404
+    metrics = call(base, "GET", "/metrics", key=None)[2]
+    assert "/no/such/route" not in metrics and 'route="other"' in metrics
 
 
 def test_audit_chain_of_served_decisions_verifies(server):
