@@ -57,6 +57,21 @@ scripts/pg_cluster.sh stop "$pgdir" >/dev/null
 trap - EXIT
 rm -f "$build/bench-durable.jsonl"
 
+echo "bench: aegis serve POST /v1/evaluate with wrk (2 threads, 64 connections, 30 s, store on)" >&2
+serve_dir=$(mktemp -d)
+key=$("$build/aegis" apikey new --actor bench --role proposer)
+keyval=$(echo "$key" | sed -n 's/^API key (shown once): //p')
+{ echo "server:"; echo "  rate_limit_per_minute: 0"; echo "  api_keys:"; echo "$key" | grep -- '- {actor_id' | sed 's/^/  /'; } >"$serve_dir/c.yaml"
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$build/aegis" serve --listen "127.0.0.1:$port" -c "$serve_dir/c.yaml" --db "sqlite:$serve_dir/s.db" 2>/dev/null &
+serve_pid=$!
+for _ in $(seq 1 100); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+AEGIS_BENCH_KEY="$keyval" wrk -t2 -c64 -d30s -s bench/wrk_evaluate.lua "http://127.0.0.1:$port/v1/evaluate" \
+  | grep '^WRK' >"$build/bench-wrk.txt"
+kill "$serve_pid"
+wait "$serve_pid" 2>/dev/null || true
+rm -rf "$serve_dir"
+
 /usr/bin/python3 scripts/write_benchmarks.py "$build" >BENCHMARKS.md
 echo "bench: wrote BENCHMARKS.md" >&2
 cat BENCHMARKS.md

@@ -10,10 +10,13 @@
 #include <yaml-cpp/yaml.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
+#include <future>
 #include <map>
-#include <set>
 #include <mutex>
+#include <set>
+#include <thread>
 
 #include "aegis/afa.h"
 #include "aegis/crypto/encoding.h"
@@ -141,6 +144,72 @@ int status_for(const Error& e) {
   return 500;
 }
 
+// Group commit across requests: handlers queue their entries and wait; one thread appends
+// everything queued so far in one durable transaction and wakes them. A request is answered only
+// after its entry is committed.
+class GroupCommitter {
+ public:
+  // `store_lock` serialises the store with the handlers that read it.
+  GroupCommitter(Store& store, std::mutex& store_lock)
+      : store_(store), store_lock_(store_lock), thread_([this] { run(); }) {}
+  ~GroupCommitter() {
+    {
+      std::lock_guard<std::mutex> g(lock_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  // Blocks until `entries` are durable; false when the append failed (nothing of them landed).
+  bool commit(std::vector<NewEntry> entries) {
+    if (entries.empty()) return true;
+    auto done = std::make_shared<std::promise<bool>>();
+    auto result = done->get_future();
+    {
+      std::lock_guard<std::mutex> g(lock_);
+      queue_.push_back({std::move(entries), done});
+    }
+    wake_.notify_one();
+    return result.get();
+  }
+
+ private:
+  struct Pending {
+    std::vector<NewEntry> entries;
+    std::shared_ptr<std::promise<bool>> done;
+  };
+  void run() {
+    while (true) {
+      std::vector<Pending> batch;
+      {
+        std::unique_lock<std::mutex> g(lock_);
+        wake_.wait(g, [this] { return stop_ || !queue_.empty(); });
+        if (queue_.empty() && stop_) return;
+        batch.swap(queue_);
+      }
+      std::vector<NewEntry> all;
+      for (auto& p : batch)
+        for (auto& e : p.entries) all.push_back(std::move(e));
+      bool ok = true;
+      try {
+        std::lock_guard<std::mutex> g(store_lock_);
+        store_.append(all);
+      } catch (const std::exception&) {
+        ok = false;
+      }
+      for (auto& p : batch) p.done->set_value(ok);
+    }
+  }
+
+  Store& store_;
+  std::mutex& store_lock_;
+  std::mutex lock_;
+  std::condition_variable wake_;
+  std::vector<Pending> queue_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 httplib::Server* g_http = nullptr;
 void stop_on_signal(int) {
   if (g_http) g_http->stop();
@@ -171,7 +240,9 @@ int run_serve(const std::string& listen, const std::optional<std::string>& confi
   } catch (const AegisError& e) {
     return report_error(e.error());
   }
-  std::mutex store_lock;  // one thread at a time on the store
+  std::mutex
+      store_lock;  // one thread at a time on the store (reads; writes go through `committer`)
+  GroupCommitter committer(*store, store_lock);
   RBACEnforcer rbac;
   for (const auto& k : settings.value().keys) rbac.assign(k.actor_id, k.role);
   RateLimiter limiter(settings.value().rate_limit_per_minute);
@@ -180,6 +251,9 @@ int run_serve(const std::string& listen, const std::optional<std::string>& confi
   const auto& keys = settings.value().keys;
 
   httplib::Server http;
+  // One worker per connection we expect to hold open (keep-alive): a slow or idle client then
+  // occupies its own worker rather than starving others.
+  http.new_task_queue = [] { return new httplib::ThreadPool(128); };
   http.set_payload_max_length(settings.value().max_body_bytes);
   http.set_read_timeout(5, 0);
   http.set_write_timeout(5, 0);
@@ -306,11 +380,13 @@ int run_serve(const std::string& listen, const std::optional<std::string>& confi
     std::string out;
     const Error e = decide_one(req.body, parser, &ok, &out);
     if (!ok) return send_error(res, status_for(e), e);
-    {
-      std::lock_guard<std::mutex> g(store_lock);
-      const NewEntry entry{"decision", nlohmann::json::parse(out)["decision_id"], out};
-      store->append(std::span<const NewEntry>(&entry, 1));  // durable before it is answered
-    }
+    // The canonical decision's first "decision_id" key is its own (the strings before it are
+    // engine-made constraints).
+    const std::string id = out.substr(out.find("\"decision_id\":\"") + 15, 36);
+    if (!committer.commit({NewEntry{"decision", id, out}}))  // durable before it is answered
+      return send_error(res, 500,
+                        Error{ErrorKind::kInternal, "server.store", "",
+                              "the decision could not be stored; it was not returned"});
     res.set_content(out, "application/json");
   };
   http.Post("/v1/evaluate", evaluate);
@@ -357,10 +433,10 @@ int run_serve(const std::string& listen, const std::optional<std::string>& confi
       }
     }
     out += ']';
-    {
-      std::lock_guard<std::mutex> g(store_lock);
-      store->append(entries);
-    }
+    if (!committer.commit(std::move(entries)))
+      return send_error(res, 500,
+                        Error{ErrorKind::kInternal, "server.store", "",
+                              "the decisions could not be stored; none was returned"});
     res.set_content(out, "application/json");
   });
 
@@ -498,11 +574,12 @@ int run_serve(const std::string& listen, const std::optional<std::string>& confi
     res.set_header("X-Request-Id", id);
     // Counted under a fixed set of route names: arbitrary paths must not create new series.
     static const std::set<std::string> kRoutes = {
-        "/v1/evaluate", "/evaluate", "/v1/evaluate/batch", "/v1/risk-check", "/v1/decisions",
-        "/v1/afa/decide", "/health", "/metrics"};
+        "/v1/evaluate",   "/evaluate",     "/v1/evaluate/batch",
+        "/v1/risk-check", "/v1/decisions", "/v1/afa/decide",
+        "/health",        "/metrics"};
     const std::string route = req.path.rfind("/v1/decisions/", 0) == 0 ? "/v1/decisions/{id}"
-                              : kRoutes.count(req.path)                 ? req.path
-                                                                        : "other";
+                              : kRoutes.count(req.path)                ? req.path
+                                                                       : "other";
     metrics.record_http_request(route, res.status);
   });
   http.set_error_handler([](const httplib::Request&, httplib::Response& res) {

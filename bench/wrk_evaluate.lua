@@ -1,0 +1,13 @@
+-- wrk script: POST /v1/evaluate with an API key (AEGIS_BENCH_KEY).
+wrk.method = "POST"
+wrk.body = '{"risk_baseline":0.1,"risk_proposed":0.12,"novelty_score":0.9,"estimated_impact":"low"}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("AEGIS_BENCH_KEY")
+
+done = function(summary, latency, requests)
+  io.write(string.format("WRK requests_per_sec=%.1f p50_ms=%.3f p99_ms=%.3f errors=%d non2xx=%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status))
+end
