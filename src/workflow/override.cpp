@@ -23,6 +23,21 @@ std::optional<XOnlyKey> key_bytes(const crypto::Bytes& b) {
   return k;
 }
 
+// An internal key written as 64 hex digits or 44 base64 characters.
+std::optional<XOnlyKey> decode_internal_key(std::string_view text) {
+  std::optional<crypto::Bytes> b;
+  if (text.size() == 64) b = crypto::from_hex(text);
+  if (text.size() == 44) b = crypto::from_base64(text);
+  return b ? key_bytes(*b) : std::nullopt;
+}
+
+// The 32-byte witness program of a P2TR (segwit v1) address.
+std::optional<XOnlyKey> decode_p2tr_program(std::string_view text) {
+  const auto a = crypto::decode_segwit_address(text);
+  if (!a || a->version != 1) return std::nullopt;
+  return key_bytes(a->program);
+}
+
 }  // namespace
 
 std::string create_message_hash(std::string_view proposal_id, std::string_view justification,
@@ -35,39 +50,24 @@ std::string create_message_hash(std::string_view proposal_id, std::string_view j
 }
 
 std::optional<CustodianKey> parse_custodian_key(std::string_view text) {
-  std::optional<XOnlyKey> internal;
-  if (text.size() == 64) {
-    if (auto b = crypto::from_hex(text)) internal = key_bytes(*b);
-  } else if (text.size() == 44) {
-    if (auto b = crypto::from_base64(text)) internal = key_bytes(*b);
-  }
-  if (internal) {
+  if (const auto internal = decode_internal_key(text)) {
     const auto q = crypto::taproot_output_key(*internal);
     if (!q) return std::nullopt;
     return CustodianKey{*q, internal};
   }
-  const auto a = crypto::decode_segwit_address(text);
-  if (!a || a->version != 1 || a->program.size() != 32) return std::nullopt;
-  const auto q = key_bytes(a->program);
+  const auto q = decode_p2tr_program(text);
   if (!q || !crypto::is_valid_public_key(*q)) return std::nullopt;
   return CustodianKey{*q, std::nullopt};
 }
 
 KeyMatch match_custodian_key(std::string_view text, const Custodian& c) {
-  std::optional<XOnlyKey> internal;
-  if (text.size() == 64) {
-    if (auto b = crypto::from_hex(text)) internal = key_bytes(*b);
-  } else if (text.size() == 44) {
-    if (auto b = crypto::from_base64(text)) internal = key_bytes(*b);
-  }
-  if (internal) {
+  if (const auto internal = decode_internal_key(text)) {
     if (*internal == c.public_key) return KeyMatch::kMatch;
     return crypto::is_valid_public_key(*internal) ? KeyMatch::kMismatch : KeyMatch::kMalformed;
   }
-  const auto a = crypto::decode_segwit_address(text);
-  if (!a || a->version != 1 || a->program.size() != 32) return KeyMatch::kMalformed;
-  return c.output_key && key_bytes(a->program) == c.output_key->bytes() ? KeyMatch::kMatch
-                                                                        : KeyMatch::kMismatch;
+  const auto q = decode_p2tr_program(text);
+  if (!q) return KeyMatch::kMalformed;
+  return c.output_key && *q == c.output_key->bytes() ? KeyMatch::kMatch : KeyMatch::kMismatch;
 }
 
 // ---- registry --------------------------------------------------------------------------------
