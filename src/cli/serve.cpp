@@ -67,7 +67,16 @@ Result<ServerSettings> load_settings(const std::optional<std::string>& path) {
     }
     if (server["rate_limit_per_minute"])
       s.rate_limit_per_minute = server["rate_limit_per_minute"].as<int64_t>();
-    if (server["max_body_bytes"]) s.max_body_bytes = server["max_body_bytes"].as<size_t>();
+    if (s.rate_limit_per_minute < 0)
+      return invalid_input("server.config", "server.rate_limit_per_minute",
+                           *path + ": server.rate_limit_per_minute must be >= 0 (0: no limit)");
+    if (server["max_body_bytes"]) {
+      const int64_t n = server["max_body_bytes"].as<int64_t>();
+      if (n < 1 || n > (int64_t{1} << 30))
+        return invalid_input("server.config", "server.max_body_bytes",
+                             *path + ": server.max_body_bytes must be in [1, 1073741824]");
+      s.max_body_bytes = static_cast<size_t>(n);
+    }
   } catch (const YAML::Exception& e) {
     return invalid_input("server.config", "server", *path + ": " + e.msg);
   }
@@ -124,6 +133,51 @@ void send_error(httplib::Response& res, int status, const Error& e) {
   res.status = status;
   res.set_content(error_to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                   "application/json");
+}
+
+// HTTP-only refusals (401, 429) that have no engine ErrorKind.
+void send_http_error(httplib::Response& res, int status, std::string_view code,
+                     std::string_view detail, std::string_view message) {
+  res.status = status;
+  const nlohmann::json body = {
+      {"error", {{"code", code}, {"detail", detail}, {"message", message}}}};
+  res.set_content(body.dump(), "application/json");
+}
+
+// Authenticates (Bearer API key), authorizes (RBAC `permission`) and rate-limits a request.
+// Returns the actor id, or nullopt with the error response already filled in.
+std::optional<std::string> admit(const httplib::Request& req, httplib::Response& res,
+                                 std::string_view permission, const std::vector<ApiKey>& keys,
+                                 const RBACEnforcer& rbac, RateLimiter& limiter) {
+  const std::string auth = req.get_header_value("Authorization");
+  if (auth.rfind("Bearer ", 0) != 0) {
+    send_http_error(res, 401, "unauthorized", "server.unauthorized",
+                    "an API key is required: Authorization: Bearer <key>");
+    return std::nullopt;
+  }
+  const std::string hash = sha256_hex(auth.substr(7));
+  const ApiKey* found = nullptr;
+  for (const auto& k : keys)
+    if (constant_time_equal(k.key_sha256, hash)) found = &k;
+  if (!found) {
+    send_http_error(res, 401, "unauthorized", "server.bad_key", "the API key is not valid");
+    return std::nullopt;
+  }
+  if (auto denied = rbac.check(found->actor_id, permission)) {
+    send_error(res, 403, *denied);
+    return std::nullopt;
+  }
+  int retry_after = 0;
+  const double remaining = limiter.take(found->key_sha256, &retry_after);
+  if (remaining < 0) {
+    res.set_header("Retry-After", std::to_string(retry_after));
+    send_http_error(res, 429, "rate_limited", "server.rate_limited",
+                    "too many requests for this API key");
+    return std::nullopt;
+  }
+  if (remaining < 1e8)
+    res.set_header("X-AEGIS-Rate-Remaining", std::to_string(static_cast<int64_t>(remaining)));
+  return found->actor_id;
 }
 
 int status_for(const Error& e) {
@@ -259,98 +313,10 @@ int run_serve(const std::string& listen, const std::optional<std::string>& confi
   http.set_write_timeout(5, 0);
   http.set_keep_alive_timeout(30);
 
-  // Authenticates, authorizes and rate-limits; returns the actor or nullopt (response filled).
-  auto
-      guard =
-          [&](const httplib::Request& req, httplib::Response& res, std::string_view permission) -> std::
-                                                                                                    optional<
-                                                                                                        std::
-                                                                                                            string> {
-                                                                                                      const std::string auth =
-                                                                                                          req.get_header_value(
-                                                                                                              "Authorization");
-                                                                                                      if (auth.rfind(
-                                                                                                              "Bearer ",
-                                                                                                              0) !=
-                                                                                                          0) {
-                                                                                                        res.status =
-                                                                                                            401;
-                                                                                                        res.set_content(
-                                                                                                            R"({"error":{"code":"unauthorized","detail":"server.unauthorized","message":"an API key is required: Authorization: Bearer <key>"}})",
-                                                                                                            "application/json");
-                                                                                                        return std::
-                                                                                                            nullopt;
-                                                                                                      }
-                                                                                                      const std::string
-                                                                                                          hash = sha256_hex(
-                                                                                                              auth.substr(
-                                                                                                                  7));
-                                                                                                      const ApiKey*
-                                                                                                          found =
-                                                                                                              nullptr;
-                                                                                                      for (
-                                                                                                          const auto&
-                                                                                                              k :
-                                                                                                          keys)
-                                                                                                        if (constant_time_equal(
-                                                                                                                k.key_sha256,
-                                                                                                                hash))
-                                                                                                          found =
-                                                                                                              &k;
-                                                                                                      if (!found) {
-                                                                                                        res.status =
-                                                                                                            401;
-                                                                                                        res.set_content(
-                                                                                                            R"({"error":{"code":"unauthorized","detail":"server.bad_key","message":"the API key is not valid"}})",
-                                                                                                            "application/json");
-                                                                                                        return std::
-                                                                                                            nullopt;
-                                                                                                      }
-                                                                                                      if (auto denied =
-                                                                                                              rbac.check(
-                                                                                                                  found
-                                                                                                                      ->actor_id,
-                                                                                                                  permission)) {
-                                                                                                        send_error(
-                                                                                                            res,
-                                                                                                            403,
-                                                                                                            *denied);
-                                                                                                        return std::
-                                                                                                            nullopt;
-                                                                                                      }
-                                                                                                      int retry_after =
-                                                                                                          0;
-                                                                                                      const double remaining =
-                                                                                                          limiter
-                                                                                                              .take(
-                                                                                                                  found
-                                                                                                                      ->key_sha256,
-                                                                                                                  &retry_after);
-                                                                                                      if (remaining <
-                                                                                                          0) {
-                                                                                                        res.status =
-                                                                                                            429;
-                                                                                                        res.set_header(
-                                                                                                            "Retry-After",
-                                                                                                            std::to_string(
-                                                                                                                retry_after));
-                                                                                                        res.set_content(
-                                                                                                            R"({"error":{"code":"rate_limited","detail":"server.rate_limited","message":"too many requests for this API key"}})",
-                                                                                                            "application/json");
-                                                                                                        return std::
-                                                                                                            nullopt;
-                                                                                                      }
-                                                                                                      if (remaining <
-                                                                                                          1e8)
-                                                                                                        res.set_header(
-                                                                                                            "X-AEGIS-Rate-Remaining",
-                                                                                                            std::to_string(
-                                                                                                                static_cast<
-                                                                                                                    int64_t>(
-                                                                                                                    remaining)));
-                                                                                                      return found
-                                                                                                          ->actor_id;
-                                                                                                    };
+  auto guard = [&](const httplib::Request& req, httplib::Response& res,
+                   std::string_view permission) {
+    return admit(req, res, permission, keys, rbac, limiter);
+  };
 
   auto decide_one = [&](std::string_view body, ContextParser& parser, bool* ok,
                         std::string* out_json) -> Error {
@@ -587,10 +553,7 @@ int run_serve(const std::string& listen, const std::optional<std::string>& confi
     const char* code = res.status == 413   ? "payload_too_large"
                        : res.status == 404 ? "not_found"
                                            : "invalid_input";
-    res.set_content(std::string(R"({"error":{"code":")") + code +
-                        R"(","detail":"server.http","message":"HTTP )" +
-                        std::to_string(res.status) + R"("}})",
-                    "application/json");
+    send_http_error(res, res.status, code, "server.http", "HTTP " + std::to_string(res.status));
   });
 
   if (!http.bind_to_port(host, port))

@@ -174,3 +174,18 @@ def test_rate_limit_429_with_retry_after(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("setting,field", [
+    ("max_body_bytes: -1", "server.max_body_bytes"),
+    ("max_body_bytes: 0", "server.max_body_bytes"),
+    ("rate_limit_per_minute: -5", "server.rate_limit_per_minute"),
+])
+def test_bad_server_settings_are_refused_naming_the_field(tmp_path, setting, field):
+    (tmp_path / "c.yaml").write_text(f"server:\n  {setting}\n")
+    r = subprocess.run([AEGIS, "serve", "--listen", f"127.0.0.1:{free_port()}", "-c",
+                        str(tmp_path / "c.yaml"), "--db", f"sqlite:{tmp_path / 'x.db'}"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0
+    assert field in r.stderr
+    assert not (tmp_path / "x.db").exists()
