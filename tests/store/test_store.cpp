@@ -31,6 +31,15 @@ std::string pg_base_url() {
 
 std::string temp_db(const std::string& name);
 
+// Waits for every forked child and expects each to have exited with status 0.
+void expect_clean_exits(const std::vector<pid_t>& children) {
+  for (pid_t pid : children) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+}
+
 // A fresh database for `name`, as a store URL of the current engine.
 std::string fresh_url(const std::string& name) {
   if (g_engine == "sqlite") return "sqlite:" + temp_db(name + ".db");
@@ -210,11 +219,7 @@ TEST_P(StoreTest, TwoProcessesShareOneChain) {
     }
     children.push_back(pid);
   }
-  for (pid_t pid : children) {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  }
+  expect_clean_exits(children);
   const ChainVerification v = Store::open(path)->verify_chain();
   EXPECT_TRUE(v.intact) << v.problem;
   EXPECT_EQ(v.entries, 200);
@@ -246,11 +251,7 @@ TEST_P(StoreTest, NoLostUpdateUnderConcurrency) {
     }
     children.push_back(pid);
   }
-  for (pid_t pid : children) {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  }
+  expect_clean_exits(children);
   auto s = Store::open(path);
   EXPECT_EQ(nlohmann::json::parse(s->load_object("counter", "c")->state)["n"], 80);
   EXPECT_EQ(s->load_object("counter", "c")->version, 81);
