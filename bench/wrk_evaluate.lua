@@ -1,6 +1,13 @@
--- wrk script: POST /v1/evaluate with an API key (AEGIS_BENCH_KEY).
+-- wrk script: POST with an API key (AEGIS_BENCH_KEY); the body is the file AEGIS_BENCH_BODY, or
+-- one evaluate context.
 wrk.method = "POST"
 wrk.body = '{"risk_baseline":0.1,"risk_proposed":0.12,"novelty_score":0.9,"estimated_impact":"low"}'
+local body_file = os.getenv("AEGIS_BENCH_BODY")
+if body_file then
+  local f = assert(io.open(body_file, "rb"))
+  wrk.body = f:read("*a")
+  f:close()
+end
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("AEGIS_BENCH_KEY")
 

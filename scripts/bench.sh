@@ -68,6 +68,13 @@ serve_pid=$!
 for _ in $(seq 1 100); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
 AEGIS_BENCH_KEY="$keyval" wrk -t2 -c64 -d30s -s bench/wrk_evaluate.lua "http://127.0.0.1:$port/v1/evaluate" \
   | grep '^WRK' >"$build/bench-wrk.txt"
+echo "bench: the batch endpoint (100 contexts per request) and risk-check (no store), 15 s each" >&2
+/usr/bin/python3 -c 'import json; print(json.dumps([{"risk_baseline": 0.1, "risk_proposed": 0.1 + i / 1000, "novelty_score": 0.9, "estimated_impact": "low"} for i in range(100)]))' >"$serve_dir/batch.json"
+AEGIS_BENCH_KEY="$keyval" AEGIS_BENCH_BODY="$serve_dir/batch.json" wrk -t2 -c16 -d15s \
+  -s bench/wrk_evaluate.lua "http://127.0.0.1:$port/v1/evaluate/batch" | grep '^WRK' >"$build/bench-wrk-batch.txt"
+echo '{"action_description": "restart a pod", "risk_score": 0.2}' >"$serve_dir/risk.json"
+AEGIS_BENCH_KEY="$keyval" AEGIS_BENCH_BODY="$serve_dir/risk.json" wrk -t2 -c64 -d15s \
+  -s bench/wrk_evaluate.lua "http://127.0.0.1:$port/v1/risk-check" | grep '^WRK' >"$build/bench-wrk-risk.txt"
 kill "$serve_pid"
 wait "$serve_pid" 2>/dev/null || true
 rm -rf "$serve_dir"

@@ -31,6 +31,7 @@ class PrometheusExporter : public DecisionObserver {
   // The same from a decision's wire JSON (replaying a store).
   void on_decision_json(const nlohmann::json& decision);
   void record_override(std::string_view outcome);              // aegis_overrides_total{outcome}
+  void record_drift(double kl_divergence);                     // aegis_drift_kl_divergence
   void record_http_request(std::string_view route, int code);  // aegis_http_requests_total
   void record_telemetry_dropped(double count = 1);             // ..._events_dropped_total
 

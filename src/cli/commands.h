@@ -29,8 +29,13 @@ int run_version(const std::string& format);
 int run_keygen(const std::string& output);
 int run_audit_verify(const std::string& db);
 int run_metrics(const std::optional<std::string>& db);
-int run_serve(const std::string& listen, const std::optional<std::string>& config,
-              const std::string& db);
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::optional<std::string> config;
+  std::string db = "sqlite:aegis.db";
+  std::optional<std::string> tls_cert, tls_key;  // both or neither
+};
+int run_serve(const ServeOptions& options);
 int run_apikey_new(const std::string& actor, const std::string& role);
 int run_mcp_http(McpServer& server, const std::string& host, int port);
 int run_mcp(const std::optional<std::string>& config, const std::optional<std::string>& db,

@@ -87,13 +87,16 @@ int main(int argc, char** argv) {
   auto* audit_export = audit->add_subcommand("export", "Write the entries as JSON lines");
   audit_export->add_option("--db", audit_db, "sqlite:PATH")->required();
 
-  std::string listen = "127.0.0.1:8080", serve_db = "sqlite:aegis.db";
-  std::optional<std::string> serve_config;
-  auto* serve = app.add_subcommand("serve", "The HTTP API (evaluate, risk-check, decisions, AFA, "
-                                            "health, metrics)");
-  serve->add_option("--listen", listen, "HOST:PORT (default 127.0.0.1:8080)");
-  serve->add_option("-c,--config", serve_config, "YAML: parameters and server.api_keys");
-  serve->add_option("--db", serve_db, "sqlite:PATH (default sqlite:aegis.db) or postgresql://...");
+  ServeOptions so;
+  auto* serve = app.add_subcommand("serve", "The HTTP API (decisions, workflows, overrides, "
+                                            "drift, health, metrics)");
+  serve->add_option("--listen", so.listen, "HOST:PORT (default 127.0.0.1:8080)");
+  serve->add_option("-c,--config", so.config, "YAML: parameters, server.api_keys, custodians");
+  serve->add_option("--db", so.db, "sqlite:PATH (default sqlite:aegis.db) or postgresql://...");
+  auto* tls_cert = serve->add_option("--tls-cert", so.tls_cert, "PEM certificate: serve HTTPS");
+  auto* tls_key = serve->add_option("--tls-key", so.tls_key, "PEM private key of --tls-cert");
+  tls_cert->needs(tls_key);
+  tls_key->needs(tls_cert);
 
   std::string apikey_actor, apikey_role;
   auto* apikey = app.add_subcommand("apikey", "API keys for aegis serve");
@@ -141,7 +144,7 @@ int main(int argc, char** argv) {
     if (*keygen) return run_keygen(key_out);
     if (*audit_verify) return run_audit_verify(audit_db);
     if (*metrics) return run_metrics(metrics_db);
-    if (*serve) return run_serve(listen, serve_config, serve_db);
+    if (*serve) return run_serve(so);
     if (*apikey_new) return run_apikey_new(apikey_actor, apikey_role);
     if (*mcp) return run_mcp(mcp_config, mcp_db, mcp_transport, mcp_host, mcp_port);
     if (*audit_export) return run_audit_export(audit_db);

@@ -6,6 +6,9 @@
 #endif
 
 #include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <openssl/rand.h>
 #include <yaml-cpp/yaml.h>
 
@@ -23,10 +26,13 @@
 #include "aegis/digest.h"
 #include "aegis/json.h"
 #include "aegis/metrics.h"
+#include "aegis/openapi.h"
 #include "aegis/rbac.h"
 #include "aegis/store.h"
 #include "aegis/version.h"
+#include "aegis/workflow_api.h"
 #include "commands.h"
+#include "http_pool.h"
 #include "common.h"
 
 namespace aegis::cli {
@@ -129,12 +135,6 @@ class RateLimiter {
   std::map<std::string, Bucket> buckets_;
 };
 
-void send_error(httplib::Response& res, int status, const Error& e) {
-  res.status = status;
-  res.set_content(error_to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                  "application/json");
-}
-
 // HTTP-only refusals (401, 429) that have no engine ErrorKind.
 void send_http_error(httplib::Response& res, int status, std::string_view code,
                      std::string_view detail, std::string_view message) {
@@ -164,7 +164,9 @@ std::optional<std::string> admit(const httplib::Request& req, httplib::Response&
     return std::nullopt;
   }
   if (auto denied = rbac.check(found->actor_id, permission)) {
-    send_error(res, 403, *denied);
+    const ApiReply r = error_reply(*denied);
+    res.status = r.status;
+    res.set_content(r.body, "application/json");
     return std::nullopt;
   }
   int retry_after = 0;
@@ -178,24 +180,6 @@ std::optional<std::string> admit(const httplib::Request& req, httplib::Response&
   if (remaining < 1e8)
     res.set_header("X-AEGIS-Rate-Remaining", std::to_string(static_cast<int64_t>(remaining)));
   return found->actor_id;
-}
-
-int status_for(const Error& e) {
-  switch (e.kind) {
-    case ErrorKind::kPayloadTooLarge:
-      return 413;
-    case ErrorKind::kNotFound:
-      return 404;
-    case ErrorKind::kForbidden:
-      return 403;
-    case ErrorKind::kConflict:
-      return 409;
-    case ErrorKind::kInternal:
-      return 500;
-    case ErrorKind::kInvalidInput:
-      return e.code.rfind("json.", 0) == 0 ? 400 : 422;  // malformed vs invalid values
-  }
-  return 500;
 }
 
 // Group commit across requests: handlers queue their entries and wait; one thread appends
@@ -264,6 +248,50 @@ class GroupCommitter {
   std::thread thread_;
 };
 
+// The label /metrics counts a request under: a fixed set of route templates, so that arbitrary
+// paths cannot create new series.
+std::string route_label(const std::string& path) {
+  static const std::set<std::string> kExact = {
+      "/v1/evaluate", "/evaluate", "/v1/evaluate/batch", "/v1/risk-check", "/v1/decisions",
+      "/v1/proposals", "/v1/overrides", "/v1/consensus", "/v1/drift", "/v1/drift/baseline",
+      "/v1/drift/observations", "/v1/afa/decide", "/health", "/metrics", "/openapi.json"};
+  if (kExact.count(path)) return path;
+  static const std::set<std::string> kCollections = {"decisions", "proposals", "overrides",
+                                                     "consensus"};
+  static const std::set<std::string> kSteps = {"signatures", "votes", "close"};
+  std::vector<std::string> seg;
+  for (size_t start = 1; start <= path.size();) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    seg.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  if (seg.size() < 3 || seg.size() > 4 || seg[0] != "v1" || !kCollections.count(seg[1]))
+    return "other";
+  std::string label = "/v1/" + seg[1] + "/{id}";
+  if (seg.size() == 4) {
+    if (seg[1] == "proposals" && WorkflowApi::step_permission(seg[3])) return label + "/{action}";
+    if (!kSteps.count(seg[3])) return "other";
+    label += "/" + seg[3];
+  }
+  return label;
+}
+
+// A store URL fit to print: the password of user:password@ is masked.
+std::string redacted(const std::string& url) {
+  const size_t scheme = url.find("://");
+  const size_t at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
+  const size_t colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+void send(httplib::Response& res, const ApiReply& reply) {
+  res.status = reply.status;
+  res.set_content(reply.body, "application/json");
+}
+
 httplib::Server* g_http = nullptr;
 void stop_on_signal(int) {
   if (g_http) g_http->stop();
@@ -271,47 +299,77 @@ void stop_on_signal(int) {
 
 }  // namespace
 
-int run_serve(const std::string& listen, const std::optional<std::string>& config_path,
-              const std::string& db) {
-  auto config = load_config(config_path);
+int run_serve(const ServeOptions& o) {
+  auto config = load_config(o.config);
   if (!config) return report_error(config.error());
-  auto settings = load_settings(config_path);
+  auto settings = load_settings(o.config);
   if (!settings) return report_error(settings.error());
-  const size_t colon = listen.rfind(':');
+  CustodianRegistry custodians;
+  if (o.config) {
+    auto loaded = CustodianRegistry::load_yaml(*o.config);
+    if (!loaded) return report_error(loaded.error());
+    custodians = std::move(loaded).value();
+  }
+  const size_t colon = o.listen.rfind(':');
   int port = 0;
   try {
-    port = colon == std::string::npos ? -1 : std::stoi(listen.substr(colon + 1));
+    port = colon == std::string::npos ? -1 : std::stoi(o.listen.substr(colon + 1));
   } catch (const std::exception&) {
     port = -1;
   }
   if (port < 1 || port > 65535)
     return report_error(invalid_input("cli.usage", "listen", "--listen must be HOST:PORT"));
-  const std::string host = listen.substr(0, colon);
+  const std::string host = o.listen.substr(0, colon);
+
+  std::unique_ptr<httplib::Server> server;
+  if (o.tls_cert) {
+    server = std::make_unique<httplib::SSLServer>(o.tls_cert->c_str(), o.tls_key->c_str());
+    if (!server->is_valid())
+      return report_error(invalid_input("cli.tls", "tls_cert",
+                                        "cannot load the TLS certificate and key (--tls-cert " +
+                                            *o.tls_cert + ", --tls-key " + *o.tls_key + ")"));
+  } else {
+    server = std::make_unique<httplib::Server>();
+  }
+  httplib::Server& http = *server;
 
   std::unique_ptr<Store> store;
   try {
-    store = Store::open(db);
+    store = Store::open(o.db);
   } catch (const AegisError& e) {
     return report_error(e.error());
   }
-  std::mutex
-      store_lock;  // one thread at a time on the store (reads; writes go through `committer`)
+  std::mutex store_lock;  // one thread at a time on the store; decisions go through `committer`
   GroupCommitter committer(*store, store_lock);
   RBACEnforcer rbac;
   for (const auto& k : settings.value().keys) rbac.assign(k.actor_id, k.role);
   RateLimiter limiter(settings.value().rate_limit_per_minute);
   PrometheusExporter metrics;
   const GateEvaluator evaluator = config.value().create_gate_evaluator();
+  WorkflowApi api(config.value(), *store, store_lock, rbac, custodians, evaluator, &metrics);
   const auto& keys = settings.value().keys;
+  const std::string openapi = openapi_document();
 
-  httplib::Server http;
-  // One worker per connection we expect to hold open (keep-alive): a slow or idle client then
-  // occupies its own worker rather than starving others.
-  http.new_task_queue = [] { return new httplib::ThreadPool(128); };
+  // A worker per open connection (up to 1,024): a slow or idle client occupies its own worker
+  // rather than starving others; a silent one is dropped after 5 s.
+  http.new_task_queue = [] { return new ElasticPool(1024); };
+  // The listening socket: address reuse as cpp-httplib's default, and TCP_DEFER_ACCEPT so that a
+  // client that connects and sends nothing never reaches a worker.
+  int listen_fd = -1;
+  http.set_socket_options([&listen_fd](socket_t sock) {
+    const int yes = 1, defer_seconds = 5;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    setsockopt(sock, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_seconds, sizeof defer_seconds);
+    listen_fd = sock;
+  });
   http.set_payload_max_length(settings.value().max_body_bytes);
   http.set_read_timeout(5, 0);
   http.set_write_timeout(5, 0);
-  http.set_keep_alive_timeout(30);
+  http.set_keep_alive_timeout(5);
+  http.set_keep_alive_max_count(1'000'000);
+  // Headers and body leave in separate writes: without TCP_NODELAY, Nagle's algorithm holds the
+  // body until the client's delayed ACK (~40 ms per request).
+  http.set_tcp_nodelay(true);
 
   auto guard = [&](const httplib::Request& req, httplib::Response& res,
                    std::string_view permission) {
@@ -325,14 +383,21 @@ int run_serve(const std::string& listen, const std::optional<std::string>& confi
       *ok = false;
       return req.error();
     }
-    if (req.value().drift_baseline_data) {
+    std::optional<DriftMonitor> drift;
+    try {
+      if (req.value().drift_baseline_data) {
+        drift.emplace(config.value().create_drift_monitor());
+        drift->set_baseline(*req.value().drift_baseline_data);
+      }
+    } catch (const AegisError& e) {
       *ok = false;
-      return invalid_input("server.unsupported", "drift_baseline_data",
-                           "drift_baseline_data is not accepted by this route");
+      return e.error();
     }
-    const PCWDecision d = pcw_decide(req.value().context, {.gate_evaluator = &evaluator,
-                                                           .prometheus_exporter = &metrics,
-                                                           .shadow_mode = req.value().shadow});
+    const PCWDecision d = pcw_decide(req.value().context,
+                                     {.gate_evaluator = &evaluator,
+                                      .prometheus_exporter = &metrics,
+                                      .shadow_mode = req.value().shadow,
+                                      .drift_monitor = drift ? &*drift : nullptr});
     *out_json = decision_to_json(d);
     *ok = true;
     return {};
@@ -345,14 +410,13 @@ int run_serve(const std::string& listen, const std::optional<std::string>& confi
     bool ok = false;
     std::string out;
     const Error e = decide_one(req.body, parser, &ok, &out);
-    if (!ok) return send_error(res, status_for(e), e);
+    if (!ok) return send(res, error_reply(e));
     // The canonical decision's first "decision_id" key is its own (the strings before it are
     // engine-made constraints).
     const std::string id = out.substr(out.find("\"decision_id\":\"") + 15, 36);
     if (!committer.commit({NewEntry{"decision", id, out}}))  // durable before it is answered
-      return send_error(res, 500,
-                        Error{ErrorKind::kInternal, "server.store", "",
-                              "the decision could not be stored; it was not returned"});
+      return send(res, error_reply(Error{ErrorKind::kInternal, "server.store", "",
+                                         "the decision could not be stored; it was not returned"}));
     res.set_content(out, "application/json");
   };
   http.Post("/v1/evaluate", evaluate);
@@ -363,13 +427,11 @@ int run_serve(const std::string& listen, const std::optional<std::string>& confi
     std::vector<std::string> items;
     const auto first = req.body.find_first_not_of(" \t\r\n");
     if (first != std::string::npos && req.body[first] == '[') {
-      nlohmann::json arr;
       try {
-        arr = nlohmann::json::parse(req.body);
-      } catch (const nlohmann::json::exception&) {
-        return send_error(res, 400, invalid_input("json.syntax", "", "malformed JSON array"));
+        for (const auto& item : parse_request_body(req.body)) items.push_back(item.dump());
+      } catch (const AegisError& e) {
+        return send(res, error_reply(e.error()));
       }
-      for (const auto& item : arr) items.push_back(item.dump());
     } else {
       size_t start = 0;
       while (start < req.body.size()) {
@@ -400,28 +462,24 @@ int run_serve(const std::string& listen, const std::optional<std::string>& confi
     }
     out += ']';
     if (!committer.commit(std::move(entries)))
-      return send_error(res, 500,
-                        Error{ErrorKind::kInternal, "server.store", "",
-                              "the decisions could not be stored; none was returned"});
+      return send(res, error_reply(Error{ErrorKind::kInternal, "server.store", "",
+                                         "the decisions could not be stored; none was returned"}));
     res.set_content(out, "application/json");
   });
 
   http.Post("/v1/risk-check", [&](const httplib::Request& req, httplib::Response& res) {
     const auto actor = guard(req, res, "decide");
     if (!actor) return;
-    nlohmann::json j;
     try {
-      j = nlohmann::json::parse(req.body);
-    } catch (const nlohmann::json::exception&) {
-      return send_error(res, 400, invalid_input("json.syntax", "", "malformed JSON"));
-    }
-    if (!j.is_object() || !j.contains("risk_score") || !j["risk_score"].is_number() ||
-        !j.value("action_description", nlohmann::json()).is_string())
-      return send_error(res, 422,
-                        invalid_input("server.invalid", "risk_score",
-                                      "action_description (string) and risk_score "
-                                      "(number) are required"));
-    try {
+      const nlohmann::json j = parse_request_body(req.body);
+      if (!j.is_object() || !j.contains("risk_score") || !j["risk_score"].is_number() ||
+          !j.value("action_description", nlohmann::json()).is_string())
+        return send(res, error_reply(invalid_input("server.invalid", "risk_score",
+                                                   "action_description (string) and risk_score "
+                                                   "(number) are required")));
+      if (j.contains("threshold") && !j["threshold"].is_number())
+        return send(res, error_reply(invalid_input("server.invalid", "threshold",
+                                                   "threshold must be a number")));
       const double threshold = j.value("threshold", 0.5);
       const double score = j["risk_score"].get<double>();
       const bool safe =
@@ -430,10 +488,7 @@ int run_serve(const std::string& listen, const std::optional<std::string>& confi
           nlohmann::json{{"safe", safe}, {"risk_score", score}, {"threshold", threshold}}.dump(),
           "application/json");
     } catch (const AegisError& e) {
-      send_error(res, status_for(e.error()), e.error());
-    } catch (const nlohmann::json::exception&) {
-      send_error(res, 422,
-                 invalid_input("server.invalid", "threshold", "threshold must be a number"));
+      send(res, error_reply(e.error()));
     }
   });
 
@@ -444,12 +499,12 @@ int run_serve(const std::string& listen, const std::optional<std::string>& confi
       if (req.has_param("limit")) limit = std::stoll(req.get_param_value("limit"));
       if (req.has_param("cursor")) after = std::stoll(req.get_param_value("cursor"));
     } catch (const std::exception&) {
-      return send_error(
-          res, 400, invalid_input("server.invalid", "limit", "limit and cursor must be integers"));
+      limit = -1;
     }
     if (limit < 1 || limit > 1000 || after < 0)
-      return send_error(res, 400,
-                        invalid_input("server.invalid", "limit", "limit must be in [1, 1000]"));
+      return send(res, error_reply(invalid_input("json.query", "limit",
+                                                 "limit must be an integer in [1, 1000] and "
+                                                 "cursor a non-negative integer")));
     std::string out = "{\"decisions\":[";
     int64_t last = after;
     size_t n = 0;
@@ -476,29 +531,74 @@ int run_serve(const std::string& listen, const std::optional<std::string>& confi
                found = store->get_decision(req.matches[1].str());
              }
              if (!found)
-               return send_error(res, 404,
-                                 Error{ErrorKind::kNotFound, "server.not_found", "decision_id",
-                                       "no such decision"});
+               return send(res, error_reply(Error{ErrorKind::kNotFound, "server.not_found",
+                                                  "decision_id", "no such decision"}));
              res.set_content(*found, "application/json");
            });
 
+  // Workflows (WorkflowApi answers; the route only authenticates and authorizes).
+  const std::string id = "([A-Za-z0-9._:-]{1,128})";
+  http.Post("/v1/proposals", [&](const httplib::Request& req, httplib::Response& res) {
+    if (const auto actor = guard(req, res, "propose")) send(res, api.create_proposal(*actor, req.body));
+  });
+  http.Get("/v1/proposals/" + id, [&](const httplib::Request& req, httplib::Response& res) {
+    if (guard(req, res, "read_decisions")) send(res, api.get_proposal(req.matches[1].str()));
+  });
+  http.Post("/v1/proposals/" + id + "/([a-z]{1,16})",
+            [&](const httplib::Request& req, httplib::Response& res) {
+              const std::string action = req.matches[2].str();
+              const auto permission = WorkflowApi::step_permission(action).value_or("propose");
+              if (const auto actor = guard(req, res, permission))
+                send(res, api.proposal_step(*actor, req.matches[1].str(), action, req.body));
+            });
+  http.Post("/v1/overrides", [&](const httplib::Request& req, httplib::Response& res) {
+    if (const auto actor = guard(req, res, "propose")) send(res, api.create_override(*actor, req.body));
+  });
+  http.Post("/v1/overrides/" + id + "/signatures",
+            [&](const httplib::Request& req, httplib::Response& res) {
+              if (const auto actor = guard(req, res, "sign_override"))
+                send(res, api.sign_override(*actor, req.matches[1].str(), req.body));
+            });
+  http.Get("/v1/overrides/" + id, [&](const httplib::Request& req, httplib::Response& res) {
+    if (guard(req, res, "read_decisions")) send(res, api.get_override(req.matches[1].str()));
+  });
+  http.Post("/v1/consensus", [&](const httplib::Request& req, httplib::Response& res) {
+    if (const auto actor = guard(req, res, "propose")) send(res, api.create_consensus(*actor, req.body));
+  });
+  http.Post("/v1/consensus/" + id + "/votes",
+            [&](const httplib::Request& req, httplib::Response& res) {
+              if (const auto actor = guard(req, res, "analyze"))
+                send(res, api.vote(*actor, req.matches[1].str(), req.body));
+            });
+  http.Post("/v1/consensus/" + id + "/close",
+            [&](const httplib::Request& req, httplib::Response& res) {
+              if (const auto actor = guard(req, res, "approve"))
+                send(res, api.close_consensus(*actor, req.matches[1].str()));
+            });
+  http.Get("/v1/consensus/" + id, [&](const httplib::Request& req, httplib::Response& res) {
+    if (guard(req, res, "read_decisions")) send(res, api.get_consensus(req.matches[1].str()));
+  });
+  http.Post("/v1/drift/baseline", [&](const httplib::Request& req, httplib::Response& res) {
+    if (const auto actor = guard(req, res, "calibrate")) send(res, api.set_drift_baseline(*actor, req.body));
+  });
+  http.Post("/v1/drift/observations", [&](const httplib::Request& req, httplib::Response& res) {
+    if (guard(req, res, "decide")) send(res, api.add_drift_observations(req.body));
+  });
+  http.Get("/v1/drift", [&](const httplib::Request& req, httplib::Response& res) {
+    if (guard(req, res, "read_decisions")) send(res, api.drift_status());
+  });
+
   http.Post("/v1/afa/decide", [&](const httplib::Request& req, httplib::Response& res) {
     if (!guard(req, res, "decide")) return;
-    nlohmann::json j;
     try {
-      j = nlohmann::json::parse(req.body);
-    } catch (const nlohmann::json::exception&) {
-      return send_error(res, 400, invalid_input("json.syntax", "", "malformed JSON"));
-    }
-    auto request = AFABridge::request_from_json(j);
-    if (!request) return send_error(res, 422, request.error());
-    try {
+      auto request = AFABridge::request_from_json(parse_request_body(req.body));
+      if (!request) return send(res, error_reply(request.error()));
       std::lock_guard<std::mutex> g(store_lock);
       AFABridge bridge(config.value(), store.get());
       res.set_content(AFABridge::response_to_json(bridge.evaluate(request.value())).dump(),
                       "application/json");
     } catch (const AegisError& e) {
-      send_error(res, status_for(e.error()), e.error());
+      send(res, error_reply(e.error()));
     }
   });
 
@@ -532,21 +632,16 @@ int run_serve(const std::string& listen, const std::optional<std::string>& confi
   http.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics.text(), "text/plain; version=0.0.4");
   });
+  http.Get("/openapi.json", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(openapi, "application/json");
+  });
 
   http.set_post_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
     res.set_header("X-AEGIS-Version", kEngineVersion);
-    std::string id = req.get_header_value("X-Request-Id");
-    if (id.empty() || id.size() > 128) id = random_hex(16);
-    res.set_header("X-Request-Id", id);
-    // Counted under a fixed set of route names: arbitrary paths must not create new series.
-    static const std::set<std::string> kRoutes = {
-        "/v1/evaluate",   "/evaluate",     "/v1/evaluate/batch",
-        "/v1/risk-check", "/v1/decisions", "/v1/afa/decide",
-        "/health",        "/metrics"};
-    const std::string route = req.path.rfind("/v1/decisions/", 0) == 0 ? "/v1/decisions/{id}"
-                              : kRoutes.count(req.path)                ? req.path
-                                                                       : "other";
-    metrics.record_http_request(route, res.status);
+    std::string request_id = req.get_header_value("X-Request-Id");
+    if (request_id.empty() || request_id.size() > 128) request_id = random_hex(16);
+    res.set_header("X-Request-Id", request_id);
+    metrics.record_http_request(route_label(req.path), res.status);
   });
   http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
@@ -557,11 +652,15 @@ int run_serve(const std::string& listen, const std::optional<std::string>& confi
   });
 
   if (!http.bind_to_port(host, port))
-    return report_error(invalid_input("cli.listen", "listen", "cannot listen on " + listen));
+    return report_error(invalid_input("cli.listen", "listen", "cannot listen on " + o.listen));
+  // cpp-httplib 0.11 listens with a backlog of 5: a burst of connections would overflow it and
+  // wait a second for SYN retransmits. Listening again on the same socket only raises it.
+  if (listen_fd >= 0) ::listen(listen_fd, SOMAXCONN);
   g_http = &http;
   std::signal(SIGTERM, stop_on_signal);
   std::signal(SIGINT, stop_on_signal);
-  std::fprintf(stderr, "aegis: serving on http://%s/ (store %s)\n", listen.c_str(), db.c_str());
+  std::fprintf(stderr, "aegis: serving on %s://%s/ (store %s)\n", o.tls_cert ? "https" : "http",
+               o.listen.c_str(), redacted(o.db).c_str());
   http.listen_after_bind();  // stop() lets in-flight requests finish
   g_http = nullptr;
   return 0;

@@ -6,7 +6,7 @@
 #include "aegis/version.h"
 #include "checks.h"
 #include "format.h"
-#include "uuid.h"
+#include "aegis/uuid.h"
 
 namespace aegis {
 
@@ -226,7 +226,7 @@ PCWDecision decide_validated(const PCWContext& ctx, const DecideOptions& opt,
     d.constraints.push_back(std::move(c));
   }
 
-  d.decision_id = detail::new_uuid_v4();
+  d.decision_id = new_uuid_v4();
   d.timestamp =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 

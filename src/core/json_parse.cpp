@@ -6,7 +6,7 @@
 
 #include "aegis/json.h"
 #include "format.h"
-#include "uuid.h"
+#include "aegis/uuid.h"
 
 namespace aegis {
 namespace {
@@ -332,7 +332,7 @@ ContextRequest ContextParser::Impl::build(dom::element root) {
   }
   if (options.cli_defaults) {
     if (!has(kAgentId)) c.agent_id = "aegis-cli";
-    if (!has(kSessionId)) c.session_id = "cli-" + detail::new_uuid_v4();
+    if (!has(kSessionId)) c.session_id = "cli-" + new_uuid_v4();
     if (!has(kProposalSummary)) c.proposal_summary = "CLI evaluation";
     if (!has(kEstimatedImpact)) c.estimated_impact = "medium";
   }

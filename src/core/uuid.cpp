@@ -1,4 +1,4 @@
-#include "uuid.h"
+#include "aegis/uuid.h"
 
 #include <openssl/rand.h>
 #include <pthread.h>
@@ -7,7 +7,7 @@
 
 #include "aegis/error.h"
 
-namespace aegis::detail {
+namespace aegis {
 namespace {
 
 // A fork copies every thread-local pool; the generation makes the child refill its own.
@@ -60,4 +60,4 @@ std::string new_uuid_v4() {
   return s;
 }
 
-}  // namespace aegis::detail
+}  // namespace aegis

@@ -98,6 +98,8 @@ void PrometheusExporter::record_override(std::string_view outcome) {
   overrides_->Add({{"outcome", std::string(outcome)}}).Increment();
 }
 
+void PrometheusExporter::record_drift(double kl_divergence) { kl_->Set(kl_divergence); }
+
 void PrometheusExporter::record_http_request(std::string_view route, int code) {
   http_->Add({{"route", std::string(route)}, {"code", std::to_string(code)}}).Increment();
 }

@@ -1,66 +1,31 @@
 """`aegis serve`: auth, RBAC per route, limits, the evaluate/decisions/risk-check/AFA routes."""
-import hashlib
 import json
-import socket
 import subprocess
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 
+import serve_util
 from conftest import AEGIS
+from serve_util import api_key_lines, free_port, serving
 
 KEYS = {"proposer": "aegis_test_proposer_key", "analyst": "aegis_test_analyst_key",
         "limited": "aegis_test_limited_key"}
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     d = tmp_path_factory.mktemp("serve")
-    sha = lambda k: hashlib.sha256(k.encode()).hexdigest()  # noqa: E731
     (d / "aegis.yaml").write_text(
-        "server:\n"
-        "  rate_limit_per_minute: 600\n"
-        "  max_body_bytes: 65536\n"
-        "  api_keys:\n"
-        f"    - {{actor_id: ci-bot, role: proposer, key_sha256: \"{sha(KEYS['proposer'])}\"}}\n"
-        f"    - {{actor_id: model-7, role: analyst, key_sha256: \"{sha(KEYS['analyst'])}\"}}\n")
-    port = free_port()
-    proc = subprocess.Popen([AEGIS, "serve", "--listen", f"127.0.0.1:{port}", "-c",
-                             str(d / "aegis.yaml"), "--db", f"sqlite:{d / 'serve.db'}"],
-                            stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", d
-    proc.terminate()  # by the pid we started
-    proc.wait(timeout=10)
+        "server:\n  rate_limit_per_minute: 600\n  max_body_bytes: 65536\n  api_keys:\n"
+        + api_key_lines({KEYS["proposer"]: ("ci-bot", "proposer"),
+                         KEYS["analyst"]: ("model-7", "analyst")}))
+    with serving(d / "aegis.yaml", f"sqlite:{d / 'serve.db'}") as base:
+        yield base, d
 
 
 def call(base, method, path, body=None, key="proposer", raw=None, headers=None):
-    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    req = urllib.request.Request(base + path, data=data, method=method)
-    if key:
-        req.add_header("Authorization", f"Bearer {KEYS.get(key, key)}")
-    for k, v in (headers or {}).items():
-        req.add_header(k, v)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, r.headers, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read().decode()
+    return serve_util.call(base, method, path, body, key=KEYS.get(key, key) if key else None,
+                           raw=raw, headers=headers)
 
 
 def test_evaluate_is_stored_and_retrievable(server, validate):
@@ -149,31 +114,16 @@ def test_audit_chain_of_served_decisions_verifies(server):
 
 
 def test_rate_limit_429_with_retry_after(tmp_path):
-    sha = hashlib.sha256(KEYS["limited"].encode()).hexdigest()
     (tmp_path / "c.yaml").write_text(
         "server:\n  rate_limit_per_minute: 3\n  api_keys:\n"
-        f"    - {{actor_id: slow, role: proposer, key_sha256: \"{sha}\"}}\n")
-    port = free_port()
-    proc = subprocess.Popen([AEGIS, "serve", "--listen", f"127.0.0.1:{port}", "-c",
-                             str(tmp_path / "c.yaml"), "--db", f"sqlite:{tmp_path / 'r.db'}"],
-                            stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        base = f"http://127.0.0.1:{port}"
+        + api_key_lines({KEYS["limited"]: ("slow", "proposer")}))
+    with serving(tmp_path / "c.yaml", f"sqlite:{tmp_path / 'r.db'}") as base:
         codes = [call(base, "POST", "/v1/evaluate", {"risk_proposed": 0.1}, key="limited")[0]
                  for _ in range(4)]
         assert codes == [200, 200, 200, 429]
         status, headers, body = call(base, "POST", "/v1/evaluate", {"risk_proposed": 0.1}, key="limited")
         assert status == 429 and int(headers["Retry-After"]) >= 1
         assert json.loads(body)["error"]["code"] == "rate_limited"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.mark.parametrize("setting,field", [

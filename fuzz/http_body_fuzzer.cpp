@@ -1,0 +1,94 @@
+// libFuzzer target for the HTTP request bodies of `aegis serve`: the strict body parser and every
+// workflow route behind it (proposals, overrides, consensus, drift) on an in-memory store. The
+// first byte picks the route. Every answer is JSON with a 2xx/4xx status — never a 5xx, a crash
+// or an escaped exception.
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "aegis/workflow_api.h"
+
+namespace {
+
+struct Fixture {
+  aegis::AegisConfig config;
+  std::unique_ptr<aegis::Store> store = aegis::Store::open("sqlite::memory:");
+  std::mutex store_lock;
+  aegis::RBACEnforcer rbac;
+  aegis::CustodianRegistry custodians = registry();
+  aegis::GateEvaluator evaluator = config.create_gate_evaluator();
+  aegis::WorkflowApi api{config, *store, store_lock, rbac, custodians, evaluator};
+  std::string override_id;
+
+  Fixture() {
+    rbac.assign("admin", aegis::ActorRole::ADMIN);
+    rbac.assign("sec", aegis::ActorRole::SECURITY_LEAD);
+    api.create_proposal("admin", R"({"proposal_id": "p1", "context": {"risk_proposed": 0.9}})");
+    api.create_consensus("admin", R"({"consensus_id": "c1"})");
+    const auto o = api.create_override(
+        "requester", R"({"proposal_id": "p1", "justification": "j", "failed_gates": ["risk"]})");
+    override_id = nlohmann::json::parse(o.body).at("override_id");
+  }
+
+  static aegis::CustodianRegistry registry() {
+    const auto risk = aegis::BIP322Provider::generate_keypair();
+    const auto security = aegis::BIP322Provider::generate_keypair();
+    auto r = aegis::CustodianRegistry::parse_yaml(
+        "custodians:\n  - {actor_id: admin, role: risk_lead, public_key: \"" + risk.public_key +
+            "\"}\n  - {actor_id: sec, role: security_lead, public_key: \"" +
+            security.public_key + "\"}\n",
+        "fuzz");
+    if (!r) std::abort();
+    return std::move(r).value();
+  }
+};
+
+constexpr const char* kActions[] = {"submit",  "analyze", "approve", "reject",
+                                    "execute", "complete", "fail",   "withdraw", "launch"};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static Fixture f;
+  if (size == 0) return 0;
+  const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
+  aegis::ApiReply r;
+  switch (data[0] % 10) {
+    case 0:
+      r = f.api.create_proposal("admin", body);
+      break;
+    case 1:
+      r = f.api.proposal_step("admin", "p1", kActions[data[0] / 10 % 9], body);
+      break;
+    case 2:
+      r = f.api.create_override("admin", body);
+      break;
+    case 3:
+      r = f.api.sign_override("admin", f.override_id, body);
+      break;
+    case 4:
+      r = f.api.create_consensus("admin", body);
+      break;
+    case 5:
+      r = f.api.vote("admin", "c1", body);
+      break;
+    case 6:
+      r = f.api.set_drift_baseline("admin", body);
+      break;
+    case 7:
+      r = f.api.add_drift_observations(body);
+      break;
+    default:
+      try {
+        aegis::parse_request_body(body);
+      } catch (const aegis::InvalidInputError&) {
+      }
+      return 0;
+  }
+  if (r.status >= 500 || r.status < 200) std::abort();
+  if (nlohmann::json::parse(r.body, nullptr, false).is_discarded()) std::abort();
+  return 0;
+}

@@ -1,0 +1,499 @@
+#include "aegis/workflow_api.h"
+
+#include <cmath>
+#include <set>
+#include <vector>
+
+#include "aegis/crypto/encoding.h"
+#include "aegis/json.h"
+#include "aegis/uuid.h"
+#include "aegis/workflow.h"
+
+namespace aegis {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kMaxDepth = 64;
+constexpr size_t kMaxText = 4096;
+constexpr int64_t kMaxTtlSeconds = 30LL * 24 * 3600;
+
+[[noreturn]] void bad(const std::string& field, const std::string& message) {
+  throw_error(invalid_input("api.invalid", field, message));
+}
+
+[[noreturn]] void not_found(const std::string& what, const std::string& field) {
+  throw_error(Error{ErrorKind::kNotFound, "api.not_found", field, "no such " + what});
+}
+
+// A JSON object body with only the listed fields ({} for an empty body).
+json object_body(std::string_view body, std::initializer_list<std::string_view> allowed) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return json::object();
+  json j = parse_request_body(body);
+  if (!j.is_object())
+    throw_error(invalid_input("json.not_object", "", "the body must be a JSON object"));
+  for (const auto& [key, value] : j.items()) {
+    bool known = false;
+    for (auto a : allowed) known = known || a == key;
+    if (!known) throw_error(invalid_input("json.unknown_field", key, "unknown field \"" + key + "\""));
+  }
+  return j;
+}
+
+std::optional<std::string> opt_string(const json& j, const char* field) {
+  const auto it = j.find(field);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) bad(field, std::string(field) + " must be a string");
+  std::string s = it->get<std::string>();
+  if (s.size() > kMaxText) bad(field, std::string(field) + " is longer than 4096 bytes");
+  return s;
+}
+
+std::string req_string(const json& j, const char* field) {
+  auto s = opt_string(j, field);
+  if (!s || s->empty()) bad(field, std::string(field) + " is required (a non-empty string)");
+  return *s;
+}
+
+// Client-chosen ids: 1–128 characters of [A-Za-z0-9._:-], so they are safe in paths and logs.
+std::string checked_id(const std::string& id, const char* field) {
+  bool ok = !id.empty() && id.size() <= 128;
+  for (char c : id)
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' ||
+                c == '-');
+  if (!ok) bad(field, std::string(field) + " must be 1-128 characters of A-Z a-z 0-9 . _ : -");
+  return id;
+}
+
+std::vector<double> number_list(const json& j, const char* field) {
+  const auto it = j.find(field);
+  if (it == j.end() || !it->is_array()) bad(field, std::string(field) + " must be an array of numbers");
+  std::vector<double> out;
+  out.reserve(it->size());
+  for (size_t i = 0; i < it->size(); ++i) {
+    const json& v = (*it)[i];
+    if (!v.is_number() || !std::isfinite(v.get<double>()))
+      bad(std::string(field) + "[" + std::to_string(i) + "]", "must be a finite number");
+    out.push_back(v.get<double>());
+  }
+  return out;
+}
+
+std::vector<std::string> string_list(const json& v, const char* field) {
+  if (!v.is_array()) bad(field, std::string(field) + " must be an array of strings");
+  std::vector<std::string> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_string() || v[i].get<std::string>().empty())
+      bad(std::string(field) + "[" + std::to_string(i) + "]", "must be a non-empty string");
+    out.push_back(v[i].get<std::string>());
+  }
+  return out;
+}
+
+ApiReply reply(int status, const json& body) { return {status, body.dump()}; }
+
+// Runs `fn`, turning the library's errors into their HTTP answers; nothing escapes as a 5xx
+// except a real internal failure.
+template <typename Fn>
+ApiReply guarded(Fn&& fn) {
+  try {
+    return fn();
+  } catch (const AegisError& e) {
+    return error_reply(e.error());
+  } catch (const json::exception& e) {
+    return error_reply(invalid_input("api.invalid", "", e.what()));
+  } catch (const std::exception& e) {
+    return error_reply(Error{ErrorKind::kInternal, "api.internal", "", e.what()});
+  }
+}
+
+json proposal_json(const ProposalWorkflow& w, int64_t version) {
+  json j = w.to_json();
+  j["version"] = version;
+  return j;
+}
+
+json override_json(OverrideWorkflow& w, const std::string& id, int64_t version) {
+  const OverrideResult r = w.get_result();  // expiry applied
+  json j = w.to_json();
+  j["override_id"] = id;
+  j["version"] = version;
+  j["state"] = to_string(r.state);
+  j["approved"] = r.approved;
+  return j;
+}
+
+json consensus_json(const ConsensusWorkflow& w, int64_t version) {
+  const ConsensusResult& r = w.result();
+  json j = w.to_json();
+  j["version"] = version;
+  j["approvals"] = r.approvals;
+  j["rejections"] = r.rejections;
+  j["abstentions"] = r.abstentions;
+  j["agreement"] = r.agreement;
+  return j;
+}
+
+}  // namespace
+
+int http_status_for(const Error& e) {
+  switch (e.kind) {
+    case ErrorKind::kPayloadTooLarge:
+      return 413;
+    case ErrorKind::kNotFound:
+      return 404;
+    case ErrorKind::kForbidden:
+      return 403;
+    case ErrorKind::kConflict:
+      return 409;
+    case ErrorKind::kInternal:
+      return 500;
+    case ErrorKind::kInvalidInput:
+      return e.code.rfind("json.", 0) == 0 ? 400 : 422;  // malformed vs invalid values
+  }
+  return 500;
+}
+
+ApiReply error_reply(const Error& e) {
+  return {http_status_for(e),
+          error_to_json(e).dump(-1, ' ', false, json::error_handler_t::replace)};
+}
+
+json parse_request_body(std::string_view body) {
+  // One set of keys per open object: duplicate keys are refused (a second parser reading the
+  // same bytes must never see a different request).
+  std::vector<std::set<std::string>> open;
+  auto check = [&open](int depth, json::parse_event_t event, json& parsed) {
+    if (depth > kMaxDepth)
+      throw_error(invalid_input("json.too_deep", "",
+                                "the JSON nests deeper than " + std::to_string(kMaxDepth)));
+    switch (event) {
+      case json::parse_event_t::object_start:
+        open.emplace_back();
+        break;
+      case json::parse_event_t::key:
+        if (!open.back().insert(parsed.get<std::string>()).second)
+          throw_error(invalid_input("json.duplicate_key", parsed.get<std::string>(),
+                                    "duplicate key \"" + parsed.get<std::string>() + "\""));
+        break;
+      case json::parse_event_t::object_end:
+        open.pop_back();
+        break;
+      default:
+        break;
+    }
+    return true;
+  };
+  try {
+    return json::parse(body.begin(), body.end(), check);
+  } catch (const json::parse_error& e) {
+    throw_error(invalid_input("json.syntax", "", std::string("malformed JSON: ") + e.what()));
+  }
+}
+
+WorkflowApi::WorkflowApi(const AegisConfig& config, Store& store, std::mutex& store_lock,
+                         const RBACEnforcer& rbac, const CustodianRegistry& custodians,
+                         const GateEvaluator& evaluator, PrometheusExporter* metrics)
+    : config_(config),
+      store_(store),
+      store_lock_(store_lock),
+      rbac_(rbac),
+      custodians_(custodians),
+      evaluator_(evaluator),
+      drift_(config.create_drift_monitor()),
+      metrics_(metrics) {}
+
+// ---- proposals ----------------------------------------------------------------------------------
+
+ApiReply WorkflowApi::create_proposal(std::string_view actor, std::string_view body) {
+  return guarded([&] {
+    const json j = object_body(body, {"proposal_id", "context"});
+    const auto given = opt_string(j, "proposal_id");
+    const std::string id = given ? checked_id(*given, "proposal_id") : new_uuid_v4();
+    if (!j.contains("context") || !j["context"].is_object())
+      bad("context", "context is required (a PCW context object)");
+    ContextParser parser(config_, {.cli_aliases = true, .cli_defaults = true});
+    auto ctx = parser.parse(j["context"].dump());
+    if (!ctx) throw_error(ctx.error());
+    ProposalWorkflow w(id, ctx.value().context, std::string(actor), &rbac_);
+    std::lock_guard<std::mutex> g(store_lock_);
+    const int64_t version = store_.save_object("proposal", id, w.to_json().dump(), 0);
+    return reply(201, proposal_json(w, version));
+  });
+}
+
+ApiReply WorkflowApi::get_proposal(std::string_view id) {
+  return guarded([&] {
+    std::lock_guard<std::mutex> g(store_lock_);
+    const auto stored = store_.load_object("proposal", id);
+    if (!stored) not_found("proposal", "proposal_id");
+    return reply(200, proposal_json(ProposalWorkflow::from_json(json::parse(stored->state)),
+                                    stored->version));
+  });
+}
+
+std::optional<std::string_view> WorkflowApi::step_permission(std::string_view action) {
+  if (action == "submit" || action == "withdraw") return "propose";
+  if (action == "analyze") return "analyze";
+  if (action == "approve" || action == "reject") return "approve";
+  if (action == "execute" || action == "complete" || action == "fail") return "execute";
+  return std::nullopt;
+}
+
+ApiReply WorkflowApi::proposal_step(std::string_view actor, std::string_view id,
+                                    std::string_view action, std::string_view body) {
+  return guarded([&] {
+    if (!step_permission(action)) not_found("proposal action", "action");
+    const json j = object_body(body, {"reason", "override_id"});
+    const std::string reason = opt_string(j, "reason").value_or("");
+    const auto override_id = opt_string(j, "override_id");
+    if (override_id && action != "approve")
+      bad("override_id", "override_id is accepted only by approve");
+    std::lock_guard<std::mutex> g(store_lock_);
+    const auto stored = store_.load_object("proposal", id);
+    if (!stored) not_found("proposal", "proposal_id");
+    ProposalWorkflow w = ProposalWorkflow::from_json(json::parse(stored->state), &rbac_);
+    if (action == "submit") {
+      w.submit(actor, reason);
+    } else if (action == "analyze") {
+      const PCWDecision& d = w.analyze(actor, &evaluator_);
+      // The decision joins the chain before the proposal moves on it.
+      store_.append(std::vector<NewEntry>{{"decision", d.decision_id, w.decision_json()}});
+    } else if (action == "approve" && override_id) {
+      const auto o = store_.load_object("override", *override_id);
+      if (!o) not_found("override", "override_id");
+      OverrideWorkflow ow = OverrideWorkflow::from_json(json::parse(o->state), &custodians_);
+      w.approve_with_override(actor, ow, ow.get_result());
+    } else if (action == "approve") {
+      w.approve(actor, reason);
+    } else if (action == "reject") {
+      w.reject(actor, reason);
+    } else if (action == "execute") {
+      w.execute(actor, reason);
+    } else if (action == "complete") {
+      w.complete(actor, reason);
+    } else if (action == "fail") {
+      w.fail(actor, reason);
+    } else {
+      w.withdraw(actor, reason);
+    }
+    const int64_t version =
+        store_.save_object("proposal", id, w.to_json().dump(), stored->version);
+    return reply(200, proposal_json(w, version));
+  });
+}
+
+// ---- two-key overrides --------------------------------------------------------------------------
+
+ApiReply WorkflowApi::create_override(std::string_view actor, std::string_view body) {
+  return guarded([&] {
+    if (custodians_.empty())
+      throw_error(Error{ErrorKind::kConflict, "override.no_custodians", "custodians",
+                        "this server has no custodians configured (config `custodians:`)"});
+    const json j =
+        object_body(body, {"proposal_id", "justification", "failed_gates", "ttl_seconds"});
+    const std::string proposal_id = checked_id(req_string(j, "proposal_id"), "proposal_id");
+    const std::string justification = req_string(j, "justification");
+    int64_t ttl = 24 * 3600;
+    if (j.contains("ttl_seconds")) {
+      if (!j["ttl_seconds"].is_number_integer() || j["ttl_seconds"].get<int64_t>() < 1 ||
+          j["ttl_seconds"].get<int64_t>() > kMaxTtlSeconds)
+        bad("ttl_seconds", "ttl_seconds must be an integer in [1, 2592000]");
+      ttl = j["ttl_seconds"].get<int64_t>();
+    }
+    std::lock_guard<std::mutex> g(store_lock_);
+    std::vector<std::string> gates;
+    if (j.contains("failed_gates")) {
+      gates = string_list(j["failed_gates"], "failed_gates");
+    } else if (const auto p = store_.load_object("proposal", proposal_id)) {
+      gates = ProposalWorkflow::from_json(json::parse(p->state)).decision_failing_gates();
+    }
+    if (gates.empty())
+      bad("failed_gates",
+          "failed_gates is required unless the proposal is stored with failing gates");
+    const std::string id = new_uuid_v4();
+    OverrideWorkflow w(proposal_id, justification, gates, std::string(actor),
+                       std::chrono::seconds(ttl), &custodians_);
+    const int64_t version = store_.save_object("override", id, w.to_json().dump(), 0);
+    if (metrics_) metrics_->record_override("requested");
+    return reply(201, override_json(w, id, version));
+  });
+}
+
+ApiReply WorkflowApi::sign_override(std::string_view actor, std::string_view id,
+                                    std::string_view body) {
+  return guarded([&] {
+    const json j = object_body(body, {"role", "signature", "public_key"});
+    const std::string role = req_string(j, "role");
+    const std::string signature = req_string(j, "signature");
+    std::string public_key = opt_string(j, "public_key").value_or("");
+    if (public_key.empty()) {
+      if (const Custodian* c = custodians_.find(actor))
+        public_key = crypto::to_hex(c->public_key.data(), c->public_key.size());
+    }
+    std::lock_guard<std::mutex> g(store_lock_);
+    const auto stored = store_.load_object("override", id);
+    if (!stored) not_found("override", "override_id");
+    OverrideWorkflow w = OverrideWorkflow::from_json(json::parse(stored->state), &custodians_);
+    const OverrideRejection r = w.add_signature(actor, role, signature, public_key);
+    if (r == OverrideRejection::kAlreadyFinal)
+      throw_error(Error{ErrorKind::kConflict, "override.already_final", "override_id",
+                        "the override is already " + std::string(to_string(w.state()))});
+    const int64_t version =
+        store_.save_object("override", id, w.to_json().dump(), stored->version);
+    json out = override_json(w, std::string(id), version);
+    if (metrics_)
+      metrics_->record_override(r != OverrideRejection::kNone ? "rejected"
+                                : out["approved"].get<bool>() ? "approved"
+                                                              : "signed");
+    if (r == OverrideRejection::kNone) return reply(200, out);
+    json err = error_to_json(Error{ErrorKind::kInvalidInput,
+                                   "override." + std::string(to_string(r)), "signature",
+                                   out["reason_message"].get<std::string>()});
+    err["override"] = std::move(out);
+    return reply(422, err);
+  });
+}
+
+ApiReply WorkflowApi::get_override(std::string_view id) {
+  return guarded([&] {
+    std::lock_guard<std::mutex> g(store_lock_);
+    const auto stored = store_.load_object("override", id);
+    if (!stored) not_found("override", "override_id");
+    OverrideWorkflow w = OverrideWorkflow::from_json(json::parse(stored->state), &custodians_);
+    return reply(200, override_json(w, std::string(id), stored->version));
+  });
+}
+
+// ---- consensus ----------------------------------------------------------------------------------
+
+ApiReply WorkflowApi::create_consensus(std::string_view, std::string_view body) {
+  return guarded([&] {
+    const json j = object_body(body, {"consensus_id", "min_voters", "electorate"});
+    const auto given = opt_string(j, "consensus_id");
+    const std::string id = given ? checked_id(*given, "consensus_id") : new_uuid_v4();
+    int min_voters = 3;
+    if (j.contains("min_voters")) {
+      if (!j["min_voters"].is_number_integer() || j["min_voters"].get<int64_t>() < 1 ||
+          j["min_voters"].get<int64_t>() > 10000)
+        bad("min_voters", "min_voters must be an integer in [1, 10000]");
+      min_voters = j["min_voters"].get<int>();
+    }
+    std::vector<std::string> electorate;
+    if (j.contains("electorate")) electorate = string_list(j["electorate"], "electorate");
+    ConsensusWorkflow w(id, min_voters, electorate);
+    std::lock_guard<std::mutex> g(store_lock_);
+    const int64_t version = store_.save_object("consensus", id, w.to_json().dump(), 0);
+    return reply(201, consensus_json(w, version));
+  });
+}
+
+ApiReply WorkflowApi::vote(std::string_view actor, std::string_view id, std::string_view body) {
+  return guarded([&] {
+    const json j = object_body(body, {"outcome", "confidence"});
+    const auto outcome = parse_vote(req_string(j, "outcome"));
+    if (!outcome) bad("outcome", "outcome must be approve, reject or abstain");
+    std::optional<double> confidence;
+    if (j.contains("confidence") && !j["confidence"].is_null()) {
+      if (!j["confidence"].is_number()) bad("confidence", "confidence must be a number in [0, 1]");
+      confidence = j["confidence"].get<double>();
+    }
+    std::lock_guard<std::mutex> g(store_lock_);
+    const auto stored = store_.load_object("consensus", id);
+    if (!stored) not_found("consensus", "consensus_id");
+    ConsensusWorkflow w = ConsensusWorkflow::from_json(json::parse(stored->state));
+    w.vote(actor, *outcome, confidence);
+    const int64_t version =
+        store_.save_object("consensus", id, w.to_json().dump(), stored->version);
+    return reply(200, consensus_json(w, version));
+  });
+}
+
+ApiReply WorkflowApi::close_consensus(std::string_view, std::string_view id) {
+  return guarded([&] {
+    std::lock_guard<std::mutex> g(store_lock_);
+    const auto stored = store_.load_object("consensus", id);
+    if (!stored) not_found("consensus", "consensus_id");
+    ConsensusWorkflow w = ConsensusWorkflow::from_json(json::parse(stored->state));
+    w.close();
+    const int64_t version =
+        store_.save_object("consensus", id, w.to_json().dump(), stored->version);
+    return reply(200, consensus_json(w, version));
+  });
+}
+
+ApiReply WorkflowApi::get_consensus(std::string_view id) {
+  return guarded([&] {
+    std::lock_guard<std::mutex> g(store_lock_);
+    const auto stored = store_.load_object("consensus", id);
+    if (!stored) not_found("consensus", "consensus_id");
+    return reply(200, consensus_json(ConsensusWorkflow::from_json(json::parse(stored->state)),
+                                     stored->version));
+  });
+}
+
+// ---- drift --------------------------------------------------------------------------------------
+
+void WorkflowApi::refresh_baseline_locked() {
+  std::optional<StoredObject> stored;
+  {
+    std::lock_guard<std::mutex> g(store_lock_);
+    stored = store_.load_object("drift", "baseline");
+  }
+  if (!stored || stored->version == baseline_version_) return;
+  const std::vector<double> values = json::parse(stored->state).at("values");
+  drift_.set_baseline(values);
+  baseline_version_ = stored->version;
+}
+
+ApiReply WorkflowApi::drift_reply_locked(const DriftResult& r) {
+  if (metrics_ && r.status != DriftStatus::INSUFFICIENT_DATA) metrics_->record_drift(r.kl_divergence);
+  json j = drift_result_to_json(r);
+  j["has_baseline"] = drift_.has_baseline();
+  j["baseline_hash"] = drift_.baseline_hash() ? json(*drift_.baseline_hash()) : json(nullptr);
+  j["window_size"] = drift_.window_size();
+  return reply(200, j);
+}
+
+ApiReply WorkflowApi::set_drift_baseline(std::string_view actor, std::string_view body) {
+  return guarded([&] {
+    const json j = object_body(body, {"values"});
+    const std::vector<double> values = number_list(j, "values");
+    DriftMonitor check = config_.create_drift_monitor();
+    check.set_baseline(values);  // validates before anything is saved
+    std::lock_guard<std::mutex> d(drift_lock_);
+    int64_t version = 0;
+    {
+      std::lock_guard<std::mutex> g(store_lock_);
+      const auto stored = store_.load_object("drift", "baseline");
+      const json state = {
+          {"values", values}, {"baseline_hash", *check.baseline_hash()}, {"set_by", actor}};
+      version = store_.save_object("drift", "baseline", state.dump(), stored ? stored->version : 0);
+    }
+    drift_.set_baseline(values);
+    baseline_version_ = version;
+    return drift_reply_locked(drift_.evaluate());
+  });
+}
+
+ApiReply WorkflowApi::add_drift_observations(std::string_view body) {
+  return guarded([&] {
+    const json j = object_body(body, {"values"});
+    const std::vector<double> values = number_list(j, "values");
+    if (values.empty()) bad("values", "values must hold at least one number");
+    std::lock_guard<std::mutex> d(drift_lock_);
+    refresh_baseline_locked();
+    for (double v : values) drift_.add_observation(v);
+    return drift_reply_locked(drift_.evaluate());
+  });
+}
+
+ApiReply WorkflowApi::drift_status() {
+  return guarded([&] {
+    std::lock_guard<std::mutex> d(drift_lock_);
+    refresh_baseline_locked();
+    return drift_reply_locked(drift_.evaluate());
+  });
+}
+
+}  // namespace aegis
