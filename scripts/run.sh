@@ -25,6 +25,7 @@ aegis serve: http://127.0.0.1:8080/  (store sqlite:aegis.db, config $config)
 Try:
   curl -s -H "Authorization: Bearer $key" -d '{"risk_proposed":0.3}' http://127.0.0.1:8080/v1/evaluate
   curl -s http://127.0.0.1:8080/health
+  curl -s http://127.0.0.1:8080/openapi.json   # every route
 Stop with Ctrl-C.
 MSG
 exec "$build/aegis" serve --listen 127.0.0.1:8080 -c "$config" --db sqlite:aegis.db

@@ -60,8 +60,9 @@ class WorkflowApi {
   // failing gates default to those of the stored proposal's decision; the actor is the requester.
   ApiReply create_override(std::string_view actor, std::string_view body);
   // POST /v1/overrides/{id}/signatures {role, signature, public_key?}: the actor signs as the
-  // custodian it is registered as (public_key defaults to the registered key). A refused
-  // signature rejects the override (saved) and answers 422 with the reason.
+  // custodian it is registered as (public_key defaults to the registered key); an actor that is
+  // no custodian is 403 and changes nothing. A refused signature rejects the override (saved)
+  // and answers 422 with the reason.
   ApiReply sign_override(std::string_view actor, std::string_view id, std::string_view body);
   ApiReply get_override(std::string_view id);
 

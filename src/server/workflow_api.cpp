@@ -326,11 +326,15 @@ ApiReply WorkflowApi::sign_override(std::string_view actor, std::string_view id,
     const json j = object_body(body, {"role", "signature", "public_key"});
     const std::string role = req_string(j, "role");
     const std::string signature = req_string(j, "signature");
+    // Someone who is no custodian at all is not a party to the override: refused without
+    // touching it (else any holder of sign_override could reject every override).
+    const Custodian* custodian = custodians_.find(actor);
+    if (!custodian)
+      throw_error(Error{ErrorKind::kForbidden, "override.not_a_custodian", "actor_id",
+                        std::string(actor) + " is not a registered custodian"});
     std::string public_key = opt_string(j, "public_key").value_or("");
-    if (public_key.empty()) {
-      if (const Custodian* c = custodians_.find(actor))
-        public_key = crypto::to_hex(c->public_key.data(), c->public_key.size());
-    }
+    if (public_key.empty())
+      public_key = crypto::to_hex(custodian->public_key.data(), custodian->public_key.size());
     std::lock_guard<std::mutex> g(store_lock_);
     const auto stored = store_.load_object("override", id);
     if (!stored) not_found("override", "override_id");

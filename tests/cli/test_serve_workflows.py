@@ -26,6 +26,7 @@ KEYS = {
     "k-risk": ("risk-lead-1", "risk_lead"),
     "k-sec": ("sec-lead-1", "security_lead"),
     "k-sec-2": ("sec-lead-2", "security_lead"),
+    "k-rogue": ("rogue-lead", "risk_lead"),  # has sign_override, but is no custodian
 }
 SAFE = {"agent_id": "ci-bot", "session_id": "pr-4711", "phase": "commit",
         "proposal_summary": "Refactor the cache eviction policy", "estimated_impact": "low",
@@ -190,6 +191,13 @@ def test_override_refusals(c, env):
                   {"role": "security_lead", "signature": sign(d / "risk.key", o["message_hash"])},
                   override_id=o["override_id"])
     assert status == 422 and e["error"]["detail"] == "override.not_a_custodian"
+    # Not a custodian at all: refused without touching the override.
+    status, o = c("POST", "/v1/overrides", "k-proposer", body)
+    status, e = c("POST", sign_path, "k-rogue", {"role": "risk_lead", "signature": wrong},
+                  override_id=o["override_id"])
+    assert status == 403 and e["error"]["detail"] == "override.not_a_custodian"
+    assert c("GET", "/v1/overrides/{override_id}", "k-proposer",
+             override_id=o["override_id"])[1]["state"] == "pending"
     # Not allowed to sign at all, unknown override, complexity, bad fields.
     assert c("POST", sign_path, "k-approver", {"role": "risk_lead", "signature": wrong},
              override_id=o["override_id"])[0] == 403
