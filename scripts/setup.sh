@@ -9,10 +9,11 @@ packages=(
   libcli11-dev libfmt-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
+  chromium
   python3-dev python3-pytest python3-scipy python3-jsonschema python3-yaml pybind11-dev
 )
 
-# The MCP tests' client (npm, lock file committed); installed when absent.
+# The node test clients (npm, lock files committed): the MCP SDK and playwright-core.
 root=$(cd "$(dirname "$0")/.." && pwd)
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -25,6 +26,10 @@ install_npm() {
   if [ ! -d "$root/tests/mcp/node_modules/@modelcontextprotocol/sdk" ]; then
     echo "setup: installing the MCP test client (npm ci)" >&2
     (cd "$root/tests/mcp" && npm ci --no-audit --no-fund --silent >/dev/null)
+  fi
+  if [ ! -d "$root/tests/web/node_modules/playwright-core" ]; then
+    echo "setup: installing playwright-core for the dashboard test (npm ci)" >&2
+    (cd "$root/tests/web" && npm ci --no-audit --no-fund --silent >/dev/null)
   fi
 }
 

@@ -76,6 +76,8 @@ class Store {
   // A decision's JSON by id, and decisions in chain order after `after_seq`.
   virtual std::optional<std::string> get_decision(std::string_view decision_id) = 0;
   virtual std::vector<AuditEntry> list_decisions(size_t limit, int64_t after_seq) = 0;
+  // The newest `limit` decisions, newest first.
+  virtual std::vector<AuditEntry> recent_decisions(size_t limit) = 0;
 
   // Saves a versioned object: `expected_version` 0 creates it, otherwise it must equal the
   // stored version (else ConflictError: a stale write never overwrites). Appends an

@@ -98,6 +98,16 @@ int main(int argc, char** argv) {
   tls_cert->needs(tls_key);
   tls_key->needs(tls_cert);
 
+  std::string report_input;
+  std::optional<std::string> report_output, report_decision;
+  auto* report = app.add_subcommand("report", "Charts of a decision file or a batch output, as "
+                                              "one self-contained HTML file");
+  report->add_option("input", report_input, "DECISION.json or BATCH.jsonl (- for stdin)")
+      ->required();
+  report->add_option("-o,--output", report_output, "HTML file to write (default: stdout)");
+  report->add_option("--decision", report_decision,
+                     "decision whose gate margins are drawn (default: the newest)");
+
   std::string apikey_actor, apikey_role;
   auto* apikey = app.add_subcommand("apikey", "API keys for aegis serve");
   apikey->require_subcommand(1);
@@ -145,6 +155,7 @@ int main(int argc, char** argv) {
     if (*audit_verify) return run_audit_verify(audit_db);
     if (*metrics) return run_metrics(metrics_db);
     if (*serve) return run_serve(so);
+    if (*report) return run_report(report_input, report_output, report_decision);
     if (*apikey_new) return run_apikey_new(apikey_actor, apikey_role);
     if (*mcp) return run_mcp(mcp_config, mcp_db, mcp_transport, mcp_host, mcp_port);
     if (*audit_export) return run_audit_export(audit_db);

@@ -23,11 +23,13 @@
 
 #include "aegis/afa.h"
 #include "aegis/crypto/encoding.h"
+#include "aegis/dashboard.h"
 #include "aegis/digest.h"
 #include "aegis/json.h"
 #include "aegis/metrics.h"
 #include "aegis/openapi.h"
 #include "aegis/rbac.h"
+#include "aegis/report.h"
 #include "aegis/store.h"
 #include "aegis/version.h"
 #include "aegis/workflow_api.h"
@@ -254,7 +256,7 @@ std::string route_label(const std::string& path) {
   static const std::set<std::string> kExact = {
       "/v1/evaluate", "/evaluate", "/v1/evaluate/batch", "/v1/risk-check", "/v1/decisions",
       "/v1/proposals", "/v1/overrides", "/v1/consensus", "/v1/drift", "/v1/drift/baseline",
-      "/v1/drift/observations", "/v1/afa/decide", "/health", "/metrics", "/openapi.json"};
+      "/v1/drift/observations", "/v1/afa/decide", "/health", "/metrics", "/openapi.json", "/", "/v1/dashboard"};
   if (kExact.count(path)) return path;
   static const std::set<std::string> kCollections = {"decisions", "proposals", "overrides",
                                                      "consensus"};
@@ -627,6 +629,29 @@ int run_serve(const ServeOptions& o) {
                                      {"gates", gates_ok ? "ok" : "wrong self-test decision"}}}}
                         .dump(),
                     "application/json");
+  });
+
+  const DashboardPage& dashboard = dashboard_page();
+  http.Get("/", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Content-Security-Policy", dashboard.content_security_policy);
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_content(dashboard.html, "text/html; charset=utf-8");
+  });
+  http.Get("/v1/dashboard", [&](const httplib::Request& req, httplib::Response& res) {
+    if (!guard(req, res, "read_decisions")) return;
+    ReportInput input;
+    if (req.has_param("decision_id")) input.selected_decision_id = req.get_param_value("decision_id");
+    const ApiReply drift = api.drift_status();
+    if (drift.status == 200) input.drift = nlohmann::json::parse(drift.body);
+    std::vector<AuditEntry> recent;
+    try {
+      std::lock_guard<std::mutex> g(store_lock);
+      recent = store->recent_decisions(500);
+    } catch (const AegisError& e) {
+      return send(res, error_reply(e.error()));
+    }
+    for (const auto& e : recent) input.decisions.push_back(nlohmann::json::parse(e.body));
+    res.set_content(render_report_fragment(input), "text/html; charset=utf-8");
   });
 
   http.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {

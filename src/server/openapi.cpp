@@ -2,15 +2,10 @@
 
 #include <nlohmann/json.hpp>
 #include <string_view>
-#include <utility>
 
 #include "aegis/error.h"
 #include "aegis/version.h"
-
-namespace aegis::detail {
-extern const std::pair<std::string_view, std::string_view> kEmbeddedSchemas[];
-extern const unsigned kEmbeddedSchemaCount;
-}  // namespace aegis::detail
+#include "embedded.h"
 
 namespace aegis {
 namespace {
@@ -18,9 +13,8 @@ namespace {
 constexpr std::string_view kSchemaBase = "https://aegis.dev/schema/";
 
 nlohmann::json embedded(std::string_view file) {
-  for (unsigned i = 0; i < detail::kEmbeddedSchemaCount; ++i)
-    if (detail::kEmbeddedSchemas[i].first == file)
-      return nlohmann::json::parse(detail::kEmbeddedSchemas[i].second);
+  const std::string_view text = detail::embedded_file(file);
+  if (!text.empty()) return nlohmann::json::parse(text);
   throw_error(Error{ErrorKind::kInternal, "openapi.missing_schema", "",
                     "schema/" + std::string(file) + " is not embedded in this build"});
 }

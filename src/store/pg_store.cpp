@@ -70,6 +70,21 @@ class PgStore : public Store {
     }
   }
 
+  std::vector<AuditEntry> recent_decisions(size_t limit) override {
+    try {
+      pqxx::read_transaction r(conn_);
+      const pqxx::result res = r.exec_params(
+          "SELECT seq, kind, id, time, body, prev_hash, entry_hash FROM audit "
+          "WHERE kind = 'decision' ORDER BY seq DESC LIMIT $1",
+          static_cast<int64_t>(limit));
+      std::vector<AuditEntry> out;
+      for (const auto& row : res) out.push_back(entry(row));
+      return out;
+    } catch (const pqxx::failure& e) {
+      internal(e.what());
+    }
+  }
+
   int64_t save_object(std::string_view type, std::string_view id, const std::string& state,
                       int64_t expected_version) override {
     try {

@@ -127,6 +127,16 @@ class SqliteStore : public Store {
     return out;
   }
 
+  std::vector<AuditEntry> recent_decisions(size_t limit) override {
+    Stmt s(db_,
+           "SELECT seq, kind, id, time, body, prev_hash, entry_hash FROM audit "
+           "WHERE kind = 'decision' ORDER BY seq DESC LIMIT ?");
+    s.bind(1, static_cast<int64_t>(limit));
+    std::vector<AuditEntry> out;
+    while (s.step()) out.push_back(row(s));
+    return out;
+  }
+
   int64_t save_object(std::string_view type, std::string_view id, const std::string& state,
                       int64_t expected_version) override {
     Transaction tx(db_);

@@ -269,7 +269,7 @@ def test_every_route_answers_as_the_openapi_document_says(c, env):
                   "/v1/consensus/{consensus_id}/votes", "/v1/consensus/{consensus_id}/close",
                   "/v1/consensus/{consensus_id}", "/v1/drift/baseline",
                   "/v1/drift/observations", "/v1/drift", "/v1/afa/decide", "/health",
-                  "/metrics", "/openapi.json"):
+                  "/metrics", "/openapi.json", "/", "/v1/dashboard"):
         assert route in paths, route
     status, d = c("POST", "/v1/evaluate", "k-proposer", {"risk_proposed": 0.3, "shadow": True})
     assert status == 200 and d["shadow_result"] is not None
@@ -435,3 +435,15 @@ def test_two_servers_on_one_postgresql_approve_one_override(env, pg_db):
     r = subprocess.run([AEGIS, "audit", "verify", "--db", pg_db], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout
     assert json.loads(r.stdout)["entries"] >= 8
+
+
+def test_dashboard_page_and_fragment(env):
+    base = env[0]
+    status, headers, html = call(base, "GET", "/")
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "script-src 'sha256-" in csp and "connect-src 'self'" in csp
+    assert "http://" not in html and "https://" not in html  # nothing fetched from elsewhere
+    assert call(base, "GET", "/v1/dashboard")[0] == 401
+    status, headers, fragment = call(base, "GET", "/v1/dashboard", key="k-analyst-a")
+    assert status == 200 and 'id="chart-status-mix"' in fragment and "<script" not in fragment

@@ -8,7 +8,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { spawn } from 'node:child_process';
-import { createServer, connect as tcpConnect } from 'node:net';
+import { freePort, waitForPort } from '../common/net.mjs';
 
 const AEGIS = process.env.AEGIS_BIN;
 const TOOLS = [
@@ -124,28 +124,6 @@ test('an unknown tool is a protocol error', async () => {
     await client.close();
   }
 });
-
-function freePort() {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port) {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise((resolve) => {
-      const s = tcpConnect(port, '127.0.0.1', () => { s.end(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`server did not listen on ${port}`);
-}
 
 test('the streamable HTTP transport serves the same tools', async () => {
   const port = await freePort();

@@ -120,6 +120,10 @@ TEST_P(StoreTest, AppendVerifyAndReopen) {
   const auto listed = s->list_decisions(10, 1);
   ASSERT_EQ(listed.size(), 2u);
   EXPECT_EQ(listed[0].id, ds[1].decision_id);
+  const auto recent = s->recent_decisions(2);  // newest first, decisions only
+  ASSERT_EQ(recent.size(), 2u);
+  EXPECT_EQ(recent[0].id, ds[2].decision_id);
+  EXPECT_EQ(recent[1].id, ds[1].decision_id);
 }
 
 TEST_P(StoreTest, TamperingWithOneByteIsDetected) {
