@@ -654,7 +654,10 @@ int run_serve(const ServeOptions& o) {
     res.set_content(render_report_fragment(input), "text/html; charset=utf-8");
   });
 
-  http.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
+  // Counts by status and route are operational data: a scraper needs a key (Prometheus:
+  // `authorization: {credentials: KEY}` in the scrape config).
+  http.Get("/metrics", [&](const httplib::Request& req, httplib::Response& res) {
+    if (!guard(req, res, "read_decisions")) return;
     res.set_content(metrics.text(), "text/plain; version=0.0.4");
   });
   http.Get("/openapi.json", [&](const httplib::Request&, httplib::Response& res) {

@@ -99,12 +99,13 @@ def test_batch_risk_check_afa_health_metrics(server):
     assert status == 200 and json.loads(body)["approved"] is False
     status, _, body = call(base, "GET", "/health", key=None)
     assert status == 200 and json.loads(body)["status"] == "ok"
-    status, _, metrics = call(base, "GET", "/metrics", key=None)
+    assert call(base, "GET", "/metrics", key=None)[0] == 401
+    status, _, metrics = call(base, "GET", "/metrics", key="analyst")
     assert status == 200 and "aegis_http_requests_total" in metrics
     assert 'aegis_decisions_total{phase="plan",shadow="false",status="halt"}' in metrics
     assert call(base, "GET", "/v1/decisions/ffffffff-0000-4000-8000-000000000000")[0] == 404
     assert call(base, "GET", "/no/such/route/123", key=None)[0] == 404
-    metrics = call(base, "GET", "/metrics", key=None)[2]
+    metrics = call(base, "GET", "/metrics", key="analyst")[2]
     assert "/no/such/route" not in metrics and 'route="other"' in metrics
 
 

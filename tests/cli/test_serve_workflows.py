@@ -253,7 +253,7 @@ def test_drift(c, env):
     assert status == 200 and s["status"] == "critical" and s["n_current"] == 40
     status, e = c("POST", "/v1/drift/observations", "k-proposer", {"values": [0.5, "x"]})
     assert status == 422 and e["error"]["field"] == "values[1]"
-    metrics = call(base, "GET", "/metrics")[2]
+    metrics = call(base, "GET", "/metrics", key="k-analyst-a")[2]
     kl = [line for line in metrics.splitlines() if line.startswith("aegis_drift_kl_divergence")]
     assert kl and float(kl[0].split()[-1]) == pytest.approx(s["kl_divergence"])
 
