@@ -38,16 +38,16 @@ struct Fixture {
     const auto security = aegis::BIP322Provider::generate_keypair();
     auto r = aegis::CustodianRegistry::parse_yaml(
         "custodians:\n  - {actor_id: admin, role: risk_lead, public_key: \"" + risk.public_key +
-            "\"}\n  - {actor_id: sec, role: security_lead, public_key: \"" +
-            security.public_key + "\"}\n",
+            "\"}\n  - {actor_id: sec, role: security_lead, public_key: \"" + security.public_key +
+            "\"}\n",
         "fuzz");
     if (!r) std::abort();
     return std::move(r).value();
   }
 };
 
-constexpr const char* kActions[] = {"submit",  "analyze", "approve", "reject",
-                                    "execute", "complete", "fail",   "withdraw", "launch"};
+constexpr const char* kActions[] = {"submit",   "analyze", "approve",  "reject", "execute",
+                                    "complete", "fail",    "withdraw", "launch"};
 
 }  // namespace
 

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libssl-dev libsecp256k1-dev libsqlite3-dev libpqxx-dev postgresql-15 libcpp-httplib-dev prometheus-cpp-dev prometheus wrk
+  nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libssl-dev libsecp256k1-dev libsqlite3-dev libpqxx-dev postgresql-15 libcpp-httplib-dev libcurl4-openssl-dev prometheus-cpp-dev prometheus wrk
   libcli11-dev libfmt-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev

@@ -21,6 +21,7 @@
 #include "aegis/override.h"
 #include "aegis/rbac.h"
 #include "aegis/store.h"
+#include "aegis/telemetry.h"
 
 namespace aegis {
 
@@ -41,10 +42,12 @@ class WorkflowApi {
  public:
   // Everything is borrowed and must outlive the WorkflowApi. `custodians` is the registry every
   // override signature is checked against; overrides are refused while it is empty. `metrics`
-  // (optional) counts override outcomes and shows the drift KL.
+  // (optional) counts override outcomes and shows the drift KL; `telemetry` (optional) gets the
+  // override.* and drift.detected events.
   WorkflowApi(const AegisConfig& config, Store& store, std::mutex& store_lock,
               const RBACEnforcer& rbac, const CustodianRegistry& custodians,
-              const GateEvaluator& evaluator, PrometheusExporter* metrics = nullptr);
+              const GateEvaluator& evaluator, PrometheusExporter* metrics = nullptr,
+              TelemetryEmitter* telemetry = nullptr);
 
   // POST /v1/proposals {proposal_id?, context} → 201; the actor is the proposer.
   ApiReply create_proposal(std::string_view actor, std::string_view body);
@@ -82,6 +85,7 @@ class WorkflowApi {
  private:
   void refresh_baseline_locked();  // drift_lock_ held
   ApiReply drift_reply_locked(const DriftResult& r);
+  void override_event(const std::string& type, const nlohmann::json& override_json);
 
   const AegisConfig& config_;
   Store& store_;
@@ -93,6 +97,7 @@ class WorkflowApi {
   DriftMonitor drift_;
   int64_t baseline_version_ = 0;
   PrometheusExporter* metrics_;
+  TelemetryEmitter* telemetry_;
 };
 
 }  // namespace aegis

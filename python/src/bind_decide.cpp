@@ -6,6 +6,7 @@
 
 #include "aegis/json.h"
 #include "aegis/metrics.h"
+#include "aegis/telemetry.h"
 #include "bindings.h"
 
 namespace aegis::python {
@@ -180,7 +181,8 @@ class PyPermissions : public PermissionChecker {
 };
 
 std::optional<PyObserver> observer(py::object o, const char* name) {
-  if (o.is_none() || py::isinstance<PrometheusExporter>(o)) return std::nullopt;
+  if (o.is_none() || py::isinstance<PrometheusExporter>(o) || py::isinstance<TelemetryEmitter>(o))
+    return std::nullopt;
   if (!py::hasattr(o, "on_decision"))
     throw py::type_error(std::string(name) + " must have an on_decision(context, decision) method");
   return PyObserver(std::move(o));
@@ -281,12 +283,15 @@ void bind_decide(py::module_& m) {
         DecisionObserver* exporter = prom ? static_cast<DecisionObserver*>(&*prom) : nullptr;
         if (py::isinstance<PrometheusExporter>(prometheus_exporter))
           exporter = prometheus_exporter.cast<PrometheusExporter*>();
+        DecisionObserver* emitter = tele ? static_cast<DecisionObserver*>(&*tele) : nullptr;
+        if (py::isinstance<TelemetryEmitter>(telemetry_emitter))
+          emitter = telemetry_emitter.cast<TelemetryEmitter*>();
         return pcw_decide(context, {.gate_evaluator = gate_evaluator,
                                     .prometheus_exporter = exporter,
                                     .rbac_enforcer = rbac ? &*rbac : nullptr,
                                     .shadow_mode = shadow_mode,
                                     .drift_monitor = drift_monitor,
-                                    .telemetry_emitter = tele ? &*tele : nullptr});
+                                    .telemetry_emitter = emitter});
       },
       py::arg("context"), py::arg("gate_evaluator") = py::none(),
       py::arg("prometheus_exporter") = py::none(), py::arg("rbac_enforcer") = py::none(),

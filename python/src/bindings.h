@@ -158,6 +158,7 @@ void bind_override(py::module_& m);
 void bind_workflow(py::module_& m);
 void bind_store(py::module_& m);
 void bind_metrics(py::module_& m);
+void bind_telemetry(py::module_& m);
 
 }  // namespace aegis::python
 

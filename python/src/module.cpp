@@ -14,4 +14,5 @@ PYBIND11_MODULE(_core, m) {
   aegis::python::bind_override(m);
   aegis::python::bind_store(m);
   aegis::python::bind_metrics(m);
+  aegis::python::bind_telemetry(m);
 }

@@ -165,3 +165,49 @@ workflow.add_signature("sec-lead-1", "security_lead", sec_sig_b64, sec_pub_b64)
 result = workflow.get_result()
 if result.approved:
 print(f"Override approved until {result.expires_at}")'''
+
+HTTP_EVENT_SINK = '''from aegis_governance import HTTPEventSink
+sink = HTTPEventSink(
+url="https://telemetry.example.com/events",
+headers={"Authorization": "Bearer ${TOKEN}"},
+timeout=10,
+)'''
+
+BATCH_HTTP_SINK = '''from aegis_governance import BatchHTTPSink
+sink = BatchHTTPSink(
+url="https://telemetry.example.com/events/batch",
+batch_size=100,
+flush_interval_seconds=60,
+max_retries=1,
+)'''
+
+HTTP_SINK_FACTORY = '''from aegis_governance import http_sink
+# Single-event sink (no batching)
+sink = http_sink(url="https://telemetry.example.com/events")
+# Batching sink
+sink = http_sink(
+url="https://telemetry.example.com/events",
+batch_size=50,
+)'''
+
+TELEMETRY_WIRING = '''from aegis_governance import pcw_decide, PCWContext, PCWPhase, AegisConfig
+from aegis_governance import HTTPEventSink
+from telemetry.emitter import TelemetryEmitter
+# Create emitter with HTTP sink
+emitter = TelemetryEmitter(source="my-service")
+emitter.add_sink(HTTPEventSink(
+url="https://telemetry.example.com/events",
+allow_insecure=False,
+))
+config = AegisConfig.default()
+decision = pcw_decide(
+PCWContext(
+agent_id="agent-1",
+session_id="sess-1",
+phase=PCWPhase.PLAN,
+proposal_summary="Example",
+estimated_impact="medium",
+),
+gate_evaluator=config.create_gate_evaluator(),
+telemetry_emitter=emitter,
+)'''

@@ -76,6 +76,12 @@ void append_error_record(std::string& out, uint64_t line, const Error& e) {
 int run_batch(const EvaluateOptions& o) {
   auto config = load_config(o.config);
   if (!config) return report_error(config.error());
+  std::unique_ptr<TelemetryEmitter> telemetry;
+  try {
+    telemetry = make_telemetry(o.telemetry_url, config.value(), 100);
+  } catch (const AegisError& e) {
+    return report_error(e.error());
+  }
   std::optional<DriftMonitor> monitor;
   if (o.drift_baseline) {
     auto loaded = load_drift_baseline(*o.drift_baseline);
@@ -111,7 +117,8 @@ int run_batch(const EvaluateOptions& o) {
                        {.cli_aliases = true, .cli_defaults = true, .request_fields = true});
   const DecideOptions decide{.gate_evaluator = &evaluator,
                              .shadow_mode = o.shadow,
-                             .drift_monitor = monitor ? &*monitor : nullptr};
+                             .drift_monitor = monitor ? &*monitor : nullptr,
+                             .telemetry_emitter = telemetry.get()};
   DecideOptions shadow_decide = decide;
   shadow_decide.shadow_mode = true;
 
@@ -269,6 +276,7 @@ int run_batch(const EvaluateOptions& o) {
   if (in != stdin) std::fclose(in);
   if (out != stdout) io_error |= std::fclose(out) != 0;
   progress.finish();
+  if (telemetry) telemetry->close();  // bounded by the sink's timeout
 
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const uint64_t decisions = counts.lines - counts.errors;

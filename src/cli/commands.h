@@ -19,6 +19,7 @@ struct EvaluateOptions {
   std::optional<std::string> batch;           // JSONL input for --batch
   std::string output = "-";                   // --batch output
   std::optional<std::string> db;  // record each decision durably (sqlite:PATH) before printing
+  std::optional<std::string> telemetry_url;  // https only; else the config's telemetry_url
 };
 
 int run_evaluate(const EvaluateOptions& options);

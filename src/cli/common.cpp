@@ -60,6 +60,20 @@ Result<std::string> read_input(const std::string& path, size_t limit) {
   return data;
 }
 
+std::unique_ptr<TelemetryEmitter> make_telemetry(const std::optional<std::string>& flag_url,
+                                                 const AegisConfig& config,
+                                                 std::optional<size_t> batch_size) {
+  const auto& p = config.parameters();
+  if (!flag_url && !p.telemetry_url) return nullptr;
+  if (flag_url && flag_url->rfind("https://", 0) != 0)
+    throw_error(invalid_input("telemetry.url", "telemetry_url", "--telemetry-url must be https://"));
+  const std::string url = flag_url ? *flag_url : *p.telemetry_url;
+  auto emitter = std::make_unique<TelemetryEmitter>("aegis");
+  emitter->add_sink(http_sink(url, batch_size, {}, std::chrono::seconds(10),
+                              !flag_url && p.telemetry_allow_insecure));
+  return emitter;
+}
+
 Result<AegisConfig> load_config(const std::optional<std::string>& path) {
   if (!path) return AegisConfig();
   return AegisConfig::load_yaml(*path);

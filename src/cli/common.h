@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "aegis/config.h"
 #include "aegis/decide.h"
 #include "aegis/error.h"
+#include "aegis/telemetry.h"
 
 namespace aegis::cli {
 
@@ -36,6 +38,13 @@ Result<std::string> read_input(const std::string& path, size_t limit);
 
 // Loads --config when given, else the defaults.
 Result<AegisConfig> load_config(const std::optional<std::string>& path);
+
+// The telemetry of a command: --telemetry-url (https only) or else the config's telemetry_url
+// (http only with telemetry_allow_insecure); null when neither is set. `batch_size`: events per
+// POST (none: one POST per event). InvalidInputError naming the field for a bad URL.
+std::unique_ptr<TelemetryEmitter> make_telemetry(const std::optional<std::string>& flag_url,
+                                                 const AegisConfig& config,
+                                                 std::optional<size_t> batch_size);
 
 // Reads a drift baseline file: a JSON array of numbers.
 Result<std::vector<double>> load_drift_baseline(const std::string& path);

@@ -45,6 +45,12 @@ std::string decision_text(const PCWDecision& d) {
 int run_evaluate(const EvaluateOptions& o) {
   auto config = load_config(o.config);
   if (!config) return report_error(config.error());
+  std::unique_ptr<TelemetryEmitter> telemetry;
+  try {
+    telemetry = make_telemetry(o.telemetry_url, config.value(), std::nullopt);
+  } catch (const AegisError& e) {
+    return report_error(e.error());
+  }
   auto text = read_input(o.input, kMaxJsonBytes);
   if (!text) return report_error(text.error());
 
@@ -75,7 +81,8 @@ int run_evaluate(const EvaluateOptions& o) {
     const GateEvaluator evaluator = config.value().create_gate_evaluator();
     const PCWDecision d = pcw_decide(req.context, {.gate_evaluator = &evaluator,
                                                    .shadow_mode = shadow,
-                                                   .drift_monitor = monitor ? &*monitor : nullptr});
+                                                   .drift_monitor = monitor ? &*monitor : nullptr,
+                                                   .telemetry_emitter = telemetry.get()});
     if (o.db) {
       // Printed only once durable: a crash after this line cannot lose a shown decision.
       Store::open(*o.db)->record_decisions(std::span<const PCWDecision>(&d, 1));
@@ -85,6 +92,7 @@ int run_evaluate(const EvaluateOptions& o) {
       std::fprintf(stderr, "aegis: error: cannot write the decision to stdout\n");
       return kExitInternal;
     }
+    if (telemetry) telemetry->close();  // after printing; bounded by the sink's timeout
     return shadow ? kExitProceed : exit_code_for(d.status);
   } catch (const AegisError& e) {
     return report_error(e.error());

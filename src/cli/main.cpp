@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   evaluate->add_option("-o,--output", ev.output, "JSONL output for --batch (default stdout)");
   evaluate->add_option("--db", ev.db,
                        "record each decision in the store (sqlite:PATH) before printing it");
+  evaluate->add_option("--telemetry-url", ev.telemetry_url,
+                       "https URL that receives the decision's telemetry events");
 
   std::string config_path;
   auto* validate = app.add_subcommand("validate-config", "Validate a YAML configuration file");

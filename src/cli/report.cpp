@@ -1,8 +1,9 @@
 // `aegis report DECISION.json | BATCH.jsonl [-o report.html] [--decision ID]`: the charts of
 // INTERFACES §7 for a decision file or a batch output, as one self-contained HTML file.
+#include "aegis/report.h"
+
 #include <fstream>
 
-#include "aegis/report.h"
 #include "commands.h"
 #include "common.h"
 
@@ -41,9 +42,9 @@ int run_report(const std::string& input, const std::optional<std::string>& outpu
       if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
       auto j = nlohmann::json::parse(line, nullptr, false);
       if (j.is_discarded())
-        return report_error(invalid_input("report.input", "input",
-                                          input + ":" + std::to_string(line_no) +
-                                              ": not a decision and not JSON lines"));
+        return report_error(invalid_input(
+            "report.input", "input",
+            input + ":" + std::to_string(line_no) + ": not a decision and not JSON lines"));
       if (is_decision(j))
         report.decisions.push_back(std::move(j));
       else
@@ -65,8 +66,8 @@ int run_report(const std::string& input, const std::optional<std::string>& outpu
   if (!output) return write_all(stdout, html) ? 0 : kExitInternal;
   std::ofstream out(*output, std::ios::binary | std::ios::trunc);
   if (!(out << html) || !out.flush())
-    return report_error(Error{ErrorKind::kInternal, "report.write", "output",
-                              "cannot write " + *output});
+    return report_error(
+        Error{ErrorKind::kInternal, "report.write", "output", "cannot write " + *output});
   return 0;
 }
 

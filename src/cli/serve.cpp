@@ -8,10 +8,11 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <openssl/rand.h>
+#include <sys/socket.h>
 #include <yaml-cpp/yaml.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
@@ -34,8 +35,8 @@
 #include "aegis/version.h"
 #include "aegis/workflow_api.h"
 #include "commands.h"
-#include "http_pool.h"
 #include "common.h"
+#include "http_pool.h"
 
 namespace aegis::cli {
 namespace {
@@ -254,9 +255,11 @@ class GroupCommitter {
 // paths cannot create new series.
 std::string route_label(const std::string& path) {
   static const std::set<std::string> kExact = {
-      "/v1/evaluate", "/evaluate", "/v1/evaluate/batch", "/v1/risk-check", "/v1/decisions",
-      "/v1/proposals", "/v1/overrides", "/v1/consensus", "/v1/drift", "/v1/drift/baseline",
-      "/v1/drift/observations", "/v1/afa/decide", "/health", "/metrics", "/openapi.json", "/", "/v1/dashboard"};
+      "/v1/evaluate",  "/evaluate",          "/v1/evaluate/batch",     "/v1/risk-check",
+      "/v1/decisions", "/v1/proposals",      "/v1/overrides",          "/v1/consensus",
+      "/v1/drift",     "/v1/drift/baseline", "/v1/drift/observations", "/v1/afa/decide",
+      "/health",       "/metrics",           "/openapi.json",          "/",
+      "/v1/dashboard"};
   if (kExact.count(path)) return path;
   static const std::set<std::string> kCollections = {"decisions", "proposals", "overrides",
                                                      "consensus"};
@@ -347,8 +350,16 @@ int run_serve(const ServeOptions& o) {
   for (const auto& k : settings.value().keys) rbac.assign(k.actor_id, k.role);
   RateLimiter limiter(settings.value().rate_limit_per_minute);
   PrometheusExporter metrics;
+  std::unique_ptr<TelemetryEmitter> telemetry;  // the config's telemetry_url, batched
+  try {
+    telemetry = make_telemetry(std::nullopt, config.value(), 100);
+  } catch (const AegisError& e) {
+    return report_error(e.error());
+  }
+  std::atomic<uint64_t> telemetry_lost_counted{0};
   const GateEvaluator evaluator = config.value().create_gate_evaluator();
-  WorkflowApi api(config.value(), *store, store_lock, rbac, custodians, evaluator, &metrics);
+  WorkflowApi api(config.value(), *store, store_lock, rbac, custodians, evaluator, &metrics,
+                  telemetry.get());
   const auto& keys = settings.value().keys;
   const std::string openapi = openapi_document();
 
@@ -378,13 +389,12 @@ int run_serve(const ServeOptions& o) {
     return admit(req, res, permission, keys, rbac, limiter);
   };
 
-  auto decide_one = [&](std::string_view body, ContextParser& parser, bool* ok,
-                        std::string* out_json) -> Error {
+  // Parses and decides one context; the decision's JSON goes to `out` and its audit entry to
+  // `entry`. Returns the error instead when the context is not valid.
+  auto decide_one = [&](std::string_view body, ContextParser& parser, std::string* out,
+                        NewEntry* entry) -> std::optional<Error> {
     auto req = parser.parse(body);
-    if (!req) {
-      *ok = false;
-      return req.error();
-    }
+    if (!req) return req.error();
     std::optional<DriftMonitor> drift;
     try {
       if (req.value().drift_baseline_data) {
@@ -392,31 +402,28 @@ int run_serve(const ServeOptions& o) {
         drift->set_baseline(*req.value().drift_baseline_data);
       }
     } catch (const AegisError& e) {
-      *ok = false;
       return e.error();
     }
-    const PCWDecision d = pcw_decide(req.value().context,
-                                     {.gate_evaluator = &evaluator,
-                                      .prometheus_exporter = &metrics,
-                                      .shadow_mode = req.value().shadow,
-                                      .drift_monitor = drift ? &*drift : nullptr});
-    *out_json = decision_to_json(d);
-    *ok = true;
-    return {};
+    const PCWDecision d =
+        pcw_decide(req.value().context, {.gate_evaluator = &evaluator,
+                                         .prometheus_exporter = &metrics,
+                                         .shadow_mode = req.value().shadow,
+                                         .drift_monitor = drift ? &*drift : nullptr,
+                                         .telemetry_emitter = telemetry.get()});
+    *out = decision_to_json(d);
+    *entry = NewEntry{"decision", d.decision_id, *out};
+    return std::nullopt;
   };
 
   auto evaluate = [&](const httplib::Request& req, httplib::Response& res) {
     if (!guard(req, res, "decide")) return;
     ContextParser parser(config.value(),
                          {.cli_aliases = true, .cli_defaults = true, .request_fields = true});
-    bool ok = false;
     std::string out;
-    const Error e = decide_one(req.body, parser, &ok, &out);
-    if (!ok) return send(res, error_reply(e));
-    // The canonical decision's first "decision_id" key is its own (the strings before it are
-    // engine-made constraints).
-    const std::string id = out.substr(out.find("\"decision_id\":\"") + 15, 36);
-    if (!committer.commit({NewEntry{"decision", id, out}}))  // durable before it is answered
+    NewEntry entry;
+    if (const auto e = decide_one(req.body, parser, &out, &entry))
+      return send(res, error_reply(*e));
+    if (!committer.commit({std::move(entry)}))  // durable before it is answered
       return send(res, error_reply(Error{ErrorKind::kInternal, "server.store", "",
                                          "the decision could not be stored; it was not returned"}));
     res.set_content(out, "application/json");
@@ -448,18 +455,18 @@ int run_serve(const ServeOptions& o) {
                          {.cli_aliases = true, .cli_defaults = true, .request_fields = true});
     std::string out = "[";
     std::vector<NewEntry> entries;
+    entries.reserve(items.size());
     for (size_t i = 0; i < items.size(); ++i) {
-      bool ok = false;
       std::string decision;
-      const Error e = decide_one(items[i], parser, &ok, &decision);
+      NewEntry entry;
       if (i) out += ',';
-      if (ok) {
-        entries.push_back({"decision", nlohmann::json::parse(decision)["decision_id"], decision});
-        out += decision;
-      } else {
-        nlohmann::json err = error_to_json(e);
+      if (const auto e = decide_one(items[i], parser, &decision, &entry)) {
+        nlohmann::json err = error_to_json(*e);
         err["index"] = i;
         out += err.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      } else {
+        out += decision;
+        entries.push_back(std::move(entry));
       }
     }
     out += ']';
@@ -541,7 +548,8 @@ int run_serve(const ServeOptions& o) {
   // Workflows (WorkflowApi answers; the route only authenticates and authorizes).
   const std::string id = "([A-Za-z0-9._:-]{1,128})";
   http.Post("/v1/proposals", [&](const httplib::Request& req, httplib::Response& res) {
-    if (const auto actor = guard(req, res, "propose")) send(res, api.create_proposal(*actor, req.body));
+    if (const auto actor = guard(req, res, "propose"))
+      send(res, api.create_proposal(*actor, req.body));
   });
   http.Get("/v1/proposals/" + id, [&](const httplib::Request& req, httplib::Response& res) {
     if (guard(req, res, "read_decisions")) send(res, api.get_proposal(req.matches[1].str()));
@@ -554,7 +562,8 @@ int run_serve(const ServeOptions& o) {
                 send(res, api.proposal_step(*actor, req.matches[1].str(), action, req.body));
             });
   http.Post("/v1/overrides", [&](const httplib::Request& req, httplib::Response& res) {
-    if (const auto actor = guard(req, res, "propose")) send(res, api.create_override(*actor, req.body));
+    if (const auto actor = guard(req, res, "propose"))
+      send(res, api.create_override(*actor, req.body));
   });
   http.Post("/v1/overrides/" + id + "/signatures",
             [&](const httplib::Request& req, httplib::Response& res) {
@@ -565,7 +574,8 @@ int run_serve(const ServeOptions& o) {
     if (guard(req, res, "read_decisions")) send(res, api.get_override(req.matches[1].str()));
   });
   http.Post("/v1/consensus", [&](const httplib::Request& req, httplib::Response& res) {
-    if (const auto actor = guard(req, res, "propose")) send(res, api.create_consensus(*actor, req.body));
+    if (const auto actor = guard(req, res, "propose"))
+      send(res, api.create_consensus(*actor, req.body));
   });
   http.Post("/v1/consensus/" + id + "/votes",
             [&](const httplib::Request& req, httplib::Response& res) {
@@ -581,7 +591,8 @@ int run_serve(const ServeOptions& o) {
     if (guard(req, res, "read_decisions")) send(res, api.get_consensus(req.matches[1].str()));
   });
   http.Post("/v1/drift/baseline", [&](const httplib::Request& req, httplib::Response& res) {
-    if (const auto actor = guard(req, res, "calibrate")) send(res, api.set_drift_baseline(*actor, req.body));
+    if (const auto actor = guard(req, res, "calibrate"))
+      send(res, api.set_drift_baseline(*actor, req.body));
   });
   http.Post("/v1/drift/observations", [&](const httplib::Request& req, httplib::Response& res) {
     if (guard(req, res, "decide")) send(res, api.add_drift_observations(req.body));
@@ -640,7 +651,8 @@ int run_serve(const ServeOptions& o) {
   http.Get("/v1/dashboard", [&](const httplib::Request& req, httplib::Response& res) {
     if (!guard(req, res, "read_decisions")) return;
     ReportInput input;
-    if (req.has_param("decision_id")) input.selected_decision_id = req.get_param_value("decision_id");
+    if (req.has_param("decision_id"))
+      input.selected_decision_id = req.get_param_value("decision_id");
     const ApiReply drift = api.drift_status();
     if (drift.status == 200) input.drift = nlohmann::json::parse(drift.body);
     std::vector<AuditEntry> recent;
@@ -658,6 +670,11 @@ int run_serve(const ServeOptions& o) {
   // `authorization: {credentials: KEY}` in the scrape config).
   http.Get("/metrics", [&](const httplib::Request& req, httplib::Response& res) {
     if (!guard(req, res, "read_decisions")) return;
+    if (telemetry) {  // events the sinks dropped or failed since the last scrape
+      const uint64_t lost = telemetry->lost();
+      const uint64_t before = telemetry_lost_counted.exchange(lost);
+      if (lost > before) metrics.record_telemetry_dropped(static_cast<double>(lost - before));
+    }
     res.set_content(metrics.text(), "text/plain; version=0.0.4");
   });
   http.Get("/openapi.json", [&](const httplib::Request&, httplib::Response& res) {
@@ -691,6 +708,7 @@ int run_serve(const ServeOptions& o) {
                o.listen.c_str(), redacted(o.db).c_str());
   http.listen_after_bind();  // stop() lets in-flight requests finish
   g_http = nullptr;
+  if (telemetry) telemetry->close();  // bounded by the sink's timeout
   return 0;
 }
 

@@ -77,6 +77,14 @@ std::optional<int64_t> epoch_ms(const std::string& t) {
   return ((days * 24 + h) * 60 + mi) * 60000 + int64_t{s} * 1000 + ms;
 }
 
+// The gate results object of a decision, or null when it has none.
+const json* gates_of(const json& d) {
+  const auto e = d.find("gate_evaluation");
+  if (e == d.end() || !e->is_object()) return nullptr;
+  const auto g = e->find("gates");
+  return g != e->end() && g->is_object() ? &*g : nullptr;
+}
+
 std::string figure(std::string_view id, std::string_view caption, const std::string& svg) {
   return "<figure id=\"" + std::string(id) + "\"><figcaption>" + std::string(caption) +
          "</figcaption>" + svg + "</figure>";
@@ -136,7 +144,8 @@ std::string status_mix(const std::vector<const json*>& decisions) {
   const double span = static_cast<double>(std::max<int64_t>(t1 - t0, 1));
   std::vector<std::map<std::string, int>> counts(buckets);
   for (const auto& [t, status] : points) {
-    size_t b = static_cast<size_t>(static_cast<double>(t - t0) / span * static_cast<double>(buckets));
+    size_t b =
+        static_cast<size_t>(static_cast<double>(t - t0) / span * static_cast<double>(buckets));
     counts[std::min(b, buckets - 1)][status]++;
   }
   int peak = 1;
@@ -150,7 +159,8 @@ std::string status_mix(const std::vector<const json*>& decisions) {
   svg += "<line class=\"axis\" x1=\"" + std::to_string(left) + "\" y1=\"" +
          std::to_string(H - bottom) + "\" x2=\"" + std::to_string(W - 10) + "\" y2=\"" +
          std::to_string(H - bottom) + "\"/>";
-  svg += text(left - 4, top + 8, std::to_string(peak), "end") + text(left - 4, H - bottom, "0", "end");
+  svg +=
+      text(left - 4, top + 8, std::to_string(peak), "end") + text(left - 4, H - bottom, "0", "end");
   for (size_t b = 0; b < buckets; ++b) {
     double y = H - bottom;
     for (auto status : kStatuses) {
@@ -172,7 +182,8 @@ std::string status_mix(const std::vector<const json*>& decisions) {
     oldest = std::min(oldest, t);
     newest = std::max(newest, t);
   }
-  svg += text(left, H - 10, oldest.substr(0, 23)) + text(W - 10, H - 10, newest.substr(0, 23), "end");
+  svg +=
+      text(left, H - 10, oldest.substr(0, 23)) + text(W - 10, H - 10, newest.substr(0, 23), "end");
   return svg + "</svg>";
 }
 
@@ -183,11 +194,10 @@ std::string gate_pass_rates(const std::vector<const json*>& decisions) {
   for (size_t i = 0; i < kGates.size(); ++i) {
     int passed = 0, seen = 0;
     for (const json* d : decisions) {
-      const json* g = nullptr;
-      if (d->contains("gate_evaluation") && (*d)["gate_evaluation"].contains("gates") &&
-          (*d)["gate_evaluation"]["gates"].contains(kGates[i]))
-        g = &(*d)["gate_evaluation"]["gates"][std::string(kGates[i])];
-      if (!g || !g->contains("passed")) continue;
+      const json* gates = gates_of(*d);
+      const json* g =
+          gates && gates->contains(kGates[i]) ? &(*gates)[std::string(kGates[i])] : nullptr;
+      if (!g || !g->is_object() || !g->contains("passed")) continue;
       ++seen;
       passed += (*g)["passed"] == true;
     }
@@ -209,30 +219,30 @@ std::string gate_margins(const json* d) {
   constexpr int W = 640, row = 26, left = 100, right = 150;
   const int H = row * static_cast<int>(kGates.size()) + 10;
   std::string svg = svg_open(W, H, "gate margins of the chosen decision");
-  if (!d || !d->contains("gate_evaluation"))
-    return svg + text(W / 2.0, H / 2.0, "no decision chosen", "middle") + "</svg>";
-  const json& gates = (*d)["gate_evaluation"]["gates"];
+  const json* gates = d ? gates_of(*d) : nullptr;
+  if (!gates) return svg + text(W / 2.0, H / 2.0, "no decision chosen", "middle") + "</svg>";
   double peak = 0.05;
   for (auto g : kGates)
-    if (gates.contains(g)) peak = std::max(peak, std::fabs(number(gates[std::string(g)], "margin")));
+    if (gates->contains(g))
+      peak = std::max(peak, std::fabs(number((*gates)[std::string(g)], "margin")));
   const double mid = left + (W - left - right) / 2.0, half = (W - left - right) / 2.0;
   svg += "<line class=\"axis\" x1=\"" + num(mid) + "\" y1=\"0\" x2=\"" + num(mid) + "\" y2=\"" +
          std::to_string(H) + "\"/>";
   for (size_t i = 0; i < kGates.size(); ++i) {
     const double y = 5 + static_cast<double>(i) * row;
     svg += text(left - 6, y + 15, kGates[i], "end");
-    if (!gates.contains(kGates[i])) {
+    if (!gates->contains(kGates[i])) {
       svg += text(mid + 6, y + 15, "not evaluated");
       continue;
     }
-    const json& g = gates[std::string(kGates[i])];
-    const bool passed = g.value("passed", false);
+    const json& g = (*gates)[std::string(kGates[i])];
+    const bool passed = g.is_object() && g.contains("passed") && g["passed"] == true;
     const double headroom = (passed ? 1 : -1) * std::fabs(number(g, "margin"));
     const double w = std::fabs(headroom) / peak * half;
-    svg += rect(headroom >= 0 ? mid : mid - w, y + 3, w, row - 8,
-                passed ? "bar pass" : "bar fail", str(g, "message"),
-                " data-gate=\"" + std::string(kGates[i]) + "\" data-headroom=\"" + num(headroom) +
-                    "\"");
+    svg += rect(
+        headroom >= 0 ? mid : mid - w, y + 3, w, row - 8, passed ? "bar pass" : "bar fail",
+        str(g, "message"),
+        " data-gate=\"" + std::string(kGates[i]) + "\" data-headroom=\"" + num(headroom) + "\"");
     svg += text(W - right + 6, y + 15,
                 num(number(g, "value"), "%.3g") + " vs " + num(number(g, "threshold"), "%.3g"));
   }
@@ -246,7 +256,8 @@ std::string drift_chart(const std::optional<json>& drift) {
       str(*drift, "status").empty())
     return svg + text(W / 2.0, H / 2.0, "no drift data", "middle") + "</svg>";
   const double kl = number(*drift, "kl_divergence");
-  const double warn = number(*drift, "tau_warning", 0.3), crit = number(*drift, "tau_critical", 0.5);
+  const double warn = number(*drift, "tau_warning", 0.3),
+               crit = number(*drift, "tau_critical", 0.5);
   const double top = std::max({kl, crit, warn}) * 1.25;
   const double w = W - left - right;
   auto x = [&](double v) { return left + v / top * w; };
@@ -256,8 +267,9 @@ std::string drift_chart(const std::optional<json>& drift) {
               "KL " + num(kl) + " (" + status + ")",
               " data-kl=\"" + num(kl) + "\" data-status=\"" + esc(status) + "\"");
   // The warning label ends at its line and the critical one starts at its own: they never overlap.
-  for (auto [v, label, anchor] : {std::tuple<double, const char*, const char*>{warn, "warning", "end"},
-                                  {crit, "critical", "start"}}) {
+  for (auto [v, label, anchor] :
+       {std::tuple<double, const char*, const char*>{warn, "warning", "end"},
+        {crit, "critical", "start"}}) {
     svg += "<line class=\"threshold threshold-" + std::string(label) + "\" x1=\"" + num(x(v)) +
            "\" y1=\"12\" x2=\"" + num(x(v)) + "\" y2=\"58\"/>";
     svg += text(x(v) + (anchor[0] == 'e' ? -3 : 3), 74, std::string(label) + " " + num(v), anchor);
@@ -322,8 +334,8 @@ std::string render_report_fragment(const ReportInput& input) {
 
 std::string render_report_page(const ReportInput& input, std::string_view title) {
   return "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + esc(title) +
-         "</title><style>" + std::string(report_css()) + "</style></head><body><h1>" +
-         esc(title) + "</h1>" + render_report_fragment(input) + "</body></html>\n";
+         "</title><style>" + std::string(report_css()) + "</style></head><body><h1>" + esc(title) +
+         "</h1>" + render_report_fragment(input) + "</body></html>\n";
 }
 
 }  // namespace aegis

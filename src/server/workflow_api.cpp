@@ -1,5 +1,6 @@
 #include "aegis/workflow_api.h"
 
+#include <cctype>
 #include <cmath>
 #include <set>
 #include <vector>
@@ -35,7 +36,8 @@ json object_body(std::string_view body, std::initializer_list<std::string_view> 
   for (const auto& [key, value] : j.items()) {
     bool known = false;
     for (auto a : allowed) known = known || a == key;
-    if (!known) throw_error(invalid_input("json.unknown_field", key, "unknown field \"" + key + "\""));
+    if (!known)
+      throw_error(invalid_input("json.unknown_field", key, "unknown field \"" + key + "\""));
   }
   return j;
 }
@@ -67,7 +69,8 @@ std::string checked_id(const std::string& id, const char* field) {
 
 std::vector<double> number_list(const json& j, const char* field) {
   const auto it = j.find(field);
-  if (it == j.end() || !it->is_array()) bad(field, std::string(field) + " must be an array of numbers");
+  if (it == j.end() || !it->is_array())
+    bad(field, std::string(field) + " must be an array of numbers");
   std::vector<double> out;
   out.reserve(it->size());
   for (size_t i = 0; i < it->size(); ++i) {
@@ -193,7 +196,8 @@ json parse_request_body(std::string_view body) {
 
 WorkflowApi::WorkflowApi(const AegisConfig& config, Store& store, std::mutex& store_lock,
                          const RBACEnforcer& rbac, const CustodianRegistry& custodians,
-                         const GateEvaluator& evaluator, PrometheusExporter* metrics)
+                         const GateEvaluator& evaluator, PrometheusExporter* metrics,
+                         TelemetryEmitter* telemetry)
     : config_(config),
       store_(store),
       store_lock_(store_lock),
@@ -201,7 +205,8 @@ WorkflowApi::WorkflowApi(const AegisConfig& config, Store& store, std::mutex& st
       custodians_(custodians),
       evaluator_(evaluator),
       drift_(config.create_drift_monitor()),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      telemetry_(telemetry) {}
 
 // ---- proposals ----------------------------------------------------------------------------------
 
@@ -277,8 +282,7 @@ ApiReply WorkflowApi::proposal_step(std::string_view actor, std::string_view id,
     } else {
       w.withdraw(actor, reason);
     }
-    const int64_t version =
-        store_.save_object("proposal", id, w.to_json().dump(), stored->version);
+    const int64_t version = store_.save_object("proposal", id, w.to_json().dump(), stored->version);
     return reply(200, proposal_json(w, version));
   });
 }
@@ -315,8 +319,11 @@ ApiReply WorkflowApi::create_override(std::string_view actor, std::string_view b
     OverrideWorkflow w(proposal_id, justification, gates, std::string(actor),
                        std::chrono::seconds(ttl), &custodians_);
     const int64_t version = store_.save_object("override", id, w.to_json().dump(), 0);
+    json out = override_json(w, id, version);
     if (metrics_) metrics_->record_override("requested");
-    return reply(201, override_json(w, id, version));
+    override_event("override.requested", out);
+    if (out["state"] == "rejected") override_event("override.rejected", out);
+    return reply(201, out);
   });
 }
 
@@ -343,17 +350,17 @@ ApiReply WorkflowApi::sign_override(std::string_view actor, std::string_view id,
     if (r == OverrideRejection::kAlreadyFinal)
       throw_error(Error{ErrorKind::kConflict, "override.already_final", "override_id",
                         "the override is already " + std::string(to_string(w.state()))});
-    const int64_t version =
-        store_.save_object("override", id, w.to_json().dump(), stored->version);
+    const int64_t version = store_.save_object("override", id, w.to_json().dump(), stored->version);
     json out = override_json(w, std::string(id), version);
-    if (metrics_)
-      metrics_->record_override(r != OverrideRejection::kNone ? "rejected"
-                                : out["approved"].get<bool>() ? "approved"
-                                                              : "signed");
+    const char* outcome = r != OverrideRejection::kNone ? "rejected"
+                          : out["approved"].get<bool>() ? "approved"
+                                                        : "signed";
+    if (metrics_) metrics_->record_override(outcome);
+    if (outcome[0] != 's') override_event(std::string("override.") + outcome, out);
     if (r == OverrideRejection::kNone) return reply(200, out);
-    json err = error_to_json(Error{ErrorKind::kInvalidInput,
-                                   "override." + std::string(to_string(r)), "signature",
-                                   out["reason_message"].get<std::string>()});
+    json err =
+        error_to_json(Error{ErrorKind::kInvalidInput, "override." + std::string(to_string(r)),
+                            "signature", out["reason_message"].get<std::string>()});
     err["override"] = std::move(out);
     return reply(422, err);
   });
@@ -450,8 +457,21 @@ void WorkflowApi::refresh_baseline_locked() {
   baseline_version_ = stored->version;
 }
 
+void WorkflowApi::override_event(const std::string& type, const json& o) {
+  if (!telemetry_) return;
+  telemetry_->emit(type, {{"override_id", o["override_id"]},
+                          {"proposal_id", o["proposal_id"]},
+                          {"failed_gates", o["failed_gates"]},
+                          {"state", o["state"]},
+                          {"reason", o["reason"]},
+                          {"requested_by", o["requested_by"]}});
+}
+
 ApiReply WorkflowApi::drift_reply_locked(const DriftResult& r) {
-  if (metrics_ && r.status != DriftStatus::INSUFFICIENT_DATA) metrics_->record_drift(r.kl_divergence);
+  if (metrics_ && r.status != DriftStatus::INSUFFICIENT_DATA)
+    metrics_->record_drift(r.kl_divergence);
+  if (telemetry_ && (r.status == DriftStatus::WARNING || r.status == DriftStatus::CRITICAL))
+    telemetry_->emit("drift.detected", drift_result_to_json(r));
   json j = drift_result_to_json(r);
   j["has_baseline"] = drift_.has_baseline();
   j["baseline_hash"] = drift_.baseline_hash() ? json(*drift_.baseline_hash()) : json(nullptr);

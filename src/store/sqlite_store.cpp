@@ -92,7 +92,7 @@ class SqliteStore : public Store {
       // 16 KiB pages hold several ~2.5 KB decisions each (set before the first table exists).
       exec(db_,
            "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-           "PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4096;");
+           "PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4096; PRAGMA cache_size=-65536;");
       migrate();
     } catch (...) {
       sqlite3_close(db_);

@@ -85,3 +85,15 @@ def test_bad_inputs(aegis, tmp_path):
     (tmp_path / "junk.txt").write_text("not json\n")
     assert aegis("report", str(tmp_path / "junk.txt")).code == 3
     assert aegis("report", str(tmp_path / "missing.json")).code == 3
+
+
+def test_malformed_decision_records_do_not_crash(aegis, tmp_path):
+    d = decisions(aegis)[0]
+    odd = [dict(d, gate_evaluation={}), dict(d, gate_evaluation={"gates": 5}),
+           dict(d, gate_evaluation={"gates": {"risk": {"passed": "yes", "margin": "x"}}}),
+           dict(d, timestamp="yesterday", failing_gates=[1, None], confidence="high")]
+    path = tmp_path / "odd.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in odd))
+    r = aegis("report", str(path))
+    assert r.code == 0, r.err
+    assert "4 decisions" in r.out

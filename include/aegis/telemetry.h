@@ -1,0 +1,138 @@
+// Telemetry events and HTTP sinks (INTERFACES §6). A TelemetryEmitter is a decision side channel
+// (pass it to pcw_decide as telemetry_emitter) that turns each decision into events and hands
+// them to its sinks. Sinks POST off the caller's thread; a full queue or a failed POST is counted,
+// never thrown into a decision. All classes are thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aegis/decide.h"
+
+namespace aegis {
+
+// {event_id, event_type, timestamp, source, agent_id, session_id, decision_id, payload}.
+// event_type: decision.made, decision.shadow, gate.evaluated, override.requested,
+// override.approved, override.rejected, drift.detected.
+struct TelemetryEvent {
+  std::string event_id;
+  std::string event_type;
+  std::string timestamp;  // RFC 3339 UTC, milliseconds
+  std::string source;
+  std::string agent_id;
+  std::string session_id;
+  std::string decision_id;
+  nlohmann::json payload = nlohmann::json::object();
+  nlohmann::json to_json() const;
+};
+
+// What a sink did so far.
+struct SinkStats {
+  uint64_t sent = 0;     // events delivered (2xx)
+  uint64_t failed = 0;   // events whose POST failed after the retries
+  uint64_t dropped = 0;  // events refused because the queue was full or the sink closed
+};
+
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  // Queues the event; never blocks on the network and never throws.
+  virtual void emit(const TelemetryEvent& event) = 0;
+  // Blocks until everything queued so far was attempted.
+  virtual void flush() = 0;
+  // flush(), then stops; later events are dropped.
+  virtual void close() = 0;
+  virtual SinkStats stats() const = 0;
+};
+
+using Headers = std::map<std::string, std::string>;
+
+// Checks a sink URL: https, or http only with allow_insecure. InvalidInputError naming `field`.
+void validate_sink_url(std::string_view url, bool allow_insecure, std::string_view field = "url");
+
+namespace detail {
+class HttpWorker;
+}
+
+// One POST per event (the event's JSON object). https:// only unless allow_insecure. TLS peers
+// are verified against the system CAs, or the file named by SSL_CERT_FILE.
+class HTTPEventSink : public EventSink {
+ public:
+  HTTPEventSink(std::string url, Headers headers = {},
+                std::chrono::seconds timeout = std::chrono::seconds(10),
+                bool allow_insecure = false);
+  ~HTTPEventSink() override;
+  void emit(const TelemetryEvent& event) override;
+  void flush() override;
+  void close() override;
+  SinkStats stats() const override;
+  const std::string& url() const noexcept;
+
+ private:
+  std::unique_ptr<detail::HttpWorker> worker_;
+};
+
+// Buffers events and POSTs them as one JSON array when batch_size are waiting or every
+// flush_interval; a failed POST is retried max_retries times, retry_delay apart.
+class BatchHTTPSink : public EventSink {
+ public:
+  BatchHTTPSink(std::string url, Headers headers = {},
+                std::chrono::seconds timeout = std::chrono::seconds(10), size_t batch_size = 100,
+                std::chrono::milliseconds flush_interval = std::chrono::seconds(60),
+                int max_retries = 1,
+                std::chrono::milliseconds retry_delay = std::chrono::milliseconds(1000),
+                bool allow_insecure = false);
+  ~BatchHTTPSink() override;
+  void emit(const TelemetryEvent& event) override;
+  void flush() override;
+  void close() override;
+  SinkStats stats() const override;
+  const std::string& url() const noexcept;
+
+ private:
+  std::unique_ptr<detail::HttpWorker> worker_;
+};
+
+// HTTPEventSink without batch_size, BatchHTTPSink with one.
+std::shared_ptr<EventSink> http_sink(std::string url,
+                                     std::optional<size_t> batch_size = std::nullopt,
+                                     Headers headers = {},
+                                     std::chrono::seconds timeout = std::chrono::seconds(10),
+                                     bool allow_insecure = false);
+
+// Fans events out to its sinks. As a DecisionObserver it emits, per decision: decision.made (or
+// decision.shadow in shadow mode) with the status, failing gates and confidence; one
+// gate.evaluated per gate; drift.detected when drift is WARNING or CRITICAL.
+class TelemetryEmitter : public DecisionObserver {
+ public:
+  explicit TelemetryEmitter(std::string source);
+  void add_sink(std::shared_ptr<EventSink> sink);
+  void on_decision(const PCWContext& context, const PCWDecision& decision) override;
+  // Any other event (override.requested, ...), filled in with an id, time and this source.
+  void emit(std::string_view event_type, nlohmann::json payload, std::string_view agent_id = "",
+            std::string_view session_id = "", std::string_view decision_id = "");
+  void flush();
+  void close();
+  const std::string& source() const noexcept { return source_; }
+  // Events dropped or failed across all sinks so far.
+  uint64_t lost() const;
+
+ private:
+  void send(TelemetryEvent event);
+
+  std::string source_;
+  mutable std::mutex lock_;
+  std::vector<std::shared_ptr<EventSink>> sinks_;
+};
+
+}  // namespace aegis

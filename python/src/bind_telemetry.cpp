@@ -1,0 +1,146 @@
+// Telemetry: TelemetryEmitter, HTTPEventSink, BatchHTTPSink, http_sink (INTERFACES §6). The sinks
+// post from their own C++ threads; flush() and close() release the GIL while they wait.
+#include <pybind11/stl.h>
+
+#include <cmath>
+
+#include "aegis/telemetry.h"
+#include "bindings.h"
+
+namespace aegis::python {
+namespace {
+
+Headers headers_of(const std::optional<std::map<std::string, std::string>>& h) {
+  return h ? Headers(h->begin(), h->end()) : Headers{};
+}
+
+std::chrono::seconds seconds(double s, const char* name) {
+  if (!(s > 0) || s > 86400)
+    throw_error(
+        invalid_input("telemetry.timeout", name, std::string(name) + " must be in (0, 86400]"));
+  return std::chrono::seconds(static_cast<int64_t>(std::ceil(s)));
+}
+
+std::chrono::milliseconds millis(double s, const char* name) {
+  if (!(s >= 0) || s > 86400)
+    throw_error(
+        invalid_input("telemetry.interval", name, std::string(name) + " must be in [0, 86400]"));
+  return std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
+}
+
+py::dict stats_dict(const SinkStats& s) {
+  py::dict d;
+  d["sent"] = s.sent;
+  d["failed"] = s.failed;
+  d["dropped"] = s.dropped;
+  return d;
+}
+
+TelemetryEvent event_from(const py::dict& d) {
+  const nlohmann::json j = to_json(d, "event");
+  TelemetryEvent e;
+  auto text = [&](const char* k, std::string& out) {
+    if (j.contains(k) && j[k].is_string()) out = j[k].get<std::string>();
+  };
+  text("event_id", e.event_id);
+  text("event_type", e.event_type);
+  text("timestamp", e.timestamp);
+  text("source", e.source);
+  text("agent_id", e.agent_id);
+  text("session_id", e.session_id);
+  text("decision_id", e.decision_id);
+  if (e.event_type.empty())
+    throw_error(invalid_input("telemetry.event", "event_type", "event_type is required"));
+  if (j.contains("payload")) e.payload = j["payload"];
+  return e;
+}
+
+template <typename Sink, typename Cls>
+void sink_methods(Cls& c) {
+  c.def(
+       "emit", [](Sink& s, const py::dict& event) { s.emit(event_from(event)); }, py::arg("event"),
+       "Queues an event (a dict of the event fields); never blocks.")
+      .def("flush", &Sink::flush, py::call_guard<py::gil_scoped_release>())
+      .def("close", &Sink::close, py::call_guard<py::gil_scoped_release>())
+      .def_property_readonly("stats", [](const Sink& s) { return stats_dict(s.stats()); })
+      .def_property_readonly("url", &Sink::url);
+}
+
+}  // namespace
+
+void bind_telemetry(py::module_& m) {
+  py::class_<EventSink, std::shared_ptr<EventSink>>(m, "EventSink", "A telemetry event sink.");
+
+  py::class_<HTTPEventSink, EventSink, std::shared_ptr<HTTPEventSink>> single(
+      m, "HTTPEventSink", "One HTTPS POST per event, off the caller's thread.");
+  single.def(py::init([](std::string url, std::optional<std::map<std::string, std::string>> headers,
+                         double timeout, bool allow_insecure) {
+               return std::make_shared<HTTPEventSink>(std::move(url), headers_of(headers),
+                                                      seconds(timeout, "timeout"), allow_insecure);
+             }),
+             py::arg("url"), py::arg("headers") = py::none(), py::arg("timeout") = 10,
+             py::arg("allow_insecure") = false);
+  sink_methods<HTTPEventSink>(single);
+
+  py::class_<BatchHTTPSink, EventSink, std::shared_ptr<BatchHTTPSink>> batch(
+      m, "BatchHTTPSink", "JSON arrays of events, by size or interval, with retries.");
+  batch.def(py::init([](std::string url, std::optional<std::map<std::string, std::string>> headers,
+                        double timeout, int64_t batch_size, double flush_interval_seconds,
+                        int max_retries, double retry_delay_seconds, bool allow_insecure) {
+              if (batch_size < 1)
+                throw_error(
+                    invalid_input("telemetry.batch_size", "batch_size", "batch_size must be >= 1"));
+              return std::make_shared<BatchHTTPSink>(
+                  std::move(url), headers_of(headers), seconds(timeout, "timeout"),
+                  static_cast<size_t>(batch_size),
+                  millis(flush_interval_seconds, "flush_interval_seconds"), max_retries,
+                  millis(retry_delay_seconds, "retry_delay_seconds"), allow_insecure);
+            }),
+            py::arg("url"), py::arg("headers") = py::none(), py::arg("timeout") = 10,
+            py::arg("batch_size") = 100, py::arg("flush_interval_seconds") = 60,
+            py::arg("max_retries") = 1, py::arg("retry_delay_seconds") = 1.0,
+            py::arg("allow_insecure") = false);
+  sink_methods<BatchHTTPSink>(batch);
+
+  m.def(
+      "http_sink",
+      [](std::string url, std::optional<int64_t> batch_size,
+         std::optional<std::map<std::string, std::string>> headers, double timeout,
+         bool allow_insecure) {
+        if (batch_size && *batch_size < 1)
+          throw_error(
+              invalid_input("telemetry.batch_size", "batch_size", "batch_size must be >= 1"));
+        return http_sink(
+            std::move(url),
+            batch_size ? std::optional<size_t>(static_cast<size_t>(*batch_size)) : std::nullopt,
+            headers_of(headers), seconds(timeout, "timeout"), allow_insecure);
+      },
+      py::arg("url"), py::arg("batch_size") = py::none(), py::arg("headers") = py::none(),
+      py::arg("timeout") = 10, py::arg("allow_insecure") = false,
+      "HTTPEventSink without batch_size, BatchHTTPSink with one.");
+
+  py::class_<TelemetryEmitter>(m, "TelemetryEmitter",
+                               "Turns decisions into events for its sinks "
+                               "(pcw_decide(..., telemetry_emitter=emitter)).")
+      .def(py::init<std::string>(), py::arg("source"))
+      .def("add_sink", &TelemetryEmitter::add_sink, py::arg("sink"))
+      .def("on_decision", &TelemetryEmitter::on_decision, py::arg("context"), py::arg("decision"))
+      .def(
+          "emit",
+          [](TelemetryEmitter& e, const std::string& event_type, py::object payload,
+             const std::string& agent_id, const std::string& session_id,
+             const std::string& decision_id) {
+            e.emit(event_type,
+                   payload.is_none() ? nlohmann::json::object() : to_json(payload, "payload"),
+                   agent_id, session_id, decision_id);
+          },
+          py::arg("event_type"), py::arg("payload") = py::none(), py::arg("agent_id") = "",
+          py::arg("session_id") = "", py::arg("decision_id") = "")
+      .def("flush", &TelemetryEmitter::flush, py::call_guard<py::gil_scoped_release>())
+      .def("close", &TelemetryEmitter::close, py::call_guard<py::gil_scoped_release>())
+      .def_property_readonly("source", &TelemetryEmitter::source)
+      .def_property_readonly("lost", &TelemetryEmitter::lost,
+                             "Events dropped or failed across its sinks so far.");
+}
+
+}  // namespace aegis::python

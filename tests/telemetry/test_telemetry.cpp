@@ -1,0 +1,284 @@
+// Telemetry sinks against a real HTTP(S) receiver on loopback (cpp-httplib): what arrives, in
+// which shape, with which headers; batching by size and by time; retries; failures and a full
+// queue are counted, never thrown; TLS peers are verified.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "aegis/telemetry.h"
+
+namespace aegis {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Records every POST body it gets; answers `status` (a queue of statuses first, if any).
+class Receiver {
+ public:
+  explicit Receiver(httplib::Server* server = nullptr)
+      : owned_(server ? nullptr : new httplib::Server), http_(server ? *server : *owned_) {
+    http_.Post("/events", [this](const httplib::Request& req, httplib::Response& res) {
+      std::unique_lock<std::mutex> g(lock_);
+      gate_.wait(g, [this] { return open_; });
+      bodies_.push_back(req.body);
+      auth_.push_back(req.get_header_value("Authorization"));
+      content_type_ = req.get_header_value("Content-Type");
+      int status = 200;
+      if (!statuses_.empty()) {
+        status = statuses_.front();
+        statuses_.erase(statuses_.begin());
+      }
+      res.status = status;
+      arrived_.notify_all();
+    });
+    port_ = http_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { http_.listen_after_bind(); });
+    while (!http_.is_running()) std::this_thread::sleep_for(1ms);  // else stop() could miss it
+  }
+  ~Receiver() {
+    open(true);
+    http_.stop();
+    thread_.join();
+  }
+  std::string url(const char* scheme = "http") const {
+    return std::string(scheme) + "://127.0.0.1:" + std::to_string(port_) + "/events";
+  }
+  void answer_first(std::vector<int> statuses) {
+    std::lock_guard<std::mutex> g(lock_);
+    statuses_ = std::move(statuses);
+  }
+  void open(bool on) {
+    {
+      std::lock_guard<std::mutex> g(lock_);
+      open_ = on;
+    }
+    gate_.notify_all();
+  }
+  // Waits (up to 10 s) until `n` POSTs arrived; returns their bodies.
+  std::vector<std::string> wait_for(size_t n) {
+    std::unique_lock<std::mutex> g(lock_);
+    arrived_.wait_for(g, 10s, [&] { return bodies_.size() >= n; });
+    return bodies_;
+  }
+  std::vector<std::string> auth() {
+    std::lock_guard<std::mutex> g(lock_);
+    return auth_;
+  }
+  std::string content_type() {
+    std::lock_guard<std::mutex> g(lock_);
+    return content_type_;
+  }
+
+ private:
+  std::unique_ptr<httplib::Server> owned_;
+  httplib::Server& http_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex lock_;
+  std::condition_variable arrived_, gate_;
+  bool open_ = true;
+  std::vector<std::string> bodies_, auth_;
+  std::string content_type_;
+  std::vector<int> statuses_;
+};
+
+TelemetryEvent event(int i) {
+  TelemetryEvent e;
+  e.event_id = "e" + std::to_string(i);
+  e.event_type = "decision.made";
+  e.timestamp = "2026-01-01T00:00:00.000Z";
+  e.source = "test";
+  e.payload = {{"i", i}};
+  return e;
+}
+
+PCWContext ctx(double risk) {
+  return PCWContext{.agent_id = "agent-7",
+                    .session_id = "sess-1",
+                    .proposal_summary = "p",
+                    .estimated_impact = "low",
+                    .risk_baseline = 0.2,
+                    .risk_proposed = risk,
+                    .novelty_score = 0.8,
+                    .complexity_score = 0.8,
+                    .quality_score = 0.8};
+}
+
+TEST(Telemetry, UrlsMustBeHttpsUnlessInsecureIsAllowed) {
+  try {
+    HTTPEventSink("http://127.0.0.1:9/events");
+    FAIL() << "http accepted";
+  } catch (const InvalidInputError& e) {
+    EXPECT_EQ(e.field(), "url");
+  }
+  EXPECT_THROW(BatchHTTPSink("ftp://x/y"), InvalidInputError);
+  EXPECT_THROW(BatchHTTPSink("https://x/y", {}, 10s, 0), InvalidInputError);
+  EXPECT_THROW(HTTPEventSink("https://x/y", {{"Bad\r\nHeader", "v"}}), InvalidInputError);
+  EXPECT_NO_THROW(HTTPEventSink("http://127.0.0.1:9/events", {}, 10s, true));
+  EXPECT_NO_THROW(HTTPEventSink("https://telemetry.example.com/events"));
+}
+
+TEST(Telemetry, OnePostPerEventWithTheHeaders) {
+  Receiver r;
+  HTTPEventSink sink(r.url(), {{"Authorization", "Bearer t0ken"}}, 5s, true);
+  for (int i = 0; i < 3; ++i) sink.emit(event(i));
+  sink.flush();
+  const auto bodies = r.wait_for(3);
+  ASSERT_EQ(bodies.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    const auto j = nlohmann::json::parse(bodies[i]);
+    EXPECT_EQ(j, event(i).to_json());
+  }
+  EXPECT_EQ(r.auth(), std::vector<std::string>(3, "Bearer t0ken"));
+  EXPECT_EQ(r.content_type(), "application/json");
+  EXPECT_EQ(sink.stats().sent, 3u);
+}
+
+TEST(Telemetry, BatchesBySizeThenByFlush) {
+  Receiver r;
+  BatchHTTPSink sink(r.url(), {}, 5s, 5, 60s, 1, 10ms, true);
+  for (int i = 0; i < 12; ++i) sink.emit(event(i));
+  r.wait_for(2);  // two full batches leave without a flush
+  sink.flush();
+  const auto bodies = r.wait_for(3);
+  ASSERT_EQ(bodies.size(), 3u);
+  std::vector<int> seen;
+  std::vector<size_t> sizes;
+  for (const auto& b : bodies) {
+    const auto arr = nlohmann::json::parse(b);
+    ASSERT_TRUE(arr.is_array());
+    sizes.push_back(arr.size());
+    for (const auto& e : arr) seen.push_back(e["payload"]["i"]);
+  }
+  EXPECT_EQ(sizes, (std::vector<size_t>{5, 5, 2}));
+  for (int i = 0; i < 12; ++i) EXPECT_EQ(seen[i], i);
+  EXPECT_EQ(sink.stats().sent, 12u);
+}
+
+TEST(Telemetry, BatchesByInterval) {
+  Receiver r;
+  BatchHTTPSink sink(r.url(), {}, 5s, 100, 200ms, 1, 10ms, true);
+  for (int i = 0; i < 3; ++i) sink.emit(event(i));
+  const auto bodies = r.wait_for(1);  // no flush: the interval sends them
+  ASSERT_EQ(bodies.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(bodies[0]).size(), 3u);
+}
+
+TEST(Telemetry, RetriesThenCountsFailures) {
+  Receiver r;
+  r.answer_first({500});
+  BatchHTTPSink retrying(r.url(), {}, 5s, 2, 60s, 1, 10ms, true);
+  retrying.emit(event(1));
+  retrying.emit(event(2));
+  retrying.flush();
+  EXPECT_EQ(r.wait_for(2).size(), 2u);  // the failed POST and its retry
+  EXPECT_EQ(retrying.stats().sent, 2u);
+  EXPECT_EQ(retrying.stats().failed, 0u);
+
+  r.answer_first({503});
+  HTTPEventSink once(r.url(), {}, 5s, true);  // fire and forget: no retry
+  once.emit(event(3));
+  once.flush();
+  EXPECT_EQ(once.stats().failed, 1u);
+}
+
+TEST(Telemetry, AnUnreachableReceiverNeverReachesTheDecision) {
+  int port = 0;
+  {
+    Receiver gone;  // a port that was just free: nothing listens there now
+    port = std::stoi(gone.url().substr(17, gone.url().find('/', 17) - 17));
+  }
+  auto sink =
+      http_sink("http://127.0.0.1:" + std::to_string(port) + "/events", std::nullopt, {}, 2s, true);
+  TelemetryEmitter emitter("svc");
+  emitter.add_sink(sink);
+  const PCWDecision d = pcw_decide(ctx(0.2), {.telemetry_emitter = &emitter});
+  EXPECT_EQ(d.status, PCWStatus::PROCEED);
+  emitter.flush();
+  EXPECT_GT(emitter.lost(), 0u);
+  EXPECT_EQ(sink->stats().sent, 0u);
+}
+
+TEST(Telemetry, AFullQueueDropsAndCounts) {
+  Receiver r;
+  r.open(false);  // the receiver holds the first POST
+  auto sink = std::make_shared<HTTPEventSink>(r.url(), Headers{}, 30s, true);
+  for (int i = 0; i < 10'010; ++i) sink->emit(event(i));  // never blocks
+  EXPECT_GE(sink->stats().dropped, 9u);
+  r.open(true);
+  sink->close();
+  EXPECT_EQ(sink->stats().sent + sink->stats().dropped + sink->stats().failed, 10'010u);
+  sink->emit(event(0));  // after close: dropped
+  EXPECT_GE(sink->stats().dropped, 10u);
+}
+
+TEST(Telemetry, EmitterTurnsDecisionsIntoEvents) {
+  Receiver r;
+  auto sink = http_sink(r.url(), 1000, {}, 5s, true);
+  TelemetryEmitter emitter("my-service");
+  emitter.add_sink(sink);
+  const PCWDecision d = pcw_decide(ctx(0.9), {.telemetry_emitter = &emitter});
+  pcw_decide(ctx(0.2), {.shadow_mode = true, .telemetry_emitter = &emitter});
+  emitter.flush();
+  const auto bodies = r.wait_for(1);
+  ASSERT_EQ(bodies.size(), 1u);
+  const auto events = nlohmann::json::parse(bodies[0]);
+  ASSERT_GE(events.size(), 2u);
+  const auto& made = events[0];
+  EXPECT_EQ(made["event_type"], "decision.made");
+  EXPECT_EQ(made["source"], "my-service");
+  EXPECT_EQ(made["agent_id"], "agent-7");
+  EXPECT_EQ(made["session_id"], "sess-1");
+  EXPECT_EQ(made["decision_id"], d.decision_id);
+  EXPECT_EQ(made["payload"]["status"], "halt");
+  EXPECT_EQ(made["payload"]["failing_gates"], nlohmann::json(d.failing_gates));
+  EXPECT_EQ(made["event_id"].get<std::string>().size(), 36u);
+  int gates = 0, shadow = 0;
+  for (const auto& e : events) {
+    gates += e["event_type"] == "gate.evaluated" && e["decision_id"] == d.decision_id;
+    shadow += e["event_type"] == "decision.shadow";
+  }
+  EXPECT_EQ(gates, d.gate_evaluation->evaluated_count());
+  EXPECT_EQ(shadow, 1);
+}
+
+TEST(Telemetry, HttpsPeersAreVerified) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("aegis-tls-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  const std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+      "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  httplib::SSLServer tls(cert.c_str(), key.c_str());
+  ASSERT_TRUE(tls.is_valid());
+  Receiver r(&tls);
+
+  unsetenv("SSL_CERT_FILE");
+  HTTPEventSink untrusted(r.url("https"), {}, 5s);
+  untrusted.emit(event(1));
+  untrusted.flush();
+  EXPECT_EQ(untrusted.stats().failed, 1u);  // a self-signed peer is refused
+
+  setenv("SSL_CERT_FILE", cert.c_str(), 1);
+  HTTPEventSink trusted(r.url("https"), {}, 5s);
+  trusted.emit(event(2));
+  trusted.flush();
+  unsetenv("SSL_CERT_FILE");
+  EXPECT_EQ(trusted.stats().sent, 1u);
+  const auto bodies = r.wait_for(1);
+  ASSERT_EQ(bodies.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(bodies[0])["payload"]["i"], 2);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace aegis
