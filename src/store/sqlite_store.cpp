@@ -89,7 +89,8 @@ class SqliteStore : public Store {
     sqlite3_busy_timeout(db_, 10000);
     try {
       // WAL + synchronous=FULL: a committed transaction survives a process or power failure.
-      // 16 KiB pages hold several ~2.5 KB decisions each (set before the first table exists).
+      // 16 KiB pages hold several ~2.5 KB decisions each (set before the first table exists);
+      // a 64 MiB page cache keeps the B-tree paths of appends out of pread().
       exec(db_,
            "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
            "PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4096; PRAGMA cache_size=-65536;");
