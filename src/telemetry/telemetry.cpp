@@ -68,7 +68,7 @@ class HttpWorker {
       if (k.empty() || k.find_first_of(":\r\n") != std::string::npos ||
           v.find_first_of("\r\n") != std::string::npos)
         throw_error(invalid_input("telemetry.header", "headers",
-                                  "header names need no ':' and no header may hold a line break"));
+                                  "header names may not contain ':', nor any header a line break"));
       header_lines_.push_back(k + ": " + v);
     }
     header_lines_.push_back("Content-Type: application/json");
