@@ -22,6 +22,7 @@ key=$(sed -n 's/^# Local development config of make run (git-ignored). Key for l
 cat <<MSG
 
 aegis serve: http://127.0.0.1:8080/  (store sqlite:aegis.db, config $config)
+Dashboard: http://127.0.0.1:8080/#key=$key
 Try:
   curl -s -H "Authorization: Bearer $key" -d '{"risk_proposed":0.3}' http://127.0.0.1:8080/v1/evaluate
   curl -s http://127.0.0.1:8080/health

@@ -64,27 +64,36 @@ namespace detail {
 class HttpWorker;
 }
 
-// One POST per event (the event's JSON object). https:// only unless allow_insecure. TLS peers
-// are verified against the system CAs, or the file named by SSL_CERT_FILE.
-class HTTPEventSink : public EventSink {
+// What both HTTP sinks share: a bounded queue (10,000 events) and one thread that POSTs with
+// libcurl. https:// only unless allow_insecure; TLS peers are verified against the system CAs,
+// or the file named by SSL_CERT_FILE.
+class HttpSink : public EventSink {
  public:
-  HTTPEventSink(std::string url, Headers headers = {},
-                std::chrono::seconds timeout = std::chrono::seconds(10),
-                bool allow_insecure = false);
-  ~HTTPEventSink() override;
+  ~HttpSink() override;
   void emit(const TelemetryEvent& event) override;
   void flush() override;
   void close() override;
   SinkStats stats() const override;
   const std::string& url() const noexcept;
 
+ protected:
+  explicit HttpSink(std::unique_ptr<detail::HttpWorker> worker);
+
  private:
   std::unique_ptr<detail::HttpWorker> worker_;
 };
 
+// One POST per event (the event's JSON object), no retry.
+class HTTPEventSink : public HttpSink {
+ public:
+  HTTPEventSink(std::string url, Headers headers = {},
+                std::chrono::seconds timeout = std::chrono::seconds(10),
+                bool allow_insecure = false);
+};
+
 // Buffers events and POSTs them as one JSON array when batch_size are waiting or every
 // flush_interval; a failed POST is retried max_retries times, retry_delay apart.
-class BatchHTTPSink : public EventSink {
+class BatchHTTPSink : public HttpSink {
  public:
   BatchHTTPSink(std::string url, Headers headers = {},
                 std::chrono::seconds timeout = std::chrono::seconds(10), size_t batch_size = 100,
@@ -92,15 +101,6 @@ class BatchHTTPSink : public EventSink {
                 int max_retries = 1,
                 std::chrono::milliseconds retry_delay = std::chrono::milliseconds(1000),
                 bool allow_insecure = false);
-  ~BatchHTTPSink() override;
-  void emit(const TelemetryEvent& event) override;
-  void flush() override;
-  void close() override;
-  SinkStats stats() const override;
-  const std::string& url() const noexcept;
-
- private:
-  std::unique_ptr<detail::HttpWorker> worker_;
 };
 
 // HTTPEventSink without batch_size, BatchHTTPSink with one.

@@ -55,52 +55,48 @@ TelemetryEvent event_from(const py::dict& d) {
   return e;
 }
 
-template <typename Sink, typename Cls>
-void sink_methods(Cls& c) {
-  c.def(
-       "emit", [](Sink& s, const py::dict& event) { s.emit(event_from(event)); }, py::arg("event"),
-       "Queues an event (a dict of the event fields); never blocks.")
-      .def("flush", &Sink::flush, py::call_guard<py::gil_scoped_release>())
-      .def("close", &Sink::close, py::call_guard<py::gil_scoped_release>())
-      .def_property_readonly("stats", [](const Sink& s) { return stats_dict(s.stats()); })
-      .def_property_readonly("url", &Sink::url);
-}
-
 }  // namespace
 
 void bind_telemetry(py::module_& m) {
-  py::class_<EventSink, std::shared_ptr<EventSink>>(m, "EventSink", "A telemetry event sink.");
+  py::class_<EventSink, std::shared_ptr<EventSink>>(m, "EventSink", "A telemetry event sink.")
+      .def(
+          "emit", [](EventSink& s, const py::dict& event) { s.emit(event_from(event)); },
+          py::arg("event"), "Queues an event (a dict of the event fields); never blocks.")
+      .def("flush", &EventSink::flush, py::call_guard<py::gil_scoped_release>())
+      .def("close", &EventSink::close, py::call_guard<py::gil_scoped_release>())
+      .def_property_readonly("stats", [](const EventSink& s) { return stats_dict(s.stats()); });
+  py::class_<HttpSink, EventSink, std::shared_ptr<HttpSink>>(m, "HttpSink",
+                                                             "What both HTTP sinks share.")
+      .def_property_readonly("url", &HttpSink::url);
 
-  py::class_<HTTPEventSink, EventSink, std::shared_ptr<HTTPEventSink>> single(
-      m, "HTTPEventSink", "One HTTPS POST per event, off the caller's thread.");
-  single.def(py::init([](std::string url, std::optional<std::map<std::string, std::string>> headers,
-                         double timeout, bool allow_insecure) {
-               return std::make_shared<HTTPEventSink>(std::move(url), headers_of(headers),
-                                                      seconds(timeout, "timeout"), allow_insecure);
-             }),
-             py::arg("url"), py::arg("headers") = py::none(), py::arg("timeout") = 10,
-             py::arg("allow_insecure") = false);
-  sink_methods<HTTPEventSink>(single);
+  py::class_<HTTPEventSink, HttpSink, std::shared_ptr<HTTPEventSink>>(
+      m, "HTTPEventSink", "One HTTPS POST per event, off the caller's thread.")
+      .def(py::init([](std::string url, std::optional<std::map<std::string, std::string>> headers,
+                       double timeout, bool allow_insecure) {
+             return std::make_shared<HTTPEventSink>(std::move(url), headers_of(headers),
+                                                    seconds(timeout, "timeout"), allow_insecure);
+           }),
+           py::arg("url"), py::arg("headers") = py::none(), py::arg("timeout") = 10,
+           py::arg("allow_insecure") = false);
 
-  py::class_<BatchHTTPSink, EventSink, std::shared_ptr<BatchHTTPSink>> batch(
-      m, "BatchHTTPSink", "JSON arrays of events, by size or interval, with retries.");
-  batch.def(py::init([](std::string url, std::optional<std::map<std::string, std::string>> headers,
-                        double timeout, int64_t batch_size, double flush_interval_seconds,
-                        int max_retries, double retry_delay_seconds, bool allow_insecure) {
-              if (batch_size < 1)
-                throw_error(
-                    invalid_input("telemetry.batch_size", "batch_size", "batch_size must be >= 1"));
-              return std::make_shared<BatchHTTPSink>(
-                  std::move(url), headers_of(headers), seconds(timeout, "timeout"),
-                  static_cast<size_t>(batch_size),
-                  millis(flush_interval_seconds, "flush_interval_seconds"), max_retries,
-                  millis(retry_delay_seconds, "retry_delay_seconds"), allow_insecure);
-            }),
-            py::arg("url"), py::arg("headers") = py::none(), py::arg("timeout") = 10,
-            py::arg("batch_size") = 100, py::arg("flush_interval_seconds") = 60,
-            py::arg("max_retries") = 1, py::arg("retry_delay_seconds") = 1.0,
-            py::arg("allow_insecure") = false);
-  sink_methods<BatchHTTPSink>(batch);
+  py::class_<BatchHTTPSink, HttpSink, std::shared_ptr<BatchHTTPSink>>(
+      m, "BatchHTTPSink", "JSON arrays of events, by size or interval, with retries.")
+      .def(py::init([](std::string url, std::optional<std::map<std::string, std::string>> headers,
+                       double timeout, int64_t batch_size, double flush_interval_seconds,
+                       int max_retries, double retry_delay_seconds, bool allow_insecure) {
+             if (batch_size < 1)
+               throw_error(
+                   invalid_input("telemetry.batch_size", "batch_size", "batch_size must be >= 1"));
+             return std::make_shared<BatchHTTPSink>(
+                 std::move(url), headers_of(headers), seconds(timeout, "timeout"),
+                 static_cast<size_t>(batch_size),
+                 millis(flush_interval_seconds, "flush_interval_seconds"), max_retries,
+                 millis(retry_delay_seconds, "retry_delay_seconds"), allow_insecure);
+           }),
+           py::arg("url"), py::arg("headers") = py::none(), py::arg("timeout") = 10,
+           py::arg("batch_size") = 100, py::arg("flush_interval_seconds") = 60,
+           py::arg("max_retries") = 1, py::arg("retry_delay_seconds") = 1.0,
+           py::arg("allow_insecure") = false);
 
   m.def(
       "http_sink",

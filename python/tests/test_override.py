@@ -1,32 +1,19 @@
 """Two-key overrides from Python: the reference's blocks with real keys, and the rejections."""
 import base64
 import datetime
-import sys
-import types
 
 import pytest
 
 import aegis_governance as ag
 from test_reference_snippets import run
 import reference_snippets as S
+from conftest import reference_module
 
 
 @pytest.fixture(autouse=True)
 def reference_module_path():
-    # The reference imports BIP322Provider from its own repository layout (crypto.bip322_provider);
-    # here that path is an alias of aegis_governance's class, for the test only.
-    crypto = types.ModuleType("crypto")
-    provider = types.ModuleType("crypto.bip322_provider")
-    provider.BIP322Provider = ag.BIP322Provider
-    crypto.bip322_provider = provider
-    saved = {k: sys.modules.get(k) for k in ("crypto", "crypto.bip322_provider")}
-    sys.modules.update({"crypto": crypto, "crypto.bip322_provider": provider})
-    yield
-    for k, v in saved.items():
-        if v is None:
-            sys.modules.pop(k, None)
-        else:
-            sys.modules[k] = v
+    with reference_module("crypto", "bip322_provider", BIP322Provider=ag.BIP322Provider):
+        yield
 
 
 def keys():

@@ -1,15 +1,14 @@
 """Telemetry from Python: the reference's snippets unchanged, and real deliveries to a receiver
 on loopback."""
 import json
-import sys
 import threading
-import types
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 import aegis_governance as ag
 import reference_snippets as S
+from conftest import reference_module
 from test_reference_snippets import run
 
 
@@ -37,18 +36,8 @@ def receiver():
 
 @pytest.fixture
 def telemetry_module():
-    # The reference imports TelemetryEmitter from its own repository layout (telemetry.emitter).
-    pkg, mod = types.ModuleType("telemetry"), types.ModuleType("telemetry.emitter")
-    mod.TelemetryEmitter = ag.TelemetryEmitter
-    pkg.emitter = mod
-    saved = {k: sys.modules.get(k) for k in ("telemetry", "telemetry.emitter")}
-    sys.modules.update({"telemetry": pkg, "telemetry.emitter": mod})
-    yield
-    for k, v in saved.items():
-        if v is None:
-            sys.modules.pop(k, None)
-        else:
-            sys.modules[k] = v
+    with reference_module("telemetry", "emitter", TelemetryEmitter=ag.TelemetryEmitter):
+        yield
 
 
 def test_reference_sink_snippets():

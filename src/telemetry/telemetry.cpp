@@ -218,39 +218,40 @@ class HttpWorker {
 
 }  // namespace detail
 
+HttpSink::HttpSink(std::unique_ptr<detail::HttpWorker> worker) : worker_(std::move(worker)) {}
+HttpSink::~HttpSink() = default;
+void HttpSink::emit(const TelemetryEvent& event) { worker_->emit(event); }
+void HttpSink::flush() { worker_->flush(); }
+void HttpSink::close() { worker_->close(); }
+SinkStats HttpSink::stats() const { return worker_->stats(); }
+const std::string& HttpSink::url() const noexcept { return worker_->url(); }
+
 HTTPEventSink::HTTPEventSink(std::string url, Headers headers, std::chrono::seconds timeout,
                              bool allow_insecure)
-    : worker_(std::make_unique<detail::HttpWorker>(std::move(url), std::move(headers),
-                                                   detail::HttpWorker::Options{.timeout = timeout},
-                                                   allow_insecure)) {}
-HTTPEventSink::~HTTPEventSink() = default;
-void HTTPEventSink::emit(const TelemetryEvent& event) { worker_->emit(event); }
-void HTTPEventSink::flush() { worker_->flush(); }
-void HTTPEventSink::close() { worker_->close(); }
-SinkStats HTTPEventSink::stats() const { return worker_->stats(); }
-const std::string& HTTPEventSink::url() const noexcept { return worker_->url(); }
+    : HttpSink(std::make_unique<detail::HttpWorker>(std::move(url), std::move(headers),
+                                                    detail::HttpWorker::Options{.timeout = timeout},
+                                                    allow_insecure)) {}
+
+namespace {
+size_t checked_batch_size(size_t n) {
+  if (n < 1)
+    throw_error(invalid_input("telemetry.batch_size", "batch_size", "batch_size must be >= 1"));
+  return n;
+}
+}  // namespace
 
 BatchHTTPSink::BatchHTTPSink(std::string url, Headers headers, std::chrono::seconds timeout,
                              size_t batch_size, std::chrono::milliseconds flush_interval,
                              int max_retries, std::chrono::milliseconds retry_delay,
-                             bool allow_insecure) {
-  if (batch_size < 1)
-    throw_error(invalid_input("telemetry.batch_size", "batch_size", "batch_size must be >= 1"));
-  worker_ = std::make_unique<detail::HttpWorker>(
-      std::move(url), std::move(headers),
-      detail::HttpWorker::Options{.timeout = timeout,
-                                  .batch_size = batch_size,
-                                  .flush_interval = flush_interval,
-                                  .max_retries = max_retries,
-                                  .retry_delay = retry_delay},
-      allow_insecure);
-}
-BatchHTTPSink::~BatchHTTPSink() = default;
-void BatchHTTPSink::emit(const TelemetryEvent& event) { worker_->emit(event); }
-void BatchHTTPSink::flush() { worker_->flush(); }
-void BatchHTTPSink::close() { worker_->close(); }
-SinkStats BatchHTTPSink::stats() const { return worker_->stats(); }
-const std::string& BatchHTTPSink::url() const noexcept { return worker_->url(); }
+                             bool allow_insecure)
+    : HttpSink(std::make_unique<detail::HttpWorker>(
+          std::move(url), std::move(headers),
+          detail::HttpWorker::Options{.timeout = timeout,
+                                      .batch_size = checked_batch_size(batch_size),
+                                      .flush_interval = flush_interval,
+                                      .max_retries = max_retries,
+                                      .retry_delay = retry_delay},
+          allow_insecure)) {}
 
 std::shared_ptr<EventSink> http_sink(std::string url, std::optional<size_t> batch_size,
                                      Headers headers, std::chrono::seconds timeout,
