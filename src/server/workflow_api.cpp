@@ -262,8 +262,16 @@ ApiReply WorkflowApi::proposal_step(std::string_view actor, std::string_view id,
       w.submit(actor, reason);
     } else if (action == "analyze") {
       const PCWDecision& d = w.analyze(actor, &evaluator_);
-      // The decision joins the chain before the proposal moves on it.
+      // The decision joins the chain before the proposal moves on it, and the side channels
+      // count it like any other (they never fail the step).
       store_.append(std::vector<NewEntry>{{"decision", d.decision_id, w.decision_json()}});
+      for (DecisionObserver* o :
+           {static_cast<DecisionObserver*>(metrics_), static_cast<DecisionObserver*>(telemetry_)}) {
+        try {
+          if (o) o->on_decision(w.context(), d);
+        } catch (const std::exception&) {
+        }
+      }
     } else if (action == "approve" && override_id) {
       const auto o = store_.load_object("override", *override_id);
       if (!o) not_found("override", "override_id");

@@ -96,13 +96,21 @@ def step(c, pid, action, key, body=None):
              action=action)
 
 
+def proceeds(base):
+    text = call(base, "GET", "/metrics", key="k-analyst-a")[2]
+    return sum(float(line.split()[-1]) for line in text.splitlines()
+               if line.startswith("aegis_decisions_total{") and 'status="proceed"' in line)
+
+
 def test_proposal_lifecycle_to_completion(c, env):
     pid = new_proposal(c, SAFE)
     status, p = c("GET", "/v1/proposals/{proposal_id}", "k-analyst-a", proposal_id=pid)
     assert status == 200 and p["state"] == "draft" and p["proposer_id"] == "ci-bot"
     assert step(c, pid, "submit", "k-proposer")[1]["state"] == "submitted"
+    before = proceeds(env[0])
     status, p = step(c, pid, "analyze", "k-analyst-a")
     assert status == 200 and p["state"] == "approved" and p["decision_status"] == "proceed"
+    assert proceeds(env[0]) == before + 1  # counted in /metrics like any decision
     decision_id = p["decision"]["decision_id"]
     status, d = c("GET", "/v1/decisions/{decision_id}", "k-analyst-a", decision_id=decision_id)
     assert status == 200 and d == p["decision"]  # the decision joined the audit chain
