@@ -8,6 +8,7 @@
 #include "aegis/mcp.h"
 #include "commands.h"
 #include "common.h"
+#include "http_server.h"
 
 namespace aegis::cli {
 namespace {
@@ -33,10 +34,6 @@ bool local_origin(const std::string& origin) {
 int run_mcp_http(McpServer& server, const std::string& host, int port) {
   httplib::Server http;
   std::mutex lock;  // McpServer and its store are used by one thread at a time
-  http.set_payload_max_length(1 << 20);
-  http.set_read_timeout(10, 0);
-  http.set_write_timeout(10, 0);
-  http.set_keep_alive_timeout(30);
   http.Post("/mcp", [&](const httplib::Request& req, httplib::Response& res) {
     if (req.has_header("Origin") && !local_origin(req.get_header_value("Origin"))) {
       res.status = 403;
@@ -62,7 +59,7 @@ int run_mcp_http(McpServer& server, const std::string& host, int port) {
     res.status = 405;  // stateless: there is no session to end
     res.set_header("Allow", "POST");
   });
-  if (!http.bind_to_port(host, port)) {
+  if (!bind_hardened(http, host, port, 1 << 20)) {
     return report_error(Error{ErrorKind::kInvalidInput, "cli.listen", "port",
                               "cannot listen on " + host + ":" + std::to_string(port)});
   }

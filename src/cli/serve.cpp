@@ -6,10 +6,7 @@
 #endif
 
 #include <httplib.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <openssl/rand.h>
-#include <sys/socket.h>
 #include <yaml-cpp/yaml.h>
 
 #include <atomic>
@@ -36,7 +33,7 @@
 #include "aegis/workflow_api.h"
 #include "commands.h"
 #include "common.h"
-#include "http_pool.h"
+#include "http_server.h"
 
 namespace aegis::cli {
 namespace {
@@ -363,30 +360,16 @@ int run_serve(const ServeOptions& o) {
   const auto& keys = settings.value().keys;
   const std::string openapi = openapi_document();
 
-  // A worker per open connection (up to 1,024): a slow or idle client occupies its own worker
-  // rather than starving others; a silent one is dropped after 5 s.
-  http.new_task_queue = [] { return new ElasticPool(1024); };
-  // The listening socket: address reuse as cpp-httplib's default, and TCP_DEFER_ACCEPT so that a
-  // client that connects and sends nothing never reaches a worker.
-  int listen_fd = -1;
-  http.set_socket_options([&listen_fd](socket_t sock) {
-    const int yes = 1, defer_seconds = 5;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    setsockopt(sock, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_seconds, sizeof defer_seconds);
-    listen_fd = sock;
-  });
-  http.set_payload_max_length(settings.value().max_body_bytes);
-  http.set_read_timeout(5, 0);
-  http.set_write_timeout(5, 0);
-  http.set_keep_alive_timeout(5);
-  http.set_keep_alive_max_count(1'000'000);
-  // Headers and body leave in separate writes: without TCP_NODELAY, Nagle's algorithm holds the
-  // body until the client's delayed ACK (~40 ms per request).
-  http.set_tcp_nodelay(true);
-
   auto guard = [&](const httplib::Request& req, httplib::Response& res,
                    std::string_view permission) {
     return admit(req, res, permission, keys, rbac, limiter);
+  };
+
+  // One context parser per worker thread, reused across requests (its buffers stay allocated).
+  auto request_parser = [&config]() -> ContextParser& {
+    thread_local ContextParser parser(
+        config.value(), {.cli_aliases = true, .cli_defaults = true, .request_fields = true});
+    return parser;
   };
 
   // Parses and decides one context; the decision's JSON goes to `out` and its audit entry to
@@ -417,8 +400,7 @@ int run_serve(const ServeOptions& o) {
 
   auto evaluate = [&](const httplib::Request& req, httplib::Response& res) {
     if (!guard(req, res, "decide")) return;
-    ContextParser parser(config.value(),
-                         {.cli_aliases = true, .cli_defaults = true, .request_fields = true});
+    ContextParser& parser = request_parser();
     std::string out;
     NewEntry entry;
     if (const auto e = decide_one(req.body, parser, &out, &entry))
@@ -451,8 +433,7 @@ int run_serve(const ServeOptions& o) {
         start = nl + 1;
       }
     }
-    ContextParser parser(config.value(),
-                         {.cli_aliases = true, .cli_defaults = true, .request_fields = true});
+    ContextParser& parser = request_parser();
     std::string out = "[";
     std::vector<NewEntry> entries;
     entries.reserve(items.size());
@@ -696,11 +677,8 @@ int run_serve(const ServeOptions& o) {
     send_http_error(res, res.status, code, "server.http", "HTTP " + std::to_string(res.status));
   });
 
-  if (!http.bind_to_port(host, port))
+  if (!bind_hardened(http, host, port, settings.value().max_body_bytes))
     return report_error(invalid_input("cli.listen", "listen", "cannot listen on " + o.listen));
-  // cpp-httplib 0.11 listens with a backlog of 5: a burst of connections would overflow it and
-  // wait a second for SYN retransmits. Listening again on the same socket only raises it.
-  if (listen_fd >= 0) ::listen(listen_fd, SOMAXCONN);
   g_http = &http;
   std::signal(SIGTERM, stop_on_signal);
   std::signal(SIGINT, stop_on_signal);

@@ -1,6 +1,7 @@
 """`aegis serve` workflow routes: proposals, two-key overrides, consensus, drift, OpenAPI
 conformance of every answer, hostile bodies, slow clients, TLS, and two servers on one
 PostgreSQL approving one override."""
+import http.client
 import json
 import os
 import socket
@@ -384,7 +385,7 @@ def test_tls(tmp_path, env):
         status, _, text = call(base, "POST", "/v1/evaluate", {"risk_proposed": 0.2},
                                key="k-proposer", context=context)
         assert status == 200 and json.loads(text)["status"]
-        with pytest.raises(Exception):  # plain HTTP on the TLS port gets no answer
+        with pytest.raises((OSError, http.client.HTTPException)):  # plain HTTP gets no answer
             call(base.replace("https", "http"), "GET", "/health")
     r = subprocess.run([AEGIS, "serve", "--listen", f"127.0.0.1:{free_port()}", "--db",
                         f"sqlite:{tmp_path / 'x.db'}", "--tls-cert", str(tmp_path / "none.pem"),
@@ -439,7 +440,7 @@ def test_two_servers_on_one_postgresql_approve_one_override(env, pg_db):
             t.start()
         for t in threads:
             t.join()
-        assert sorted(results) in ([200, 409], [409, 200])
+        assert sorted(results) == [200, 409]
     r = subprocess.run([AEGIS, "audit", "verify", "--db", pg_db], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout
     assert json.loads(r.stdout)["entries"] >= 8
