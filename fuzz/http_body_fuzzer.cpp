@@ -1,7 +1,7 @@
-// libFuzzer target for the HTTP request bodies of `aegis serve`: the strict body parser and every
-// workflow route behind it (proposals, overrides, consensus, drift) on an in-memory store. The
-// first byte picks the route. Every answer is JSON with a 2xx/4xx status — never a 5xx, a crash
-// or an escaped exception.
+// libFuzzer target for the HTTP request bodies of `aegis serve`: the strict JSON reader, the batch
+// array splitter and every workflow route behind them (proposals, overrides, consensus, drift) on
+// an in-memory store. The first byte picks the route. Every answer is JSON with a 2xx/4xx status
+// — never a 5xx, a crash or an escaped exception.
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "aegis/json.h"
 #include "aegis/workflow_api.h"
 
 namespace {
@@ -81,12 +82,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 7:
       r = f.api.add_drift_observations(body);
       break;
-    default:
-      try {
-        aegis::parse_request_body(body);
-      } catch (const aegis::InvalidInputError&) {
+    default: {
+      // The strict reader: what it accepts survives canonical JSON and reads back the same.
+      const auto read = aegis::read_json(body);
+      if (read) {
+        const auto again = aegis::read_json(aegis::canonical_json(read.value()));
+        if (!again || again.value() != read.value()) std::abort();
+      }
+      if (const auto items = aegis::split_json_array(body)) {
+        for (std::string_view item : items.value())
+          if (item.data() < body.data() || item.data() + item.size() > body.data() + body.size())
+            std::abort();
       }
       return 0;
+    }
   }
   if (r.status >= 500 || r.status < 200) std::abort();
   if (nlohmann::json::parse(r.body, nullptr, false).is_discarded()) std::abort();

@@ -23,6 +23,30 @@ inline constexpr size_t kMaxJsonDepth = 64;
 // Bytes that must be readable after the end of a document given to parse_padded.
 inline constexpr size_t kJsonPadding = 64;
 
+// Bounds of one JSON document.
+struct JsonLimits {
+  size_t max_bytes = kMaxJsonBytes;
+  size_t max_depth = kMaxJsonDepth;  // nested arrays and objects
+};
+
+// The strict reading of JSON text every surface uses (bodies, envelopes, files): one value,
+// valid UTF-8 without a byte order mark, no duplicate key at any level, at most
+// `limits.max_depth` nested containers, every number a finite double (integers within 64 bits).
+// Error codes, checked in this order: "json.too_large" (kind kPayloadTooLarge), "json.empty",
+// "json.invalid_utf8", then, at the first offending byte: "json.syntax" (NaN and Infinity
+// literals included), "json.too_deep", "json.duplicate_key" and "json.number_out_of_range",
+// whose `field` is the path of the value ("metadata.a", "values[3]"). ContextParser reports
+// exactly these errors for the same bytes. Thread-safe.
+Result<nlohmann::json> read_json(std::string_view text, JsonLimits limits = {});
+// The same, throwing InvalidInputError (PayloadTooLarge for "json.too_large").
+nlohmann::json parse_json_strict(std::string_view text, JsonLimits limits = {});
+
+// Splits the text of a JSON array into its elements' texts without reading them, so that each
+// can be read on its own (an element's error stays with that element). "json.syntax" when the
+// text is not an array of that shape: brackets that do not match, a missing element, text after
+// the array. The views point into `text`.
+Result<std::vector<std::string_view>> split_json_array(std::string_view text);
+
 // How lenient ContextParser is beyond the strict wire format.
 struct ContextParseOptions {
   // Accept the CLI aliases (risk, risk_base, profit, profit_base, novelty, complexity, quality,

@@ -47,7 +47,9 @@ class RBACEnforcer : public PermissionChecker {
   RBACEnforcer();
 
   // Reads the `rbac:` section of a config file: `roles: {role: [permissions]}` replaces those
-  // roles' permissions, `actors: {actor_id: role}` assigns roles. Errors name file and key.
+  // roles' permissions, `actors: {actor_id: role | [roles]}` assigns roles; the default table
+  // without the section. Anything else in it (an unknown key, role or permission, a wrong
+  // shape) is an InvalidInputError naming the file and the key ("rbac.roles.proposer").
   static Result<RBACEnforcer> parse_yaml(const std::string& text, const std::string& source);
   static Result<RBACEnforcer> load_yaml(const std::filesystem::path& path);
 

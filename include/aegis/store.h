@@ -45,12 +45,23 @@ std::string audit_entry_hash(const AuditEntry& e);
 std::string audit_entry_to_json(const AuditEntry& e);
 inline const std::string kGenesisHash(64, '0');
 
+// What verify_chain found. A hash chain cannot see its own tail cut off: compare `entries` and
+// `head_hash` with a copy kept elsewhere (or a signed checkpoint) to catch that.
 struct ChainVerification {
   bool intact = true;
   int64_t entries = 0;
-  int64_t first_broken_seq = 0;  // 0 when intact
+  std::string head_hash = kGenesisHash;  // entry_hash of the last entry walked
+  int64_t first_broken_seq = 0;          // 0 when intact (or when an index is broken)
   std::string problem;
 };
+
+// The audit-entry body of version `version` of a workflow object whose canonical JSON state is
+// `canonical_state`: {"state":…,"version":N}, itself canonical.
+std::string object_entry_body(std::string_view canonical_state, int64_t version);
+
+// Throws InternalError "store.integrity" unless `e` is a self-consistent entry of `kind` for
+// `id`: what every read path checks before it returns what an index pointed it at.
+void check_entry_is(const AuditEntry& e, std::string_view kind, std::string_view id);
 
 struct StoredObject {
   std::string state;  // JSON text
@@ -73,7 +84,8 @@ class Store {
   // Appends one "decision" entry per decision (keyed by decision_id), durably.
   std::vector<AuditEntry> record_decisions(std::span<const PCWDecision> decisions);
 
-  // A decision's JSON by id, and decisions in chain order after `after_seq`.
+  // A decision's JSON by id (through the decisions index; InternalError "store.integrity" when
+  // the index points at another entry), and decisions in chain order after `after_seq`.
   virtual std::optional<std::string> get_decision(std::string_view decision_id) = 0;
   virtual std::vector<AuditEntry> list_decisions(size_t limit, int64_t after_seq) = 0;
   // The newest `limit` decisions, newest first.
@@ -81,16 +93,25 @@ class Store {
 
   // Saves a versioned object: `expected_version` 0 creates it, otherwise it must equal the
   // stored version (else ConflictError: a stale write never overwrites). Appends an
-  // "object.<type>" audit entry in the same transaction. Returns the new version.
+  // "object.<type>" audit entry in the same transaction. Returns the new version. The state is
+  // kept as canonical JSON (InvalidInputError when `state` is not JSON).
   virtual int64_t save_object(std::string_view type, std::string_view id, const std::string& state,
                               int64_t expected_version) = 0;
+  // The current version of an object, read from its latest audit entry and checked against the
+  // objects table (InternalError "store.integrity" when they disagree).
   virtual std::optional<StoredObject> load_object(std::string_view type, std::string_view id) = 0;
 
   // Every entry in seq order; stop early by returning false.
   virtual void for_each_entry(const std::function<bool(const AuditEntry&)>& visit) = 0;
 
-  // Re-walks the chain and names the first broken link.
+  // Re-walks the chain and names the first broken link; then checks the decisions index and the
+  // objects table against it (each row points at the entry it names, every decision and the
+  // latest version of every object has its row, object versions count up by one).
   ChainVerification verify_chain();
+
+ protected:
+  // The first disagreement between the index and lookup tables and the chain, or nullopt.
+  virtual std::optional<std::string> index_problem() = 0;
 };
 
 }  // namespace aegis

@@ -56,6 +56,9 @@ class ProposalWorkflow {
   // SUBMITTED → UNDER_REVIEW, then runs pcw_decide and moves by its status: PROCEED →
   // APPROVED, HALT → REJECTED, PAUSE → stays UNDER_REVIEW, ESCALATE → ESCALATED.
   const PCWDecision& analyze(std::string_view actor_id, const GateEvaluator* evaluator = nullptr);
+  // Approvals (approve, approve_with_override) need the approve permission and an actor other
+  // than the proposer: PermissionDeniedError "proposal.self_approval" otherwise (separation of
+  // duties). analyze() moving a PROCEED to APPROVED is the engine's, not a human approval.
   void approve(std::string_view actor_id, std::string_view reason);
   void reject(std::string_view actor_id, std::string_view reason);
   // REJECTED (after a HALT) → APPROVED, when `override_result` is an approved two-key override
@@ -86,6 +89,7 @@ class ProposalWorkflow {
                                     Clock clock = {});
 
  private:
+  void refuse_self_approval(std::string_view actor_id) const;
   void move(std::string_view action, std::string_view actor_id, std::string_view permission,
             std::initializer_list<ProposalState> from, ProposalState to, std::string_view reason);
 

@@ -34,10 +34,6 @@ struct ApiReply {
 int http_status_for(const Error& e);
 ApiReply error_reply(const Error& e);
 
-// Parses a request body as one JSON value: InvalidInputError "json.syntax" (also for invalid
-// UTF-8) or "json.too_deep" beyond 64 nested containers, so that no later step recurses deeply.
-nlohmann::json parse_request_body(std::string_view body);
-
 class WorkflowApi {
  public:
   // Everything is borrowed and must outlive the WorkflowApi. `custodians` is the registry every

@@ -46,6 +46,21 @@ def test_proposal_lifecycle_persisted_in_the_store(tmp_path):
     assert store.verify_chain()["intact"] is True
 
 
+def test_the_proposer_cannot_approve_its_own_proposal():
+    r = ag.RBACEnforcer()
+    r.assign("root", ag.ActorRole.ADMIN)
+    w = ag.ProposalWorkflow("p-2", ctx(0.2, "high"), "root", rbac=r)
+    w.submit("root")
+    assert w.analyze("root").status is ag.PCWStatus.PAUSE
+    with pytest.raises(PermissionError) as e:
+        w.approve("root", "mine")
+    assert e.value.detail == "proposal.self_approval"
+    assert w.state is ag.ProposalState.UNDER_REVIEW
+    r.assign("dora", ag.ActorRole.APPROVER)
+    w.approve("dora", "reviewed")
+    assert w.state is ag.ProposalState.APPROVED
+
+
 def test_consensus_and_calibration():
     c = ag.ConsensusWorkflow("c", min_voters=3)
     for voter, outcome in [("a", ag.VoteOutcome.APPROVE), ("b", ag.VoteOutcome.APPROVE),

@@ -12,9 +12,11 @@ int run_audit_verify(const std::string& db) {
   try {
     const auto store = Store::open(db);
     const ChainVerification v = store->verify_chain();
-    nlohmann::json out = {{"intact", v.intact}, {"entries", v.entries}};
+    // The count and head hash let an operator compare with an earlier run: a chain whose tail
+    // was cut off is still self-consistent.
+    nlohmann::json out = {{"intact", v.intact}, {"entries", v.entries}, {"head_hash", v.head_hash}};
     if (!v.intact) {
-      out["first_broken_seq"] = v.first_broken_seq;
+      if (v.first_broken_seq) out["first_broken_seq"] = v.first_broken_seq;
       out["problem"] = v.problem;
     }
     std::printf("%s\n", out.dump().c_str());

@@ -82,13 +82,13 @@ Result<AegisConfig> load_config(const std::optional<std::string>& path) {
 Result<std::vector<double>> load_drift_baseline(const std::string& path) {
   auto text = read_input(path, 64u << 20);
   if (!text) return text.error();
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text.value());
-  } catch (const nlohmann::json::exception& e) {
-    return invalid_input("cli.drift_baseline", "drift_baseline",
-                         path + ": malformed JSON: " + e.what());
+  auto parsed = read_json(text.value(), {.max_bytes = 64u << 20});
+  if (!parsed) {
+    Error e = parsed.error();
+    e.message = path + ": " + e.message;
+    return e;
   }
+  const nlohmann::json& j = parsed.value();
   if (!j.is_array()) {
     return invalid_input("cli.drift_baseline", "drift_baseline",
                          path + ": the drift baseline must be a JSON array of numbers");

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "aegis/rbac.h"
 #include "commands.h"
 #include "common.h"
 
@@ -15,13 +16,28 @@ int run_mcp(const std::optional<std::string>& config_path, const std::optional<s
             const std::string& transport, const std::string& host, int port) {
   auto config = load_config(config_path);
   if (!config) return report_error(config.error());
+  // With `mcp.actor_id`, tool calls are made as that actor and the rbac: section applies.
+  std::optional<RBACEnforcer> rbac;
+  McpCaller caller;
+  if (config_path) {
+    auto text = read_config_text(*config_path);
+    if (!text) return report_error(text.error());
+    auto settings = parse_mcp_settings(text.value(), *config_path);
+    if (!settings) return report_error(settings.error());
+    auto loaded = RBACEnforcer::parse_yaml(text.value(), *config_path);
+    if (!loaded) return report_error(loaded.error());
+    if (settings.value().actor_id) {
+      rbac.emplace(std::move(loaded).value());
+      caller = {*settings.value().actor_id, &*rbac};
+    }
+  }
   std::unique_ptr<Store> store;
   try {
     if (db) store = Store::open(*db);
   } catch (const AegisError& e) {
     return report_error(e.error());
   }
-  McpServer server(config.value(), store.get());
+  McpServer server(config.value(), store.get(), {}, caller);
   if (transport == "http") return run_mcp_http(server, host, port);
   constexpr size_t kMaxLine = (1u << 20) + 1;
   std::string line;

@@ -2,6 +2,7 @@
 // Requests are answered as application/json; the server offers no SSE stream (GET is 405).
 #include <httplib.h>
 
+#include <algorithm>
 #include <csignal>
 #include <mutex>
 
@@ -40,10 +41,18 @@ int run_mcp_http(McpServer& server, const std::string& host, int port) {
       res.set_content(R"({"error":"origin not allowed"})", "application/json");
       return;
     }
+    const std::string version = req.get_header_value("MCP-Protocol-Version");
+    const auto& supported = McpServer::supported_protocol_versions();
+    if (!version.empty() && std::find(supported.begin(), supported.end(), version) ==
+                                supported.end()) {
+      res.status = 400;  // the transport's rule for a version the server does not speak
+      res.set_content(R"({"error":"unsupported MCP-Protocol-Version"})", "application/json");
+      return;
+    }
     std::optional<std::string> reply;
     {
       std::lock_guard<std::mutex> g(lock);
-      reply = server.handle(req.body);
+      reply = server.handle_stateless(req.body, version);
     }
     if (!reply) {
       res.status = 202;  // a notification or a response: accepted, nothing to return

@@ -86,7 +86,7 @@ int run_override_verify(const std::string& request_path, const std::optional<std
     if (!r.value().empty()) registry = std::move(r).value();
   }
   try {
-    const auto j = nlohmann::json::parse(text.value());
+    const auto j = parse_json_strict(text.value());
     auto str = [&](const char* k) {
       if (!j.contains(k) || !j[k].is_string())
         throw AegisError(
@@ -130,8 +130,10 @@ int run_override_verify(const std::string& request_path, const std::optional<std
            {"message_hash", w.message_hash()},
            {"registry", registry ? "config" : "none"}});
     return r.approved ? 0 : 1;
-  } catch (const nlohmann::json::exception& e) {
-    return report_error(invalid_input("cli.override_request", "", request_path + ": " + e.what()));
+  } catch (const nlohmann::json::exception&) {
+    return report_error(invalid_input("cli.override_request", "",
+                                      request_path + ": not an override request (a JSON object "
+                                                     "with the fields the README lists)"));
   } catch (const AegisError& e) {
     return report_error(e.error());
   }

@@ -23,11 +23,13 @@
 #include "aegis/crypto/encoding.h"
 #include "aegis/dashboard.h"
 #include "aegis/digest.h"
+#include "aegis/http_auth.h"
 #include "aegis/json.h"
 #include "aegis/metrics.h"
 #include "aegis/openapi.h"
 #include "aegis/rbac.h"
 #include "aegis/report.h"
+#include "aegis/server_config.h"
 #include "aegis/store.h"
 #include "aegis/version.h"
 #include "aegis/workflow_api.h"
@@ -38,102 +40,12 @@
 namespace aegis::cli {
 namespace {
 
-struct ApiKey {
-  std::string actor_id;
-  ActorRole role;
-  std::string key_sha256;
-};
-
-struct ServerSettings {
-  std::vector<ApiKey> keys;
-  int64_t rate_limit_per_minute = 600;
-  size_t max_body_bytes = 1 << 20;
-};
-
-Result<ServerSettings> load_settings(const std::optional<std::string>& path) {
-  ServerSettings s;
-  if (!path) return s;
-  auto text = read_config_text(*path);
-  if (!text) return text.error();
-  try {
-    const YAML::Node root = YAML::Load(text.value());
-    const YAML::Node server = root && root.IsMap() ? root["server"] : YAML::Node();
-    if (!server || server.IsNull()) return s;
-    if (const YAML::Node keys = server["api_keys"]) {
-      for (size_t i = 0; i < keys.size(); ++i) {
-        const YAML::Node k = keys[i];
-        const auto role = k["role"] ? parse_role(k["role"].as<std::string>()) : std::nullopt;
-        const std::string hash = k["key_sha256"] ? k["key_sha256"].as<std::string>() : "";
-        if (!k["actor_id"] || !role || hash.size() != 64)
-          return invalid_input("server.api_keys", "server.api_keys",
-                               *path + ": server.api_keys[" + std::to_string(i) +
-                                   "] needs actor_id, a known role and a 64-hex key_sha256");
-        s.keys.push_back({k["actor_id"].as<std::string>(), *role, hash});
-      }
-    }
-    if (server["rate_limit_per_minute"])
-      s.rate_limit_per_minute = server["rate_limit_per_minute"].as<int64_t>();
-    if (s.rate_limit_per_minute < 0)
-      return invalid_input("server.config", "server.rate_limit_per_minute",
-                           *path + ": server.rate_limit_per_minute must be >= 0 (0: no limit)");
-    if (server["max_body_bytes"]) {
-      const int64_t n = server["max_body_bytes"].as<int64_t>();
-      if (n < 1 || n > (int64_t{1} << 30))
-        return invalid_input("server.config", "server.max_body_bytes",
-                             *path + ": server.max_body_bytes must be in [1, 1073741824]");
-      s.max_body_bytes = static_cast<size_t>(n);
-    }
-  } catch (const YAML::Exception& e) {
-    return invalid_input("server.config", "server", *path + ": " + e.msg);
-  }
-  return s;
-}
-
 std::string random_hex(size_t bytes) {
   std::vector<unsigned char> b(bytes);
   if (RAND_bytes(b.data(), static_cast<int>(bytes)) != 1)
     throw_error(Error{ErrorKind::kInternal, "server.random", "", "the random generator failed"});
   return crypto::to_hex(b.data(), b.size());
 }
-
-bool constant_time_equal(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
-// Per-key token bucket: `rate` requests per minute, bursts up to `rate`.
-class RateLimiter {
- public:
-  explicit RateLimiter(int64_t per_minute) : rate_(static_cast<double>(per_minute)) {}
-  // Remaining tokens after taking one, or -1 when empty (with the wait in `retry_after`).
-  double take(const std::string& key, int* retry_after) {
-    if (rate_ <= 0) return 1e9;
-    std::lock_guard<std::mutex> g(lock_);
-    const auto now = std::chrono::steady_clock::now();
-    auto [it, fresh] = buckets_.try_emplace(key, Bucket{rate_, now});
-    Bucket& b = it->second;
-    const double elapsed = std::chrono::duration<double>(now - b.at).count();
-    b.tokens = std::min(rate_, b.tokens + elapsed * rate_ / 60.0);
-    b.at = now;
-    if (b.tokens < 1.0) {
-      *retry_after = static_cast<int>(std::ceil((1.0 - b.tokens) * 60.0 / rate_));
-      return -1;
-    }
-    b.tokens -= 1.0;
-    return b.tokens;
-  }
-
- private:
-  struct Bucket {
-    double tokens;
-    std::chrono::steady_clock::time_point at;
-  };
-  double rate_;
-  std::mutex lock_;
-  std::map<std::string, Bucket> buckets_;
-};
 
 // HTTP-only refusals (401, 429) that have no engine ErrorKind.
 void send_http_error(httplib::Response& res, int status, std::string_view code,
@@ -144,21 +56,22 @@ void send_http_error(httplib::Response& res, int status, std::string_view code,
   res.set_content(body.dump(), "application/json");
 }
 
-// Authenticates (Bearer API key), authorizes (RBAC `permission`) and rate-limits a request.
-// Returns the actor id, or nullopt with the error response already filled in.
+// Authenticates (exactly one Authorization header with a Bearer API key), authorizes (RBAC
+// `permission`) and rate-limits a request. Returns the actor id, or nullopt with the error
+// response already filled in.
 std::optional<std::string> admit(const httplib::Request& req, httplib::Response& res,
                                  std::string_view permission, const std::vector<ApiKey>& keys,
                                  const RBACEnforcer& rbac, RateLimiter& limiter) {
-  const std::string auth = req.get_header_value("Authorization");
-  if (auth.rfind("Bearer ", 0) != 0) {
+  const std::string header = req.get_header_value("Authorization");
+  const auto credential = req.get_header_value_count("Authorization") == 1
+                              ? bearer_credential(header)
+                              : std::nullopt;
+  if (!credential) {
     send_http_error(res, 401, "unauthorized", "server.unauthorized",
-                    "an API key is required: Authorization: Bearer <key>");
+                    "an API key is required: one header Authorization: Bearer <key>");
     return std::nullopt;
   }
-  const std::string hash = sha256_hex(auth.substr(7));
-  const ApiKey* found = nullptr;
-  for (const auto& k : keys)
-    if (constant_time_equal(k.key_sha256, hash)) found = &k;
+  const ApiKey* found = find_api_key(keys, *credential);
   if (!found) {
     send_http_error(res, 401, "unauthorized", "server.bad_key", "the API key is not valid");
     return std::nullopt;
@@ -169,17 +82,48 @@ std::optional<std::string> admit(const httplib::Request& req, httplib::Response&
     res.set_content(r.body, "application/json");
     return std::nullopt;
   }
-  int retry_after = 0;
-  const double remaining = limiter.take(found->key_sha256, &retry_after);
-  if (remaining < 0) {
-    res.set_header("Retry-After", std::to_string(retry_after));
+  const RateLimiter::Decision rate = limiter.take(found->key_sha256);
+  if (!rate.allowed) {
+    res.set_header("Retry-After", std::to_string(rate.retry_after_seconds));
     send_http_error(res, 429, "rate_limited", "server.rate_limited",
                     "too many requests for this API key");
     return std::nullopt;
   }
-  if (remaining < 1e8)
-    res.set_header("X-AEGIS-Rate-Remaining", std::to_string(static_cast<int64_t>(remaining)));
+  if (rate.remaining) res.set_header("X-AEGIS-Rate-Remaining", std::to_string(*rate.remaining));
   return found->actor_id;
+}
+
+// The query of a GET: only `allowed` names, each at most once (400 naming the parameter
+// otherwise). Integer parameters are whole decimal strings within their range.
+std::optional<Error> check_query(const httplib::Request& req,
+                                 std::initializer_list<std::string_view> allowed) {
+  for (const auto& [name, value] : req.params) {
+    bool known = false;
+    for (auto a : allowed) known = known || a == name;
+    if (!known)
+      return invalid_input("json.query", name, "unknown query parameter \"" + name + "\"");
+    if (req.get_param_value_count(name.c_str()) != 1)
+      return invalid_input("json.query", name, "query parameter " + name + " is given twice");
+  }
+  return std::nullopt;
+}
+
+Result<int64_t> query_integer(const httplib::Request& req, const char* name, int64_t fallback,
+                              int64_t lo, int64_t hi) {
+  if (!req.has_param(name)) return fallback;
+  const std::string v = req.get_param_value(name);
+  int64_t n = 0;
+  bool ok = !v.empty() && v.size() <= 18;
+  for (char c : v) {
+    ok = ok && c >= '0' && c <= '9';
+    if (ok) n = n * 10 + (c - '0');
+  }
+  if (!ok || n < lo || n > hi)
+    return invalid_input("json.query", name,
+                         std::string(name) + " must be a whole number in [" + std::to_string(lo) +
+                             ", " + std::to_string(hi) + "], got \"" +
+                             v.substr(0, 32) + "\"");
+  return n;
 }
 
 // Group commit across requests: handlers queue their entries and wait; one thread appends
@@ -304,11 +248,21 @@ void stop_on_signal(int) {
 int run_serve(const ServeOptions& o) {
   auto config = load_config(o.config);
   if (!config) return report_error(config.error());
-  auto settings = load_settings(o.config);
+  std::string config_text;  // the server:, rbac: and custodians: sections live in the same file
+  if (o.config) {
+    auto text = read_config_text(*o.config);
+    if (!text) return report_error(text.error());
+    config_text = std::move(text).value();
+  }
+  const std::string source = o.config.value_or("");
+  auto settings = parse_server_settings(config_text, source);
   if (!settings) return report_error(settings.error());
+  auto rbac_loaded = server_rbac(config_text, source, settings.value().api_keys);
+  if (!rbac_loaded) return report_error(rbac_loaded.error());
+  const RBACEnforcer& rbac = rbac_loaded.value();
   CustodianRegistry custodians;
   if (o.config) {
-    auto loaded = CustodianRegistry::load_yaml(*o.config);
+    auto loaded = CustodianRegistry::parse_yaml(config_text, source);
     if (!loaded) return report_error(loaded.error());
     custodians = std::move(loaded).value();
   }
@@ -343,8 +297,6 @@ int run_serve(const ServeOptions& o) {
   }
   std::mutex store_lock;  // one thread at a time on the store; decisions go through `committer`
   GroupCommitter committer(*store, store_lock);
-  RBACEnforcer rbac;
-  for (const auto& k : settings.value().keys) rbac.assign(k.actor_id, k.role);
   RateLimiter limiter(settings.value().rate_limit_per_minute);
   PrometheusExporter metrics;
   std::unique_ptr<TelemetryEmitter> telemetry;  // the config's telemetry_url, batched
@@ -357,7 +309,8 @@ int run_serve(const ServeOptions& o) {
   const GateEvaluator evaluator = config.value().create_gate_evaluator();
   WorkflowApi api(config.value(), *store, store_lock, rbac, custodians, evaluator, &metrics,
                   telemetry.get());
-  const auto& keys = settings.value().keys;
+  const auto& keys = settings.value().api_keys;
+  const size_t max_batch_items = settings.value().max_batch_items;
   const std::string openapi = openapi_document();
 
   auto guard = [&](const httplib::Request& req, httplib::Response& res,
@@ -415,24 +368,29 @@ int run_serve(const ServeOptions& o) {
 
   http.Post("/v1/evaluate/batch", [&](const httplib::Request& req, httplib::Response& res) {
     if (!guard(req, res, "decide")) return;
-    std::vector<std::string> items;
-    const auto first = req.body.find_first_not_of(" \t\r\n");
-    if (first != std::string::npos && req.body[first] == '[') {
-      try {
-        for (const auto& item : parse_request_body(req.body)) items.push_back(item.dump());
-      } catch (const AegisError& e) {
-        return send(res, error_reply(e.error()));
-      }
+    // The items' texts, each read on its own (an item's error stays in its place).
+    std::vector<std::string_view> items;
+    const std::string_view body = req.body;
+    const auto first = body.find_first_not_of(" \t\r\n");
+    if (first != std::string_view::npos && body[first] == '[') {
+      auto split = split_json_array(body);
+      if (!split) return send(res, error_reply(split.error()));
+      items = std::move(split).value();
     } else {
-      size_t start = 0;
-      while (start < req.body.size()) {
-        size_t nl = req.body.find('\n', start);
-        if (nl == std::string::npos) nl = req.body.size();
-        const std::string line = req.body.substr(start, nl - start);
-        if (line.find_first_not_of(" \t\r") != std::string::npos) items.push_back(line);
+      for (size_t start = 0; start < body.size();) {
+        size_t nl = body.find('\n', start);
+        if (nl == std::string_view::npos) nl = body.size();
+        const std::string_view line = body.substr(start, nl - start);
+        if (line.find_first_not_of(" \t\r") != std::string_view::npos) items.push_back(line);
         start = nl + 1;
       }
     }
+    if (items.size() > max_batch_items)
+      return send(res, error_reply(Error{ErrorKind::kPayloadTooLarge, "server.too_many_items",
+                                         "server.max_batch_items",
+                                         "the batch holds " + std::to_string(items.size()) +
+                                             " contexts, over server.max_batch_items = " +
+                                             std::to_string(max_batch_items)}));
     ContextParser& parser = request_parser();
     std::string out = "[";
     std::vector<NewEntry> entries;
@@ -454,14 +412,14 @@ int run_serve(const ServeOptions& o) {
     if (!committer.commit(std::move(entries)))
       return send(res, error_reply(Error{ErrorKind::kInternal, "server.store", "",
                                          "the decisions could not be stored; none was returned"}));
-    res.set_content(out, "application/json");
+    res.set_content(std::move(out), "application/json");
   });
 
   http.Post("/v1/risk-check", [&](const httplib::Request& req, httplib::Response& res) {
     const auto actor = guard(req, res, "decide");
     if (!actor) return;
     try {
-      const nlohmann::json j = parse_request_body(req.body);
+      const nlohmann::json j = parse_json_strict(req.body);
       if (!j.is_object() || !j.contains("risk_score") || !j["risk_score"].is_number() ||
           !j.value("action_description", nlohmann::json()).is_string())
         return send(res, error_reply(invalid_input("server.invalid", "risk_score",
@@ -484,30 +442,27 @@ int run_serve(const ServeOptions& o) {
 
   http.Get("/v1/decisions", [&](const httplib::Request& req, httplib::Response& res) {
     if (!guard(req, res, "read_decisions")) return;
-    int64_t limit = 50, after = 0;
-    try {
-      if (req.has_param("limit")) limit = std::stoll(req.get_param_value("limit"));
-      if (req.has_param("cursor")) after = std::stoll(req.get_param_value("cursor"));
-    } catch (const std::exception&) {
-      limit = -1;
-    }
-    if (limit < 1 || limit > 1000 || after < 0)
-      return send(res, error_reply(invalid_input("json.query", "limit",
-                                                 "limit must be an integer in [1, 1000] and "
-                                                 "cursor a non-negative integer")));
+    if (auto e = check_query(req, {"limit", "cursor"})) return send(res, error_reply(*e));
+    const auto limit = query_integer(req, "limit", 50, 1, 1000);
+    if (!limit) return send(res, error_reply(limit.error()));
+    const auto cursor = query_integer(req, "cursor", 0, 0, int64_t{1} << 53);
+    if (!cursor) return send(res, error_reply(cursor.error()));
+    const int64_t after = cursor.value();
     std::string out = "{\"decisions\":[";
     int64_t last = after;
     size_t n = 0;
-    {
+    try {
       std::lock_guard<std::mutex> g(store_lock);
-      for (const auto& e : store->list_decisions(static_cast<size_t>(limit), after)) {
+      for (const auto& e : store->list_decisions(static_cast<size_t>(limit.value()), after)) {
         if (n++) out += ',';
         out += e.body;
         last = e.seq;
       }
+    } catch (const AegisError& e) {
+      return send(res, error_reply(e.error()));
     }
     out += "],\"next_cursor\":";
-    out += n == static_cast<size_t>(limit) ? "\"" + std::to_string(last) + "\"" : "null";
+    out += n == static_cast<size_t>(limit.value()) ? "\"" + std::to_string(last) + "\"" : "null";
     out += '}';
     res.set_content(out, "application/json");
   });
@@ -516,9 +471,11 @@ int run_serve(const ServeOptions& o) {
            [&](const httplib::Request& req, httplib::Response& res) {
              if (!guard(req, res, "read_decisions")) return;
              std::optional<std::string> found;
-             {
+             try {
                std::lock_guard<std::mutex> g(store_lock);
                found = store->get_decision(req.matches[1].str());
+             } catch (const AegisError& e) {  // store.integrity: never another decision
+               return send(res, error_reply(e.error()));
              }
              if (!found)
                return send(res, error_reply(Error{ErrorKind::kNotFound, "server.not_found",
@@ -585,7 +542,9 @@ int run_serve(const ServeOptions& o) {
   http.Post("/v1/afa/decide", [&](const httplib::Request& req, httplib::Response& res) {
     if (!guard(req, res, "decide")) return;
     try {
-      auto request = AFABridge::request_from_json(parse_request_body(req.body));
+      // The metrics (a context) sit one level inside the request.
+      auto request = AFABridge::request_from_json(
+          parse_json_strict(req.body, {.max_depth = kMaxJsonDepth + 1}));
       if (!request) return send(res, error_reply(request.error()));
       std::lock_guard<std::mutex> g(store_lock);
       AFABridge bridge(config.value(), store.get());

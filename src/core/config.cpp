@@ -134,9 +134,9 @@ UtilityCalculator AegisConfig::create_utility_calculator() const {
 namespace {
 
 // Sections of the config file that other parts of AEGIS read; not warned about here.
-const std::set<std::string> kKnownSections = {"version",    "description", "name",  "server",
-                                              "custodians", "rbac",        "store", "telemetry",
-                                              "metadata",   "roles"};
+const std::set<std::string> kKnownSections = {
+    "version",   "description", "name",     "server", "custodians", "rbac",
+    "store",     "telemetry",   "metadata", "roles",  "mcp"};
 
 class YamlReader {
  public:

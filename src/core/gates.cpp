@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "aegis/context.h"
 #include "checks.h"
@@ -112,12 +113,28 @@ GateEvaluator::GateEvaluator() : GateEvaluator(AegisConfig()) {}
 
 GateEvaluator::GateEvaluator(const AegisConfig& config) : config_(config), posterior_() {}
 
+namespace {
+
+// (from − to) / scale for finite inputs and scale > 0, without overflow: when the difference
+// overflows although the quotient need not (from = 1e308, to = −1e308), it is taken as
+// from/scale − to/scale; a quotient beyond the double range saturates at ±DBL_MAX, so the
+// decision record stays finite and the gate sees the limit.
+double normalised_change(double from, double to, double scale) noexcept {
+  double x = (from - to) / scale;
+  if (!std::isfinite(x)) x = from / scale - to / scale;
+  if (std::isinf(x)) x = std::copysign(std::numeric_limits<double>::max(), x);
+  return x;
+}
+
+}  // namespace
+
 double GateEvaluator::normalised_risk(double baseline, double proposed) const noexcept {
-  return (proposed - baseline) / std::max(baseline, config_.parameters().epsilon_R);
+  return normalised_change(proposed, baseline, std::max(baseline, config_.parameters().epsilon_R));
 }
 
 double GateEvaluator::normalised_profit(double baseline, double proposed) const noexcept {
-  return (baseline - proposed) / std::max(std::fabs(baseline), config_.parameters().epsilon_P);
+  return normalised_change(baseline, proposed,
+                           std::max(std::fabs(baseline), config_.parameters().epsilon_P));
 }
 
 GateResult GateEvaluator::risk_like(GateType type, double x, double trigger) const noexcept {

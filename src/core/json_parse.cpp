@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstring>
+#include <optional>
 
 #include "aegis/json.h"
 #include "format.h"
@@ -209,40 +210,43 @@ nlohmann::json to_nlohmann(const std::string& path, dom::element e) {
 UtilityComponents get_utility(dom::element e) {
   dom::object o;
   if (e.get_object().get(o) != simdjson::SUCCESS) wrong_type("utility", "an object", e);
-  UtilityComponents c;
-  uint32_t seen = 0;
   static constexpr std::string_view kKeys[] = {"expected_benefit", "benefit_std", "n_samples",
                                                "disruption_probability", "migration_cost"};
+  std::array<dom::element, 5> val{};
+  uint32_t seen = 0;
+  std::optional<std::string_view> unknown;  // the least in byte order, as for the context
   for (dom::key_value_pair kv : o) {
-    const std::string field = "utility." + shown_key(kv.key);
     int idx = -1;
     for (int i = 0; i < 5; ++i)
       if (kv.key == kKeys[i]) idx = i;
-    if (idx < 0) fail("json.unknown_field", field, "unknown field " + field);
+    if (idx < 0) {
+      if (!unknown || kv.key < *unknown) unknown = kv.key;
+      continue;
+    }
+    const std::string field = "utility." + std::string(kv.key);
     if (seen & (1u << idx)) fail("json.duplicate_key", field, "duplicate key " + field);
     seen |= 1u << idx;
-    switch (idx) {
-      case 0:
-        c.expected_benefit = get_number(field, kv.value);
-        break;
-      case 1:
-        c.benefit_std = get_number(field, kv.value);
-        break;
-      case 2: {
-        int64_t n;
-        if (kv.value.get_int64().get(n) != simdjson::SUCCESS)
-          wrong_type(field, "an integer", kv.value);
-        c.n_samples = n;
-        break;
-      }
-      case 3:
-        c.disruption_probability = get_number(field, kv.value);
-        break;
-      case 4:
-        c.migration_cost = get_number(field, kv.value);
-        break;
-    }
+    val[static_cast<size_t>(idx)] = kv.value;
   }
+  if (unknown) {
+    const std::string field = "utility." + shown_key(*unknown);
+    fail("json.unknown_field", field, "unknown field " + field);
+  }
+  // Checked in a fixed order, whatever the order of the keys.
+  UtilityComponents c;
+  auto number = [&](int i, double& out) {
+    if (seen & (1u << i)) out = get_number("utility." + std::string(kKeys[i]), val[i]);
+  };
+  number(0, c.expected_benefit);
+  number(1, c.benefit_std);
+  if (seen & (1u << 2)) {
+    int64_t n;
+    if (val[2].get_int64().get(n) != simdjson::SUCCESS)
+      wrong_type("utility.n_samples", "an integer", val[2]);
+    c.n_samples = n;
+  }
+  number(3, c.disruption_probability);
+  number(4, c.migration_cost);
   if (!(seen & 1u))
     fail("context.required", "utility.expected_benefit", "utility.expected_benefit is required");
   return c;
@@ -276,14 +280,17 @@ ContextRequest ContextParser::Impl::build(dom::element root) {
   c.metadata = nlohmann::json::object();
   std::array<dom::element, kFieldCount> val{};
   uint64_t seen = 0;
+  // Of several unknown fields the least in byte order is named, so that the error does not
+  // depend on the order of the keys (a re-serialised copy names the same field).
+  std::optional<std::string_view> unknown;
   for (dom::key_value_pair kv : obj) {
     const int f = kTable.find(kv.key);
     const bool allowed =
         f >= 0 && (f < kFirstRequestField ||
                    (f < kFirstAlias ? options.request_fields : options.cli_aliases));
     if (!allowed) {
-      const std::string key = shown_key(kv.key);
-      fail("json.unknown_field", key, "unknown field \"" + key + "\"");
+      if (!unknown || kv.key < *unknown) unknown = kv.key;
+      continue;
     }
     if (seen & (uint64_t{1} << f)) {
       fail("json.duplicate_key", std::string(kv.key),
@@ -291,6 +298,10 @@ ContextRequest ContextParser::Impl::build(dom::element root) {
     }
     seen |= uint64_t{1} << f;
     val[f] = kv.value;
+  }
+  if (unknown) {
+    const std::string key = shown_key(*unknown);
+    fail("json.unknown_field", key, "unknown field \"" + key + "\"");
   }
   auto has = [&](Field f) { return (seen >> f) & 1; };
   auto name = [](Field f) { return std::string(kNames[f]); };
@@ -409,25 +420,22 @@ Result<ContextRequest> ContextParser::parse_padded(const char* data, size_t size
     return invalid_input("json.empty", "", "the input is empty");
   dom::element root;
   const auto err = impl_->parser.parse(data, size, false).get(root);
-  if (err != simdjson::SUCCESS) {
-    switch (err) {
-      case simdjson::UTF8_ERROR:
-        return invalid_input("json.invalid_utf8", "", "the input is not valid UTF-8");
-      case simdjson::DEPTH_ERROR:
-        return invalid_input(
-            "json.too_deep", "",
-            "the document nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-      default:
-        return invalid_input("json.syntax", "",
-                             std::string("malformed JSON: ") + simdjson::error_message(err));
-    }
-  }
+  // Whatever the error, the strict reader (read_json) says it first when it objects to the
+  // bytes: every surface reports a syntax, UTF-8, depth, duplicate-key or number-range problem
+  // the same way, before any problem with the values.
+  auto structural_first = [&](Error fallback) -> Error {
+    auto strict = read_json(text);
+    return strict ? std::move(fallback) : strict.error();
+  };
+  if (err != simdjson::SUCCESS)
+    return structural_first(invalid_input(
+        "json.syntax", "", std::string("malformed JSON: ") + simdjson::error_message(err)));
   try {
     return impl_->build(root);
   } catch (Failure& f) {
-    return std::move(f.error);
+    return structural_first(std::move(f.error));
   } catch (const AegisError& e) {
-    return e.error();
+    return structural_first(e.error());
   }
 }
 

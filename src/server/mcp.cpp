@@ -1,5 +1,10 @@
 #include "aegis/mcp.h"
 
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdint>
+
 #include "aegis/decide.h"
 #include "aegis/json.h"
 #include "aegis/version.h"
@@ -11,10 +16,6 @@ using nlohmann::json;
 
 constexpr size_t kMaxMessageBytes = 1 << 20;
 constexpr size_t kMemoryDecisions = 1000;
-
-json rpc_error(const json& id, int code, const std::string& message) {
-  return {{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", code}, {"message", message}}}};
-}
 
 json tool_result(const std::string& text, json structured, bool is_error = false) {
   json r = {{"content", json::array({{{"type", "text"}, {"text", text}}})},
@@ -49,7 +50,24 @@ const json& tool_definitions() {
         {"time_sensitive", {{"type", "boolean"}}},
         {"reversible", {{"type", "boolean"}}},
         {"metadata", {{"type", "object"}}},
-        {"shadow", {{"type", "boolean"}, {"description", "Evaluate without enforcing"}}}};
+        {"change_type",
+         {{"type", "string"}, {"enum", {"feature", "refactor", "bugfix", "config"}}}},
+        {"utility",
+         {{"type", "object"},
+          {"properties",
+           {{"expected_benefit", {{"type", "number"}}},
+            {"benefit_std", {{"type", "number"}, {"minimum", 0}}},
+            {"n_samples", {{"type", "integer"}, {"minimum", 1}}},
+            {"disruption_probability", unit_number("Probability of disruption, 0-1")},
+            {"migration_cost", {{"type", "number"}, {"minimum", 0}}}}},
+          {"required", {"expected_benefit"}},
+          {"additionalProperties", false}}},
+        {"shadow", {{"type", "boolean"}, {"description", "Evaluate without enforcing"}}},
+        {"drift_baseline_data",
+         {{"type", "array"},
+          {"items", {{"type", "number"}}},
+          {"minItems", 30},
+          {"description", "A drift baseline for this evaluation (at least 30 values)"}}}};
     return json::array({
         {{"name", "aegis_evaluate_proposal"},
          {"description",
@@ -134,10 +152,111 @@ const json& scoring_guides() {
   return guides;
 }
 
+// Reads a tool's arguments strictly: only the names its inputSchema lists, each of its type.
+// Errors are InvalidInputError "mcp.invalid" naming the argument.
+class Args {
+ public:
+  Args(const json& args, std::initializer_list<std::string_view> allowed) : args_(args) {
+    std::optional<std::string> unknown;  // the least in byte order, as the context parser does
+    for (const auto& [key, value] : args.items()) {
+      bool known = false;
+      for (auto a : allowed) known = known || a == key;
+      if (!known && (!unknown || key < *unknown)) unknown = key;
+    }
+    if (unknown)
+      throw_error(invalid_input("json.unknown_field", *unknown,
+                                "unknown argument \"" + *unknown + "\""));
+  }
+  std::optional<double> number(const char* name) const {
+    const json* v = find(name);
+    if (!v) return std::nullopt;
+    if (!v->is_number()) wrong(name, "a number");
+    return v->get<double>();
+  }
+  std::optional<int64_t> integer(const char* name) const {
+    const json* v = find(name);
+    if (!v) return std::nullopt;
+    if (!v->is_number_integer() || (v->is_number_unsigned() && v->get<uint64_t>() > INT64_MAX))
+      wrong(name, "an integer");
+    return v->get<int64_t>();
+  }
+  std::optional<std::string> string(const char* name) const {
+    const json* v = find(name);
+    if (!v) return std::nullopt;
+    if (!v->is_string()) wrong(name, "a string");
+    return v->get<std::string>();
+  }
+
+ private:
+  const json* find(const char* name) const {
+    const auto it = args_.find(name);
+    return it == args_.end() ? nullptr : &*it;
+  }
+  [[noreturn]] static void wrong(const char* name, const char* expected) {
+    throw_error(invalid_input("mcp.invalid", name,
+                              std::string(name) + " must be " + expected));
+  }
+  const json& args_;
+};
+
+// The permission a tool needs from the configured caller (none for static information).
+std::optional<std::string_view> tool_permission(std::string_view tool) {
+  if (tool == "aegis_evaluate_proposal" || tool == "aegis_quick_risk_check") return "decide";
+  if (tool == "aegis_list_decisions" || tool == "aegis_get_decision") return "read_decisions";
+  return std::nullopt;
+}
+
+json rpc_error(const json& id, int code, const std::string& message, json data = nullptr) {
+  json e = {{"code", code}, {"message", message}};
+  if (!data.is_null()) e["data"] = std::move(data);
+  return {{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(e)}};
+}
+
+// -32700 for JSON the strict reader refused, with its error in `data` (the field relative to
+// the tool's arguments when it lies inside them).
+json parse_error_reply(const Error& e) {
+  json data = error_to_json(e)["error"];
+  if (data.contains("field")) {
+    std::string field = data["field"];
+    static constexpr std::string_view kArgs = "params.arguments.";
+    if (const size_t at = field.find(kArgs); at != std::string::npos)
+      field.erase(0, at + kArgs.size());
+    data["field"] = field;
+  }
+  const int code = e.kind == ErrorKind::kPayloadTooLarge ? -32600 : -32700;
+  return rpc_error(nullptr, code, code == -32700 ? "parse error: " + e.message : e.message,
+                   std::move(data));
+}
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 }  // namespace
 
-McpServer::McpServer(const AegisConfig& config, Store* store, Clock clock)
-    : config_(config), store_(store), clock_(std::move(clock)) {
+Result<McpSettings> parse_mcp_settings(const std::string& yaml_text, const std::string& source) {
+  McpSettings s;
+  auto fail = [&](const std::string& key, const std::string& why) {
+    return invalid_input("mcp.config", key, source + ": " + key + " " + why);
+  };
+  try {
+    const YAML::Node root = YAML::Load(yaml_text);
+    const YAML::Node mcp = root && root.IsMap() ? root["mcp"] : YAML::Node();
+    if (!mcp || mcp.IsNull()) return s;
+    if (!mcp.IsMap()) return fail("mcp", "must be a mapping");
+    for (const auto& kv : mcp) {
+      const std::string key = kv.first.Scalar();
+      if (key != "actor_id") return fail("mcp." + key, "is not an mcp setting (actor_id)");
+      if (!kv.second.IsScalar() || kv.second.Scalar().empty())
+        return fail("mcp.actor_id", "must be a non-empty string");
+      s.actor_id = kv.second.Scalar();
+    }
+  } catch (const YAML::Exception& e) {
+    return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);
+  }
+  return s;
+}
+
+McpServer::McpServer(const AegisConfig& config, Store* store, Clock clock, McpCaller caller)
+    : config_(config), store_(store), clock_(std::move(clock)), caller_(std::move(caller)) {
   if (!clock_) clock_ = [] { return std::chrono::steady_clock::now(); };
 }
 
@@ -161,55 +280,94 @@ bool McpServer::allow_call() {
 }
 
 std::optional<std::string> McpServer::handle(std::string_view message) {
-  json id = nullptr;
+  return handle_message(message, negotiated_ == kBatchProtocolVersion, true);
+}
+
+std::optional<std::string> McpServer::handle_stateless(std::string_view message,
+                                                       std::string_view protocol_version) {
+  return handle_message(message, protocol_version == kBatchProtocolVersion, false);
+}
+
+std::optional<std::string> McpServer::handle_message(std::string_view message, bool batches,
+                                                     bool remember_version) {
   try {
-    if (message.size() > kMaxMessageBytes)
-      return rpc_error(nullptr, -32600, "message over 1 MiB").dump();
-    json req;
-    try {
-      req = json::parse(message);
-    } catch (const json::exception&) {
-      return rpc_error(nullptr, -32700, "parse error: not JSON").dump();
+    // The envelope adds up to three levels (batch, request, params) above the arguments, which
+    // the context parser then holds to the context's own limit.
+    auto parsed = read_json(message, {.max_bytes = kMaxMessageBytes,
+                                      .max_depth = kMaxJsonDepth + 3});
+    if (!parsed) return dump(parse_error_reply(parsed.error()));
+    const json& msg = parsed.value();
+    if (!msg.is_array()) {
+      auto reply = handle_request(msg, false, remember_version);
+      return reply ? std::optional(dump(*reply)) : std::nullopt;
     }
-    if (!req.is_object())
-      return rpc_error(nullptr, -32600, "a request must be a JSON object").dump();
-    const bool notification = !req.contains("id");
-    if (!notification) {
-      id = req["id"];
-      if (!(id.is_string() || id.is_number_integer()))
-        return rpc_error(nullptr, -32600, "id must be a string or an integer").dump();
-    }
-    if (req.value("jsonrpc", "") != "2.0" || !req.contains("method") || !req["method"].is_string())
-      return notification
-                 ? std::nullopt
-                 : std::optional(rpc_error(id, -32600, "not a JSON-RPC 2.0 request").dump());
-    const json params = req.contains("params") ? req["params"] : json::object();
-    if (!params.is_object())
-      return notification ? std::nullopt
-                          : std::optional(rpc_error(id, -32602, "params must be an object").dump());
-    const std::string method = req["method"].get<std::string>();
-    if (notification) return std::nullopt;  // notifications/initialized and the like
-    json result = dispatch(method, params);
-    if (result.contains("__rpc_error"))
-      return rpc_error(id, result["__rpc_error"]["code"], result["__rpc_error"]["message"]).dump();
-    return json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}}.dump(
-        -1, ' ', false, json::error_handler_t::replace);
-  } catch (const std::exception& e) {
-    return rpc_error(id, -32603, std::string("internal error: ") + e.what()).dump();
+    if (msg.empty()) return dump(rpc_error(nullptr, -32600, "an empty batch is not a request"));
+    if (!batches)
+      return dump(rpc_error(nullptr, -32600,
+                            "JSON-RPC batches need protocol version " +
+                                std::string(kBatchProtocolVersion)));
+    json replies = json::array();
+    for (const json& request : msg)
+      if (auto reply = handle_request(request, true, remember_version))
+        replies.push_back(std::move(*reply));
+    if (replies.empty()) return std::nullopt;  // only notifications
+    return dump(replies);
+  } catch (const std::exception&) {
+    return dump(rpc_error(nullptr, -32603, "internal error"));
   }
 }
 
-json McpServer::dispatch(const std::string& method, const json& params) {
-  auto error = [](int code, const std::string& message) {
-    return json{{"__rpc_error", {{"code", code}, {"message", message}}}};
+std::optional<json> McpServer::handle_request(const json& req, bool in_batch,
+                                              bool remember_version) {
+  if (!req.is_object()) return rpc_error(nullptr, -32600, "a request must be a JSON object");
+  const bool notification = !req.contains("id");
+  json id = nullptr;
+  if (!notification) {
+    id = req["id"];
+    if (!(id.is_string() || id.is_number_integer()))
+      return rpc_error(nullptr, -32600, "id must be a string or an integer");
+  }
+  const auto version = req.find("jsonrpc");
+  const auto method = req.find("method");
+  if (version == req.end() || !version->is_string() || *version != "2.0" || method == req.end() ||
+      !method->is_string()) {
+    if (notification) return std::nullopt;
+    return rpc_error(id, -32600,
+                     "not a JSON-RPC 2.0 request (jsonrpc must be the string \"2.0\" and method "
+                     "a string)");
+  }
+  const json params = req.contains("params") ? req["params"] : json::object();
+  if (!params.is_object())
+    return notification ? std::nullopt
+                        : std::optional(rpc_error(id, -32602, "params must be an object"));
+  if (notification) return std::nullopt;  // notifications/initialized and the like
+  const std::string name = method->get<std::string>();
+  if (in_batch && name == "initialize")
+    return rpc_error(id, -32600, "initialize must not be part of a batch");
+  json result = dispatch(name, params, remember_version);
+  if (result.contains("__rpc_error")) {
+    const json& e = result["__rpc_error"];
+    return rpc_error(id, e["code"], e["message"], e.value("data", json()));
+  }
+  return json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
+}
+
+json McpServer::dispatch(const std::string& method, const json& params, bool remember_version) {
+  auto error = [](int code, const std::string& message, json data = nullptr) {
+    json e = {{"code", code}, {"message", message}};
+    if (!data.is_null()) e["data"] = std::move(data);
+    return json{{"__rpc_error", std::move(e)}};
   };
   if (method == "initialize") {
+    const auto asked = params.find("protocolVersion");
+    if (asked == params.end() || !asked->is_string())
+      return error(-32602, "initialize needs protocolVersion, a string");
     const auto& supported = supported_protocol_versions();
-    std::string version = supported.back();
-    if (params.contains("protocolVersion") && params["protocolVersion"].is_string()) {
-      const std::string asked = params["protocolVersion"].get<std::string>();
-      if (std::find(supported.begin(), supported.end(), asked) != supported.end()) version = asked;
-    }
+    std::string version = supported.back();  // a version we speak, when the client's is not one
+    if (std::find(supported.begin(), supported.end(), asked->get<std::string>()) !=
+        supported.end())
+      version = asked->get<std::string>();
+    if (remember_version) negotiated_ = version;
     return {{"protocolVersion", version},
             {"capabilities", {{"tools", {{"listChanged", false}}}}},
             {"serverInfo", {{"name", "aegis-governance"}, {"version", kEngineVersion}}},
@@ -224,9 +382,16 @@ json McpServer::dispatch(const std::string& method, const json& params) {
     const std::string name = params["name"].get<std::string>();
     bool known = false;
     for (const auto& t : tool_definitions()) known |= t["name"] == name;
-    if (!known) return error(-32602, "unknown tool: " + name);
+    if (!known) return error(-32602, "unknown tool: " + name.substr(0, 64));
     const json args = params.contains("arguments") ? params["arguments"] : json::object();
-    if (!args.is_object()) return error(-32602, "arguments must be an object");
+    if (!args.is_object())
+      return error(-32602, "arguments must be an object",
+                   error_to_json(invalid_input("json.not_object", "arguments",
+                                               "arguments must be an object"))["error"]);
+    if (const auto permission = tool_permission(name); permission && caller_.rbac) {
+      if (auto denied = caller_.rbac->check(caller_.actor_id, *permission))
+        return tool_error(*denied);
+    }
     if (!allow_call()) {
       return tool_error(Error{ErrorKind::kInvalidInput, "mcp.rate_limited", "",
                               "rate limit exceeded: at most " +
@@ -235,7 +400,7 @@ json McpServer::dispatch(const std::string& method, const json& params) {
     }
     return call_tool(name, args);
   }
-  return error(-32601, "method not found: " + method);
+  return error(-32601, "method not found: " + method.substr(0, 64));
 }
 
 json McpServer::call_tool(const std::string& name, const json& args) {
@@ -245,12 +410,16 @@ json McpServer::call_tool(const std::string& name, const json& args) {
                            {.cli_aliases = false, .cli_defaults = true, .request_fields = true});
       auto req = parser.parse(args.dump());
       if (!req) return tool_error(req.error());
-      if (req.value().drift_baseline_data)
-        return tool_error(invalid_input("mcp.unsupported", "drift_baseline_data",
-                                        "drift_baseline_data is not accepted by this tool"));
+      std::optional<DriftMonitor> drift;
+      if (req.value().drift_baseline_data) {
+        drift.emplace(config_.create_drift_monitor());
+        drift->set_baseline(*req.value().drift_baseline_data);
+      }
       const GateEvaluator evaluator = config_.create_gate_evaluator();
-      const PCWDecision d = pcw_decide(
-          req.value().context, {.gate_evaluator = &evaluator, .shadow_mode = req.value().shadow});
+      const PCWDecision d = pcw_decide(req.value().context,
+                                       {.gate_evaluator = &evaluator,
+                                        .shadow_mode = req.value().shadow,
+                                        .drift_monitor = drift ? &*drift : nullptr});
       const std::string text = decision_to_json(d);
       if (store_) {
         store_->record_decisions(std::span<const PCWDecision>(&d, 1));
@@ -261,26 +430,29 @@ json McpServer::call_tool(const std::string& name, const json& args) {
       return tool_result(d.rationale, json::parse(text));
     }
     if (name == "aegis_quick_risk_check") {
-      const double threshold = args.value("threshold", 0.5);
-      if (!args["risk_score"].is_number() || !args.value("action_description", json()).is_string())
-        return tool_error(invalid_input("mcp.invalid", "risk_score",
+      const Args a(args, {"agent_id", "action_description", "risk_score", "threshold"});
+      const auto score = a.number("risk_score");
+      const auto action = a.string("action_description");
+      if (!score || !action)
+        return tool_error(invalid_input("mcp.invalid", score ? "action_description" : "risk_score",
                                         "risk_score (number) and action_description (string) "
                                         "are required"));
-      const double score = args["risk_score"].get<double>();
+      const double threshold = a.number("threshold").value_or(0.5);
       const bool safe =
-          quick_risk_check(args.value("agent_id", "mcp-agent"),
-                           args["action_description"].get<std::string>(), score, threshold);
+          quick_risk_check(a.string("agent_id").value_or("mcp-agent"), *action, *score, threshold);
       return tool_result(
           safe ? "safe: risk below threshold" : "not safe: risk at or above threshold",
-          {{"safe", safe}, {"risk_score", score}, {"threshold", threshold}});
+          {{"safe", safe}, {"risk_score", *score}, {"threshold", threshold}});
     }
     if (name == "aegis_check_thresholds") {
+      const Args a(args, {});
       return tool_result("parameters in force (config " + config_.config_hash().substr(0, 12) + ")",
                          {{"parameters", config_to_json(config_.parameters())},
                           {"config_hash", config_.config_hash()}});
     }
     if (name == "aegis_get_scoring_guide") {
-      const std::string domain = args.value("domain", "generic");
+      const Args a(args, {"domain"});
+      const std::string domain = a.string("domain").value_or("generic");
       if (!scoring_guides().contains(domain))
         return tool_error(invalid_input("mcp.invalid", "domain",
                                         "domain must be trading, cicd, moderation, agents or "
@@ -289,6 +461,7 @@ json McpServer::call_tool(const std::string& name, const json& args) {
       return tool_result(guide, {{"domain", domain}, {"guide", guide}});
     }
     if (name == "aegis_crypto_status") {
+      const Args a(args, {});
       const json status = {
           {"override_signatures", "BIP-322 simple, P2TR key path (BIP-340 Schnorr, secp256k1)"},
           {"two_key_override", true},
@@ -298,19 +471,17 @@ json McpServer::call_tool(const std::string& name, const json& args) {
       return tool_result(status.dump(), status);
     }
     if (name == "aegis_list_decisions") {
-      const int64_t limit = args.value("limit", 20);
+      const Args a(args, {"limit", "cursor"});
+      const int64_t limit = a.integer("limit").value_or(20);
       if (limit < 1 || limit > 100)
         return tool_error(invalid_input("mcp.invalid", "limit", "limit must be in [1, 100]"));
       int64_t after = 0;
-      if (args.contains("cursor")) {
-        const std::string c = args["cursor"].is_string() ? args["cursor"].get<std::string>() : "";
-        try {
-          size_t used = 0;
-          after = std::stoll(c, &used);
-          if (used != c.size() || after < 0) throw std::invalid_argument("cursor");
-        } catch (const std::exception&) {
+      if (const auto c = a.string("cursor")) {
+        bool ok = !c->empty() && c->size() <= 18;
+        for (char ch : *c) ok = ok && ch >= '0' && ch <= '9';
+        if (!ok)
           return tool_error(invalid_input("mcp.invalid", "cursor", "cursor is not one we gave"));
-        }
+        after = std::stoll(*c);
       }
       json list = json::array();
       int64_t last = after;
@@ -332,25 +503,26 @@ json McpServer::call_tool(const std::string& name, const json& args) {
       return tool_result(std::to_string(list.size()) + " decisions", out);
     }
     if (name == "aegis_get_decision") {
-      if (!args.contains("decision_id") || !args["decision_id"].is_string())
+      const Args a(args, {"decision_id"});
+      const auto id = a.string("decision_id");
+      if (!id)
         return tool_error(invalid_input("mcp.invalid", "decision_id", "decision_id is required"));
-      const std::string id = args["decision_id"].get<std::string>();
       std::optional<std::string> found;
       if (store_) {
-        found = store_->get_decision(id);
+        found = store_->get_decision(*id);
       } else {
         for (const auto& [did, text] : memory_)
-          if (did == id) found = text;
+          if (did == *id) found = text;
       }
       if (!found)
-        return tool_error(
-            Error{ErrorKind::kNotFound, "mcp.not_found", "decision_id", "no decision " + id});
+        return tool_error(Error{ErrorKind::kNotFound, "mcp.not_found", "decision_id",
+                                "no decision " + id->substr(0, 64)});
       return tool_result(*found, json::parse(*found));
     }
   } catch (const AegisError& e) {
     return tool_error(e.error());
-  } catch (const json::exception& e) {
-    return tool_error(invalid_input("mcp.invalid", "", std::string("bad arguments: ") + e.what()));
+  } catch (const json::exception&) {
+    return tool_error(invalid_input("mcp.invalid", "", "the arguments do not fit the tool"));
   }
   return tool_error(Error{ErrorKind::kInternal, "mcp.internal", "", "unhandled tool " + name});
 }

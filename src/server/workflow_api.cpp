@@ -15,7 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kMaxDepth = 64;
 constexpr size_t kMaxText = 4096;
 constexpr int64_t kMaxTtlSeconds = 30LL * 24 * 3600;
 
@@ -30,7 +29,7 @@ constexpr int64_t kMaxTtlSeconds = 30LL * 24 * 3600;
 // A JSON object body with only the listed fields ({} for an empty body).
 json object_body(std::string_view body, std::initializer_list<std::string_view> allowed) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return json::object();
-  json j = parse_request_body(body);
+  json j = parse_json_strict(body);
   if (!j.is_object())
     throw_error(invalid_input("json.not_object", "", "the body must be a JSON object"));
   for (const auto& [key, value] : j.items()) {
@@ -103,10 +102,11 @@ ApiReply guarded(Fn&& fn) {
     return fn();
   } catch (const AegisError& e) {
     return error_reply(e.error());
-  } catch (const json::exception& e) {
-    return error_reply(invalid_input("api.invalid", "", e.what()));
-  } catch (const std::exception& e) {
-    return error_reply(Error{ErrorKind::kInternal, "api.internal", "", e.what()});
+  } catch (const json::exception&) {  // a value of an unexpected JSON type
+    return error_reply(invalid_input("api.invalid", "", "the body does not have the shape the "
+                                                        "route documents (see /openapi.json)"));
+  } catch (const std::exception&) {  // never a library's text in an answer
+    return error_reply(Error{ErrorKind::kInternal, "api.internal", "", "internal error"});
   }
 }
 
@@ -160,38 +160,6 @@ int http_status_for(const Error& e) {
 ApiReply error_reply(const Error& e) {
   return {http_status_for(e),
           error_to_json(e).dump(-1, ' ', false, json::error_handler_t::replace)};
-}
-
-json parse_request_body(std::string_view body) {
-  // One set of keys per open object: duplicate keys are refused (a second parser reading the
-  // same bytes must never see a different request).
-  std::vector<std::set<std::string>> open;
-  auto check = [&open](int depth, json::parse_event_t event, json& parsed) {
-    if (depth > kMaxDepth)
-      throw_error(invalid_input("json.too_deep", "",
-                                "the JSON nests deeper than " + std::to_string(kMaxDepth)));
-    switch (event) {
-      case json::parse_event_t::object_start:
-        open.emplace_back();
-        break;
-      case json::parse_event_t::key:
-        if (!open.back().insert(parsed.get<std::string>()).second)
-          throw_error(invalid_input("json.duplicate_key", parsed.get<std::string>(),
-                                    "duplicate key \"" + parsed.get<std::string>() + "\""));
-        break;
-      case json::parse_event_t::object_end:
-        open.pop_back();
-        break;
-      default:
-        break;
-    }
-    return true;
-  };
-  try {
-    return json::parse(body.begin(), body.end(), check);
-  } catch (const json::parse_error& e) {
-    throw_error(invalid_input("json.syntax", "", std::string("malformed JSON: ") + e.what()));
-  }
 }
 
 WorkflowApi::WorkflowApi(const AegisConfig& config, Store& store, std::mutex& store_lock,

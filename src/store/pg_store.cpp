@@ -10,11 +10,14 @@
 #include <pqxx/pqxx>
 
 #include "aegis/json.h"
+#include "consistency.h"
 
 namespace aegis {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// 1: audit, decisions, objects, chain_head. 2: objects.seq names the entry of the current version,
+// and objects.state is canonical JSON (the bytes that entry holds).
+constexpr int kSchemaVersion = 2;
 constexpr int64_t kMigrationLock = 0x4145474953;  // "AEGIS"
 
 [[noreturn]] void internal(const std::string& what) {
@@ -46,10 +49,13 @@ class PgStore : public Store {
     try {
       pqxx::read_transaction r(conn_);
       const pqxx::result res = r.exec_params(
-          "SELECT a.body FROM decisions d JOIN audit a ON a.seq = d.seq WHERE d.decision_id = $1",
+          "SELECT d.seq, a.kind, a.id, a.time, a.body, a.prev_hash, a.entry_hash "
+          "FROM decisions d LEFT JOIN audit a ON a.seq = d.seq WHERE d.decision_id = $1",
           std::string(decision_id));
       if (res.empty()) return std::nullopt;
-      return res[0][0].as<std::string>();
+      AuditEntry e = entry(res[0]);
+      check_entry_is(e, "decision", decision_id);
+      return std::move(e.body);
     } catch (const pqxx::failure& e) {
       internal(e.what());
     }
@@ -87,30 +93,32 @@ class PgStore : public Store {
 
   int64_t save_object(std::string_view type, std::string_view id, const std::string& state,
                       int64_t expected_version) override {
+    const std::string canonical =
+        canonical_json(parse_json_strict(state, store_detail::kStateLimits));
     try {
       pqxx::work w(conn_);
       int64_t version;
       if (expected_version == 0) {
         const auto res = w.exec_params(
-            "INSERT INTO objects(type, id, version, state) VALUES ($1, $2, 1, $3) "
+            "INSERT INTO objects(type, id, version, state, seq) VALUES ($1, $2, 1, $3, 0) "
             "ON CONFLICT (type, id) DO NOTHING",
-            std::string(type), std::string(id), state);
+            std::string(type), std::string(id), canonical);
         if (res.affected_rows() == 0) conflict(type, id, "it already exists");
         version = 1;
       } else {
         const auto res = w.exec_params(
             "UPDATE objects SET version = version + 1, state = $1 "
             "WHERE type = $2 AND id = $3 AND version = $4",
-            state, std::string(type), std::string(id), expected_version);
+            canonical, std::string(type), std::string(id), expected_version);
         if (res.affected_rows() == 0)
           conflict(type, id, "it changed since version " + std::to_string(expected_version));
         version = expected_version + 1;
       }
-      const std::string body =
-          "{\"state\":" + state + ",\"version\":" + std::to_string(version) + "}";
       const NewEntry e{"object." + std::string(type), std::string(id),
-                       canonical_json(nlohmann::json::parse(body))};
-      append_locked(w, std::span<const NewEntry>(&e, 1));
+                       object_entry_body(canonical, version)};
+      const int64_t seq = append_locked(w, std::span<const NewEntry>(&e, 1)).back().seq;
+      w.exec_params("UPDATE objects SET seq = $1 WHERE type = $2 AND id = $3", seq,
+                    std::string(type), std::string(id));
       w.commit();
       return version;
     } catch (const pqxx::failure& e) {
@@ -121,11 +129,29 @@ class PgStore : public Store {
   std::optional<StoredObject> load_object(std::string_view type, std::string_view id) override {
     try {
       pqxx::read_transaction r(conn_);
-      const auto res =
-          r.exec_params("SELECT state, version FROM objects WHERE type = $1 AND id = $2",
-                        std::string(type), std::string(id));
+      const auto res = r.exec_params(
+          "SELECT o.seq, a.kind, a.id, a.time, a.body, a.prev_hash, a.entry_hash, o.state, "
+          "o.version FROM objects o LEFT JOIN audit a ON a.seq = o.seq "
+          "WHERE o.type = $1 AND o.id = $2",
+          std::string(type), std::string(id));
       if (res.empty()) return std::nullopt;
-      return StoredObject{res[0][0].as<std::string>(), res[0][1].as<int64_t>()};
+      const AuditEntry e = entry(res[0]);
+      StoredObject o{res[0][7].as<std::string>(), res[0][8].as<int64_t>()};
+      store_detail::check_object_row(e, type, id, o);
+      return o;
+    } catch (const pqxx::failure& e) {
+      internal(e.what());
+    }
+  }
+
+  std::optional<std::string> index_problem() override {
+    try {
+      pqxx::read_transaction r(conn_);
+      for (const auto& [sql, what] : store_detail::kIndexChecks) {
+        const auto res = r.exec(sql);
+        if (!res.empty()) return what + res[0][0].as<std::string>();
+      }
+      return std::nullopt;
     } catch (const pqxx::failure& e) {
       internal(e.what());
     }
@@ -159,10 +185,11 @@ class PgStore : public Store {
                       std::string(type) + " " + std::string(id) + ": " + why});
   }
 
+  // Columns seq, kind, id, time, body, prev_hash, entry_hash; NULLs (a LEFT JOIN that found
+  // nothing) read as empty.
   static AuditEntry entry(const pqxx::row& r) {
-    return {r[0].as<int64_t>(),     r[1].as<std::string>(), r[2].as<std::string>(),
-            r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<std::string>(),
-            r[6].as<std::string>()};
+    auto text = [&r](int i) { return r[i].is_null() ? std::string() : r[i].as<std::string>(); };
+    return {r[0].as<int64_t>(), text(1), text(2), text(3), text(4), text(5), text(6)};
   }
 
   // The head row is locked FOR UPDATE: appenders in every process queue behind each other, so
@@ -235,13 +262,27 @@ class PgStore : public Store {
           "CREATE TABLE decisions(decision_id TEXT PRIMARY KEY, seq BIGINT NOT NULL "
           "REFERENCES audit(seq));"
           "CREATE TABLE objects(type TEXT NOT NULL, id TEXT NOT NULL, version BIGINT NOT NULL, "
-          "state TEXT NOT NULL, PRIMARY KEY(type, id));"
+          "state TEXT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY(type, id));"
           "CREATE TABLE chain_head(id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, "
           "hash TEXT NOT NULL);"
           "INSERT INTO chain_head VALUES (1, 0, '" +
           kGenesisHash +
           "');"
-          "INSERT INTO schema_version(version) VALUES (1);");
+          "INSERT INTO schema_version(version) VALUES (2);");
+    } else if (version < 2) {
+      // Link every object to the entry of its current version, whose state becomes the row's.
+      w.exec("ALTER TABLE objects ADD COLUMN seq BIGINT NOT NULL DEFAULT 0");
+      const auto rows = w.exec(
+          "SELECT o.type, o.id, a.seq, a.body FROM objects o JOIN audit a ON a.seq = "
+          "(SELECT MAX(seq) FROM audit WHERE kind = 'object.' || o.type AND id = o.id)");
+      for (const auto& row : rows) {
+        const auto parsed =
+            parse_json_strict(row[3].as<std::string>(), store_detail::kStateLimits);
+        w.exec_params("UPDATE objects SET seq = $1, state = $2 WHERE type = $3 AND id = $4",
+                      row[2].as<int64_t>(), canonical_json(parsed.at("state")),
+                      row[0].as<std::string>(), row[1].as<std::string>());
+      }
+      w.exec("INSERT INTO schema_version(version) VALUES (2)");
     }
     w.commit();
   }

@@ -3,13 +3,17 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <utility>
 
 #include "aegis/json.h"
+#include "consistency.h"
 
 namespace aegis {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// 1: audit, decisions, objects. 2: objects.seq names the entry of the current version, and
+// objects.state is canonical JSON (the bytes that entry holds).
+constexpr int kSchemaVersion = 2;
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
   throw_error(Error{ErrorKind::kInternal, "store.sqlite", "",
@@ -111,11 +115,14 @@ class SqliteStore : public Store {
 
   std::optional<std::string> get_decision(std::string_view decision_id) override {
     Stmt s(db_,
-           "SELECT a.body FROM decisions d JOIN audit a ON a.seq = d.seq "
-           "WHERE d.decision_id = ?");
+           "SELECT a.seq, a.kind, a.id, a.time, a.body, a.prev_hash, a.entry_hash, d.seq "
+           "FROM decisions d LEFT JOIN audit a ON a.seq = d.seq WHERE d.decision_id = ?");
     s.bind(1, decision_id);
     if (!s.step()) return std::nullopt;
-    return s.text(0);
+    AuditEntry e = row(s);
+    e.seq = s.integer(7);
+    check_entry_is(e, "decision", decision_id);
+    return std::move(e.body);
   }
 
   std::vector<AuditEntry> list_decisions(size_t limit, int64_t after_seq) override {
@@ -140,11 +147,13 @@ class SqliteStore : public Store {
 
   int64_t save_object(std::string_view type, std::string_view id, const std::string& state,
                       int64_t expected_version) override {
+    const std::string canonical = canonical_json(parse_json_strict(state, store_detail::kStateLimits));
     Transaction tx(db_);
     int64_t version;
     if (expected_version == 0) {
-      Stmt ins(db_, "INSERT OR IGNORE INTO objects(type, id, version, state) VALUES (?, ?, 1, ?)");
-      ins.bind(1, type).bind(2, id).bind(3, state);
+      Stmt ins(db_,
+               "INSERT OR IGNORE INTO objects(type, id, version, state, seq) VALUES (?, ?, 1, ?, 0)");
+      ins.bind(1, type).bind(2, id).bind(3, canonical);
       ins.run();
       if (sqlite3_changes(db_) == 0) conflict(type, id, "it already exists");
       version = 1;
@@ -152,31 +161,49 @@ class SqliteStore : public Store {
       Stmt up(db_,
               "UPDATE objects SET version = version + 1, state = ? "
               "WHERE type = ? AND id = ? AND version = ?");
-      up.bind(1, state).bind(2, type).bind(3, id).bind(4, expected_version);
+      up.bind(1, canonical).bind(2, type).bind(3, id).bind(4, expected_version);
       up.run();
       if (sqlite3_changes(db_) == 0)
         conflict(type, id, "it changed since version " + std::to_string(expected_version));
       version = expected_version + 1;
     }
-    std::string body = "{\"state\":" + state + ",\"version\":" + std::to_string(version) + "}";
     const NewEntry e{"object." + std::string(type), std::string(id),
-                     canonical_json(nlohmann::json::parse(body))};
-    append_locked(std::span<const NewEntry>(&e, 1));
+                     object_entry_body(canonical, version)};
+    const int64_t seq = append_locked(std::span<const NewEntry>(&e, 1)).back().seq;
+    Stmt link(db_, "UPDATE objects SET seq = ? WHERE type = ? AND id = ?");
+    link.bind(1, seq).bind(2, type).bind(3, id);
+    link.run();
     tx.commit();
     return version;
   }
 
   std::optional<StoredObject> load_object(std::string_view type, std::string_view id) override {
-    Stmt s(db_, "SELECT state, version FROM objects WHERE type = ? AND id = ?");
+    Stmt s(db_,
+           "SELECT a.seq, a.kind, a.id, a.time, a.body, a.prev_hash, a.entry_hash, o.seq, "
+           "o.state, o.version FROM objects o LEFT JOIN audit a ON a.seq = o.seq "
+           "WHERE o.type = ? AND o.id = ?");
     s.bind(1, type).bind(2, id);
     if (!s.step()) return std::nullopt;
-    return StoredObject{s.text(0), s.integer(1)};
+    AuditEntry e = row(s);
+    e.seq = s.integer(7);
+    StoredObject o{s.text(8), s.integer(9)};
+    store_detail::check_object_row(e, type, id, o);
+    return o;
   }
 
   void for_each_entry(const std::function<bool(const AuditEntry&)>& visit) override {
     Stmt s(db_, "SELECT seq, kind, id, time, body, prev_hash, entry_hash FROM audit ORDER BY seq");
     while (s.step())
       if (!visit(row(s))) break;
+  }
+
+ protected:
+  std::optional<std::string> index_problem() override {
+    for (const auto& [sql, what] : store_detail::kIndexChecks) {
+      Stmt s(db_, sql);
+      if (s.step()) return what + s.text(0);
+    }
+    return std::nullopt;
   }
 
  private:
@@ -263,8 +290,23 @@ class SqliteStore : public Store {
            "CREATE TABLE decisions(decision_id TEXT PRIMARY KEY, seq INTEGER NOT NULL "
            "REFERENCES audit(seq)) WITHOUT ROWID;"
            "CREATE TABLE objects(type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, "
-           "state TEXT NOT NULL, PRIMARY KEY(type, id));"
-           "INSERT INTO schema_version(version) VALUES (1);");
+           "state TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(type, id));"
+           "INSERT INTO schema_version(version) VALUES (2);");
+    } else if (version < 2) {
+      // Link every object to the entry of its current version, whose state becomes the row's.
+      exec(db_, "ALTER TABLE objects ADD COLUMN seq INTEGER NOT NULL DEFAULT 0");
+      Stmt rows(db_,
+                "SELECT o.type, o.id, a.seq, a.body FROM objects o JOIN audit a ON a.seq = "
+                "(SELECT MAX(seq) FROM audit WHERE kind = 'object.' || o.type AND id = o.id)");
+      Stmt link(db_, "UPDATE objects SET seq = ?, state = ? WHERE type = ? AND id = ?");
+      while (rows.step()) {
+        const std::string body = rows.text(3);
+        const auto parsed = parse_json_strict(body, store_detail::kStateLimits);
+        link.bind(1, rows.integer(2)).bind(2, canonical_json(parsed.at("state")));
+        link.bind(3, rows.text(0)).bind(4, rows.text(1));
+        link.run();
+      }
+      exec(db_, "INSERT INTO schema_version(version) VALUES (2)");
     }
     tx.commit();
   }

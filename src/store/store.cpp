@@ -1,6 +1,7 @@
 #include "aegis/store.h"
 
 #include <chrono>
+#include <map>
 
 #include "aegis/digest.h"
 #include "aegis/json.h"
@@ -76,10 +77,47 @@ std::vector<AuditEntry> Store::record_decisions(std::span<const PCWDecision> dec
   return append(entries);
 }
 
+std::string object_entry_body(std::string_view canonical_state, int64_t version) {
+  std::string body = "{\"state\":";
+  body += canonical_state;
+  body += ",\"version\":" + std::to_string(version) + "}";
+  return body;
+}
+
+void check_entry_is(const AuditEntry& e, std::string_view kind, std::string_view id) {
+  std::string why;
+  if (e.kind != kind || e.id != id)
+    why = "the index points " + std::string(kind) + " " + std::string(id) + " at audit entry " +
+          std::to_string(e.seq) + ", which holds something else";
+  else if (audit_entry_hash(e) != e.entry_hash)
+    why = "audit entry " + std::to_string(e.seq) + " does not match its entry_hash";
+  if (!why.empty())
+    throw_error(Error{ErrorKind::kInternal, "store.integrity", "",
+                      "the store is inconsistent: " + why + " (run aegis audit verify)"});
+}
+
+namespace {
+
+// The version an object entry's body records ({"state":…,"version":N}), or -1.
+int64_t body_version(const std::string& body) {
+  static constexpr std::string_view kKey = ",\"version\":";
+  const size_t at = body.rfind(kKey);
+  if (at == std::string::npos || body.empty() || body.back() != '}') return -1;
+  int64_t v = 0;
+  for (size_t i = at + kKey.size(); i + 1 < body.size(); ++i) {
+    if (body[i] < '0' || body[i] > '9' || v > (int64_t{1} << 58)) return -1;
+    v = v * 10 + (body[i] - '0');
+  }
+  return v;
+}
+
+}  // namespace
+
 ChainVerification Store::verify_chain() {
   ChainVerification v;
   std::string prev = kGenesisHash;
   int64_t expected_seq = 1;
+  std::map<std::pair<std::string, std::string>, int64_t> object_versions;
   for_each_entry([&](const AuditEntry& e) {
     auto broken = [&](std::string why) {
       v.intact = false;
@@ -93,11 +131,24 @@ ChainVerification Store::verify_chain() {
     if (e.prev_hash != prev) return broken("prev_hash does not match the previous entry's hash");
     if (audit_entry_hash(e) != e.entry_hash)
       return broken("entry_hash does not match the entry's content");
+    if (e.kind.rfind("object.", 0) == 0) {
+      int64_t& last = object_versions[{e.kind, e.id}];
+      if (body_version(e.body) != last + 1)
+        return broken(e.kind + " " + e.id + " does not follow version " + std::to_string(last));
+      ++last;
+    }
     prev = e.entry_hash;
     ++expected_seq;
     ++v.entries;
+    v.head_hash = e.entry_hash;
     return true;
   });
+  if (v.intact) {
+    if (auto problem = index_problem()) {
+      v.intact = false;
+      v.problem = std::move(*problem);
+    }
+  }
   return v;
 }
 

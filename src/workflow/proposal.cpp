@@ -68,8 +68,16 @@ void ProposalWorkflow::move(std::string_view action, std::string_view actor_id,
                           std::string(to_string(state_)) + " (allowed from " + allowed + ")"});
   }
   if (rbac_) rbac_->require(actor_id, permission);
+  if (to == ProposalState::APPROVED) refuse_self_approval(actor_id);
   history_.push_back({state_, to, std::string(actor_id), std::string(reason), clock_()});
   state_ = to;
+}
+
+void ProposalWorkflow::refuse_self_approval(std::string_view actor_id) const {
+  if (actor_id == proposer_)
+    throw_error(Error{ErrorKind::kForbidden, "proposal.self_approval", "actor_id",
+                      "actor '" + std::string(actor_id) +
+                          "' created this proposal and cannot approve it (separation of duties)"});
 }
 
 void ProposalWorkflow::submit(std::string_view actor_id, std::string_view reason) {
@@ -123,6 +131,10 @@ void ProposalWorkflow::approve_with_override(std::string_view actor_id,
               "an override can approve only a proposal rejected by a HALT decision (state " +
                   std::string(to_string(state_)) + ")"});
   }
+  if (actor_id.empty())
+    throw_error(invalid_input("proposal.invalid", "actor_id", "actor_id is required"));
+  if (rbac_) rbac_->require(actor_id, "approve");
+  refuse_self_approval(actor_id);
   if (!override_result.approved)
     throw_error(Error{ErrorKind::kForbidden, "proposal.override_not_approved", "override",
                       "the override is not approved"});
@@ -135,8 +147,6 @@ void ProposalWorkflow::approve_with_override(std::string_view actor_id,
       throw_error(Error{ErrorKind::kForbidden, "proposal.override_mismatch", "override",
                         "the override does not cover the failing gate " + g});
   }
-  if (actor_id.empty())
-    throw_error(invalid_input("proposal.invalid", "actor_id", "actor_id is required"));
   history_.push_back({state_, ProposalState::APPROVED, std::string(actor_id),
                       "two-key override approved", clock_()});
   state_ = ProposalState::APPROVED;

@@ -2,7 +2,6 @@
 
 #include <yaml-cpp/yaml.h>
 
-
 namespace aegis {
 
 std::string_view to_string(ActorRole role) noexcept {
@@ -120,6 +119,11 @@ Result<RBACEnforcer> RBACEnforcer::parse_yaml(const std::string& text, const std
     const YAML::Node rbac = root && root.IsMap() ? root["rbac"] : YAML::Node();
     if (!rbac || rbac.IsNull()) return r;
     if (!rbac.IsMap()) return fail("rbac", "must be a mapping");
+    for (const auto& kv : rbac) {
+      const std::string key = kv.first.Scalar();
+      if (key != "roles" && key != "actors")
+        return fail("rbac." + key, "unknown key (rbac takes roles and actors)");
+    }
     if (const YAML::Node roles = rbac["roles"]) {
       if (!roles.IsMap()) return fail("rbac.roles", "must be a mapping of role to permissions");
       for (const auto& kv : roles) {

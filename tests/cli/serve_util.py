@@ -62,6 +62,8 @@ def serving(config, db, *extra, scheme="http"):
 def call(base, method, path, body=None, key=None, raw=None, headers=None, context=None):
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
     req = urllib.request.Request(base + path, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
     if key:
         req.add_header("Authorization", f"Bearer {key}")
     for k, v in (headers or {}).items():

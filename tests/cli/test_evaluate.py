@@ -111,7 +111,7 @@ def test_config_changes_the_decision(aegis, tmp_path):
     ("not json", "", "json.syntax"),
     ("[]", "", "json.not_object"),
     ('{"risk_proposed": NaN}', "", "json.syntax"),
-    ('{"risk_proposed": 1e999}', "", "json.syntax"),
+    ('{"risk_proposed": 1e999}', "risk_proposed", "json.number_out_of_range"),
     ('{"risk_proposed": 1.5}', "risk_proposed", "context.out_of_range"),
     ('{"risk_proposed": -0.1}', "risk_proposed", "context.out_of_range"),
     ('{"risk_proposed": "0.3"}', "risk_proposed", "json.wrong_type"),

@@ -28,6 +28,7 @@ KEYS = {
     "k-sec": ("sec-lead-1", "security_lead"),
     "k-sec-2": ("sec-lead-2", "security_lead"),
     "k-rogue": ("rogue-lead", "risk_lead"),  # has sign_override, but is no custodian
+    "k-admin": ("root", "admin"),  # every permission
 }
 SAFE = {"agent_id": "ci-bot", "session_id": "pr-4711", "phase": "commit",
         "proposal_summary": "Refactor the cache eviction policy", "estimated_impact": "low",
@@ -177,6 +178,39 @@ def test_halted_proposal_approved_by_two_key_override(c, env):
     assert p["history"][-1]["reason"] == "two-key override approved"
     status, o = c("GET", "/v1/overrides/{override_id}", "k-analyst-a", override_id=oid)
     assert o["approved"] is True and o["version"] == 3
+
+
+def test_the_proposer_cannot_approve_its_own_proposal_whatever_its_role(c, env):
+    _, d, _ = env
+    for context, state in ((dict(SAFE, estimated_impact="high"), "under_review"),
+                           (dict(RISKY, estimated_impact="high"), "escalated")):
+        pid = new_proposal(c, context, key="k-admin")
+        step(c, pid, "submit", "k-admin")
+        assert step(c, pid, "analyze", "k-admin")[1]["state"] == state
+        status, e = step(c, pid, "approve", "k-admin", {"reason": "mine"})
+        assert status == 403 and e["error"]["detail"] == "proposal.self_approval", e
+        status, p = step(c, pid, "approve", "k-approver")
+        assert status == 200 and p["state"] == "approved"
+    # Nor through a two-key override.
+    pid = new_proposal(c, RISKY, key="k-admin")
+    step(c, pid, "submit", "k-admin")
+    assert step(c, pid, "analyze", "k-analyst-a")[1]["state"] == "rejected"
+    status, o = c("POST", "/v1/overrides", "k-admin", {"proposal_id": pid, "justification": "fix"})
+    oid, h = o["override_id"], o["message_hash"]
+    for key, role, key_file in (("k-risk", "risk_lead", "risk.key"),
+                                ("k-sec", "security_lead", "sec.key")):
+        status, o = c("POST", "/v1/overrides/{override_id}/signatures", key,
+                      {"role": role, "signature": sign(d / key_file, h)}, override_id=oid)
+        assert status == 200
+    assert o["approved"] is True
+    status, e = step(c, pid, "approve", "k-admin", {"override_id": oid})
+    assert status == 403 and e["error"]["detail"] == "proposal.self_approval", e
+    status, p = step(c, pid, "approve", "k-approver", {"override_id": oid})
+    assert status == 200 and p["state"] == "approved"
+    # An engine PROCEED during analyze is not a human approval: the proposer may analyze.
+    pid = new_proposal(c, SAFE, key="k-admin")
+    step(c, pid, "submit", "k-admin")
+    assert step(c, pid, "analyze", "k-admin")[1]["state"] == "approved"
 
 
 def test_override_refusals(c, env):

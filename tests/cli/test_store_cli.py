@@ -24,8 +24,9 @@ def test_evaluate_records_and_verify_detects_tampering(aegis, tmp_path):
     assert r.code == 3
     assert len(r.lines()) == 21
     v = aegis("audit", "verify", "--db", url)
-    assert v.code == 0 and v.json() == {"entries": 23, "intact": True}
     exported = aegis("audit", "export", "--db", url).lines()
+    assert v.code == 0 and v.json() == {"entries": 23, "intact": True,
+                                        "head_hash": exported[-1]["entry_hash"]}
     assert [e["seq"] for e in exported] == list(range(1, 24))
     assert [e["id"] for e in exported[:3]] == ids
     assert exported[1]["prev_hash"] == exported[0]["entry_hash"]

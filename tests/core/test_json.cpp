@@ -133,7 +133,10 @@ TEST(ContextJson, RejectsBadInputNamingTheField) {
       {"{\"agent_id\":", "json.syntax", ""},
       {with("\"risk_proposed\": NaN"), "json.syntax", ""},
       {with("\"risk_proposed\": Infinity"), "json.syntax", ""},
-      {with("\"risk_proposed\": 1e999"), "json.syntax", ""},
+      {with("\"risk_proposed\": 1e999"), "json.number_out_of_range", "risk_proposed"},
+      {with("\"metadata\": {\"n\": [1, -1e999]}"), "json.number_out_of_range", "metadata.n[1]"},
+      {with("\"metadata\": {\"n\": 123456789012345678901234567890}"),
+       "json.number_out_of_range", "metadata.n"},
       {with("\"risk_proposed\": 1.5"), "context.out_of_range", "risk_proposed"},
       {with("\"risk_baseline\": -0.5"), "context.out_of_range", "risk_baseline"},
       {with("\"novelty_score\": 2"), "context.out_of_range", "novelty_score"},
@@ -304,6 +307,131 @@ TEST(ErrorJson, WireForm) {
       nlohmann::json::parse(
           R"({"error":{"code":"invalid_input","detail":"context.out_of_range","field":"risk_proposed","message":"m"}})"));
   EXPECT_FALSE(error_to_json(Error{ErrorKind::kInternal, "x", "", "m"})["error"].contains("field"));
+}
+
+}  // namespace
+}  // namespace aegis
+
+namespace aegis {
+namespace {
+
+// The strict reader every surface shares: each refusal has its code and names the path.
+TEST(StrictJson, RefusalsNameTheCodeAndThePath) {
+  struct Case {
+    std::string text, code, field;
+  };
+  const std::vector<Case> cases = {
+      {"", "json.empty", ""},
+      {" \n\t", "json.empty", ""},
+      {"{\"a\":\"\xc3\x28\"}", "json.invalid_utf8", ""},
+      {"\xef\xbb\xbf{}", "json.syntax", ""},
+      {"{\"a\":NaN}", "json.syntax", ""},
+      {"{\"a\":Infinity}", "json.syntax", ""},
+      {"{\"a\":1} {}", "json.syntax", ""},
+      {"{\"a\":\"\\ud800\"}", "json.syntax", ""},
+      {"{\"a\":1,\"a\":2}", "json.duplicate_key", "a"},
+      {"{\"m\":{\"x\":[{\"k\":1,\"k\":2}]}}", "json.duplicate_key", "m.x[0].k"},
+      {"{\"a\":1e400}", "json.number_out_of_range", "a"},
+      {"{\"a\":[1,2,-1e400]}", "json.number_out_of_range", "a[2]"},
+      {"1e400", "json.number_out_of_range", ""},
+      {"{\"a\":18446744073709551616}", "json.number_out_of_range", "a"},
+      {"{\"a\":-9223372036854775809}", "json.number_out_of_range", "a"},
+  };
+  for (const auto& c : cases) {
+    auto r = read_json(c.text);
+    ASSERT_FALSE(r) << c.text;
+    EXPECT_EQ(r.error().code, c.code) << c.text << " -> " << r.error().message;
+    EXPECT_EQ(r.error().field, c.field) << c.text;
+    EXPECT_EQ(r.error().message.find("json.exception"), std::string::npos) << r.error().message;
+  }
+  // What JSON allows stays allowed.
+  const auto ok = read_json(R"({"a":18446744073709551615,"b":-9223372036854775808,"c":1e-400,
+                                "d":1.7976931348623157e308,"e":"\u00e9\ud83d\ude00","f":[],"":0})");
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok.value()["a"].get<uint64_t>(), UINT64_MAX);
+  EXPECT_EQ(ok.value()["c"].get<double>(), 0.0);
+  EXPECT_EQ(ok.value()["e"].get<std::string>(), "\xc3\xa9\xf0\x9f\x98\x80");
+}
+
+TEST(StrictJson, LimitsOfDepthAndSize) {
+  auto nest = [](size_t n) { return std::string(n, '[') + std::string(n, ']'); };
+  EXPECT_TRUE(read_json(nest(64)));
+  auto deep = read_json(nest(65));
+  ASSERT_FALSE(deep);
+  EXPECT_EQ(deep.error().code, "json.too_deep");
+  EXPECT_TRUE(read_json(nest(66), {.max_depth = 66}));
+  EXPECT_FALSE(read_json(std::string(100000, '[')));  // refused early, no deep recursion
+  const auto big = read_json("[" + std::string(100, ' ') + "]", {.max_bytes = 50});
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().kind, ErrorKind::kPayloadTooLarge);
+  EXPECT_THROW(parse_json_strict("{\"a\":1,\"a\":1}"), InvalidInputError);
+}
+
+// The context parser reports exactly what the strict reader says about the same bytes, before
+// any problem with the values, and names the same field whatever the order of the keys.
+TEST(StrictJson, ContextParserAgreesWithTheStrictReader) {
+  ContextParser parser(AegisConfig(), {.cli_aliases = true, .cli_defaults = true});
+  for (const std::string text :
+       {"{\"risk_proposed\":0.9,\"bogus\":1,\"risk_proposed\":0.1}",
+        "{\"risk_proposed\":7,\"metadata\":{\"a\":1e999}}", "{\"zz\":1,\"risk\":1e400}",
+        "{\"a\":1,\"a\":2}", "{\"risk_proposed\":\"x\",\"x\":NaN}"}) {
+    const auto strict = read_json(text);
+    const auto context = parser.parse(text);
+    ASSERT_FALSE(strict) << text;
+    ASSERT_FALSE(context) << text;
+    EXPECT_EQ(context.error().code, strict.error().code) << text;
+    EXPECT_EQ(context.error().field, strict.error().field) << text;
+  }
+  for (const auto& [a, b] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"zeta":1,"alpha":2})", R"({"alpha":2,"zeta":1})"},
+           {R"({"utility":{"n_samples":"x","expected_benefit":"y"}})",
+            R"({"utility":{"expected_benefit":"y","n_samples":"x"}})"},
+           {R"({"utility":{"q":1,"b":2,"expected_benefit":1}})",
+            R"({"utility":{"expected_benefit":1,"b":2,"q":1}})"}}) {
+    const auto ra = parser.parse(a), rb = parser.parse(b);
+    ASSERT_FALSE(ra);
+    ASSERT_FALSE(rb);
+    EXPECT_EQ(ra.error().field, rb.error().field) << a;
+    EXPECT_EQ(ra.error().code, rb.error().code) << a;
+  }
+  EXPECT_EQ(parser.parse(R"({"zeta":1,"alpha":2})").error().field, "alpha");
+  EXPECT_EQ(parser.parse(R"({"utility":{"n_samples":"x","expected_benefit":"y"}})").error().field,
+            "utility.expected_benefit");
+}
+
+TEST(StrictJson, SplitArrayKeepsEachElementsText) {
+  const std::string text = R"( [ {"a":[1,"]",{}]} , 2,"x\"]",[[]] ] )";
+  const auto items = split_json_array(text);
+  ASSERT_TRUE(items) << items.error().message;
+  ASSERT_EQ(items.value().size(), 4u);
+  EXPECT_EQ(items.value()[0], R"({"a":[1,"]",{}]})");
+  EXPECT_EQ(items.value()[1], "2");
+  EXPECT_EQ(items.value()[2], R"("x\"]")");
+  EXPECT_EQ(items.value()[3], "[[]]");
+  EXPECT_TRUE(split_json_array("[]").value().empty());
+  // A bad element is the element's problem, not the array's.
+  EXPECT_EQ(split_json_array(R"([{"a":1e400},{"b":NaN}])").value().size(), 2u);
+  for (const std::string bad : {"", "{}", "[", "[1,]", "[,1]", "[1,,2]", "[1] x", "[{]}", "[1}",
+                                "[\"open]", "[[1]", "[1]]"}) {
+    const auto r = split_json_array(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, "json.syntax") << bad;
+  }
+}
+
+TEST(NormalisedChange, FiniteForFiniteInputs) {
+  const GateEvaluator eval;
+  EXPECT_EQ(eval.normalised_profit(1e308, -1e308), 2.0);  // (b − p) overflows, b/m − p/m does not
+  EXPECT_EQ(eval.normalised_profit(100, 90), 0.1);         // the usual form is unchanged
+  EXPECT_EQ(eval.normalised_profit(0, -1.7e308), std::numeric_limits<double>::max());
+  EXPECT_EQ(eval.normalised_profit(0, 1.7e308), -std::numeric_limits<double>::max());
+  AegisParameters p;
+  p.epsilon_R = 1e-310;  // a tiny floor: 1/1e-310 is beyond the double range
+  const GateEvaluator tiny{AegisConfig(p)};
+  EXPECT_EQ(tiny.normalised_risk(0, 1), std::numeric_limits<double>::max());
+  const GateResult r = tiny.evaluate_risk_gate(0, 1);
+  EXPECT_FALSE(r.passed);
+  EXPECT_EQ(r.value, 1.0);
 }
 
 }  // namespace

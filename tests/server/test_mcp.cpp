@@ -1,7 +1,13 @@
-// JSON-RPC handling of the MCP server: errors, notifications, versions, rate limit.
+// JSON-RPC handling of the MCP server: errors, notifications, versions, batches, rate limit,
+// the caller's permissions and strict tool arguments.
+// GCC 12 reports a false -Wrestrict on std::string concatenation at -O3 (GCC bug 105329).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wrestrict"
+#endif
 #include <gtest/gtest.h>
 
 #include "aegis/mcp.h"
+#include "aegis/rbac.h"
 
 namespace aegis {
 namespace {
@@ -80,6 +86,128 @@ TEST(Mcp, EvaluateNeverProceedsOnBadInput) {
     EXPECT_EQ(r["result"]["isError"], true) << args;
     EXPECT_FALSE(r["result"]["structuredContent"].contains("status")) << args;
   }
+}
+
+}  // namespace
+}  // namespace aegis
+
+namespace aegis {
+namespace {
+
+using nlohmann::json;
+
+std::string init(const char* version) {
+  return json{{"jsonrpc", "2.0"},
+              {"id", 0},
+              {"method", "initialize"},
+              {"params", {{"protocolVersion", version}}}}
+      .dump();
+}
+
+TEST(Mcp, EnvelopeConformance) {
+  McpServer s{AegisConfig()};
+  // jsonrpc must be the string "2.0"; a number is an invalid request, not an internal error.
+  const json r = call(s, R"({"jsonrpc":2.0,"id":1,"method":"ping"})");
+  EXPECT_EQ(r["error"]["code"], -32600);
+  EXPECT_EQ(r["id"], 1);
+  EXPECT_EQ(call(s, R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":5}})")
+                ["error"]["code"],
+            -32602);
+  EXPECT_EQ(call(s, R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})")["error"]["code"],
+            -32602);
+  // The strict reader: duplicate keys anywhere, NaN, over-deep arguments.
+  const json dup = call(s, R"({"jsonrpc":"2.0","id":1,"id":2,"method":"ping"})");
+  EXPECT_EQ(dup["error"]["code"], -32700);
+  EXPECT_EQ(dup["error"]["data"]["detail"], "json.duplicate_key");
+  EXPECT_TRUE(dup["id"].is_null());
+  const json nan = call(
+      s,
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"aegis_quick_risk_check","arguments":{"risk_score":NaN}}})");
+  EXPECT_EQ(nan["error"]["code"], -32700);
+  const json range = call(
+      s,
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"aegis_quick_risk_check","arguments":{"action_description":"x","risk_score":1e400}}})");
+  EXPECT_EQ(range["error"]["data"]["detail"], "json.number_out_of_range");
+  EXPECT_EQ(range["error"]["data"]["field"], "risk_score");  // relative to the arguments
+  for (const json& reply : {r, dup, nan, range})
+    EXPECT_EQ(reply.dump().find("json.exception"), std::string::npos) << reply.dump();
+}
+
+TEST(Mcp, BatchesOnlyWithTheVersionThatHasThem) {
+  const std::string batch =
+      R"([{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/x"},)"
+      R"({"jsonrpc":"2.0","id":2,"method":"tools/list"},5])";
+  McpServer old_client{AegisConfig()};
+  call(old_client, init("2025-03-26"));
+  const json replies = call(old_client, batch);
+  ASSERT_TRUE(replies.is_array());
+  ASSERT_EQ(replies.size(), 3u);  // the notification gets none; 5 is an invalid request
+  EXPECT_EQ(replies[0]["id"], 1);
+  EXPECT_TRUE(replies[1]["result"].contains("tools"));
+  EXPECT_EQ(replies[2]["error"]["code"], -32600);
+  EXPECT_EQ(call(old_client, "[]")["error"]["code"], -32600);
+  EXPECT_FALSE(old_client.handle(R"([{"jsonrpc":"2.0","method":"notifications/x"}])").has_value());
+  EXPECT_EQ(call(old_client, "[" + init("2025-03-26") + "]")[0]["error"]["code"], -32600);
+  McpServer new_client{AegisConfig()};
+  call(new_client, init("2025-06-18"));
+  EXPECT_EQ(call(new_client, batch)["error"]["code"], -32600);
+  // Stateless HTTP: the request's MCP-Protocol-Version header decides, not a session.
+  McpServer http{AegisConfig()};
+  call(http, init("2025-03-26"));
+  EXPECT_TRUE(json::parse(*http.handle_stateless(batch, "2025-03-26")).is_array());
+  EXPECT_EQ(json::parse(*http.handle_stateless(batch, ""))["error"]["code"], -32600);
+  EXPECT_EQ(json::parse(*http.handle_stateless(batch, "2025-11-25"))["error"]["code"], -32600);
+}
+
+TEST(Mcp, TheConfiguredCallerNeedsItsPermissions) {
+  RBACEnforcer rbac;
+  rbac.assign("agent-7", ActorRole::ANALYST);
+  McpServer s(AegisConfig(), nullptr, {}, {"agent-7", &rbac});
+  auto tool = [&](const char* name, const char* args) {
+    return call(s, std::string(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":")") +
+                       name + R"(","arguments":)" + args + "}}")["result"];
+  };
+  const json denied = tool("aegis_evaluate_proposal", R"({"risk_proposed":0.1})");
+  EXPECT_EQ(denied["isError"], true);
+  EXPECT_EQ(denied["structuredContent"]["error"]["code"], "forbidden");
+  EXPECT_EQ(tool("aegis_quick_risk_check", R"({"action_description":"x","risk_score":0.1})")
+                ["isError"],
+            true);
+  EXPECT_FALSE(tool("aegis_list_decisions", "{}").contains("isError"));
+  EXPECT_FALSE(tool("aegis_check_thresholds", "{}").contains("isError"));
+  rbac.assign("agent-7", ActorRole::PROPOSER);
+  EXPECT_EQ(tool("aegis_evaluate_proposal", R"({"risk_proposed":0.1})")["structuredContent"]
+                ["status"],
+            "halt");
+}
+
+TEST(Mcp, ToolArgumentsAreStrict) {
+  McpServer s{AegisConfig()};
+  auto tool = [&](const char* name, const char* args) {
+    return call(s, std::string(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":")") +
+                       name + R"(","arguments":)" + args + "}}")["result"];
+  };
+  for (const auto& [name, args, field] : std::vector<std::tuple<const char*, const char*, const char*>>{
+           {"aegis_list_decisions", R"({"limit":"5"})", "limit"},
+           {"aegis_list_decisions", R"({"limit":2.5})", "limit"},
+           {"aegis_list_decisions", R"({"cursor":"5abc"})", "cursor"},
+           {"aegis_list_decisions", R"({"page":1})", "page"},
+           {"aegis_quick_risk_check", R"({"action_description":"x","risk_score":true})", "risk_score"},
+           {"aegis_quick_risk_check", R"({"action_description":"x","risk_score":0.1,"threshold":"h"})",
+            "threshold"},
+           {"aegis_get_scoring_guide", R"({"domain":3})", "domain"},
+           {"aegis_crypto_status", R"({"verbose":true})", "verbose"},
+           {"aegis_get_decision", R"({"decision_id":7})", "decision_id"}}) {
+    const json r = tool(name, args);
+    EXPECT_EQ(r["isError"], true) << name << args;
+    EXPECT_EQ(r["structuredContent"]["error"]["field"], field) << name << args;
+    EXPECT_EQ(r.dump().find("json.exception"), std::string::npos) << r.dump();
+  }
+  const json drift = tool("aegis_evaluate_proposal",
+                          R"({"risk_proposed":0.3,"drift_baseline_data":[0.3,0.3,0.3,0.3,0.3,0.3,)"
+                          R"(0.3,0.3,0.3,0.3,0.3,0.3,0.3,0.3,0.3,0.3,0.3,0.3,0.3,0.3,0.3,0.3,0.3,)"
+                          R"(0.3,0.3,0.3,0.3,0.3,0.3,0.3]})");
+  EXPECT_EQ(drift["structuredContent"]["drift_result"]["n_baseline"], 30);
 }
 
 }  // namespace

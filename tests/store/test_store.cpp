@@ -198,6 +198,100 @@ TEST_P(StoreTest, OptimisticConcurrency) {
   EXPECT_TRUE(s->verify_chain().intact);
 }
 
+// The decisions index and the objects table are checked against the chain: by verify_chain,
+// and by every read that goes through them (an integrity error, never another record).
+TEST_P(StoreTest, IndexAndLookupTablesAreCheckedAgainstTheChain) {
+  const std::string url = fresh_url("index");
+  std::vector<PCWDecision> ds = {decision(), decision(), decision()};
+  {
+    auto s = Store::open(url);
+    s->record_decisions(ds);
+    s->save_object("proposal", "p-1", R"({"b":1,"a":[2]})", 0);
+    s->save_object("proposal", "p-2", R"({"state":"draft"})", 0);
+    s->save_object("proposal", "p-1", R"({"b":2})", 1);
+    const ChainVerification v = s->verify_chain();
+    ASSERT_TRUE(v.intact) << v.problem;
+    EXPECT_EQ(v.entries, 6);
+    EXPECT_EQ(s->load_object("proposal", "p-1")->state, R"({"b":2})");  // canonical
+  }
+  // Two index rows swapped: each decision id now points at the other's entry.
+  raw(url, "UPDATE decisions SET seq = 3 - seq WHERE seq IN (1, 2)");
+  {
+    auto s = Store::open(url);
+    const ChainVerification v = s->verify_chain();
+    EXPECT_FALSE(v.intact);
+    EXPECT_NE(v.problem.find("decisions index"), std::string::npos) << v.problem;
+    try {
+      s->get_decision(ds[0].decision_id);
+      ADD_FAILURE() << "a swapped index row returned a decision";
+    } catch (const InternalError& e) {
+      EXPECT_EQ(e.code(), "store.integrity");
+      EXPECT_EQ(std::string(e.what()).find(ds[1].decision_id), std::string::npos);
+    }
+    EXPECT_EQ(*s->get_decision(ds[2].decision_id), decision_to_json(ds[2]));
+  }
+  raw(url, "UPDATE decisions SET seq = 3 - seq WHERE seq IN (1, 2)");
+  EXPECT_TRUE(Store::open(url)->verify_chain().intact);
+  // A decision missing from the index.
+  raw(url, "DELETE FROM decisions WHERE seq = 3");
+  EXPECT_FALSE(Store::open(url)->verify_chain().intact);
+  raw(url, "INSERT INTO decisions(decision_id, seq) VALUES ('" + ds[2].decision_id + "', 3)");
+  EXPECT_TRUE(Store::open(url)->verify_chain().intact);
+  // An object row holding another state, another version, another object's entry, an older
+  // (self-consistent) version, or no row at all. Reads catch a row that disagrees with the entry
+  // it names; that a consistent row is not the latest version only verify_chain can tell.
+  for (const auto& [tamper, reads_catch_it] : std::vector<std::pair<std::string, bool>>{
+           {"UPDATE objects SET state = '{\"b\":3}' WHERE id = 'p-1'", true},
+           {"UPDATE objects SET version = 1 WHERE id = 'p-1'", true},
+           {"UPDATE objects SET seq = 5 WHERE id = 'p-1'", true},
+           {"UPDATE objects SET seq = 4, version = 1, state = '{\"a\":[2],\"b\":1}' "
+            "WHERE id = 'p-1'",
+            false},
+           {"DELETE FROM objects WHERE id = 'p-2'", false}}) {
+    const std::string copy = fresh_url("index_obj");
+    {
+      auto s = Store::open(copy);
+      s->save_object("proposal", "p-0", R"({"x":0})", 0);
+      s->record_decisions(std::vector<PCWDecision>{decision(), decision()});
+      s->save_object("proposal", "p-1", R"({"b":1,"a":[2]})", 0);  // seq 4
+      s->save_object("proposal", "p-2", R"({"state":"draft"})", 0);  // seq 5
+      s->save_object("proposal", "p-1", R"({"b":2})", 1);           // seq 6
+    }
+    raw(copy, tamper);
+    auto s = Store::open(copy);
+    const ChainVerification v = s->verify_chain();
+    EXPECT_FALSE(v.intact) << tamper;
+    EXPECT_NE(v.problem.find("objects table"), std::string::npos) << tamper << ": " << v.problem;
+    if (reads_catch_it) {
+      EXPECT_THROW(s->load_object("proposal", "p-1"), InternalError) << tamper;
+    }
+  }
+}
+
+// A version-1 database (objects without seq, states as written) is migrated in place.
+TEST_P(StoreTest, SchemaOneIsMigrated) {
+  const std::string url = fresh_url("migrate");
+  const std::string state = R"({"b":1, "a":2})";
+  {
+    auto s = Store::open(url);
+    s->save_object("proposal", "p", state, 0);
+    s->save_object("proposal", "p", R"({"z":true, "y":null})", 1);
+  }
+  // Turn it back into what version 1 wrote.
+  raw(url, "ALTER TABLE objects DROP COLUMN seq");
+  raw(url, "UPDATE objects SET state = '{\"z\":true, \"y\":null}'");
+  raw(url, "DELETE FROM schema_version");
+  raw(url, "INSERT INTO schema_version(version) VALUES (1)");
+  auto s = Store::open(url);
+  const auto o = s->load_object("proposal", "p");
+  ASSERT_TRUE(o.has_value());
+  EXPECT_EQ(o->version, 2);
+  EXPECT_EQ(o->state, R"({"y":null,"z":true})");
+  EXPECT_TRUE(s->verify_chain().intact);
+  EXPECT_EQ(s->save_object("proposal", "p", "{}", 2), 3);
+  EXPECT_TRUE(s->verify_chain().intact);
+}
+
 TEST_P(StoreTest, SchemaVersionAndUrls) {
   const std::string path = fresh_url("schema");
   Store::open(path);

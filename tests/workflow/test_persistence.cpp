@@ -90,7 +90,7 @@ TEST(Persistence, HaltedProposalCanStillBeOverriddenAfterRestart) {
   EXPECT_EQ(o2.add_signature("s", "security_lead", BIP322Provider::sign(o2.message_hash(), sec),
                              hex(sec)),
             OverrideRejection::kNone);
-  restored.approve_with_override("alice", o2, o2.get_result());
+  restored.approve_with_override("carol", o2, o2.get_result());
   EXPECT_EQ(restored.state(), ProposalState::APPROVED);
   nlohmann::json forged = o2.to_json();
   forged["signatures"][1]["signature"] = forged["signatures"][0]["signature"];

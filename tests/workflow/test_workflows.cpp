@@ -217,14 +217,54 @@ TEST(Proposal, HaltApprovedOnlyWithAMatchingApprovedOverride) {
     return crypto::to_hex(p.data(), p.size());
   };
   OverrideWorkflow o("prop-001", "hotfix", w.decision()->failing_gates, "alice");
-  EXPECT_THROW(w.approve_with_override("alice", o, o.get_result()), PermissionDeniedError);
+  EXPECT_THROW(w.approve_with_override("carol", o, o.get_result()), PermissionDeniedError);
   o.add_signature("r", "risk_lead", BIP322Provider::sign(o.message_hash(), risk), hex(risk));
   o.add_signature("s", "security_lead", BIP322Provider::sign(o.message_hash(), sec), hex(sec));
   OverrideWorkflow other("prop-999", "hotfix", w.decision()->failing_gates, "alice");
-  EXPECT_THROW(w.approve_with_override("alice", other, o.get_result()), PermissionDeniedError);
-  w.approve_with_override("alice", o, o.get_result());
+  EXPECT_THROW(w.approve_with_override("carol", other, o.get_result()), PermissionDeniedError);
+  // Separation of duties: the proposer cannot approve its own proposal through the override.
+  try {
+    w.approve_with_override("alice", o, o.get_result());
+    ADD_FAILURE() << "the proposer approved its own proposal";
+  } catch (const PermissionDeniedError& e) {
+    EXPECT_EQ(e.code(), "proposal.self_approval");
+  }
+  EXPECT_EQ(w.state(), ProposalState::REJECTED);
+  w.approve_with_override("carol", o, o.get_result());
   EXPECT_EQ(w.state(), ProposalState::APPROVED);
   EXPECT_EQ(w.history().back().reason, "two-key override approved");
+  EXPECT_EQ(w.history().back().actor_id, "carol");
+}
+
+TEST(Proposal, TheProposerCannotApproveItsOwnProposalWhateverItsRole) {
+  RBACEnforcer rbac;
+  rbac.assign("root", ActorRole::ADMIN);  // every permission
+  rbac.assign("dora", ActorRole::APPROVER);
+  rbac.assign("model", ActorRole::ANALYST);
+  for (double risk : {0.1, 0.9}) {
+    // 0.1 at high impact: PAUSE (UNDER_REVIEW); 0.9 at high impact: ESCALATE (ESCALATED).
+    PCWContext c = context(risk);
+    c.estimated_impact = "high";
+    ProposalWorkflow w("p", c, "root", &rbac);
+    w.submit("root");
+    w.analyze("model");
+    ASSERT_EQ(w.state(), risk < 0.5 ? ProposalState::UNDER_REVIEW : ProposalState::ESCALATED);
+    try {
+      w.approve("root", "mine");
+      ADD_FAILURE() << "an admin approved its own proposal";
+    } catch (const PermissionDeniedError& e) {
+      EXPECT_EQ(e.code(), "proposal.self_approval");
+      EXPECT_EQ(e.error().kind, ErrorKind::kForbidden);
+    }
+    EXPECT_EQ(w.history().size(), 2u + (risk < 0.5 ? 0u : 1u));  // nothing recorded
+    w.approve("dora", "reviewed");
+    EXPECT_EQ(w.state(), ProposalState::APPROVED);
+  }
+  // An engine PROCEED approves during analyze even when the analyst proposed it.
+  ProposalWorkflow w("q", context(0.1), "root", &rbac);
+  w.submit("root");
+  w.analyze("root");
+  EXPECT_EQ(w.state(), ProposalState::APPROVED);
 }
 
 TEST(Consensus, TwoThirdsOfNonAbstainingWithQuorum) {

@@ -1,0 +1,41 @@
+// The `server:` section of a config file (INTERFACES §4): API keys, limits, and the RBAC
+// enforcer a server answers with. Plain values: thread-safe once built.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "aegis/error.h"
+#include "aegis/rbac.h"
+
+namespace aegis {
+
+// One API key: the actor it authenticates, the role it adds to that actor, and the SHA-256 hex
+// of the key (the key itself is never stored).
+struct ApiKey {
+  std::string actor_id;
+  ActorRole role = ActorRole::PROPOSER;
+  std::string key_sha256;
+};
+
+struct ServerSettings {
+  std::vector<ApiKey> api_keys;
+  int64_t rate_limit_per_minute = 600;  // per key; 0 = no limit
+  size_t max_body_bytes = 1 << 20;      // [1, 1 GiB]
+  size_t max_batch_items = 10'000;      // contexts per POST /v1/evaluate/batch, [1, 1,000,000]
+};
+
+// Reads `server:` from a config file's text (defaults when absent). InvalidInputError naming
+// the key ("server.api_keys", "server.max_batch_items", ...) for a wrong type or range.
+Result<ServerSettings> parse_server_settings(const std::string& yaml_text,
+                                             const std::string& source);
+
+// The RBAC enforcer of a server: the config's `rbac:` section (its `roles` replace those roles'
+// default permissions, its `actors` assign roles), then each API key's role added to the roles
+// of its actor. An `rbac:` section that cannot be applied is an error naming the key.
+Result<RBACEnforcer> server_rbac(const std::string& yaml_text, const std::string& source,
+                                 const std::vector<ApiKey>& api_keys);
+
+}  // namespace aegis

@@ -1,0 +1,97 @@
+#include "aegis/server_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+namespace aegis {
+namespace {
+
+Error bad(const std::string& source, const std::string& key, const std::string& why) {
+  return invalid_input("server.config", key, source + ": " + key + " " + why);
+}
+
+bool is_lower_hex(const std::string& s) {
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+// An integer setting in [lo, hi].
+Result<int64_t> integer(const YAML::Node& node, const std::string& source, const std::string& key,
+                        int64_t lo, int64_t hi) {
+  int64_t v = 0;
+  if (!node.IsScalar() || !YAML::convert<int64_t>::decode(node, v) || v < lo || v > hi)
+    return bad(source, key,
+               "must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return v;
+}
+
+}  // namespace
+
+Result<ServerSettings> parse_server_settings(const std::string& yaml_text,
+                                             const std::string& source) {
+  ServerSettings s;
+  try {
+    const YAML::Node root = YAML::Load(yaml_text);
+    const YAML::Node server = root && root.IsMap() ? root["server"] : YAML::Node();
+    if (!server || server.IsNull()) return s;
+    if (!server.IsMap()) return bad(source, "server", "must be a mapping");
+    static const std::set<std::string> kKnown = {"api_keys", "rate_limit_per_minute",
+                                                 "max_body_bytes", "max_batch_items"};
+    for (const auto& kv : server) {
+      const std::string key = kv.first.Scalar();
+      if (!kKnown.count(key)) return bad(source, "server." + key, "is not a server setting");
+    }
+    if (const YAML::Node keys = server["api_keys"]) {
+      if (!keys.IsSequence()) return bad(source, "server.api_keys", "must be a list");
+      std::set<std::string> hashes;
+      for (size_t i = 0; i < keys.size(); ++i) {
+        const YAML::Node k = keys[i];
+        const std::string where = "server.api_keys[" + std::to_string(i) + "]";
+        auto text = [&k](const char* name) {
+          return k.IsMap() && k[name] && k[name].IsScalar() ? k[name].Scalar() : std::string();
+        };
+        const auto role = parse_role(text("role"));
+        std::string hash = text("key_sha256");
+        for (char& c : hash) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (text("actor_id").empty() || !role || hash.size() != 64 || !is_lower_hex(hash))
+          return invalid_input("server.api_keys", "server.api_keys",
+                               source + ": " + where +
+                                   " needs actor_id, a known role and a 64-hex key_sha256");
+        if (!hashes.insert(hash).second)
+          return invalid_input("server.api_keys", "server.api_keys",
+                               source + ": " + where + " repeats the key of an earlier entry");
+        s.api_keys.push_back({text("actor_id"), *role, hash});
+      }
+    }
+    if (const YAML::Node n = server["rate_limit_per_minute"]) {
+      auto v = integer(n, source, "server.rate_limit_per_minute", 0, 1'000'000'000);
+      if (!v) return v.error();
+      s.rate_limit_per_minute = v.value();
+    }
+    if (const YAML::Node n = server["max_body_bytes"]) {
+      auto v = integer(n, source, "server.max_body_bytes", 1, int64_t{1} << 30);
+      if (!v) return v.error();
+      s.max_body_bytes = static_cast<size_t>(v.value());
+    }
+    if (const YAML::Node n = server["max_batch_items"]) {
+      auto v = integer(n, source, "server.max_batch_items", 1, 1'000'000);
+      if (!v) return v.error();
+      s.max_batch_items = static_cast<size_t>(v.value());
+    }
+  } catch (const YAML::Exception& e) {
+    return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);
+  }
+  return s;
+}
+
+Result<RBACEnforcer> server_rbac(const std::string& yaml_text, const std::string& source,
+                                 const std::vector<ApiKey>& api_keys) {
+  auto rbac = RBACEnforcer::parse_yaml(yaml_text, source);
+  if (!rbac) return rbac.error();
+  for (const ApiKey& k : api_keys) rbac.value().assign(k.actor_id, k.role);
+  return rbac;
+}
+
+}  // namespace aegis

@@ -1,0 +1,93 @@
+// API keys, the bearer credential, the rate limiter and the server: section of a config.
+#include <gtest/gtest.h>
+
+#include "aegis/digest.h"
+#include "aegis/http_auth.h"
+#include "aegis/server_config.h"
+
+namespace aegis {
+namespace {
+
+TEST(Auth, BearerSchemeIsCaseInsensitiveWithExactlyOneToken) {
+  for (const char* ok : {"Bearer k1", "bearer k1", "BEARER k1", "bEaReR k1", "Bearer   k1"})
+    EXPECT_EQ(bearer_credential(ok), std::optional<std::string_view>("k1")) << ok;
+  EXPECT_EQ(bearer_credential("Bearer a-b.c_d~e+f/g=="),
+            std::optional<std::string_view>("a-b.c_d~e+f/g=="));
+  for (const char* bad : {"", "Bearer", "Bearer ", "Bearerk1", "Basic k1", "Bearer k1 k2",
+                          "Bearer k1 ", "Bearer\tk1", "Bearer k=1", "Bearer =k", "Bearer k\x01",
+                          " Bearer k1", "Bearer k\xc3\xa9"})
+    EXPECT_FALSE(bearer_credential(bad).has_value()) << bad;
+}
+
+TEST(Auth, KeysAreFoundByTheirHash) {
+  const std::vector<ApiKey> keys = {{"a", ActorRole::PROPOSER, sha256_hex("key-a")},
+                                    {"b", ActorRole::ADMIN, sha256_hex("key-b")}};
+  ASSERT_NE(find_api_key(keys, "key-b"), nullptr);
+  EXPECT_EQ(find_api_key(keys, "key-b")->actor_id, "b");
+  EXPECT_EQ(find_api_key(keys, "key-c"), nullptr);
+  EXPECT_EQ(find_api_key(keys, ""), nullptr);
+}
+
+TEST(Auth, RateLimiterRefillsOverTime) {
+  RateLimiter limiter(60);  // one a second, bursts of 60
+  const auto t0 = RateLimiter::Clock::time_point{} + std::chrono::hours(1);
+  for (int i = 0; i < 60; ++i) ASSERT_TRUE(limiter.take("k", t0).allowed) << i;
+  const auto refused = limiter.take("k", t0);
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.retry_after_seconds, 1);
+  EXPECT_TRUE(limiter.take("other", t0).allowed);  // per key
+  EXPECT_TRUE(limiter.take("k", t0 + std::chrono::seconds(1)).allowed);
+  EXPECT_FALSE(limiter.take("k", t0 + std::chrono::seconds(1)).allowed);
+  const auto unlimited = RateLimiter(0).take("k", t0);
+  EXPECT_TRUE(unlimited.allowed);
+  EXPECT_FALSE(unlimited.remaining.has_value());
+}
+
+TEST(ServerConfig, SettingsAndTheirErrors) {
+  const std::string hash = sha256_hex("k");
+  auto s = parse_server_settings("server:\n  max_batch_items: 7\n  api_keys:\n    - {actor_id: a, "
+                                 "role: admin, key_sha256: \"" + hash + "\"}\n",
+                                 "c.yaml");
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s.value().max_batch_items, 7u);
+  EXPECT_EQ(s.value().max_body_bytes, 1u << 20);
+  EXPECT_EQ(s.value().rate_limit_per_minute, 600);
+  ASSERT_EQ(s.value().api_keys.size(), 1u);
+  EXPECT_EQ(s.value().api_keys[0].role, ActorRole::ADMIN);
+  for (const auto& [yaml, field] : std::vector<std::pair<std::string, std::string>>{
+           {"server:\n  max_batch_items: 0\n", "server.max_batch_items"},
+           {"server:\n  max_batch_items: ten\n", "server.max_batch_items"},
+           {"server:\n  max_body_bytes: 2147483648\n", "server.max_body_bytes"},
+           {"server:\n  rate_limit_per_minute: -1\n", "server.rate_limit_per_minute"},
+           {"server:\n  max_batch_item: 5\n", "server.max_batch_item"},
+           {"server:\n  api_keys: {a: 1}\n", "server.api_keys"},
+           {"server:\n  api_keys:\n    - {actor_id: a, role: wizard, key_sha256: \"" + hash +
+                "\"}\n",
+            "server.api_keys"},
+           {"server:\n  api_keys:\n    - {actor_id: a, role: admin, key_sha256: \"" + hash +
+                "\"}\n    - {actor_id: b, role: proposer, key_sha256: \"" + hash + "\"}\n",
+            "server.api_keys"},
+           {"server: [1]\n", "server"}}) {
+    const auto r = parse_server_settings(yaml, "c.yaml");
+    ASSERT_FALSE(r) << yaml;
+    EXPECT_EQ(r.error().field, field) << yaml;
+    EXPECT_NE(r.error().message.find("c.yaml"), std::string::npos);
+  }
+}
+
+TEST(ServerConfig, RbacSectionAndKeyRolesCombine) {
+  const std::string yaml =
+      "rbac:\n  roles:\n    proposer: [propose]\n  actors:\n    ci: analyst\n";
+  const std::vector<ApiKey> keys = {{"ci", ActorRole::PROPOSER, sha256_hex("k")}};
+  auto rbac = server_rbac(yaml, "c.yaml", keys);
+  ASSERT_TRUE(rbac) << rbac.error().message;
+  EXPECT_TRUE(rbac.value().has_permission("ci", "propose"));  // the key's role, as configured
+  EXPECT_FALSE(rbac.value().has_permission("ci", "decide"));  // removed from proposer
+  EXPECT_TRUE(rbac.value().has_permission("ci", "analyze"));  // rbac.actors
+  const auto bad = server_rbac("rbac:\n  roles:\n    proposer: [fly]\n", "c.yaml", keys);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "rbac.roles.proposer");
+}
+
+}  // namespace
+}  // namespace aegis
