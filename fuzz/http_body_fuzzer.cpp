@@ -20,8 +20,9 @@ struct Fixture {
   std::mutex store_lock;
   aegis::RBACEnforcer rbac;
   aegis::CustodianRegistry custodians = registry();
-  aegis::GateEvaluator evaluator = config.create_gate_evaluator();
-  aegis::WorkflowApi api{config, *store, store_lock, rbac, custodians, evaluator};
+  aegis::DecisionLog log{*store, store_lock};
+  aegis::DecisionService service{config, &log};
+  aegis::WorkflowApi api{config, *store, store_lock, rbac, custodians, service};
   std::string override_id;
 
   Fixture() {
@@ -31,7 +32,7 @@ struct Fixture {
     api.create_consensus("admin", R"({"consensus_id": "c1"})");
     const auto o = api.create_override(
         "requester", R"({"proposal_id": "p1", "justification": "j", "failed_gates": ["risk"]})");
-    override_id = nlohmann::json::parse(o.body).at("override_id");
+    override_id = o.value().body.at("override_id");
   }
 
   static aegis::CustodianRegistry registry() {
@@ -56,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Fixture f;
   if (size == 0) return 0;
   const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
-  aegis::ApiReply r;
+  aegis::WorkflowResult r = aegis::Error{};
   switch (data[0] % 10) {
     case 0:
       r = f.api.create_proposal("admin", body);
@@ -97,7 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       return 0;
     }
   }
-  if (r.status >= 500 || r.status < 200) std::abort();
-  if (nlohmann::json::parse(r.body, nullptr, false).is_discarded()) std::abort();
+  if (!r && r.error().kind == aegis::ErrorKind::kInternal) std::abort();  // never a 5xx
+  if (r && !r.value().body.is_object()) std::abort();
   return 0;
 }

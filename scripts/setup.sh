@@ -5,7 +5,10 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libssl-dev libsecp256k1-dev libsqlite3-dev libpqxx-dev postgresql-15 libcpp-httplib-dev libcurl4-openssl-dev prometheus-cpp-dev prometheus wrk
+  nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libssl-dev libsecp256k1-dev libsqlite3-dev libpqxx-dev postgresql-15 libcurl4-openssl-dev prometheus-cpp-dev prometheus
+  libboost-dev
+  libcpp-httplib-dev  # only as the receiver of the telemetry sink tests
+  wrk nginx-light
   libcli11-dev libfmt-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
@@ -26,6 +29,10 @@ install_npm() {
   if [ ! -d "$root/tests/mcp/node_modules/@modelcontextprotocol/sdk" ]; then
     echo "setup: installing the MCP test client (npm ci)" >&2
     (cd "$root/tests/mcp" && npm ci --no-audit --no-fund --silent >/dev/null)
+  fi
+  if [ ! -d "$root/tests/openapi/node_modules/@seriousme/openapi-schema-validator" ]; then
+    echo "setup: installing the OpenAPI validator for the openapi test (npm ci)" >&2
+    (cd "$root/tests/openapi" && npm ci --no-audit --no-fund --silent >/dev/null)
   fi
   if [ ! -d "$root/tests/web/node_modules/playwright-core" ]; then
     echo "setup: installing playwright-core for the dashboard test (npm ci)" >&2

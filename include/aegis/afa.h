@@ -1,13 +1,16 @@
 // The AFA bridge (INTERFACES §8): AFA decision requests in, compact responses out, decided by
-// pcw_decide in the COMMIT phase as agent "afa". Not thread-safe when it has a store.
+// the one decision pipeline (DecisionService) in the COMMIT phase as agent "afa". decide() is
+// thread-safe; evaluate() is when the service is.
 #pragma once
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "aegis/config.h"
 #include "aegis/decide.h"
+#include "aegis/decision_service.h"
 #include "aegis/store.h"
 
 namespace aegis {
@@ -33,18 +36,29 @@ struct DecisionResponse {
 
 class AFABridge {
  public:
-  // `store` (borrowed, may be null) records every decision.
+  // `store` (borrowed, may be null) records every decision, through a decision log of the
+  // bridge's own.
   explicit AFABridge(const AegisConfig& config = AegisConfig(), Store* store = nullptr);
-  // InvalidInputError naming the field for a bad request (empty ids, unknown metric, bad value).
+  // Decides through `service` (borrowed), which records.
+  explicit AFABridge(const DecisionService& service);
+  ~AFABridge();
+  AFABridge(AFABridge&&) noexcept;
+
+  // Decides and records (waits until durable). InvalidInputError naming the field for a bad
+  // request (empty ids, unknown metric, bad value); InternalError when it could not be stored.
   DecisionResponse evaluate(const DecisionRequest& request);
+  // Decides without recording: the caller records `Evaluation::entry()` (the server does so
+  // without blocking). Throws as evaluate() does.
+  Evaluation decide(const DecisionRequest& request) const;
+  static DecisionResponse response_of(const DecisionRequest& request, const PCWDecision& d);
 
   static Result<DecisionRequest> request_from_json(const nlohmann::json& j);
   static nlohmann::json response_to_json(const DecisionResponse& r);
 
  private:
-  AegisConfig config_;
-  GateEvaluator evaluator_;
-  Store* store_;
+  struct Owned;  // the log and service of a bridge built on a store
+  std::unique_ptr<Owned> owned_;
+  const DecisionService* service_;
 };
 
 }  // namespace aegis

@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 
 #include "aegis/config.h"
 #include "aegis/decide.h"
+#include "aegis/decision_service.h"
 #include "aegis/store.h"
 
 namespace aegis {
@@ -37,11 +39,16 @@ class McpServer {
  public:
   using Clock = std::function<std::chrono::steady_clock::time_point()>;
 
-  // `store` (borrowed, may be null) keeps decisions for the list/get tools; without one they are
-  // kept in memory for the session (the last 1,000). Tool calls beyond config.mcp_rate_limit per
-  // minute (0 = off) get a tool error result. With a `caller`, tools need its permissions.
+  // `store` (borrowed, may be null) keeps decisions for the list/get tools — recorded through a
+  // decision log of the server's own; without one they are kept in memory for the session (the
+  // last 1,000). Tool calls beyond config.mcp_rate_limit per minute (0 = off) get a tool error
+  // result. With a `caller`, tools need its permissions.
   explicit McpServer(const AegisConfig& config, Store* store = nullptr, Clock clock = {},
                      McpCaller caller = {});
+  // Decides and records through `service` (borrowed: the one pipeline of a server); `store`
+  // (borrowed) serves the list/get tools, under `store_lock`.
+  McpServer(const DecisionService& service, Store& store, std::mutex& store_lock,
+            Clock clock = {});
   ~McpServer();
 
   // Handles one message of a stdio session: a request, a notification or — when the session's
@@ -52,8 +59,11 @@ class McpServer {
   std::optional<std::string> handle(std::string_view message);
   // The same for one message of the stateless HTTP transport: `protocol_version` is the
   // request's MCP-Protocol-Version header (empty when absent); batches only for 2025-03-26.
+  // `caller` (borrowed, may be null) replaces the configured caller for this message: the
+  // actor of the request's API key.
   std::optional<std::string> handle_stateless(std::string_view message,
-                                              std::string_view protocol_version);
+                                              std::string_view protocol_version,
+                                              const McpCaller* caller = nullptr);
 
   // The protocol versions `initialize` accepts (the client's is echoed when listed).
   static const std::vector<std::string>& supported_protocol_versions();
@@ -70,10 +80,15 @@ class McpServer {
   nlohmann::json call_tool(const std::string& name, const nlohmann::json& args);
   bool allow_call();
 
-  AegisConfig config_;
+  struct Owned;  // the log and service of a server built on a config and a store
+  std::unique_ptr<Owned> owned_;
+  const DecisionService* service_;
+  const AegisConfig& config_;
   Store* store_;
+  std::mutex* store_lock_;
   Clock clock_;
   McpCaller caller_;
+  const McpCaller* current_caller_ = nullptr;  // this message's caller
   std::string negotiated_;  // the stdio session's protocol version, once initialized
   std::deque<std::chrono::steady_clock::time_point> recent_calls_;
   std::deque<std::pair<std::string, std::string>> memory_;  // (decision_id, json) without a store

@@ -23,8 +23,15 @@ struct ApiKey {
 struct ServerSettings {
   std::vector<ApiKey> api_keys;
   int64_t rate_limit_per_minute = 600;  // per key; 0 = no limit
-  size_t max_body_bytes = 1 << 20;      // [1, 1 GiB]
+  size_t max_body_bytes = 1 << 20;      // [1, 1 GiB]: read or decoded (413 beyond)
   size_t max_batch_items = 10'000;      // contexts per POST /v1/evaluate/batch, [1, 1,000,000]
+  int64_t request_timeout_ms = 10'000;  // a request's head and body, [100, 600,000] (408 beyond)
+  int64_t idle_timeout_ms = 60'000;     // a keep-alive connection between requests, [100, 3,600,000]
+  size_t max_header_bytes = 16 * 1024;  // the header block, [1 KiB, 1 MiB] (431 beyond)
+  size_t max_header_fields = 100;       // [8, 10,000] (431 beyond)
+  size_t max_connections = 10'000;      // open at once, [1, 1,000,000] (503 beyond)
+  size_t io_threads = 0;                // event-loop threads; 0 = one per core, [0, 256]
+  size_t workers = 4;                   // threads for blocking store and workflow work, [1, 256]
 };
 
 // Reads `server:` from a config file's text (defaults when absent). InvalidInputError naming

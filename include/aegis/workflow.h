@@ -56,6 +56,11 @@ class ProposalWorkflow {
   // SUBMITTED → UNDER_REVIEW, then runs pcw_decide and moves by its status: PROCEED →
   // APPROVED, HALT → REJECTED, PAUSE → stays UNDER_REVIEW, ESCALATE → ESCALATED.
   const PCWDecision& analyze(std::string_view actor_id, const GateEvaluator* evaluator = nullptr);
+  // The same with the decision made by `decide` (called with context(), after the transition is
+  // checked; what it throws leaves the proposal unchanged): how a server routes the analysis
+  // through its one decision pipeline.
+  const PCWDecision& analyze(std::string_view actor_id,
+                             const std::function<PCWDecision(const PCWContext&)>& decide);
   // Approvals (approve, approve_with_override) need the approve permission and an actor other
   // than the proposer: PermissionDeniedError "proposal.self_approval" otherwise (separation of
   // duties). analyze() moving a PROCEED to APPROVED is the engine's, not a human approval.

@@ -1,10 +1,9 @@
 // The workflow routes of `aegis serve` (INTERFACES §4) without the transport: proposals, two-key
 // overrides, consensus and drift. Workflows live in a Store as versioned objects, so several
 // servers on one PostgreSQL share them; every step is saved with optimistic concurrency (a lost
-// race is a 409, never a silent overwrite) and leaves an audit entry. Each call takes the
-// authenticated actor and the request body and returns an HTTP status and a JSON body; errors
-// name the field. Thread-safe: store access is serialised by the given mutex, the drift monitor
-// by its own.
+// race is a conflict, never a silent overwrite) and leaves an audit entry. Each call takes the
+// authenticated actor and the request body and returns a typed result; errors name the field.
+// Thread-safe: store access is serialised by the given mutex, the drift monitor by its own.
 #pragma once
 
 #include <mutex>
@@ -14,6 +13,7 @@
 #include <string_view>
 
 #include "aegis/config.h"
+#include "aegis/decision_service.h"
 #include "aegis/drift.h"
 #include "aegis/error.h"
 #include "aegis/gates.h"
@@ -25,14 +25,15 @@
 
 namespace aegis {
 
-struct ApiReply {
-  int status = 200;
-  std::string body;  // JSON
+// What a workflow step answers: the object's JSON, and whether it was created, or refused and
+// saved as refused (a signature that rejected its override). Errors are Result's Error (kind
+// kInvalidInput, kNotFound, kForbidden, kConflict, kInternal); the transport maps both.
+struct WorkflowOutcome {
+  enum class Kind { kDone, kCreated, kRefused };
+  nlohmann::json body;
+  Kind kind = Kind::kDone;
 };
-
-// 400 malformed JSON, 422 invalid values, 403, 404, 409, 413, 500.
-int http_status_for(const Error& e);
-ApiReply error_reply(const Error& e);
+using WorkflowResult = Result<WorkflowOutcome>;
 
 class WorkflowApi {
  public:
@@ -40,47 +41,49 @@ class WorkflowApi {
   // override signature is checked against; overrides are refused while it is empty. `metrics`
   // (optional) counts override outcomes and shows the drift KL; `telemetry` (optional) gets the
   // override.* and drift.detected events.
+  // `service` decides and records the analysis of a proposal (the one decision pipeline);
+  // calls may block on the store: run them where blocking is allowed (a worker thread).
   WorkflowApi(const AegisConfig& config, Store& store, std::mutex& store_lock,
               const RBACEnforcer& rbac, const CustodianRegistry& custodians,
-              const GateEvaluator& evaluator, PrometheusExporter* metrics = nullptr,
+              const DecisionService& service, PrometheusExporter* metrics = nullptr,
               TelemetryEmitter* telemetry = nullptr);
 
   // POST /v1/proposals {proposal_id?, context} → 201; the actor is the proposer.
-  ApiReply create_proposal(std::string_view actor, std::string_view body);
-  ApiReply get_proposal(std::string_view id);
+  WorkflowResult create_proposal(std::string_view actor, std::string_view body);
+  WorkflowResult get_proposal(std::string_view id);
   // POST /v1/proposals/{id}/{action} {reason?} (approve also {override_id?}: approves a
   // proposal a HALT rejected, with an approved two-key override covering its failing gates).
-  ApiReply proposal_step(std::string_view actor, std::string_view id, std::string_view action,
+  WorkflowResult proposal_step(std::string_view actor, std::string_view id, std::string_view action,
                          std::string_view body);
   // The RBAC permission a proposal action needs; nullopt for an unknown action.
   static std::optional<std::string_view> step_permission(std::string_view action);
 
   // POST /v1/overrides {proposal_id, justification, failed_gates?, ttl_seconds?} → 201. The
   // failing gates default to those of the stored proposal's decision; the actor is the requester.
-  ApiReply create_override(std::string_view actor, std::string_view body);
+  WorkflowResult create_override(std::string_view actor, std::string_view body);
   // POST /v1/overrides/{id}/signatures {role, signature, public_key?}: the actor signs as the
   // custodian it is registered as (public_key defaults to the registered key); an actor that is
   // no custodian is 403 and changes nothing. A refused signature rejects the override (saved)
   // and answers 422 with the reason.
-  ApiReply sign_override(std::string_view actor, std::string_view id, std::string_view body);
-  ApiReply get_override(std::string_view id);
+  WorkflowResult sign_override(std::string_view actor, std::string_view id, std::string_view body);
+  WorkflowResult get_override(std::string_view id);
 
   // POST /v1/consensus {consensus_id?, min_voters?, electorate?} → 201.
-  ApiReply create_consensus(std::string_view actor, std::string_view body);
+  WorkflowResult create_consensus(std::string_view actor, std::string_view body);
   // POST /v1/consensus/{id}/votes {outcome, confidence?}: the actor is the voter.
-  ApiReply vote(std::string_view actor, std::string_view id, std::string_view body);
-  ApiReply close_consensus(std::string_view actor, std::string_view id);
-  ApiReply get_consensus(std::string_view id);
+  WorkflowResult vote(std::string_view actor, std::string_view id, std::string_view body);
+  WorkflowResult close_consensus(std::string_view actor, std::string_view id);
+  WorkflowResult get_consensus(std::string_view id);
 
   // POST /v1/drift/baseline {values: [≥ 30 numbers]}: shared through the store; observations
   // (POST /v1/drift/observations {values}) are kept by this process.
-  ApiReply set_drift_baseline(std::string_view actor, std::string_view body);
-  ApiReply add_drift_observations(std::string_view body);
-  ApiReply drift_status();
+  WorkflowResult set_drift_baseline(std::string_view actor, std::string_view body);
+  WorkflowResult add_drift_observations(std::string_view body);
+  WorkflowResult drift_status();
 
  private:
   void refresh_baseline_locked();  // drift_lock_ held
-  ApiReply drift_reply_locked(const DriftResult& r);
+  nlohmann::json drift_reply_locked(const DriftResult& r);
   void override_event(const std::string& type, const nlohmann::json& override_json);
 
   const AegisConfig& config_;
@@ -88,7 +91,7 @@ class WorkflowApi {
   std::mutex& store_lock_;
   const RBACEnforcer& rbac_;
   const CustodianRegistry& custodians_;
-  const GateEvaluator& evaluator_;
+  const DecisionService& service_;
   std::mutex drift_lock_;
   DriftMonitor drift_;
   int64_t baseline_version_ = 0;

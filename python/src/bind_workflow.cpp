@@ -129,7 +129,9 @@ void bind_workflow(py::module_& m) {
            py::arg("proposal_id"), py::arg("context"), py::arg("proposer_id"),
            py::arg("rbac") = py::none(), py::arg("clock") = py::none(), py::keep_alive<1, 5>())
       .def("submit", &ProposalWorkflow::submit, py::arg("actor_id"), py::arg("reason") = "")
-      .def("analyze", &ProposalWorkflow::analyze, py::arg("actor_id"),
+      .def("analyze",
+           py::overload_cast<std::string_view, const GateEvaluator*>(&ProposalWorkflow::analyze),
+           py::arg("actor_id"),
            py::arg("gate_evaluator") = py::none(), py::return_value_policy::copy)
       .def("approve", &ProposalWorkflow::approve, py::arg("actor_id"), py::arg("reason"))
       .def("reject", &ProposalWorkflow::reject, py::arg("actor_id"), py::arg("reason"))

@@ -40,7 +40,6 @@ int run_serve(const ServeOptions& options);
 int run_report(const std::string& input, const std::optional<std::string>& output,
                const std::optional<std::string>& decision_id);
 int run_apikey_new(const std::string& actor, const std::string& role);
-int run_mcp_http(McpServer& server, const std::string& host, int port);
 int run_mcp(const std::optional<std::string>& config, const std::optional<std::string>& db,
             const std::string& transport, const std::string& host, int port);
 int run_audit_export(const std::string& db);

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "aegis/api_server.h"
 #include "aegis/rbac.h"
 #include "commands.h"
 #include "common.h"
@@ -38,7 +39,10 @@ int run_mcp(const std::optional<std::string>& config_path, const std::optional<s
     return report_error(e.error());
   }
   McpServer server(config.value(), store.get(), {}, caller);
-  if (transport == "http") return run_mcp_http(server, host, port);
+  if (transport == "http") {
+    if (auto e = serve_mcp_over_http(server, host, port)) return report_error(*e);
+    return 0;
+  }
   constexpr size_t kMaxLine = (1u << 20) + 1;
   std::string line;
   bool overlong = false;

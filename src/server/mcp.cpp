@@ -255,8 +255,33 @@ Result<McpSettings> parse_mcp_settings(const std::string& yaml_text, const std::
   return s;
 }
 
+struct McpServer::Owned {
+  Owned(const AegisConfig& config, Store* store)
+      : log(store ? std::make_unique<DecisionLog>(*store, store_lock) : nullptr),
+        service(config, log.get()) {}
+  std::mutex store_lock;
+  std::unique_ptr<DecisionLog> log;
+  DecisionService service;
+};
+
 McpServer::McpServer(const AegisConfig& config, Store* store, Clock clock, McpCaller caller)
-    : config_(config), store_(store), clock_(std::move(clock)), caller_(std::move(caller)) {
+    : owned_(std::make_unique<Owned>(config, store)),
+      service_(&owned_->service),
+      config_(service_->config()),
+      store_(store),
+      store_lock_(&owned_->store_lock),
+      clock_(std::move(clock)),
+      caller_(std::move(caller)) {
+  if (!clock_) clock_ = [] { return std::chrono::steady_clock::now(); };
+}
+
+McpServer::McpServer(const DecisionService& service, Store& store, std::mutex& store_lock,
+                     Clock clock)
+    : service_(&service),
+      config_(service.config()),
+      store_(&store),
+      store_lock_(&store_lock),
+      clock_(std::move(clock)) {
   if (!clock_) clock_ = [] { return std::chrono::steady_clock::now(); };
 }
 
@@ -284,8 +309,12 @@ std::optional<std::string> McpServer::handle(std::string_view message) {
 }
 
 std::optional<std::string> McpServer::handle_stateless(std::string_view message,
-                                                       std::string_view protocol_version) {
-  return handle_message(message, protocol_version == kBatchProtocolVersion, false);
+                                                       std::string_view protocol_version,
+                                                       const McpCaller* caller) {
+  current_caller_ = caller;
+  auto reply = handle_message(message, protocol_version == kBatchProtocolVersion, false);
+  current_caller_ = nullptr;
+  return reply;
 }
 
 std::optional<std::string> McpServer::handle_message(std::string_view message, bool batches,
@@ -388,8 +417,9 @@ json McpServer::dispatch(const std::string& method, const json& params, bool rem
       return error(-32602, "arguments must be an object",
                    error_to_json(invalid_input("json.not_object", "arguments",
                                                "arguments must be an object"))["error"]);
-    if (const auto permission = tool_permission(name); permission && caller_.rbac) {
-      if (auto denied = caller_.rbac->check(caller_.actor_id, *permission))
+    const McpCaller& caller = current_caller_ ? *current_caller_ : caller_;
+    if (const auto permission = tool_permission(name); permission && caller.rbac) {
+      if (auto denied = caller.rbac->check(caller.actor_id, *permission))
         return tool_error(*denied);
     }
     if (!allow_call()) {
@@ -406,28 +436,20 @@ json McpServer::dispatch(const std::string& method, const json& params, bool rem
 json McpServer::call_tool(const std::string& name, const json& args) {
   try {
     if (name == "aegis_evaluate_proposal") {
-      ContextParser parser(config_,
-                           {.cli_aliases = false, .cli_defaults = true, .request_fields = true});
-      auto req = parser.parse(args.dump());
-      if (!req) return tool_error(req.error());
-      std::optional<DriftMonitor> drift;
-      if (req.value().drift_baseline_data) {
-        drift.emplace(config_.create_drift_monitor());
-        drift->set_baseline(*req.value().drift_baseline_data);
-      }
-      const GateEvaluator evaluator = config_.create_gate_evaluator();
-      const PCWDecision d = pcw_decide(req.value().context,
-                                       {.gate_evaluator = &evaluator,
-                                        .shadow_mode = req.value().shadow,
-                                        .drift_monitor = drift ? &*drift : nullptr});
-      const std::string text = decision_to_json(d);
+      ContextParser parser =
+          service_->parser({.cli_aliases = false, .cli_defaults = true, .request_fields = true});
+      auto made = service_->evaluate(args.dump(), parser);
+      if (!made) return tool_error(made.error());
+      const Evaluation& e = made.value();
       if (store_) {
-        store_->record_decisions(std::span<const PCWDecision>(&d, 1));
+        if (!service_->record_and_wait({e.entry()}))
+          return tool_error(Error{ErrorKind::kInternal, "mcp.store", "",
+                                  "the decision could not be stored; it was not returned"});
       } else {
-        memory_.emplace_back(d.decision_id, text);
+        memory_.emplace_back(e.decision.decision_id, e.json);
         if (memory_.size() > kMemoryDecisions) memory_.pop_front();
       }
-      return tool_result(d.rationale, json::parse(text));
+      return tool_result(e.decision.rationale, json::parse(e.json));
     }
     if (name == "aegis_quick_risk_check") {
       const Args a(args, {"agent_id", "action_description", "risk_score", "threshold"});
@@ -486,6 +508,7 @@ json McpServer::call_tool(const std::string& name, const json& args) {
       json list = json::array();
       int64_t last = after;
       if (store_) {
+        std::lock_guard<std::mutex> g(*store_lock_);
         for (const auto& e : store_->list_decisions(static_cast<size_t>(limit), after)) {
           list.push_back(json::parse(e.body));
           last = e.seq;
@@ -509,6 +532,7 @@ json McpServer::call_tool(const std::string& name, const json& args) {
         return tool_error(invalid_input("mcp.invalid", "decision_id", "decision_id is required"));
       std::optional<std::string> found;
       if (store_) {
+        std::lock_guard<std::mutex> g(*store_lock_);
         found = store_->get_decision(*id);
       } else {
         for (const auto& [did, text] : memory_)

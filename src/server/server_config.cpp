@@ -37,8 +37,10 @@ Result<ServerSettings> parse_server_settings(const std::string& yaml_text,
     const YAML::Node server = root && root.IsMap() ? root["server"] : YAML::Node();
     if (!server || server.IsNull()) return s;
     if (!server.IsMap()) return bad(source, "server", "must be a mapping");
-    static const std::set<std::string> kKnown = {"api_keys", "rate_limit_per_minute",
-                                                 "max_body_bytes", "max_batch_items"};
+    static const std::set<std::string> kKnown = {
+        "api_keys",          "rate_limit_per_minute", "max_body_bytes",  "max_batch_items",
+        "request_timeout_ms", "idle_timeout_ms",      "max_header_bytes", "max_header_fields",
+        "max_connections",   "io_threads",            "workers"};
     for (const auto& kv : server) {
       const std::string key = kv.first.Scalar();
       if (!kKnown.count(key)) return bad(source, "server." + key, "is not a server setting");
@@ -75,10 +77,31 @@ Result<ServerSettings> parse_server_settings(const std::string& yaml_text,
       if (!v) return v.error();
       s.max_body_bytes = static_cast<size_t>(v.value());
     }
-    if (const YAML::Node n = server["max_batch_items"]) {
-      auto v = integer(n, source, "server.max_batch_items", 1, 1'000'000);
+    // The other limits: {key, where it goes, lo, hi}.
+    const struct {
+      const char* key;
+      int64_t* out_signed;
+      size_t* out;
+      int64_t lo, hi;
+    } limits[] = {
+        {"max_batch_items", nullptr, &s.max_batch_items, 1, 1'000'000},
+        {"request_timeout_ms", &s.request_timeout_ms, nullptr, 100, 600'000},
+        {"idle_timeout_ms", &s.idle_timeout_ms, nullptr, 100, 3'600'000},
+        {"max_header_bytes", nullptr, &s.max_header_bytes, 1024, 1 << 20},
+        {"max_header_fields", nullptr, &s.max_header_fields, 8, 10'000},
+        {"max_connections", nullptr, &s.max_connections, 1, 1'000'000},
+        {"io_threads", nullptr, &s.io_threads, 0, 256},
+        {"workers", nullptr, &s.workers, 1, 256},
+    };
+    for (const auto& l : limits) {
+      const YAML::Node n = server[l.key];
+      if (!n) continue;
+      auto v = integer(n, source, std::string("server.") + l.key, l.lo, l.hi);
       if (!v) return v.error();
-      s.max_batch_items = static_cast<size_t>(v.value());
+      if (l.out_signed)
+        *l.out_signed = v.value();
+      else
+        *l.out = static_cast<size_t>(v.value());
     }
   } catch (const YAML::Exception& e) {
     return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);

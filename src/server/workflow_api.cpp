@@ -92,21 +92,23 @@ std::vector<std::string> string_list(const json& v, const char* field) {
   return out;
 }
 
-ApiReply reply(int status, const json& body) { return {status, body.dump()}; }
+WorkflowOutcome done(json body) { return {std::move(body), WorkflowOutcome::Kind::kDone}; }
+WorkflowOutcome created(json body) { return {std::move(body), WorkflowOutcome::Kind::kCreated}; }
 
-// Runs `fn`, turning the library's errors into their HTTP answers; nothing escapes as a 5xx
-// except a real internal failure.
+// Runs `fn`, turning everything it throws into the result's Error; nothing escapes, and no
+// library's text reaches an answer.
 template <typename Fn>
-ApiReply guarded(Fn&& fn) {
+WorkflowResult guarded(Fn&& fn) {
   try {
     return fn();
   } catch (const AegisError& e) {
-    return error_reply(e.error());
+    return e.error();
   } catch (const json::exception&) {  // a value of an unexpected JSON type
-    return error_reply(invalid_input("api.invalid", "", "the body does not have the shape the "
-                                                        "route documents (see /openapi.json)"));
-  } catch (const std::exception&) {  // never a library's text in an answer
-    return error_reply(Error{ErrorKind::kInternal, "api.internal", "", "internal error"});
+    return invalid_input("api.invalid", "",
+                         "the body does not have the shape the route documents (see "
+                         "/openapi.json)");
+  } catch (const std::exception&) {
+    return Error{ErrorKind::kInternal, "api.internal", "", "internal error"};
   }
 }
 
@@ -139,46 +141,23 @@ json consensus_json(const ConsensusWorkflow& w, int64_t version) {
 
 }  // namespace
 
-int http_status_for(const Error& e) {
-  switch (e.kind) {
-    case ErrorKind::kPayloadTooLarge:
-      return 413;
-    case ErrorKind::kNotFound:
-      return 404;
-    case ErrorKind::kForbidden:
-      return 403;
-    case ErrorKind::kConflict:
-      return 409;
-    case ErrorKind::kInternal:
-      return 500;
-    case ErrorKind::kInvalidInput:
-      return e.code.rfind("json.", 0) == 0 ? 400 : 422;  // malformed vs invalid values
-  }
-  return 500;
-}
-
-ApiReply error_reply(const Error& e) {
-  return {http_status_for(e),
-          error_to_json(e).dump(-1, ' ', false, json::error_handler_t::replace)};
-}
-
 WorkflowApi::WorkflowApi(const AegisConfig& config, Store& store, std::mutex& store_lock,
                          const RBACEnforcer& rbac, const CustodianRegistry& custodians,
-                         const GateEvaluator& evaluator, PrometheusExporter* metrics,
+                         const DecisionService& service, PrometheusExporter* metrics,
                          TelemetryEmitter* telemetry)
     : config_(config),
       store_(store),
       store_lock_(store_lock),
       rbac_(rbac),
       custodians_(custodians),
-      evaluator_(evaluator),
+      service_(service),
       drift_(config.create_drift_monitor()),
       metrics_(metrics),
       telemetry_(telemetry) {}
 
 // ---- proposals ----------------------------------------------------------------------------------
 
-ApiReply WorkflowApi::create_proposal(std::string_view actor, std::string_view body) {
+WorkflowResult WorkflowApi::create_proposal(std::string_view actor, std::string_view body) {
   return guarded([&] {
     const json j = object_body(body, {"proposal_id", "context"});
     const auto given = opt_string(j, "proposal_id");
@@ -191,16 +170,16 @@ ApiReply WorkflowApi::create_proposal(std::string_view actor, std::string_view b
     ProposalWorkflow w(id, ctx.value().context, std::string(actor), &rbac_);
     std::lock_guard<std::mutex> g(store_lock_);
     const int64_t version = store_.save_object("proposal", id, w.to_json().dump(), 0);
-    return reply(201, proposal_json(w, version));
+    return created(proposal_json(w, version));
   });
 }
 
-ApiReply WorkflowApi::get_proposal(std::string_view id) {
+WorkflowResult WorkflowApi::get_proposal(std::string_view id) {
   return guarded([&] {
     std::lock_guard<std::mutex> g(store_lock_);
     const auto stored = store_.load_object("proposal", id);
     if (!stored) not_found("proposal", "proposal_id");
-    return reply(200, proposal_json(ProposalWorkflow::from_json(json::parse(stored->state)),
+    return done(proposal_json(ProposalWorkflow::from_json(json::parse(stored->state)),
                                     stored->version));
   });
 }
@@ -213,7 +192,7 @@ std::optional<std::string_view> WorkflowApi::step_permission(std::string_view ac
   return std::nullopt;
 }
 
-ApiReply WorkflowApi::proposal_step(std::string_view actor, std::string_view id,
+WorkflowResult WorkflowApi::proposal_step(std::string_view actor, std::string_view id,
                                     std::string_view action, std::string_view body) {
   return guarded([&] {
     if (!step_permission(action)) not_found("proposal action", "action");
@@ -222,26 +201,33 @@ ApiReply WorkflowApi::proposal_step(std::string_view actor, std::string_view id,
     const auto override_id = opt_string(j, "override_id");
     if (override_id && action != "approve")
       bad("override_id", "override_id is accepted only by approve");
-    std::lock_guard<std::mutex> g(store_lock_);
-    const auto stored = store_.load_object("proposal", id);
+    // The store is locked only to read and to save: an analysis waits for its decision to be
+    // durable in between (the decision log takes the lock too), and a step that raced another
+    // loses at the save (version check).
+    auto load = [&](const char* type, std::string_view key) {
+      std::lock_guard<std::mutex> g(store_lock_);
+      return store_.load_object(type, key);
+    };
+    const auto stored = load("proposal", id);
     if (!stored) not_found("proposal", "proposal_id");
     ProposalWorkflow w = ProposalWorkflow::from_json(json::parse(stored->state), &rbac_);
     if (action == "submit") {
       w.submit(actor, reason);
     } else if (action == "analyze") {
-      const PCWDecision& d = w.analyze(actor, &evaluator_);
-      // The decision joins the chain before the proposal moves on it, and the side channels
-      // count it like any other (they never fail the step).
-      store_.append(std::vector<NewEntry>{{"decision", d.decision_id, w.decision_json()}});
-      for (DecisionObserver* o :
-           {static_cast<DecisionObserver*>(metrics_), static_cast<DecisionObserver*>(telemetry_)}) {
-        try {
-          if (o) o->on_decision(w.context(), d);
-        } catch (const std::exception&) {
-        }
-      }
+      // Decided, counted and recorded by the one decision pipeline; the decision joins the
+      // chain before the proposal moves on it.
+      std::optional<Evaluation> made;
+      w.analyze(actor, [&](const PCWContext& context) {
+        auto e = service_.evaluate(context);
+        if (!e) throw_error(e.error());
+        made = std::move(e).value();
+        return made->decision;
+      });
+      if (!service_.record_and_wait({made->entry()}))
+        throw_error(Error{ErrorKind::kInternal, "api.store", "",
+                          "the analysis could not be stored; the proposal did not move"});
     } else if (action == "approve" && override_id) {
-      const auto o = store_.load_object("override", *override_id);
+      const auto o = load("override", *override_id);
       if (!o) not_found("override", "override_id");
       OverrideWorkflow ow = OverrideWorkflow::from_json(json::parse(o->state), &custodians_);
       w.approve_with_override(actor, ow, ow.get_result());
@@ -258,14 +244,15 @@ ApiReply WorkflowApi::proposal_step(std::string_view actor, std::string_view id,
     } else {
       w.withdraw(actor, reason);
     }
+    std::lock_guard<std::mutex> g(store_lock_);
     const int64_t version = store_.save_object("proposal", id, w.to_json().dump(), stored->version);
-    return reply(200, proposal_json(w, version));
+    return done(proposal_json(w, version));
   });
 }
 
 // ---- two-key overrides --------------------------------------------------------------------------
 
-ApiReply WorkflowApi::create_override(std::string_view actor, std::string_view body) {
+WorkflowResult WorkflowApi::create_override(std::string_view actor, std::string_view body) {
   return guarded([&] {
     if (custodians_.empty())
       throw_error(Error{ErrorKind::kConflict, "override.no_custodians", "custodians",
@@ -299,11 +286,11 @@ ApiReply WorkflowApi::create_override(std::string_view actor, std::string_view b
     if (metrics_) metrics_->record_override("requested");
     override_event("override.requested", out);
     if (out["state"] == "rejected") override_event("override.rejected", out);
-    return reply(201, out);
+    return created(out);
   });
 }
 
-ApiReply WorkflowApi::sign_override(std::string_view actor, std::string_view id,
+WorkflowResult WorkflowApi::sign_override(std::string_view actor, std::string_view id,
                                     std::string_view body) {
   return guarded([&] {
     const json j = object_body(body, {"role", "signature", "public_key"});
@@ -333,28 +320,28 @@ ApiReply WorkflowApi::sign_override(std::string_view actor, std::string_view id,
                                                         : "signed";
     if (metrics_) metrics_->record_override(outcome);
     if (outcome[0] != 's') override_event(std::string("override.") + outcome, out);
-    if (r == OverrideRejection::kNone) return reply(200, out);
+    if (r == OverrideRejection::kNone) return done(out);
     json err =
         error_to_json(Error{ErrorKind::kInvalidInput, "override." + std::string(to_string(r)),
                             "signature", out["reason_message"].get<std::string>()});
     err["override"] = std::move(out);
-    return reply(422, err);
+    return WorkflowOutcome{std::move(err), WorkflowOutcome::Kind::kRefused};
   });
 }
 
-ApiReply WorkflowApi::get_override(std::string_view id) {
+WorkflowResult WorkflowApi::get_override(std::string_view id) {
   return guarded([&] {
     std::lock_guard<std::mutex> g(store_lock_);
     const auto stored = store_.load_object("override", id);
     if (!stored) not_found("override", "override_id");
     OverrideWorkflow w = OverrideWorkflow::from_json(json::parse(stored->state), &custodians_);
-    return reply(200, override_json(w, std::string(id), stored->version));
+    return done(override_json(w, std::string(id), stored->version));
   });
 }
 
 // ---- consensus ----------------------------------------------------------------------------------
 
-ApiReply WorkflowApi::create_consensus(std::string_view, std::string_view body) {
+WorkflowResult WorkflowApi::create_consensus(std::string_view, std::string_view body) {
   return guarded([&] {
     const json j = object_body(body, {"consensus_id", "min_voters", "electorate"});
     const auto given = opt_string(j, "consensus_id");
@@ -371,11 +358,11 @@ ApiReply WorkflowApi::create_consensus(std::string_view, std::string_view body) 
     ConsensusWorkflow w(id, min_voters, electorate);
     std::lock_guard<std::mutex> g(store_lock_);
     const int64_t version = store_.save_object("consensus", id, w.to_json().dump(), 0);
-    return reply(201, consensus_json(w, version));
+    return created(consensus_json(w, version));
   });
 }
 
-ApiReply WorkflowApi::vote(std::string_view actor, std::string_view id, std::string_view body) {
+WorkflowResult WorkflowApi::vote(std::string_view actor, std::string_view id, std::string_view body) {
   return guarded([&] {
     const json j = object_body(body, {"outcome", "confidence"});
     const auto outcome = parse_vote(req_string(j, "outcome"));
@@ -392,11 +379,11 @@ ApiReply WorkflowApi::vote(std::string_view actor, std::string_view id, std::str
     w.vote(actor, *outcome, confidence);
     const int64_t version =
         store_.save_object("consensus", id, w.to_json().dump(), stored->version);
-    return reply(200, consensus_json(w, version));
+    return done(consensus_json(w, version));
   });
 }
 
-ApiReply WorkflowApi::close_consensus(std::string_view, std::string_view id) {
+WorkflowResult WorkflowApi::close_consensus(std::string_view, std::string_view id) {
   return guarded([&] {
     std::lock_guard<std::mutex> g(store_lock_);
     const auto stored = store_.load_object("consensus", id);
@@ -405,16 +392,16 @@ ApiReply WorkflowApi::close_consensus(std::string_view, std::string_view id) {
     w.close();
     const int64_t version =
         store_.save_object("consensus", id, w.to_json().dump(), stored->version);
-    return reply(200, consensus_json(w, version));
+    return done(consensus_json(w, version));
   });
 }
 
-ApiReply WorkflowApi::get_consensus(std::string_view id) {
+WorkflowResult WorkflowApi::get_consensus(std::string_view id) {
   return guarded([&] {
     std::lock_guard<std::mutex> g(store_lock_);
     const auto stored = store_.load_object("consensus", id);
     if (!stored) not_found("consensus", "consensus_id");
-    return reply(200, consensus_json(ConsensusWorkflow::from_json(json::parse(stored->state)),
+    return done(consensus_json(ConsensusWorkflow::from_json(json::parse(stored->state)),
                                      stored->version));
   });
 }
@@ -443,7 +430,7 @@ void WorkflowApi::override_event(const std::string& type, const json& o) {
                           {"requested_by", o["requested_by"]}});
 }
 
-ApiReply WorkflowApi::drift_reply_locked(const DriftResult& r) {
+json WorkflowApi::drift_reply_locked(const DriftResult& r) {
   if (metrics_ && r.status != DriftStatus::INSUFFICIENT_DATA)
     metrics_->record_drift(r.kl_divergence);
   if (telemetry_ && (r.status == DriftStatus::WARNING || r.status == DriftStatus::CRITICAL))
@@ -452,10 +439,10 @@ ApiReply WorkflowApi::drift_reply_locked(const DriftResult& r) {
   j["has_baseline"] = drift_.has_baseline();
   j["baseline_hash"] = drift_.baseline_hash() ? json(*drift_.baseline_hash()) : json(nullptr);
   j["window_size"] = drift_.window_size();
-  return reply(200, j);
+  return j;
 }
 
-ApiReply WorkflowApi::set_drift_baseline(std::string_view actor, std::string_view body) {
+WorkflowResult WorkflowApi::set_drift_baseline(std::string_view actor, std::string_view body) {
   return guarded([&] {
     const json j = object_body(body, {"values"});
     const std::vector<double> values = number_list(j, "values");
@@ -472,11 +459,11 @@ ApiReply WorkflowApi::set_drift_baseline(std::string_view actor, std::string_vie
     }
     drift_.set_baseline(values);
     baseline_version_ = version;
-    return drift_reply_locked(drift_.evaluate());
+    return done(drift_reply_locked(drift_.evaluate()));
   });
 }
 
-ApiReply WorkflowApi::add_drift_observations(std::string_view body) {
+WorkflowResult WorkflowApi::add_drift_observations(std::string_view body) {
   return guarded([&] {
     const json j = object_body(body, {"values"});
     const std::vector<double> values = number_list(j, "values");
@@ -484,15 +471,15 @@ ApiReply WorkflowApi::add_drift_observations(std::string_view body) {
     std::lock_guard<std::mutex> d(drift_lock_);
     refresh_baseline_locked();
     for (double v : values) drift_.add_observation(v);
-    return drift_reply_locked(drift_.evaluate());
+    return done(drift_reply_locked(drift_.evaluate()));
   });
 }
 
-ApiReply WorkflowApi::drift_status() {
+WorkflowResult WorkflowApi::drift_status() {
   return guarded([&] {
     std::lock_guard<std::mutex> d(drift_lock_);
     refresh_baseline_locked();
-    return drift_reply_locked(drift_.evaluate());
+    return done(drift_reply_locked(drift_.evaluate()));
   });
 }
 

@@ -2,12 +2,28 @@
 
 #include "aegis/json.h"
 
+#include <mutex>
+
 namespace aegis {
 
-AFABridge::AFABridge(const AegisConfig& config, Store* store)
-    : config_(config), evaluator_(config), store_(store) {}
+struct AFABridge::Owned {
+  Owned(const AegisConfig& config, Store* store)
+      : log(store ? std::make_unique<DecisionLog>(*store, store_lock) : nullptr),
+        service(config, log.get()) {}
+  std::mutex store_lock;
+  std::unique_ptr<DecisionLog> log;
+  DecisionService service;
+};
 
-DecisionResponse AFABridge::evaluate(const DecisionRequest& req) {
+AFABridge::AFABridge(const AegisConfig& config, Store* store)
+    : owned_(std::make_unique<Owned>(config, store)), service_(&owned_->service) {}
+
+AFABridge::AFABridge(const DecisionService& service) : service_(&service) {}
+
+AFABridge::~AFABridge() = default;
+AFABridge::AFABridge(AFABridge&&) noexcept = default;
+
+Evaluation AFABridge::decide(const DecisionRequest& req) const {
   for (const auto& [field, value] :
        {std::pair<const char*, const std::string*>{"request_id", &req.request_id},
         {"candidate_id", &req.candidate_id},
@@ -34,17 +50,27 @@ DecisionResponse AFABridge::evaluate(const DecisionRequest& req) {
   meta["function_name"] = req.function_name;
   meta["request_id"] = req.request_id;
   ctx["metadata"] = meta;
-  ContextParser parser(config_);
-  auto parsed = parser.parse(ctx.dump());
-  if (!parsed) {
-    Error e = parsed.error();
+  ContextParser parser = service_->parser({});
+  auto made = service_->evaluate(ctx.dump(), parser);
+  if (!made) {
+    Error e = made.error();
     if (!e.field.empty() && e.field.rfind("metadata", 0) != 0) e.field = "metrics." + e.field;
     throw_error(std::move(e));
   }
-  const PCWDecision d = pcw_decide(parsed.value().context, {.gate_evaluator = &evaluator_});
-  if (store_) store_->record_decisions(std::span<const PCWDecision>(&d, 1));
+  return std::move(made).value();
+}
+
+DecisionResponse AFABridge::response_of(const DecisionRequest& req, const PCWDecision& d) {
   return {req.request_id, d.decision_id,   d.status,   d.status == PCWStatus::PROCEED,
           d.confidence,   d.failing_gates, d.rationale};
+}
+
+DecisionResponse AFABridge::evaluate(const DecisionRequest& req) {
+  Evaluation made = decide(req);
+  if (!service_->record_and_wait({made.entry()}))
+    throw_error(Error{ErrorKind::kInternal, "afa.store", "",
+                      "the decision could not be stored; it was not returned"});
+  return response_of(req, made.decision);
 }
 
 Result<DecisionRequest> AFABridge::request_from_json(const nlohmann::json& j) {

@@ -86,9 +86,22 @@ void ProposalWorkflow::submit(std::string_view actor_id, std::string_view reason
 
 const PCWDecision& ProposalWorkflow::analyze(std::string_view actor_id,
                                              const GateEvaluator* evaluator) {
+  return analyze(actor_id, [evaluator](const PCWContext& c) {
+    return pcw_decide(c, {.gate_evaluator = evaluator});
+  });
+}
+
+const PCWDecision& ProposalWorkflow::analyze(
+    std::string_view actor_id, const std::function<PCWDecision(const PCWContext&)>& decide) {
+  const ProposalWorkflow before = *this;
   move("analyze", actor_id, "analyze", {ProposalState::SUBMITTED}, ProposalState::UNDER_REVIEW,
        "analysis started");
-  decision_ = pcw_decide(context_, {.gate_evaluator = evaluator});
+  try {
+    decision_ = decide(context_);
+  } catch (...) {
+    *this = before;
+    throw;
+  }
   decision_status_ = decision_->status;
   failing_ = decision_->failing_gates;
   decision_json_ = decision_to_json(*decision_);

@@ -1,0 +1,53 @@
+// The HTTP API of `aegis serve` (INTERFACES §4): every route of the decision engine, the
+// workflows, the dashboard, metrics and MCP over streamable HTTP at /mcp, on the event-driven
+// HTTP server, with API keys, RBAC per route and per-key rate limits from the config file.
+// Decisions are answered once the decision log has made them durable. One ApiServer per
+// process; run() on one thread, stop() from any.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "aegis/error.h"
+#include "aegis/telemetry.h"
+
+namespace aegis {
+
+struct ApiServerFiles {
+  std::optional<std::string> config;  // YAML: parameters, server:, rbac:, custodians:, mcp:
+  std::string db = "sqlite:aegis.db";
+};
+
+class ApiServer {
+ public:
+  // Reads and checks the whole config before anything is opened (errors name the file and the
+  // key), then opens the store. `telemetry` (may be null) gets the server's events.
+  static Result<std::unique_ptr<ApiServer>> create(const ApiServerFiles& files,
+                                                   std::unique_ptr<TelemetryEmitter> telemetry);
+  ~ApiServer();
+
+  // Binds HOST:PORT, serving HTTPS with a PEM certificate and key when given; the error, or
+  // nullopt.
+  std::optional<Error> listen(const std::string& host, int port,
+                              const std::optional<std::string>& tls_cert = std::nullopt,
+                              const std::optional<std::string>& tls_key = std::nullopt);
+  // Serves until stop(), SIGTERM or SIGINT; then finishes the requests in flight, commits what
+  // they answered and returns.
+  void run();
+  void stop();
+
+ private:
+  ApiServer();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class McpServer;
+
+// Serves `mcp` alone over streamable HTTP at http://HOST:PORT/mcp (`aegis mcp --transport
+// http`): local Origins and Hosts only, no API keys, until SIGTERM or SIGINT. The error, or
+// nullopt after a clean stop.
+std::optional<Error> serve_mcp_over_http(McpServer& mcp, const std::string& host, int port);
+
+}  // namespace aegis

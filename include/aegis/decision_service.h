@@ -1,0 +1,62 @@
+// The one place a decision is made from a request: parse → pcw_decide → serialise → record.
+// Every surface calls it — the HTTP API, both MCP transports, the AFA bridge, `aegis evaluate`
+// and `--batch` — so a context is read, decided, written and logged the same way everywhere.
+// Thread-safe: share one service; give each thread its own ContextParser (parser()).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aegis/config.h"
+#include "aegis/decide.h"
+#include "aegis/decision_log.h"
+#include "aegis/json.h"
+
+namespace aegis {
+
+// A decision and its wire JSON (canonical: stored and answered byte for byte).
+struct Evaluation {
+  PCWDecision decision;
+  std::string json;
+  NewEntry entry() const { return {"decision", decision.decision_id, json}; }
+};
+
+class DecisionService {
+ public:
+  // Side channels (borrowed, may be null) see every decision; `log` (borrowed, may be null)
+  // makes record() durable — without one, record() completes at once and nothing is kept.
+  DecisionService(const AegisConfig& config, DecisionLog* log = nullptr,
+                  DecisionObserver* metrics = nullptr, DecisionObserver* telemetry = nullptr);
+
+  const AegisConfig& config() const noexcept { return config_; }
+  const GateEvaluator& evaluator() const noexcept { return evaluator_; }
+
+  // A parser for one thread, with a surface's reading of the wire format.
+  ContextParser parser(ContextParseOptions options) const;
+
+  // Parses and decides one context. A `drift_baseline_data` in the request gets a monitor of
+  // its own; otherwise `drift` (borrowed, may be null; not shared between threads) is used.
+  // `shadow` forces shadow mode. Errors name the field; nothing is recorded.
+  Result<Evaluation> evaluate(std::string_view text, ContextParser& parser, bool shadow = false,
+                              DriftMonitor* drift = nullptr) const;
+  // Decides a context already built (workflow analysis, the AFA bridge).
+  Result<Evaluation> evaluate(const PCWContext& context, bool shadow = false,
+                              DriftMonitor* drift = nullptr) const;
+
+  // Makes evaluations durable through the log; `done` runs when they are (or failed).
+  void record(std::vector<NewEntry> entries, DecisionLog::Done done) const;
+  // The same, waiting: for callers that may block.
+  bool record_and_wait(std::vector<NewEntry> entries) const;
+  bool durable() const noexcept { return log_ != nullptr; }
+
+ private:
+  const AegisConfig config_;
+  const GateEvaluator evaluator_;
+  DecisionLog* log_;
+  DecisionObserver* metrics_;
+  DecisionObserver* telemetry_;
+};
+
+}  // namespace aegis

@@ -1,0 +1,225 @@
+#include "aegis/api_server.h"
+
+#include <openssl/rand.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <thread>
+
+#include "aegis/crypto/encoding.h"
+#include "aegis/version.h"
+#include "http/server.h"
+#include "routes.h"
+
+namespace aegis {
+namespace {
+
+http::Response http_refusal(int status, std::string_view code, std::string_view detail,
+                            std::string_view message) {
+  return server::json_response(
+      status, nlohmann::json{{"error", {{"code", code}, {"detail", detail}, {"message", message}}}}
+                  .dump());
+}
+
+std::string request_id(const http::Request& req) {
+  if (const std::string* given = req.header("x-request-id"); given && !given->empty() &&
+                                                              given->size() <= 128) {
+    bool printable = true;
+    for (char c : *given) printable = printable && c > 0x20 && c < 0x7f;
+    if (printable) return *given;
+  }
+  unsigned char b[16];
+  if (RAND_bytes(b, sizeof b) != 1) return "unavailable";
+  return crypto::to_hex(b, sizeof b);
+}
+
+}  // namespace
+
+struct ApiServer::Impl {
+  server::ApiContext api;
+  http::Router router;
+  std::unique_ptr<http::Server> http;
+  std::string listen_host;
+};
+
+ApiServer::ApiServer() : impl_(std::make_unique<Impl>()) {}
+ApiServer::~ApiServer() = default;
+
+Result<std::unique_ptr<ApiServer>> ApiServer::create(const ApiServerFiles& files,
+                                                     std::unique_ptr<TelemetryEmitter> telemetry) {
+  std::unique_ptr<ApiServer> s(new ApiServer());
+  server::ApiContext& api = s->impl_->api;
+  // Every section is read and checked before the store is opened.
+  std::string text;
+  const std::string source = files.config.value_or("");
+  if (files.config) {
+    auto config = AegisConfig::load_yaml(*files.config);
+    if (!config) return config.error();
+    api.config = std::move(config).value();
+    auto read = read_config_text(*files.config);
+    if (!read) return read.error();
+    text = std::move(read).value();
+  }
+  auto settings = parse_server_settings(text, source);
+  if (!settings) return settings.error();
+  api.settings = std::move(settings).value();
+  auto rbac = server_rbac(text, source, api.settings.api_keys);
+  if (!rbac) return rbac.error();
+  api.rbac = std::move(rbac).value();
+  if (files.config) {
+    auto custodians = CustodianRegistry::parse_yaml(text, source);
+    if (!custodians) return custodians.error();
+    api.custodians = std::move(custodians).value();
+  }
+  try {
+    api.store = Store::open(files.db);
+  } catch (const AegisError& e) {
+    return e.error();
+  }
+  api.telemetry = std::move(telemetry);
+  api.log = std::make_unique<DecisionLog>(*api.store, api.store_lock);
+  api.service = std::make_unique<DecisionService>(api.config, api.log.get(), &api.metrics,
+                                                  api.telemetry.get());
+  api.workflows = std::make_unique<WorkflowApi>(api.config, *api.store, api.store_lock, api.rbac,
+                                                api.custodians, *api.service, &api.metrics,
+                                                api.telemetry.get());
+  api.limiter = std::make_unique<RateLimiter>(api.settings.rate_limit_per_minute);
+  api.mcp = std::make_unique<McpServer>(*api.service, *api.store, api.store_lock);
+
+  http::Router& router = s->impl_->router;
+  server::add_decision_routes(router, api);
+  server::add_workflow_routes(router, api);
+  server::add_operations_routes(router, api);
+  server::add_mcp_route(router, api);
+
+  const ServerSettings& set = api.settings;
+  http::Limits limits{.request_timeout = std::chrono::milliseconds(set.request_timeout_ms),
+                      .idle_timeout = std::chrono::milliseconds(set.idle_timeout_ms),
+                      .max_header_bytes = set.max_header_bytes,
+                      .max_header_fields = set.max_header_fields,
+                      .max_body_bytes = set.max_body_bytes,
+                      .max_connections = set.max_connections};
+  http::Hooks hooks;
+  hooks.admit = [&api](const http::Request& req,
+                       const http::Route& route) -> std::variant<http::Caller, http::Response> {
+    const std::string* header = req.header("authorization");
+    const auto credential =
+        header && req.header_count("authorization") == 1 ? bearer_credential(*header) : std::nullopt;
+    if (!credential)
+      return http_refusal(401, "unauthorized", "server.unauthorized",
+                          "an API key is required: one header Authorization: Bearer <key>");
+    const ApiKey* key = find_api_key(api.settings.api_keys, *credential);
+    if (!key) return http_refusal(401, "unauthorized", "server.bad_key", "the API key is not valid");
+    if (route.access == http::Access::kPermission) {
+      if (auto denied = api.rbac.check(key->actor_id, route.permission))
+        return server::error_response(*denied);
+    }
+    const RateLimiter::Decision rate = api.limiter->take(key->key_sha256);
+    if (!rate.allowed) {
+      http::Response r = http_refusal(429, "rate_limited", "server.rate_limited",
+                                      "too many requests for this API key");
+      r.headers.emplace_back("Retry-After", std::to_string(rate.retry_after_seconds));
+      return r;
+    }
+    http::Caller caller{key->actor_id, {}};
+    if (rate.remaining)
+      caller.headers.emplace_back("X-AEGIS-Rate-Remaining", std::to_string(*rate.remaining));
+    return caller;
+  };
+  Impl* impl = s->impl_.get();
+  hooks.check = [impl](const http::Request& req,
+                       const http::Route& route) -> std::optional<http::Response> {
+    if (route.pattern == "/mcp") return server::check_mcp_origin(req, impl->listen_host);
+    return std::nullopt;
+  };
+  hooks.finish = [&api](const http::Request& req, const std::string& label, http::Response& r) {
+    r.headers.emplace_back("X-AEGIS-Version", kEngineVersion);
+    r.headers.emplace_back("X-Request-Id", request_id(req));
+    api.metrics.record_http_request(label, r.status);
+  };
+  s->impl_->http = std::make_unique<http::Server>(router, limits, std::move(hooks));
+  return s;
+}
+
+std::optional<Error> ApiServer::listen(const std::string& host, int port,
+                                       const std::optional<std::string>& tls_cert,
+                                       const std::optional<std::string>& tls_key) {
+  impl_->listen_host = host;
+  std::optional<http::TlsFiles> tls;
+  if (tls_cert) tls = http::TlsFiles{*tls_cert, tls_key.value_or("")};
+  if (auto e = impl_->http->listen(host, port, tls)) {
+    if (tls && e->find("TLS") != std::string::npos)
+      return invalid_input("cli.tls", "tls_cert",
+                           "cannot load the TLS certificate and key (--tls-cert " + *tls_cert +
+                               ", --tls-key " + tls_key.value_or("") + ")");
+    return invalid_input("cli.listen", "listen",
+                         "cannot listen on " + host + ":" + std::to_string(port) + ": " + *e);
+  }
+  return std::nullopt;
+}
+
+void ApiServer::run() {
+  // SIGTERM and SIGINT stop the server: it finishes what is in flight and commits what it
+  // answered (the decision log drains when the context goes).
+  boost::asio::io_context signals_ioc;
+  boost::asio::signal_set signals(signals_ioc, SIGTERM, SIGINT);
+  signals.async_wait([this](const boost::system::error_code& ec, int) {
+    if (!ec) stop();
+  });
+  std::thread signal_thread([&signals_ioc] { signals_ioc.run(); });
+  const ServerSettings& set = impl_->api.settings;
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  impl_->http->run(set.io_threads ? set.io_threads : cores, set.workers);
+  signals_ioc.stop();
+  signal_thread.join();
+  if (impl_->api.telemetry) impl_->api.telemetry->close();  // bounded by the sink's timeout
+}
+
+void ApiServer::stop() { impl_->http->stop(); }
+
+}  // namespace aegis
+
+namespace aegis {
+
+std::optional<Error> serve_mcp_over_http(McpServer& mcp, const std::string& host, int port) {
+  std::mutex lock;  // McpServer serves one message at a time
+  http::Router router;
+  router.add({"POST", "/mcp", http::Access::kPublic, "", http::Runs::kOnWorker,
+              [&mcp, &lock](http::Request& req, const http::Caller&, http::Reply reply) {
+                const std::string* version = req.header("mcp-protocol-version");
+                const auto& supported = McpServer::supported_protocol_versions();
+                if (version && std::find(supported.begin(), supported.end(), *version) ==
+                                   supported.end())
+                  return reply(http_refusal(400, "invalid_input", "mcp.protocol_version",
+                                            "unsupported MCP-Protocol-Version"));
+                std::optional<std::string> answer;
+                {
+                  std::lock_guard<std::mutex> g(lock);
+                  answer = mcp.handle_stateless(req.body, version ? *version : "");
+                }
+                if (!answer) return reply(server::json_response(202, ""));
+                reply(server::json_response(200, std::move(*answer)));
+              }});
+  http::Hooks hooks;
+  hooks.check = [&host](const http::Request& req, const http::Route&) {
+    return server::check_mcp_origin(req, host);
+  };
+  http::Server http(router, http::Limits{}, std::move(hooks));
+  if (auto e = http.listen(host, port))
+    return invalid_input("cli.listen", "port",
+                         "cannot listen on " + host + ":" + std::to_string(port) + ": " + *e);
+  std::fprintf(stderr, "aegis: MCP over HTTP on http://%s:%d/mcp\n", host.c_str(), port);
+  boost::asio::io_context signals_ioc;
+  boost::asio::signal_set signals(signals_ioc, SIGTERM, SIGINT);
+  signals.async_wait([&http](const boost::system::error_code& ec, int) {
+    if (!ec) http.stop();
+  });
+  std::thread signal_thread([&signals_ioc] { signals_ioc.run(); });
+  http.run(2, 1);
+  signals_ioc.stop();
+  signal_thread.join();
+  return std::nullopt;
+}
+
+}  // namespace aegis

@@ -1,0 +1,592 @@
+#include "server.h"
+
+#include <sys/resource.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <limits>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace aegis::http {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+std::string error_body(std::string_view code, std::string_view detail, std::string_view message) {
+  std::string s = "{\"error\":{\"code\":\"";
+  s += code;
+  s += "\",\"detail\":\"";
+  s += detail;
+  s += "\",\"message\":\"";
+  s += message;  // fixed texts: nothing to escape
+  s += "\"}}";
+  return s;
+}
+
+Response refusal(int status, std::string_view code, std::string_view detail,
+                 std::string_view message) {
+  Response r;
+  r.status = status;
+  r.body = error_body(code, detail, message);
+  r.close = true;
+  return r;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes (and, in a query, turns '+' into ' '); false for a bad escape.
+bool decode(std::string_view in, bool query, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%') {
+      if (i + 2 >= in.size()) return false;
+      const int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      *out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (query && in[i] == '+') {
+      *out += ' ';
+    } else {
+      *out += in[i];
+    }
+  }
+  return true;
+}
+
+bool parse_target(std::string_view target, Request* req) {
+  const size_t q = target.find('?');
+  if (!decode(target.substr(0, q), false, &req->path) || req->path.empty() ||
+      req->path[0] != '/')
+    return false;
+  if (q == std::string_view::npos) return true;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    const size_t eq = pair.find('=');
+    std::string name, value;
+    if (!decode(pair.substr(0, eq), true, &name) ||
+        !decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true, &value))
+      return false;
+    if (!name.empty()) req->query.emplace_back(std::move(name), std::move(value));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return true;
+}
+
+// RFC 9112 checks Beast leaves to us, on the raw header block (request line included): lines end
+// in CRLF (no bare LF or CR), no obs-fold, no control character in a field, at most `max_fields`
+// fields. The status to refuse with, or 0.
+int check_head_block(std::string_view block, size_t max_fields, const char** why) {
+  size_t fields = 0;
+  size_t line_start = 0;
+  for (size_t i = 0; i < block.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(block[i]);
+    if (c == '\r') {
+      if (i + 1 >= block.size() || block[i + 1] != '\n') {
+        *why = "a bare CR in the header";
+        return 400;
+      }
+      continue;
+    }
+    if (c == '\n') {
+      if (i == 0 || block[i - 1] != '\r') {
+        *why = "a line of the header ends in a bare LF";
+        return 400;
+      }
+      if (line_start > 0 && i > line_start + 1) ++fields;  // not the request line, not the end
+      line_start = i + 1;
+      if (line_start < block.size() && (block[line_start] == ' ' || block[line_start] == '\t') &&
+          line_start + 1 < block.size()) {
+        *why = "obs-fold (a header line continued on the next) is not accepted";
+        return 400;
+      }
+      continue;
+    }
+    if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      *why = "a control character in the header";
+      return 400;
+    }
+  }
+  if (fields > max_fields) {
+    *why = "too many header fields";
+    return 431;
+  }
+  return 0;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(const Router& r, Limits l, Hooks h) : router(r), limits(l), hooks(std::move(h)) {}
+
+  const Router& router;
+  const Limits limits;
+  const Hooks hooks;
+  net::io_context ioc;
+  std::optional<net::ssl::context> tls;
+  tcp::acceptor acceptor{ioc};
+  std::optional<net::thread_pool> workers;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> guard;
+  std::atomic<size_t> open{0};
+  std::atomic<bool> stopping{false};
+  std::mutex idle_lock;
+  std::set<std::function<void()>*> idle;  // closers of connections waiting for a request
+
+  void accept();
+  template <class Stream>
+  void serve(Stream stream);
+  void watch_for_drain();
+};
+
+namespace {
+
+template <class Stream>
+tcp::socket& socket_of(Stream& s) {
+  return beast::get_lowest_layer(s).socket();
+}
+
+template <class Stream>
+class Connection : public std::enable_shared_from_this<Connection<Stream>> {
+ public:
+  Connection(Server::Impl& server, Stream stream)
+      : srv_(server), stream_(std::move(stream)), timer_(stream_.get_executor()) {
+    ++srv_.open;
+  }
+  ~Connection() {
+    forget_idle();
+    --srv_.open;
+  }
+
+  void start(bool over_limit) {
+    std::weak_ptr<Connection> weak = this->shared_from_this();
+    closer_ = [weak] {
+      if (auto self = weak.lock())
+        net::post(self->stream_.get_executor(), [self] { self->close_if_idle(); });
+    };
+    if (over_limit) {
+      reply_now(refusal(503, "unavailable", "server.connections",
+                        "the server has too many connections; try again later"));
+      return;
+    }
+    if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+      arm(srv_.limits.request_timeout);
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              [self = this->shared_from_this()](error_code ec) {
+                                self->timer_.cancel();
+                                if (ec) return self->close();
+                                self->wait_for_request();
+                              });
+    } else {
+      wait_for_request();
+    }
+  }
+
+ private:
+  // A deadline for what the connection is doing now; at it, the socket's operations end.
+  void arm(std::chrono::milliseconds after) {
+    timed_out_ = false;
+    timer_.expires_after(after);
+    timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+      if (ec) return;  // cancelled: the operation finished in time
+      self->timed_out_ = true;
+      error_code ignored;
+      socket_of(self->stream_).cancel(ignored);
+    });
+  }
+
+  void remember_idle() {
+    std::lock_guard<std::mutex> g(srv_.idle_lock);
+    srv_.idle.insert(&closer_);
+  }
+  void forget_idle() {
+    std::lock_guard<std::mutex> g(srv_.idle_lock);
+    srv_.idle.erase(&closer_);
+  }
+  void close_if_idle() {
+    if (idle_) {
+      error_code ignored;
+      socket_of(stream_).cancel(ignored);
+    }
+  }
+
+  // Waits (up to the idle timeout) for the first bytes of the next request.
+  // A new connection gets the request deadline for its first request (a client that connects
+  // and says nothing is not an idle keep-alive); between requests the idle timeout applies.
+  void wait_for_request() {
+    if (srv_.stopping) return close();
+    if (buffer_.size() > 0) return read_head();
+    idle_ = true;
+    remember_idle();
+    arm(served_ ? srv_.limits.idle_timeout : srv_.limits.request_timeout);
+    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](
+                                                       error_code ec, size_t n) {
+      self->idle_ = false;
+      self->forget_idle();
+      self->timer_.cancel();
+      if (ec || n == 0) return self->close();  // the client left, idled out, or we stop
+      self->buffer_.commit(n);
+      self->read_head();
+    });
+  }
+
+  // Reads until the header block is complete (one deadline for head and body from here).
+  void read_head() {
+    arm(srv_.limits.request_timeout);
+    continue_head();
+  }
+
+  void continue_head() {
+    const auto data = static_cast<const char*>(buffer_.data().data());
+    const std::string_view have(data, buffer_.size());
+    const size_t end = have.find("\r\n\r\n");
+    if (end == std::string_view::npos) {
+      if (have.size() > srv_.limits.max_header_bytes)
+        return reply_now(refusal(431, "headers_too_large", "http.headers_too_large",
+                                 "the request header block is over the limit"));
+      // A head that can only be LF-terminated never completes: refuse it now.
+      if (have.find("\n\n") != std::string_view::npos ||
+          have.find("\n\r\n") != std::string_view::npos)
+        return reply_now(refusal(400, "invalid_input", "http.framing",
+                                 "a line of the header ends in a bare LF"));
+      stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](
+                                                         error_code ec, size_t n) {
+        if (ec) return self->read_failed(ec);
+        self->buffer_.commit(n);
+        self->continue_head();
+      });
+      return;
+    }
+    const std::string_view block = have.substr(0, end + 4);
+    if (block.size() > srv_.limits.max_header_bytes + 4)
+      return reply_now(refusal(431, "headers_too_large", "http.headers_too_large",
+                               "the request header block is over the limit"));
+    const char* why = "";
+    if (const int status = check_head_block(block, srv_.limits.max_header_fields, &why)) {
+      return reply_now(refusal(status, status == 431 ? "headers_too_large" : "invalid_input",
+                               status == 431 ? "http.headers_too_large" : "http.framing", why));
+    }
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(srv_.limits.max_header_bytes + 4));
+    // Set once the request is admitted (413 comes after 401). Not boost::none: Beast 1.74 compares
+    // a length with it as greater than any limit.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    error_code ec;
+    const size_t used = parser_->put(net::buffer(block.data(), block.size()), ec);
+    if (ec || !parser_->is_header_done())
+      return reply_now(refusal(400, "invalid_input", "http.framing",
+                               "the request head is not valid HTTP/1.1"));
+    buffer_.consume(used);
+    on_head();
+  }
+
+  void on_head() {
+    auto& head = parser_->get();
+    req_ = Request{};
+    req_.method = std::string(head.method_string());
+    if (!parse_target(std::string_view(head.target().data(), head.target().size()), &req_))
+      return reply_now(refusal(400, "invalid_input", "http.target", "the request target is malformed"));
+    for (const auto& f : head)
+      req_.headers.emplace_back(lower(std::string_view(f.name_string().data(), f.name_string().size())),
+                                std::string(f.value()));
+    if (head.version() != 11 && head.version() != 10)
+      return reply_now(refusal(400, "invalid_input", "http.version", "HTTP/1.1 only"));
+    // Transfer codings: chunked alone (Beast already refuses it beside Content-Length).
+    if (const std::string* te = req_.header("transfer-encoding")) {
+      if (req_.header_count("transfer-encoding") != 1 || lower(*te) != "chunked")
+        return reply_now(refusal(400, "invalid_input", "http.framing",
+                                 "the only transfer coding accepted is chunked"));
+    }
+    if (const std::string* ce = req_.header("content-encoding"); ce && lower(*ce) != "identity")
+      return reply_now(refusal(415, "invalid_input", "http.content_encoding",
+                               "request bodies are not decompressed: send them uncompressed"));
+    body_pending_ = !parser_->is_done();
+    const Router::Match m = srv_.router.match(req_.method, req_.path, &req_.params);
+    if (!m.route) {
+      Response r = m.path_known
+                       ? refusal(405, "invalid_input", "http.method", "method not allowed")
+                       : refusal(404, "not_found", "http.not_found", "no such route");
+      if (m.path_known) r.headers.emplace_back("Allow", m.allow);
+      r.close = body_pending_;
+      return reply_now(std::move(r));
+    }
+    route_ = m.route;
+    if (srv_.hooks.check) {
+      if (auto refused = srv_.hooks.check(req_, *route_)) {
+        refused->close = refused->close || body_pending_;
+        return reply_now(std::move(*refused));
+      }
+    }
+    caller_ = {};
+    if (route_->access != Access::kPublic) {
+      auto admitted = srv_.hooks.admit(req_, *route_);
+      if (auto* refused = std::get_if<Response>(&admitted)) {
+        refused->close = refused->close || body_pending_;
+        return reply_now(std::move(*refused));
+      }
+      caller_ = std::get<Caller>(admitted);
+    }
+    if (const auto length = parser_->content_length(); length && *length > srv_.limits.max_body_bytes)
+      return reply_now(refusal(413, "payload_too_large", "http.body_too_large",
+                               "the request body is over the limit"));
+    parser_->body_limit(srv_.limits.max_body_bytes);  // chunked bodies: counted as they come
+    if (!body_pending_) return dispatch();
+    if (const std::string* expect = req_.header("expect"); expect && lower(*expect) == "100-continue") {
+      static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+      net::async_write(stream_, net::buffer(kContinue, sizeof kContinue - 1),
+                       [self = this->shared_from_this()](error_code ec, size_t) {
+                         if (ec) return self->close();
+                         self->read_body();
+                       });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = this->shared_from_this()](error_code ec, size_t) {
+                        if (ec) return self->read_failed(ec);
+                        self->dispatch();
+                      });
+  }
+
+  void read_failed(error_code ec) {
+    if (timed_out_)
+      return reply_now(refusal(408, "request_timeout", "http.request_timeout",
+                               "the request was not received in time"));
+    if (ec == bhttp::error::body_limit)
+      return reply_now(refusal(413, "payload_too_large", "http.body_too_large",
+                               "the request body is over the limit"));
+    if (ec == net::error::eof || ec == net::error::connection_reset ||
+        ec == net::error::operation_aborted || ec == bhttp::error::end_of_stream)
+      return close();  // the client went away mid-request: nothing to answer
+    reply_now(refusal(400, "invalid_input", "http.framing", "the request body is malformed"));
+  }
+
+  void dispatch() {
+    timer_.cancel();
+    req_.body = std::move(parser_->get().body());
+    keep_alive_ = parser_->get().keep_alive();
+    parser_.reset();
+    auto self = this->shared_from_this();
+    Reply reply = [self](Response r) {
+      net::post(self->stream_.get_executor(),
+                [self, r = std::move(r)]() mutable { self->write(std::move(r)); });
+    };
+    if (route_->runs == Runs::kOnWorker) {
+      net::post(*srv_.workers, [self, reply = std::move(reply)]() mutable {
+        self->route_->handler(self->req_, self->caller_, std::move(reply));
+      });
+    } else {
+      route_->handler(req_, caller_, std::move(reply));
+    }
+  }
+
+  // Answers before the request was dispatched (a refusal): the request as far as it was read.
+  void reply_now(Response r) {
+    timer_.cancel();
+    parser_.reset();
+    keep_alive_ = false;
+    unread_ = true;
+    r.close = true;
+    write(std::move(r));
+  }
+
+  void write(Response r) {
+    served_ = true;
+    for (auto& h : caller_.headers) r.headers.push_back(std::move(h));
+    caller_.headers.clear();
+    if (srv_.hooks.finish)
+      srv_.hooks.finish(req_, route_ ? route_->pattern : std::string("other"), r);
+    route_ = nullptr;
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
+        static_cast<bhttp::status>(r.status), 11);
+    res->set(bhttp::field::content_type, r.content_type);
+    for (const auto& [k, v] : r.headers) res->set(k, v);
+    res->body() = std::move(r.body);
+    const bool keep = keep_alive_ && !r.close && !srv_.stopping;
+    res->keep_alive(keep);
+    res->prepare_payload();
+    arm(srv_.limits.request_timeout);
+    const bool unread = unread_;
+    unread_ = false;
+    bhttp::async_write(stream_, *res, [self = this->shared_from_this(), res, keep, unread](
+                                          error_code ec, size_t) {
+      self->timer_.cancel();
+      if (ec) return self->close();
+      if (unread) return self->linger();
+      if (!keep) return self->close();
+      self->wait_for_request();
+    });
+  }
+
+  // After refusing a request whose body was not read: stop sending, then read and drop what the
+  // client still sends, for a moment and a bounded amount, so that closing does not reset the
+  // connection before the client has read the refusal.
+  void linger() {
+    error_code ignored;
+    socket_of(stream_).shutdown(tcp::socket::shutdown_send, ignored);
+    arm(std::chrono::milliseconds(2000));
+    drain(4u << 20);
+  }
+  void drain(size_t budget) {
+    buffer_.clear();
+    stream_.async_read_some(buffer_.prepare(65536), [self = this->shared_from_this(), budget](
+                                                        error_code ec, size_t n) {
+      if (ec || n >= budget) return self->close();
+      self->drain(budget - n);
+    });
+  }
+
+  void close() {
+    timer_.cancel();
+    error_code ignored;
+    if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+      // No TLS close_notify round trip: the peer may be gone, and nothing waits on it.
+      socket_of(stream_).shutdown(tcp::socket::shutdown_both, ignored);
+    } else {
+      socket_of(stream_).shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    socket_of(stream_).close(ignored);
+  }
+
+  Server::Impl& srv_;
+  Stream stream_;
+  net::steady_timer timer_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Request req_;
+  const Route* route_ = nullptr;
+  Caller caller_;
+  bool body_pending_ = false;
+  bool keep_alive_ = true;
+  bool timed_out_ = false;
+  bool idle_ = false;
+  bool unread_ = false;  // refused before the request was read in full
+  bool served_ = false;  // a response was written on this connection
+  std::function<void()> closer_;
+};
+
+}  // namespace
+
+template <class Stream>
+void Server::Impl::serve(Stream stream) {
+  const bool over = open.load() >= limits.max_connections;
+  std::make_shared<Connection<Stream>>(*this, std::move(stream))->start(over);
+}
+
+void Server::Impl::accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (!acceptor.is_open()) return;  // stopped
+      // EMFILE and friends: back off briefly rather than spin.
+      auto t = std::make_shared<net::steady_timer>(ioc, std::chrono::milliseconds(50));
+      t->async_wait([this, t](error_code) { accept(); });
+      return;
+    }
+    error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    if (tls)
+      serve(beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls));
+    else
+      serve(beast::tcp_stream(std::move(socket)));
+    accept();
+  });
+}
+
+void Server::Impl::watch_for_drain() {
+  auto t = std::make_shared<net::steady_timer>(ioc, std::chrono::milliseconds(20));
+  t->async_wait([this, t](error_code) {
+    if (open.load() == 0) {
+      guard.reset();  // nothing left: run() may return
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> g(idle_lock);
+      for (auto* close_idle : idle) (*close_idle)();
+    }
+    watch_for_drain();
+  });
+}
+
+Server::Server(const Router& router, Limits limits, Hooks hooks)
+    : impl_(std::make_unique<Impl>(router, limits, std::move(hooks))) {}
+
+Server::~Server() = default;
+
+std::optional<std::string> Server::listen(const std::string& host, int port,
+                                          const std::optional<TlsFiles>& tls) {
+  error_code ec;
+  const auto address = net::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+  if (ec) return "not an IP address: " + host;
+  if (tls) {
+    impl_->tls.emplace(net::ssl::context::tls_server);
+    impl_->tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                            net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                            net::ssl::context::no_tlsv1_1);
+    impl_->tls->use_certificate_chain_file(tls->cert_file, ec);
+    if (!ec) impl_->tls->use_private_key_file(tls->key_file, net::ssl::context::pem, ec);
+    if (ec) return "cannot load the TLS certificate and key";
+  }
+  const tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
+  auto& a = impl_->acceptor;
+  a.open(endpoint.protocol(), ec);
+  if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(endpoint, ec);
+  if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return ec.message();
+  // Every connection is a descriptor: take as many as the hard limit allows.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
+  return std::nullopt;
+}
+
+void Server::run(size_t io_threads, size_t workers) {
+  impl_->workers.emplace(std::max<size_t>(1, workers));
+  impl_->guard.emplace(impl_->ioc.get_executor());
+  impl_->accept();
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < std::max<size_t>(1, io_threads); ++i)
+    threads.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : threads) t.join();
+  impl_->workers->join();
+}
+
+void Server::stop() {
+  net::post(impl_->ioc, [this] {
+    if (impl_->stopping.exchange(true)) return;
+    error_code ignored;
+    impl_->acceptor.close(ignored);
+    impl_->watch_for_drain();
+  });
+}
+
+size_t Server::connections() const noexcept { return impl_->open.load(); }
+
+}  // namespace aegis::http

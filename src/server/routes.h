@@ -1,0 +1,77 @@
+// Internal: what the routes of `aegis serve` share, and the functions that add each group of
+// routes to the table. Each route adapter only turns HTTP into a call below and back.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "aegis/decision_log.h"
+#include "aegis/decision_service.h"
+#include "aegis/http_auth.h"
+#include "aegis/mcp.h"
+#include "aegis/metrics.h"
+#include "aegis/override.h"
+#include "aegis/rbac.h"
+#include "aegis/server_config.h"
+#include "aegis/store.h"
+#include "aegis/telemetry.h"
+#include "aegis/workflow_api.h"
+#include "http/message.h"
+#include "http/router.h"
+
+namespace aegis::server {
+
+struct ApiContext {
+  AegisConfig config;
+  ServerSettings settings;
+  RBACEnforcer rbac;
+  CustodianRegistry custodians;
+  std::unique_ptr<Store> store;
+  std::mutex store_lock;  // the store, for reads and workflow steps; the log takes it to commit
+  std::unique_ptr<DecisionLog> log;
+  PrometheusExporter metrics;
+  std::unique_ptr<TelemetryEmitter> telemetry;
+  std::unique_ptr<DecisionService> service;
+  std::unique_ptr<WorkflowApi> workflows;
+  std::unique_ptr<RateLimiter> limiter;
+  std::mutex mcp_lock;  // McpServer is used by one request at a time
+  std::unique_ptr<McpServer> mcp;
+  std::atomic<uint64_t> telemetry_lost_counted{0};
+};
+
+// The HTTP status of an error: 400 malformed (json.*), 422 invalid values, 403, 404, 409, 413,
+// 500.
+int http_status_for(const Error& e);
+// An error as its HTTP response ({"error": {...}}).
+http::Response error_response(const Error& e);
+http::Response json_response(int status, std::string body);
+// A workflow step's typed result as its HTTP response.
+http::Response workflow_response(const WorkflowResult& r);
+
+void add_decision_routes(http::Router& router, ApiContext& api);  // evaluate, batch, risk, AFA
+void add_workflow_routes(http::Router& router, ApiContext& api);  // proposals, overrides, ...
+void add_operations_routes(http::Router& router, ApiContext& api);  // health, metrics, pages
+void add_mcp_route(http::Router& router, ApiContext& api);          // POST /mcp
+
+// Origin and Host of an MCP request over HTTP (DNS rebinding): the Origin, when sent, must be an
+// http(s) URL of a loopback host, nothing else (no user info, path or odd byte); the Host a
+// loopback name or `listen_host`, with an optional port. A refusal, or nullopt.
+std::optional<http::Response> check_mcp_origin(const http::Request& request,
+                                               const std::string& listen_host);
+
+}  // namespace aegis::server
+
+namespace aegis::server {
+
+// The query of a GET: only `allowed` names, each at most once (an error naming the parameter
+// otherwise).
+std::optional<Error> check_query(const http::Request& request,
+                                 std::initializer_list<std::string_view> allowed);
+// An integer query parameter: whole decimal digits within [lo, hi]; `fallback` when absent.
+Result<int64_t> query_integer(const http::Request& request, std::string_view name,
+                              int64_t fallback, int64_t lo, int64_t hi);
+const std::string* query_value(const http::Request& request, std::string_view name);
+
+}  // namespace aegis::server

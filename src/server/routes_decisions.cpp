@@ -1,0 +1,208 @@
+// POST /v1/evaluate (and /evaluate), /v1/evaluate/batch, /v1/risk-check, /v1/afa/decide and the
+// stored decisions. Deciding runs on the I/O thread (microseconds, no lock); the reply leaves when
+// the decision log has made the decisions durable.
+#include <nlohmann/json.hpp>
+
+#include "aegis/afa.h"
+#include "aegis/json.h"
+#include "routes.h"
+
+namespace aegis::server {
+namespace {
+
+using nlohmann::json;
+
+// The parser of this thread for request bodies (its buffers stay allocated).
+ContextParser& request_parser(const DecisionService& service) {
+  thread_local const DecisionService* owner = nullptr;
+  thread_local std::optional<ContextParser> parser;
+  if (owner != &service || !parser) {
+    parser.emplace(service.parser({.cli_aliases = true, .cli_defaults = true,
+                                   .request_fields = true}));
+    owner = &service;
+  }
+  return *parser;
+}
+
+Error not_stored(const char* what) {
+  return Error{ErrorKind::kInternal, "server.store", "",
+               std::string(what) + " could not be stored; nothing was returned"};
+}
+
+void evaluate(ApiContext& api, http::Request& req, http::Reply reply) {
+  auto made = api.service->evaluate(req.body, request_parser(*api.service));
+  if (!made) return reply(error_response(made.error()));
+  auto body = std::make_shared<std::string>(std::move(made.value().json));
+  api.service->record({{"decision", made.value().decision.decision_id, *body}},
+                      [body, reply = std::move(reply)](bool durable) {
+                        reply(durable ? json_response(200, std::move(*body))
+                                      : error_response(not_stored("the decision")));
+                      });
+}
+
+void evaluate_batch(ApiContext& api, http::Request& req, http::Reply reply) {
+  // The items' texts, each read on its own (an item's error stays in its place).
+  std::vector<std::string_view> items;
+  const std::string_view body = req.body;
+  const auto first = body.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && body[first] == '[') {
+    auto split = split_json_array(body);
+    if (!split) return reply(error_response(split.error()));
+    items = std::move(split).value();
+  } else {
+    for (size_t start = 0; start < body.size();) {
+      size_t nl = body.find('\n', start);
+      if (nl == std::string_view::npos) nl = body.size();
+      const std::string_view line = body.substr(start, nl - start);
+      if (line.find_first_not_of(" \t\r") != std::string_view::npos) items.push_back(line);
+      start = nl + 1;
+    }
+  }
+  const size_t limit = api.settings.max_batch_items;
+  if (items.size() > limit)
+    return reply(error_response(Error{ErrorKind::kPayloadTooLarge, "server.too_many_items",
+                                      "server.max_batch_items",
+                                      "the batch holds " + std::to_string(items.size()) +
+                                          " contexts, over server.max_batch_items = " +
+                                          std::to_string(limit)}));
+  ContextParser& parser = request_parser(*api.service);
+  auto out = std::make_shared<std::string>("[");
+  std::vector<NewEntry> entries;
+  entries.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) *out += ',';
+    auto made = api.service->evaluate(items[i], parser);
+    if (!made) {
+      json err = error_to_json(made.error());
+      err["index"] = i;
+      *out += err.dump(-1, ' ', false, json::error_handler_t::replace);
+      continue;
+    }
+    *out += made.value().json;
+    entries.push_back(made.value().entry());
+  }
+  *out += ']';
+  api.service->record(std::move(entries), [out, reply = std::move(reply)](bool durable) {
+    reply(durable ? json_response(200, std::move(*out))
+                  : error_response(not_stored("the decisions")));
+  });
+}
+
+void risk_check(http::Request& req, const http::Caller& caller, http::Reply reply) {
+  try {
+    const json j = parse_json_strict(req.body);
+    if (!j.is_object() || !j.contains("risk_score") || !j["risk_score"].is_number() ||
+        !j.value("action_description", json()).is_string())
+      return reply(error_response(invalid_input("server.invalid", "risk_score",
+                                                "action_description (string) and risk_score "
+                                                "(number) are required")));
+    for (const auto& [key, value] : j.items())
+      if (key != "action_description" && key != "risk_score" && key != "threshold")
+        return reply(error_response(
+            invalid_input("json.unknown_field", key, "unknown field \"" + key + "\"")));
+    if (j.contains("threshold") && !j["threshold"].is_number())
+      return reply(error_response(
+          invalid_input("server.invalid", "threshold", "threshold must be a number")));
+    const double threshold = j.value("threshold", 0.5);
+    const double score = j["risk_score"].get<double>();
+    const bool safe = quick_risk_check(caller.actor_id, j["action_description"].get<std::string>(),
+                                       score, threshold);
+    reply(json_response(
+        200, json{{"safe", safe}, {"risk_score", score}, {"threshold", threshold}}.dump()));
+  } catch (const AegisError& e) {
+    reply(error_response(e.error()));
+  }
+}
+
+void afa_decide(ApiContext& api, http::Request& req, http::Reply reply) {
+  try {
+    // The metrics (a context) sit one level inside the request.
+    auto request =
+        AFABridge::request_from_json(parse_json_strict(req.body, {.max_depth = kMaxJsonDepth + 1}));
+    if (!request) return reply(error_response(request.error()));
+    const AFABridge bridge(*api.service);
+    Evaluation made = bridge.decide(request.value());
+    auto answer = std::make_shared<std::string>(
+        AFABridge::response_to_json(AFABridge::response_of(request.value(), made.decision))
+            .dump());
+    api.service->record({made.entry()}, [answer, reply = std::move(reply)](bool durable) {
+      reply(durable ? json_response(200, std::move(*answer))
+                    : error_response(not_stored("the decision")));
+    });
+  } catch (const AegisError& e) {
+    reply(error_response(e.error()));
+  }
+}
+
+void list_decisions(ApiContext& api, http::Request& req, http::Reply reply) {
+  if (auto e = check_query(req, {"limit", "cursor"})) return reply(error_response(*e));
+  const auto limit = query_integer(req, "limit", 50, 1, 1000);
+  if (!limit) return reply(error_response(limit.error()));
+  const auto cursor = query_integer(req, "cursor", 0, 0, int64_t{1} << 53);
+  if (!cursor) return reply(error_response(cursor.error()));
+  std::string out = "{\"decisions\":[";
+  int64_t last = cursor.value();
+  size_t n = 0;
+  try {
+    std::lock_guard<std::mutex> g(api.store_lock);
+    for (const auto& e :
+         api.store->list_decisions(static_cast<size_t>(limit.value()), cursor.value())) {
+      if (n++) out += ',';
+      out += e.body;
+      last = e.seq;
+    }
+  } catch (const AegisError& e) {
+    return reply(error_response(e.error()));
+  }
+  out += "],\"next_cursor\":";
+  out += n == static_cast<size_t>(limit.value()) ? "\"" + std::to_string(last) + "\"" : "null";
+  out += '}';
+  reply(json_response(200, std::move(out)));
+}
+
+void get_decision(ApiContext& api, http::Request& req, http::Reply reply) {
+  std::optional<std::string> found;
+  try {
+    std::lock_guard<std::mutex> g(api.store_lock);
+    found = api.store->get_decision(req.param("decision_id"));
+  } catch (const AegisError& e) {  // store.integrity: never another decision
+    return reply(error_response(e.error()));
+  }
+  if (!found)
+    return reply(error_response(
+        Error{ErrorKind::kNotFound, "server.not_found", "decision_id", "no such decision"}));
+  reply(json_response(200, std::move(*found)));
+}
+
+}  // namespace
+
+void add_decision_routes(http::Router& router, ApiContext& api) {
+  using http::Access;
+  using http::Runs;
+  for (const char* path : {"/v1/evaluate", "/evaluate"}) {
+    router.add({"POST", path, Access::kPermission, "decide", Runs::kOnIoThread,
+                [&api](http::Request& r, const http::Caller&, http::Reply reply) {
+                  evaluate(api, r, std::move(reply));
+                }});
+  }
+  router.add({"POST", "/v1/evaluate/batch", Access::kPermission, "decide", Runs::kOnIoThread,
+              [&api](http::Request& r, const http::Caller&, http::Reply reply) {
+                evaluate_batch(api, r, std::move(reply));
+              }});
+  router.add({"POST", "/v1/risk-check", Access::kPermission, "decide", Runs::kOnIoThread,
+              risk_check});
+  router.add({"POST", "/v1/afa/decide", Access::kPermission, "decide", Runs::kOnIoThread,
+              [&api](http::Request& r, const http::Caller&, http::Reply reply) {
+                afa_decide(api, r, std::move(reply));
+              }});
+  router.add({"GET", "/v1/decisions", Access::kPermission, "read_decisions", Runs::kOnWorker,
+              [&api](http::Request& r, const http::Caller&, http::Reply reply) {
+                list_decisions(api, r, std::move(reply));
+              }});
+  router.add({"GET", "/v1/decisions/{decision_id}", Access::kPermission, "read_decisions",
+              Runs::kOnWorker, [&api](http::Request& r, const http::Caller&, http::Reply reply) {
+                get_decision(api, r, std::move(reply));
+              }});
+}
+
+}  // namespace aegis::server
