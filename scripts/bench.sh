@@ -57,27 +57,8 @@ scripts/pg_cluster.sh stop "$pgdir" >/dev/null
 trap - EXIT
 rm -f "$build/bench-durable.jsonl"
 
-echo "bench: aegis serve POST /v1/evaluate with wrk (2 threads, 64 connections, 30 s, store on)" >&2
-serve_dir=$(mktemp -d)
-key=$("$build/aegis" apikey new --actor bench --role proposer)
-keyval=$(echo "$key" | sed -n 's/^API key (shown once): //p')
-{ echo "server:"; echo "  rate_limit_per_minute: 0"; echo "  api_keys:"; echo "$key" | grep -- '- {actor_id' | sed 's/^/  /'; } >"$serve_dir/c.yaml"
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$build/aegis" serve --listen "127.0.0.1:$port" -c "$serve_dir/c.yaml" --db "sqlite:$serve_dir/s.db" 2>/dev/null &
-serve_pid=$!
-for _ in $(seq 1 100); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
-AEGIS_BENCH_KEY="$keyval" wrk -t2 -c64 -d30s -s bench/wrk_evaluate.lua "http://127.0.0.1:$port/v1/evaluate" \
-  | grep '^WRK' >"$build/bench-wrk.txt"
-echo "bench: the batch endpoint (100 contexts per request) and risk-check (no store), 15 s each" >&2
-/usr/bin/python3 -c 'import json; print(json.dumps([{"risk_baseline": 0.1, "risk_proposed": 0.1 + i / 1000, "novelty_score": 0.9, "estimated_impact": "low"} for i in range(100)]))' >"$serve_dir/batch.json"
-AEGIS_BENCH_KEY="$keyval" AEGIS_BENCH_BODY="$serve_dir/batch.json" wrk -t2 -c16 -d15s \
-  -s bench/wrk_evaluate.lua "http://127.0.0.1:$port/v1/evaluate/batch" | grep '^WRK' >"$build/bench-wrk-batch.txt"
-echo '{"action_description": "restart a pod", "risk_score": 0.2}' >"$serve_dir/risk.json"
-AEGIS_BENCH_KEY="$keyval" AEGIS_BENCH_BODY="$serve_dir/risk.json" wrk -t2 -c64 -d15s \
-  -s bench/wrk_evaluate.lua "http://127.0.0.1:$port/v1/risk-check" | grep '^WRK' >"$build/bench-wrk-risk.txt"
-kill "$serve_pid"
-wait "$serve_pid" 2>/dev/null || true
-rm -rf "$serve_dir"
+echo "bench: HTTP: nginx as the ceiling, then aegis serve (wrk 2 threads x 64 connections, 10 s)" >&2
+scripts/bench_http.sh "$build"
 
 /usr/bin/python3 scripts/write_benchmarks.py "$build" >BENCHMARKS.md
 echo "bench: wrote BENCHMARKS.md" >&2

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "aegis/error.h"
 #include "aegis/telemetry.h"
@@ -36,6 +37,13 @@ class ApiServer {
   // they answered and returns.
   void run();
   void stop();
+
+  // The route table: (method, path pattern, permission or "" for public / any key), as the
+  // server dispatches, authorizes and labels requests; /openapi.json describes exactly these.
+  struct RouteInfo {
+    std::string method, pattern, permission;
+  };
+  std::vector<RouteInfo> routes() const;
 
  private:
   ApiServer();

@@ -38,7 +38,8 @@ class DecisionService {
 
   // Parses and decides one context. A `drift_baseline_data` in the request gets a monitor of
   // its own; otherwise `drift` (borrowed, may be null; not shared between threads) is used.
-  // `shadow` forces shadow mode. Errors name the field; nothing is recorded.
+  // `shadow` forces shadow mode. Errors name the field ("request.conflict" for a request
+  // baseline beside `drift`); nothing is recorded.
   Result<Evaluation> evaluate(std::string_view text, ContextParser& parser, bool shadow = false,
                               DriftMonitor* drift = nullptr) const;
   // Decides a context already built (workflow analysis, the AFA bridge).

@@ -7,9 +7,11 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 #include "aegis/json.h"
+#include "aegis/decision_service.h"
 #include "aegis/store.h"
 #include "commands.h"
 #include "common.h"
@@ -112,21 +114,9 @@ int run_batch(const EvaluateOptions& o) {
     total_bytes = static_cast<uint64_t>(st.st_size);
   Progress progress(isatty(fileno(stderr)) == 1, total_bytes);
 
-  const GateEvaluator evaluator = config.value().create_gate_evaluator();
-  ContextParser parser(config.value(),
-                       {.cli_aliases = true, .cli_defaults = true, .request_fields = true});
-  const DecideOptions decide{.gate_evaluator = &evaluator,
-                             .shadow_mode = o.shadow,
-                             .drift_monitor = monitor ? &*monitor : nullptr,
-                             .telemetry_emitter = telemetry.get()};
-  DecideOptions shadow_decide = decide;
-  shadow_decide.shadow_mode = true;
-
-  std::vector<char> buf(kReadCapacity + kJsonPadding);
-  std::string outbuf;
-  outbuf.reserve(kFlushAt + 65536);
-  bool io_error = false;
   std::unique_ptr<Store> store;
+  std::mutex store_lock;
+  std::unique_ptr<DecisionLog> log;
   if (o.db) {
     try {
       store = Store::open(*o.db);
@@ -135,7 +125,18 @@ int run_batch(const EvaluateOptions& o) {
       if (out != stdout) std::fclose(out);
       return report_error(e.error());
     }
+    log = std::make_unique<DecisionLog>(*store, store_lock);
   }
+  // The one decision pipeline: decided, serialised and recorded as on every other surface.
+  const DecisionService service(config.value(), log.get(), nullptr, telemetry.get());
+  ContextParser parser =
+      service.parser({.cli_aliases = true, .cli_defaults = true, .request_fields = true});
+  DriftMonitor* drift = monitor ? &*monitor : nullptr;
+
+  std::vector<char> buf(kReadCapacity + kJsonPadding);
+  std::string outbuf;
+  outbuf.reserve(kFlushAt + 65536);
+  bool io_error = false;
   // With a store, output waits in `pending` until its decisions are committed (group commit).
   constexpr size_t kGroup = 8192;
   std::vector<NewEntry> pending;
@@ -144,7 +145,9 @@ int run_batch(const EvaluateOptions& o) {
   // as soon as it is.
   auto commit_pending = [&] {
     if (!store || (pending.empty() && pending_out.empty())) return;
-    if (!pending.empty()) store->append(pending);
+    if (!pending.empty() && !service.record_and_wait(std::move(pending)))
+      throw_error(Error{ErrorKind::kInternal, "cli.store", "db",
+                        "the decisions could not be stored; they were not printed"});
     io_error |= !write_all(out, outbuf) || !write_all(out, pending_out) || std::fflush(out) != 0;
     outbuf.clear();
     pending.clear();
@@ -177,26 +180,21 @@ int run_batch(const EvaluateOptions& o) {
                                         "use --drift-baseline"));
       return;
     }
-    try {
-      const PCWDecision d =
-          pcw_decide(req.value().context, req.value().shadow ? shadow_decide : decide);
-      if (store) {
-        std::string body;
-        append_decision_json(body, d);
-        pending_out += body;
-        pending_out += '\n';
-        pending.push_back({"decision", d.decision_id, std::move(body)});
-        if (pending.size() >= kGroup) commit_pending();
-      } else {
-        append_decision_json(outbuf, d);
-        outbuf += '\n';
-      }
-      ++counts.status[static_cast<size_t>(d.status)];
-    } catch (const AegisError& e) {
+    auto made = service.evaluate(req.value().context, o.shadow || req.value().shadow, drift);
+    if (!made) {
       ++counts.errors;
-      if (e.kind() == ErrorKind::kInternal) ++counts.internal;
-      append_error_record(sink, lineno, e.error());
+      if (made.error().kind == ErrorKind::kInternal) ++counts.internal;
+      append_error_record(sink, lineno, made.error());
+      return;
     }
+    Evaluation& e = made.value();
+    sink += e.json;
+    sink += '\n';
+    if (store) {
+      pending.push_back(e.entry());
+      if (pending.size() >= kGroup) commit_pending();
+    }
+    ++counts.status[static_cast<size_t>(e.decision.status)];
   };
 
   size_t filled = 0, start = 0;

@@ -1,7 +1,10 @@
 // `aegis evaluate`: one decision from a JSON context.
 #include <fmt/format.h>
 
+#include <mutex>
+
 #include "aegis/json.h"
+#include "aegis/decision_service.h"
 #include "aegis/store.h"
 #include "commands.h"
 #include "common.h"
@@ -54,39 +57,41 @@ int run_evaluate(const EvaluateOptions& o) {
   auto text = read_input(o.input, kMaxJsonBytes);
   if (!text) return report_error(text.error());
 
-  ContextParser parser(config.value(),
-                       {.cli_aliases = true, .cli_defaults = true, .request_fields = true});
-  auto request = parser.parse(text.value());
-  if (!request) return report_error(request.error());
-  ContextRequest& req = request.value();
-
-  std::optional<DriftMonitor> monitor;
-  std::optional<std::vector<double>> baseline = std::move(req.drift_baseline_data);
-  if (o.drift_baseline) {
-    if (baseline) {
-      return report_error(invalid_input(
-          "cli.conflict", "drift_baseline_data",
-          "the drift baseline is given both by --drift-baseline and drift_baseline_data"));
+  std::unique_ptr<Store> store;
+  std::mutex store_lock;
+  std::unique_ptr<DecisionLog> log;
+  try {
+    if (o.db) {
+      store = Store::open(*o.db);
+      log = std::make_unique<DecisionLog>(*store, store_lock);
     }
+  } catch (const AegisError& e) {
+    return report_error(e.error());
+  }
+  // The one decision pipeline: parsed, decided, serialised and recorded as on every surface.
+  const DecisionService service(config.value(), log.get(), nullptr, telemetry.get());
+  ContextParser parser =
+      service.parser({.cli_aliases = true, .cli_defaults = true, .request_fields = true});
+  std::optional<DriftMonitor> monitor;
+  if (o.drift_baseline) {
     auto loaded = load_drift_baseline(*o.drift_baseline);
     if (!loaded) return report_error(loaded.error());
-    baseline = std::move(loaded).value();
-  }
-  const bool shadow = o.shadow || req.shadow;
-  try {
-    if (baseline) {
+    try {
       monitor.emplace(config.value().create_drift_monitor());
-      monitor->set_baseline(*baseline);
+      monitor->set_baseline(loaded.value());
+    } catch (const AegisError& e) {
+      return report_error(e.error());
     }
-    const GateEvaluator evaluator = config.value().create_gate_evaluator();
-    const PCWDecision d = pcw_decide(req.context, {.gate_evaluator = &evaluator,
-                                                   .shadow_mode = shadow,
-                                                   .drift_monitor = monitor ? &*monitor : nullptr,
-                                                   .telemetry_emitter = telemetry.get()});
-    if (o.db) {
-      // Printed only once durable: a crash after this line cannot lose a shown decision.
-      Store::open(*o.db)->record_decisions(std::span<const PCWDecision>(&d, 1));
-    }
+  }
+  auto made = service.evaluate(text.value(), parser, o.shadow, monitor ? &*monitor : nullptr);
+  if (!made) return report_error(made.error());
+  const PCWDecision& d = made.value().decision;
+  const bool shadow = d.shadow_result.has_value();
+  try {
+    // Printed only once durable: a crash after this line cannot lose a shown decision.
+    if (!service.record_and_wait({made.value().entry()}))
+      return report_error(Error{ErrorKind::kInternal, "cli.store", "db",
+                                "the decision could not be stored; it was not printed"});
     const std::string out = o.format == "text" ? decision_text(d) : decision_to_json(d) + "\n";
     if (!write_all(stdout, out) || std::fflush(stdout) != 0) {
       std::fprintf(stderr, "aegis: error: cannot write the decision to stdout\n");
@@ -96,8 +101,8 @@ int run_evaluate(const EvaluateOptions& o) {
     return shadow ? kExitProceed : exit_code_for(d.status);
   } catch (const AegisError& e) {
     return report_error(e.error());
-  } catch (const std::exception& e) {
-    return report_error(Error{ErrorKind::kInternal, "cli.internal", "", e.what()});
+  } catch (const std::exception&) {
+    return report_error(Error{ErrorKind::kInternal, "cli.internal", "", "internal error"});
   }
 }
 

@@ -178,6 +178,12 @@ void ApiServer::run() {
 
 void ApiServer::stop() { impl_->http->stop(); }
 
+std::vector<ApiServer::RouteInfo> ApiServer::routes() const {
+  std::vector<RouteInfo> out;
+  for (const http::Route& r : impl_->router.routes()) out.push_back({r.method, r.pattern, r.permission});
+  return out;
+}
+
 }  // namespace aegis
 
 namespace aegis {

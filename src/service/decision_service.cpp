@@ -21,6 +21,10 @@ Result<Evaluation> DecisionService::evaluate(std::string_view text, ContextParse
   auto request = parser.parse(text);
   if (!request) return request.error();
   std::optional<DriftMonitor> own;
+  if (request.value().drift_baseline_data && drift)
+    return invalid_input("request.conflict", "drift_baseline_data",
+                         "the drift baseline is given both by the request (drift_baseline_data) "
+                         "and by the caller (--drift-baseline)");
   if (request.value().drift_baseline_data) {
     try {
       own.emplace(config_.create_drift_monitor());

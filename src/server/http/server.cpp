@@ -1,5 +1,7 @@
 #include "server.h"
 
+#include "head.h"
+
 #include <sys/resource.h>
 
 #include <boost/asio.hpp>
@@ -39,101 +41,6 @@ Response refusal(int status, std::string_view code, std::string_view detail,
   r.body = error_body(code, detail, message);
   r.close = true;
   return r;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decodes (and, in a query, turns '+' into ' '); false for a bad escape.
-bool decode(std::string_view in, bool query, std::string* out) {
-  out->clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%') {
-      if (i + 2 >= in.size()) return false;
-      const int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      *out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (query && in[i] == '+') {
-      *out += ' ';
-    } else {
-      *out += in[i];
-    }
-  }
-  return true;
-}
-
-bool parse_target(std::string_view target, Request* req) {
-  const size_t q = target.find('?');
-  if (!decode(target.substr(0, q), false, &req->path) || req->path.empty() ||
-      req->path[0] != '/')
-    return false;
-  if (q == std::string_view::npos) return true;
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    const size_t amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    const size_t eq = pair.find('=');
-    std::string name, value;
-    if (!decode(pair.substr(0, eq), true, &name) ||
-        !decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true, &value))
-      return false;
-    if (!name.empty()) req->query.emplace_back(std::move(name), std::move(value));
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
-  return true;
-}
-
-// RFC 9112 checks Beast leaves to us, on the raw header block (request line included): lines end
-// in CRLF (no bare LF or CR), no obs-fold, no control character in a field, at most `max_fields`
-// fields. The status to refuse with, or 0.
-int check_head_block(std::string_view block, size_t max_fields, const char** why) {
-  size_t fields = 0;
-  size_t line_start = 0;
-  for (size_t i = 0; i < block.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(block[i]);
-    if (c == '\r') {
-      if (i + 1 >= block.size() || block[i + 1] != '\n') {
-        *why = "a bare CR in the header";
-        return 400;
-      }
-      continue;
-    }
-    if (c == '\n') {
-      if (i == 0 || block[i - 1] != '\r') {
-        *why = "a line of the header ends in a bare LF";
-        return 400;
-      }
-      if (line_start > 0 && i > line_start + 1) ++fields;  // not the request line, not the end
-      line_start = i + 1;
-      if (line_start < block.size() && (block[line_start] == ' ' || block[line_start] == '\t') &&
-          line_start + 1 < block.size()) {
-        *why = "obs-fold (a header line continued on the next) is not accepted";
-        return 400;
-      }
-      continue;
-    }
-    if ((c < 0x20 && c != '\t') || c == 0x7f) {
-      *why = "a control character in the header";
-      return 400;
-    }
-  }
-  if (fields > max_fields) {
-    *why = "too many header fields";
-    return 431;
-  }
-  return 0;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 }  // namespace
@@ -282,45 +189,20 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     if (block.size() > srv_.limits.max_header_bytes + 4)
       return reply_now(refusal(431, "headers_too_large", "http.headers_too_large",
                                "the request header block is over the limit"));
-    const char* why = "";
-    if (const int status = check_head_block(block, srv_.limits.max_header_fields, &why)) {
-      return reply_now(refusal(status, status == 431 ? "headers_too_large" : "invalid_input",
-                               status == 431 ? "http.headers_too_large" : "http.framing", why));
-    }
     parser_.emplace();
-    parser_->header_limit(static_cast<uint32_t>(srv_.limits.max_header_bytes + 4));
-    // Set once the request is admitted (413 comes after 401). Not boost::none: Beast 1.74 compares
-    // a length with it as greater than any limit.
-    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-    error_code ec;
-    const size_t used = parser_->put(net::buffer(block.data(), block.size()), ec);
-    if (ec || !parser_->is_header_done())
-      return reply_now(refusal(400, "invalid_input", "http.framing",
-                               "the request head is not valid HTTP/1.1"));
-    buffer_.consume(used);
+    req_ = Request{};
+    const HeadCheck head = http::read_head(block, srv_.limits, *parser_, &req_);
+    if (head.status == 431)
+      return reply_now(refusal(431, "headers_too_large", "http.headers_too_large", head.why));
+    if (head.status)
+      return reply_now(refusal(head.status, "invalid_input",
+                               head.status == 415 ? "http.content_encoding" : "http.framing",
+                               head.why));
+    buffer_.consume(block.size());
     on_head();
   }
 
   void on_head() {
-    auto& head = parser_->get();
-    req_ = Request{};
-    req_.method = std::string(head.method_string());
-    if (!parse_target(std::string_view(head.target().data(), head.target().size()), &req_))
-      return reply_now(refusal(400, "invalid_input", "http.target", "the request target is malformed"));
-    for (const auto& f : head)
-      req_.headers.emplace_back(lower(std::string_view(f.name_string().data(), f.name_string().size())),
-                                std::string(f.value()));
-    if (head.version() != 11 && head.version() != 10)
-      return reply_now(refusal(400, "invalid_input", "http.version", "HTTP/1.1 only"));
-    // Transfer codings: chunked alone (Beast already refuses it beside Content-Length).
-    if (const std::string* te = req_.header("transfer-encoding")) {
-      if (req_.header_count("transfer-encoding") != 1 || lower(*te) != "chunked")
-        return reply_now(refusal(400, "invalid_input", "http.framing",
-                                 "the only transfer coding accepted is chunked"));
-    }
-    if (const std::string* ce = req_.header("content-encoding"); ce && lower(*ce) != "identity")
-      return reply_now(refusal(415, "invalid_input", "http.content_encoding",
-                               "request bodies are not decompressed: send them uncompressed"));
     body_pending_ = !parser_->is_done();
     const Router::Match m = srv_.router.match(req_.method, req_.path, &req_.params);
     if (!m.route) {
@@ -350,7 +232,8 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     if (const auto length = parser_->content_length(); length && *length > srv_.limits.max_body_bytes)
       return reply_now(refusal(413, "payload_too_large", "http.body_too_large",
                                "the request body is over the limit"));
-    parser_->body_limit(srv_.limits.max_body_bytes);  // chunked bodies: counted as they come
+    decoder_.emplace(parser_->content_length().value_or(0), parser_->chunked(),
+                     srv_.limits.max_body_bytes, srv_.limits.max_header_bytes);
     if (!body_pending_) return dispatch();
     if (const std::string* expect = req_.header("expect"); expect && lower(*expect) == "100-continue") {
       static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -364,12 +247,33 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     read_body();
   }
 
+  // Reads the body with the project's decoder (Beast parsed the head only): Content-Length or
+  // chunked, CRLF only, bounded chunk lines, at most the body limit whatever the framing. A
+  // framing error is refused at once, never left to wait for the deadline.
   void read_body() {
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = this->shared_from_this()](error_code ec, size_t) {
-                        if (ec) return self->read_failed(ec);
-                        self->dispatch();
-                      });
+    size_t used = 0;
+    const BodyDecoder::Status status = decoder_->feed(
+        std::string_view(static_cast<const char*>(buffer_.data().data()), buffer_.size()), &used,
+        &req_.body);
+    buffer_.consume(used);
+    switch (status) {
+      case BodyDecoder::Status::kDone:
+        return dispatch();
+      case BodyDecoder::Status::kTooLarge:
+        return reply_now(refusal(413, "payload_too_large", "http.body_too_large",
+                                 "the request body is over the limit"));
+      case BodyDecoder::Status::kMalformed:
+        return reply_now(refusal(400, "invalid_input", "http.framing",
+                                 "the chunked body is malformed (RFC 9112 framing, CRLF only)"));
+      case BodyDecoder::Status::kNeedMore:
+        break;
+    }
+    stream_.async_read_some(buffer_.prepare(65536), [self = this->shared_from_this()](
+                                                        error_code ec, size_t n) {
+      if (ec) return self->read_failed(ec);
+      self->buffer_.commit(n);
+      self->read_body();
+    });
   }
 
   void read_failed(error_code ec) {
@@ -387,9 +291,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
 
   void dispatch() {
     timer_.cancel();
-    req_.body = std::move(parser_->get().body());
     keep_alive_ = parser_->get().keep_alive();
     parser_.reset();
+    decoder_.reset();
     auto self = this->shared_from_this();
     Reply reply = [self](Response r) {
       net::post(self->stream_.get_executor(),
@@ -408,6 +312,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   void reply_now(Response r) {
     timer_.cancel();
     parser_.reset();
+    decoder_.reset();
     keep_alive_ = false;
     unread_ = true;
     r.close = true;
@@ -476,7 +381,8 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   Stream stream_;
   net::steady_timer timer_;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;  // the head
+  std::optional<BodyDecoder> decoder_;                              // the body
   Request req_;
   const Route* route_ = nullptr;
   Caller caller_;
