@@ -3,7 +3,7 @@
 wrk.method = "POST"
 wrk.body = '{"risk_baseline":0.1,"risk_proposed":0.12,"novelty_score":0.9,"estimated_impact":"low"}'
 local body_file = os.getenv("AEGIS_BENCH_BODY")
-if body_file then
+if body_file and body_file ~= "" then
   local f = assert(io.open(body_file, "rb"))
   wrk.body = f:read("*a")
   f:close()

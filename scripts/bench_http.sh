@@ -22,7 +22,8 @@ run_wrk() {  # name url [body file]
     | grep '^WRK' | sed "s/^WRK /WRK name=$name /" >>"$out"
 }
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; scripts/pg_cluster.sh stop "$dir/pg" >/dev/null 2>&1 || true; rm -rf "$dir"; }
+pgdir="$(realpath -m "$build")/pg-bench-http"  # the postgres user must reach it (not under mktemp)
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; scripts/pg_cluster.sh stop "$pgdir" >/dev/null 2>&1 || true; rm -rf "$dir"; }
 trap cleanup EXIT
 
 # nginx: the same wrk script, a fixed ~100-byte JSON body.
@@ -74,8 +75,8 @@ run_wrk mcp-tools-call "http://127.0.0.1:$sport/mcp" "$dir/mcp.json"
 kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
 "$build/aegis" audit verify --db "sqlite:$dir/s.db" >/dev/null
 
-scripts/pg_cluster.sh start "$dir/pg" >/dev/null
-serve "$(cat "$dir/pg/url")/postgres"
+scripts/pg_cluster.sh start "$pgdir" >/dev/null
+serve "$(cat "$pgdir/url")/postgres"
 run_wrk evaluate-postgresql "http://127.0.0.1:$sport/v1/evaluate"
 kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
 cat "$out" >&2

@@ -106,7 +106,8 @@ def wrk_figures(name):
 http = {}
 for line in (build / "bench-http.txt").read_text().splitlines():
     fields = dict(kv.split("=") for kv in line.split()[1:])
-    http[fields.pop("name")] = {k: float(v) for k, v in fields.items()}
+    name = fields.pop("name")
+    http[name] = {k: float(v) for k, v in fields.items()}
 nginx = http["nginx"]["requests_per_sec"]
 
 
