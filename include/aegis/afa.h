@@ -56,8 +56,7 @@ class AFABridge {
   static nlohmann::json response_to_json(const DecisionResponse& r);
 
  private:
-  struct Owned;  // the log and service of a bridge built on a store
-  std::unique_ptr<Owned> owned_;
+  std::unique_ptr<StoreDecisionService> owned_;  // when built on a config and a store
   const DecisionService* service_;
 };
 

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +60,18 @@ class DecisionService {
   DecisionLog* log_;
   DecisionObserver* metrics_;
   DecisionObserver* telemetry_;
+};
+
+// A DecisionService with a DecisionLog of its own on `store` (borrowed; null: nothing is
+// recorded), for a caller that owns its store: the command, a library or Python caller.
+struct StoreDecisionService {
+  StoreDecisionService(const AegisConfig& config, Store* store, DecisionObserver* metrics = nullptr,
+                       DecisionObserver* telemetry = nullptr)
+      : log(store ? std::make_unique<DecisionLog>(*store, store_lock) : nullptr),
+        service(config, log.get(), metrics, telemetry) {}
+  std::mutex store_lock;  // the store, shared with the log
+  std::unique_ptr<DecisionLog> log;
+  DecisionService service;
 };
 
 }  // namespace aegis

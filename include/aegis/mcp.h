@@ -80,8 +80,7 @@ class McpServer {
   nlohmann::json call_tool(const std::string& name, const nlohmann::json& args);
   bool allow_call();
 
-  struct Owned;  // the log and service of a server built on a config and a store
-  std::unique_ptr<Owned> owned_;
+  std::unique_ptr<StoreDecisionService> owned_;  // when built on a config and a store
   const DecisionService* service_;
   const AegisConfig& config_;
   Store* store_;

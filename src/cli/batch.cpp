@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <mutex>
 #include <vector>
 
 #include "aegis/json.h"
@@ -115,8 +114,6 @@ int run_batch(const EvaluateOptions& o) {
   Progress progress(isatty(fileno(stderr)) == 1, total_bytes);
 
   std::unique_ptr<Store> store;
-  std::mutex store_lock;
-  std::unique_ptr<DecisionLog> log;
   if (o.db) {
     try {
       store = Store::open(*o.db);
@@ -125,10 +122,10 @@ int run_batch(const EvaluateOptions& o) {
       if (out != stdout) std::fclose(out);
       return report_error(e.error());
     }
-    log = std::make_unique<DecisionLog>(*store, store_lock);
   }
   // The one decision pipeline: decided, serialised and recorded as on every other surface.
-  const DecisionService service(config.value(), log.get(), nullptr, telemetry.get());
+  StoreDecisionService pipeline(config.value(), store.get(), nullptr, telemetry.get());
+  const DecisionService& service = pipeline.service;
   ContextParser parser =
       service.parser({.cli_aliases = true, .cli_defaults = true, .request_fields = true});
   DriftMonitor* drift = monitor ? &*monitor : nullptr;

@@ -1,8 +1,6 @@
 // `aegis evaluate`: one decision from a JSON context.
 #include <fmt/format.h>
 
-#include <mutex>
-
 #include "aegis/json.h"
 #include "aegis/decision_service.h"
 #include "aegis/store.h"
@@ -58,18 +56,14 @@ int run_evaluate(const EvaluateOptions& o) {
   if (!text) return report_error(text.error());
 
   std::unique_ptr<Store> store;
-  std::mutex store_lock;
-  std::unique_ptr<DecisionLog> log;
   try {
-    if (o.db) {
-      store = Store::open(*o.db);
-      log = std::make_unique<DecisionLog>(*store, store_lock);
-    }
+    if (o.db) store = Store::open(*o.db);
   } catch (const AegisError& e) {
     return report_error(e.error());
   }
   // The one decision pipeline: parsed, decided, serialised and recorded as on every surface.
-  const DecisionService service(config.value(), log.get(), nullptr, telemetry.get());
+  StoreDecisionService pipeline(config.value(), store.get(), nullptr, telemetry.get());
+  const DecisionService& service = pipeline.service;
   ContextParser parser =
       service.parser({.cli_aliases = true, .cli_defaults = true, .request_fields = true});
   std::optional<DriftMonitor> monitor;

@@ -255,17 +255,8 @@ Result<McpSettings> parse_mcp_settings(const std::string& yaml_text, const std::
   return s;
 }
 
-struct McpServer::Owned {
-  Owned(const AegisConfig& config, Store* store)
-      : log(store ? std::make_unique<DecisionLog>(*store, store_lock) : nullptr),
-        service(config, log.get()) {}
-  std::mutex store_lock;
-  std::unique_ptr<DecisionLog> log;
-  DecisionService service;
-};
-
 McpServer::McpServer(const AegisConfig& config, Store* store, Clock clock, McpCaller caller)
-    : owned_(std::make_unique<Owned>(config, store)),
+    : owned_(std::make_unique<StoreDecisionService>(config, store)),
       service_(&owned_->service),
       config_(service_->config()),
       store_(store),

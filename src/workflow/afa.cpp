@@ -2,21 +2,11 @@
 
 #include "aegis/json.h"
 
-#include <mutex>
-
 namespace aegis {
 
-struct AFABridge::Owned {
-  Owned(const AegisConfig& config, Store* store)
-      : log(store ? std::make_unique<DecisionLog>(*store, store_lock) : nullptr),
-        service(config, log.get()) {}
-  std::mutex store_lock;
-  std::unique_ptr<DecisionLog> log;
-  DecisionService service;
-};
-
 AFABridge::AFABridge(const AegisConfig& config, Store* store)
-    : owned_(std::make_unique<Owned>(config, store)), service_(&owned_->service) {}
+    : owned_(std::make_unique<StoreDecisionService>(config, store)),
+      service_(&owned_->service) {}
 
 AFABridge::AFABridge(const DecisionService& service) : service_(&service) {}
 

@@ -273,12 +273,10 @@ def test_slowloris_clients_are_cut_off_while_evaluate_answers(server):
     t = threading.Thread(target=drip)
     t.start()
     try:
-        started = time.time()
-        for _ in range(20):
+        for _ in range(20):  # answered meanwhile (a stalled server would time these out)
             status, _, _ = serve_util.call(f"http://127.0.0.1:{port}", "POST", "/v1/evaluate",
                                            {"risk_proposed": 0.2}, key=KEY)
             assert status == 200
-        assert time.time() - started < 10
         time.sleep(3)  # past the 2 s request deadline of this server
         cut = 0
         for s in slow:
@@ -351,6 +349,14 @@ def test_connections_beyond_the_cap_get_503(tmp_path):
 
 def test_a_client_that_leaves_mid_request_loses_nothing_committed(server):
     _, port, d = server
+
+    def entries():
+        r = subprocess.run([AEGIS, "audit", "verify", "--db", f"sqlite:{d / 'h.db'}"],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout  # intact at every moment
+        return json.loads(r.stdout)["entries"]
+
+    before = entries()
     # Leaves after sending a whole batch: it is decided and committed even so.
     batch = json.dumps([{"risk_proposed": 0.2}] * 50).encode()
     s = socket.create_connection(("127.0.0.1", port))
@@ -360,11 +366,9 @@ def test_a_client_that_leaves_mid_request_loses_nothing_committed(server):
     s = socket.create_connection(("127.0.0.1", port))
     s.sendall(post(b"/v1/evaluate", EVAL)[:-5])
     s.close()
-    time.sleep(1)
-    r = subprocess.run([AEGIS, "audit", "verify", "--db", f"sqlite:{d / 'h.db'}"],
-                       capture_output=True, text=True)
-    assert r.returncode == 0, r.stdout
-    status, _, body = serve_util.call(f"http://127.0.0.1:{port}", "GET", "/v1/decisions?limit=1000",
-                                      key=KEY)
-    assert status == 200
-    assert json.loads(r.stdout)["entries"] >= 50
+    for _ in range(300):  # the batch is committed after its client left; wait for it
+        if entries() >= before + 50:
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)
+    assert entries() == before + 50  # the whole batch, and nothing of the cut request

@@ -9,7 +9,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <limits>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -276,17 +275,13 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     });
   }
 
-  void read_failed(error_code ec) {
+  // A read of the head or body failed: past the deadline, 408; otherwise the client went away
+  // (or we stop) mid-request, and there is nothing to answer.
+  void read_failed(error_code) {
     if (timed_out_)
       return reply_now(refusal(408, "request_timeout", "http.request_timeout",
                                "the request was not received in time"));
-    if (ec == bhttp::error::body_limit)
-      return reply_now(refusal(413, "payload_too_large", "http.body_too_large",
-                               "the request body is over the limit"));
-    if (ec == net::error::eof || ec == net::error::connection_reset ||
-        ec == net::error::operation_aborted || ec == bhttp::error::end_of_stream)
-      return close();  // the client went away mid-request: nothing to answer
-    reply_now(refusal(400, "invalid_input", "http.framing", "the request body is malformed"));
+    close();
   }
 
   void dispatch() {
