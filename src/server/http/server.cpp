@@ -150,16 +150,16 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
                                                        error_code ec, size_t n) {
       self->idle_ = false;
       self->forget_idle();
-      self->timer_.cancel();
       if (ec || n == 0) return self->close();  // the client left, idled out, or we stop
       self->buffer_.commit(n);
       self->read_head();
     });
   }
 
-  // Reads until the header block is complete (one deadline for head and body from here).
+  // Reads until the header block is complete: one deadline for head and body, from the first
+  // byte of a later request, or from the accept for the first (its deadline keeps running).
   void read_head() {
-    arm(srv_.limits.request_timeout);
+    if (served_) arm(srv_.limits.request_timeout);
     continue_head();
   }
 
