@@ -3,9 +3,11 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "aegis/decide.h"
 
@@ -49,6 +51,13 @@ class PrometheusExporter : public DecisionObserver {
   prometheus::Family<prometheus::Counter>* gates_;
   prometheus::Family<prometheus::Counter>* overrides_;
   prometheus::Family<prometheus::Counter>* http_;
+  // The counter of each "route code" seen, so that a request builds no labels.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::mutex http_lock_;
+  std::unordered_map<std::string, prometheus::Counter*, Hash, std::equal_to<>> http_counters_;
   prometheus::Counter* dropped_;
   prometheus::Histogram* latency_;
   prometheus::Gauge* kl_;

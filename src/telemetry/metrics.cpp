@@ -1,5 +1,7 @@
 #include "aegis/metrics.h"
 
+#include <cstdio>
+
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
@@ -101,7 +103,26 @@ void PrometheusExporter::record_override(std::string_view outcome) {
 void PrometheusExporter::record_drift(double kl_divergence) { kl_->Set(kl_divergence); }
 
 void PrometheusExporter::record_http_request(std::string_view route, int code) {
-  http_->Add({{"route", std::string(route)}, {"code", std::to_string(code)}}).Increment();
+  char key[192];
+  const int n = std::snprintf(key, sizeof key, "%.*s %d", static_cast<int>(route.size()),
+                              route.data(), code);
+  if (n <= 0 || static_cast<size_t>(n) >= sizeof key) {  // a label this long is never a route
+    http_->Add({{"route", std::string(route)}, {"code", std::to_string(code)}}).Increment();
+    return;
+  }
+  const std::string_view k(key, static_cast<size_t>(n));
+  prometheus::Counter* counter;
+  {
+    std::lock_guard<std::mutex> g(http_lock_);
+    auto it = http_counters_.find(k);
+    if (it == http_counters_.end())
+      it = http_counters_
+               .emplace(std::string(k),
+                        &http_->Add({{"route", std::string(route)}, {"code", std::to_string(code)}}))
+               .first;
+    counter = it->second;
+  }
+  counter->Increment();
 }
 
 void PrometheusExporter::record_telemetry_dropped(double count) { dropped_->Increment(count); }

@@ -1,5 +1,6 @@
 #include "router.h"
 
+#include <array>
 #include <cctype>
 
 namespace aegis::http {
@@ -10,9 +11,13 @@ bool id_char(char c) {
          c == '-';
 }
 
-// Splits "/a/b" into {"a", "b"}; "/" into {}. False for an empty segment ("//", trailing "/").
-bool segments(std::string_view path, std::vector<std::string_view>* out) {
-  out->clear();
+constexpr size_t kMaxSegments = 16;  // no route has more; a longer path matches none
+
+// Splits "/a/b" into {"a", "b"}; "/" into {}. False for an empty segment ("//", trailing "/")
+// or more than kMaxSegments. Allocates nothing.
+bool segments(std::string_view path, std::array<std::string_view, kMaxSegments>* out,
+              size_t* count) {
+  *count = 0;
   if (path.empty() || path[0] != '/') return false;
   if (path == "/") return true;
   size_t start = 1;
@@ -21,31 +26,29 @@ bool segments(std::string_view path, std::vector<std::string_view>* out) {
     const std::string_view seg = path.substr(start, slash == std::string_view::npos
                                                         ? std::string_view::npos
                                                         : slash - start);
-    if (seg.empty()) return false;
-    out->push_back(seg);
+    if (seg.empty() || *count == kMaxSegments) return false;
+    (*out)[(*count)++] = seg;
     if (slash == std::string_view::npos) return true;
     start = slash + 1;
   }
 }
 
-bool matches(std::string_view pattern, std::string_view path,
-             std::vector<std::pair<std::string, std::string>>* params) {
-  std::vector<std::string_view> want, got;
-  if (!segments(pattern, &want) || !segments(path, &got) || want.size() != got.size())
-    return false;
-  std::vector<std::pair<std::string, std::string>> found;
-  for (size_t i = 0; i < want.size(); ++i) {
-    const std::string_view w = want[i];
-    if (w.size() > 2 && w.front() == '{' && w.back() == '}') {
+bool placeholder(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+bool matches(const std::vector<std::string>& pattern,
+             const std::array<std::string_view, kMaxSegments>& got, size_t count) {
+  if (pattern.size() != count) return false;
+  for (size_t i = 0; i < count; ++i) {
+    if (placeholder(pattern[i])) {
       if (got[i].size() > 128) return false;
       for (char c : got[i])
         if (!id_char(c)) return false;
-      found.emplace_back(std::string(w.substr(1, w.size() - 2)), std::string(got[i]));
-    } else if (w != got[i]) {
+    } else if (pattern[i] != got[i]) {
       return false;
     }
   }
-  if (params) *params = std::move(found);
   return true;
 }
 
@@ -71,6 +74,10 @@ const std::string& Request::param(std::string_view name) const {
 }
 
 Router& Router::add(Route route) {
+  std::array<std::string_view, kMaxSegments> segs;
+  size_t n = 0;
+  segments(route.pattern, &segs, &n);
+  patterns_.emplace_back(segs.begin(), segs.begin() + static_cast<ptrdiff_t>(n));
   routes_.push_back(std::move(route));
   return *this;
 }
@@ -78,15 +85,27 @@ Router& Router::add(Route route) {
 Router::Match Router::match(std::string_view method, std::string_view path,
                             std::vector<std::pair<std::string, std::string>>* params) const {
   Match m;
-  for (const Route& r : routes_) {
-    if (!matches(r.pattern, path, nullptr)) continue;
+  std::array<std::string_view, kMaxSegments> got;
+  size_t count = 0;
+  if (!segments(path, &got, &count)) return m;
+  for (size_t r = 0; r < routes_.size(); ++r) {
+    if (routes_[r].method != method || !matches(patterns_[r], got, count)) continue;
+    m.route = &routes_[r];
+    m.path_known = true;
+    if (params) {
+      params->clear();
+      for (size_t i = 0; i < count; ++i)
+        if (placeholder(patterns_[r][i]))
+          params->emplace_back(patterns_[r][i].substr(1, patterns_[r][i].size() - 2), got[i]);
+    }
+    return m;
+  }
+  // No route for this method: is the path known under others (405 with Allow)?
+  for (size_t r = 0; r < routes_.size(); ++r) {
+    if (!matches(patterns_[r], got, count)) continue;
     m.path_known = true;
     if (!m.allow.empty()) m.allow += ", ";
-    m.allow += r.method;
-    if (!m.route && r.method == method) {
-      matches(r.pattern, path, params);
-      m.route = &r;
-    }
+    m.allow += routes_[r].method;
   }
   return m;
 }

@@ -61,6 +61,7 @@ class Router {
 
  private:
   std::vector<Route> routes_;
+  std::vector<std::vector<std::string>> patterns_;  // each route's pattern, split on '/'
 };
 
 }  // namespace aegis::http

@@ -9,9 +9,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <list>
 #include <mutex>
-#include <set>
 #include <thread>
+#include <vector>
 
 namespace aegis::http {
 namespace {
@@ -44,25 +45,47 @@ Response refusal(int status, std::string_view code, std::string_view detail,
 
 }  // namespace
 
+// One I/O thread with its own io_context: a connection lives on one shard for its life, so
+// its handlers never run concurrently and need no strand, and the shard's idle list needs no
+// lock. The acceptor (on shard 0) deals connections round-robin.
+// A connection as the drain sees it.
+class Closable {
+ public:
+  virtual ~Closable() = default;
+  virtual void close_if_idle() = 0;  // on the connection's shard thread
+};
+
+struct Shard {
+  net::io_context ioc{1};
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> guard;
+  // Every open connection, for the drain. Locked because the last owner of a connection (a
+  // reply posted from the decision log, say) may release it on another thread; taken once
+  // per connection, not per request.
+  std::mutex lock;
+  std::list<std::weak_ptr<Closable>> connections;
+};
+
 struct Server::Impl {
   Impl(const Router& r, Limits l, Hooks h) : router(r), limits(l), hooks(std::move(h)) {}
 
   const Router& router;
   const Limits limits;
   const Hooks hooks;
-  net::io_context ioc;
+  std::vector<std::unique_ptr<Shard>> shards{[] {
+    std::vector<std::unique_ptr<Shard>> v;
+    v.push_back(std::make_unique<Shard>());
+    return v;
+  }()};
+  size_t next_shard = 0;
   std::optional<net::ssl::context> tls;
-  tcp::acceptor acceptor{ioc};
+  tcp::acceptor acceptor{shards[0]->ioc};
   std::optional<net::thread_pool> workers;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> guard;
   std::atomic<size_t> open{0};
   std::atomic<bool> stopping{false};
-  std::mutex idle_lock;
-  std::set<std::function<void()>*> idle;  // closers of connections waiting for a request
 
   void accept();
   template <class Stream>
-  void serve(Stream stream);
+  void serve(Shard& shard, Stream stream);
   void watch_for_drain();
 };
 
@@ -74,23 +97,28 @@ tcp::socket& socket_of(Stream& s) {
 }
 
 template <class Stream>
-class Connection : public std::enable_shared_from_this<Connection<Stream>> {
+class Connection : public Closable, public std::enable_shared_from_this<Connection<Stream>> {
  public:
-  Connection(Server::Impl& server, Stream stream)
-      : srv_(server), stream_(std::move(stream)), timer_(stream_.get_executor()) {
+  Connection(Server::Impl& server, Shard& shard, Stream stream)
+      : srv_(server), shard_(shard), stream_(std::move(stream)), timer_(stream_.get_executor()) {
     ++srv_.open;
   }
-  ~Connection() {
-    forget_idle();
+  ~Connection() override {
+    if (registered_) {
+      std::lock_guard<std::mutex> g(shard_.lock);
+      shard_.connections.erase(registration_);
+    }
     --srv_.open;
   }
 
+  // On the shard's thread.
   void start(bool over_limit) {
-    std::weak_ptr<Connection> weak = this->shared_from_this();
-    closer_ = [weak] {
-      if (auto self = weak.lock())
-        net::post(self->stream_.get_executor(), [self] { self->close_if_idle(); });
-    };
+    {
+      std::lock_guard<std::mutex> g(shard_.lock);
+      registration_ = shard_.connections.insert(
+          shard_.connections.end(), std::weak_ptr<Closable>(this->shared_from_this()));
+    }
+    registered_ = true;
     if (over_limit) {
       reply_now(refusal(503, "unavailable", "server.connections",
                         "the server has too many connections; try again later"));
@@ -122,15 +150,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     });
   }
 
-  void remember_idle() {
-    std::lock_guard<std::mutex> g(srv_.idle_lock);
-    srv_.idle.insert(&closer_);
-  }
-  void forget_idle() {
-    std::lock_guard<std::mutex> g(srv_.idle_lock);
-    srv_.idle.erase(&closer_);
-  }
-  void close_if_idle() {
+  void close_if_idle() override {
     if (idle_) {
       error_code ignored;
       socket_of(stream_).cancel(ignored);
@@ -144,12 +164,10 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     if (srv_.stopping) return close();
     if (buffer_.size() > 0) return read_head();
     idle_ = true;
-    remember_idle();
     arm(served_ ? srv_.limits.idle_timeout : srv_.limits.request_timeout);
     stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](
                                                        error_code ec, size_t n) {
       self->idle_ = false;
-      self->forget_idle();
       if (ec || n == 0) return self->close();  // the client left, idled out, or we stop
       self->buffer_.commit(n);
       self->read_head();
@@ -291,7 +309,8 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     decoder_.reset();
     auto self = this->shared_from_this();
     Reply reply = [self](Response r) {
-      net::post(self->stream_.get_executor(),
+      if (self->shard_.ioc.get_executor().running_in_this_thread()) return self->write(std::move(r));
+      net::post(self->shard_.ioc,
                 [self, r = std::move(r)]() mutable { self->write(std::move(r)); });
     };
     if (route_->runs == Runs::kOnWorker) {
@@ -318,22 +337,35 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     served_ = true;
     for (auto& h : caller_.headers) r.headers.push_back(std::move(h));
     caller_.headers.clear();
-    if (srv_.hooks.finish)
-      srv_.hooks.finish(req_, route_ ? route_->pattern : std::string("other"), r);
+    static const std::string kOther = "other";
+    if (srv_.hooks.finish) srv_.hooks.finish(req_, route_ ? route_->pattern : kOther, r);
     route_ = nullptr;
-    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
-        static_cast<bhttp::status>(r.status), 11);
-    res->set(bhttp::field::content_type, r.content_type);
-    for (const auto& [k, v] : r.headers) res->set(k, v);
-    res->body() = std::move(r.body);
     const bool keep = keep_alive_ && !r.close && !srv_.stopping;
-    res->keep_alive(keep);
-    res->prepare_payload();
+    // The response in one buffer the connection keeps (no allocation once it has grown).
+    out_.clear();
+    out_ += "HTTP/1.1 ";
+    out_ += std::to_string(r.status);
+    out_ += ' ';
+    const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(r.status));
+    out_.append(reason.data(), reason.size());
+    out_ += "\r\nContent-Type: ";
+    out_ += r.content_type;
+    for (const auto& [k, v] : r.headers) {
+      out_ += "\r\n";
+      out_ += k;
+      out_ += ": ";
+      out_ += v;
+    }
+    out_ += "\r\nContent-Length: ";
+    out_ += std::to_string(r.body.size());
+    if (!keep) out_ += "\r\nConnection: close";
+    out_ += "\r\n\r\n";
+    out_ += r.body;
     arm(srv_.limits.request_timeout);
     const bool unread = unread_;
     unread_ = false;
-    bhttp::async_write(stream_, *res, [self = this->shared_from_this(), res, keep, unread](
-                                          error_code ec, size_t) {
+    net::async_write(stream_, net::buffer(out_), [self = this->shared_from_this(), keep, unread](
+                                                     error_code ec, size_t) {
       self->timer_.cancel();
       if (ec) return self->close();
       if (unread) return self->linger();
@@ -373,12 +405,14 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   }
 
   Server::Impl& srv_;
+  Shard& shard_;
   Stream stream_;
   net::steady_timer timer_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;  // the head
   std::optional<BodyDecoder> decoder_;                              // the body
   Request req_;
+  std::string out_;  // the response being written
   const Route* route_ = nullptr;
   Caller caller_;
   bool body_pending_ = false;
@@ -387,47 +421,60 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   bool idle_ = false;
   bool unread_ = false;  // refused before the request was read in full
   bool served_ = false;  // a response was written on this connection
-  std::function<void()> closer_;
+  std::list<std::weak_ptr<Closable>>::iterator registration_;
+  bool registered_ = false;
 };
 
 }  // namespace
 
 template <class Stream>
-void Server::Impl::serve(Stream stream) {
+void Server::Impl::serve(Shard& shard, Stream stream) {
   const bool over = open.load() >= limits.max_connections;
-  std::make_shared<Connection<Stream>>(*this, std::move(stream))->start(over);
+  std::make_shared<Connection<Stream>>(*this, shard, std::move(stream))->start(over);
 }
 
 void Server::Impl::accept() {
-  acceptor.async_accept(net::make_strand(ioc), [this](error_code ec, tcp::socket socket) {
+  Shard& shard = *shards[next_shard];
+  next_shard = (next_shard + 1) % shards.size();
+  acceptor.async_accept(shard.ioc, [this, &shard](error_code ec, tcp::socket socket) {
     if (ec) {
       if (!acceptor.is_open()) return;  // stopped
       // EMFILE and friends: back off briefly rather than spin.
-      auto t = std::make_shared<net::steady_timer>(ioc, std::chrono::milliseconds(50));
+      auto t = std::make_shared<net::steady_timer>(shards[0]->ioc, std::chrono::milliseconds(50));
       t->async_wait([this, t](error_code) { accept(); });
       return;
     }
     error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    if (tls)
-      serve(beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls));
-    else
-      serve(beast::tcp_stream(std::move(socket)));
+    net::post(shard.ioc, [this, &shard, socket = std::move(socket)]() mutable {
+      if (tls)
+        serve(shard, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls));
+      else
+        serve(shard, beast::tcp_stream(std::move(socket)));
+    });
     accept();
   });
 }
 
+// On shard 0, after stop(): closes idle connections (each on its shard) until none is open.
 void Server::Impl::watch_for_drain() {
-  auto t = std::make_shared<net::steady_timer>(ioc, std::chrono::milliseconds(20));
+  auto t = std::make_shared<net::steady_timer>(shards[0]->ioc, std::chrono::milliseconds(20));
   t->async_wait([this, t](error_code) {
     if (open.load() == 0) {
-      guard.reset();  // nothing left: run() may return
+      for (auto& shard : shards)  // nothing left: run() may return
+        net::post(shard->ioc, [s = shard.get()] { s->guard.reset(); });
       return;
     }
-    {
-      std::lock_guard<std::mutex> g(idle_lock);
-      for (auto* close_idle : idle) (*close_idle)();
-    }
+    for (auto& shard : shards)
+      net::post(shard->ioc, [s = shard.get()] {
+        std::vector<std::shared_ptr<Closable>> open_now;
+        {
+          std::lock_guard<std::mutex> g(s->lock);
+          for (auto& weak : s->connections)
+            if (auto c = weak.lock()) open_now.push_back(std::move(c));
+        }
+        for (auto& c : open_now) c->close_if_idle();  // released outside the lock
+      });
     watch_for_drain();
   });
 }
@@ -469,18 +516,20 @@ std::optional<std::string> Server::listen(const std::string& host, int port,
 
 void Server::run(size_t io_threads, size_t workers) {
   impl_->workers.emplace(std::max<size_t>(1, workers));
-  impl_->guard.emplace(impl_->ioc.get_executor());
+  while (impl_->shards.size() < std::max<size_t>(1, io_threads))
+    impl_->shards.push_back(std::make_unique<Shard>());
+  for (auto& shard : impl_->shards) shard->guard.emplace(shard->ioc.get_executor());
   impl_->accept();
   std::vector<std::thread> threads;
-  for (size_t i = 1; i < std::max<size_t>(1, io_threads); ++i)
-    threads.emplace_back([this] { impl_->ioc.run(); });
-  impl_->ioc.run();
+  for (size_t i = 1; i < impl_->shards.size(); ++i)
+    threads.emplace_back([s = impl_->shards[i].get()] { s->ioc.run(); });
+  impl_->shards[0]->ioc.run();
   for (auto& t : threads) t.join();
   impl_->workers->join();
 }
 
 void Server::stop() {
-  net::post(impl_->ioc, [this] {
+  net::post(impl_->shards[0]->ioc, [this] {
     if (impl_->stopping.exchange(true)) return;
     error_code ignored;
     impl_->acceptor.close(ignored);

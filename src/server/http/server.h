@@ -1,5 +1,6 @@
-// An event-driven HTTP/1.1 server (Boost.Beast on Asio): a pool of I/O threads on one
-// io_context, keep-alive and pipelining (answers in order), optional TLS, and the limits below.
+// An event-driven HTTP/1.1 server (Boost.Beast on Asio): I/O threads with an io_context each,
+// a connection on one of them for its life; keep-alive and pipelining (answers in order),
+// optional TLS, and the limits below.
 // A request's head is read and checked — framing, header block, the route, the caller's
 // credentials — before a byte of its body is read. Handlers run on an I/O thread or, when they
 // may block, on a small worker pool, and reply when they are done; no I/O thread waits on one.
