@@ -1,13 +1,16 @@
-// The durable log every writer of decisions goes through: entries are queued, and one committer
-// thread appends everything queued so far to the Store in one durable transaction (group
-// commit), then calls each writer back. While a group syncs, the next one gathers. Thread-safe;
-// append() never blocks on the disk.
+// The durable log every writer of decisions goes through: entries are queued; a linker thread
+// takes everything queued so far as one group and links it to the chain (hashes and all), and
+// a committer thread appends each linked group to the Store in one durable transaction (group
+// commit), then calls its writers back. The stages overlap: while one group syncs, the next is
+// gathered and linked. Thread-safe; append() never blocks on the disk.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -35,9 +38,10 @@ class DecisionLog {
   bool append_and_wait(std::vector<NewEntry> entries);
 
   struct Stats {
-    uint64_t groups = 0;   // transactions committed
-    uint64_t entries = 0;  // entries in them
-    uint64_t failed = 0;   // entries whose transaction failed
+    uint64_t groups = 0;    // transactions committed
+    uint64_t entries = 0;   // entries in them
+    uint64_t failed = 0;    // entries whose transaction failed
+    uint64_t relinked = 0;  // groups linked again at commit (the chain moved under them)
   };
   Stats stats() const;
 
@@ -46,18 +50,27 @@ class DecisionLog {
     std::vector<NewEntry> entries;
     Done done;
   };
-  void run();
+  struct Linked {
+    LinkedGroup group;
+    std::vector<Done> done;
+  };
+  void link();
+  void commit();
 
   Store& store_;
   std::mutex& store_lock_;
   const size_t max_group_;
   mutable std::mutex lock_;
-  std::condition_variable wake_;
+  std::condition_variable queued_;  // to the linker: appends, room for a group, or stop
+  std::condition_variable linked_;  // to the committer: a linked group, or the linker ended
   std::vector<Pending> queue_;
-  size_t queued_entries_ = 0;
+  std::optional<Linked> next_;      // linked, waiting for the committer (one group ahead)
+  std::optional<ChainHead> expected_;  // the head after the last linked group
   bool stop_ = false;
+  bool linker_done_ = false;
   Stats stats_;
-  std::thread thread_;
+  std::thread linker_;
+  std::thread committer_;
 };
 
 }  // namespace aegis

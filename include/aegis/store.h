@@ -55,6 +55,25 @@ struct ChainVerification {
   std::string problem;
 };
 
+// The chain's last link: seq 0 and the genesis hash while it is empty.
+struct ChainHead {
+  int64_t seq = 0;
+  std::string hash = kGenesisHash;
+  bool operator==(const ChainHead&) const = default;
+};
+
+// Entries linked after `after` (seq, time, prev_hash and entry_hash set), ready to append.
+struct LinkedGroup {
+  ChainHead after;
+  std::vector<AuditEntry> entries;
+  ChainHead tail() const;  // the chain's head once they are appended
+};
+// Links `entries` after `head`, stamped with the time now. Pure: it touches no store, so a
+// writer can link the next group while the current one commits.
+LinkedGroup link_entries(std::vector<NewEntry> entries, const ChainHead& head);
+// Links `group` again after `head`, keeping its time (another writer came between).
+void relink(LinkedGroup& group, const ChainHead& head);
+
 // The audit-entry body of version `version` of a workflow object whose canonical JSON state is
 // `canonical_state`: {"state":…,"version":N}, itself canonical.
 std::string object_entry_body(std::string_view canonical_state, int64_t version);
@@ -79,7 +98,13 @@ class Store {
 
   // Appends `entries` to the chain in one transaction (group commit). When it returns they are
   // durable; InternalError otherwise, and none of them was appended.
-  virtual std::vector<AuditEntry> append(std::span<const NewEntry> entries) = 0;
+  std::vector<AuditEntry> append(std::span<const NewEntry> entries);
+  // The same for a group linked ahead of its transaction: if the chain's head is no longer
+  // `group.after` (another writer, or a failed transaction, came between), the group is linked
+  // again to the actual head first, so that `group` always holds what was appended.
+  virtual void append_linked(LinkedGroup& group) = 0;
+  // The chain's head now.
+  virtual ChainHead head() = 0;
 
   // Appends one "decision" entry per decision (keyed by decision_id), durably.
   std::vector<AuditEntry> record_decisions(std::span<const PCWDecision> decisions);

@@ -5,15 +5,20 @@
 namespace aegis {
 
 DecisionLog::DecisionLog(Store& store, std::mutex& store_lock, size_t max_group)
-    : store_(store), store_lock_(store_lock), max_group_(max_group), thread_([this] { run(); }) {}
+    : store_(store),
+      store_lock_(store_lock),
+      max_group_(max_group),
+      linker_([this] { link(); }),
+      committer_([this] { commit(); }) {}
 
 DecisionLog::~DecisionLog() {
   {
     std::lock_guard<std::mutex> g(lock_);
     stop_ = true;
   }
-  wake_.notify_all();
-  thread_.join();
+  queued_.notify_all();
+  linker_.join();
+  committer_.join();
 }
 
 void DecisionLog::append(std::vector<NewEntry> entries, Done done) {
@@ -23,10 +28,9 @@ void DecisionLog::append(std::vector<NewEntry> entries, Done done) {
   }
   {
     std::lock_guard<std::mutex> g(lock_);
-    queued_entries_ += entries.size();
     queue_.push_back({std::move(entries), std::move(done)});
   }
-  wake_.notify_one();
+  queued_.notify_one();
 }
 
 bool DecisionLog::append_and_wait(std::vector<NewEntry> entries) {
@@ -41,41 +45,82 @@ DecisionLog::Stats DecisionLog::stats() const {
   return stats_;
 }
 
-void DecisionLog::run() {
-  std::vector<Pending> group;
-  std::vector<NewEntry> all;
+// Gathers what is queued into a group and links it after the head the previous group will
+// leave, while that group commits; one linked group waits at most, so the queue keeps growing
+// into the next group while the disk syncs.
+void DecisionLog::link() {
+  std::vector<Pending> taken;
+  std::unique_lock<std::mutex> g(lock_);
   while (true) {
-    group.clear();
+    queued_.wait(g, [this] { return (stop_ || !queue_.empty()) && !next_; });
+    if (queue_.empty()) break;  // stopping, and everything queued is linked
+    // Whole appends, up to max_group entries (one oversized append goes alone).
+    size_t n = 0, count = 0;
+    while (count < queue_.size() && (count == 0 || n + queue_[count].entries.size() <= max_group_))
+      n += queue_[count++].entries.size();
+    taken.assign(std::make_move_iterator(queue_.begin()),
+                 std::make_move_iterator(queue_.begin() + static_cast<ptrdiff_t>(count)));
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(count));
+    std::optional<ChainHead> after = expected_;
+    g.unlock();
+
+    if (!after) {
+      try {
+        std::lock_guard<std::mutex> s(store_lock_);
+        after = store_.head();
+      } catch (const std::exception&) {
+        after = ChainHead{-1, ""};  // unknown: linked at commit
+      }
+    }
+    std::vector<NewEntry> all;
+    all.reserve(n);
+    Linked linked;
+    for (auto& p : taken) {
+      for (auto& e : p.entries) all.push_back(std::move(e));
+      linked.done.push_back(std::move(p.done));
+    }
+    taken.clear();
+    linked.group = link_entries(std::move(all), *after);
+
+    g.lock();
+    expected_ = linked.group.tail();
+    next_ = std::move(linked);
+    linked_.notify_one();
+  }
+  linker_done_ = true;
+  linked_.notify_one();
+}
+
+void DecisionLog::commit() {
+  while (true) {
+    Linked linked;
     {
       std::unique_lock<std::mutex> g(lock_);
-      wake_.wait(g, [this] { return stop_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything queued is committed
-      // Take whole appends, up to max_group entries (one oversized append goes alone).
-      size_t n = 0, taken = 0;
-      while (taken < queue_.size() && (taken == 0 || n + queue_[taken].entries.size() <= max_group_))
-        n += queue_[taken++].entries.size();
-      group.insert(group.end(), std::make_move_iterator(queue_.begin()),
-                   std::make_move_iterator(queue_.begin() + static_cast<ptrdiff_t>(taken)));
-      queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(taken));
-      queued_entries_ -= n;
+      linked_.wait(g, [this] { return next_ || linker_done_; });
+      if (!next_) return;  // the linker ended and everything linked is committed
+      linked = std::move(*next_);
+      next_.reset();
     }
-    all.clear();
-    for (auto& p : group)
-      for (auto& e : p.entries) all.push_back(std::move(e));
+    queued_.notify_one();  // room for the next group
+    const ChainHead linked_after = linked.group.after;
     bool ok = true;
     try {
-      std::lock_guard<std::mutex> g(store_lock_);
-      store_.append(all);
+      std::lock_guard<std::mutex> s(store_lock_);
+      store_.append_linked(linked.group);
     } catch (const std::exception&) {
       ok = false;  // the transaction rolled back: none of the group landed
     }
     {
       std::lock_guard<std::mutex> g(lock_);
       ++stats_.groups;
-      (ok ? stats_.entries : stats_.failed) += all.size();
+      (ok ? stats_.entries : stats_.failed) += linked.group.entries.size();
+      if (!(linked.group.after == linked_after)) ++stats_.relinked;
+      // The chain is not where the linker thinks (a failure, or another writer): the group
+      // linked meanwhile is relinked at its commit, and the one after it starts from the store.
+      if (!ok || !(linked.group.after == linked_after)) expected_.reset();
     }
-    for (auto& p : group)
-      if (p.done) p.done(ok);
+    for (auto& done : linked.done)
+      if (done) done(ok);
   }
 }
 

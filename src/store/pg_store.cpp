@@ -6,7 +6,6 @@
 #endif
 
 #include <algorithm>
-#include <chrono>
 #include <pqxx/pqxx>
 
 #include "aegis/json.h"
@@ -34,14 +33,23 @@ class PgStore : public Store {
     internal(std::string("cannot open the database: ") + e.what());
   }
 
-  std::vector<AuditEntry> append(std::span<const NewEntry> entries) override {
+  void append_linked(LinkedGroup& group) override {
     try {
       pqxx::work w(conn_);
-      auto out = append_locked(w, entries);
+      insert_linked(w, group);
       w.commit();
-      return out;
     } catch (const pqxx::failure& e) {
       internal(std::string("append failed (nothing was appended): ") + e.what());
+    }
+  }
+
+  ChainHead head() override {
+    try {
+      pqxx::read_transaction r(conn_);
+      const pqxx::result h = r.exec("SELECT seq, hash FROM chain_head WHERE id = 1");
+      return ChainHead{h[0][0].as<int64_t>(), h[0][1].as<std::string>()};
+    } catch (const pqxx::failure& e) {
+      internal(e.what());
     }
   }
 
@@ -114,9 +122,11 @@ class PgStore : public Store {
           conflict(type, id, "it changed since version " + std::to_string(expected_version));
         version = expected_version + 1;
       }
-      const NewEntry e{"object." + std::string(type), std::string(id),
-                       object_entry_body(canonical, version)};
-      const int64_t seq = append_locked(w, std::span<const NewEntry>(&e, 1)).back().seq;
+      LinkedGroup entry = link_entries(
+          {{"object." + std::string(type), std::string(id), object_entry_body(canonical, version)}},
+          ChainHead{-1, ""});
+      insert_linked(w, entry);
+      const int64_t seq = entry.tail().seq;
       w.exec_params("UPDATE objects SET seq = $1 WHERE type = $2 AND id = $3", seq,
                     std::string(type), std::string(id));
       w.commit();
@@ -194,19 +204,12 @@ class PgStore : public Store {
 
   // The head row is locked FOR UPDATE: appenders in every process queue behind each other, so
   // each entry links to the true previous one.
-  std::vector<AuditEntry> append_locked(pqxx::work& w, std::span<const NewEntry> entries) {
+  // Inside a transaction: locks the head, links `group` again unless it follows it, inserts.
+  void insert_linked(pqxx::work& w, LinkedGroup& group) {
     const pqxx::result head = w.exec_prepared("head");
-    int64_t seq = head[0][0].as<int64_t>();
-    std::string prev = head[0][1].as<std::string>();
-    const std::string now = format_timestamp(std::chrono::system_clock::now());
-    std::vector<AuditEntry> out;
-    out.reserve(entries.size());
-    for (const NewEntry& n : entries) {
-      AuditEntry e{++seq, n.kind, n.id, now, n.body, prev, ""};
-      e.entry_hash = audit_entry_hash(e);
-      prev = e.entry_hash;
-      out.push_back(std::move(e));
-    }
+    const ChainHead now{head[0][0].as<int64_t>(), head[0][1].as<std::string>()};
+    if (!(now == group.after)) relink(group, now);
+    const std::vector<AuditEntry>& out = group.entries;
     // Multi-row INSERTs (values escaped by libpq): one round trip per 500 entries.
     constexpr size_t kRows = 500;
     for (size_t start = 0; start < out.size(); start += kRows) {
@@ -239,8 +242,8 @@ class PgStore : public Store {
       w.exec(sql);
       if (any_decision) w.exec(index);
     }
-    w.exec_prepared("set_head", seq, prev);
-    return out;
+    const ChainHead tail = group.tail();
+    w.exec_prepared("set_head", tail.seq, tail.hash);
   }
 
   void migrate() {

@@ -2,7 +2,6 @@
 
 #include <sqlite3.h>
 
-#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -218,11 +217,15 @@ class SqliteStore : public Store {
     sqlite3_close(db_);
   }
 
-  std::vector<AuditEntry> append(std::span<const NewEntry> entries) override {
+  void append_linked(LinkedGroup& group) override {
     Transaction tx(db_, checkpointer_.get());
-    auto out = append_locked(entries);
+    insert_linked(group);
     tx.commit();
-    return out;
+  }
+
+  ChainHead head() override {
+    Stmt s(db_, "SELECT seq, entry_hash FROM audit ORDER BY seq DESC LIMIT 1");
+    return s.step() ? ChainHead{s.integer(0), s.text(1)} : ChainHead{};
   }
 
   std::optional<std::string> get_decision(std::string_view decision_id) override {
@@ -279,9 +282,11 @@ class SqliteStore : public Store {
         conflict(type, id, "it changed since version " + std::to_string(expected_version));
       version = expected_version + 1;
     }
-    const NewEntry e{"object." + std::string(type), std::string(id),
-                     object_entry_body(canonical, version)};
-    const int64_t seq = append_locked(std::span<const NewEntry>(&e, 1)).back().seq;
+    LinkedGroup entry = link_entries(
+        {{"object." + std::string(type), std::string(id), object_entry_body(canonical, version)}},
+        ChainHead{-1, ""});
+    insert_linked(entry);
+    const int64_t seq = entry.tail().seq;
     Stmt link(db_, "UPDATE objects SET seq = ? WHERE type = ? AND id = ?");
     link.bind(1, seq).bind(2, type).bind(3, id);
     link.run();
@@ -351,26 +356,14 @@ class SqliteStore : public Store {
     return {s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6)};
   }
 
-  std::vector<AuditEntry> append_locked(std::span<const NewEntry> entries) {
-    int64_t seq = 0;
-    std::string prev = kGenesisHash;
-    {
-      Stmt head(db_, "SELECT seq, entry_hash FROM audit ORDER BY seq DESC LIMIT 1");
-      if (head.step()) {
-        seq = head.integer(0);
-        prev = head.text(1);
-      }
-    }
-    const std::string now = format_timestamp(std::chrono::system_clock::now());
+  // Inside a write transaction: links `group` again unless it follows the head, then inserts.
+  void insert_linked(LinkedGroup& group) {
+    if (const ChainHead now = head(); !(now == group.after)) relink(group, now);
     Stmt ins(db_,
              "INSERT INTO audit(seq, kind, id, time, body, prev_hash, entry_hash) "
              "VALUES (?, ?, ?, ?, ?, ?, ?)");
     Stmt idx(db_, "INSERT INTO decisions(decision_id, seq) VALUES (?, ?)");
-    std::vector<AuditEntry> out;
-    out.reserve(entries.size());
-    for (const NewEntry& n : entries) {
-      AuditEntry e{++seq, n.kind, n.id, now, n.body, prev, ""};
-      e.entry_hash = audit_entry_hash(e);
+    for (const AuditEntry& e : group.entries) {
       ins.bind(1, e.seq).bind_static(2, e.kind).bind_static(3, e.id).bind_static(4, e.time);
       ins.bind_static(5, e.body).bind_static(6, e.prev_hash).bind_static(7, e.entry_hash);
       ins.run();
@@ -378,10 +371,7 @@ class SqliteStore : public Store {
         idx.bind_static(1, e.id).bind(2, e.seq);
         idx.run();
       }
-      prev = e.entry_hash;
-      out.push_back(std::move(e));
     }
-    return out;
   }
 
   void migrate() {

@@ -60,6 +60,42 @@ std::string audit_entry_hash(const AuditEntry& e) {
   return h.hex_final();
 }
 
+ChainHead LinkedGroup::tail() const {
+  return entries.empty() ? after : ChainHead{entries.back().seq, entries.back().entry_hash};
+}
+
+void relink(LinkedGroup& group, const ChainHead& head) {
+  group.after = head;
+  int64_t seq = head.seq;
+  const std::string* prev = &head.hash;
+  for (AuditEntry& e : group.entries) {
+    e.seq = ++seq;
+    e.prev_hash = *prev;
+    e.entry_hash = audit_entry_hash(e);
+    prev = &e.entry_hash;
+  }
+}
+
+LinkedGroup link_entries(std::vector<NewEntry> entries, const ChainHead& head) {
+  LinkedGroup group;
+  const std::string now = format_timestamp(std::chrono::system_clock::now());
+  group.entries.reserve(entries.size());
+  for (NewEntry& n : entries)
+    group.entries.push_back({0, std::move(n.kind), std::move(n.id), now, std::move(n.body), "", ""});
+  relink(group, head);
+  return group;
+}
+
+std::vector<AuditEntry> Store::append(std::span<const NewEntry> entries) {
+  // Linked inside the transaction: an `after` no chain has.
+  LinkedGroup group{ChainHead{-1, ""}, {}};
+  const std::string now = format_timestamp(std::chrono::system_clock::now());
+  group.entries.reserve(entries.size());
+  for (const NewEntry& n : entries) group.entries.push_back({0, n.kind, n.id, now, n.body, "", ""});
+  append_linked(group);
+  return std::move(group.entries);
+}
+
 std::unique_ptr<Store> Store::open(const std::string& url) {
   if (url.rfind("sqlite:", 0) == 0 && url.size() > 7) return open_sqlite_store(url.substr(7));
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)

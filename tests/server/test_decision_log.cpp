@@ -1,9 +1,13 @@
 // The decision log: group commit across writers, every writer called back once when durable,
-// failures reported to every writer of the group, and nothing queued lost at shutdown.
+// failures reported to every writer of the group, groups linked ahead of their commit linked
+// again when the chain moved under them, and nothing queued lost at shutdown.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
+#include <filesystem>
 #include <thread>
+#include <unistd.h>
 
 #include "aegis/decision_log.h"
 
@@ -47,12 +51,19 @@ TEST(DecisionLog, GroupsConcurrentWritersAndCallsEachBackOnce) {
   EXPECT_EQ(v.entries, 8 * 50 * 3 + 1);
 }
 
-// A store whose appends fail: every writer of the failed group hears it.
-class FailingStore : public Store {
+// A store that forwards to a real one, except that the appends named in `fail_at` (counted
+// from 1) fail; with no real store, every append fails.
+class FlakyStore : public Store {
  public:
-  std::vector<AuditEntry> append(std::span<const NewEntry>) override {
-    throw_error(Error{ErrorKind::kInternal, "store.test", "", "disk full"});
+  FlakyStore(Store* real, std::set<int> fail_at) : real_(real), fail_at_(std::move(fail_at)) {}
+  void append_linked(LinkedGroup& group) override {
+    // As slow as a disk: the next group is linked meanwhile.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (!real_ || fail_at_.count(++calls_))
+      throw_error(Error{ErrorKind::kInternal, "store.test", "", "disk full"});
+    real_->append_linked(group);
   }
+  ChainHead head() override { return real_ ? real_->head() : ChainHead{}; }
   std::optional<std::string> get_decision(std::string_view) override { return std::nullopt; }
   std::vector<AuditEntry> list_decisions(size_t, int64_t) override { return {}; }
   std::vector<AuditEntry> recent_decisions(size_t) override { return {}; }
@@ -66,10 +77,15 @@ class FailingStore : public Store {
 
  protected:
   std::optional<std::string> index_problem() override { return std::nullopt; }
+
+ private:
+  Store* real_;
+  std::set<int> fail_at_;
+  int calls_ = 0;
 };
 
 TEST(DecisionLog, AFailedCommitIsReportedNeverTakenForDurable) {
-  FailingStore store;
+  FlakyStore store(nullptr, {});
   std::mutex lock;
   DecisionLog log(store, lock);
   EXPECT_FALSE(log.append_and_wait(entries(1, 2)));
@@ -80,6 +96,63 @@ TEST(DecisionLog, AFailedCommitIsReportedNeverTakenForDurable) {
   EXPECT_EQ(failed.load(), 10);
   EXPECT_EQ(log.stats().failed, 13u);
   EXPECT_TRUE(log.append_and_wait({}));  // nothing to write is trivially durable
+}
+
+// Groups are linked while the previous one commits; when that commit fails, the group linked
+// after it is linked again to the real head, so the chain stays whole.
+TEST(DecisionLog, AGroupLinkedAfterAFailedOneIsLinkedAgain) {
+  auto real = Store::open("sqlite::memory:");
+  FlakyStore store(real.get(), {2, 5});
+  std::mutex lock;
+  std::atomic<int> ok{0}, failed{0};
+  {
+    DecisionLog log(store, lock);
+    for (int i = 0; i < 200; ++i) {
+      log.append(entries(i, 2), [&](bool d) { (d ? ok : failed)++; });
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+    EXPECT_GT(log.stats().relinked, 0u);
+  }
+  EXPECT_GT(failed.load(), 0);
+  EXPECT_EQ(ok.load() + failed.load(), 200);
+  const ChainVerification v = real->verify_chain();
+  EXPECT_TRUE(v.intact) << v.problem;
+  EXPECT_EQ(v.entries, 2 * ok.load());
+}
+
+// Another writer appends to the same database between the log's groups: each group that was
+// linked to a head that moved is linked again at its commit.
+TEST(DecisionLog, AnotherWriterBetweenGroupsIsLinkedAround) {
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("aegis_dlog_" + std::to_string(getpid()) + ".db"))
+                               .string();
+  for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path + ext);
+  auto mine = Store::open("sqlite:" + path);
+  auto other = Store::open("sqlite:" + path);
+  std::mutex lock;
+  std::atomic<bool> done{false};
+  std::atomic<int> others{0};
+  DecisionLog::Stats stats;
+  {
+    DecisionLog log(*mine, lock);
+    std::thread intruder([&] {
+      while (!done) {
+        other->append(std::vector<NewEntry>{{"note", "other", "{}"}});
+        ++others;
+        // SQLite's busy wait is not fair: a writer that never pauses starves the other.
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    });
+    for (int i = 0; i < 300; ++i) EXPECT_TRUE(log.append_and_wait(entries(i, 1)));
+    done = true;
+    intruder.join();
+    stats = log.stats();
+  }
+  EXPECT_GT(stats.relinked, 0u);
+  const ChainVerification v = mine->verify_chain();
+  EXPECT_TRUE(v.intact) << v.problem;
+  EXPECT_EQ(v.entries, 300 + others.load());
+  for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path + ext);
 }
 
 }  // namespace
