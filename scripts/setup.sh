@@ -16,7 +16,8 @@ packages=(
   python3-dev python3-pytest python3-scipy python3-jsonschema python3-yaml pybind11-dev
 )
 
-# The node test clients (npm, lock files committed): the MCP SDK and playwright-core.
+# The node test clients (npm, lock files committed): the MCP SDK, the OpenAPI validator, the
+# KEM oracle (noble post-quantum, hpke-js) and playwright-core.
 root=$(cd "$(dirname "$0")/.." && pwd)
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -33,6 +34,10 @@ install_npm() {
   if [ ! -d "$root/tests/openapi/node_modules/@seriousme/openapi-schema-validator" ]; then
     echo "setup: installing the OpenAPI validator for the openapi test (npm ci)" >&2
     (cd "$root/tests/openapi" && npm ci --no-audit --no-fund --silent >/dev/null)
+  fi
+  if [ ! -d "$root/tests/kem/node_modules/@noble/post-quantum" ] || [ ! -d "$root/tests/kem/node_modules/@hpke/hybridkem-x-wing" ]; then
+    echo "setup: installing the X-Wing / ML-KEM / HPKE oracle (npm ci)" >&2
+    (cd "$root/tests/kem" && npm ci --no-audit --no-fund --silent >/dev/null)
   fi
   if [ ! -d "$root/tests/web/node_modules/playwright-core" ]; then
     echo "setup: installing playwright-core for the dashboard test (npm ci)" >&2
