@@ -175,6 +175,33 @@ def acvp(gitdir):
     return {k: len(v) for k, v in out.items()}, len(tests)
 
 
+WYCH_SEMANTICS = {
+    "result": "'valid': the operation must succeed and give exactly the expected outputs. 'invalid': the "
+              "implementation must reject the input (return an error); expected outputs are then absent or \"\". "
+              "'acceptable' (either outcome is fine) does not occur in these ML-KEM-768 files.",
+    "mlkem_768_test.json": "schema mlkem_test_schema.json, type MLKEMTest. seed = d || z (64 bytes). "
+                           "Run KeyGen_internal(d, z); if 'ek' is present it must equal the derived ek. Then "
+                           "Decaps(dk, c) must equal 'K'. invalid: seed of the wrong length ('Private key too "
+                           "short/long', no ek, K \"\") or c of the wrong length ('Ciphertext too short/long', "
+                           "K \"\"). Valid 'Bit flipped ciphertext', 'Random ciphertext' and the Strcmp case take "
+                           "the implicit-rejection path: K = SHAKE256(z || c, 32).",
+    "mlkem_768_semi_expanded_decaps_test.json": "schema mlkem_semi_expanded_decaps_test_schema.json, type "
+                           "MLKEMDecapsValidationTest. dk is the 2400-byte expanded key, 'ek' is the ek embedded "
+                           "in dk. valid: Decaps(dk, c) must return 'K' (tcId 8 and 9, flag MalleableCiphertext: "
+                           "K is the implicit-rejection key; catch a re-encryption compare that skips the last "
+                           "byte of c1 or c2). invalid (no K): wrong c length, wrong dk length, or dk failing the "
+                           "FIPS 203 7.3 hash check (corrupted H(ek) or corrupted embedded ek): must be rejected.",
+    "mlkem_768_encaps_test.json": "schema mlkem_encaps_test_schema.json, type MLKEMEncapsTest. "
+                           "Encaps_internal(ek, m) must give ciphertext 'c' and shared secret 'K'. invalid (c and "
+                           "K are \"\"): ek must be rejected by the FIPS 203 7.2 checks: wrong length ('Public key "
+                           "is too short/long') or a coefficient >= q ('Public key not reduced', and the 12 "
+                           "CCTV/modulus cases with flag ModulusOverflow).",
+    "mlkem_768_keygen_seed_test.json": "schema mlkem_keygen_seed_test_schema.json, type MLKEMKeyGen. "
+                           "KeyGen_internal(d, z) with seed = d || z (64 bytes) must give 'ek' (1184 bytes) and "
+                           "'dk' (2400 bytes, expanded). All 100 are valid.",
+}
+
+
 def wycheproof(gitdir):
     def flatten(fname):
         path = "testvectors_v1/" + fname
@@ -214,7 +241,7 @@ def wycheproof(gitdir):
         for fn in fnames:
             files[fn] = flatten(fn)
             counts[fn] = len(files[fn]["tests"])
-        dump(outname, {"source": src, "parts": parts, "files": files})
+        dump(outname, {"source": src, "parts": parts, "semantics": WYCH_SEMANTICS, "files": files})
     return counts
 
 
