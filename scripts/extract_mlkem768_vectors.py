@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Extract the ML-KEM-768 test vectors used by the C++ tests.
 
-Writes, next to this script:
+Writes into tests/data/:
   mlkem768_acvp_keygen.json       NIST ACVP ML-KEM-keyGen-FIPS203
   mlkem768_acvp_encapdecap.json   NIST ACVP ML-KEM-encapDecap-FIPS203 and -FIPS203-tr1
   mlkem768_wycheproof.json        Wycheproof mlkem_768_test + mlkem_768_semi_expanded_decaps_test
@@ -23,7 +23,7 @@ import sys
 
 ACVP_COMMIT = "2972def23bf9f3680c2c531561ed9bdd0f1086ad"  # RELEASE/v1.1.0.43
 WYCH_COMMIT = "dac1dd4729fd1f8dd9e1e9f3dce51d783da6c166"
-OUT = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data")
 Q = 3329
 
 
