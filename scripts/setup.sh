@@ -14,6 +14,9 @@ packages=(
   clang libclang-rt-14-dev
   chromium
   python3-dev python3-pytest python3-scipy python3-jsonschema python3-yaml pybind11-dev
+  valgrind                                               # the constant-time check of the KEM
+  softhsm2 opensc libp11-kit-dev                         # PKCS#11: the HSM provider and its tests
+  python3-botocore python3-cryptography                  # oracles: SigV4 signer, RFC 5649 wrap
 )
 
 # The node test clients (npm, lock files committed): the MCP SDK, the OpenAPI validator, the

@@ -1,0 +1,119 @@
+// Key-encryption-key providers (SPEC §10): a KEK that wraps and unwraps bytes, and the X-Wing
+// (HybridKEM) key pair it protects — the public key from AEGIS_MASTER_KEK_PUBLIC (or a
+// constructor argument), the private key kept only as a blob wrapped by the provider and
+// unwrapped on demand. Providers: in memory, environment, PKCS#11 HSM, AWS KMS.
+//
+// A provider is *configured* when every setting it needs is present (missing() is empty) and
+// *working* when a wrap/unwrap round trip succeeds (self_test()); neither is checked when the
+// provider is made, only when asked or first used. No secret (KEK, PIN, secret access key,
+// private key) is ever in an error message or a log line.
+//
+// Thread safety: every provider may be used from several threads at once.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aegis/crypto/xwing.h"
+#include "aegis/error.h"
+
+namespace aegis {
+
+using KekBytes = std::vector<uint8_t>;
+
+struct KEKMetadata {
+  std::string provider_type;  // "in_memory", "environment", "hsm", "kms"
+  std::string key_id;         // which KEK: a token label and key label, a KMS key id, ...
+  std::string algorithm;      // e.g. "AES-256-KWP (RFC 5649)"
+};
+
+class KEKProvider {
+ public:
+  virtual ~KEKProvider() = default;
+
+  // Wraps `plaintext` under the KEK; unwrap() reverses it. AegisError (InternalError with a
+  // "kek.*" code naming the cause) when the provider is not configured, the KEK refuses, or
+  // a wrapped blob fails its integrity check.
+  virtual KekBytes wrap(std::span<const uint8_t> plaintext) = 0;
+  virtual KekBytes unwrap(std::span<const uint8_t> wrapped) = 0;
+  virtual KEKMetadata metadata() const = 0;
+  // The settings still missing, by name (environment variable or argument); empty when
+  // configured.
+  virtual std::vector<std::string> missing() const = 0;
+
+  bool configured() const { return missing().empty(); }
+  // A wrap/unwrap round trip of random bytes: nullopt when working, else why not.
+  std::optional<Error> self_test();
+
+  // The X-Wing public key, when one is configured.
+  const std::optional<crypto::xwing::PublicKey>& public_key() const { return public_key_; }
+  // The X-Wing private key, unwrapped from the provider's wrapped blob (wipe it after use).
+  // AegisError "kek.no_private_key" when the provider holds none.
+  crypto::xwing::PrivateKey private_key();
+
+ protected:
+  // Reads AEGIS_MASTER_KEK_PUBLIC style base64 (or raw) public-key bytes; the error names
+  // `field`.
+  static Result<crypto::xwing::PublicKey> parse_public_key(std::span<const uint8_t> bytes,
+                                                            std::string_view field);
+  std::optional<crypto::xwing::PublicKey> public_key_;
+  KekBytes wrapped_private_key_;  // empty: this provider holds no private key
+  std::string wrapped_private_key_source_;  // the variable or argument it came from
+};
+
+// A random AES-256 KEK that lives as long as the object (RFC 5649 wrap with padding). It holds
+// a private key only when given one.
+class InMemoryKEKProvider : public KEKProvider {
+ public:
+  InMemoryKEKProvider();
+  // With an X-Wing private key: it is wrapped under the new KEK at once.
+  explicit InMemoryKEKProvider(const crypto::xwing::PrivateKey& private_key);
+  ~InMemoryKEKProvider() override;
+  KekBytes wrap(std::span<const uint8_t> plaintext) override;
+  KekBytes unwrap(std::span<const uint8_t> wrapped) override;
+  KEKMetadata metadata() const override;
+  std::vector<std::string> missing() const override { return {}; }
+
+ private:
+  uint8_t kek_[32];
+};
+
+// The KEK from AEGIS_MASTER_KEK (base64, 32 bytes), the wrapped private key from
+// AEGIS_WRAPPED_PRIVATE_KEY (base64), the public key from AEGIS_MASTER_KEK_PUBLIC (base64).
+class EnvironmentKEKProvider : public KEKProvider {
+ public:
+  // Reads the variables now; a malformed one is an error naming it (not its value).
+  static Result<std::unique_ptr<EnvironmentKEKProvider>> from_environment();
+  ~EnvironmentKEKProvider() override;
+  KekBytes wrap(std::span<const uint8_t> plaintext) override;
+  KekBytes unwrap(std::span<const uint8_t> wrapped) override;
+  KEKMetadata metadata() const override;
+  std::vector<std::string> missing() const override;
+
+ private:
+  EnvironmentKEKProvider() = default;
+  bool has_kek_ = false;
+  uint8_t kek_[32] = {};
+  std::string key_id_;  // the first 8 bytes of SHA-256 of the KEK, hex: names it, reveals nothing
+};
+
+// RFC 5649 (AES key wrap with padding) under a 32-byte key, through OpenSSL.
+KekBytes aes_kwp_wrap(const uint8_t key[32], std::span<const uint8_t> plaintext);
+// nullopt when the integrity check fails.
+std::optional<KekBytes> aes_kwp_unwrap(const uint8_t key[32], std::span<const uint8_t> wrapped);
+
+// The provider of `type`: "auto" (the first configured of kms → hsm → environment → in_memory),
+// or one of those names; a forced type that is not configured is an error naming what is
+// missing. Nothing is contacted here.
+Result<std::unique_ptr<KEKProvider>> get_kek_provider(std::string_view type);
+
+// Support built into this binary (no network or token access): the reference's flags.
+inline constexpr bool kKmsKekAvailable = true;
+inline constexpr bool kHsmKekAvailable = true;
+inline constexpr bool kHybridKemAvailable = true;
+
+}  // namespace aegis
