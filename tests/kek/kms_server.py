@@ -382,6 +382,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     server_version = "aegis-test-kms"
     sys_version = ""
     timeout = 60                    # an idle keep-alive connection is dropped after a minute
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
 
     def setup(self):
         super().setup()
@@ -526,7 +527,7 @@ def main(argv=None):
     with open(args.port_file + ".tmp", "w") as f:
         f.write(f"{port}\n")
     os.replace(args.port_file + ".tmp", args.port_file)
-    print(f"kms_server: https://127.0.0.1:{port} (CA {os.path.join(args.dir, 'ca.pem')})",
+    print(f"kms_server: https://127.0.0.1:{port} (CA {os.path.abspath(args.dir)}/ca.pem)",
           flush=True)
 
     while not stopping.wait(0.5):  # the main thread only waits for SIGTERM/SIGINT
