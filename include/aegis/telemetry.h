@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "aegis/decide.h"
+#include "aegis/telemetry_encryption.h"
 
 namespace aegis {
 
@@ -33,6 +34,9 @@ struct TelemetryEvent {
   std::string session_id;
   std::string decision_id;
   nlohmann::json payload = nlohmann::json::object();
+  // With encryption (telemetry_encryption.h): the sealed personal fields; agent_id and
+  // session_id are then left out of the JSON.
+  std::optional<nlohmann::json> encrypted;
   nlohmann::json to_json() const;
 };
 
@@ -115,7 +119,15 @@ std::shared_ptr<EventSink> http_sink(std::string url,
 // gate.evaluated per gate; drift.detected when drift is WARNING or CRITICAL.
 class TelemetryEmitter : public DecisionObserver {
  public:
-  explicit TelemetryEmitter(std::string source);
+  // Encrypts the events' personal fields (telemetry_encryption.h) to `encryption_public_key`
+  // when given (the 1216 key bytes, or their base64), else to AEGIS_MASTER_KEK_PUBLIC when that
+  // is set; a malformed key is an error, never a reason to send in the clear.
+  explicit TelemetryEmitter(std::string source,
+                            std::optional<std::string> encryption_public_key = std::nullopt,
+                            TelemetryEpoch epoch = {});
+  // Whether events leave with their personal fields encrypted.
+  bool encrypting() const noexcept { return encryptor_ != nullptr; }
+  const EventEncryptor* encryptor() const noexcept { return encryptor_.get(); }
   void add_sink(std::shared_ptr<EventSink> sink);
   void on_decision(const PCWContext& context, const PCWDecision& decision) override;
   // Any other event (override.requested, ...), filled in with an id, time and this source.
@@ -131,6 +143,7 @@ class TelemetryEmitter : public DecisionObserver {
   void send(TelemetryEvent event);
 
   std::string source_;
+  std::unique_ptr<EventEncryptor> encryptor_;
   mutable std::mutex lock_;
   std::vector<std::shared_ptr<EventSink>> sinks_;
 };

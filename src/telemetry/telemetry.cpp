@@ -24,6 +24,10 @@ void init_curl_once() {
 }  // namespace
 
 nlohmann::json TelemetryEvent::to_json() const {
+  if (encrypted)
+    return {{"event_id", event_id},       {"event_type", event_type}, {"timestamp", timestamp},
+            {"source", source},           {"decision_id", decision_id}, {"payload", payload},
+            {"encrypted", *encrypted}};
   return {{"event_id", event_id},       {"event_type", event_type}, {"timestamp", timestamp},
           {"source", source},           {"agent_id", agent_id},     {"session_id", session_id},
           {"decision_id", decision_id}, {"payload", payload}};
@@ -264,9 +268,23 @@ std::shared_ptr<EventSink> http_sink(std::string url, std::optional<size_t> batc
                                          allow_insecure);
 }
 
-TelemetryEmitter::TelemetryEmitter(std::string source) : source_(std::move(source)) {
+TelemetryEmitter::TelemetryEmitter(std::string source,
+                                   std::optional<std::string> encryption_public_key,
+                                   TelemetryEpoch epoch)
+    : source_(std::move(source)) {
   if (source_.empty())
     throw_error(invalid_input("telemetry.source", "source", "source is required"));
+  std::string_view field = "encryption_public_key";
+  if (!encryption_public_key) {
+    const char* env = std::getenv("AEGIS_MASTER_KEK_PUBLIC");
+    if (env && *env) encryption_public_key = env;
+    field = "AEGIS_MASTER_KEK_PUBLIC";
+  }
+  if (encryption_public_key) {
+    auto e = EventEncryptor::from_text_or_bytes(*encryption_public_key, field, epoch);
+    if (!e) throw_error(e.error());
+    encryptor_ = std::move(e).value();
+  }
 }
 
 void TelemetryEmitter::add_sink(std::shared_ptr<EventSink> sink) {
@@ -279,6 +297,7 @@ void TelemetryEmitter::send(TelemetryEvent event) {
   event.event_id = new_uuid_v4();
   event.source = source_;
   if (event.timestamp.empty()) event.timestamp = format_timestamp(std::chrono::system_clock::now());
+  if (encryptor_) encryptor_->seal(event);
   std::lock_guard<std::mutex> g(lock_);
   for (const auto& s : sinks_) s->emit(event);
 }

@@ -448,6 +448,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                               "message": f"{type(e).__name__}: {e}"}, target, key_id)
 
     def _reply(self, status, payload, target, key_id):
+        # Logged before answering: once a client has its answer, the log line is there.
+        self.server.state.log(method=self.command, path=self.path, target=target,
+                              key_id=key_id if isinstance(key_id, str) else None,
+                              status=status, error=payload.get("__type"))
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", JSON_TYPE)
@@ -456,9 +460,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
-        self.server.state.log(method=self.command, path=self.path, target=target,
-                              key_id=key_id if isinstance(key_id, str) else None,
-                              status=status, error=payload.get("__type"))
 
 
 class State:

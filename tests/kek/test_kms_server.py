@@ -173,7 +173,8 @@ def test_round_trip_every_key_name(server, key_id):
     for plaintext in (b"\x00", b"AEGIS data key " * 16, os.urandom(4096)):
         enc = kms.encrypt(KeyId=key_id, Plaintext=plaintext)
         assert enc["KeyId"] == ARN and enc["EncryptionAlgorithm"] == "SYMMETRIC_DEFAULT"
-        assert plaintext not in enc["CiphertextBlob"]
+        if len(plaintext) > 8:  # (a 1-byte plaintext may well occur in a blob by chance)
+            assert plaintext not in enc["CiphertextBlob"]
         for decrypt_key in (None, key_id, "alias/aegis-test"):
             args = {"KeyId": decrypt_key} if decrypt_key else {}
             dec = kms.decrypt(CiphertextBlob=enc["CiphertextBlob"], **args)
