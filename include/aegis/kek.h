@@ -49,6 +49,7 @@ class KEKProvider {
   // A wrap/unwrap round trip of random bytes: nullopt when working, else why not.
   std::optional<Error> self_test();
 
+  bool holds_private_key() const { return !wrapped_private_key_.empty(); }
   // The X-Wing public key, when one is configured.
   const std::optional<crypto::xwing::PublicKey>& public_key() const { return public_key_; }
   // The X-Wing private key, unwrapped from the provider's wrapped blob (wipe it after use).
@@ -110,6 +111,31 @@ std::optional<KekBytes> aes_kwp_unwrap(const uint8_t key[32], std::span<const ui
 // or one of those names; a forced type that is not configured is an error naming what is
 // missing. Nothing is contacted here.
 Result<std::unique_ptr<KEKProvider>> get_kek_provider(std::string_view type);
+
+// What `aegis kek status` and aegis_crypto_status report, per provider type in the order kms,
+// hsm, environment, in_memory: configured (what is missing), and — only when configured — the
+// result of its self-test. Nothing secret.
+struct KekProviderStatus {
+  std::string type;
+  std::vector<std::string> missing;  // empty: configured
+  std::optional<bool> working;       // nullopt when not configured (not tried)
+  std::optional<Error> error;        // why it is not working, or why it could not be made
+  std::optional<KEKMetadata> metadata;
+  bool holds_private_key = false;
+};
+std::vector<KekProviderStatus> kek_status();
+
+// A new X-Wing key pair whose private key is wrapped by `provider` (and checked to unwrap
+// again); the private key itself is wiped before returning.
+struct ProvisionedKey {
+  crypto::xwing::PublicKey public_key;
+  KekBytes wrapped_private_key;
+  std::string wrapped_variable;  // where the blob goes: AEGIS_..._WRAPPED_PRIVATE_KEY
+  KEKMetadata metadata;
+};
+Result<ProvisionedKey> provision_hybrid_key(KEKProvider& provider);
+// The variable holding the wrapped private key for a provider type ("" for in_memory).
+std::string wrapped_key_variable(std::string_view provider_type);
 
 // Support built into this binary (no network or token access): the reference's flags.
 inline constexpr bool kKmsKekAvailable = true;

@@ -51,4 +51,15 @@ int run_signature_sign(const std::string& key_path, const std::string& message);
 int run_signature_verify(const std::string& message, const std::optional<std::string>& pubkey,
                          const std::optional<std::string>& address, const std::string& signature);
 
+int run_kem_keygen(const std::string& output);
+int run_kem_public_key(const std::string& key_file);
+int run_kem_encapsulate(const std::string& public_key, const std::optional<std::string>& eseed_hex);
+int run_kem_decapsulate(const std::string& key_file, const std::string& ciphertext);
+int run_kek_status();
+int run_kek_wrap(const std::string& provider, const std::optional<std::string>& input,
+                 const std::optional<std::string>& kem_key_file);
+int run_kek_unwrap(const std::string& provider, const std::string& wrapped);
+int run_kek_provision(const std::string& provider, const std::string& output);
+int run_telemetry_decrypt(const std::string& provider, const std::string& input);
+
 }  // namespace aegis::cli

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "aegis/crypto/bip322.h"
+#include "aegis/crypto/encoding.h"
 
 namespace aegis::cli {
 namespace {
@@ -17,35 +17,31 @@ namespace {
 // A string that wipes its buffer.
 struct SecretString {
   std::string s;
-  ~SecretString() { OPENSSL_cleanse(s.data(), s.size()); }
+  ~SecretString() { OPENSSL_cleanse(s.data(), s.capacity()); }
 };
 
 }  // namespace
 
-Result<bool> write_key_file(const std::string& path, const crypto::SecretKey& key) {
+Result<bool> write_key_bytes(const std::string& path, const KeyBytes& key) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     return invalid_input("cli.key_file", "output",
                          path + ": cannot create key file (" + std::strerror(errno) +
                              "); an existing file is never overwritten");
   }
-  const auto pub = key.public_key();
   SecretString body;
-  body.s = nlohmann::json{{"secret_key", crypto::to_hex(key.data(), 32)},
-                          {"public_key", crypto::to_hex(pub.data(), pub.size())},
-                          {"address", *crypto::p2tr_address(pub)}}
-               .dump(2) +
-           "\n";
+  body.s = crypto::to_hex(key.data(), key.size()) + "\n";
   const bool ok = ::write(fd, body.s.data(), body.s.size()) == static_cast<ssize_t>(body.s.size());
+  const bool synced = ::fsync(fd) == 0;
   const bool closed = ::close(fd) == 0;
-  if (!ok || !closed) {
+  if (!ok || !synced || !closed) {
     ::unlink(path.c_str());
     return Error{ErrorKind::kInternal, "cli.key_file", "output", path + ": write failed"};
   }
   return true;
 }
 
-Result<crypto::SecretKey> read_key_file(const std::string& path) {
+Result<KeyBytes> read_key_bytes(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     return Error{ErrorKind::kNotFound, "cli.not_found", "key", path + ": " + std::strerror(errno)};
@@ -61,19 +57,41 @@ Result<crypto::SecretKey> read_key_file(const std::string& path) {
   OPENSSL_cleanse(buf, sizeof buf);
   ::close(fd);
   SecretString hex;
-  try {
-    const auto j = nlohmann::json::parse(text.s);
-    hex.s = j.at("secret_key").get<std::string>();
-  } catch (const nlohmann::json::exception&) {
-    return invalid_input("cli.key_file", "key", path + ": not an aegis key file");
+  if (!text.s.empty() && text.s.front() == '{') {  // the former custodian format
+    try {
+      const auto j = nlohmann::json::parse(text.s);
+      hex.s = j.at("secret_key").get<std::string>();
+    } catch (const nlohmann::json::exception&) {
+      return invalid_input("cli.key_file", "key", path + ": not an aegis key file");
+    }
+  } else {
+    hex.s = text.s;
+    if (!hex.s.empty() && hex.s.back() == '\n') hex.s.pop_back();
   }
-  auto bytes = crypto::from_hex(hex.s);
-  std::optional<crypto::SecretKey> key;
-  if (bytes) {
-    key = crypto::SecretKey::from_bytes(bytes->data(), bytes->size());
-    OPENSSL_cleanse(bytes->data(), bytes->size());
-  }
-  if (!key) return invalid_input("cli.key_file", "key", path + ": secret_key is not a valid key");
+  auto bytes = hex.s.size() == 64 ? crypto::from_hex(hex.s) : std::nullopt;
+  if (!bytes)
+    return invalid_input("cli.key_file", "key",
+                         path + ": not an aegis key file (64 hex digits and a newline)");
+  KeyBytes key;
+  std::memcpy(key.data(), bytes->data(), key.size());
+  OPENSSL_cleanse(bytes->data(), bytes->size());
+  return key;
+}
+
+Result<bool> write_key_file(const std::string& path, const crypto::SecretKey& key) {
+  KeyBytes bytes;
+  std::memcpy(bytes.data(), key.data(), bytes.size());
+  auto r = write_key_bytes(path, bytes);
+  OPENSSL_cleanse(bytes.data(), bytes.size());
+  return r;
+}
+
+Result<crypto::SecretKey> read_key_file(const std::string& path) {
+  auto bytes = read_key_bytes(path);
+  if (!bytes) return bytes.error();
+  auto key = crypto::SecretKey::from_bytes(bytes.value().data(), bytes.value().size());
+  OPENSSL_cleanse(bytes.value().data(), bytes.value().size());
+  if (!key) return invalid_input("cli.key_file", "key", path + ": not a valid secp256k1 secret key");
   return *key;
 }
 

@@ -132,6 +132,50 @@ int main(int argc, char** argv) {
   mcp->add_option("-c,--config", mcp_config, "YAML configuration (mcp_rate_limit, thresholds)");
   mcp->add_option("--db", mcp_db, "store decisions here (sqlite:PATH or postgresql://...)");
 
+  const std::vector<std::string> kProviders = {"auto", "kms", "hsm", "environment", "in_memory"};
+  std::string kem_out, kem_key_file, kem_public_key, kem_ciphertext, kek_provider = "auto",
+                                                                      kek_wrapped, kek_out;
+  std::optional<std::string> kem_eseed, kek_input, kek_kem_key;
+  auto* kem = app.add_subcommand("kem", "X-Wing (ML-KEM-768 + X25519) keys, for tests and setup");
+  kem->require_subcommand(1);
+  auto* kem_keygen = kem->add_subcommand("keygen", "Create an X-Wing private key file (mode 0600)");
+  kem_keygen->add_option("-o,--output", kem_out, "key file to create (never overwritten)")->required();
+  auto* kem_pub = kem->add_subcommand("public-key", "The public key of a key file");
+  kem_pub->add_option("--key-file", kem_key_file)->required();
+  auto* kem_encap = kem->add_subcommand("encapsulate", "A ciphertext and shared secret for a public key");
+  kem_encap->add_option("--public-key", kem_public_key, "base64, 1216 bytes")->required();
+  kem_encap->add_option("--eseed-hex", kem_eseed, "64 bytes of given randomness (test vectors)");
+  auto* kem_decap = kem->add_subcommand("decapsulate", "The shared secret of a ciphertext");
+  kem_decap->add_option("--key-file", kem_key_file)->required();
+  kem_decap->add_option("--ciphertext", kem_ciphertext, "base64, 1120 bytes")->required();
+
+  auto* kek = app.add_subcommand("kek", "Key-encryption-key providers (KMS, HSM, environment)");
+  kek->require_subcommand(1);
+  auto* kek_status_cmd = kek->add_subcommand("status", "Per provider: configured, working, key id");
+  auto* kek_wrap = kek->add_subcommand("wrap", "Wrap bytes under a provider's KEK");
+  kek_wrap->add_option("--provider", kek_provider, "auto (default), kms, hsm, environment, in_memory")
+      ->check(CLI::IsMember(kProviders));
+  kek_wrap->add_option("-i,--input", kek_input, "file of bytes to wrap (- for stdin)");
+  kek_wrap->add_option("--kem-key-file", kek_kem_key, "an X-Wing key file to wrap");
+  auto* kek_unwrap = kek->add_subcommand("unwrap", "Unwrap a blob with a provider's KEK");
+  kek_unwrap->add_option("--provider", kek_provider)->check(CLI::IsMember(kProviders));
+  kek_unwrap->add_option("--wrapped", kek_wrapped, "base64")->required();
+  auto* kek_provision = kek->add_subcommand(
+      "provision", "A new X-Wing key wrapped by the provider; writes the environment lines");
+  kek_provision->add_option("--provider", kek_provider, "kms, hsm or environment")
+      ->check(CLI::IsMember(kProviders))
+      ->required();
+  kek_provision->add_option("-o,--output", kek_out, "file for the environment lines (mode 0600)")
+      ->required();
+
+  std::string telemetry_input = "-";
+  auto* telemetry = app.add_subcommand("telemetry", "Telemetry events");
+  telemetry->require_subcommand(1);
+  auto* tel_decrypt = telemetry->add_subcommand(
+      "decrypt", "Restore the encrypted personal fields (the provider's private key)");
+  tel_decrypt->add_option("-i,--input", telemetry_input, "events: a JSON array, object or lines");
+  tel_decrypt->add_option("--provider", kek_provider)->check(CLI::IsMember(kProviders));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -166,6 +210,15 @@ int main(int argc, char** argv) {
     if (*ov_verify) return run_override_verify(request, override_config);
     if (*sig_sign) return run_signature_sign(key_path, message);
     if (*sig_verify) return run_signature_verify(message, pubkey, address, sig);
+    if (*kem_keygen) return run_kem_keygen(kem_out);
+    if (*kem_pub) return run_kem_public_key(kem_key_file);
+    if (*kem_encap) return run_kem_encapsulate(kem_public_key, kem_eseed);
+    if (*kem_decap) return run_kem_decapsulate(kem_key_file, kem_ciphertext);
+    if (*kek_status_cmd) return run_kek_status();
+    if (*kek_wrap) return run_kek_wrap(kek_provider, kek_input, kek_kem_key);
+    if (*kek_unwrap) return run_kek_unwrap(kek_provider, kek_wrapped);
+    if (*kek_provision) return run_kek_provision(kek_provider, kek_out);
+    if (*tel_decrypt) return run_telemetry_decrypt(kek_provider, telemetry_input);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "aegis: internal error: %s\n", e.what());
     return kExitInternal;

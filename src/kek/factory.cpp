@@ -3,6 +3,10 @@
 #include "aegis/kek_hsm.h"
 #include "aegis/kek_kms.h"
 
+#include <openssl/crypto.h>
+
+#include <algorithm>
+
 namespace aegis {
 namespace {
 
@@ -36,6 +40,62 @@ Result<std::unique_ptr<KEKProvider>> get_kek_provider(std::string_view type) {
   // A provider asked for by name must be usable: configured, and its round trip working.
   if (auto why = p.value()->self_test()) return *why;
   return p;
+}
+
+std::vector<KekProviderStatus> kek_status() {
+  std::vector<KekProviderStatus> out;
+  for (const char* t : {"kms", "hsm", "environment", "in_memory"}) {
+    KekProviderStatus st;
+    st.type = t;
+    auto p = make(t);
+    if (!p) {
+      st.error = p.error();
+      st.working = false;
+      out.push_back(std::move(st));
+      continue;
+    }
+    st.missing = p.value()->missing();
+    if (st.missing.empty()) {
+      st.error = p.value()->self_test();
+      st.working = !st.error;
+    }
+    st.metadata = p.value()->metadata();
+    st.holds_private_key = p.value()->holds_private_key();
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+std::string wrapped_key_variable(std::string_view provider_type) {
+  if (provider_type == "kms") return "AEGIS_KMS_WRAPPED_PRIVATE_KEY";
+  if (provider_type == "hsm") return "AEGIS_HSM_WRAPPED_PRIVATE_KEY";
+  if (provider_type == "environment") return "AEGIS_WRAPPED_PRIVATE_KEY";
+  return "";
+}
+
+Result<ProvisionedKey> provision_hybrid_key(KEKProvider& provider) {
+  const KEKMetadata meta = provider.metadata();
+  const std::string variable = wrapped_key_variable(meta.provider_type);
+  if (variable.empty())
+    return invalid_input("kek.provision", "provider",
+                         "the in_memory KEK ends with the process: provision with kms, hsm or "
+                         "environment");
+  auto sk = crypto::xwing::generate_private_key();
+  try {
+    ProvisionedKey out{crypto::xwing::public_key(sk), provider.wrap(sk), variable, meta};
+    KekBytes back = provider.unwrap(out.wrapped_private_key);
+    const bool same = back.size() == sk.size() && std::equal(back.begin(), back.end(), sk.begin());
+    OPENSSL_cleanse(back.data(), back.size());
+    OPENSSL_cleanse(sk.data(), sk.size());
+    if (!same)
+      return Error{ErrorKind::kInternal, "kek.provision", "",
+                   "the provider did not unwrap the new key to itself"};
+    out.metadata = provider.metadata();
+    return out;
+  } catch (const AegisError& e) {
+    OPENSSL_cleanse(sk.data(), sk.size());
+    return e.error();
+  }
 }
 
 }  // namespace aegis
