@@ -12,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -124,6 +125,9 @@ struct KekProviderStatus {
   bool holds_private_key = false;
 };
 std::vector<KekProviderStatus> kek_status();
+// kek_status() and the availability flags as JSON (what `aegis kek status` prints and the MCP
+// tool aegis_crypto_status reports): {"providers": [...], "KMS_KEK_AVAILABLE": ..., ...}.
+nlohmann::json kek_status_json();
 
 // A new X-Wing key pair whose private key is wrapped by `provider` (and checked to unwrap
 // again); the private key itself is wiped before returning.

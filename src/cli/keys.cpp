@@ -58,8 +58,6 @@ Result<std::unique_ptr<KEKProvider>> provider(const std::string& type) {
   return get_kek_provider(type);
 }
 
-json error_json(const Error& e) { return {{"code", e.code}, {"message", e.message}}; }
-
 }  // namespace
 
 int run_kem_keygen(const std::string& output) {
@@ -119,24 +117,7 @@ int run_kem_decapsulate(const std::string& key_file, const std::string& cipherte
 }
 
 int run_kek_status() {
-  json providers = json::array();
-  for (const KekProviderStatus& s : kek_status()) {
-    json p = {{"type", s.type},
-              {"configured", s.missing.empty() && !(s.error && !s.metadata)},
-              {"missing", s.missing},
-              {"working", s.working ? json(*s.working) : json(nullptr)},
-              {"holds_private_key", s.holds_private_key}};
-    if (s.metadata) {
-      p["key_id"] = s.metadata->key_id;
-      p["algorithm"] = s.metadata->algorithm;
-    }
-    if (s.error) p["error"] = error_json(*s.error);
-    providers.push_back(std::move(p));
-  }
-  print({{"providers", providers},
-         {"KMS_KEK_AVAILABLE", kKmsKekAvailable},
-         {"HSM_KEK_AVAILABLE", kHsmKekAvailable},
-         {"HYBRID_KEM_AVAILABLE", kHybridKemAvailable}});
+  print(kek_status_json());
   return 0;
 }
 

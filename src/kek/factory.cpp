@@ -66,6 +66,27 @@ std::vector<KekProviderStatus> kek_status() {
   return out;
 }
 
+nlohmann::json kek_status_json() {
+  nlohmann::json providers = nlohmann::json::array();
+  for (const KekProviderStatus& s : kek_status()) {
+    nlohmann::json p = {{"type", s.type},
+                        {"configured", s.missing.empty() && s.metadata.has_value()},
+                        {"missing", s.missing},
+                        {"working", s.working ? nlohmann::json(*s.working) : nlohmann::json()},
+                        {"holds_private_key", s.holds_private_key}};
+    if (s.metadata) {
+      p["key_id"] = s.metadata->key_id;
+      p["algorithm"] = s.metadata->algorithm;
+    }
+    if (s.error) p["error"] = {{"code", s.error->code}, {"message", s.error->message}};
+    providers.push_back(std::move(p));
+  }
+  return {{"providers", std::move(providers)},
+          {"KMS_KEK_AVAILABLE", kKmsKekAvailable},
+          {"HSM_KEK_AVAILABLE", kHsmKekAvailable},
+          {"HYBRID_KEM_AVAILABLE", kHybridKemAvailable}};
+}
+
 std::string wrapped_key_variable(std::string_view provider_type) {
   if (provider_type == "kms") return "AEGIS_KMS_WRAPPED_PRIVATE_KEY";
   if (provider_type == "hsm") return "AEGIS_HSM_WRAPPED_PRIVATE_KEY";

@@ -1,5 +1,7 @@
 #include "aegis/mcp.h"
 
+#include "aegis/kek.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -475,12 +477,10 @@ json McpServer::call_tool(const std::string& name, const json& args) {
     }
     if (name == "aegis_crypto_status") {
       const Args a(args, {});
-      const json status = {
-          {"override_signatures", "BIP-322 simple, P2TR key path (BIP-340 Schnorr, secp256k1)"},
-          {"two_key_override", true},
-          {"HYBRID_KEM_AVAILABLE", false},
-          {"KMS_KEK_AVAILABLE", false},
-          {"HSM_KEK_AVAILABLE", false}};
+      json status = kek_status_json();
+      status["override_signatures"] = "BIP-322 simple, P2TR key path (BIP-340 Schnorr, secp256k1)";
+      status["two_key_override"] = true;
+      status["hybrid_kem"] = "X-Wing (draft-connolly-cfrg-xwing-kem-10: ML-KEM-768 + X25519)";
       return tool_result(status.dump(), status);
     }
     if (name == "aegis_list_decisions") {

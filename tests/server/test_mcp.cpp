@@ -73,6 +73,22 @@ TEST(Mcp, RateLimitWindowWithInjectedClock) {
   EXPECT_FALSE(call(s, msg)["result"].contains("isError"));
 }
 
+// The key-management flags are true (built in), and each provider says whether it is configured
+// and, when it is, working — nothing secret.
+TEST(Mcp, CryptoStatusReportsTheFlagsAndTheProviders) {
+  McpServer s{AegisConfig()};
+  const json r = call(
+      s, R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"aegis_crypto_status"}})");
+  const json& st = r["result"]["structuredContent"];
+  EXPECT_EQ(st["HYBRID_KEM_AVAILABLE"], true);
+  EXPECT_EQ(st["KMS_KEK_AVAILABLE"], true);
+  EXPECT_EQ(st["HSM_KEK_AVAILABLE"], true);
+  ASSERT_EQ(st["providers"].size(), 4u);
+  EXPECT_EQ(st["providers"][3]["type"], "in_memory");
+  EXPECT_EQ(st["providers"][3]["working"], true);
+  EXPECT_EQ(st["providers"][0]["type"], "kms");
+}
+
 TEST(Mcp, EvaluateNeverProceedsOnBadInput) {
   McpServer s{AegisConfig()};
   for (const char* args : {R"({"risk_proposed":"0.3"})", R"({"risk_proposed":1e999})",
