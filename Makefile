@@ -34,7 +34,7 @@ test-sanitize: setup
 	@CC=clang CXX=clang++ cmake -S . -B $(SAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DAEGIS_SANITIZE=ON -DAEGIS_FUZZ=ON -DAEGIS_BENCH=OFF >/dev/null
 	@cmake --build $(SAN_BUILD) -j $(JOBS) --target aegis_core_tests aegis_workflow_tests \
-	  context_fuzzer signature_fuzzer mcp_fuzzer http_body_fuzzer http_request_fuzzer
+	  context_fuzzer signature_fuzzer mcp_fuzzer http_body_fuzzer http_request_fuzzer kem_fuzzer
 	@$(SAN_BUILD)/tests/aegis_core_tests --gtest_brief=1
 	@$(SAN_BUILD)/tests/aegis_workflow_tests --gtest_brief=1
 	@scripts/run_fuzz.sh $(SAN_BUILD)/fuzz/context_fuzzer $(FUZZ_SECS) fuzz/corpus
@@ -42,6 +42,7 @@ test-sanitize: setup
 	@scripts/run_fuzz.sh $(SAN_BUILD)/fuzz/mcp_fuzzer $(FUZZ_SECS) fuzz/corpus-mcp
 	@scripts/run_fuzz.sh $(SAN_BUILD)/fuzz/http_body_fuzzer $(FUZZ_SECS) fuzz/corpus-http
 	@scripts/run_fuzz.sh $(SAN_BUILD)/fuzz/http_request_fuzzer $(FUZZ_SECS) fuzz/corpus-request
+	@scripts/run_fuzz.sh $(SAN_BUILD)/fuzz/kem_fuzzer $(FUZZ_SECS) fuzz/corpus-kem
 
 fuzz: setup
 	@$(MAKE) test-sanitize FUZZ_SECS=$${FUZZ_SECS:-300}
