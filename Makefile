@@ -34,9 +34,10 @@ test-sanitize: setup
 	@CC=clang CXX=clang++ cmake -S . -B $(SAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DAEGIS_SANITIZE=ON -DAEGIS_FUZZ=ON -DAEGIS_BENCH=OFF >/dev/null
 	@cmake --build $(SAN_BUILD) -j $(JOBS) --target aegis_core_tests aegis_workflow_tests \
-	  context_fuzzer signature_fuzzer mcp_fuzzer http_body_fuzzer http_request_fuzzer kem_fuzzer
+	  aegis_kem_tests context_fuzzer signature_fuzzer mcp_fuzzer http_body_fuzzer http_request_fuzzer kem_fuzzer
 	@$(SAN_BUILD)/tests/aegis_core_tests --gtest_brief=1
 	@$(SAN_BUILD)/tests/aegis_workflow_tests --gtest_brief=1
+	@$(SAN_BUILD)/tests/aegis_kem_tests --gtest_brief=1
 	@scripts/run_fuzz.sh $(SAN_BUILD)/fuzz/context_fuzzer $(FUZZ_SECS) fuzz/corpus
 	@scripts/run_fuzz.sh $(SAN_BUILD)/fuzz/signature_fuzzer $(FUZZ_SECS) fuzz/corpus-signature
 	@scripts/run_fuzz.sh $(SAN_BUILD)/fuzz/mcp_fuzzer $(FUZZ_SECS) fuzz/corpus-mcp

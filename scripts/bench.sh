@@ -57,6 +57,25 @@ scripts/pg_cluster.sh stop "$pgdir" >/dev/null
 trap - EXIT
 rm -f "$build/bench-durable.jsonl"
 
+echo "bench: key management (X-Wing, ML-KEM-768, telemetry sealing, KEK wrap) and noble" >&2
+hsmdir=$(mktemp -d)
+mkdir -p "$hsmdir/tokens"
+printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' "$hsmdir/tokens" \
+  >"$hsmdir/softhsm2.conf"
+export SOFTHSM2_CONF="$hsmdir/softhsm2.conf"
+softhsm2-util --init-token --free --label aegis-bench --so-pin 12345678 --pin 87654321 >/dev/null
+head -c 32 /dev/urandom >"$hsmdir/kek.bin"
+pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label aegis-bench --login \
+  --pin 87654321 --write-object "$hsmdir/kek.bin" --type secrkey --key-type AES:32 \
+  --label aegis-kek --usage-wrap >/dev/null 2>&1
+rm -f "$hsmdir/kek.bin"
+AEGIS_BENCH_HSM=1 $pin "$build/bench/aegis_bench_kem" --benchmark_repetitions=5 \
+  --benchmark_report_aggregates_only=true --benchmark_format=json \
+  --benchmark_out="$build/bench-kem.json" >/dev/null
+rm -rf "$hsmdir"
+unset SOFTHSM2_CONF
+$pin node tests/kem/bench_noble.mjs >"$build/bench-noble.json"
+
 echo "bench: HTTP: nginx as the ceiling, then aegis serve (wrk 2 threads x 64 connections, 10 s)" >&2
 scripts/bench_http.sh "$build"
 

@@ -22,6 +22,7 @@ constexpr size_t kPolyBytes = 384;                 // ByteEncode_12 of one polyn
 constexpr size_t kPkeSecretBytes = kPolyBytes * kK;  // 1152
 constexpr size_t kU = 32 * kDu * kK;               // 960
 constexpr size_t kV = 32 * kDv;                    // 128
+static_assert(kU + kV == kCiphertextSize);
 
 using Poly = std::array<uint16_t, 256>;
 using Vec = std::array<Poly, kK>;
