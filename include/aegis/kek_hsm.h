@@ -6,6 +6,7 @@
 // of sessions, each used by one thread at a time.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,7 +44,8 @@ class HSMKEKProvider : public KEKProvider {
   explicit HSMKEKProvider(HsmSettings settings);
   Token& token();
   HsmSettings settings_;
-  std::unique_ptr<Token> token_;
+  std::unique_ptr<Token> token_;           // opened under a lock on first use
+  std::atomic<unsigned long> mechanism_{0};  // the token's wrap mechanism, once known
 };
 
 }  // namespace aegis

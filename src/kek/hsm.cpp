@@ -202,8 +202,9 @@ std::vector<std::string> HSMKEKProvider::missing() const {
 }
 
 KEKMetadata HSMKEKProvider::metadata() const {
+  const CK_MECHANISM_TYPE m = mechanism_.load();
   return {"hsm", settings_.token_label + "/" + settings_.wrapping_key_label,
-          token_ ? mechanism_name(token_->mechanism) : "CKM_AES_KEY_WRAP_KWP or _PAD (RFC 5649)"};
+          m ? mechanism_name(m) : "CKM_AES_KEY_WRAP_KWP or _PAD (RFC 5649)"};
 }
 
 HSMKEKProvider::Token& HSMKEKProvider::token() {
@@ -287,6 +288,7 @@ HSMKEKProvider::Token& HSMKEKProvider::token() {
     fail("kek.hsm.key", "no secret key labelled \"" + settings_.wrapping_key_label +
                             "\" on token \"" + settings_.token_label + "\"");
   t->key = key;
+  mechanism_ = t->mechanism;
   token_ = std::move(t);
   return *token_;
 }
