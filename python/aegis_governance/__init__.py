@@ -4,6 +4,20 @@ The names and keyword arguments follow the reference Python SDK, so code written
 unchanged; every decision is computed by the compiled core (``aegis_governance._core``).
 """
 from ._core import (
+    AWSKMSKEKProvider,
+    decrypt_telemetry_event,
+    EnvironmentKEKProvider,
+    get_kek_provider,
+    hpke_open,
+    hpke_seal,
+    HSM_KEK_AVAILABLE,
+    HSMKEKProvider,
+    HYBRID_KEM_AVAILABLE,
+    HybridKEM,
+    InMemoryKEKProvider,
+    KEKMetadata,
+    KEKProvider,
+    KMS_KEK_AVAILABLE,
     Actor,
     ActorCapabilities,
     ActorRole,
@@ -77,6 +91,20 @@ from ._core import (
 )
 
 __all__ = [
+    "AWSKMSKEKProvider",
+    "decrypt_telemetry_event",
+    "EnvironmentKEKProvider",
+    "get_kek_provider",
+    "hpke_open",
+    "hpke_seal",
+    "HSM_KEK_AVAILABLE",
+    "HSMKEKProvider",
+    "HYBRID_KEM_AVAILABLE",
+    "HybridKEM",
+    "InMemoryKEKProvider",
+    "KEKMetadata",
+    "KEKProvider",
+    "KMS_KEK_AVAILABLE",
     "Actor",
     "ActorCapabilities",
     "ActorRole",

@@ -118,7 +118,20 @@ void bind_telemetry(py::module_& m) {
   py::class_<TelemetryEmitter>(m, "TelemetryEmitter",
                                "Turns decisions into events for its sinks "
                                "(pcw_decide(..., telemetry_emitter=emitter)).")
-      .def(py::init<std::string>(), py::arg("source"))
+      .def(py::init([](std::string source, const py::object& key) {
+             std::optional<std::string> k;
+             if (py::isinstance<py::bytes>(key)) k = key.cast<std::string>();
+             else if (py::isinstance<py::str>(key)) k = key.cast<std::string>();
+             else if (!key.is_none())
+               throw InvalidInputError(invalid_input(
+                   "telemetry.encryption_key", "encryption_public_key",
+                   "encryption_public_key must be bytes (1216) or their base64 text"));
+             return std::make_unique<TelemetryEmitter>(std::move(source), std::move(k));
+           }),
+           py::arg("source"), py::arg("encryption_public_key") = py::none(),
+           "With encryption_public_key (or AEGIS_MASTER_KEK_PUBLIC set), the events' personal "
+           "fields leave sealed (HPKE X-Wing epochs, AES-256-GCM per event).")
+      .def_property_readonly("encrypting", &TelemetryEmitter::encrypting)
       .def("add_sink", &TelemetryEmitter::add_sink, py::arg("sink"))
       .def("on_decision", &TelemetryEmitter::on_decision, py::arg("context"), py::arg("decision"))
       .def(

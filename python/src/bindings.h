@@ -159,6 +159,7 @@ void bind_workflow(py::module_& m);
 void bind_store(py::module_& m);
 void bind_metrics(py::module_& m);
 void bind_telemetry(py::module_& m);
+void bind_kek(py::module_& m);
 
 }  // namespace aegis::python
 

@@ -15,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
   aegis::python::bind_store(m);
   aegis::python::bind_metrics(m);
   aegis::python::bind_telemetry(m);
+  aegis::python::bind_kek(m);
 }
