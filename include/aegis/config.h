@@ -51,6 +51,11 @@ struct AegisParameters {
   // Allows an http:// telemetry_url (development only); https is required otherwise.
   bool telemetry_allow_insecure = false;
   int64_t mcp_rate_limit = 60;  // requests per minute, 0 = off
+  // The X-Wing public key (base64) the events' personal fields are sealed to; when unset,
+  // AEGIS_MASTER_KEK_PUBLIC if set. An epoch ends after this many events or seconds.
+  std::optional<std::string> telemetry_encryption_public_key;
+  int64_t telemetry_encryption_epoch_events = 10'000;
+  int64_t telemetry_encryption_epoch_seconds = 300;
 };
 
 // A floating-point parameter by name, for loaders and language bindings.

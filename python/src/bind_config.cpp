@@ -79,6 +79,18 @@ AegisConfig make_config(const py::kwargs& kw) {
       p.telemetry_allow_insecure = boolean(k, item.second);
     } else if (k == "mcp_rate_limit") {
       p.mcp_rate_limit = integer(k, item.second);
+    } else if (k == "telemetry_encryption_public_key") {
+      if (item.second.is_none()) {
+        p.telemetry_encryption_public_key.reset();
+      } else if (py::isinstance<py::str>(item.second)) {
+        p.telemetry_encryption_public_key = item.second.cast<std::string>();
+      } else {
+        wrong_type(k, "a str (base64) or None", item.second);
+      }
+    } else if (k == "telemetry_encryption_epoch_events") {
+      p.telemetry_encryption_epoch_events = integer(k, item.second);
+    } else if (k == "telemetry_encryption_epoch_seconds") {
+      p.telemetry_encryption_epoch_seconds = integer(k, item.second);
     } else {
       throw py::type_error("AegisConfig() got an unexpected keyword argument '" + k + "'");
     }
@@ -143,6 +155,15 @@ void bind_config(py::module_& m) {
           [](const AegisConfig& c) { return c.parameters().telemetry_allow_insecure; })
       .def_property_readonly("mcp_rate_limit",
                              [](const AegisConfig& c) { return c.parameters().mcp_rate_limit; })
+      .def_property_readonly(
+          "telemetry_encryption_public_key",
+          [](const AegisConfig& c) { return c.parameters().telemetry_encryption_public_key; })
+      .def_property_readonly(
+          "telemetry_encryption_epoch_events",
+          [](const AegisConfig& c) { return c.parameters().telemetry_encryption_epoch_events; })
+      .def_property_readonly(
+          "telemetry_encryption_epoch_seconds",
+          [](const AegisConfig& c) { return c.parameters().telemetry_encryption_epoch_seconds; })
       .def("to_dict",
            [](const AegisConfig& c) { return from_json(config_to_json(c.parameters())); })
       .def("__eq__", [](const AegisConfig& a, const AegisConfig& b) { return a == b; })

@@ -68,7 +68,10 @@ std::unique_ptr<TelemetryEmitter> make_telemetry(const std::optional<std::string
   if (flag_url && flag_url->rfind("https://", 0) != 0)
     throw_error(invalid_input("telemetry.url", "telemetry_url", "--telemetry-url must be https://"));
   const std::string url = flag_url ? *flag_url : *p.telemetry_url;
-  auto emitter = std::make_unique<TelemetryEmitter>("aegis");
+  auto emitter = std::make_unique<TelemetryEmitter>(
+      "aegis", p.telemetry_encryption_public_key,
+      TelemetryEpoch{static_cast<size_t>(p.telemetry_encryption_epoch_events),
+                     std::chrono::seconds(p.telemetry_encryption_epoch_seconds)});
   emitter->add_sink(http_sink(url, batch_size, {}, std::chrono::seconds(10),
                               !flag_url && p.telemetry_allow_insecure));
   return emitter;

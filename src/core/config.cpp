@@ -1,5 +1,7 @@
 #include "aegis/config.h"
 
+#include <cctype>
+
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
@@ -49,7 +51,8 @@ std::optional<Error> validate_parameters(const AegisParameters& p) {
                trigger_confidence_prob, novelty_N0, novelty_k, novelty_threshold, complexity_floor,
                quality_min_score, quality_no_zero_subscore, gamma, kappa, phi_S, phi_D, lcb_alpha,
                migration_budget, utility_threshold, kl_drift, telemetry_url,
-               telemetry_allow_insecure, mcp_rate_limit] = p;
+               telemetry_allow_insecure, mcp_rate_limit, telemetry_encryption_public_key,
+               telemetry_encryption_epoch_events, telemetry_encryption_epoch_seconds] = p;
   (void)quality_no_zero_subscore;
   (void)telemetry_allow_insecure;
   AEGIS_CHECK(epsilon_R, v_ > 0, "> 0");
@@ -86,6 +89,24 @@ std::optional<Error> validate_parameters(const AegisParameters& p) {
   }
   if (mcp_rate_limit < 0)
     return range_error("mcp_rate_limit", static_cast<double>(mcp_rate_limit), ">= 0");
+  if (telemetry_encryption_public_key) {
+    // 1216 bytes in padded base64: 1624 characters ending in "==" (decoded in the telemetry
+    // layer, which also checks the key itself).
+    const std::string& k = *telemetry_encryption_public_key;
+    bool ok = k.size() == 1624 && k.compare(1622, 2, "==") == 0;
+    for (size_t i = 0; ok && i < 1622; ++i)
+      ok = std::isalnum(static_cast<unsigned char>(k[i])) || k[i] == '+' || k[i] == '/';
+    if (!ok)
+      return invalid_input("config.invalid_key", "telemetry_encryption_public_key",
+                           "telemetry_encryption_public_key must be an X-Wing public key: 1216 "
+                           "bytes in base64 (1624 characters)");
+  }
+  if (telemetry_encryption_epoch_events < 1)
+    return range_error("telemetry_encryption_epoch_events",
+                       static_cast<double>(telemetry_encryption_epoch_events), ">= 1");
+  if (telemetry_encryption_epoch_seconds < 1)
+    return range_error("telemetry_encryption_epoch_seconds",
+                       static_cast<double>(telemetry_encryption_epoch_seconds), ">= 1");
   return std::nullopt;
 }
 
@@ -241,6 +262,19 @@ class YamlReader {
     if (name == "quality_no_zero_subscore") return boolean(key, n, p.quality_no_zero_subscore);
     if (name == "telemetry_allow_insecure") return boolean(key, n, p.telemetry_allow_insecure);
     if (name == "mcp_rate_limit") return integer(key, n, p.mcp_rate_limit);
+    if (name == "telemetry_encryption_epoch_events")
+      return integer(key, n, p.telemetry_encryption_epoch_events);
+    if (name == "telemetry_encryption_epoch_seconds")
+      return integer(key, n, p.telemetry_encryption_epoch_seconds);
+    if (name == "telemetry_encryption_public_key") {
+      if (n.IsNull()) {
+        p.telemetry_encryption_public_key.reset();
+        return std::nullopt;
+      }
+      if (!n.IsScalar()) return fail("config.wrong_type", key, "must be a string or null");
+      p.telemetry_encryption_public_key = n.Scalar();
+      return std::nullopt;
+    }
     if (name == "telemetry_url") {
       if (n.IsNull()) {
         p.telemetry_url.reset();
@@ -269,7 +303,9 @@ class YamlReader {
     AegisParameters probe;
     const bool known = number_field(probe, name) != nullptr || name == "quality_no_zero_subscore" ||
                        name == "telemetry_allow_insecure" || name == "mcp_rate_limit" ||
-                       name == "telemetry_url";
+                       name == "telemetry_url" || name == "telemetry_encryption_public_key" ||
+                       name == "telemetry_encryption_epoch_events" ||
+                       name == "telemetry_encryption_epoch_seconds";
     if (known) return entry_named(key, name, n, p);
     if (!(top_level && kKnownSections.count(name))) warn("unknown key '" + key + "' ignored");
     return std::nullopt;

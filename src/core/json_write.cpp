@@ -570,7 +570,12 @@ nlohmann::json config_to_json(const AegisParameters& p) {
             {"window_days", p.kl_drift.window_days}}},
           {"telemetry_url", p.telemetry_url ? nlohmann::json(*p.telemetry_url) : nullptr},
           {"telemetry_allow_insecure", p.telemetry_allow_insecure},
-          {"mcp_rate_limit", p.mcp_rate_limit}};
+          {"mcp_rate_limit", p.mcp_rate_limit},
+          {"telemetry_encryption_public_key",
+           p.telemetry_encryption_public_key ? nlohmann::json(*p.telemetry_encryption_public_key)
+                                             : nullptr},
+          {"telemetry_encryption_epoch_events", p.telemetry_encryption_epoch_events},
+          {"telemetry_encryption_epoch_seconds", p.telemetry_encryption_epoch_seconds}};
 }
 
 nlohmann::json context_to_json(const PCWContext& c) {

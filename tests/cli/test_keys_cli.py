@@ -196,3 +196,25 @@ def test_kms_provision_against_the_local_endpoint(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_the_config_key_encrypts_and_a_bad_one_is_refused(tmp_path):
+    f = tmp_path / "x.key"
+    pk = out(aegis("kem", "keygen", "-o", str(f)))["public_key"]
+    server, url, got = start_receiver()
+    try:
+        (tmp_path / "c.yaml").write_text(
+            f'telemetry_url: "{url}"\ntelemetry_allow_insecure: true\n'
+            f'telemetry_encryption_public_key: "{pk}"\ntelemetry_encryption_epoch_events: 2\n')
+        r = aegis("evaluate", "-c", str(tmp_path / "c.yaml"),
+                  stdin='{"risk_proposed": 0.3, "agent_id": "cfg-agent-secret"}')
+        assert r.returncode == 1, r.stderr
+    finally:
+        server.shutdown()
+        server.server_close()
+    evs = events(got)
+    assert len(evs) > 2 and "cfg-agent-secret" not in json.dumps(evs)
+    assert len({e["encrypted"]["enc"] for e in evs}) == (len(evs) + 1) // 2  # 2 events an epoch
+    (tmp_path / "bad.yaml").write_text('telemetry_encryption_public_key: "AAAA"\n')
+    r = aegis("validate-config", str(tmp_path / "bad.yaml"))
+    assert r.returncode == 3 and "telemetry_encryption_public_key" in r.stdout
