@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 
 #include <cstring>
+#include <memory>
 #include <new>
 
 #include "aegis/crypto/mlkem768.h"
@@ -18,48 +19,61 @@ namespace {
 
 constexpr uint8_t kLabel[6] = {0x5c, 0x2e, 0x2f, 0x2f, 0x5e, 0x5c};  // "\./" "/^\"
 
+class X25519Key;
+
 struct Expanded {
   mlkem768::EncapsulationKey pk_m;
   mlkem768::DecapsulationKey sk_m;
-  uint8_t sk_x[32];
+  std::unique_ptr<X25519Key> x;  // the X25519 half, loaded once
   uint8_t pk_x[32];
-  ~Expanded() {
-    OPENSSL_cleanse(sk_m.data(), sk_m.size());
-    OPENSSL_cleanse(sk_x, sizeof sk_x);
-  }
+  ~Expanded();
 };
 
-// X25519(scalar, point), 32 bytes. OpenSSL refuses a result of all zeros (a point of small
-// order); X-Wing takes X25519's value as it is, which is then those zeros.
-void x25519(const uint8_t scalar[32], const uint8_t point[32], uint8_t out[32]) {
-  EVP_PKEY* priv = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, scalar, 32);
-  EVP_PKEY* peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, point, 32);
-  EVP_PKEY_CTX* ctx = priv && peer ? EVP_PKEY_CTX_new(priv, nullptr) : nullptr;
-  const bool ready = ctx && EVP_PKEY_derive_init(ctx) == 1 && EVP_PKEY_derive_set_peer(ctx, peer) == 1;
-  size_t len = 32;
-  const bool derived = ready && EVP_PKEY_derive(ctx, out, &len) == 1 && len == 32;
-  EVP_PKEY_CTX_free(ctx);
-  EVP_PKEY_free(peer);
-  EVP_PKEY_free(priv);
-  if (!ready) throw std::bad_alloc();  // a 32-byte X25519 key is always accepted
-  if (!derived) std::memset(out, 0, 32);
-}
+// An X25519 private key loaded once: OpenSSL computes its public key when it loads it, so
+// the same object gives the public key and the shared secrets (one scalar multiplication each).
+class X25519Key {
+ public:
+  explicit X25519Key(const uint8_t scalar[32])
+      : key_(EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, scalar, 32)) {
+    if (!key_) throw std::bad_alloc();  // a 32-byte X25519 key is always accepted
+  }
+  ~X25519Key() { EVP_PKEY_free(key_); }  // OpenSSL cleanses the scalar
+  X25519Key(const X25519Key&) = delete;
+  X25519Key& operator=(const X25519Key&) = delete;
 
-void x25519_base(const uint8_t scalar[32], uint8_t out[32]) {
-  EVP_PKEY* priv = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, scalar, 32);
-  size_t len = 32;
-  const bool ok = priv && EVP_PKEY_get_raw_public_key(priv, out, &len) == 1 && len == 32;
-  EVP_PKEY_free(priv);
-  if (!ok) throw std::bad_alloc();
-}
+  void public_key(uint8_t out[32]) const {
+    size_t len = 32;
+    if (EVP_PKEY_get_raw_public_key(key_, out, &len) != 1 || len != 32) throw std::bad_alloc();
+  }
+  // X25519(scalar, point). OpenSSL refuses a result of all zeros (a point of small order);
+  // X-Wing takes X25519's value as it is, which is then those zeros.
+  // Not inlined: the constant-time check knows OpenSSL's zero-result branch by this frame.
+  __attribute__((noinline)) void shared(const uint8_t point[32], uint8_t out[32]) const {
+    EVP_PKEY* peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, point, 32);
+    EVP_PKEY_CTX* ctx = peer ? EVP_PKEY_CTX_new(key_, nullptr) : nullptr;
+    const bool ready =
+        ctx && EVP_PKEY_derive_init(ctx) == 1 && EVP_PKEY_derive_set_peer(ctx, peer) == 1;
+    size_t len = 32;
+    const bool derived = ready && EVP_PKEY_derive(ctx, out, &len) == 1 && len == 32;
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(peer);
+    if (!ready) throw std::bad_alloc();
+    if (!derived) std::memset(out, 0, 32);
+  }
+
+ private:
+  EVP_PKEY* key_;
+};
+
+Expanded::~Expanded() { OPENSSL_cleanse(sk_m.data(), sk_m.size()); }
 
 void expand(const PrivateKey& sk, Expanded& e) {
   uint8_t seed[96];
   keccak::shake256({{sk.data(), sk.size()}}, seed, sizeof seed);
   mlkem768::keygen(seed, seed + 32, &e.pk_m, &e.sk_m);
-  std::memcpy(e.sk_x, seed + 64, 32);
+  e.x = std::make_unique<X25519Key>(seed + 64);
   OPENSSL_cleanse(seed, sizeof seed);
-  x25519_base(e.sk_x, e.pk_x);
+  e.x->public_key(e.pk_x);
   ct::declassify(e.pk_x, 32);  // the public key
 }
 
@@ -104,9 +118,10 @@ std::optional<Encapsulation> encapsulate(const PublicKey& pk, const uint8_t esee
   if (!mlkem768::encapsulate(pk_m, eseed, &ct_m, &ss_m)) return std::nullopt;
   uint8_t* ct_x = out.ciphertext.data() + ct_m.size();
   uint8_t ss_x[32];
-  x25519_base(eseed + 32, ct_x);
+  const X25519Key ephemeral(eseed + 32);
+  ephemeral.public_key(ct_x);
   ct::declassify(ct_x, 32);  // sent
-  x25519(eseed + 32, pk_x, ss_x);
+  ephemeral.shared(pk_x, ss_x);
   std::memcpy(out.ciphertext.data(), ct_m.data(), ct_m.size());
   combine(ss_m.data(), ss_x, ct_x, pk_x, &out.shared_secret);
   OPENSSL_cleanse(ss_m.data(), ss_m.size());
@@ -123,7 +138,7 @@ SharedSecret decapsulate(const PrivateKey& sk, const Ciphertext& ct) {
   mlkem768::SharedSecret ss_m;
   mlkem768::decapsulate(e.sk_m, ct_m, &ss_m);
   uint8_t ss_x[32];
-  x25519(e.sk_x, ct_x, ss_x);
+  e.x->shared(ct_x, ss_x);
   SharedSecret ss;
   combine(ss_m.data(), ss_x, ct_x, e.pk_x, &ss);
   OPENSSL_cleanse(ss_m.data(), ss_m.size());
