@@ -46,8 +46,8 @@ Response refusal(int status, std::string_view code, std::string_view detail,
 }  // namespace
 
 // One I/O thread with its own io_context: a connection lives on one shard for its life, so
-// its handlers never run concurrently and need no strand, and the shard's idle list needs no
-// lock. The acceptor (on shard 0) deals connections round-robin.
+// its handlers never run concurrently and need no strand. The acceptor (on shard 0) deals
+// connections round-robin.
 // A connection as the drain sees it.
 class Closable {
  public:
