@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "aegis/context.h"
+#include "aegis/counterfactual.h"
 #include "aegis/drift.h"
 #include "aegis/gates.h"
 
@@ -57,6 +58,10 @@ struct PCWDecision {
   std::optional<DecisionTrace> decision_trace;
   std::optional<ShadowResult> shadow_result;
   std::optional<DriftResult> drift_result;
+  // What would pass: per failing gate, each single input that flips it; per passing gate, how
+  // far each input may move (SPEC §11). Each achievable counterfactual is also a next step.
+  std::vector<Counterfactual> counterfactuals;
+  std::vector<GateHeadroom> headroom;
 };
 
 // Side channel that receives every decision (telemetry emitter, Prometheus exporter, audit

@@ -48,6 +48,9 @@ class DecisionService {
   Result<Evaluation> evaluate(const PCWContext& context, bool shadow = false,
                               DriftMonitor* drift = nullptr) const;
 
+  // Decides a hypothetical context: no drift monitor and no side channel sees it (what-if).
+  Result<Evaluation> probe(const PCWContext& context) const;
+
   // Makes evaluations durable through the log; `done` runs when they are (or failed).
   void record(std::vector<NewEntry> entries, DecisionLog::Done done) const;
   // The same, waiting: for callers that may block.

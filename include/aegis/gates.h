@@ -69,6 +69,8 @@ struct GateInputs {
   std::span<const double> quality_subscores;
   const UtilityResult* utility_result = nullptr;
 };
+// The gate inputs of a context (borrowing its subscores and utility result).
+GateInputs gate_inputs(const PCWContext& context) noexcept;
 
 // Results of all evaluated gates.
 struct GateEvaluationResult {
@@ -93,6 +95,8 @@ class GateEvaluator {
   explicit GateEvaluator(const AegisConfig& config);
 
   const AegisConfig& config() const noexcept { return config_; }
+  const BayesianPosterior& posterior() const noexcept { return posterior_; }
+  const UtilityCalculator& utility_calculator() const noexcept { return utility_; }
 
   // Each gate validates its inputs and throws InvalidInputError naming the field (e.g.
   // "risk_proposed") for non-finite or out-of-range values; it never passes on bad input.
@@ -120,6 +124,7 @@ class GateEvaluator {
 
   AegisConfig config_;
   BayesianPosterior posterior_;
+  UtilityCalculator utility_;
 };
 
 }  // namespace aegis

@@ -75,6 +75,8 @@ class McpServer {
                                             bool remember_version);
   std::optional<nlohmann::json> handle_request(const nlohmann::json& request, bool in_batch,
                                                bool remember_version);
+  // Keeps a decision for the list/get tools: recorded durably, or in memory without a store.
+  std::optional<Error> keep(const Evaluation& e);
   nlohmann::json dispatch(const std::string& method, const nlohmann::json& params,
                           bool remember_version);
   nlohmann::json call_tool(const std::string& name, const nlohmann::json& args);

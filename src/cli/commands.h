@@ -20,6 +20,8 @@ struct EvaluateOptions {
   std::string output = "-";                   // --batch output
   std::optional<std::string> db;  // record each decision durably (sqlite:PATH) before printing
   std::optional<std::string> telemetry_url;  // https only; else the config's telemetry_url
+  std::optional<std::string> what_if;  // a merge patch (JSON) or K=V,... of the context
+  bool record = false;                 // --what-if: record the changed decision in --db
 };
 
 int run_evaluate(const EvaluateOptions& options);

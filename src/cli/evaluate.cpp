@@ -4,6 +4,7 @@
 #include "aegis/json.h"
 #include "aegis/decision_service.h"
 #include "aegis/store.h"
+#include "aegis/what_if.h"
 #include "commands.h"
 #include "common.h"
 
@@ -29,6 +30,13 @@ std::string decision_text(const PCWDecision& d) {
                        g->passed ? "pass" : "FAIL", g->value, g->threshold, g->margin());
   }
   if (d.drift_result) out += "  drift: " + d.drift_result->message() + "\n";
+  if (!d.counterfactuals.empty()) out += "What would pass (one input changed, the others as they are):\n";
+  for (const Counterfactual& c : d.counterfactuals) {
+    out += fmt::format("  {:<11} {:<32} now {:<12.6g} ", to_string(c.gate), c.input.name(),
+                       c.current);
+    out += c.required ? fmt::format("needs {} {:.10g}\n", to_string(c.relation), *c.required)
+                      : std::string("cannot pass by this input alone\n");
+  }
   out += "Rationale: " + d.rationale + "\n";
   out += "Next steps:\n";
   for (const auto& s : d.next_steps) out += "  - " + s + "\n";
@@ -39,6 +47,46 @@ std::string decision_text(const PCWDecision& d) {
     out += "\n";
   }
   return out;
+}
+
+std::string what_if_text(const WhatIf& w) {
+  std::string out = decision_text(w.changed.decision);
+  out += fmt::format("What-if: {} -> {}\n", upper(to_string(w.original.decision.status)),
+                     upper(to_string(w.changed.decision.status)));
+  for (GateType g : kAllGates) {
+    const GateResult* a = w.original.decision.gate_evaluation->get(g);
+    const GateResult* b = w.changed.decision.gate_evaluation->get(g);
+    if (!a || !b || (a->passed == b->passed && a->value == b->value)) continue;
+    out += fmt::format("  {:<11} {} {:.6g} -> {} {:.6g}\n", to_string(g),
+                       a->passed ? "pass" : "FAIL", a->value, b->passed ? "pass" : "FAIL", b->value);
+  }
+  return out;
+}
+
+// `--what-if`: the context decided as given and with the changes; prints the changed decision
+// and the difference; records the changed one only with --record.
+int run_what_if(const EvaluateOptions& o, const DecisionService& service,
+                const std::string& text) {
+  if (o.shadow || o.drift_baseline)
+    return report_error(invalid_input("cli.usage", "what_if",
+                                      "--what-if cannot be combined with --shadow or "
+                                      "--drift-baseline"));
+  if (o.record && !service.durable())
+    return report_error(invalid_input("cli.usage", "record", "--record needs --db"));
+  auto changes = parse_changes(*o.what_if);
+  if (!changes) return report_error(changes.error());
+  auto context = read_json(text);
+  if (!context) return report_error(context.error());
+  ContextParser parser = service.parser({.cli_aliases = true, .cli_defaults = true});
+  auto answer = what_if(service, context.value(), changes.value(), parser);
+  if (!answer) return report_error(answer.error());
+  const WhatIf& w = answer.value();
+  if (o.record && !service.record_and_wait({w.changed.entry()}))
+    return report_error(Error{ErrorKind::kInternal, "cli.store", "db",
+                              "the decision could not be stored; it was not printed"});
+  const std::string out = o.format == "text" ? what_if_text(w) : w.to_json(o.record) + "\n";
+  if (!write_all(stdout, out) || std::fflush(stdout) != 0) return kExitInternal;
+  return exit_code_for(w.changed.decision.status);
 }
 
 }  // namespace
@@ -64,6 +112,9 @@ int run_evaluate(const EvaluateOptions& o) {
   // The one decision pipeline: parsed, decided, serialised and recorded as on every surface.
   StoreDecisionService pipeline(config.value(), store.get(), nullptr, telemetry.get());
   const DecisionService& service = pipeline.service;
+  if (o.what_if) return run_what_if(o, service, text.value());
+  if (o.record)
+    return report_error(invalid_input("cli.usage", "record", "--record is for --what-if"));
   ContextParser parser =
       service.parser({.cli_aliases = true, .cli_defaults = true, .request_fields = true});
   std::optional<DriftMonitor> monitor;

@@ -31,6 +31,11 @@ int main(int argc, char** argv) {
                        "record each decision in the store (sqlite:PATH) before printing it");
   evaluate->add_option("--telemetry-url", ev.telemetry_url,
                        "https URL that receives the decision's telemetry events");
+  evaluate->add_option("--what-if", ev.what_if,
+                       "decide the context with these changes too: a JSON merge patch "
+                       "('{\"risk_proposed\":0.02}') or K=V,... (utility.expected_benefit=900); "
+                       "prints the changed decision and the difference, records nothing");
+  evaluate->add_flag("--record", ev.record, "with --what-if: record the changed decision in --db");
 
   std::string config_path;
   auto* validate = app.add_subcommand("validate-config", "Validate a YAML configuration file");

@@ -95,7 +95,9 @@ PCWDecision decide_validated(const PCWContext& ctx, const DecideOptions& opt,
                              std::chrono::steady_clock::time_point t0) {
   const GateEvaluator& eval = opt.gate_evaluator ? *opt.gate_evaluator : default_evaluator();
   PCWDecision d;
-  GateEvaluationResult ge = eval.evaluate_all(ctx);
+  const GateInputs inputs = gate_inputs(ctx);
+  GateEvaluationResult ge = eval.evaluate_all(inputs);
+  GateExplanation why_not = explain_gates(eval, inputs, ge);
 
   std::optional<DriftResult> drift;
   if (opt.drift_monitor) {
@@ -135,14 +137,17 @@ PCWDecision decide_validated(const PCWContext& ctx, const DecideOptions& opt,
     s.reserve(prefix.size() + rest.size());
     s.append(prefix).append(rest);
   };
+  // Names the failing gates, then what would pass each: one step per achievable counterfactual.
   auto step_naming_failures = [&](std::string_view prefix) {
     std::string& s = d.next_steps.emplace_back(prefix);
     for (size_t i = 0; i < d.failing_gates.size(); ++i) {
       if (i) s += ", ";
       s += d.failing_gates[i];
     }
+    for (const Counterfactual& c : why_not.counterfactuals)
+      if (c.achievable()) d.next_steps.push_back(counterfactual_step(c));
   };
-  d.next_steps.reserve(2);
+  d.next_steps.reserve(2 + why_not.counterfactuals.size());
 
   if (!complexity.passed) {
     d.status = PCWStatus::HALT;
@@ -252,6 +257,8 @@ PCWDecision decide_validated(const PCWContext& ctx, const DecideOptions& opt,
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
           .count();
   d.decision_trace = std::move(trace);
+  d.counterfactuals = std::move(why_not.counterfactuals);
+  d.headroom = std::move(why_not.headroom);
   return d;
 }
 

@@ -111,7 +111,8 @@ int GateEvaluationResult::failed_count() const noexcept {
 
 GateEvaluator::GateEvaluator() : GateEvaluator(AegisConfig()) {}
 
-GateEvaluator::GateEvaluator(const AegisConfig& config) : config_(config), posterior_() {}
+GateEvaluator::GateEvaluator(const AegisConfig& config)
+    : config_(config), posterior_(), utility_(config) {}
 
 namespace {
 
@@ -264,8 +265,8 @@ GateEvaluationResult GateEvaluator::evaluate_all(const GateInputs& in) const {
   return out;
 }
 
-GateEvaluationResult GateEvaluator::evaluate_all(const PCWContext& c) const {
-  return evaluate_all(GateInputs{
+GateInputs gate_inputs(const PCWContext& c) noexcept {
+  return GateInputs{
       .risk_baseline = c.risk_baseline,
       .risk_proposed = c.risk_proposed,
       .profit_baseline = c.profit_baseline,
@@ -275,7 +276,11 @@ GateEvaluationResult GateEvaluator::evaluate_all(const PCWContext& c) const {
       .quality_score = c.quality_score,
       .quality_subscores = c.quality_subscores,
       .utility_result = c.utility_result ? &*c.utility_result : nullptr,
-  });
+  };
+}
+
+GateEvaluationResult GateEvaluator::evaluate_all(const PCWContext& c) const {
+  return evaluate_all(gate_inputs(c));
 }
 
 }  // namespace aegis

@@ -356,11 +356,57 @@ size_t format_timestamp_to(char* buf, std::chrono::system_clock::time_point t) {
   return static_cast<size_t>(p - buf);
 }
 
+void write_input(JsonWriter& w, const GateInputRef& input) {
+  std::string& m = scratch();
+  input.append_name(m);
+  w.key("input");
+  w.string(m);
+}
+
+void write_counterfactuals(JsonWriter& w, const std::vector<Counterfactual>& items) {
+  w.key("counterfactuals");
+  w.begin_array();
+  for (const Counterfactual& c : items) {
+    w.begin_object();
+    w.key("achievable");
+    w.boolean(c.achievable());
+    w.key("current");
+    w.number(c.current);
+    w.key("gate");
+    w.string(to_string(c.gate));
+    write_input(w, c.input);
+    w.key("relation");
+    w.string(to_string(c.relation));
+    write_opt(w, "required", c.required);
+    w.end_object();
+  }
+  w.end_array();
+}
+
+void write_headroom(JsonWriter& w, const std::vector<GateHeadroom>& items) {
+  w.key("headroom");
+  w.begin_array();
+  for (const GateHeadroom& h : items) {
+    w.begin_object();
+    w.key("current");
+    w.number(h.current);
+    w.key("gate");
+    w.string(to_string(h.gate));
+    write_input(w, h.input);
+    write_opt(w, "limit", h.limit);
+    w.key("relation");
+    w.string(to_string(h.relation));
+    w.end_object();
+  }
+  w.end_array();
+}
+
 void write_decision(JsonWriter& w, const PCWDecision& d) {
   w.begin_object();
   w.key("confidence");
   w.number(d.confidence);
   write_strings(w, "constraints", d.constraints);
+  write_counterfactuals(w, d.counterfactuals);
   w.key("decision_id");
   w.string(d.decision_id);
   w.key("decision_trace");
@@ -386,6 +432,7 @@ void write_decision(JsonWriter& w, const PCWDecision& d) {
   w.integer(d.gates_failed);
   w.key("gates_passed");
   w.integer(d.gates_passed);
+  write_headroom(w, d.headroom);
   write_strings(w, "next_steps", d.next_steps);
   w.key("override_eligible");
   w.boolean(d.override_eligible);

@@ -10,6 +10,7 @@
 #include "aegis/decide.h"
 #include "aegis/json.h"
 #include "aegis/version.h"
+#include "aegis/what_if.h"
 
 namespace aegis {
 namespace {
@@ -77,6 +78,20 @@ const json& tool_definitions() {
           "with the gates, rationale and next steps."},
          {"inputSchema",
           {{"type", "object"}, {"properties", context_props}, {"additionalProperties", false}}}},
+        {{"name", "aegis_what_if"},
+         {"description",
+          "What would the decision be if the context changed? Give the context and the changes "
+          "(a JSON merge patch: nested utility fields merge, null removes a field); returns the "
+          "changed decision and how it differs. Nothing is recorded unless record is true."},
+         {"inputSchema",
+          {{"type", "object"},
+           {"properties",
+            {{"context",
+              {{"type", "object"}, {"properties", context_props}, {"additionalProperties", false}}},
+             {"changes", {{"type", "object"}, {"description", "JSON merge patch of the context"}}},
+             {"record", {{"type", "boolean"}, {"description", "Record the changed decision"}}}}},
+           {"required", {"context", "changes"}},
+           {"additionalProperties", false}}}},
         {{"name", "aegis_quick_risk_check"},
          {"description", "Fast check: is risk_score below threshold (no Bayesian evaluation)?"},
          {"inputSchema",
@@ -203,7 +218,9 @@ class Args {
 
 // The permission a tool needs from the configured caller (none for static information).
 std::optional<std::string_view> tool_permission(std::string_view tool) {
-  if (tool == "aegis_evaluate_proposal" || tool == "aegis_quick_risk_check") return "decide";
+  if (tool == "aegis_evaluate_proposal" || tool == "aegis_quick_risk_check" ||
+      tool == "aegis_what_if")
+    return "decide";
   if (tool == "aegis_list_decisions" || tool == "aegis_get_decision") return "read_decisions";
   return std::nullopt;
 }
@@ -426,6 +443,17 @@ json McpServer::dispatch(const std::string& method, const json& params, bool rem
   return error(-32601, "method not found: " + method.substr(0, 64));
 }
 
+std::optional<Error> McpServer::keep(const Evaluation& e) {
+  if (!store_) {
+    memory_.emplace_back(e.decision.decision_id, e.json);
+    if (memory_.size() > kMemoryDecisions) memory_.pop_front();
+    return std::nullopt;
+  }
+  if (service_->record_and_wait({e.entry()})) return std::nullopt;
+  return Error{ErrorKind::kInternal, "mcp.store", "",
+               "the decision could not be stored; it was not returned"};
+}
+
 json McpServer::call_tool(const std::string& name, const json& args) {
   try {
     if (name == "aegis_evaluate_proposal") {
@@ -434,15 +462,25 @@ json McpServer::call_tool(const std::string& name, const json& args) {
       auto made = service_->evaluate(args.dump(), parser);
       if (!made) return tool_error(made.error());
       const Evaluation& e = made.value();
-      if (store_) {
-        if (!service_->record_and_wait({e.entry()}))
-          return tool_error(Error{ErrorKind::kInternal, "mcp.store", "",
-                                  "the decision could not be stored; it was not returned"});
-      } else {
-        memory_.emplace_back(e.decision.decision_id, e.json);
-        if (memory_.size() > kMemoryDecisions) memory_.pop_front();
-      }
+      if (auto failed = keep(e)) return tool_error(*failed);
       return tool_result(e.decision.rationale, json::parse(e.json));
+    }
+    if (name == "aegis_what_if") {
+      auto request = what_if_request(args);
+      if (!request) return tool_error(request.error());
+      ContextParser parser =
+          service_->parser({.cli_aliases = false, .cli_defaults = true, .request_fields = true});
+      auto answer =
+          what_if(*service_, request.value().context, request.value().changes, parser);
+      if (!answer) return tool_error(answer.error());
+      const WhatIf& w = answer.value();
+      if (request.value().record) {
+        if (auto failed = keep(w.changed)) return tool_error(*failed);
+      }
+      return tool_result(std::string(to_string(w.original.decision.status)) + " -> " +
+                             std::string(to_string(w.changed.decision.status)) + ": " +
+                             w.changed.decision.rationale,
+                         json::parse(w.to_json(request.value().record)));
     }
     if (name == "aegis_quick_risk_check") {
       const Args a(args, {"agent_id", "action_description", "risk_score", "threshold"});

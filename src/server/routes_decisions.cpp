@@ -5,6 +5,7 @@
 
 #include "aegis/afa.h"
 #include "aegis/json.h"
+#include "aegis/what_if.h"
 #include "routes.h"
 
 namespace aegis::server {
@@ -86,6 +87,25 @@ void evaluate_batch(ApiContext& api, http::Request& req, http::Reply reply) {
     reply(durable ? json_response(200, std::move(*out))
                   : error_response(not_stored("the decisions")));
   });
+}
+
+// {"context", "changes", "record"}: both decisions hypothetical; the changed one recorded only
+// when asked, and then answered once durable.
+void evaluate_what_if(ApiContext& api, http::Request& req, http::Reply reply) {
+  auto body = read_json(req.body, {.max_depth = kMaxJsonDepth + 1});
+  if (!body) return reply(error_response(body.error()));
+  auto request = what_if_request(body.value());
+  if (!request) return reply(error_response(request.error()));
+  auto answer = what_if(*api.service, request.value().context, request.value().changes,
+                        request_parser(*api.service));
+  if (!answer) return reply(error_response(answer.error()));
+  if (!request.value().record) return reply(json_response(200, answer.value().to_json(false)));
+  auto out = std::make_shared<std::string>(answer.value().to_json(true));
+  api.service->record({answer.value().changed.entry()},
+                      [out, reply = std::move(reply)](bool durable) {
+                        reply(durable ? json_response(200, std::move(*out))
+                                      : error_response(not_stored("the decision")));
+                      });
 }
 
 void risk_check(http::Request& req, const http::Caller& caller, http::Reply reply) {
@@ -188,6 +208,10 @@ void add_decision_routes(http::Router& router, ApiContext& api) {
   router.add({"POST", "/v1/evaluate/batch", Access::kPermission, "decide", Runs::kOnIoThread,
               [&api](http::Request& r, const http::Caller&, http::Reply reply) {
                 evaluate_batch(api, r, std::move(reply));
+              }});
+  router.add({"POST", "/v1/evaluate/what-if", Access::kPermission, "decide", Runs::kOnIoThread,
+              [&api](http::Request& r, const http::Caller&, http::Reply reply) {
+                evaluate_what_if(api, r, std::move(reply));
               }});
   router.add({"POST", "/v1/risk-check", Access::kPermission, "decide", Runs::kOnIoThread,
               risk_check});

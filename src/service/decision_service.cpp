@@ -39,20 +39,32 @@ Result<Evaluation> DecisionService::evaluate(std::string_view text, ContextParse
   return evaluate(request.value().context, shadow || request.value().shadow, drift);
 }
 
-Result<Evaluation> DecisionService::evaluate(const PCWContext& context, bool shadow,
-                                             DriftMonitor* drift) const {
+namespace {
+
+// pcw_decide and the decision's wire JSON, errors as values.
+Result<Evaluation> decide(const PCWContext& context, const DecideOptions& options) {
   try {
-    Evaluation e{pcw_decide(context, {.gate_evaluator = &evaluator_,
-                                      .prometheus_exporter = metrics_,
-                                      .shadow_mode = shadow,
-                                      .drift_monitor = drift,
-                                      .telemetry_emitter = telemetry_}),
-                 {}};
+    Evaluation e{pcw_decide(context, options), {}};
     e.json = decision_to_json(e.decision);
     return e;
   } catch (const AegisError& e) {
     return e.error();
   }
+}
+
+}  // namespace
+
+Result<Evaluation> DecisionService::evaluate(const PCWContext& context, bool shadow,
+                                             DriftMonitor* drift) const {
+  return decide(context, {.gate_evaluator = &evaluator_,
+                          .prometheus_exporter = metrics_,
+                          .shadow_mode = shadow,
+                          .drift_monitor = drift,
+                          .telemetry_emitter = telemetry_});
+}
+
+Result<Evaluation> DecisionService::probe(const PCWContext& context) const {
+  return decide(context, {.gate_evaluator = &evaluator_});
 }
 
 void DecisionService::record(std::vector<NewEntry> entries, DecisionLog::Done done) const {
