@@ -37,6 +37,9 @@ class ApiServer {
   // they answered and returns.
   void run();
   void stop();
+  // The latest audit checkpoint the server signed (server.attestation_key_file), as JSON: after
+  // run() returns, the one of the chain as the server left it.
+  std::optional<std::string> latest_checkpoint() const;
 
   // The route table: (method, path pattern, permission or "" for public / any key), as the
   // server dispatches, authorizes and labels requests; /openapi.json describes exactly these.

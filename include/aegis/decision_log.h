@@ -24,9 +24,14 @@ class DecisionLog {
   // when their transaction failed (false: none of them landed). Keep it short: post the reply.
   using Done = std::function<void(bool durable)>;
 
+  // Called on the committer thread after each durable group (after its writers), with the
+  // chain's head just after it: where a server signs its audit checkpoints. Keep it short.
+  using Committed = std::function<void(const ChainHead& head)>;
+
   // `store` is borrowed and must outlive the log; `store_lock` (borrowed) serialises the store
   // with its other users (reads, workflow steps). At most `max_group` entries per transaction.
-  DecisionLog(Store& store, std::mutex& store_lock, size_t max_group = 4096);
+  DecisionLog(Store& store, std::mutex& store_lock, size_t max_group = 4096,
+              Committed committed = {});
   // Commits what is queued, then stops.
   ~DecisionLog();
   DecisionLog(const DecisionLog&) = delete;
@@ -60,6 +65,7 @@ class DecisionLog {
   Store& store_;
   std::mutex& store_lock_;
   const size_t max_group_;
+  const Committed committed_;
   mutable std::mutex lock_;
   std::condition_variable queued_;  // to the linker: appends, room for a group, or stop
   std::condition_variable linked_;  // to the committer: a linked group, or the linker ended

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,10 @@ struct ServerSettings {
   size_t max_connections = 10'000;      // open at once, [1, 1,000,000] (503 beyond)
   size_t io_threads = 0;                // event-loop threads; 0 = one per core, [0, 256]
   size_t workers = 4;                   // threads for blocking store and workflow work, [1, 256]
+  // The Ed25519 key file (aegis attest keygen) that signs attestations and audit checkpoints;
+  // without one, both routes answer 404.
+  std::optional<std::string> attestation_key_file;
+  int64_t checkpoint_every = 10'000;  // entries between signed checkpoints, [1, 1e9]
 };
 
 // Reads `server:` from a config file's text (defaults when absent). InvalidInputError naming

@@ -109,9 +109,11 @@ class Store {
   // Appends one "decision" entry per decision (keyed by decision_id), durably.
   std::vector<AuditEntry> record_decisions(std::span<const PCWDecision> decisions);
 
-  // A decision's JSON by id (through the decisions index; InternalError "store.integrity" when
-  // the index points at another entry), and decisions in chain order after `after_seq`.
-  virtual std::optional<std::string> get_decision(std::string_view decision_id) = 0;
+  // A decision's audit entry by id (through the decisions index; InternalError
+  // "store.integrity" when the index points at another entry), its JSON (the entry's body), and
+  // decisions in chain order after `after_seq`.
+  virtual std::optional<AuditEntry> decision_entry(std::string_view decision_id) = 0;
+  std::optional<std::string> get_decision(std::string_view decision_id);
   virtual std::vector<AuditEntry> list_decisions(size_t limit, int64_t after_seq) = 0;
   // The newest `limit` decisions, newest first.
   virtual std::vector<AuditEntry> recent_decisions(size_t limit) = 0;
@@ -126,6 +128,8 @@ class Store {
   // objects table (InternalError "store.integrity" when they disagree).
   virtual std::optional<StoredObject> load_object(std::string_view type, std::string_view id) = 0;
 
+  // The entry at `seq`, or nullopt when the chain is shorter.
+  virtual std::optional<AuditEntry> entry_at(int64_t seq) = 0;
   // Every entry in seq order; stop early by returning false.
   virtual void for_each_entry(const std::function<bool(const AuditEntry&)>& visit) = 0;
 

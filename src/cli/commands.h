@@ -45,6 +45,13 @@ int run_apikey_new(const std::string& actor, const std::string& role);
 int run_mcp(const std::optional<std::string>& config, const std::optional<std::string>& db,
             const std::string& transport, const std::string& host, int port);
 int run_audit_export(const std::string& db);
+int run_audit_checkpoint(const std::string& db, const std::string& key_path);
+int run_audit_verify_checkpoint(const std::string& db, const std::string& checkpoint_path,
+                                const std::optional<std::string>& public_key);
+int run_attest_keygen(const std::string& output);
+int run_attest_export(const std::string& db, const std::string& decision_id,
+                      const std::string& key_path);
+int run_attest_verify(const std::string& path, const std::string& public_key);
 int run_override_hash(const std::string& proposal_id, const std::string& justification,
                       const std::string& failed_gates);
 int run_override_sign(const std::string& key_path, const std::string& hash);

@@ -17,7 +17,7 @@
 #include "aegis/telemetry_encryption.h"
 #include "commands.h"
 #include "common.h"
-#include "keyfile.h"
+#include "aegis/crypto/keyfile.h"
 
 namespace aegis::cli {
 namespace {
@@ -46,7 +46,7 @@ Result<std::array<uint8_t, N>> fixed_base64(const std::string& text, const char*
 }
 
 Result<crypto::xwing::PrivateKey> read_kem_key(const std::string& path) {
-  auto k = read_key_bytes(path);
+  auto k = crypto::read_key_bytes(path);
   if (!k) return k.error();
   crypto::xwing::PrivateKey sk;
   std::memcpy(sk.data(), k.value().data(), sk.size());
@@ -62,9 +62,9 @@ Result<std::unique_ptr<KEKProvider>> provider(const std::string& type) {
 
 int run_kem_keygen(const std::string& output) {
   auto sk = crypto::xwing::generate_private_key();
-  KeyBytes bytes;
+  crypto::KeyBytes bytes;
   std::memcpy(bytes.data(), sk.data(), bytes.size());
-  auto written = write_key_bytes(output, bytes);
+  auto written = crypto::write_key_bytes(output, bytes);
   OPENSSL_cleanse(bytes.data(), bytes.size());
   const auto pk = crypto::xwing::public_key(sk);
   OPENSSL_cleanse(sk.data(), sk.size());

@@ -85,14 +85,43 @@ int main(int argc, char** argv) {
   sig_verify->add_option("--address", address, "P2TR address");
   sig_verify->add_option("--signature", sig)->required();
 
-  std::string audit_db;
+  std::string audit_db, audit_key, audit_checkpoint_file;
+  std::optional<std::string> audit_public_key;
   auto* audit = app.add_subcommand("audit", "The tamper-evident audit chain");
   audit->require_subcommand(1);
-  auto* audit_verify =
-      audit->add_subcommand("verify", "Re-walk the chain (exit 0 intact, 1 broken)");
-  audit_verify->add_option("--db", audit_db, "sqlite:PATH")->required();
+  auto* audit_verify = audit->add_subcommand(
+      "verify", "Re-walk the chain (exit 0 intact, 1 broken); with --checkpoint, also prove it "
+                "still holds that signed head");
+  audit_verify->add_option("--db", audit_db, "sqlite:PATH or postgresql://...")->required();
+  auto* audit_verify_cp = audit_verify->add_option("--checkpoint", audit_checkpoint_file,
+                                                   "a checkpoint from `aegis audit checkpoint`");
+  audit_verify->add_option("--public-key", audit_public_key,
+                           "the signer's Ed25519 key (base64) the checkpoint must be signed by")
+      ->needs(audit_verify_cp);
   auto* audit_export = audit->add_subcommand("export", "Write the entries as JSON lines");
   audit_export->add_option("--db", audit_db, "sqlite:PATH")->required();
+  auto* audit_cp = audit->add_subcommand(
+      "checkpoint", "Sign the chain's head now: {entries, head_hash, time, public_key, signature}");
+  audit_cp->add_option("--db", audit_db, "sqlite:PATH or postgresql://...")->required();
+  audit_cp->add_option("--key", audit_key, "Ed25519 key file (aegis attest keygen)")->required();
+
+  std::string attest_out, attest_db, attest_decision, attest_key, attest_file, attest_public_key;
+  auto* attest = app.add_subcommand("attest", "Signed attestations of stored decisions (in-toto "
+                                              "Statement v1 in a DSSE envelope, Ed25519)");
+  attest->require_subcommand(1);
+  auto* attest_keygen =
+      attest->add_subcommand("keygen", "Create an Ed25519 attestation key file (mode 0600)");
+  attest_keygen->add_option("-o,--output", attest_out, "key file to create (never overwritten)")
+      ->required();
+  auto* attest_export =
+      attest->add_subcommand("export", "A stored decision's signed DSSE envelope, on stdout");
+  attest_export->add_option("--db", attest_db, "sqlite:PATH or postgresql://...")->required();
+  attest_export->add_option("--decision", attest_decision, "decision id")->required();
+  attest_export->add_option("--key", attest_key, "Ed25519 key file")->required();
+  auto* attest_verify =
+      attest->add_subcommand("verify", "Check an envelope offline (exit 0 valid, 1 not)");
+  attest_verify->add_option("file", attest_file, "envelope JSON (- for stdin)")->required();
+  attest_verify->add_option("--public-key", attest_public_key, "Ed25519 key, base64")->required();
 
   ServeOptions so;
   auto* serve = app.add_subcommand("serve", "The HTTP API (decisions, workflows, overrides, "
@@ -203,7 +232,14 @@ int main(int argc, char** argv) {
     if (*health) return run_health(health_format);
     if (*version) return run_version(version_format);
     if (*keygen) return run_keygen(key_out);
-    if (*audit_verify) return run_audit_verify(audit_db);
+    if (*audit_verify)
+      return *audit_verify_cp
+                 ? run_audit_verify_checkpoint(audit_db, audit_checkpoint_file, audit_public_key)
+                 : run_audit_verify(audit_db);
+    if (*audit_cp) return run_audit_checkpoint(audit_db, audit_key);
+    if (*attest_keygen) return run_attest_keygen(attest_out);
+    if (*attest_export) return run_attest_export(attest_db, attest_decision, attest_key);
+    if (*attest_verify) return run_attest_verify(attest_file, attest_public_key);
     if (*metrics) return run_metrics(metrics_db);
     if (*serve) return run_serve(so);
     if (*report) return run_report(report_input, report_output, report_decision);

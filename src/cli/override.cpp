@@ -6,7 +6,7 @@
 #include "aegis/json.h"
 #include "commands.h"
 #include "common.h"
-#include "keyfile.h"
+#include "aegis/crypto/keyfile.h"
 
 namespace aegis::cli {
 namespace {
@@ -33,7 +33,7 @@ std::vector<std::string> split_gates(const std::string& list) {
 
 int run_keygen(const std::string& output) {
   const crypto::SecretKey key = crypto::SecretKey::generate();
-  auto written = write_key_file(output, key);
+  auto written = crypto::write_key_file(output, key);
   if (!written) return report_error(written.error());
   const auto pub = key.public_key();
   print({{"public_key", crypto::to_hex(pub.data(), pub.size())},
@@ -67,7 +67,7 @@ int run_override_hash(const std::string& proposal_id, const std::string& justifi
 int run_override_sign(const std::string& key_path, const std::string& hash) {
   if (hash.size() != 64 || !crypto::from_hex(hash))
     return report_error(invalid_input("cli.usage", "hash", "--hash must be 64 hex digits"));
-  auto key = read_key_file(key_path);
+  auto key = crypto::read_key_file(key_path);
   if (!key) return report_error(key.error());
   const auto pub = key.value().public_key();
   print({{"signature", BIP322Provider::sign(hash, key.value())},
@@ -140,7 +140,7 @@ int run_override_verify(const std::string& request_path, const std::optional<std
 }
 
 int run_signature_sign(const std::string& key_path, const std::string& message) {
-  auto key = read_key_file(key_path);
+  auto key = crypto::read_key_file(key_path);
   if (!key) return report_error(key.error());
   print({{"signature", BIP322Provider::sign(message, key.value())},
          {"address", *crypto::p2tr_address(key.value().public_key())}});

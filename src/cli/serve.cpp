@@ -52,6 +52,9 @@ int run_serve(const ServeOptions& o) {
   std::fprintf(stderr, "aegis: serving on %s://%s/ (store %s)\n", o.tls_cert ? "https" : "http",
                o.listen.c_str(), redacted(o.db).c_str());
   server.value()->run();
+  // The checkpoint of the chain as the server left it: keep it (it holds no secret).
+  if (const auto checkpoint = server.value()->latest_checkpoint())
+    std::fprintf(stderr, "aegis: audit checkpoint %s\n", checkpoint->c_str());
   return 0;
 }
 

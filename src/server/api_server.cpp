@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "aegis/crypto/encoding.h"
+#include "aegis/crypto/keyfile.h"
 #include "aegis/version.h"
 #include "http/server.h"
 #include "routes.h"
@@ -87,7 +88,26 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(const ApiServerFiles& files
     return e.error();
   }
   api.telemetry = std::move(telemetry);
-  api.log = std::make_unique<DecisionLog>(*api.store, api.store_lock);
+  if (api.settings.attestation_key_file) {
+    auto key = crypto::read_ed25519_key_file(*api.settings.attestation_key_file);
+    if (!key) {
+      Error e = key.error();
+      e.field = "server.attestation_key_file";
+      return e;
+    }
+    api.attestation_key = std::make_unique<crypto::Ed25519Key>(std::move(key).value());
+    api.checkpoints =
+        std::make_unique<CheckpointSigner>(*api.attestation_key, api.settings.checkpoint_every);
+    try {
+      api.checkpoints->sign(api.store->head());  // the chain as the server found it
+    } catch (const AegisError& e) {
+      return e.error();
+    }
+  }
+  DecisionLog::Committed committed;
+  if (api.checkpoints)
+    committed = [signer = api.checkpoints.get()](const ChainHead& head) { signer->committed(head); };
+  api.log = std::make_unique<DecisionLog>(*api.store, api.store_lock, 4096, std::move(committed));
   api.service = std::make_unique<DecisionService>(api.config, api.log.get(), &api.metrics,
                                                   api.telemetry.get());
   api.workflows = std::make_unique<WorkflowApi>(api.config, *api.store, api.store_lock, api.rbac,
@@ -182,10 +202,23 @@ void ApiServer::run() {
   impl_->http->run(set.io_threads ? set.io_threads : cores, set.workers);
   signals_ioc.stop();
   signal_thread.join();
+  server::ApiContext& api = impl_->api;
+  if (api.checkpoints) {  // the last checkpoint, of the chain as the server leaves it
+    try {
+      std::lock_guard<std::mutex> g(api.store_lock);
+      api.checkpoints->sign(api.store->head());
+    } catch (const AegisError&) {
+      // the store is gone: the latest checkpoint stays the one signed before
+    }
+  }
   if (impl_->api.telemetry) impl_->api.telemetry->close();  // bounded by the sink's timeout
 }
 
 void ApiServer::stop() { impl_->http->stop(); }
+
+std::optional<std::string> ApiServer::latest_checkpoint() const {
+  return impl_->api.checkpoints ? impl_->api.checkpoints->latest() : std::nullopt;
+}
 
 std::vector<ApiServer::RouteInfo> ApiServer::routes() const {
   std::vector<RouteInfo> out;

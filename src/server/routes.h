@@ -7,6 +7,8 @@
 #include <mutex>
 #include <string>
 
+#include "aegis/audit_checkpoint.h"
+#include "aegis/crypto/ed25519.h"
 #include "aegis/decision_log.h"
 #include "aegis/decision_service.h"
 #include "aegis/http_auth.h"
@@ -29,7 +31,9 @@ struct ApiContext {
   RBACEnforcer rbac;
   CustodianRegistry custodians;
   std::unique_ptr<Store> store;
-  std::mutex store_lock;  // the store, for reads and workflow steps; the log takes it to commit
+  std::mutex store_lock;
+  std::unique_ptr<crypto::Ed25519Key> attestation_key;  // server.attestation_key_file, if any
+  std::unique_ptr<CheckpointSigner> checkpoints;       // with that key  // the store, for reads and workflow steps; the log takes it to commit
   std::unique_ptr<DecisionLog> log;
   PrometheusExporter metrics;
   std::unique_ptr<TelemetryEmitter> telemetry;

@@ -1,9 +1,11 @@
-// POST /v1/evaluate (and /evaluate), /v1/evaluate/batch, /v1/risk-check, /v1/afa/decide and the
-// stored decisions. Deciding runs on the I/O thread (microseconds, no lock); the reply leaves when
-// the decision log has made the decisions durable.
+// POST /v1/evaluate (and /evaluate), /v1/evaluate/batch, /v1/evaluate/what-if, /v1/risk-check,
+// /v1/afa/decide, the stored decisions, their attestations and the audit checkpoint. Deciding
+// runs on the I/O thread (microseconds, no lock); the reply leaves when the decision log has made
+// the decisions durable.
 #include <nlohmann/json.hpp>
 
 #include "aegis/afa.h"
+#include "aegis/attestation.h"
 #include "aegis/json.h"
 #include "aegis/what_if.h"
 #include "routes.h"
@@ -194,6 +196,39 @@ void get_decision(ApiContext& api, http::Request& req, http::Reply reply) {
   reply(json_response(200, std::move(*found)));
 }
 
+// The decision's DSSE envelope, signed with server.attestation_key_file.
+void get_attestation(ApiContext& api, http::Request& req, http::Reply reply) {
+  if (!api.attestation_key)
+    return reply(error_response(Error{ErrorKind::kNotFound, "server.no_attestation_key", "",
+                                      "this server signs no attestations: "
+                                      "server.attestation_key_file is not configured"}));
+  std::optional<AuditEntry> entry;
+  try {
+    std::lock_guard<std::mutex> g(api.store_lock);
+    entry = api.store->decision_entry(req.param("decision_id"));
+  } catch (const AegisError& e) {
+    return reply(error_response(e.error()));
+  }
+  if (!entry)
+    return reply(error_response(
+        Error{ErrorKind::kNotFound, "server.not_found", "decision_id", "no such decision"}));
+  try {
+    reply(json_response(200, attest_decision(*entry, *api.attestation_key)));
+  } catch (const AegisError& e) {
+    reply(error_response(e.error()));
+  }
+}
+
+// The latest signed audit checkpoint.
+void get_checkpoint(ApiContext& api, http::Reply reply) {
+  std::optional<std::string> latest = api.checkpoints ? api.checkpoints->latest() : std::nullopt;
+  if (!latest)
+    return reply(error_response(Error{ErrorKind::kNotFound, "server.no_attestation_key", "",
+                                      "this server signs no checkpoints: "
+                                      "server.attestation_key_file is not configured"}));
+  reply(json_response(200, std::move(*latest)));
+}
+
 }  // namespace
 
 void add_decision_routes(http::Router& router, ApiContext& api) {
@@ -226,6 +261,15 @@ void add_decision_routes(http::Router& router, ApiContext& api) {
   router.add({"GET", "/v1/decisions/{decision_id}", Access::kPermission, "read_decisions",
               Runs::kOnWorker, [&api](http::Request& r, const http::Caller&, http::Reply reply) {
                 get_decision(api, r, std::move(reply));
+              }});
+  router.add({"GET", "/v1/decisions/{decision_id}/attestation", Access::kPermission,
+              "read_decisions", Runs::kOnWorker,
+              [&api](http::Request& r, const http::Caller&, http::Reply reply) {
+                get_attestation(api, r, std::move(reply));
+              }});
+  router.add({"GET", "/v1/audit/checkpoint", Access::kPermission, "read_decisions",
+              Runs::kOnIoThread, [&api](http::Request&, const http::Caller&, http::Reply reply) {
+                get_checkpoint(api, std::move(reply));
               }});
 }
 

@@ -40,7 +40,8 @@ Result<ServerSettings> parse_server_settings(const std::string& yaml_text,
     static const std::set<std::string> kKnown = {
         "api_keys",          "rate_limit_per_minute", "max_body_bytes",  "max_batch_items",
         "request_timeout_ms", "idle_timeout_ms",      "max_header_bytes", "max_header_fields",
-        "max_connections",   "io_threads",            "workers"};
+        "max_connections",   "io_threads",            "workers",
+        "attestation_key_file", "checkpoint_every"};
     for (const auto& kv : server) {
       const std::string key = kv.first.Scalar();
       if (!kKnown.count(key)) return bad(source, "server." + key, "is not a server setting");
@@ -77,6 +78,11 @@ Result<ServerSettings> parse_server_settings(const std::string& yaml_text,
       if (!v) return v.error();
       s.max_body_bytes = static_cast<size_t>(v.value());
     }
+    if (const YAML::Node n = server["attestation_key_file"]) {
+      if (!n.IsScalar() || n.Scalar().empty())
+        return bad(source, "server.attestation_key_file", "must be a file path");
+      s.attestation_key_file = n.Scalar();
+    }
     // The other limits: {key, where it goes, lo, hi}.
     const struct {
       const char* key;
@@ -92,6 +98,7 @@ Result<ServerSettings> parse_server_settings(const std::string& yaml_text,
         {"max_connections", nullptr, &s.max_connections, 1, 1'000'000},
         {"io_threads", nullptr, &s.io_threads, 0, 256},
         {"workers", nullptr, &s.workers, 1, 256},
+        {"checkpoint_every", &s.checkpoint_every, nullptr, 1, 1'000'000'000},
     };
     for (const auto& l : limits) {
       const YAML::Node n = server[l.key];

@@ -4,10 +4,12 @@
 
 namespace aegis {
 
-DecisionLog::DecisionLog(Store& store, std::mutex& store_lock, size_t max_group)
+DecisionLog::DecisionLog(Store& store, std::mutex& store_lock, size_t max_group,
+                         Committed committed)
     : store_(store),
       store_lock_(store_lock),
       max_group_(max_group),
+      committed_(std::move(committed)),
       linker_([this] { link(); }),
       committer_([this] { commit(); }) {}
 
@@ -121,6 +123,7 @@ void DecisionLog::commit() {
     }
     for (auto& done : linked.done)
       if (done) done(ok);
+    if (ok && committed_) committed_(linked.group.tail());
   }
 }
 

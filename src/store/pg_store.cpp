@@ -53,7 +53,7 @@ class PgStore : public Store {
     }
   }
 
-  std::optional<std::string> get_decision(std::string_view decision_id) override {
+  std::optional<AuditEntry> decision_entry(std::string_view decision_id) override {
     try {
       pqxx::read_transaction r(conn_);
       const pqxx::result res = r.exec_params(
@@ -63,7 +63,19 @@ class PgStore : public Store {
       if (res.empty()) return std::nullopt;
       AuditEntry e = entry(res[0]);
       check_entry_is(e, "decision", decision_id);
-      return std::move(e.body);
+      return e;
+    } catch (const pqxx::failure& e) {
+      internal(e.what());
+    }
+  }
+
+  std::optional<AuditEntry> entry_at(int64_t seq) override {
+    try {
+      pqxx::read_transaction r(conn_);
+      const pqxx::result res = r.exec_params(
+          "SELECT seq, kind, id, time, body, prev_hash, entry_hash FROM audit WHERE seq = $1", seq);
+      if (res.empty()) return std::nullopt;
+      return entry(res[0]);
     } catch (const pqxx::failure& e) {
       internal(e.what());
     }

@@ -228,7 +228,7 @@ class SqliteStore : public Store {
     return s.step() ? ChainHead{s.integer(0), s.text(1)} : ChainHead{};
   }
 
-  std::optional<std::string> get_decision(std::string_view decision_id) override {
+  std::optional<AuditEntry> decision_entry(std::string_view decision_id) override {
     Stmt s(db_,
            "SELECT a.seq, a.kind, a.id, a.time, a.body, a.prev_hash, a.entry_hash, d.seq "
            "FROM decisions d LEFT JOIN audit a ON a.seq = d.seq WHERE d.decision_id = ?");
@@ -237,7 +237,14 @@ class SqliteStore : public Store {
     AuditEntry e = row(s);
     e.seq = s.integer(7);
     check_entry_is(e, "decision", decision_id);
-    return std::move(e.body);
+    return e;
+  }
+
+  std::optional<AuditEntry> entry_at(int64_t seq) override {
+    Stmt s(db_, "SELECT seq, kind, id, time, body, prev_hash, entry_hash FROM audit WHERE seq = ?");
+    s.bind(1, seq);
+    if (!s.step()) return std::nullopt;
+    return row(s);
   }
 
   std::vector<AuditEntry> list_decisions(size_t limit, int64_t after_seq) override {

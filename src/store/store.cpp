@@ -105,6 +105,12 @@ std::unique_ptr<Store> Store::open(const std::string& url) {
                                 "\" (expected sqlite:PATH or postgresql://user@host:port/db)"));
 }
 
+std::optional<std::string> Store::get_decision(std::string_view decision_id) {
+  auto e = decision_entry(decision_id);
+  if (!e) return std::nullopt;
+  return std::move(e->body);
+}
+
 std::vector<AuditEntry> Store::record_decisions(std::span<const PCWDecision> decisions) {
   std::vector<NewEntry> entries;
   entries.reserve(decisions.size());

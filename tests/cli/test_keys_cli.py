@@ -63,7 +63,7 @@ def test_key_file_format_and_refusals(tmp_path):
     assert again.returncode == 3 and f.read_text() == text  # never overwritten
     f.chmod(0o644)
     r = aegis("kem", "public-key", "--key-file", str(f))
-    assert r.returncode == 3 and "cli.key_permissions" in r.stdout
+    assert r.returncode == 3 and "key_file.permissions" in r.stdout
     bad = aegis("kem", "encapsulate", "--public-key", "AAAA")
     assert bad.returncode == 3 and "1216 bytes" in bad.stdout
     # A custodian key file of the former JSON format still signs.

@@ -118,7 +118,7 @@ def test_bad_input_exits_3(aegis, tmp_path, custody):
     assert aegis("override", "sign", "--key", keys["risk"]["path"], "--hash", "xyz").code == 3
     os.chmod(keys["risk"]["path"], 0o644)
     r = aegis("override", "sign", "--key", keys["risk"]["path"], "--hash", "0" * 64)
-    assert r.code == 3 and r.json()["error"]["detail"] == "cli.key_permissions"
+    assert r.code == 3 and r.json()["error"]["detail"] == "key_file.permissions"
     assert aegis("keygen", "-o", keys["sec"]["path"]).code == 3  # never overwrites
     r = aegis("override", "hash", "--proposal-id", "p", "--justification", "j",
               "--failed-gates", "complexity")

@@ -66,7 +66,8 @@ class FlakyStore : public Store {
     real_->append_linked(group);
   }
   ChainHead head() override { return real_ ? real_->head() : ChainHead{}; }
-  std::optional<std::string> get_decision(std::string_view) override { return std::nullopt; }
+  std::optional<AuditEntry> decision_entry(std::string_view) override { return std::nullopt; }
+  std::optional<AuditEntry> entry_at(int64_t) override { return std::nullopt; }
   std::vector<AuditEntry> list_decisions(size_t, int64_t) override { return {}; }
   std::vector<AuditEntry> recent_decisions(size_t) override { return {}; }
   int64_t save_object(std::string_view, std::string_view, const std::string&, int64_t) override {

@@ -1,4 +1,4 @@
-#include "keyfile.h"
+#include "aegis/crypto/keyfile.h"
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -11,7 +11,7 @@
 
 #include "aegis/crypto/encoding.h"
 
-namespace aegis::cli {
+namespace aegis::crypto {
 namespace {
 
 // A string that wipes its buffer.
@@ -25,18 +25,18 @@ struct SecretString {
 Result<bool> write_key_bytes(const std::string& path, const KeyBytes& key) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return invalid_input("cli.key_file", "output",
+    return invalid_input("key_file.create", "output",
                          path + ": cannot create key file (" + std::strerror(errno) +
                              "); an existing file is never overwritten");
   }
   SecretString body;
-  body.s = crypto::to_hex(key.data(), key.size()) + "\n";
+  body.s = to_hex(key.data(), key.size()) + "\n";
   const bool ok = ::write(fd, body.s.data(), body.s.size()) == static_cast<ssize_t>(body.s.size());
   const bool synced = ::fsync(fd) == 0;
   const bool closed = ::close(fd) == 0;
   if (!ok || !synced || !closed) {
     ::unlink(path.c_str());
-    return Error{ErrorKind::kInternal, "cli.key_file", "output", path + ": write failed"};
+    return Error{ErrorKind::kInternal, "key_file.write", "output", path + ": write failed"};
   }
   return true;
 }
@@ -44,12 +44,12 @@ Result<bool> write_key_bytes(const std::string& path, const KeyBytes& key) {
 Result<KeyBytes> read_key_bytes(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
-    return Error{ErrorKind::kNotFound, "cli.not_found", "key", path + ": " + std::strerror(errno)};
+    return Error{ErrorKind::kNotFound, "key_file.not_found", "key", path + ": " + std::strerror(errno)};
   if (st.st_mode & 077)
-    return invalid_input("cli.key_permissions", "key",
+    return invalid_input("key_file.permissions", "key",
                          path + ": key file is readable by others; chmod 600 it");
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return invalid_input("cli.key_file", "key", path + ": " + std::strerror(errno));
+  if (fd < 0) return invalid_input("key_file.invalid", "key", path + ": " + std::strerror(errno));
   SecretString text;
   char buf[4096];
   ssize_t n;
@@ -62,15 +62,15 @@ Result<KeyBytes> read_key_bytes(const std::string& path) {
       const auto j = nlohmann::json::parse(text.s);
       hex.s = j.at("secret_key").get<std::string>();
     } catch (const nlohmann::json::exception&) {
-      return invalid_input("cli.key_file", "key", path + ": not an aegis key file");
+      return invalid_input("key_file.invalid", "key", path + ": not an aegis key file");
     }
   } else {
     hex.s = text.s;
     if (!hex.s.empty() && hex.s.back() == '\n') hex.s.pop_back();
   }
-  auto bytes = hex.s.size() == 64 ? crypto::from_hex(hex.s) : std::nullopt;
+  auto bytes = hex.s.size() == 64 ? from_hex(hex.s) : std::nullopt;
   if (!bytes)
-    return invalid_input("cli.key_file", "key",
+    return invalid_input("key_file.invalid", "key",
                          path + ": not an aegis key file (64 hex digits and a newline)");
   KeyBytes key;
   std::memcpy(key.data(), bytes->data(), key.size());
@@ -78,7 +78,7 @@ Result<KeyBytes> read_key_bytes(const std::string& path) {
   return key;
 }
 
-Result<bool> write_key_file(const std::string& path, const crypto::SecretKey& key) {
+Result<bool> write_key_file(const std::string& path, const SecretKey& key) {
   KeyBytes bytes;
   std::memcpy(bytes.data(), key.data(), bytes.size());
   auto r = write_key_bytes(path, bytes);
@@ -86,13 +86,33 @@ Result<bool> write_key_file(const std::string& path, const crypto::SecretKey& ke
   return r;
 }
 
-Result<crypto::SecretKey> read_key_file(const std::string& path) {
+Result<SecretKey> read_key_file(const std::string& path) {
   auto bytes = read_key_bytes(path);
   if (!bytes) return bytes.error();
-  auto key = crypto::SecretKey::from_bytes(bytes.value().data(), bytes.value().size());
+  auto key = SecretKey::from_bytes(bytes.value().data(), bytes.value().size());
   OPENSSL_cleanse(bytes.value().data(), bytes.value().size());
-  if (!key) return invalid_input("cli.key_file", "key", path + ": not a valid secp256k1 secret key");
+  if (!key) return invalid_input("key_file.invalid", "key", path + ": not a valid secp256k1 secret key");
   return *key;
 }
 
-}  // namespace aegis::cli
+Result<bool> write_ed25519_key_file(const std::string& path, const Ed25519Key& key) {
+  KeyBytes seed = key.seed();
+  auto r = write_key_bytes(path, seed);
+  OPENSSL_cleanse(seed.data(), seed.size());
+  return r;
+}
+
+Result<Ed25519Key> read_ed25519_key_file(const std::string& path) {
+  auto bytes = read_key_bytes(path);
+  if (!bytes) return bytes.error();
+  try {
+    Ed25519Key key{std::span<const uint8_t, 32>(bytes.value())};
+    OPENSSL_cleanse(bytes.value().data(), bytes.value().size());
+    return key;
+  } catch (const AegisError& e) {
+    OPENSSL_cleanse(bytes.value().data(), bytes.value().size());
+    return e.error();
+  }
+}
+
+}  // namespace aegis::crypto
