@@ -156,6 +156,21 @@ class GateEvaluationResult:
     min_confidence: float
     def get_failures(self) -> list[GateResult]: ...
 
+class Counterfactual:
+    gate: GateType
+    input: str
+    current: float
+    required: Optional[float]
+    relation: str
+    achievable: bool
+
+class GateHeadroom:
+    gate: GateType
+    input: str
+    current: float
+    limit: Optional[float]
+    relation: str
+
 class UtilityComponents:
     expected_benefit: float
     benefit_std: float
@@ -303,6 +318,8 @@ class PCWDecision:
     decision_trace: Optional[DecisionTrace]
     shadow_result: Optional[ShadowResult]
     drift_result: Optional[DriftResult]
+    counterfactuals: list[Counterfactual]
+    headroom: list[GateHeadroom]
     def to_json(self) -> str: ...
 
 def pcw_decide(context: PCWContext, gate_evaluator: Optional[GateEvaluator] = None,

@@ -256,6 +256,10 @@ void bind_decide(py::module_& m) {
       .def_readonly("decision_trace", &PCWDecision::decision_trace)
       .def_readonly("shadow_result", &PCWDecision::shadow_result)
       .def_readonly("drift_result", &PCWDecision::drift_result)
+      .def_readonly("counterfactuals", &PCWDecision::counterfactuals,
+                    "Per failing gate, each single input that flips it.")
+      .def_readonly("headroom", &PCWDecision::headroom,
+                    "Per passing gate, how far each input may move.")
       .def("to_json", &decision_to_json, "The decision's wire-format JSON (SPEC §8).")
       .def("__repr__", [](const PCWDecision& d) {
         return "PCWDecision(status=PCWStatus." +

@@ -60,6 +60,36 @@ void bind_gates(py::module_& m) {
                ", min_confidence=" + fmt(r.min_confidence) + ")";
       });
 
+  py::class_<Counterfactual>(m, "Counterfactual",
+                             "One input that flips a failing gate, the others held fixed.")
+      .def_readonly("gate", &Counterfactual::gate)
+      .def_property_readonly("input", [](const Counterfactual& c) { return c.input.name(); })
+      .def_readonly("current", &Counterfactual::current)
+      .def_readonly("required", &Counterfactual::required, "None when not achievable")
+      .def_property_readonly("relation",
+                             [](const Counterfactual& c) { return std::string(to_string(c.relation)); })
+      .def_property_readonly("achievable", &Counterfactual::achievable)
+      .def("__repr__", [](const Counterfactual& c) {
+        return "Counterfactual(gate=GateType." +
+               py::str(enum_to_python(c.gate).attr("name")).cast<std::string>() + ", input='" +
+               c.input.name() + "', current=" + fmt(c.current) + ", required=" + opt(c.required) +
+               ", relation='" + std::string(to_string(c.relation)) + "')";
+      });
+
+  py::class_<GateHeadroom>(m, "GateHeadroom", "How far one input of a passing gate may move.")
+      .def_readonly("gate", &GateHeadroom::gate)
+      .def_property_readonly("input", [](const GateHeadroom& h) { return h.input.name(); })
+      .def_readonly("current", &GateHeadroom::current)
+      .def_readonly("limit", &GateHeadroom::limit, "None when no valid value fails the gate")
+      .def_property_readonly("relation",
+                             [](const GateHeadroom& h) { return std::string(to_string(h.relation)); })
+      .def("__repr__", [](const GateHeadroom& h) {
+        return "GateHeadroom(gate=GateType." +
+               py::str(enum_to_python(h.gate).attr("name")).cast<std::string>() + ", input='" +
+               h.input.name() + "', current=" + fmt(h.current) + ", limit=" + opt(h.limit) +
+               ", relation='" + std::string(to_string(h.relation)) + "')";
+      });
+
   py::class_<UtilityComponents>(m, "UtilityComponents",
                                 "What a change is expected to bring and cost.")
       .def(py::init([](double expected_benefit, double benefit_std, int64_t n_samples,

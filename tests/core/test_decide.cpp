@@ -97,7 +97,11 @@ TEST(Decide, FailureHaltsOnLowOrMediumReversible) {
     EXPECT_EQ(d.gates_failed, 1);
     EXPECT_EQ(d.gates_passed, 4);
     EXPECT_NE(d.rationale.find("risk (value 1, threshold 0.95)"), std::string::npos) << d.rationale;
-    EXPECT_NE(d.next_steps[1].find("two-key override"), std::string::npos);
+    // The failing gates, then what would pass each, then the override.
+    ASSERT_EQ(d.next_steps.size(), 3u);
+    EXPECT_EQ(d.next_steps[0], "Address the failing gates: risk");
+    EXPECT_EQ(d.next_steps[1], "Lower risk_proposed to at most 0.03419 to pass the risk gate");
+    EXPECT_NE(d.next_steps[2].find("two-key override"), std::string::npos);
   }
 }
 

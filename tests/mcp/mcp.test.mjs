@@ -14,7 +14,7 @@ const AEGIS = process.env.AEGIS_BIN;
 const TOOLS = [
   'aegis_check_thresholds', 'aegis_crypto_status', 'aegis_evaluate_proposal',
   'aegis_get_decision', 'aegis_get_scoring_guide', 'aegis_list_decisions',
-  'aegis_quick_risk_check',
+  'aegis_quick_risk_check', 'aegis_what_if',
 ];
 
 async function connect(args) {
@@ -68,6 +68,28 @@ test('initialize, list the tools and call each one', async () => {
     assert.equal(got.structuredContent.status, 'proceed');
     const missing = await client.callTool({ name: 'aegis_get_decision', arguments: { decision_id: 'nope' } });
     assert.equal(missing.isError, true);
+
+    // The HALT's counterfactuals say what would pass; a what-if with them passes every gate
+    // (a PAUSE: at the risk gate's boundary the risk posterior still asks for a human).
+    const flips = Object.fromEntries(halt.structuredContent.counterfactuals
+      .filter((c) => c.achievable).map((c) => [c.input, c.required]));
+    assert.deepEqual(Object.keys(flips).sort(), ['novelty_score', 'risk_proposed']);
+    const whatIf = await client.callTool({
+      name: 'aegis_what_if',
+      arguments: { context: { risk_proposed: 0.3, estimated_impact: 'low' }, changes: flips },
+    });
+    assert.equal(whatIf.isError, undefined);
+    assert.equal(whatIf.structuredContent.decision.gates_failed, 0);
+    assert.deepEqual(whatIf.structuredContent.diff.status, { from: 'halt', to: 'pause' });
+    assert.deepEqual(whatIf.structuredContent.diff.gates.risk.passed, { from: false, to: true });
+    assert.equal(whatIf.structuredContent.recorded, false);
+    const stillTwo = await client.callTool({ name: 'aegis_list_decisions', arguments: { limit: 10 } });
+    assert.equal(stillTwo.structuredContent.decisions.length, 2);
+    const badChange = await client.callTool({
+      name: 'aegis_what_if', arguments: { context: {}, changes: { risk_proposed: 7 } },
+    });
+    assert.equal(badChange.isError, true);
+    assert.match(badChange.content[0].text, /risk_proposed/);
 
     const quick = await client.callTool({
       name: 'aegis_quick_risk_check', arguments: { action_description: 'update config', risk_score: 0.1 },
