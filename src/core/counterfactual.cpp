@@ -1,9 +1,8 @@
 #include "aegis/counterfactual.h"
 
 #include <bit>
+#include <charconv>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <limits>
 
 #include "format.h"
@@ -362,19 +361,31 @@ class Explainer {
   GateExplanation out_;
 };
 
-// v with four significant digits, rounded up (`up`) or down, as text.
-std::string directed4(double v, bool up) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.3e", v);
-  double r = std::strtod(buf, nullptr);
-  if (up ? r < v : r > v) {
-    const double unit = std::pow(10.0, std::floor(std::log10(std::fabs(r))) - 3);
-    r = up ? r + unit : r - unit;
-    std::snprintf(buf, sizeof buf, "%.3e", r);
-  }
-  std::string out;
-  detail::append_num4(out, std::strtod(buf, nullptr));
-  return out;
+// v with four significant digits, rounded up (`up`) or down: the nearest such decimal, moved by
+// one unit in its last digit when it lies on the wrong side of v.
+double directed4(double v, bool up) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific, 3);
+  double d = 0.0;
+  std::from_chars(buf, r.ptr, d);
+  if (up ? d >= v : d <= v) return d;
+  // buf is "[-]D.DDDe±X": step the four digits as one integer, carrying into the exponent.
+  const bool negative = buf[0] == '-';
+  const char* m = buf + negative;
+  int digits = (m[0] - '0') * 1000 + (m[2] - '0') * 100 + (m[3] - '0') * 10 + (m[4] - '0');
+  int exponent = 0;
+  std::from_chars(m + 6 + (m[6] == '+'), r.ptr, exponent);
+  digits += (up != negative) ? 1 : -1;  // away from zero when rounding up a positive value
+  if (digits == 10000) digits = 1000, ++exponent;
+  if (digits == 999) digits = 9999, --exponent;
+  char out[24];  // "-9999e-327": at most 11 bytes
+  char* p = out;
+  if (negative) *p++ = '-';
+  p = std::to_chars(p, out + 8, digits).ptr;
+  *p++ = 'e';
+  p = std::to_chars(p, out + sizeof out, exponent - 3).ptr;
+  std::from_chars(out, p, d);
+  return d;
 }
 
 }  // namespace
@@ -389,7 +400,12 @@ std::string counterfactual_step(const Counterfactual& c) {
   const std::string name = c.input.name();
   const double r = *c.required;
   const bool whole = c.input.field == GateInputField::kNSamples;
-  auto number = [&](bool up) { return whole ? std::to_string(static_cast<int64_t>(r)) : directed4(r, up); };
+  auto number = [&](bool up) {
+    if (whole) return std::to_string(static_cast<int64_t>(r));
+    std::string text;
+    detail::append_num4(text, directed4(r, up));
+    return text;
+  };
   switch (c.relation) {
     case Relation::kAtMost:
       s = "Lower " + name + " to at most " + number(false);

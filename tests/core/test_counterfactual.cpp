@@ -142,6 +142,13 @@ TEST(Counterfactual, StepsRoundTowardPassing) {
   c = {GateType::UTILITY, {GateInputField::kExpectedBenefit}, 100, 132.44, Relation::kAbove};
   EXPECT_EQ(counterfactual_step(c),
             "Raise utility.expected_benefit above 132.5 to pass the utility gate");
+  c = {GateType::PROFIT, {GateInputField::kProfitProposed}, -1, -0.0341950113, Relation::kAtLeast};
+  EXPECT_EQ(counterfactual_step(c),
+            "Raise profit_proposed to at least -0.03419 to pass the profit gate");
+  c = {GateType::UTILITY, {GateInputField::kBenefitStd}, 50, 9.99951, Relation::kBelow};
+  EXPECT_EQ(counterfactual_step(c), "Lower utility.benefit_std below 9.999 to pass the utility gate");
+  c = {GateType::UTILITY, {GateInputField::kMigrationCost}, 50, 10.00049, Relation::kAtMost};
+  EXPECT_EQ(counterfactual_step(c), "Lower utility.migration_cost to at most 10 to pass the utility gate");
   c = {GateType::UTILITY, {GateInputField::kNSamples}, 4, 1234567.0, Relation::kAtLeast};
   EXPECT_EQ(counterfactual_step(c),
             "Raise utility.n_samples to at least 1234567 to pass the utility gate");
