@@ -138,6 +138,11 @@ struct ProvisionedKey {
   KEKMetadata metadata;
 };
 Result<ProvisionedKey> provision_hybrid_key(KEKProvider& provider);
+// Writes the key's environment lines ("export VAR=base64", the wrapped private key and
+// AEGIS_MASTER_KEK_PUBLIC) to a new file of mode 0600, fsynced; an existing file is never
+// overwritten (the blob is useless without the KEK, but it is the private key's only copy).
+// Error codes "kek.env_file" (cannot create), "kek.env_file_write".
+std::optional<Error> write_environment_file(const ProvisionedKey& key, const std::string& path);
 // The variable holding the wrapped private key for a provider type ("" for in_memory).
 std::string wrapped_key_variable(std::string_view provider_type);
 

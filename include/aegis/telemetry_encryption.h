@@ -10,10 +10,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "aegis/crypto/hpke.h"
 #include "aegis/error.h"
@@ -73,6 +75,11 @@ class EventDecryptor {
   explicit EventDecryptor(const crypto::xwing::PrivateKey& recipient);
   ~EventDecryptor();
   Result<nlohmann::json> decrypt(const nlohmann::json& event);
+  // What a sink received, as text: a JSON array of events (what a batch sink posts), one event,
+  // or JSON lines of either. `out` gets each document decrypted (an array as an array). The first
+  // error stops it; for JSON lines its message names the line.
+  std::optional<Error> decrypt_text(std::string_view text,
+                                    const std::function<void(const nlohmann::json&)>& out);
 
  private:
   crypto::xwing::PrivateKey recipient_;

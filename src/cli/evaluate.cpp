@@ -37,6 +37,13 @@ std::string decision_text(const PCWDecision& d) {
     out += c.required ? fmt::format("needs {} {:.10g}\n", to_string(c.relation), *c.required)
                       : std::string("cannot pass by this input alone\n");
   }
+  if (!d.headroom.empty()) out += "Headroom (how far an input of a passing gate may move):\n";
+  for (const GateHeadroom& h : d.headroom) {
+    out += fmt::format("  {:<11} {:<32} now {:<12.6g} ", to_string(h.gate), h.input.name(),
+                       h.current);
+    out += h.limit ? fmt::format("passes while {} {:.10g}\n", to_string(h.relation), *h.limit)
+                   : std::string("passes over its whole range\n");
+  }
   out += "Rationale: " + d.rationale + "\n";
   out += "Next steps:\n";
   for (const auto& s : d.next_steps) out += "  - " + s + "\n";

@@ -1,23 +1,17 @@
 // `aegis kem keygen|public-key|encapsulate|decapsulate`, `aegis kek status|wrap|unwrap|provision`
 // and `aegis telemetry decrypt`: JSON out, bytes as base64, private keys only in key files.
-#include <fcntl.h>
 #include <openssl/crypto.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "aegis/crypto/encoding.h"
+#include "aegis/crypto/keyfile.h"
 #include "aegis/crypto/xwing.h"
-#include "aegis/json.h"
 #include "aegis/kek.h"
 #include "aegis/telemetry_encryption.h"
 #include "commands.h"
 #include "common.h"
-#include "aegis/crypto/keyfile.h"
 
 namespace aegis::cli {
 namespace {
@@ -172,22 +166,7 @@ int run_kek_provision(const std::string& type, const std::string& output) {
   auto made = provision_hybrid_key(*p.value());
   if (!made) return report_error(made.error());
   const ProvisionedKey& k = made.value();
-  const std::string lines = "export " + k.wrapped_variable + "=" + b64(k.wrapped_private_key) +
-                            "\nexport AEGIS_MASTER_KEK_PUBLIC=" + b64(k.public_key) + "\n";
-  // The environment lines go to a new file of mode 0600 (never overwritten): the blob is
-  // useless without the KEK, but it is the private key's only copy.
-  const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return report_error(invalid_input("cli.output", "output",
-                                      output + ": cannot create (" + std::strerror(errno) +
-                                          "); an existing file is never overwritten"));
-  const bool ok = ::write(fd, lines.data(), lines.size()) == static_cast<ssize_t>(lines.size()) &&
-                  ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) {
-    ::unlink(output.c_str());
-    return report_error(Error{ErrorKind::kInternal, "cli.output", "output", output + ": write failed"});
-  }
+  if (auto e = write_environment_file(k, output)) return report_error(*e);
   print({{"provider", k.metadata.provider_type},
          {"key_id", k.metadata.key_id},
          {"public_key", b64(k.public_key)},
@@ -210,45 +189,8 @@ int run_telemetry_decrypt(const std::string& type, const std::string& input) {
   } catch (const AegisError& e) {
     return report_error(e.error());
   }
-  // A JSON array (what a batch sink posts), one event object, or JSON lines of either.
-  auto decrypt_value = [&](const json& v) -> Result<json> {
-    if (!v.is_array()) return open->decrypt(v);
-    json out = json::array();
-    for (const auto& e : v) {
-      auto d = open->decrypt(e);
-      if (!d) return d.error();
-      out.push_back(std::move(d).value());
-    }
-    return out;
-  };
-  const std::string& all = text.value();
-  auto whole = read_json(all, {.max_bytes = 256u << 20});
-  if (whole) {
-    auto d = decrypt_value(whole.value());
-    if (!d) return report_error(d.error());
-    print(d.value());
-    return 0;
-  }
-  std::istringstream lines(all);
-  std::string line;
-  size_t n = 0;
-  while (std::getline(lines, line)) {
-    ++n;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto v = read_json(line);
-    if (!v) {
-      Error e = v.error();
-      e.message = "line " + std::to_string(n) + ": " + e.message;
-      return report_error(e);
-    }
-    auto d = decrypt_value(v.value());
-    if (!d) {
-      Error e = d.error();
-      e.message = "line " + std::to_string(n) + ": " + e.message;
-      return report_error(e);
-    }
-    print(d.value());
-  }
+  if (auto e = open->decrypt_text(text.value(), [](const json& d) { print(d); }))
+    return report_error(*e);
   return 0;
 }
 

@@ -293,6 +293,32 @@ HSMKEKProvider::Token& HSMKEKProvider::token() {
   return *token_;
 }
 
+namespace {
+
+// The template of the session object that carries the bytes through the token: a generic secret
+// that never reaches the token's storage and can be read back (the bytes to wrap when `value` is
+// given, the result of an unwrap otherwise). Points into itself: not copyable.
+struct SecretTemplate {
+  explicit SecretTemplate(std::span<const uint8_t> value = {}) {
+    if (!value.empty())
+      attrs[count++] = {CKA_VALUE, const_cast<uint8_t*>(value.data()), value.size()};
+  }
+  SecretTemplate(const SecretTemplate&) = delete;
+  SecretTemplate& operator=(const SecretTemplate&) = delete;
+
+  CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+  CK_KEY_TYPE type = CKK_GENERIC_SECRET;
+  CK_BBOOL no = CK_FALSE, yes = CK_TRUE;
+  CK_ATTRIBUTE attrs[6] = {{CKA_CLASS, &cls, sizeof cls},
+                           {CKA_KEY_TYPE, &type, sizeof type},
+                           {CKA_TOKEN, &no, sizeof no},
+                           {CKA_SENSITIVE, &no, sizeof no},
+                           {CKA_EXTRACTABLE, &yes, sizeof yes}};
+  CK_ULONG count = 5;
+};
+
+}  // namespace
+
 KekBytes HSMKEKProvider::wrap(std::span<const uint8_t> plaintext) {
   Token& t = token();
   if (plaintext.empty()) fail("kek.empty", "there is nothing to wrap (0 bytes)");
@@ -303,16 +329,9 @@ KekBytes HSMKEKProvider::wrap(std::span<const uint8_t> plaintext) {
              std::to_string(plaintext.size()) + " bytes");
   CK_FUNCTION_LIST_PTR f = t.lib->f;
   Token::Lease session(t);
-  CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
-  CK_KEY_TYPE type = CKK_GENERIC_SECRET;
-  CK_BBOOL no = CK_FALSE, yes = CK_TRUE;
-  CK_ATTRIBUTE object[] = {{CKA_CLASS, &cls, sizeof cls},
-                           {CKA_KEY_TYPE, &type, sizeof type},
-                           {CKA_TOKEN, &no, sizeof no},
-                           {CKA_EXTRACTABLE, &yes, sizeof yes},
-                           {CKA_VALUE, const_cast<uint8_t*>(plaintext.data()), plaintext.size()}};
+  SecretTemplate object(plaintext);
   CK_OBJECT_HANDLE h;
-  if (CK_RV rv = f->C_CreateObject(session.get(), object, 5, &h); rv != CKR_OK)
+  if (CK_RV rv = f->C_CreateObject(session.get(), object.attrs, object.count, &h); rv != CKR_OK)
     fail("kek.hsm.wrap", "the token could not hold the bytes to wrap: " + rv_name(rv));
   CK_MECHANISM mech{t.mechanism, nullptr, 0};
   CK_ULONG len = 0;
@@ -329,18 +348,12 @@ KekBytes HSMKEKProvider::unwrap(std::span<const uint8_t> wrapped) {
   Token& t = token();
   CK_FUNCTION_LIST_PTR f = t.lib->f;
   Token::Lease session(t);
-  CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
-  CK_KEY_TYPE type = CKK_GENERIC_SECRET;
-  CK_BBOOL no = CK_FALSE, yes = CK_TRUE;
-  CK_ATTRIBUTE object[] = {{CKA_CLASS, &cls, sizeof cls},
-                           {CKA_KEY_TYPE, &type, sizeof type},
-                           {CKA_TOKEN, &no, sizeof no},
-                           {CKA_SENSITIVE, &no, sizeof no},
-                           {CKA_EXTRACTABLE, &yes, sizeof yes}};
+  SecretTemplate object;
   CK_MECHANISM mech{t.mechanism, nullptr, 0};
   CK_OBJECT_HANDLE h;
   CK_RV rv = f->C_UnwrapKey(session.get(), &mech, t.key, const_cast<uint8_t*>(wrapped.data()),
-                            static_cast<CK_ULONG>(wrapped.size()), object, 5, &h);
+                            static_cast<CK_ULONG>(wrapped.size()), object.attrs, object.count,
+                            &h);
   if (rv != CKR_OK)
     fail("kek.unwrap_failed", "the token could not unwrap the blob under \"" +
                                   settings_.wrapping_key_label + "\": " + rv_name(rv));

@@ -1,11 +1,14 @@
 // The KEKProvider base, RFC 5649 through OpenSSL, and the in-memory and environment providers.
 #include "aegis/kek.h"
 
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -205,6 +208,25 @@ KekBytes EnvironmentKEKProvider::unwrap(std::span<const uint8_t> wrapped) {
 
 KEKMetadata EnvironmentKEKProvider::metadata() const {
   return {"environment", key_id_.empty() ? "env:unset" : key_id_, "AES-256-KWP (RFC 5649)"};
+}
+
+std::optional<Error> write_environment_file(const ProvisionedKey& key, const std::string& path) {
+  auto b64 = [](const auto& bytes) { return crypto::to_base64(bytes.data(), bytes.size()); };
+  const std::string lines = "export " + key.wrapped_variable + "=" + b64(key.wrapped_private_key) +
+                            "\nexport AEGIS_MASTER_KEK_PUBLIC=" + b64(key.public_key) + "\n";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return invalid_input("kek.env_file", "output",
+                         path + ": cannot create (" + std::strerror(errno) +
+                             "); an existing file is never overwritten");
+  const bool ok = ::write(fd, lines.data(), lines.size()) == static_cast<ssize_t>(lines.size()) &&
+                  ::fsync(fd) == 0;
+  const bool closed = ::close(fd) == 0;
+  if (!ok || !closed) {
+    ::unlink(path.c_str());
+    return Error{ErrorKind::kInternal, "kek.env_file_write", "output", path + ": write failed"};
+  }
+  return std::nullopt;
 }
 
 }  // namespace aegis

@@ -7,6 +7,7 @@
 #include <new>
 
 #include "aegis/crypto/encoding.h"
+#include "aegis/json.h"
 #include "aegis/telemetry.h"
 
 namespace aegis {
@@ -161,6 +162,44 @@ Result<nlohmann::json> EventDecryptor::decrypt(const nlohmann::json& event) {
       out["payload"][k] = v;
   }
   return out;
+}
+
+std::optional<Error> EventDecryptor::decrypt_text(
+    std::string_view text, const std::function<void(const nlohmann::json&)>& out) {
+  auto decrypt_value = [&](const nlohmann::json& v) -> Result<nlohmann::json> {
+    if (!v.is_array()) return decrypt(v);
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& e : v) {
+      auto d = decrypt(e);
+      if (!d) return d.error();
+      all.push_back(std::move(d).value());
+    }
+    return all;
+  };
+  if (auto whole = read_json(text, {.max_bytes = text.size() + 1}); whole) {
+    auto d = decrypt_value(whole.value());
+    if (!d) return d.error();
+    out(d.value());
+    return std::nullopt;
+  }
+  size_t n = 0;
+  for (size_t start = 0; start < text.size();) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string_view::npos) nl = text.size();
+    const std::string_view line = text.substr(start, nl - start);
+    start = nl + 1;
+    ++n;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    auto v = read_json(line);
+    auto d = v ? decrypt_value(v.value()) : Result<nlohmann::json>(v.error());
+    if (!d) {
+      Error e = d.error();
+      e.message = "line " + std::to_string(n) + ": " + e.message;
+      return e;
+    }
+    out(d.value());
+  }
+  return std::nullopt;
 }
 
 }  // namespace aegis

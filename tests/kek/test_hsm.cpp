@@ -16,6 +16,7 @@
 
 #include "aegis/crypto/encoding.h"
 #include "aegis/kek_hsm.h"
+#include "error_of.h"
 
 namespace aegis {
 namespace {
@@ -84,15 +85,7 @@ class Hsm : public ::testing::Test {
 };
 fs::path Hsm::dir_;
 
-Error error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const AegisError& e) {
-    return e.error();
-  }
-  ADD_FAILURE() << "no error";
-  return {};
-}
+using test_util::error_of;
 
 TEST_F(Hsm, RoundTripAndMechanism) {
   auto p = provider();

@@ -7,19 +7,12 @@
 
 #include "aegis/crypto/encoding.h"
 #include "aegis/kek.h"
+#include "error_of.h"
 
 namespace aegis {
 namespace {
 
-Error error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const AegisError& e) {
-    return e.error();
-  }
-  ADD_FAILURE() << "no error";
-  return {};
-}
+using test_util::error_of;
 
 KekBytes hex(const char* h) { return *crypto::from_hex(h); }
 

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "aegis/kek_kms.h"
+#include "error_of.h"
 
 namespace aegis {
 namespace {
@@ -68,15 +69,7 @@ class Kms : public ::testing::Test {
   static inline int port_ = 0;
 };
 
-Error error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const AegisError& e) {
-    return e.error();
-  }
-  ADD_FAILURE() << "no error";
-  return {};
-}
+using test_util::error_of;
 
 void expect_no_secret(const Error& e) {
   EXPECT_EQ(e.message.find(kSecretKey), std::string::npos) << e.message;

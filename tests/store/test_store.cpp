@@ -9,6 +9,8 @@
 #include <fstream>
 #include <pqxx/pqxx>
 
+#include "aegis/attestation.h"
+#include "aegis/audit_checkpoint.h"
 #include "aegis/digest.h"
 #include "aegis/json.h"
 #include "aegis/store.h"
@@ -124,6 +126,51 @@ TEST_P(StoreTest, AppendVerifyAndReopen) {
   ASSERT_EQ(recent.size(), 2u);
   EXPECT_EQ(recent[0].id, ds[2].decision_id);
   EXPECT_EQ(recent[1].id, ds[1].decision_id);
+}
+
+TEST_P(StoreTest, CheckpointsAndAttestationsReadTheStoredChain) {
+  const std::string url = fresh_url("checkpoint");
+  auto s = Store::open(url);
+  std::vector<PCWDecision> ds = {decision(), decision(), decision()};
+  const auto entries = s->record_decisions(ds);
+  EXPECT_EQ(s->entry_at(2)->entry_hash, entries[1].entry_hash);
+  EXPECT_FALSE(s->entry_at(4).has_value());
+  const auto entry = s->decision_entry(ds[1].decision_id);
+  ASSERT_TRUE(entry.has_value());
+  EXPECT_EQ(entry->seq, 2);
+
+  const crypto::Ed25519Key key = crypto::Ed25519Key::generate();
+  const AttestationCheck att = verify_attestation(attest_decision(*entry, key), key.public_key());
+  ASSERT_TRUE(att.valid) << att.problem;
+  EXPECT_EQ(att.statement["predicate"]["audit"]["entry_hash"], entries[1].entry_hash);
+  EXPECT_EQ(att.statement["subject"][0]["digest"]["sha256"], sha256_hex(entry->body));
+
+  const AuditCheckpoint cp = sign_checkpoint(s->head(), key);
+  EXPECT_EQ(cp.entries, 3);
+  EXPECT_TRUE(verify_checkpoint(*s, cp, key.public_key()).holds);
+  s->record_decisions(std::vector<PCWDecision>{decision()});  // grown: still holds
+  EXPECT_TRUE(verify_checkpoint(*s, cp, std::nullopt).holds);
+  // Signed claims the chain contradicts: another head at 3, a longer chain than there is.
+  const AuditCheckpoint other = sign_checkpoint({3, entries[0].entry_hash}, key);
+  EXPECT_NE(verify_checkpoint(*s, other, std::nullopt).problem.find("rewritten"),
+            std::string::npos);
+  const AuditCheckpoint longer = sign_checkpoint({9, entries[0].entry_hash}, key);
+  EXPECT_NE(verify_checkpoint(*s, longer, std::nullopt).problem.find("cut"), std::string::npos);
+  EXPECT_FALSE(
+      verify_checkpoint(*s, cp, crypto::Ed25519Key::generate().public_key()).holds);
+  // The wire form round-trips and the signature covers it.
+  auto back = checkpoint_from_json(checkpoint_to_json(cp));
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(checkpoint_signature_valid(back.value()));
+  back.value().time = "2030-01-01T00:00:00.000Z";
+  EXPECT_FALSE(checkpoint_signature_valid(back.value()));
+  // A tail cut after the checkpoint of 4 entries: self-consistent, but the checkpoint fails.
+  const AuditCheckpoint four = sign_checkpoint(s->head(), key);
+  raw(url, "DELETE FROM decisions WHERE seq = 4; DELETE FROM audit WHERE seq = 4");
+  EXPECT_TRUE(s->verify_chain().intact);
+  const CheckpointVerification cut = verify_checkpoint(*s, four, key.public_key());
+  EXPECT_FALSE(cut.holds);
+  EXPECT_NE(cut.problem.find("cut"), std::string::npos) << cut.problem;
 }
 
 TEST_P(StoreTest, TamperingWithOneByteIsDetected) {
