@@ -31,6 +31,16 @@ def comparable(decision):
     return d
 
 
+def decided_db(tmp_path, name, n):
+    """A SQLite store holding `n` decisions of HALT, and the context file."""
+    db = tmp_path / name
+    ctx = tmp_path / "c.json"
+    ctx.write_text(json.dumps(HALT))
+    for _ in range(n):
+        run("evaluate", "-i", str(ctx), "--db", f"sqlite:{db}")
+    return db, ctx
+
+
 def audit_count(db):
     with sqlite3.connect(db) as c:
         return c.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
@@ -157,11 +167,7 @@ def independent_verify(envelope, public_key_b64):
 
 @pytest.fixture
 def attested(tmp_path):
-    db = tmp_path / "a.db"
-    ctx = tmp_path / "c.json"
-    ctx.write_text(json.dumps(HALT))
-    for _ in range(3):
-        run("evaluate", "-i", str(ctx), "--db", f"sqlite:{db}")
+    db, _ = decided_db(tmp_path, "a.db", 3)
     keygen = run("attest", "keygen", "-o", str(tmp_path / "att.key"))
     assert keygen.code == 0
     public_key = keygen.json()["public_key"]
@@ -305,11 +311,7 @@ def rehash_from(db, k, new_body_of):
 
 @pytest.fixture
 def checkpointed(tmp_path):
-    db = tmp_path / "c.db"
-    ctx = tmp_path / "c.json"
-    ctx.write_text(json.dumps(HALT))
-    for _ in range(5):
-        run("evaluate", "-i", str(ctx), "--db", f"sqlite:{db}")
+    db, ctx = decided_db(tmp_path, "c.db", 5)
     key = run("attest", "keygen", "-o", str(tmp_path / "cp.key")).json()["public_key"]
     r = run("audit", "checkpoint", "--db", f"sqlite:{db}", "--key", str(tmp_path / "cp.key"))
     assert r.code == 0, r.err

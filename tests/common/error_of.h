@@ -1,4 +1,4 @@
-// Test helper: the Error an AegisError carried out of `f` (a test failure when nothing was thrown).
+// Test helper shared by the C++ test binaries: the Error an AegisError carried out of `f`.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -7,16 +7,17 @@
 
 #include "aegis/error.h"
 
-namespace aegis::test_util {
+namespace aegis::testing {
 
+// Runs `f` and returns the AegisError it throws; fails the test when it throws nothing.
 inline Error error_of(const std::function<void()>& f) {
   try {
     f();
   } catch (const AegisError& e) {
     return e.error();
   }
-  ADD_FAILURE() << "no error";
+  ADD_FAILURE() << "expected an AegisError";
   return {};
 }
 
-}  // namespace aegis::test_util
+}  // namespace aegis::testing

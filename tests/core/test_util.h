@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "../common/error_of.h"
 #include "aegis/error.h"
 
 namespace aegis::testing {
@@ -18,17 +19,6 @@ inline const nlohmann::json& expected() {
     return nlohmann::json::parse(in);
   }();
   return j;
-}
-
-// Runs `f` and returns the AegisError it throws; fails the test when it throws nothing.
-inline Error error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const AegisError& e) {
-    return e.error();
-  }
-  ADD_FAILURE() << "expected an AegisError";
-  return {};
 }
 
 // Relative closeness with an absolute floor for values near zero.

@@ -16,7 +16,7 @@
 
 #include "aegis/crypto/encoding.h"
 #include "aegis/kek_hsm.h"
-#include "error_of.h"
+#include "../common/error_of.h"
 
 namespace aegis {
 namespace {
@@ -85,7 +85,7 @@ class Hsm : public ::testing::Test {
 };
 fs::path Hsm::dir_;
 
-using test_util::error_of;
+using testing::error_of;
 
 TEST_F(Hsm, RoundTripAndMechanism) {
   auto p = provider();

@@ -7,12 +7,12 @@
 
 #include "aegis/crypto/encoding.h"
 #include "aegis/kek.h"
-#include "error_of.h"
+#include "../common/error_of.h"
 
 namespace aegis {
 namespace {
 
-using test_util::error_of;
+using testing::error_of;
 
 KekBytes hex(const char* h) { return *crypto::from_hex(h); }
 

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "aegis/kek_kms.h"
-#include "error_of.h"
+#include "../common/error_of.h"
 
 namespace aegis {
 namespace {
@@ -69,7 +69,7 @@ class Kms : public ::testing::Test {
   static inline int port_ = 0;
 };
 
-using test_util::error_of;
+using testing::error_of;
 
 void expect_no_secret(const Error& e) {
   EXPECT_EQ(e.message.find(kSecretKey), std::string::npos) << e.message;

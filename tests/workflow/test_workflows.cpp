@@ -2,19 +2,12 @@
 #include <gtest/gtest.h>
 
 #include "aegis/workflow.h"
+#include "../common/error_of.h"
 
 namespace aegis {
 namespace {
 
-Error error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const AegisError& e) {
-    return e.error();
-  }
-  ADD_FAILURE() << "expected an AegisError";
-  return {};
-}
+using testing::error_of;
 
 PCWContext context(double risk = 0.2, const char* impact = "low", double novelty = 0.8) {
   return PCWContext{.agent_id = "agent-1",
