@@ -19,6 +19,7 @@ namespace aegis {
 // Wire form: "<=", ">=", "<", ">", "!=".
 enum class Relation : uint8_t { kAtMost, kAtLeast, kBelow, kAbove, kNotEqual };
 std::string_view to_string(Relation relation) noexcept;
+std::optional<Relation> parse_relation(std::string_view s) noexcept;
 
 // An input of a gate. Wire form: the context field ("risk_proposed", "quality_subscores[2]",
 // "utility.expected_benefit").
@@ -35,6 +36,10 @@ enum class GateInputField : uint8_t {
   kDisruptionProbability,
   kMigrationCost,
 };
+
+struct GateInputRef;
+// The input a wire name denotes ("quality_subscores[2]"), or nullopt.
+std::optional<GateInputRef> parse_gate_input(std::string_view name);
 
 struct GateInputRef {
   GateInputField field = GateInputField::kRiskProposed;

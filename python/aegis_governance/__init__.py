@@ -91,6 +91,7 @@ from ._core import (
     VoteOutcome,
     __version__,
 )
+from . import _values  # noqa: F401  (gives the value types their dataclass behaviour)
 
 __all__ = [
     "AWSKMSKEKProvider",

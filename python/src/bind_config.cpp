@@ -14,23 +14,6 @@ namespace {
                     field + " must be " + expected + ", got " + py::repr(v).cast<std::string>()));
 }
 
-double number(const std::string& field, py::handle v) {
-  if (py::isinstance<py::bool_>(v) ||
-      !(py::isinstance<py::float_>(v) || py::isinstance<py::int_>(v)))
-    wrong_type(field, "a number", v);
-  return v.cast<double>();
-}
-
-int64_t integer(const std::string& field, py::handle v) {
-  if (py::isinstance<py::bool_>(v) || !py::isinstance<py::int_>(v)) wrong_type(field, "an int", v);
-  return v.cast<int64_t>();
-}
-
-bool boolean(const std::string& field, py::handle v) {
-  if (!py::isinstance<py::bool_>(v)) wrong_type(field, "a bool", v);
-  return v.cast<bool>();
-}
-
 KLDriftConfig make_kl(const py::kwargs& kw) {
   KLDriftConfig kl;
   for (auto item : kw) {

@@ -18,35 +18,6 @@ namespace {
                     field + " must be " + expected + ", got " + py::repr(v).cast<std::string>()));
 }
 
-double number(const char* field, py::handle v) {
-  if (py::isinstance<py::bool_>(v) ||
-      !(py::isinstance<py::float_>(v) || py::isinstance<py::int_>(v)))
-    wrong_type(field, "a number", v);
-  return v.cast<double>();
-}
-
-bool boolean(const char* field, py::handle v) {
-  if (!py::isinstance<py::bool_>(v)) wrong_type(field, "a bool", v);
-  return v.cast<bool>();
-}
-
-std::string text(const char* field, py::handle v) {
-  if (!py::isinstance<py::str>(v)) wrong_type(field, "a str", v);
-  return v.cast<std::string>();
-}
-
-std::vector<double> numbers(const char* field, py::handle v) {
-  if (!(py::isinstance<py::list>(v) || py::isinstance<py::tuple>(v)))
-    wrong_type(field, "a list of numbers", v);
-  std::vector<double> out;
-  size_t i = 0;
-  for (auto x : v) {
-    const std::string f = std::string(field) + "[" + std::to_string(i++) + "]";
-    out.push_back(number(f.c_str(), x));
-  }
-  return out;
-}
-
 // One setter per field, shared by the keyword constructor and attribute assignment, so both
 // reject bad types with a ValueError naming the field.
 struct FieldSetter {
@@ -87,9 +58,6 @@ const FieldSetter kFields[] = {
     AEGIS_NUM(novelty_score),
     AEGIS_NUM(complexity_score),
     AEGIS_NUM(quality_score),
-    {"quality_subscores",
-     [](PCWContext& c, py::handle v) { c.quality_subscores = numbers("quality_subscores", v); },
-     [](const PCWContext& c) { return py::cast(c.quality_subscores); }},
     {"utility_result",
      [](PCWContext& c, py::handle v) {
        if (v.is_none()) {
@@ -104,17 +72,6 @@ const FieldSetter kFields[] = {
     AEGIS_BOOL(requires_human_approval),
     AEGIS_BOOL(time_sensitive),
     AEGIS_BOOL(reversible),
-    {"metadata",
-     [](PCWContext& c, py::handle v) {
-       if (v.is_none()) {
-         c.metadata = nlohmann::json::object();
-         return;
-       }
-       if (!py::isinstance<py::dict>(v)) wrong_type("metadata", "a dict", v);
-       c.metadata = to_json(v, "metadata");
-     },
-     // A fresh dict each read: assign the attribute to change it.
-     [](const PCWContext& c) { return from_json(c.metadata); }},
 };
 #undef AEGIS_NUM
 #undef AEGIS_BOOL
@@ -123,34 +80,72 @@ const FieldSetter kFields[] = {
 constexpr const char* kRequired[] = {"agent_id", "session_id", "phase", "proposal_summary",
                                      "estimated_impact"};
 
+// A context's quality_subscores and metadata are the Python list and dict the caller gave (or
+// that the first read made), kept in the instance: changed in place, they reach the next
+// decision, which reads them again (synced()).
+const py::str& subscores_key() {
+  static const py::str* k = new py::str("_aegis_quality_subscores");
+  return *k;
+}
+const py::str& metadata_key() {
+  static const py::str* k = new py::str("_aegis_metadata");
+  return *k;
+}
+
+py::dict instance_dict(py::handle self) {
+  return py::reinterpret_steal<py::dict>(PyObject_GenericGetDict(self.ptr(), nullptr));
+}
+
+nlohmann::json metadata_json(py::handle v) {
+  if (!py::isinstance<py::dict>(v)) wrong_type("metadata", "a dict", v);
+  return to_json(v, "metadata");
+}
+
+void set_subscores(py::handle self, py::object v) {
+  self.cast<PCWContext&>().quality_subscores = numbers("quality_subscores", v);
+  instance_dict(self)[subscores_key()] = std::move(v);
+}
+
+void set_metadata(py::handle self, py::object v) {
+  if (v.is_none()) v = py::dict();
+  self.cast<PCWContext&>().metadata = metadata_json(v);
+  instance_dict(self)[metadata_key()] = std::move(v);
+}
+
+py::object get_subscores(py::handle self) {
+  py::dict d = instance_dict(self);
+  if (!d.contains(subscores_key()))
+    d[subscores_key()] = py::cast(self.cast<const PCWContext&>().quality_subscores);
+  return d[subscores_key()];
+}
+
+py::object get_metadata(py::handle self) {
+  py::dict d = instance_dict(self);
+  if (!d.contains(metadata_key())) d[metadata_key()] = from_json(self.cast<const PCWContext&>().metadata);
+  return d[metadata_key()];
+}
+
 PCWContext make_context(const py::kwargs& kw) {
   for (const char* r : kRequired) {
     if (!kw.contains(r))
-      throw py::type_error(std::string("PCWContext() missing required keyword argument '") + r +
-                           "'");
+      throw py::type_error(std::string("PCWContext() missing required argument '") + r + "'");
   }
   PCWContext c;
   for (auto item : kw) {
     const std::string k = item.first.cast<std::string>();
-    const FieldSetter* f = nullptr;
-    for (const auto& fs : kFields)
-      if (k == fs.name) f = &fs;
-    if (!f) throw py::type_error("PCWContext() got an unexpected keyword argument '" + k + "'");
-    f->set(c, item.second);
+    if (k == "quality_subscores") {
+      c.quality_subscores = numbers(k, item.second);
+    } else if (k == "metadata") {
+      c.metadata = item.second.is_none() ? nlohmann::json::object() : metadata_json(item.second);
+    } else {
+      const FieldSetter* f = nullptr;
+      for (const auto& fs : kFields)
+        if (k == fs.name) f = &fs;
+      if (!f) throw py::type_error("PCWContext() got an unexpected keyword argument '" + k + "'");
+      f->set(c, item.second);
+    }
   }
   return c;
-}
-
-py::object to_datetime(std::chrono::system_clock::time_point t) {
-  static py::object* epoch = [] {
-    py::module_ dt = py::module_::import("datetime");
-    return new py::object(
-        dt.attr("datetime")(1970, 1, 1, py::arg("tzinfo") = dt.attr("timezone").attr("utc")));
-  }();
-  static py::object* timedelta = new py::object(py::module_::import("datetime").attr("timedelta"));
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  return *epoch + (*timedelta)(py::arg("milliseconds") = ms);
 }
 
 // Adapts a Python side channel with `on_decision(context, decision)`.
@@ -190,90 +185,106 @@ std::optional<PyObserver> observer(py::object o, const char* name) {
 
 }  // namespace
 
+const PCWContext& synced(py::handle context) {
+  if (!py::isinstance<PCWContext>(context))
+    throw py::type_error("context must be a PCWContext, got " +
+                         py::str(py::type::handle_of(context).attr("__name__")).cast<std::string>());
+  PCWContext& c = context.cast<PCWContext&>();
+  PyObject** dict = _PyObject_GetDictPtr(context.ptr());
+  if (dict && *dict) {
+    if (PyObject* l = PyDict_GetItem(*dict, subscores_key().ptr()))
+      c.quality_subscores = numbers("quality_subscores", l);
+    if (PyObject* d = PyDict_GetItem(*dict, metadata_key().ptr())) c.metadata = metadata_json(d);
+  }
+  return c;
+}
+
 void bind_decide(py::module_& m) {
   bind_enum<PCWPhase>(m, "Plan-Commit-Work lifecycle phase.");
   bind_enum<PCWStatus>(m, "Decision outcome.");
 
-  py::class_<PCWContext> ctx(m, "PCWContext", "All inputs for a governance decision.");
+  py::class_<PCWContext> ctx(m, "PCWContext", py::dynamic_attr(),
+                             "All inputs for a governance decision.");
   ctx.def(py::init(&make_context))
-      .def("to_dict", [](const PCWContext& c) { return from_json(context_to_json(c)); })
-      .def("__repr__", [](const PCWContext& c) {
-        return "PCWContext(agent_id=" + py::repr(py::str(c.agent_id)).cast<std::string>() +
-               ", session_id=" + py::repr(py::str(c.session_id)).cast<std::string>() +
-               ", phase=PCWPhase." +
-               py::str(enum_to_python(c.phase).attr("name")).cast<std::string>() +
-               ", proposal_summary=" + py::repr(py::str(c.proposal_summary)).cast<std::string>() +
-               ", estimated_impact=" + py::repr(py::str(c.estimated_impact)).cast<std::string>() +
-               ", risk_proposed=" + py::repr(py::float_(c.risk_proposed)).cast<std::string>() +
-               ", ...)";
-      });
+      .def("to_dict", [](py::handle self) { return from_json(context_to_json(synced(self))); })
+      .def_property("quality_subscores", &get_subscores, &set_subscores)
+      .def_property("metadata", &get_metadata, &set_metadata);
   for (const auto& f : kFields) {
     const FieldSetter* fs = &f;
     ctx.def_property(f.name, py::cpp_function([fs](const PCWContext& c) { return fs->get(c); }),
                      py::cpp_function([fs](PCWContext& c, py::handle v) { fs->set(c, v); }));
   }
 
+  // Value types for the dataclass facade (aegis_governance/_dataclasses.py).
   py::class_<DecisionTrace>(m, "DecisionTrace", "What the engine saw and computed.")
-      .def_readonly("config_hash", &DecisionTrace::config_hash)
-      .def_readonly("engine_version", &DecisionTrace::engine_version)
-      .def_readonly("x_R", &DecisionTrace::x_R)
-      .def_readonly("x_P", &DecisionTrace::x_P)
-      .def_readonly("evaluation_time_ns", &DecisionTrace::evaluation_time_ns)
-      .def_readonly("phase", &DecisionTrace::phase)
-      .def_property_readonly("gate_results", [](const DecisionTrace& t) {
-        py::dict d;
-        for (const auto& g : t.gate_results)
-          if (g) d[enum_to_python(g->gate_type)] = py::cast(*g);
-        return d;
-      });
+      .def(py::init<>())
+      .def_readwrite("config_hash", &DecisionTrace::config_hash)
+      .def_readwrite("engine_version", &DecisionTrace::engine_version)
+      .def_readwrite("x_R", &DecisionTrace::x_R)
+      .def_readwrite("x_P", &DecisionTrace::x_P)
+      .def_property(
+          "gate_results",
+          [](const DecisionTrace& t) {
+            py::dict d;
+            for (const auto& g : t.gate_results)
+              if (g) d[enum_to_python(g->gate_type)] = py::cast(*g);
+            return d;
+          },
+          [](DecisionTrace& t, const py::dict& d) {
+            t.gate_results = {};
+            for (auto [k, v] : d) {
+              GateResult g = v.cast<GateResult>();
+              g.gate_type = enum_from_python<GateType>(k, "gate_results");
+              t.gate_results[static_cast<size_t>(g.gate_type)] = g;
+            }
+          })
+      .def_readwrite("evaluation_time_ns", &DecisionTrace::evaluation_time_ns)
+      .def_readwrite("phase", &DecisionTrace::phase);
 
   py::class_<ShadowResult>(m, "ShadowResult", "Attached when shadow_mode=True.")
-      .def_readonly("drift_result", &ShadowResult::drift_result)
-      .def_readonly("observation_values", &ShadowResult::observation_values)
-      .def_readonly("baseline_hash", &ShadowResult::baseline_hash)
-      .def_readonly("shadow_only", &ShadowResult::shadow_only)
-      .def("__repr__", [](const ShadowResult& s) {
-        return "ShadowResult(observation_values=" +
-               py::repr(py::cast(s.observation_values)).cast<std::string>() + ", shadow_only=True)";
-      });
+      .def(py::init<>())
+      .def_readwrite("drift_result", &ShadowResult::drift_result)
+      .def_readwrite("observation_values", &ShadowResult::observation_values)
+      .def_readwrite("baseline_hash", &ShadowResult::baseline_hash)
+      .def_readwrite("shadow_only", &ShadowResult::shadow_only);
 
   py::class_<PCWDecision>(m, "PCWDecision", "The full decision result.")
-      .def_readonly("status", &PCWDecision::status)
-      .def_readonly("confidence", &PCWDecision::confidence)
-      .def_readonly("gates_passed", &PCWDecision::gates_passed)
-      .def_readonly("gates_failed", &PCWDecision::gates_failed)
-      .def_readonly("failing_gates", &PCWDecision::failing_gates)
-      .def_readonly("rationale", &PCWDecision::rationale)
-      .def_readonly("next_steps", &PCWDecision::next_steps)
-      .def_readonly("constraints", &PCWDecision::constraints)
-      .def_readonly("decision_id", &PCWDecision::decision_id)
-      .def_property_readonly(
+      .def(py::init<>())
+      .def_readwrite("status", &PCWDecision::status)
+      .def_readwrite("confidence", &PCWDecision::confidence)
+      .def_readwrite("gates_passed", &PCWDecision::gates_passed)
+      .def_readwrite("gates_failed", &PCWDecision::gates_failed)
+      .def_readwrite("failing_gates", &PCWDecision::failing_gates)
+      .def_readwrite("rationale", &PCWDecision::rationale)
+      .def_readwrite("next_steps", &PCWDecision::next_steps)
+      .def_readwrite("constraints", &PCWDecision::constraints)
+      .def_readwrite("decision_id", &PCWDecision::decision_id)
+      .def_property(
           "timestamp", [](const PCWDecision& d) { return to_datetime(d.timestamp); },
+          [](PCWDecision& d, py::handle t) { d.timestamp = from_datetime(t, "timestamp"); },
           "UTC, timezone-aware datetime (millisecond precision).")
-      .def_readonly("override_eligible", &PCWDecision::override_eligible)
-      .def_readonly("override_requires", &PCWDecision::override_requires)
-      .def_readonly("gate_evaluation", &PCWDecision::gate_evaluation)
-      .def_readonly("decision_trace", &PCWDecision::decision_trace)
-      .def_readonly("shadow_result", &PCWDecision::shadow_result)
-      .def_readonly("drift_result", &PCWDecision::drift_result)
-      .def_readonly("counterfactuals", &PCWDecision::counterfactuals,
-                    "Per failing gate, each single input that flips it.")
-      .def_readonly("headroom", &PCWDecision::headroom,
-                    "Per passing gate, how far each input may move.")
+      .def_readwrite("override_eligible", &PCWDecision::override_eligible)
+      .def_readwrite("override_requires", &PCWDecision::override_requires)
+      .def_readwrite("gate_evaluation", &PCWDecision::gate_evaluation)
+      .def_readwrite("decision_trace", &PCWDecision::decision_trace)
+      .def_readwrite("shadow_result", &PCWDecision::shadow_result)
+      .def_readwrite("drift_result", &PCWDecision::drift_result)
+      .def_readwrite("counterfactuals", &PCWDecision::counterfactuals,
+                     "Per failing gate, each single input that flips it.")
+      .def_readwrite("headroom", &PCWDecision::headroom,
+                     "Per passing gate, how far each input may move.")
       .def("to_json", &decision_to_json, "The decision's wire-format JSON (SPEC §8).")
-      .def("__repr__", [](const PCWDecision& d) {
-        return "PCWDecision(status=PCWStatus." +
-               py::str(enum_to_python(d.status).attr("name")).cast<std::string>() +
-               ", confidence=" + py::repr(py::float_(d.confidence)).cast<std::string>() +
-               ", failing_gates=" + py::repr(py::cast(d.failing_gates)).cast<std::string>() +
-               ", decision_id='" + d.decision_id + "')";
-      });
+      .def(
+          "to_dict",
+          [](const PCWDecision& d) { return from_json(nlohmann::json::parse(decision_to_json(d))); },
+          "The wire form as plain Python values (json.dumps takes it).");
 
   m.def(
       "pcw_decide",
-      [](const PCWContext& context, const GateEvaluator* gate_evaluator,
+      [](py::handle context_object, const GateEvaluator* gate_evaluator,
          py::object prometheus_exporter, py::object rbac_enforcer, bool shadow_mode,
          DriftMonitor* drift_monitor, py::object telemetry_emitter) {
+        const PCWContext& context = synced(context_object);
         std::optional<PyObserver> prom = observer(prometheus_exporter, "prometheus_exporter");
         std::optional<PyObserver> tele = observer(telemetry_emitter, "telemetry_emitter");
         std::optional<PyPermissions> rbac;
@@ -304,10 +315,20 @@ void bind_decide(py::module_& m) {
       "Evaluates a proposal against the gates. ValueError names an invalid field; "
       "PermissionError when rbac_enforcer denies 'decide'.");
 
-  m.def("quick_risk_check", &quick_risk_check, py::arg("agent_id"), py::arg("action_description"),
-        py::arg("risk_score"), py::arg("threshold") = 0.5,
+  m.def(
+      "quick_risk_check",
+      [](const std::string& agent_id, const std::string& action, Number risk, Number threshold) {
+        return quick_risk_check(agent_id, action, risk, threshold);
+      },
+      py::arg("agent_id"), py::arg("action_description"), py::arg("risk_score"),
+      py::arg("threshold") = Number{0.5},
         "risk_score < threshold (no Bayesian evaluation).");
-  m.def("require_human_approval", &require_human_approval, py::arg("context"),
+  m.def(
+      "require_human_approval",
+      [](py::handle context, const GateEvaluator* gate_evaluator) {
+        return require_human_approval(synced(context), gate_evaluator);
+      },
+      py::arg("context"),
         py::arg("gate_evaluator") = py::none(),
         "True for high/critical impact, irreversible, flagged, failing risk gate, or risk "
         "posterior >= 0.5.");

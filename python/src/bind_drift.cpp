@@ -23,20 +23,15 @@ void bind_drift(py::module_& m) {
   bind_enum<DriftAction>(m, "What a drift status asks for.");
 
   py::class_<DriftResult>(m, "DriftResult", "The outcome of one drift evaluation.")
-      .def_readonly("status", &DriftResult::status)
-      .def_readonly("action", &DriftResult::action)
-      .def_readonly("kl_divergence", &DriftResult::kl_divergence)
-      .def_readonly("n_baseline", &DriftResult::n_baseline)
-      .def_readonly("n_current", &DriftResult::n_current)
-      .def_readonly("tau_warning", &DriftResult::tau_warning)
-      .def_readonly("tau_critical", &DriftResult::tau_critical)
-      .def_property_readonly("message", &DriftResult::message)
-      .def("__repr__", [](const DriftResult& r) {
-        return "DriftResult(status=DriftStatus." +
-               py::str(enum_to_python(r.status).attr("name")).cast<std::string>() +
-               ", kl_divergence=" + py::repr(py::float_(r.kl_divergence)).cast<std::string>() +
-               ", n_current=" + std::to_string(r.n_current) + ")";
-      });
+      .def(py::init<>())
+      .def_readwrite("status", &DriftResult::status)
+      .def_readwrite("action", &DriftResult::action)
+      .def_readwrite("kl_divergence", &DriftResult::kl_divergence)
+      .def_readwrite("n_baseline", &DriftResult::n_baseline)
+      .def_readwrite("n_current", &DriftResult::n_current)
+      .def_readwrite("tau_warning", &DriftResult::tau_warning)
+      .def_readwrite("tau_critical", &DriftResult::tau_critical)
+      .def_property_readonly("message", &DriftResult::message, "Derived from the other fields.");
 
   py::class_<DriftMonitor>(m, "DriftMonitor",
                            "KL-divergence drift detector. Not thread-safe: one per thread.")
@@ -53,13 +48,13 @@ void bind_drift(py::module_& m) {
            py::arg("config") = py::none(), py::arg("clock") = py::none(),
            "clock: optional callable returning the current datetime (for tests).")
       .def(
-          "set_baseline", [](DriftMonitor& d, std::vector<double> v) { d.set_baseline(v); },
+          "set_baseline", [](DriftMonitor& d, const Numbers& v) { d.set_baseline(v.value); },
           py::arg("values"), "At least 30 finite values.")
       .def_property_readonly("has_baseline", &DriftMonitor::has_baseline)
       .def_property_readonly("baseline_hash", &DriftMonitor::baseline_hash)
       .def(
           "add_observation",
-          [](DriftMonitor& d, double value, py::object timestamp) {
+          [](DriftMonitor& d, Number value, py::object timestamp) {
             if (timestamp.is_none()) {
               d.add_observation(value);
             } else {
@@ -69,7 +64,7 @@ void bind_drift(py::module_& m) {
           py::arg("value"), py::arg("timestamp") = py::none())
       .def("evaluate", &DriftMonitor::evaluate)
       .def(
-          "check", [](const DriftMonitor& d, std::vector<double> v) { return d.check(v); },
+          "check", [](const DriftMonitor& d, const Numbers& v) { return d.check(v.value); },
           py::arg("values"))
       .def_property_readonly("window_size", &DriftMonitor::window_size);
 }

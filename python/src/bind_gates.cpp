@@ -10,10 +10,6 @@
 namespace aegis::python {
 namespace {
 
-std::string fmt(double v) { return py::repr(py::float_(v)).cast<std::string>(); }
-
-std::string opt(const std::optional<double>& v) { return v ? fmt(*v) : "None"; }
-
 py::dict gates_dict(const GateEvaluationResult& r) {
   py::dict d;
   for (const auto& g : r.gates)
@@ -21,9 +17,34 @@ py::dict gates_dict(const GateEvaluationResult& r) {
   return d;
 }
 
+void set_gates(GateEvaluationResult& r, const py::dict& d) {
+  r.gates = {};
+  for (auto [k, v] : d) {
+    GateResult g = v.cast<GateResult>();
+    g.gate_type = enum_from_python<GateType>(k, "gates");
+    r.gates[static_cast<size_t>(g.gate_type)] = g;
+  }
+}
+
+GateInputRef input_of(const std::string& name) {
+  auto ref = parse_gate_input(name);
+  if (!ref)
+    throw InvalidInputError(invalid_input("python.unknown_value", "input",
+                                          "input is not a gate input: " + name));
+  return *ref;
+}
+
+Relation relation_of(const std::string& s) {
+  auto r = parse_relation(s);
+  if (!r)
+    throw InvalidInputError(invalid_input("python.unknown_value", "relation",
+                                          "relation must be <=, >=, <, > or !=, got " + s));
+  return *r;
+}
+
 std::vector<double> observations(py::handle obs) {
-  if (py::isinstance<py::float_>(obs) || py::isinstance<py::int_>(obs)) return {obs.cast<double>()};
-  return obs.cast<std::vector<double>>();
+  if (is_sequence(obs)) return numbers("observations", obs);
+  return {number("observations", obs)};
 }
 
 }  // namespace
@@ -31,99 +52,74 @@ std::vector<double> observations(py::handle obs) {
 void bind_gates(py::module_& m) {
   bind_enum<GateType>(m, "The six quantitative gates.");
 
+  // Value types: default-constructible with writable fields, for the dataclass facade
+  // (aegis_governance/_dataclasses.py), which adds construction, equality, repr and pickling.
   py::class_<GateResult>(m, "GateResult", "The result of one gate.")
-      .def_readonly("gate_type", &GateResult::gate_type)
-      .def_readonly("passed", &GateResult::passed)
-      .def_readonly("value", &GateResult::value)
-      .def_readonly("threshold", &GateResult::threshold)
-      .def_readonly("confidence", &GateResult::confidence)
-      .def_readonly("posterior_probability", &GateResult::posterior_probability)
-      .def_property_readonly("message", &GateResult::message)
-      .def_property_readonly("margin", &GateResult::margin, "value - threshold")
-      .def("__repr__", [](const GateResult& g) {
-        return "GateResult(gate_type=GateType." +
-               py::str(enum_to_python(g.gate_type).attr("name")).cast<std::string>() +
-               ", passed=" + (g.passed ? "True" : "False") + ", value=" + fmt(g.value) +
-               ", threshold=" + fmt(g.threshold) + ", confidence=" + opt(g.confidence) +
-               ", posterior_probability=" + opt(g.posterior_probability) + ")";
-      });
+      .def(py::init<>())
+      .def_readwrite("gate_type", &GateResult::gate_type)
+      .def_readwrite("passed", &GateResult::passed)
+      .def_readwrite("value", &GateResult::value)
+      .def_readwrite("threshold", &GateResult::threshold)
+      .def_readwrite("confidence", &GateResult::confidence)
+      .def_readwrite("posterior_probability", &GateResult::posterior_probability)
+      .def_property_readonly("message", &GateResult::message, "Derived from the other fields.")
+      .def_property_readonly("margin", &GateResult::margin, "value - threshold");
 
   py::class_<GateEvaluationResult>(m, "GateEvaluationResult", "Results of all evaluated gates.")
-      .def_property_readonly("gates", &gates_dict, "dict[GateType, GateResult]")
-      .def_readonly("all_passed", &GateEvaluationResult::all_passed)
-      .def_readonly("override_eligible", &GateEvaluationResult::override_eligible)
-      .def_readonly("min_confidence", &GateEvaluationResult::min_confidence)
-      .def("get_failures", &GateEvaluationResult::get_failures, "Failed gates, in gate order.")
-      .def("__repr__", [](const GateEvaluationResult& r) {
-        return "GateEvaluationResult(all_passed=" + std::string(r.all_passed ? "True" : "False") +
-               ", failures=" + std::to_string(r.failed_count()) +
-               ", min_confidence=" + fmt(r.min_confidence) + ")";
-      });
+      .def(py::init<>())
+      .def_property("gates", &gates_dict, &set_gates, "dict[GateType, GateResult]")
+      .def_readwrite("all_passed", &GateEvaluationResult::all_passed)
+      .def_readwrite("override_eligible", &GateEvaluationResult::override_eligible)
+      .def_readwrite("min_confidence", &GateEvaluationResult::min_confidence)
+      .def("get_failures", &GateEvaluationResult::get_failures, "Failed gates, in gate order.");
 
   py::class_<Counterfactual>(m, "Counterfactual",
                              "One input that flips a failing gate, the others held fixed.")
-      .def_readonly("gate", &Counterfactual::gate)
-      .def_property_readonly("input", [](const Counterfactual& c) { return c.input.name(); })
-      .def_readonly("current", &Counterfactual::current)
-      .def_readonly("required", &Counterfactual::required, "None when not achievable")
-      .def_property_readonly("relation",
-                             [](const Counterfactual& c) { return std::string(to_string(c.relation)); })
-      .def_property_readonly("achievable", &Counterfactual::achievable)
-      .def("__repr__", [](const Counterfactual& c) {
-        return "Counterfactual(gate=GateType." +
-               py::str(enum_to_python(c.gate).attr("name")).cast<std::string>() + ", input='" +
-               c.input.name() + "', current=" + fmt(c.current) + ", required=" + opt(c.required) +
-               ", relation='" + std::string(to_string(c.relation)) + "')";
-      });
+      .def(py::init<>())
+      .def_readwrite("gate", &Counterfactual::gate)
+      .def_property("input", [](const Counterfactual& c) { return c.input.name(); },
+                    [](Counterfactual& c, const std::string& s) { c.input = input_of(s); })
+      .def_readwrite("current", &Counterfactual::current)
+      .def_readwrite("required", &Counterfactual::required, "None when not achievable")
+      .def_property("relation", [](const Counterfactual& c) { return std::string(to_string(c.relation)); },
+                    [](Counterfactual& c, const std::string& s) { c.relation = relation_of(s); })
+      .def_property_readonly("achievable", &Counterfactual::achievable);
 
   py::class_<GateHeadroom>(m, "GateHeadroom", "How far one input of a passing gate may move.")
-      .def_readonly("gate", &GateHeadroom::gate)
-      .def_property_readonly("input", [](const GateHeadroom& h) { return h.input.name(); })
-      .def_readonly("current", &GateHeadroom::current)
-      .def_readonly("limit", &GateHeadroom::limit, "None when no valid value fails the gate")
-      .def_property_readonly("relation",
-                             [](const GateHeadroom& h) { return std::string(to_string(h.relation)); })
-      .def("__repr__", [](const GateHeadroom& h) {
-        return "GateHeadroom(gate=GateType." +
-               py::str(enum_to_python(h.gate).attr("name")).cast<std::string>() + ", input='" +
-               h.input.name() + "', current=" + fmt(h.current) + ", limit=" + opt(h.limit) +
-               ", relation='" + std::string(to_string(h.relation)) + "')";
-      });
+      .def(py::init<>())
+      .def_readwrite("gate", &GateHeadroom::gate)
+      .def_property("input", [](const GateHeadroom& h) { return h.input.name(); },
+                    [](GateHeadroom& h, const std::string& s) { h.input = input_of(s); })
+      .def_readwrite("current", &GateHeadroom::current)
+      .def_readwrite("limit", &GateHeadroom::limit, "None when no valid value fails the gate")
+      .def_property("relation", [](const GateHeadroom& h) { return std::string(to_string(h.relation)); },
+                    [](GateHeadroom& h, const std::string& s) { h.relation = relation_of(s); });
 
   py::class_<UtilityComponents>(m, "UtilityComponents",
                                 "What a change is expected to bring and cost.")
-      .def(py::init([](double expected_benefit, double benefit_std, int64_t n_samples,
-                       double disruption_probability, double migration_cost) {
-             return UtilityComponents{expected_benefit, benefit_std, n_samples,
+      .def(py::init([](Number expected_benefit, Number benefit_std, Integer n_samples,
+                       Number disruption_probability, Number migration_cost) {
+             return UtilityComponents{expected_benefit, benefit_std, n_samples.value,
                                       disruption_probability, migration_cost};
            }),
-           py::arg("expected_benefit"), py::arg("benefit_std") = 0.0, py::arg("n_samples") = 1,
-           py::arg("disruption_probability") = 0.0, py::arg("migration_cost") = 0.0)
+           py::arg("expected_benefit"), py::arg("benefit_std") = Number{0.0},
+           py::arg("n_samples") = Integer{1}, py::arg("disruption_probability") = Number{0.0},
+           py::arg("migration_cost") = Number{0.0})
       .def_readwrite("expected_benefit", &UtilityComponents::expected_benefit)
       .def_readwrite("benefit_std", &UtilityComponents::benefit_std)
       .def_readwrite("n_samples", &UtilityComponents::n_samples)
       .def_readwrite("disruption_probability", &UtilityComponents::disruption_probability)
-      .def_readwrite("migration_cost", &UtilityComponents::migration_cost)
-      .def("__repr__", [](const UtilityComponents& c) {
-        return "UtilityComponents(expected_benefit=" + fmt(c.expected_benefit) +
-               ", benefit_std=" + fmt(c.benefit_std) +
-               ", n_samples=" + std::to_string(c.n_samples) +
-               ", disruption_probability=" + fmt(c.disruption_probability) +
-               ", migration_cost=" + fmt(c.migration_cost) + ")";
-      });
+      .def_readwrite("migration_cost", &UtilityComponents::migration_cost);
 
   py::class_<UtilityResult>(m, "UtilityResult", "Expected utility and its lower confidence bound.")
-      .def_readonly("components", &UtilityResult::components)
-      .def_readonly("expected_utility", &UtilityResult::expected_utility)
-      .def_readonly("standard_error", &UtilityResult::standard_error)
-      .def_readonly("lcb", &UtilityResult::lcb)
-      .def_readonly("cost", &UtilityResult::cost)
-      .def_readonly("z", &UtilityResult::z)
-      .def_readonly("within_budget", &UtilityResult::within_budget)
-      .def("__repr__", [](const UtilityResult& r) {
-        return "UtilityResult(expected_utility=" + fmt(r.expected_utility) + ", lcb=" + fmt(r.lcb) +
-               ", within_budget=" + (r.within_budget ? "True" : "False") + ")";
-      });
+      .def(py::init<>())
+      .def_readwrite("components", &UtilityResult::components)
+      .def_readwrite("expected_utility", &UtilityResult::expected_utility)
+      .def_readwrite("standard_error", &UtilityResult::standard_error)
+      .def_readwrite("lcb", &UtilityResult::lcb)
+      .def_readwrite("cost", &UtilityResult::cost)
+      .def_readwrite("z", &UtilityResult::z)
+      .def_readwrite("within_budget", &UtilityResult::within_budget);
 
   py::class_<UtilityCalculator>(m, "UtilityCalculator",
                                 "Computes UtilityResults with a config's utility parameters.")
@@ -136,8 +132,11 @@ void bind_gates(py::module_& m) {
 
   py::class_<BayesianPosterior>(m, "BayesianPosterior",
                                 "Normal-Normal conjugate posterior (prior N(0, 1), sd 0.5).")
-      .def(py::init<double, double, double>(), py::arg("prior_mean") = 0.0,
-           py::arg("prior_std") = 1.0, py::arg("likelihood_std") = 0.5)
+      .def(py::init([](Number mean, Number sd, Number likelihood_sd) {
+             return BayesianPosterior(mean, sd, likelihood_sd);
+           }),
+           py::arg("prior_mean") = Number{0.0}, py::arg("prior_std") = Number{1.0},
+           py::arg("likelihood_std") = Number{0.5})
       .def(
           "update",
           [](const BayesianPosterior& b, py::handle obs) {
@@ -147,7 +146,7 @@ void bind_gates(py::module_& m) {
           py::arg("observations"), "(mean, std) of the posterior after the observations.")
       .def(
           "probability_exceeds",
-          [](const BayesianPosterior& b, double threshold, py::handle obs) {
+          [](const BayesianPosterior& b, Number threshold, py::handle obs) {
             return b.probability_exceeds(threshold, observations(obs));
           },
           py::arg("threshold"), py::arg("observations"), "P(delta >= threshold | observations).")
@@ -161,37 +160,51 @@ void bind_gates(py::module_& m) {
            }),
            py::arg("config") = py::none())
       .def_property_readonly("config", &GateEvaluator::config)
-      .def("evaluate_risk_gate", &GateEvaluator::evaluate_risk_gate, py::arg("baseline"),
-           py::arg("proposed"))
-      .def("evaluate_profit_gate", &GateEvaluator::evaluate_profit_gate, py::arg("baseline"),
-           py::arg("proposed"))
-      .def("evaluate_novelty_gate", &GateEvaluator::evaluate_novelty_gate, py::arg("novelty_score"))
-      .def("evaluate_complexity_gate", &GateEvaluator::evaluate_complexity_gate,
-           py::arg("complexity_score"))
+      .def(
+          "evaluate_risk_gate",
+          [](const GateEvaluator& e, Number baseline, Number proposed) {
+            return e.evaluate_risk_gate(baseline, proposed);
+          },
+          py::arg("baseline"), py::arg("proposed"))
+      .def(
+          "evaluate_profit_gate",
+          [](const GateEvaluator& e, Number baseline, Number proposed) {
+            return e.evaluate_profit_gate(baseline, proposed);
+          },
+          py::arg("baseline"), py::arg("proposed"))
+      .def(
+          "evaluate_novelty_gate",
+          [](const GateEvaluator& e, Number score) { return e.evaluate_novelty_gate(score); },
+          py::arg("novelty_score"))
+      .def(
+          "evaluate_complexity_gate",
+          [](const GateEvaluator& e, Number score) { return e.evaluate_complexity_gate(score); },
+          py::arg("complexity_score"))
       .def(
           "evaluate_quality_gate",
-          [](const GateEvaluator& e, double quality_score, std::vector<double> subscores) {
-            return e.evaluate_quality_gate(quality_score, subscores);
+          [](const GateEvaluator& e, Number quality_score, const Numbers& subscores) {
+            return e.evaluate_quality_gate(quality_score, subscores.value);
           },
           py::arg("quality_score"),
-          py::arg("quality_subscores") = std::vector<double>{0.7, 0.7, 0.7})
+          py::arg("quality_subscores") = Numbers{{0.7, 0.7, 0.7}})
       .def("evaluate_utility_gate", &GateEvaluator::evaluate_utility_gate,
            py::arg("utility_result"))
       .def(
           "evaluate_all",
-          [](const GateEvaluator& e, double risk_baseline, double risk_proposed,
-             double profit_baseline, double profit_proposed, double novelty_score,
-             double complexity_score, double quality_score, std::vector<double> quality_subscores,
+          [](const GateEvaluator& e, Number risk_baseline, Number risk_proposed,
+             Number profit_baseline, Number profit_proposed, Number novelty_score,
+             Number complexity_score, Number quality_score, const Numbers& quality_subscores,
              const UtilityResult* utility_result) {
             return e.evaluate_all(GateInputs{risk_baseline, risk_proposed, profit_baseline,
                                              profit_proposed, novelty_score, complexity_score,
-                                             quality_score, quality_subscores, utility_result});
+                                             quality_score, quality_subscores.value,
+                                             utility_result});
           },
-          py::arg("risk_baseline") = 0.0, py::arg("risk_proposed") = 0.0,
-          py::arg("profit_baseline") = 0.0, py::arg("profit_proposed") = 0.0,
-          py::arg("novelty_score") = 0.5, py::arg("complexity_score") = 0.5,
-          py::arg("quality_score") = 0.7,
-          py::arg("quality_subscores") = std::vector<double>{0.7, 0.7, 0.7},
+          py::arg("risk_baseline") = Number{0.0}, py::arg("risk_proposed") = Number{0.0},
+          py::arg("profit_baseline") = Number{0.0}, py::arg("profit_proposed") = Number{0.0},
+          py::arg("novelty_score") = Number{0.5}, py::arg("complexity_score") = Number{0.5},
+          py::arg("quality_score") = Number{0.7},
+          py::arg("quality_subscores") = Numbers{{0.7, 0.7, 0.7}},
           py::arg("utility_result") = py::none());
 
   py::class_<ComplexityDecomposer>(m, "ComplexityDecomposer",

@@ -67,19 +67,9 @@ void bind_kek(py::module_& m) {
   py::class_<KEKMetadata>(m, "KEKMetadata", "Which KEK a provider uses.")
       .def(py::init<std::string, std::string, std::string>(), py::arg("provider_type"),
            py::arg("key_id"), py::arg("algorithm"))
-      .def_readonly("provider_type", &KEKMetadata::provider_type)
-      .def_readonly("key_id", &KEKMetadata::key_id)
-      .def_readonly("algorithm", &KEKMetadata::algorithm)
-      .def("__eq__",
-           [](const KEKMetadata& a, const KEKMetadata& b) {
-             return a.provider_type == b.provider_type && a.key_id == b.key_id &&
-                    a.algorithm == b.algorithm;
-           })
-      .def("__repr__", [](const KEKMetadata& k) {
-        return "KEKMetadata(provider_type=" + py::repr(py::str(k.provider_type)).cast<std::string>() +
-               ", key_id=" + py::repr(py::str(k.key_id)).cast<std::string>() +
-               ", algorithm=" + py::repr(py::str(k.algorithm)).cast<std::string>() + ")";
-      });
+      .def_readwrite("provider_type", &KEKMetadata::provider_type)
+      .def_readwrite("key_id", &KEKMetadata::key_id)
+      .def_readwrite("algorithm", &KEKMetadata::algorithm);
 
   py::class_<KEKProvider>(m, "KEKProvider",
                           "A key-encryption key: wrap/unwrap bytes, and the HybridKEM key pair it "

@@ -24,20 +24,6 @@ class PySignatureVerifier : public SignatureVerifier {
   }
 };
 
-py::object to_datetime(std::chrono::system_clock::time_point t) {
-  py::module_ dt = py::module_::import("datetime");
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  return dt.attr("datetime")(1970, 1, 1, py::arg("tzinfo") = dt.attr("timezone").attr("utc")) +
-         dt.attr("timedelta")(py::arg("milliseconds") = ms);
-}
-
-std::chrono::system_clock::time_point from_datetime(py::handle d) {
-  return std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::duration<double>(d.attr("timestamp")().cast<double>())));
-}
-
 SecretKey secret_from(py::handle key) {
   if (py::isinstance<SecretKey>(key)) return key.cast<SecretKey>();
   if (py::isinstance<py::bytes>(key)) {
@@ -125,12 +111,16 @@ void bind_override(py::module_& m) {
                   })
       .def("__len__", &CustodianRegistry::size);
 
+  // A value type for the dataclass facade; signatures are dicts {actor_id, role, public_key,
+  // signature, signed_at}.
   py::class_<OverrideResult>(m, "OverrideResult", "The outcome of an override workflow.")
-      .def_readonly("approved", &OverrideResult::approved)
-      .def_readonly("state", &OverrideResult::state)
-      .def_property_readonly("expires_at",
-                             [](const OverrideResult& r) { return to_datetime(r.expires_at); })
-      .def_property_readonly(
+      .def(py::init<>())
+      .def_readwrite("approved", &OverrideResult::approved)
+      .def_readwrite("state", &OverrideResult::state)
+      .def_property(
+          "expires_at", [](const OverrideResult& r) { return to_datetime(r.expires_at); },
+          [](OverrideResult& r, py::handle t) { r.expires_at = from_datetime(t, "expires_at"); })
+      .def_property(
           "signatures",
           [](const OverrideResult& r) {
             py::list l;
@@ -140,14 +130,19 @@ void bind_override(py::module_& m) {
                                 py::arg("signature") = s.signature,
                                 py::arg("signed_at") = to_datetime(s.signed_at)));
             return l;
+          },
+          [](OverrideResult& r, const py::list& l) {
+            r.signatures.clear();
+            for (auto item : l) {
+              const py::dict d = py::reinterpret_borrow<py::dict>(item);
+              r.signatures.push_back({text("actor_id", d["actor_id"]), text("role", d["role"]),
+                                      text("public_key", d["public_key"]),
+                                      text("signature", d["signature"]),
+                                      from_datetime(d["signed_at"], "signed_at")});
+            }
           })
-      .def_readonly("reason", &OverrideResult::reason)
-      .def_readonly("reason_message", &OverrideResult::reason_message)
-      .def("__repr__", [](const OverrideResult& r) {
-        return "OverrideResult(approved=" + std::string(r.approved ? "True" : "False") +
-               ", state=" + std::string(to_string(r.state)) +
-               ", reason=" + std::string(to_string(r.reason)) + ")";
-      });
+      .def_readwrite("reason", &OverrideResult::reason)
+      .def_readwrite("reason_message", &OverrideResult::reason_message);
 
   py::class_<OverrideWorkflow>(m, "OverrideWorkflow",
                                "Two-key override: risk_lead + security_lead.")
@@ -165,7 +160,7 @@ void bind_override(py::module_& m) {
              if (!clock.is_none()) {
                c = [clock]() {
                  py::gil_scoped_acquire gil;
-                 return from_datetime(clock());
+                 return from_datetime(clock(), "clock");
                };
              }
              return OverrideWorkflow(std::move(proposal_id), std::move(justification),

@@ -168,22 +168,25 @@ void bind_workflow(py::module_& m) {
            py::arg("request_id"), py::arg("candidate_id"), py::arg("function_name"),
            py::arg("proposal_summary") = "", py::arg("metrics") = py::dict(),
            py::arg("metadata") = py::dict())
-      .def_readonly("request_id", &DecisionRequest::request_id)
-      .def_readonly("candidate_id", &DecisionRequest::candidate_id)
-      .def_readonly("function_name", &DecisionRequest::function_name)
-      .def_readonly("proposal_summary", &DecisionRequest::proposal_summary)
-      .def_property_readonly("metrics",
-                             [](const DecisionRequest& r) { return from_json(r.metrics); })
-      .def_property_readonly("metadata",
-                             [](const DecisionRequest& r) { return from_json(r.metadata); });
+      .def_readwrite("request_id", &DecisionRequest::request_id)
+      .def_readwrite("candidate_id", &DecisionRequest::candidate_id)
+      .def_readwrite("function_name", &DecisionRequest::function_name)
+      .def_readwrite("proposal_summary", &DecisionRequest::proposal_summary)
+      .def_property(
+          "metrics", [](const DecisionRequest& r) { return from_json(r.metrics); },
+          [](DecisionRequest& r, const py::dict& d) { r.metrics = to_json(d, "metrics"); })
+      .def_property(
+          "metadata", [](const DecisionRequest& r) { return from_json(r.metadata); },
+          [](DecisionRequest& r, const py::dict& d) { r.metadata = to_json(d, "metadata"); });
   py::class_<DecisionResponse>(m, "DecisionResponse", "The AFA bridge's answer.")
-      .def_readonly("request_id", &DecisionResponse::request_id)
-      .def_readonly("decision_id", &DecisionResponse::decision_id)
-      .def_readonly("status", &DecisionResponse::status)
-      .def_readonly("approved", &DecisionResponse::approved)
-      .def_readonly("confidence", &DecisionResponse::confidence)
-      .def_readonly("failing_gates", &DecisionResponse::failing_gates)
-      .def_readonly("rationale", &DecisionResponse::rationale);
+      .def(py::init<>())
+      .def_readwrite("request_id", &DecisionResponse::request_id)
+      .def_readwrite("decision_id", &DecisionResponse::decision_id)
+      .def_readwrite("status", &DecisionResponse::status)
+      .def_readwrite("approved", &DecisionResponse::approved)
+      .def_readwrite("confidence", &DecisionResponse::confidence)
+      .def_readwrite("failing_gates", &DecisionResponse::failing_gates)
+      .def_readwrite("rationale", &DecisionResponse::rationale);
   py::class_<AFABridge>(m, "AFABridge", "Decides AFA requests (phase COMMIT, agent 'afa').")
       .def(py::init([](const AegisConfig* config, Store* store) {
              return AFABridge(config ? *config : AegisConfig(), store);
@@ -192,16 +195,21 @@ void bind_workflow(py::module_& m) {
       .def("evaluate", &AFABridge::evaluate, py::arg("request"));
 
   py::class_<Vote>(m, "Vote")
-      .def_readonly("voter_id", &Vote::voter_id)
-      .def_readonly("outcome", &Vote::outcome)
-      .def_readonly("confidence", &Vote::confidence);
+      .def(py::init<>())
+      .def_readwrite("voter_id", &Vote::voter_id)
+      .def_readwrite("outcome", &Vote::outcome)
+      .def_readwrite("confidence", &Vote::confidence)
+      .def_property(
+          "at", [](const Vote& v) { return to_datetime(v.at); },
+          [](Vote& v, py::handle t) { v.at = from_datetime(t, "at"); });
   py::class_<ConsensusResult>(m, "ConsensusResult")
-      .def_readonly("outcome", &ConsensusResult::outcome)
-      .def_readonly("approvals", &ConsensusResult::approvals)
-      .def_readonly("rejections", &ConsensusResult::rejections)
-      .def_readonly("abstentions", &ConsensusResult::abstentions)
-      .def_readonly("agreement", &ConsensusResult::agreement)
-      .def_readonly("votes", &ConsensusResult::votes);
+      .def(py::init<>())
+      .def_readwrite("outcome", &ConsensusResult::outcome)
+      .def_readwrite("approvals", &ConsensusResult::approvals)
+      .def_readwrite("rejections", &ConsensusResult::rejections)
+      .def_readwrite("abstentions", &ConsensusResult::abstentions)
+      .def_readwrite("agreement", &ConsensusResult::agreement)
+      .def_readwrite("votes", &ConsensusResult::votes);
   py::class_<ConsensusWorkflow>(m, "ConsensusWorkflow",
                                 "Multi-model consensus (2/3 of votes cast).")
       .def(py::init([](std::string id, int min_voters, std::vector<std::string> electorate) {

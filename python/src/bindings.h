@@ -6,10 +6,13 @@
 #include <pybind11/pybind11.h>
 
 #include <array>
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "aegis/context.h"
 #include "aegis/decide.h"
@@ -142,6 +145,40 @@ py::object enum_to_python(E e) {
   throw InternalError(Error{ErrorKind::kInternal, "python.enum", "", "unknown enum value"});
 }
 
+// Values the way Python passes them (issue 14), one rule for every class and function. Each
+// raises ValueError naming `field`. A number is any object with __float__ or __index__ except
+// bool and numpy.bool_ (int, float, numpy scalars, Decimal, Fraction); an integer one with
+// __index__ (not a float or a bool); a bool is bool or numpy.bool_; a sequence anything but
+// str, bytes, bytearray or dict that has the sequence protocol (list, tuple, numpy array).
+double number(const std::string& field, py::handle v);
+int64_t integer(const std::string& field, py::handle v);
+bool boolean(const std::string& field, py::handle v);
+std::string text(const std::string& field, py::handle v);
+bool is_sequence(py::handle v);
+std::vector<double> numbers(const std::string& field, py::handle v);
+
+// datetime (UTC, aware) <-> time_point with millisecond precision; a naive datetime is UTC.
+py::object to_datetime(std::chrono::system_clock::time_point t);
+std::chrono::system_clock::time_point from_datetime(py::handle d, const std::string& field);
+
+// Function parameters read by the same rule (a value the rule refuses makes the call a
+// TypeError listing the signature).
+struct Number {
+  double value = 0.0;
+  operator double() const { return value; }  // NOLINT(google-explicit-constructor)
+};
+struct Integer {
+  int64_t value = 0;
+  operator int64_t() const { return value; }  // NOLINT(google-explicit-constructor)
+};
+struct Numbers {
+  std::vector<double> value;
+};
+
+// The C++ context of a Python PCWContext, with the list and dict fields it holds as Python
+// objects read again (so that in-place changes count). TypeError for another type.
+const PCWContext& synced(py::handle context);
+
 // JSON-able Python values <-> nlohmann::json. Raises ValueError naming `path` otherwise.
 nlohmann::json to_json(py::handle value, const std::string& path);
 py::object from_json(const nlohmann::json& j);
@@ -185,6 +222,29 @@ struct aegis_enum_caster {
     return aegis::python::enum_to_python(e).release();
   }
 };
+
+// Number, Integer and Numbers parameters: aegis::python::number() and friends decide.
+#define AEGIS_VALUE_CASTER(T, V, READ, NAME)                                       \
+  template <>                                                                      \
+  struct type_caster<T> {                                                          \
+    PYBIND11_TYPE_CASTER(T, const_name(NAME));                                     \
+    bool load(handle src, bool) {                                                  \
+      try {                                                                        \
+        value.value = READ("value", src);                                          \
+        return true;                                                               \
+      } catch (const aegis::InvalidInputError&) {                                  \
+        return false;                                                              \
+      }                                                                            \
+    }                                                                              \
+    static handle cast(const T& v, return_value_policy p, handle parent) {         \
+      return make_caster<V>::cast(v.value, p, parent);                             \
+    }                                                                              \
+  };
+AEGIS_VALUE_CASTER(aegis::python::Number, double, aegis::python::number, "float")
+AEGIS_VALUE_CASTER(aegis::python::Integer, int64_t, aegis::python::integer, "int")
+AEGIS_VALUE_CASTER(aegis::python::Numbers, std::vector<double>, aegis::python::numbers,
+                   "Sequence[float]")
+#undef AEGIS_VALUE_CASTER
 
 template <>
 struct type_caster<aegis::PCWPhase> : aegis_enum_caster<aegis::PCWPhase> {};

@@ -25,6 +25,29 @@ std::string_view to_string(Relation relation) noexcept {
   return "<=";
 }
 
+std::optional<Relation> parse_relation(std::string_view s) noexcept {
+  for (Relation r : {Relation::kAtMost, Relation::kAtLeast, Relation::kBelow, Relation::kAbove,
+                     Relation::kNotEqual})
+    if (to_string(r) == s) return r;
+  return std::nullopt;
+}
+
+std::optional<GateInputRef> parse_gate_input(std::string_view name) {
+  constexpr std::string_view kSub = "quality_subscores[";
+  if (name.substr(0, kSub.size()) == kSub && name.size() > kSub.size() + 1 && name.back() == ']') {
+    int32_t i = 0;
+    const auto digits = name.substr(kSub.size(), name.size() - kSub.size() - 1);
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), i);
+    if (ec != std::errc() || end != digits.data() + digits.size() || i < 0) return std::nullopt;
+    return GateInputRef{GateInputField::kQualitySubscore, i};
+  }
+  for (int f = 0; f <= static_cast<int>(GateInputField::kMigrationCost); ++f) {
+    const GateInputRef ref{static_cast<GateInputField>(f)};
+    if (ref.field != GateInputField::kQualitySubscore && ref.name() == name) return ref;
+  }
+  return std::nullopt;
+}
+
 void GateInputRef::append_name(std::string& out) const {
   switch (field) {
     case GateInputField::kRiskProposed:
