@@ -144,6 +144,8 @@ class GateResult:
     threshold: float
     confidence: Optional[float]
     posterior_probability: Optional[float]
+    note: str
+    note_index: int
     @property
     def message(self) -> str: ...
     @property

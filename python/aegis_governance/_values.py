@@ -79,6 +79,9 @@ dataclass_like(c.GateResult, [
     ("confidence", Optional[float], None),
     ("posterior_probability", Optional[float], None),
     ("message", Optional[str], None),
+    # added by this project: what the message says beyond value and threshold
+    ("note", str, "none"),
+    ("note_index", int, -1),
 ], derived=("message",))
 
 dataclass_like(c.GateEvaluationResult, [

@@ -223,20 +223,9 @@ void bind_decide(py::module_& m) {
       .def_readwrite("x_R", &DecisionTrace::x_R)
       .def_readwrite("x_P", &DecisionTrace::x_P)
       .def_property(
-          "gate_results",
-          [](const DecisionTrace& t) {
-            py::dict d;
-            for (const auto& g : t.gate_results)
-              if (g) d[enum_to_python(g->gate_type)] = py::cast(*g);
-            return d;
-          },
+          "gate_results", [](const DecisionTrace& t) { return gates_to_dict(t.gate_results); },
           [](DecisionTrace& t, const py::dict& d) {
-            t.gate_results = {};
-            for (auto [k, v] : d) {
-              GateResult g = v.cast<GateResult>();
-              g.gate_type = enum_from_python<GateType>(k, "gate_results");
-              t.gate_results[static_cast<size_t>(g.gate_type)] = g;
-            }
+            t.gate_results = gates_from_dict(d, "gate_results");
           })
       .def_readwrite("evaluation_time_ns", &DecisionTrace::evaluation_time_ns)
       .def_readwrite("phase", &DecisionTrace::phase);

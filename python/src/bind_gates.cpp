@@ -10,21 +10,6 @@
 namespace aegis::python {
 namespace {
 
-py::dict gates_dict(const GateEvaluationResult& r) {
-  py::dict d;
-  for (const auto& g : r.gates)
-    if (g) d[enum_to_python(g->gate_type)] = py::cast(*g);
-  return d;
-}
-
-void set_gates(GateEvaluationResult& r, const py::dict& d) {
-  r.gates = {};
-  for (auto [k, v] : d) {
-    GateResult g = v.cast<GateResult>();
-    g.gate_type = enum_from_python<GateType>(k, "gates");
-    r.gates[static_cast<size_t>(g.gate_type)] = g;
-  }
-}
 
 GateInputRef input_of(const std::string& name) {
   auto ref = parse_gate_input(name);
@@ -62,12 +47,32 @@ void bind_gates(py::module_& m) {
       .def_readwrite("threshold", &GateResult::threshold)
       .def_readwrite("confidence", &GateResult::confidence)
       .def_readwrite("posterior_probability", &GateResult::posterior_probability)
+      .def_property(
+          "note",
+          [](const GateResult& g) {
+            return g.note == GateNote::kZeroSubscore ? "zero_subscore"
+                   : g.note == GateNote::kOverBudget ? "over_budget"
+                                                      : "none";
+          },
+          [](GateResult& g, const std::string& n) {
+            if (n == "none") g.note = GateNote::kNone;
+            else if (n == "zero_subscore") g.note = GateNote::kZeroSubscore;
+            else if (n == "over_budget") g.note = GateNote::kOverBudget;
+            else throw InvalidInputError(invalid_input("python.unknown_value", "note",
+                                                       "note must be none, zero_subscore or "
+                                                       "over_budget, got " + n));
+          },
+          "Why a gate failed beyond value and threshold (the message names it).")
+      .def_readwrite("note_index", &GateResult::note_index, "The zero subscore's index, or -1.")
       .def_property_readonly("message", &GateResult::message, "Derived from the other fields.")
       .def_property_readonly("margin", &GateResult::margin, "value - threshold");
 
   py::class_<GateEvaluationResult>(m, "GateEvaluationResult", "Results of all evaluated gates.")
       .def(py::init<>())
-      .def_property("gates", &gates_dict, &set_gates, "dict[GateType, GateResult]")
+      .def_property(
+          "gates", [](const GateEvaluationResult& r) { return gates_to_dict(r.gates); },
+          [](GateEvaluationResult& r, const py::dict& d) { r.gates = gates_from_dict(d, "gates"); },
+          "dict[GateType, GateResult]")
       .def_readwrite("all_passed", &GateEvaluationResult::all_passed)
       .def_readwrite("override_eligible", &GateEvaluationResult::override_eligible)
       .def_readwrite("min_confidence", &GateEvaluationResult::min_confidence)

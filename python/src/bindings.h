@@ -157,6 +157,12 @@ std::string text(const std::string& field, py::handle v);
 bool is_sequence(py::handle v);
 std::vector<double> numbers(const std::string& field, py::handle v);
 
+// Gate results by gate (GateEvaluationResult.gates, DecisionTrace.gate_results) <-> a dict
+// keyed by GateType; the key decides each result's gate_type.
+py::dict gates_to_dict(const std::array<std::optional<GateResult>, kGateCount>& gates);
+std::array<std::optional<GateResult>, kGateCount> gates_from_dict(const py::dict& d,
+                                                                  const std::string& field);
+
 // datetime (UTC, aware) <-> time_point with millisecond precision; a naive datetime is UTC.
 py::object to_datetime(std::chrono::system_clock::time_point t);
 std::chrono::system_clock::time_point from_datetime(py::handle d, const std::string& field);

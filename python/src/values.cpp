@@ -105,6 +105,24 @@ std::vector<double> numbers(const std::string& field, py::handle v) {
   return out;
 }
 
+py::dict gates_to_dict(const std::array<std::optional<GateResult>, kGateCount>& gates) {
+  py::dict d;
+  for (const auto& g : gates)
+    if (g) d[enum_to_python(g->gate_type)] = py::cast(*g);
+  return d;
+}
+
+std::array<std::optional<GateResult>, kGateCount> gates_from_dict(const py::dict& d,
+                                                                  const std::string& field) {
+  std::array<std::optional<GateResult>, kGateCount> out{};
+  for (auto [k, v] : d) {
+    GateResult g = v.cast<GateResult>();
+    g.gate_type = enum_from_python<GateType>(k, field.c_str());
+    out[static_cast<size_t>(g.gate_type)] = g;
+  }
+  return out;
+}
+
 py::object to_datetime(std::chrono::system_clock::time_point t) {
   static py::object* epoch = [] {
     py::module_ dt = py::module_::import("datetime");

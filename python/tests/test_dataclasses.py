@@ -49,7 +49,10 @@ def test_config_is_frozen_and_hashable():
 
 
 def test_decisions_round_trip_and_serialise():
-    d = ag.pcw_decide(ctx(risk_proposed=0.3))
+    d = ag.pcw_decide(ctx(risk_proposed=0.3, quality_subscores=[0.7, 0.0]))
+    # The zero subscore the quality gate names survives the round trip.
+    assert "quality_subscores[1] is 0" in pickle.loads(pickle.dumps(d)).gate_evaluation.gates[
+        ag.GateType.QUALITY].message
     assert copy.deepcopy(d) == d == pickle.loads(pickle.dumps(d))
     assert json.loads(json.dumps(d.to_dict()))["status"] == "halt"
     assert dataclasses.asdict(d)["gate_evaluation"]["all_passed"] is False

@@ -126,15 +126,22 @@ AttestationCheck verify_attestation(std::string_view envelope_json,
   auto parsed = read_json(statement);
   if (!parsed || !parsed.value().is_object()) return refused("the payload is not a JSON object");
   json st = std::move(parsed).value();
-  if (st.value("_type", "") != kInTotoStatementType)
+  // The payload is signed but still read strictly: a field of the wrong type is a refusal.
+  auto string_at = [](const json& o, const char* name) -> std::string {
+    const auto it = o.find(name);
+    return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (string_at(st, "_type") != kInTotoStatementType)
     return refused("the payload is not an in-toto Statement v1");
-  if (st.value("predicateType", "") != kDecisionPredicateType)
+  if (string_at(st, "predicateType") != kDecisionPredicateType)
     return refused("predicateType is not " + std::string(kDecisionPredicateType));
-  const json subjects = st.value("subject", json());
-  const bool subject_ok = subjects.is_array() && subjects.size() == 1 &&
-                          subjects[0].is_object() && subjects[0].value("name", json()).is_string() &&
-                          subjects[0].value("digest", json()).is_object() &&
-                          subjects[0]["digest"].value("sha256", "").size() == 64;
+  const auto subjects = st.find("subject");
+  const bool subject_ok =
+      subjects != st.end() && subjects->is_array() && subjects->size() == 1 &&
+      (*subjects)[0].is_object() && (*subjects)[0].contains("name") &&
+      (*subjects)[0]["name"].is_string() && (*subjects)[0].contains("digest") &&
+      (*subjects)[0]["digest"].is_object() &&
+      string_at((*subjects)[0]["digest"], "sha256").size() == 64;
   if (!subject_ok) return refused("the statement's subject is not one decision with a sha256");
   AttestationCheck ok;
   ok.valid = true;

@@ -116,7 +116,15 @@ CheckpointVerification verify_checkpoint(Store& store, const AuditCheckpoint& c,
                 ": its tail was cut";
     return v;
   }
-  const std::string at = c.entries == 0 ? kGenesisHash : store.entry_at(c.entries)->entry_hash;
+  std::string at = kGenesisHash;
+  if (c.entries > 0) {
+    const auto entry = store.entry_at(c.entries);
+    if (!entry) {
+      v.problem = "entry " + std::to_string(c.entries) + " is missing from the stored chain";
+      return v;
+    }
+    at = entry->entry_hash;
+  }
   if (at != c.head_hash) {
     v.problem = "entry " + std::to_string(c.entries) + " has hash " + at +
                 ", not the checkpoint's " + c.head_hash + ": the history was rewritten";

@@ -9,7 +9,8 @@ import subprocess
 
 import pytest
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 import serve_util
 from conftest import AEGIS, run
@@ -232,6 +233,21 @@ def test_tampered_or_foreign_attestations_are_refused(attested):
     (tmp / "env2.json").write_text(r.out)
     assert run("attest", "verify", str(tmp / "env2.json"), "--public-key", attested["key"]).code == 1
     assert run("attest", "verify", str(tmp / "env2.json"), "--public-key", other).code == 0
+    # A payload signed by the key but of the wrong shape is refused, never a crash.
+    key = Ed25519PrivateKey.generate()
+    raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    for statement in [{"_type": 5}, {"_type": "https://in-toto.io/Statement/v1",
+                                     "predicateType": "https://aegis-governance.dev/attestation/decision/v1",
+                                     "subject": [{"name": "d", "digest": {"sha256": 7}}]}, [1]]:
+        payload = json.dumps(statement).encode()
+        signed = {"payload": base64.b64encode(payload).decode(),
+                  "payloadType": "application/vnd.in-toto+json",
+                  "signatures": [{"sig": base64.b64encode(
+                      key.sign(pae("application/vnd.in-toto+json", payload))).decode()}]}
+        (tmp / "odd.json").write_text(json.dumps(signed))
+        r = run("attest", "verify", str(tmp / "odd.json"), "--public-key",
+                base64.b64encode(raw).decode())
+        assert r.code == 1 and r.json()["valid"] is False, (statement, r.out, r.err)
     bad_key = run("attest", "verify", str(tmp / "env.json"), "--public-key", "AAAA")
     assert bad_key.code == 3 and bad_key.json()["error"]["field"] == "public_key"
 
