@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every benchmark pinned to one core and writes BENCHMARKS.md.
+# Runs every benchmark pinned to one core (the thread-scaling ones on both) and writes
+# BENCHMARKS.md.
 # Usage: scripts/bench.sh BUILD_DIR
 set -euo pipefail
 build=${1:-build}
@@ -36,6 +37,8 @@ done
 
 echo "bench: Python module against plain Python + scipy" >&2
 $pin /usr/bin/python3 bench/bench_python.py "$build" "$build/bench-python.json" >/dev/null
+echo "bench: pcw_decide_batch in one and two Python threads (unpinned: both cores)" >&2
+/usr/bin/python3 bench/bench_python.py "$build" "$build/bench-python-threads.json" --threads >/dev/null
 
 echo "bench: durable decisions into SQLite (100,000 lines, group commit)" >&2
 head -n 100000 "$batch" >"$build/bench-durable.jsonl"

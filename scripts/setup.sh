@@ -14,6 +14,7 @@ packages=(
   clang libclang-rt-14-dev
   chromium
   python3-dev python3-pytest python3-scipy python3-jsonschema python3-yaml pybind11-dev
+  python3-pip python3-venv python3-setuptools python3-wheel  # pip install of the Python module
   valgrind                                               # the constant-time check of the KEM
   softhsm2 opensc libp11-kit-dev                         # PKCS#11: the HSM provider and its tests
   python3-botocore python3-cryptography                  # oracles: SigV4 signer, RFC 5649 wrap

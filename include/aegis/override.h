@@ -94,6 +94,16 @@ enum class OverrideRejection {
 // Stable snake_case names ("bad_signature", ...).
 std::string_view to_string(OverrideRejection r) noexcept;
 
+// One custodian signature over `message` under a key as given (hex, base64 or P2TR address):
+// kNone, kMalformedKey, kMalformedSignature or kBadSignature. OverrideWorkflow,
+// DualSignatureValidator, Approver and BIP322Provider all judge a signature here, so the same
+// fault has the same name everywhere.
+OverrideRejection check_custodian_signature(std::string_view message, std::string_view signature,
+                                            std::string_view public_key);
+// The same for a key already parsed (as OverrideWorkflow holds registered custodians' keys).
+OverrideRejection check_custodian_signature(std::string_view message, std::string_view signature,
+                                            const crypto::VerifyKey& output_key);
+
 struct OverrideSignature {
   std::string actor_id;
   std::string role;
@@ -208,7 +218,9 @@ struct AuthorizationResult {
 // A custodian (risk_lead or security_lead) that authorizes overrides with its signature.
 class Approver : public Actor {
  public:
-  // `verifier` defaults to BIP322Provider; borrowed, must outlive the Approver.
+  // `verifier` defaults to BIP322Provider; borrowed, must outlive the Approver. With a
+  // BIP322Provider, a refusal's reason is check_custodian_signature's name ("malformed_key",
+  // "malformed_signature", "bad_signature"); another verifier can only say "bad_signature".
   Approver(std::string actor_id, std::string name, bool is_risk_lead,
            const SignatureVerifier* verifier = nullptr);
   AuthorizationResult authorize_override(std::string_view proposal_id,

@@ -65,7 +65,7 @@ using Headers = std::map<std::string, std::string>;
 void validate_sink_url(std::string_view url, bool allow_insecure, std::string_view field = "url");
 
 namespace detail {
-class HttpWorker;
+class SinkWorker;
 }
 
 // What both HTTP sinks share: a bounded queue (10,000 events) and one thread that POSTs with
@@ -81,10 +81,15 @@ class HttpSink : public EventSink {
   const std::string& url() const noexcept;
 
  protected:
-  explicit HttpSink(std::unique_ptr<detail::HttpWorker> worker);
+  // batch_size 0: one POST per event, else JSON arrays (see BatchHTTPSink).
+  HttpSink(std::string url, const Headers& headers, std::chrono::seconds timeout,
+           bool allow_insecure, size_t batch_size = 0,
+           std::chrono::milliseconds flush_interval = {}, int max_retries = 0,
+           std::chrono::milliseconds retry_delay = {});
 
  private:
-  std::unique_ptr<detail::HttpWorker> worker_;
+  std::string url_;
+  std::unique_ptr<detail::SinkWorker> worker_;
 };
 
 // One POST per event (the event's JSON object), no retry.
@@ -105,6 +110,29 @@ class BatchHTTPSink : public HttpSink {
                 int max_retries = 1,
                 std::chrono::milliseconds retry_delay = std::chrono::milliseconds(1000),
                 bool allow_insecure = false);
+};
+
+// A sink that hands each event's JSON text to `deliver`, one at a time on the sink's own thread
+// (the same bounded queue as the HTTP sinks): false or an exception counts the event as failed,
+// never reaching the emitter. flush() waits for the queue, then calls on_flush; close() delivers
+// for at most close_grace, drops the rest, then calls on_close (once). For sinks written in
+// another language (the Python module's `emit(event: dict)` objects).
+class CallbackSink : public EventSink {
+ public:
+  using Deliver = std::function<bool(const std::string& event_json)>;
+  explicit CallbackSink(Deliver deliver, std::function<void()> on_flush = {},
+                        std::function<void()> on_close = {},
+                        std::chrono::milliseconds close_grace = std::chrono::seconds(10));
+  ~CallbackSink() override;
+  void emit(const TelemetryEvent& event) override;
+  void flush() override;
+  void close() override;
+  SinkStats stats() const override;
+
+ private:
+  std::function<void()> on_flush_, on_close_;
+  std::atomic<bool> closed_{false};
+  std::unique_ptr<detail::SinkWorker> worker_;
 };
 
 // HTTPEventSink without batch_size, BatchHTTPSink with one.

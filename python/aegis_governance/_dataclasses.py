@@ -80,7 +80,10 @@ def dataclass_like(cls, fields, *, frozen=False, native_kwargs=False, keep=(), d
                     value = signature.parameters[name].default
                 setattr(self, name, value)
 
-    __init__.__signature__ = signature
+    self_parameter = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    __init__.__signature__ = signature.replace(
+        parameters=[self_parameter, *signature.parameters.values()],
+        return_annotation=inspect.Signature.empty)  # inspect drops `self` for the class
     __init__.__doc__ = f"{cls.__name__}{signature}"
     cls.__init__ = __init__
 

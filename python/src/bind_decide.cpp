@@ -183,13 +183,67 @@ std::optional<PyObserver> observer(py::object o, const char* name) {
   return PyObserver(std::move(o));
 }
 
+// The `aegis_governance` logger: one INFO record per decision (agent id, decision id, status;
+// never a secret). Off by default (logging's WARNING); the check then is one dict lookup in the
+// logger's own level cache, which logging clears in place whenever levels change.
+class DecisionLogger {
+ public:
+  DecisionLogger() {
+    logger_ = py::module_::import("logging").attr("getLogger")("aegis_governance");
+    if (py::hasattr(logger_, "_cache") && py::isinstance<py::dict>(logger_.attr("_cache")))
+      cache_ = logger_.attr("_cache");
+  }
+  bool enabled() const {
+    if (cache_) {
+      if (PyObject* hit = PyDict_GetItem(cache_.ptr(), info_.ptr())) return hit == Py_True;
+    }
+    return logger_.attr("isEnabledFor")(info_).cast<bool>();
+  }
+  template <typename... Args>
+  void info(const char* format, Args&&... args) const {
+    logger_.attr("info")(format, std::forward<Args>(args)...);
+  }
+  static const DecisionLogger& get() {
+    static const DecisionLogger* l = new DecisionLogger();  // lives as long as the module
+    return *l;
+  }
+
+ private:
+  py::object logger_;
+  py::object cache_;
+  py::int_ info_{20};  // logging.INFO
+};
+
+// A Python PCWDecision that takes `d` over as it is: no copy, no move, and the type looked up
+// once rather than per call. Under the GIL.
+py::object decision_object(std::unique_ptr<PCWDecision> d) {
+  static const py::detail::type_info* type = py::detail::get_type_info(typeid(PCWDecision));
+  py::handle h = py::detail::type_caster_generic::cast(
+      d.get(), py::return_value_policy::take_ownership, {}, type, nullptr, nullptr, nullptr);
+  if (!h) throw py::error_already_set();
+  d.release();  // owned by the Python object now
+  return py::reinterpret_steal<py::object>(h);
+}
+
+// An error of contexts[i], named so.
+[[noreturn]] void rethrow_for_item(size_t i, const AegisError& e) {
+  Error err = e.error();
+  const std::string at = "contexts[" + std::to_string(i) + "]";
+  err.field = err.field.empty() ? at : at + "." + err.field;
+  err.message = at + ": " + err.message;
+  throw_error(err);
+}
+
 }  // namespace
 
 const PCWContext& synced(py::handle context) {
-  if (!py::isinstance<PCWContext>(context))
+  // One caster, made once: its type lookup (a hash of the type's name) is then not paid per
+  // call. Used under the GIL only.
+  static auto* caster = new py::detail::make_caster<PCWContext>();
+  if (!caster->load(context, false))
     throw py::type_error("context must be a PCWContext, got " +
                          py::str(py::type::handle_of(context).attr("__name__")).cast<std::string>());
-  PCWContext& c = context.cast<PCWContext&>();
+  PCWContext& c = py::detail::cast_op<PCWContext&>(*caster);
   PyObject** dict = _PyObject_GetDictPtr(context.ptr());
   if (dict && *dict) {
     if (PyObject* l = PyDict_GetItem(*dict, subscores_key().ptr()))
@@ -270,10 +324,13 @@ void bind_decide(py::module_& m) {
 
   m.def(
       "pcw_decide",
-      [](py::handle context_object, const GateEvaluator* gate_evaluator,
+      [](py::handle context_object, py::handle gate_evaluator_object,
          py::object prometheus_exporter, py::object rbac_enforcer, bool shadow_mode,
-         DriftMonitor* drift_monitor, py::object telemetry_emitter) {
+         py::handle drift_monitor_object, py::object telemetry_emitter) {
         const PCWContext& context = synced(context_object);
+        const auto* gate_evaluator = optional_object<GateEvaluator>(gate_evaluator_object,
+                                                                    "gate_evaluator");
+        auto* drift_monitor = optional_object<DriftMonitor>(drift_monitor_object, "drift_monitor");
         std::optional<PyObserver> prom = observer(prometheus_exporter, "prometheus_exporter");
         std::optional<PyObserver> tele = observer(telemetry_emitter, "telemetry_emitter");
         std::optional<PyPermissions> rbac;
@@ -285,17 +342,22 @@ void bind_decide(py::module_& m) {
         }
         // The C++ exporter is called directly; other objects through on_decision().
         DecisionObserver* exporter = prom ? static_cast<DecisionObserver*>(&*prom) : nullptr;
-        if (py::isinstance<PrometheusExporter>(prometheus_exporter))
+        if (!prometheus_exporter.is_none() && py::isinstance<PrometheusExporter>(prometheus_exporter))
           exporter = prometheus_exporter.cast<PrometheusExporter*>();
         DecisionObserver* emitter = tele ? static_cast<DecisionObserver*>(&*tele) : nullptr;
-        if (py::isinstance<TelemetryEmitter>(telemetry_emitter))
+        if (!telemetry_emitter.is_none() && py::isinstance<TelemetryEmitter>(telemetry_emitter))
           emitter = telemetry_emitter.cast<TelemetryEmitter*>();
-        return pcw_decide(context, {.gate_evaluator = gate_evaluator,
-                                    .prometheus_exporter = exporter,
-                                    .rbac_enforcer = rbac ? &*rbac : nullptr,
-                                    .shadow_mode = shadow_mode,
-                                    .drift_monitor = drift_monitor,
-                                    .telemetry_emitter = emitter});
+        auto d = std::make_unique<PCWDecision>(
+            pcw_decide(context, {.gate_evaluator = gate_evaluator,
+                                 .prometheus_exporter = exporter,
+                                 .rbac_enforcer = rbac ? &*rbac : nullptr,
+                                 .shadow_mode = shadow_mode,
+                                 .drift_monitor = drift_monitor,
+                                 .telemetry_emitter = emitter}));
+        if (const auto& log = DecisionLogger::get(); log.enabled())
+          log.info("pcw_decide agent_id=%s decision_id=%s status=%s", context.agent_id,
+                   d->decision_id, to_string(d->status));
+        return decision_object(std::move(d));
       },
       py::arg("context"), py::arg("gate_evaluator") = py::none(),
       py::arg("prometheus_exporter") = py::none(), py::arg("rbac_enforcer") = py::none(),
@@ -305,17 +367,83 @@ void bind_decide(py::module_& m) {
       "PermissionError when rbac_enforcer denies 'decide'.");
 
   m.def(
+      "pcw_decide_batch",
+      [](py::handle contexts, py::handle gate_evaluator_object, bool shadow_mode,
+         py::handle drift_monitor_object) {
+        const auto* gate_evaluator = optional_object<GateEvaluator>(gate_evaluator_object,
+                                                                    "gate_evaluator");
+        auto* drift_monitor = optional_object<DriftMonitor>(drift_monitor_object, "drift_monitor");
+        if (!is_sequence(contexts))
+          throw py::type_error("contexts must be a sequence of PCWContext, got " +
+                               py::repr(contexts).cast<std::string>());
+        const auto seq = py::reinterpret_borrow<py::sequence>(contexts);
+        const size_t n = seq.size();
+        // Copies, so that no other thread's change can reach a context while it is decided.
+        std::vector<PCWContext> inputs;
+        inputs.reserve(n);
+        for (size_t i = 0; i < n; ++i) {
+          try {
+            inputs.push_back(synced(seq[i]));
+          } catch (const AegisError& e) {
+            rethrow_for_item(i, e);
+          } catch (const py::type_error& e) {
+            throw py::type_error("contexts[" + std::to_string(i) + "]: " + e.what());
+          }
+        }
+        // Each decision is made on the heap in the parallel part, so that handing it to Python
+        // (under the GIL) moves nothing.
+        std::vector<std::unique_ptr<PCWDecision>> out(n);
+        const DecideOptions options{.gate_evaluator = gate_evaluator,
+                                    .shadow_mode = shadow_mode,
+                                    .drift_monitor = drift_monitor};
+        auto decide_all = [&] {
+          for (size_t i = 0; i < n; ++i) {
+            try {
+              out[i] = std::make_unique<PCWDecision>(pcw_decide(inputs[i], options));
+            } catch (const AegisError& e) {
+              rethrow_for_item(i, e);
+            }
+          }
+        };
+        if (drift_monitor) {
+          decide_all();  // a DriftMonitor is not thread-safe: it stays under the GIL
+        } else {
+          py::gil_scoped_release free;
+          decide_all();
+        }
+        py::list result(n);
+        for (size_t i = 0; i < n; ++i)
+          PyList_SET_ITEM(result.ptr(), static_cast<Py_ssize_t>(i),
+                          decision_object(std::move(out[i])).release().ptr());
+        if (const auto& log = DecisionLogger::get(); log.enabled())
+          for (size_t i = 0; i < n; ++i)
+            log.info("pcw_decide agent_id=%s decision_id=%s status=%s", inputs[i].agent_id,
+                     result[i].attr("decision_id"), result[i].attr("status").attr("value"));
+        return result;
+      },
+      py::arg("contexts"), py::arg("gate_evaluator") = py::none(), py::kw_only(),
+      py::arg("shadow_mode") = false, py::arg("drift_monitor") = py::none(),
+      "Decides a list of contexts in one call, in order, the GIL released while it decides "
+      "(kept when drift_monitor is given: a DriftMonitor is not thread-safe). An invalid context "
+      "raises naming its index (contexts[3].risk_proposed ...); no decision is returned then.");
+
+  m.def(
       "quick_risk_check",
       [](const std::string& agent_id, const std::string& action, Number risk, Number threshold) {
-        return quick_risk_check(agent_id, action, risk, threshold);
+        const bool safe = quick_risk_check(agent_id, action, risk, threshold);
+        if (const auto& log = DecisionLogger::get(); log.enabled())
+          log.info("quick_risk_check agent_id=%s risk_score=%r threshold=%r safe=%s", agent_id,
+                   risk.value, threshold.value, safe);
+        return safe;
       },
       py::arg("agent_id"), py::arg("action_description"), py::arg("risk_score"),
       py::arg("threshold") = Number{0.5},
         "risk_score < threshold (no Bayesian evaluation).");
   m.def(
       "require_human_approval",
-      [](py::handle context, const GateEvaluator* gate_evaluator) {
-        return require_human_approval(synced(context), gate_evaluator);
+      [](py::handle context, py::handle gate_evaluator) {
+        return require_human_approval(
+            synced(context), optional_object<GateEvaluator>(gate_evaluator, "gate_evaluator"));
       },
       py::arg("context"),
         py::arg("gate_evaluator") = py::none(),

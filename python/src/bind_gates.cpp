@@ -199,11 +199,11 @@ void bind_gates(py::module_& m) {
           [](const GateEvaluator& e, Number risk_baseline, Number risk_proposed,
              Number profit_baseline, Number profit_proposed, Number novelty_score,
              Number complexity_score, Number quality_score, const Numbers& quality_subscores,
-             const UtilityResult* utility_result) {
-            return e.evaluate_all(GateInputs{risk_baseline, risk_proposed, profit_baseline,
-                                             profit_proposed, novelty_score, complexity_score,
-                                             quality_score, quality_subscores.value,
-                                             utility_result});
+             py::handle utility_result) {
+            return e.evaluate_all(GateInputs{
+                risk_baseline, risk_proposed, profit_baseline, profit_proposed, novelty_score,
+                complexity_score, quality_score, quality_subscores.value,
+                optional_object<UtilityResult>(utility_result, "utility_result")});
           },
           py::arg("risk_baseline") = Number{0.0}, py::arg("risk_proposed") = Number{0.0},
           py::arg("profit_baseline") = Number{0.0}, py::arg("profit_proposed") = Number{0.0},

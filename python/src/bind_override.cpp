@@ -82,10 +82,18 @@ void bind_override(py::module_& m) {
       .def(py::init<>())
       .def_static("create_message_hash", &DualSignatureValidator::create_message_hash,
                   py::arg("proposal_id"), py::arg("justification"), py::arg("failed_gates"))
-      .def_static("validate", &DualSignatureValidator::validate, py::arg("message_hash"),
-                  py::arg("risk_signature"), py::arg("risk_public_key"),
-                  py::arg("security_signature"), py::arg("security_public_key"),
-                  "OverrideRejection.NONE when both verify under two different keys.");
+      .def_static(
+          "validate",
+          [](const std::string& message_hash, const std::string& risk_signature,
+             const PublicKey& risk_public_key, const std::string& security_signature,
+             const PublicKey& security_public_key) {
+            return DualSignatureValidator::validate(message_hash, risk_signature, risk_public_key,
+                                                    security_signature, security_public_key);
+          },
+          py::arg("message_hash"), py::arg("risk_signature"), py::arg("risk_public_key"),
+          py::arg("security_signature"), py::arg("security_public_key"),
+          py::call_guard<py::gil_scoped_release>(),
+          "OverrideRejection.NONE when both verify under two different keys.");
 
   py::class_<CustodianRegistry>(m, "CustodianRegistry", "Trusted custodians (actor, role, key).")
       .def(py::init([](const std::vector<std::tuple<std::string, std::string, std::string>>& list) {
@@ -172,9 +180,16 @@ void bind_override(py::module_& m) {
            py::arg("clock") = py::none(), py::keep_alive<1, 7>(),
            "ttl: timedelta or seconds (default 24 h); registry: trusted CustodianRegistry; clock: "
            "callable returning the current datetime (tests).")
-      .def("add_signature", &OverrideWorkflow::add_signature, py::arg("actor_id"), py::arg("role"),
-           py::arg("signature"), py::arg("public_key"),
-           "Returns OverrideRejection.NONE when accepted; any other reason rejects the override.")
+      .def(
+          "add_signature",
+          [](OverrideWorkflow& w, const std::string& actor_id, const std::string& role,
+             const std::string& signature, const PublicKey& public_key) {
+            return w.add_signature(actor_id, role, signature, public_key);
+          },
+          py::arg("actor_id"), py::arg("role"), py::arg("signature"), py::arg("public_key"),
+          py::call_guard<py::gil_scoped_release>(),
+          "Returns OverrideRejection.NONE when accepted; any other reason rejects the override. "
+          "public_key: 32 raw bytes, 64 hex digits, base64 of the 32 bytes, or a P2TR address.")
       .def("get_result", &OverrideWorkflow::get_result)
       .def_property_readonly("message_hash", &OverrideWorkflow::message_hash)
       .def_property_readonly("state", &OverrideWorkflow::state)
@@ -193,9 +208,18 @@ void bind_override(py::module_& m) {
       .def(py::init<std::string, std::string, bool, const SignatureVerifier*>(),
            py::arg("actor_id"), py::arg("name"), py::arg("is_risk_lead"),
            py::arg("signature_verifier") = py::none(), py::keep_alive<1, 5>())
-      .def("authorize_override", &Approver::authorize_override, py::arg("proposal_id"),
-           py::arg("failed_gates"), py::arg("justification"), py::arg("signature"),
-           py::arg("public_key"));
+      .def(
+          "authorize_override",
+          [](const Approver& a, const std::string& proposal_id,
+             const std::vector<std::string>& failed_gates, const std::string& justification,
+             const std::string& signature, const PublicKey& public_key) {
+            return a.authorize_override(proposal_id, failed_gates, justification, signature,
+                                        public_key);
+          },
+          py::arg("proposal_id"), py::arg("failed_gates"), py::arg("justification"),
+          py::arg("signature"), py::arg("public_key"), py::call_guard<py::gil_scoped_release>(),
+          "public_key: 32 raw bytes, 64 hex digits, base64 of the 32 bytes, or a P2TR address. "
+          "reason names the fault as OverrideRejection does (malformed_key, bad_signature, ...).");
 }
 
 }  // namespace aegis::python

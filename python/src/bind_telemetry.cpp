@@ -55,9 +55,89 @@ TelemetryEvent event_from(const py::dict& d) {
   return e;
 }
 
+// A Python object held by C++ threads: dropped with the GIL held, and not at all once the
+// interpreter is gone.
+struct PyRef {
+  py::object object;
+  explicit PyRef(py::object o) : object(std::move(o)) {}
+  PyRef(const PyRef&) = delete;
+  PyRef& operator=(const PyRef&) = delete;
+  ~PyRef() {
+    if (!Py_IsInitialized()) {
+      object.release();
+      return;
+    }
+    py::gil_scoped_acquire gil;
+    object = py::object();
+  }
+};
+
+// The Python-written sinks, so that interpreter exit closes them before their threads could
+// wait for a GIL that no longer exists.
+std::mutex python_sinks_lock;
+std::vector<std::weak_ptr<CallbackSink>> python_sinks;
+
+void close_python_sinks() {
+  std::vector<std::shared_ptr<CallbackSink>> open;
+  {
+    std::lock_guard<std::mutex> g(python_sinks_lock);
+    for (auto& w : python_sinks)
+      if (auto s = w.lock()) open.push_back(std::move(s));
+    python_sinks.clear();
+  }
+  py::gil_scoped_release release;
+  for (auto& s : open) s->close();
+}
+
+// Any object with emit(event: dict), and optionally flush() and close(), as an EventSink: emit
+// runs on the sink's own thread; an exception it raises counts the event as failed.
+std::shared_ptr<EventSink> python_sink(const py::object& object) {
+  if (!py::hasattr(object, "emit") || !PyCallable_Check(object.attr("emit").ptr()))
+    throw InvalidInputError(invalid_input(
+        "telemetry.sink", "sink",
+        "sink must be an EventSink or have an emit(event: dict) method, got " +
+            py::repr(object).cast<std::string>()));
+  auto ref = std::make_shared<PyRef>(object);
+  auto call = [ref](const char* method) -> std::function<void()> {
+    if (!py::hasattr(ref->object, method)) return {};
+    return [ref, method] {
+      py::gil_scoped_acquire gil;
+      try {
+        ref->object.attr(method)();
+      } catch (py::error_already_set& e) {
+        e.discard_as_unraisable(method);
+      }
+    };
+  };
+  auto deliver = [ref](const std::string& event_json) {
+    py::gil_scoped_acquire gil;
+    try {
+      ref->object.attr("emit")(from_json(nlohmann::json::parse(event_json)));
+      return true;
+    } catch (py::error_already_set&) {
+      return false;
+    }
+  };
+  // Destroyed without the GIL: closing joins the thread, which may be waiting for it.
+  auto sink = std::shared_ptr<CallbackSink>(
+      new CallbackSink(deliver, call("flush"), call("close")), [](CallbackSink* s) {
+        if (Py_IsInitialized() && PyGILState_Check()) {
+          py::gil_scoped_release release;
+          delete s;
+        } else {
+          delete s;
+        }
+      });
+  std::lock_guard<std::mutex> g(python_sinks_lock);
+  std::erase_if(python_sinks, [](const auto& w) { return w.expired(); });
+  python_sinks.push_back(sink);
+  return sink;
+}
+
 }  // namespace
 
 void bind_telemetry(py::module_& m) {
+  py::module_::import("atexit").attr("register")(py::cpp_function(&close_python_sinks));
   py::class_<EventSink, std::shared_ptr<EventSink>>(m, "EventSink", "A telemetry event sink.")
       .def(
           "emit", [](EventSink& s, const py::dict& event) { s.emit(event_from(event)); },
@@ -132,8 +212,24 @@ void bind_telemetry(py::module_& m) {
            "With encryption_public_key (or AEGIS_MASTER_KEK_PUBLIC set), the events' personal "
            "fields leave sealed (HPKE X-Wing epochs, AES-256-GCM per event).")
       .def_property_readonly("encrypting", &TelemetryEmitter::encrypting)
-      .def("add_sink", &TelemetryEmitter::add_sink, py::arg("sink"))
-      .def("on_decision", &TelemetryEmitter::on_decision, py::arg("context"), py::arg("decision"))
+      .def(
+          "add_sink",
+          [](TelemetryEmitter& e, const py::object& sink) {
+            if (py::isinstance<EventSink>(sink))
+              e.add_sink(sink.cast<std::shared_ptr<EventSink>>());
+            else
+              e.add_sink(python_sink(sink));
+          },
+          py::arg("sink"),
+          "An EventSink, or any object with emit(event: dict) and optional flush()/close(): "
+          "called on a thread of its own, off the decision path; an exception in emit counts the "
+          "event as lost (see lost), never reaching pcw_decide.")
+      .def(
+          "on_decision",
+          [](TelemetryEmitter& e, py::handle context, const PCWDecision& decision) {
+            e.on_decision(synced(context), decision);
+          },
+          py::arg("context"), py::arg("decision"))
       .def(
           "emit",
           [](TelemetryEmitter& e, const std::string& event_type, py::object payload,

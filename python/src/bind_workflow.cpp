@@ -121,9 +121,9 @@ void bind_workflow(py::module_& m) {
       .def("permissions", &RBACEnforcer::permissions, py::arg("role"));
 
   py::class_<ProposalWorkflow>(m, "ProposalWorkflow", "A proposal's lifecycle.")
-      .def(py::init([](std::string id, const PCWContext& ctx, std::string proposer,
+      .def(py::init([](std::string id, py::handle ctx, std::string proposer,
                        const RBACEnforcer* rbac, py::object clock) {
-             return ProposalWorkflow(std::move(id), ctx, std::move(proposer), rbac,
+             return ProposalWorkflow(std::move(id), synced(ctx), std::move(proposer), rbac,
                                      make_clock(clock));
            }),
            py::arg("proposal_id"), py::arg("context"), py::arg("proposer_id"),
@@ -188,8 +188,8 @@ void bind_workflow(py::module_& m) {
       .def_readwrite("failing_gates", &DecisionResponse::failing_gates)
       .def_readwrite("rationale", &DecisionResponse::rationale);
   py::class_<AFABridge>(m, "AFABridge", "Decides AFA requests (phase COMMIT, agent 'afa').")
-      .def(py::init([](const AegisConfig* config, Store* store) {
-             return AFABridge(config ? *config : AegisConfig(), store);
+      .def(py::init([](const AegisConfig* config, py::handle store) {
+             return AFABridge(config ? *config : AegisConfig(), store_of(store));
            }),
            py::arg("config") = py::none(), py::arg("store") = py::none(), py::keep_alive<1, 3>())
       .def("evaluate", &AFABridge::evaluate, py::arg("request"));

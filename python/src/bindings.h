@@ -19,6 +19,7 @@
 #include "aegis/drift.h"
 #include "aegis/gates.h"
 #include "aegis/override.h"
+#include "aegis/store.h"
 #include "aegis/workflow.h"
 
 namespace aegis::python {
@@ -180,10 +181,35 @@ struct Integer {
 struct Numbers {
   std::vector<double> value;
 };
+// A custodian public key: str (hex, base64 or P2TR address) or bytes — 32 raw bytes are the
+// x-only key itself (as hex for the engine); other bytes are read as the text they hold.
+struct PublicKey {
+  std::string value;
+  operator std::string_view() const { return value; }  // NOLINT(google-explicit-constructor)
+};
+std::string public_key_text(const std::string& field, py::handle v);
+
+// The C++ object of an optional argument: nullptr for None, TypeError naming `name` for another
+// type. Cheaper than a `T*` parameter, which pybind11 checks for None only after a failed
+// attribute lookup (an exception formatted per call).
+template <typename T>
+T* optional_object(py::handle value, const char* name) {
+  if (value.is_none()) return nullptr;
+  static auto* caster = new py::detail::make_caster<T>();  // the type looked up once; GIL held
+  if (!caster->load(value, false))
+    throw py::type_error(std::string(name) + " must be a " +
+                         py::str(py::type::of<T>().attr("__name__")).cast<std::string>() +
+                         " or None, got " +
+                         py::repr(value).cast<std::string>());
+  return &py::detail::cast_op<T&>(*caster);
+}
 
 // The C++ context of a Python PCWContext, with the list and dict fields it holds as Python
 // objects read again (so that in-place changes count). TypeError for another type.
 const PCWContext& synced(py::handle context);
+
+// The C++ Store behind a Python Store (None: nullptr).
+Store* store_of(py::handle store);
 
 // JSON-able Python values <-> nlohmann::json. Raises ValueError naming `path` otherwise.
 nlohmann::json to_json(py::handle value, const std::string& path);
@@ -203,6 +229,8 @@ void bind_store(py::module_& m);
 void bind_metrics(py::module_& m);
 void bind_telemetry(py::module_& m);
 void bind_kek(py::module_& m);
+// Rewrites every bound function's docstring so that inspect.signature reads it (signatures.cpp).
+void add_text_signatures(py::module_& m);
 
 }  // namespace aegis::python
 
@@ -250,6 +278,8 @@ AEGIS_VALUE_CASTER(aegis::python::Number, double, aegis::python::number, "float"
 AEGIS_VALUE_CASTER(aegis::python::Integer, int64_t, aegis::python::integer, "int")
 AEGIS_VALUE_CASTER(aegis::python::Numbers, std::vector<double>, aegis::python::numbers,
                    "Sequence[float]")
+AEGIS_VALUE_CASTER(aegis::python::PublicKey, std::string, aegis::python::public_key_text,
+                   "str | bytes")
 #undef AEGIS_VALUE_CASTER
 
 template <>

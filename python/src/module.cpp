@@ -16,4 +16,5 @@ PYBIND11_MODULE(_core, m) {
   aegis::python::bind_metrics(m);
   aegis::python::bind_telemetry(m);
   aegis::python::bind_kek(m);
+  aegis::python::add_text_signatures(m);  // last: it reads the finished docstrings
 }

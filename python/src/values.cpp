@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "aegis/crypto/encoding.h"
 #include "bindings.h"
 
 namespace aegis::python {
@@ -81,6 +82,18 @@ std::string text(const std::string& field, py::handle v) {
         invalid_input("context.invalid_utf8", field, field + " is not valid UTF-8"));
   }
   return std::string(data, static_cast<size_t>(size));
+}
+
+std::string public_key_text(const std::string& field, py::handle v) {
+  if (PyUnicode_Check(v.ptr())) return text(field, v);
+  if (!PyBytes_Check(v.ptr()) && !PyByteArray_Check(v.ptr()) && !PyMemoryView_Check(v.ptr()))
+    wrong_type(field, "a str or bytes", v);
+  PyObject* b = PyBytes_FromObject(v.ptr());
+  if (!b) throw py::error_already_set();
+  const auto raw = py::reinterpret_steal<py::bytes>(b).cast<std::string>();
+  if (raw.size() == 32)
+    return crypto::to_hex(reinterpret_cast<const uint8_t*>(raw.data()), raw.size());
+  return raw;
 }
 
 bool is_sequence(py::handle v) {

@@ -1,8 +1,10 @@
 """Code blocks of ../shared/seed/python-sdk-reference.txt, copied verbatim as data.
 
-Each entry is the text of one block exactly as the reference prints it; the tests exec them.
-PLACEHOLDERS lists the only substitutions made before running: the reference writes `...` where a
-real program has more data.
+Each entry is the text of one block exactly as the reference prints it (BLOCKS lists them in the
+reference's order); the tests exec them. PLACEHOLDERS lists the only substitutions made before
+running: where the reference writes `...` or `b"..."`, a real program has real data. Names the
+reference leaves undefined (`risk_sig_b64`, `risk_public_key`, `utility_result`, ...) are given
+real values by the test that runs the block.
 """
 
 QUICK_START = '''from aegis_governance import pcw_decide, PCWContext, PCWPhase, PCWStatus, AegisConfig
@@ -26,6 +28,10 @@ print("Safe to proceed")'''
 AEGIS_CONFIG_IMPORT = '''from aegis_governance import AegisConfig'''
 
 AEGIS_CONFIG_DEFAULT = '''config = AegisConfig.default()'''
+
+# The reference prints this block's import fused with the table heading after it
+# ("PCWPhaseFields"), as it does AegisConfig's ("AegisConfigFields").
+PCW_CONTEXT_IMPORT = '''from aegis_governance import PCWContext, PCWPhase'''
 
 AEGIS_CONFIG_FROM_YAML = '''config = AegisConfig.from_yaml("schema/interface-contract.yaml")'''
 
@@ -123,11 +129,6 @@ for failure in full_result.get_failures():
 print(f"FAILED: {failure.gate_type.value} "
 f"(value={failure.value:.3f}, threshold={failure.threshold:.3f})")'''
 
-# The reference's `...` stands for more baseline data: 30+ observations.
-PLACEHOLDERS = {
-    "[0.1, 0.15, 0.12, 0.14, ...]": "[0.1, 0.15, 0.12, 0.14] * 8",
-}
-
 APPROVER = '''from aegis_governance import Approver
 from crypto.bip322_provider import BIP322Provider
 approver = Approver(
@@ -211,3 +212,63 @@ estimated_impact="medium",
 gate_evaluator=config.create_gate_evaluator(),
 telemetry_emitter=emitter,
 )'''
+
+GET_KEK_PROVIDER = '''from aegis_governance import get_kek_provider
+provider = get_kek_provider() # auto-detect
+provider = get_kek_provider("kms") # force AWS KMS
+provider = get_kek_provider("hsm") # force PKCS#11 HSM'''
+
+AWS_KMS_PROVIDER = '''from aegis_governance import AWSKMSKEKProvider
+# From explicit parameters
+provider = AWSKMSKEKProvider(
+kms_key_id="arn:aws:kms:us-west-2:123456789012:key/...",
+wrapped_private_key=b"...",
+public_key_bytes=b"...",
+)
+# From environment variables (recommended)
+provider = AWSKMSKEKProvider.from_environment()'''
+
+HSM_PROVIDER = '''from aegis_governance import HSMKEKProvider
+# From environment variables (recommended)
+provider = HSMKEKProvider.from_environment()'''
+
+AVAILABILITY_FLAGS = '''from aegis_governance import KMS_KEK_AVAILABLE, HSM_KEK_AVAILABLE, HYBRID_KEM_AVAILABLE
+if KMS_KEK_AVAILABLE:
+provider = get_kek_provider("kms")'''
+
+PLACEHOLDERS = {
+    # more baseline data: 30+ observations
+    "[0.1, 0.15, 0.12, 0.14, ...]": "[0.1, 0.15, 0.12, 0.14] * 8",
+    # the local KMS endpoint's key (tests/kek/kms_server.py) in the reference's region
+    "arn:aws:kms:us-west-2:123456789012:key/...":
+        "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    # the KMS-wrapped HybridKEM private key and its public key, made by the test
+    'wrapped_private_key=b"..."': "wrapped_private_key=kms_wrapped_private_key",
+    'public_key_bytes=b"..."': "public_key_bytes=hybrid_kem_public_key",
+}
+
+# Every block, in the reference's order.
+BLOCKS = ["QUICK_START", "AEGIS_CONFIG_IMPORT", "AEGIS_CONFIG_DEFAULT", "AEGIS_CONFIG_FROM_YAML",
+          "CREATE_GATE_EVALUATOR", "CREATE_DRIFT_MONITOR", "CREATE_UTILITY_CALCULATOR",
+          "PCW_CONTEXT_IMPORT", "PCW_DECIDE", "QUICK_RISK_CHECK", "REQUIRE_HUMAN_APPROVAL",
+          "GATE_EVALUATOR",
+          "HTTP_EVENT_SINK", "BATCH_HTTP_SINK", "HTTP_SINK_FACTORY", "TELEMETRY_WIRING",
+          "GET_KEK_PROVIDER", "AWS_KMS_PROVIDER", "HSM_PROVIDER", "AVAILABILITY_FLAGS", "APPROVER",
+          "DUAL_SIGNATURE"]
+
+
+def restore_indentation(block):
+    """The reference document lost its code indentation when it was flattened to text. This puts
+    it back mechanically: a line ending in ':' outside brackets opens a block, elif/else/except
+    close one level first; nothing else is touched."""
+    out, depth, level = [], 0, 0
+    for line in block.splitlines():
+        stripped = line.strip()
+        if depth == 0 and stripped.startswith(("elif ", "else:", "except", "finally:")):
+            level -= 1
+        out.append("    " * level + stripped if depth == 0 else "    " * (level + 1) + stripped)
+        code = stripped.split("#", 1)[0] if not stripped.startswith(("f\"", "\"")) else stripped
+        depth += code.count("(") + code.count("[") - code.count(")") - code.count("]")
+        if depth == 0 and code.rstrip().endswith(":"):
+            level += 1
+    return "\n".join(out)

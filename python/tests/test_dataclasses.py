@@ -36,6 +36,15 @@ def test_in_place_changes_reach_the_next_decision():
     assert "quality" in ag.pcw_decide(c).failing_gates
     c.metadata["team"] = "infra"
     assert c.to_dict()["metadata"] == {"team": "infra"}
+    # Every function that takes a context reads it again: a workflow, a telemetry emitter, a
+    # batch, the approval check.
+    w = ag.ProposalWorkflow("p-1", c, "alice")
+    w.submit("alice")
+    assert "quality" in w.analyze("bob").failing_gates
+    assert "quality" in ag.pcw_decide_batch([c])[0].failing_gates
+    c.quality_subscores.clear()
+    c.risk_proposed = 0.9
+    assert ag.require_human_approval(c)
 
 
 def test_config_is_frozen_and_hashable():

@@ -7,14 +7,6 @@ import pytest
 import aegis_governance as ag
 from test_reference_snippets import run
 import reference_snippets as S
-from conftest import reference_module
-
-
-@pytest.fixture(autouse=True)
-def reference_module_path():
-    with reference_module("crypto", "bip322_provider", BIP322Provider=ag.BIP322Provider):
-        yield
-
 
 def keys():
     risk, risk_pub, _ = ag.BIP322Provider.generate_keypair()

@@ -1,31 +1,21 @@
 """The reference's code blocks run unchanged and give what SPEC.md says."""
+import base64
 import contextlib
 import io
 import math
 import os
+import re
+from pathlib import Path
 
 import pytest
 from scipy import stats
 
+import aegis_governance as ag
 import reference_snippets as S
-from conftest import SOURCE
+from reference_snippets import restore_indentation
+from conftest import SOURCE, b64
 
-
-def restore_indentation(block):
-    """The reference document lost its code indentation when it was flattened to text. This puts
-    it back mechanically: a line ending in ':' outside brackets opens a block, elif/else/except
-    close one level first; nothing else is touched."""
-    out, depth, level = [], 0, 0
-    for line in block.splitlines():
-        stripped = line.strip()
-        if depth == 0 and stripped.startswith(("elif ", "else:", "except", "finally:")):
-            level -= 1
-        out.append("    " * level + stripped if depth == 0 else "    " * (level + 1) + stripped)
-        code = stripped.split("#", 1)[0] if not stripped.startswith(("f\"", "\"")) else stripped
-        depth += code.count("(") + code.count("[") - code.count(")") - code.count("]")
-        if depth == 0 and code.rstrip().endswith(":"):
-            level += 1
-    return "\n".join(out)
+REFERENCE = SOURCE.parent / "shared" / "seed" / "python-sdk-reference.txt"
 
 
 def run(*blocks, namespace=None):
@@ -37,6 +27,27 @@ def run(*blocks, namespace=None):
                 block = block.replace(placeholder, real)
             exec(compile(restore_indentation(block), "<reference>", "exec"), ns)
     return ns, out.getvalue()
+
+
+@pytest.mark.skipif(not REFERENCE.exists(), reason="the reference document is not beside the tree")
+def test_blocks_are_the_references_own_in_its_order():
+    text, at = REFERENCE.read_text(), 0
+    for name in S.BLOCKS:
+        found = text.find(getattr(S, name), at)
+        assert found >= 0, f"{name} is not the reference's text (or is out of order)"
+        at = found
+    # No block of the reference is left out: each of its `from aegis_governance`/`from crypto`/
+    # `from telemetry` lines begins or is inside one of ours.
+    ours = "\n".join(getattr(S, n) for n in S.BLOCKS)
+    for line in re.findall(r"^from (?:aegis_governance|crypto|telemetry)[^\n]*", text, re.M):
+        stem = re.sub(r"Fields$", "", line)
+        assert stem in ours, line
+
+
+def test_every_block_is_run_by_a_test():
+    sources = "".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py"))
+    for name in S.BLOCKS:
+        assert re.search(rf"\bS\.{name}\b", sources.replace("S.BLOCKS", "")), name
 
 
 def test_quick_start():
@@ -54,7 +65,8 @@ def test_aegis_config_blocks():
     cwd = os.getcwd()
     os.chdir(SOURCE)
     try:
-        ns, _ = run(S.AEGIS_CONFIG_IMPORT, S.AEGIS_CONFIG_DEFAULT)
+        ns, _ = run(S.AEGIS_CONFIG_IMPORT, S.AEGIS_CONFIG_DEFAULT, S.PCW_CONTEXT_IMPORT)
+        assert ns["PCWPhase"] is ag.PCWPhase and ns["PCWContext"] is ag.PCWContext
         default_hash = ns["config"].config_hash
         ns, _ = run(S.AEGIS_CONFIG_FROM_YAML, namespace=ns)
         assert ns["config"].config_hash == default_hash
@@ -104,3 +116,38 @@ def test_gate_evaluator_block():
     ns, out = run(S.GATE_EVALUATOR, namespace={"utility_result": None})
     assert out == "All gates passed\n"
     assert len(ns["full_result"].gates) == 5
+
+
+def test_key_management_blocks_with_the_local_kms_and_softhsm(clean_environment, kms, softhsm,
+                                                             monkeypatch):
+    sk, pk = ag.HybridKEM.generate_keypair()
+    kms_blob = ag.AWSKMSKEKProvider(kms_key_id="alias/aegis-test").wrap(sk)
+    hsm_blob = ag.HSMKEKProvider(**softhsm).wrap(sk)
+    for name, value in [("AEGIS_KMS_KEY_ID", "alias/aegis-test"),
+                        ("AEGIS_KMS_WRAPPED_PRIVATE_KEY", b64(kms_blob)),
+                        ("AEGIS_HSM_PKCS11_LIB", softhsm["pkcs11_lib"]),
+                        ("AEGIS_HSM_TOKEN_LABEL", softhsm["token_label"]),
+                        ("AEGIS_HSM_PIN", softhsm["pin"]),
+                        ("AEGIS_HSM_WRAPPING_KEY_LABEL", softhsm["wrapping_key_label"]),
+                        ("AEGIS_HSM_WRAPPED_PRIVATE_KEY", b64(hsm_blob)),
+                        ("AEGIS_MASTER_KEK_PUBLIC", b64(pk))]:
+        monkeypatch.setenv(name, value)
+    seen = []
+
+    class Recorder(dict):  # the namespace, recording each provider the blocks make
+        def __setitem__(self, key, value):
+            if key == "provider":
+                seen.append(value)
+            super().__setitem__(key, value)
+
+    ns = Recorder(kms_wrapped_private_key=kms_blob, hybrid_kem_public_key=pk)
+    run(S.GET_KEK_PROVIDER, S.AWS_KMS_PROVIDER, S.HSM_PROVIDER, S.AVAILABILITY_FLAGS, namespace=ns)
+    kinds = [type(p).__name__ for p in seen]
+    # auto-detect picks KMS first (KMS → HSM → Environment → InMemory); then forced kms, hsm;
+    # the explicit and the environment KMS providers; the HSM one; the flag's.
+    assert kinds == ["AWSKMSKEKProvider", "AWSKMSKEKProvider", "HSMKEKProvider",
+                     "AWSKMSKEKProvider", "AWSKMSKEKProvider", "HSMKEKProvider",
+                     "AWSKMSKEKProvider"]
+    for p in seen:  # every one really holds the key: unwrapped through KMS or the token
+        assert p.private_key() == sk and p.public_key() == pk
+    assert ns["KMS_KEK_AVAILABLE"] and ns["HSM_KEK_AVAILABLE"] and ns["HYBRID_KEM_AVAILABLE"]

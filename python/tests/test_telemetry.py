@@ -8,7 +8,6 @@ import pytest
 
 import aegis_governance as ag
 import reference_snippets as S
-from conftest import reference_module
 from test_reference_snippets import run
 
 
@@ -34,12 +33,6 @@ def receiver():
     server.server_close()
 
 
-@pytest.fixture
-def telemetry_module():
-    with reference_module("telemetry", "emitter", TelemetryEmitter=ag.TelemetryEmitter):
-        yield
-
-
 def test_reference_sink_snippets():
     ns, _ = run(S.HTTP_EVENT_SINK)
     assert isinstance(ns["sink"], ag.HTTPEventSink)
@@ -50,7 +43,7 @@ def test_reference_sink_snippets():
     assert isinstance(ns["sink"], ag.BatchHTTPSink)  # the last assignment has batch_size=50
 
 
-def test_reference_wiring_snippet_decides_even_when_the_receiver_is_unreachable(telemetry_module):
+def test_reference_wiring_snippet_decides_even_when_the_receiver_is_unreachable():
     ns, _ = run(S.TELEMETRY_WIRING)
     assert ns["decision"].status == ag.PCWStatus.HALT
     ns["emitter"].close()  # this machine has no route to telemetry.example.com

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
+#include <functional>
 #include <thread>
 
 #include "aegis/json.h"
@@ -46,41 +47,31 @@ void validate_sink_url(std::string_view url, bool allow_insecure, std::string_vi
 
 namespace detail {
 
-// The queue and the thread behind both sinks: batch_size 0 posts each event alone (no retry),
-// otherwise JSON arrays of up to batch_size events.
-class HttpWorker {
+// The queue and the thread behind every sink: events wait as JSON texts in a bounded queue, and
+// one thread hands them to `deliver` — alone (batch_size 0) or up to batch_size at a time, every
+// flush_interval at the latest — retrying a failed delivery max_retries times.
+class SinkWorker {
  public:
+  using Deliver = std::function<bool(const std::vector<std::string>& events)>;
   struct Options {
-    std::chrono::seconds timeout;
     size_t batch_size = 0;
     std::chrono::milliseconds flush_interval{0};
     int max_retries = 0;
     std::chrono::milliseconds retry_delay{0};
+    std::chrono::milliseconds close_grace{0};  // how long close() still delivers
   };
 
-  HttpWorker(std::string url, Headers headers, Options options, bool allow_insecure)
-      : url_(std::move(url)), options_(options) {
-    validate_sink_url(url_, allow_insecure);
-    if (options_.timeout.count() <= 0)
-      throw_error(invalid_input("telemetry.timeout", "timeout", "timeout must be positive"));
+  SinkWorker(Options options, Deliver deliver)
+      : options_(options), deliver_(std::move(deliver)) {
     if (options_.max_retries < 0)
       throw_error(invalid_input("telemetry.retries", "max_retries", "max_retries must be >= 0"));
     if (options_.batch_size > 0 && options_.flush_interval.count() <= 0)
       throw_error(invalid_input("telemetry.interval", "flush_interval_seconds",
                                 "flush_interval_seconds must be positive"));
-    for (const auto& [k, v] : headers) {
-      if (k.empty() || k.find_first_of(":\r\n") != std::string::npos ||
-          v.find_first_of("\r\n") != std::string::npos)
-        throw_error(invalid_input("telemetry.header", "headers",
-                                  "header names may not contain ':', nor any header a line break"));
-      header_lines_.push_back(k + ": " + v);
-    }
-    header_lines_.push_back("Content-Type: application/json");
-    init_curl_once();
     thread_ = std::thread([this] { run(); });
   }
 
-  ~HttpWorker() { close(); }
+  ~SinkWorker() { close(); }
 
   void emit(const TelemetryEvent& event) {
     std::string body =
@@ -104,13 +95,14 @@ class HttpWorker {
     idle_.wait(g, [this] { return queue_.empty() && in_flight_ == 0; });
   }
 
-  // Sends what is queued for at most one timeout (plus the retry delays), drops the rest, stops.
+  // Delivers what is queued for at most close_grace (plus the retry delays), drops the rest,
+  // stops.
   void close() {
     {
       std::lock_guard<std::mutex> g(lock_);
       if (closing_) return;
       closing_ = true;
-      close_deadline_ = std::chrono::steady_clock::now() + options_.timeout +
+      close_deadline_ = std::chrono::steady_clock::now() + options_.close_grace +
                         options_.retry_delay * options_.max_retries;
     }
     wake_.notify_one();
@@ -122,15 +114,10 @@ class HttpWorker {
     return stats_;
   }
 
-  const std::string& url() const noexcept { return url_; }
-
  private:
   void run() {
-    CURL* curl = curl_easy_init();
-    curl_slist* headers = nullptr;
-    for (const auto& h : header_lines_) headers = curl_slist_append(headers, h.c_str());
     const size_t want = options_.batch_size ? options_.batch_size : 1;
-    auto last_post = std::chrono::steady_clock::now();
+    auto last_delivery = std::chrono::steady_clock::now();
     while (true) {
       std::vector<std::string> batch;
       {
@@ -139,7 +126,7 @@ class HttpWorker {
           return closing_ || queue_.size() >= want || (flush_pending_ && !queue_.empty());
         };
         if (options_.batch_size)
-          wake_.wait_until(g, last_post + options_.flush_interval, ready);
+          wake_.wait_until(g, last_delivery + options_.flush_interval, ready);
         else
           wake_.wait(g, ready);
         if (closing_ && std::chrono::steady_clock::now() > close_deadline_) {
@@ -148,7 +135,7 @@ class HttpWorker {
         }
         if (queue_.empty()) {
           if (closing_) break;
-          last_post = std::chrono::steady_clock::now();  // the interval starts again
+          last_delivery = std::chrono::steady_clock::now();  // the interval starts again
           continue;
         }
         while (!queue_.empty() && batch.size() < want) {
@@ -157,20 +144,12 @@ class HttpWorker {
         }
         in_flight_ = batch.size();
       }
-      std::string body;
-      if (options_.batch_size) {
-        body = "[";
-        for (size_t i = 0; i < batch.size(); ++i) body += (i ? "," : "") + batch[i];
-        body += "]";
-      } else {
-        body = std::move(batch.front());
-      }
-      bool ok = curl && post(curl, headers, body);
-      for (int attempt = 0; !ok && curl && attempt < options_.max_retries; ++attempt) {
+      bool ok = attempt(batch);
+      for (int retry = 0; !ok && retry < options_.max_retries; ++retry) {
         std::this_thread::sleep_for(options_.retry_delay);
-        ok = post(curl, headers, body);
+        ok = attempt(batch);
       }
-      last_post = std::chrono::steady_clock::now();
+      last_delivery = std::chrono::steady_clock::now();
       {
         std::lock_guard<std::mutex> g(lock_);
         (ok ? stats_.sent : stats_.failed) += in_flight_;
@@ -181,34 +160,21 @@ class HttpWorker {
         }
       }
     }
-    {
-      std::lock_guard<std::mutex> g(lock_);
-      idle_.notify_all();
+    std::lock_guard<std::mutex> g(lock_);
+    idle_.notify_all();
+  }
+
+  // A delivery that throws failed, like one that returns false.
+  bool attempt(const std::vector<std::string>& batch) noexcept {
+    try {
+      return deliver_(batch);
+    } catch (...) {
+      return false;
     }
-    curl_slist_free_all(headers);
-    if (curl) curl_easy_cleanup(curl);
   }
 
-  bool post(CURL* curl, curl_slist* headers, const std::string& body) const {
-    curl_easy_reset(curl);
-    curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");  // the URL was checked
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count() * 1000));
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-    if (const char* ca = std::getenv("SSL_CERT_FILE")) curl_easy_setopt(curl, CURLOPT_CAINFO, ca);
-    if (curl_easy_perform(curl) != CURLE_OK) return false;
-    long code = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-    return code >= 200 && code < 300;
-  }
-
-  const std::string url_;
   const Options options_;
-  std::vector<std::string> header_lines_;
+  const Deliver deliver_;
   mutable std::mutex lock_;
   std::condition_variable wake_, idle_;
   std::deque<std::string> queue_;
@@ -220,21 +186,95 @@ class HttpWorker {
   std::thread thread_;
 };
 
+namespace {
+
+// One libcurl handle POSTing JSON to one URL; used by the sink's thread only.
+class Poster {
+ public:
+  Poster(std::string url, const Headers& headers, std::chrono::seconds timeout)
+      : url_(std::move(url)), timeout_(timeout) {
+    if (timeout_.count() <= 0)
+      throw_error(invalid_input("telemetry.timeout", "timeout", "timeout must be positive"));
+    for (const auto& [k, v] : headers) {
+      if (k.empty() || k.find_first_of(":\r\n") != std::string::npos ||
+          v.find_first_of("\r\n") != std::string::npos)
+        throw_error(invalid_input("telemetry.header", "headers",
+                                  "header names may not contain ':', nor any header a line break"));
+      headers_ = curl_slist_append(headers_, (k + ": " + v).c_str());
+    }
+    headers_ = curl_slist_append(headers_, "Content-Type: application/json");
+    init_curl_once();
+    curl_ = curl_easy_init();
+  }
+  ~Poster() {
+    curl_slist_free_all(headers_);
+    if (curl_) curl_easy_cleanup(curl_);
+  }
+  Poster(const Poster&) = delete;
+  Poster& operator=(const Poster&) = delete;
+
+  bool post(const std::string& body) const {
+    if (!curl_) return false;
+    curl_easy_reset(curl_);
+    curl_easy_setopt(curl_, CURLOPT_URL, url_.c_str());
+    curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");  // the URL was checked
+    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers_);
+    curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count() * 1000));
+    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl_, CURLOPT_FOLLOWLOCATION, 0L);
+    if (const char* ca = std::getenv("SSL_CERT_FILE")) curl_easy_setopt(curl_, CURLOPT_CAINFO, ca);
+    if (curl_easy_perform(curl_) != CURLE_OK) return false;
+    long code = 0;
+    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &code);
+    return code >= 200 && code < 300;
+  }
+
+ private:
+  const std::string url_;
+  const std::chrono::seconds timeout_;
+  curl_slist* headers_ = nullptr;
+  CURL* curl_ = nullptr;
+};
+
+// batch_size 0: each event's JSON object alone; otherwise a JSON array of them.
+SinkWorker::Deliver http_delivery(std::shared_ptr<const Poster> poster, bool arrays) {
+  return [poster = std::move(poster), arrays](const std::vector<std::string>& events) {
+    if (!arrays) return poster->post(events.front());
+    std::string body = "[";
+    for (size_t i = 0; i < events.size(); ++i) body += (i ? "," : "") + events[i];
+    body += "]";
+    return poster->post(body);
+  };
+}
+
+}  // namespace
 }  // namespace detail
 
-HttpSink::HttpSink(std::unique_ptr<detail::HttpWorker> worker) : worker_(std::move(worker)) {}
+HttpSink::HttpSink(std::string url, const Headers& headers, std::chrono::seconds timeout,
+                   bool allow_insecure, size_t batch_size, std::chrono::milliseconds flush_interval,
+                   int max_retries, std::chrono::milliseconds retry_delay)
+    : url_((validate_sink_url(url, allow_insecure), std::move(url))) {
+  auto poster = std::make_shared<const detail::Poster>(url_, headers, timeout);
+  worker_ = std::make_unique<detail::SinkWorker>(
+      detail::SinkWorker::Options{.batch_size = batch_size,
+                                  .flush_interval = flush_interval,
+                                  .max_retries = max_retries,
+                                  .retry_delay = retry_delay,
+                                  .close_grace = timeout},
+      detail::http_delivery(std::move(poster), batch_size > 0));
+}
 HttpSink::~HttpSink() = default;
 void HttpSink::emit(const TelemetryEvent& event) { worker_->emit(event); }
 void HttpSink::flush() { worker_->flush(); }
 void HttpSink::close() { worker_->close(); }
 SinkStats HttpSink::stats() const { return worker_->stats(); }
-const std::string& HttpSink::url() const noexcept { return worker_->url(); }
+const std::string& HttpSink::url() const noexcept { return url_; }
 
 HTTPEventSink::HTTPEventSink(std::string url, Headers headers, std::chrono::seconds timeout,
                              bool allow_insecure)
-    : HttpSink(std::make_unique<detail::HttpWorker>(std::move(url), std::move(headers),
-                                                    detail::HttpWorker::Options{.timeout = timeout},
-                                                    allow_insecure)) {}
+    : HttpSink(std::move(url), headers, timeout, allow_insecure) {}
 
 namespace {
 size_t checked_batch_size(size_t n) {
@@ -248,14 +288,31 @@ BatchHTTPSink::BatchHTTPSink(std::string url, Headers headers, std::chrono::seco
                              size_t batch_size, std::chrono::milliseconds flush_interval,
                              int max_retries, std::chrono::milliseconds retry_delay,
                              bool allow_insecure)
-    : HttpSink(std::make_unique<detail::HttpWorker>(
-          std::move(url), std::move(headers),
-          detail::HttpWorker::Options{.timeout = timeout,
-                                      .batch_size = checked_batch_size(batch_size),
-                                      .flush_interval = flush_interval,
-                                      .max_retries = max_retries,
-                                      .retry_delay = retry_delay},
-          allow_insecure)) {}
+    : HttpSink(std::move(url), headers, timeout, allow_insecure, checked_batch_size(batch_size),
+               flush_interval, max_retries, retry_delay) {}
+
+CallbackSink::CallbackSink(Deliver deliver, std::function<void()> on_flush,
+                           std::function<void()> on_close, std::chrono::milliseconds close_grace)
+    : on_flush_(std::move(on_flush)), on_close_(std::move(on_close)) {
+  if (!deliver) throw_error(invalid_input("telemetry.sink", "deliver", "deliver is empty"));
+  worker_ = std::make_unique<detail::SinkWorker>(
+      detail::SinkWorker::Options{.close_grace = close_grace},
+      [deliver = std::move(deliver)](const std::vector<std::string>& events) {
+        return deliver(events.front());
+      });
+}
+CallbackSink::~CallbackSink() { close(); }
+void CallbackSink::emit(const TelemetryEvent& event) { worker_->emit(event); }
+void CallbackSink::flush() {
+  worker_->flush();
+  if (on_flush_) on_flush_();
+}
+void CallbackSink::close() {
+  if (closed_.exchange(true)) return;
+  worker_->close();
+  if (on_close_) on_close_();
+}
+SinkStats CallbackSink::stats() const { return worker_->stats(); }
 
 std::shared_ptr<EventSink> http_sink(std::string url, std::optional<size_t> batch_size,
                                      Headers headers, std::chrono::seconds timeout,

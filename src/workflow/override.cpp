@@ -70,6 +70,29 @@ KeyMatch match_custodian_key(std::string_view text, const Custodian& c) {
   return c.output_key && *q == c.output_key->bytes() ? KeyMatch::kMatch : KeyMatch::kMismatch;
 }
 
+OverrideRejection check_custodian_signature(std::string_view message, std::string_view signature,
+                                            const crypto::VerifyKey& output_key) {
+  switch (crypto::bip322_verify_simple(output_key, message, signature)) {
+    case crypto::Bip322Error::kValid:
+      return OverrideRejection::kNone;
+    case crypto::Bip322Error::kInvalidSignature:
+      return OverrideRejection::kBadSignature;
+    case crypto::Bip322Error::kBadPublicKey:
+      return OverrideRejection::kMalformedKey;
+    default:
+      return OverrideRejection::kMalformedSignature;
+  }
+}
+
+OverrideRejection check_custodian_signature(std::string_view message, std::string_view signature,
+                                            std::string_view public_key) {
+  const auto key = parse_custodian_key(public_key);
+  if (!key) return OverrideRejection::kMalformedKey;
+  const auto output_key = crypto::VerifyKey::parse(key->output_key);
+  if (!output_key) return OverrideRejection::kMalformedKey;
+  return check_custodian_signature(message, signature, *output_key);
+}
+
 // ---- registry --------------------------------------------------------------------------------
 
 CustodianRegistry::CustodianRegistry(std::vector<Custodian> custodians)
@@ -281,12 +304,17 @@ OverrideRejection OverrideWorkflow::add_signature(std::string_view actor_id, std
   for (const auto& k : signer_keys_)
     if (k == output_key->bytes())
       return reject(OverrideRejection::kSameKey, "the same key has already signed");
-  const crypto::Bip322Error v = crypto::bip322_verify_simple(*output_key, message_hash_, signature);
-  if (v == crypto::Bip322Error::kInvalidSignature || v == crypto::Bip322Error::kBadPublicKey)
-    return reject(OverrideRejection::kBadSignature,
-                  "the signature of " + actor + " does not verify for this override");
-  if (v != crypto::Bip322Error::kValid)
-    return reject(OverrideRejection::kMalformedSignature, std::string(crypto::to_string(v)));
+  switch (check_custodian_signature(message_hash_, signature, *output_key)) {
+    case OverrideRejection::kNone:
+      break;
+    case OverrideRejection::kBadSignature:
+      return reject(OverrideRejection::kBadSignature,
+                    "the signature of " + actor + " does not verify for this override");
+    default:
+      return reject(OverrideRejection::kMalformedSignature,
+                    std::string(crypto::to_string(crypto::bip322_verify_simple(
+                        *output_key, message_hash_, signature))));
+  }
   signatures_.push_back(
       {actor, std::string(role), std::string(public_key), std::string(signature), clock_()});
   signer_keys_.push_back(output_key->bytes());
@@ -409,11 +437,11 @@ OverrideRejection DualSignatureValidator::validate(std::string_view message_hash
   const auto sk = parse_custodian_key(security_public_key);
   if (!rk || !sk) return OverrideRejection::kMalformedKey;
   if (rk->output_key == sk->output_key) return OverrideRejection::kSameKey;
-  for (const auto& [key, sig] : {std::pair{&*rk, risk_signature}, {&*sk, security_signature}}) {
-    const auto v = crypto::bip322_verify_simple(key->output_key, message_hash, sig);
-    if (v == crypto::Bip322Error::kInvalidSignature) return OverrideRejection::kBadSignature;
-    if (v != crypto::Bip322Error::kValid) return OverrideRejection::kMalformedSignature;
-  }
+  for (const auto& [key, sig] : {std::pair{risk_public_key, risk_signature},
+                                 {security_public_key, security_signature}})
+    if (const auto r = check_custodian_signature(message_hash, sig, key);
+        r != OverrideRejection::kNone)
+      return r;
   return OverrideRejection::kNone;
 }
 
@@ -429,9 +457,7 @@ std::string BIP322Provider::sign(std::string_view message, const crypto::SecretK
 
 bool BIP322Provider::verify(std::string_view message, std::string_view signature,
                             std::string_view public_key) const {
-  const auto key = parse_custodian_key(public_key);
-  return key && crypto::bip322_verify_simple(key->output_key, message, signature) ==
-                    crypto::Bip322Error::kValid;
+  return check_custodian_signature(message, signature, public_key) == OverrideRejection::kNone;
 }
 
 Approver::Approver(std::string actor_id, std::string name, bool is_risk_lead,
@@ -445,17 +471,17 @@ AuthorizationResult Approver::authorize_override(std::string_view proposal_id,
                                                  std::string_view justification,
                                                  std::string_view signature,
                                                  std::string_view public_key) const {
-  static const BIP322Provider kDefault;
-  const SignatureVerifier& v = verifier_ ? *verifier_ : kDefault;
   AuthorizationResult r;
   r.message_hash = create_message_hash(proposal_id, justification, failed_gates);
-  if (std::find(failed_gates.begin(), failed_gates.end(), "complexity") != failed_gates.end()) {
-    r.reason = "complexity_not_overridable";
-  } else if (!v.verify(r.message_hash, signature, public_key)) {
-    r.reason = "bad_signature";
-  } else {
-    r.authorized = true;
-  }
+  OverrideRejection verdict = OverrideRejection::kNone;
+  if (std::find(failed_gates.begin(), failed_gates.end(), "complexity") != failed_gates.end())
+    verdict = OverrideRejection::kComplexityNotOverridable;
+  else if (!verifier_ || dynamic_cast<const BIP322Provider*>(verifier_))
+    verdict = check_custodian_signature(r.message_hash, signature, public_key);
+  else if (!verifier_->verify(r.message_hash, signature, public_key))
+    verdict = OverrideRejection::kBadSignature;
+  r.authorized = verdict == OverrideRejection::kNone;
+  if (!r.authorized) r.reason = std::string(to_string(verdict));
   return r;
 }
 

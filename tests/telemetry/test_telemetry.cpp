@@ -227,6 +227,46 @@ TEST(Telemetry, AFullQueueDropsAndCounts) {
   EXPECT_GE(sink->stats().dropped, 10u);
 }
 
+TEST(Telemetry, ACallbackSinkDeliversOnItsOwnThreadAndCountsWhatThrows) {
+  std::mutex m;
+  std::vector<std::string> got;
+  std::set<std::thread::id> threads;
+  int flushed = 0, closed = 0;
+  CallbackSink sink(
+      [&](const std::string& json) {
+        const auto e = nlohmann::json::parse(json);
+        if (e["event_type"] == "boom") throw std::runtime_error("receiver down");
+        std::lock_guard<std::mutex> g(m);
+        got.push_back(e["event_id"]);
+        threads.insert(std::this_thread::get_id());
+        return e["event_type"] != "refused";
+      },
+      [&] { ++flushed; }, [&] { ++closed; });
+  sink.emit(event(1));
+  TelemetryEvent boom = event(2), refused = event(3);
+  boom.event_type = "boom";
+  refused.event_type = "refused";
+  sink.emit(boom);
+  sink.emit(refused);
+  sink.emit(event(4));
+  sink.flush();
+  EXPECT_EQ(flushed, 1);
+  {
+    std::lock_guard<std::mutex> g(m);
+    EXPECT_EQ(got, (std::vector<std::string>{"e1", "e3", "e4"}));  // in order; boom threw
+    EXPECT_EQ(threads.size(), 1u);
+    EXPECT_EQ(threads.count(std::this_thread::get_id()), 0u);
+  }
+  EXPECT_EQ(sink.stats().sent, 2u);
+  EXPECT_EQ(sink.stats().failed, 2u);  // the throw and the false
+  sink.close();
+  sink.close();
+  EXPECT_EQ(closed, 1);
+  sink.emit(event(5));
+  EXPECT_EQ(sink.stats().dropped, 1u);
+  EXPECT_THROW(CallbackSink(CallbackSink::Deliver{}), InvalidInputError);
+}
+
 TEST(Telemetry, EmitterTurnsDecisionsIntoEvents) {
   Receiver r;
   auto sink = http_sink(r.url(), 1000, {}, 5s, true);
