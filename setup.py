@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 from setuptools import Extension, setup
@@ -29,7 +30,9 @@ class CMakeBuild(build_ext):
                        check=True, env=env)
         subprocess.run(["cmake", "--build", str(tree), "--target", "aegis_python"], check=True,
                        env=env)
-        built = list((tree / "python" / "aegis_governance").glob("_core*.so"))
+        # This interpreter's module only (the tree may hold one built for another Python).
+        suffix = sysconfig.get_config_var("EXT_SUFFIX")
+        built = list((tree / "python" / "aegis_governance").glob(f"_core{suffix}"))
         if len(built) != 1:
             raise RuntimeError(f"expected one built _core module in {tree}, found {built}")
         target = Path(self.get_ext_fullpath(ext.name))

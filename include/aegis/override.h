@@ -100,9 +100,14 @@ std::string_view to_string(OverrideRejection r) noexcept;
 // fault has the same name everywhere.
 OverrideRejection check_custodian_signature(std::string_view message, std::string_view signature,
                                             std::string_view public_key);
-// The same for a key already parsed (as OverrideWorkflow holds registered custodians' keys).
+// The same for a key already parsed (kMalformedKey then cannot happen); `detail`, when given,
+// receives the BIP-322 reason of a refusal.
 OverrideRejection check_custodian_signature(std::string_view message, std::string_view signature,
-                                            const crypto::VerifyKey& output_key);
+                                            const crypto::VerifyKey& output_key,
+                                            std::string* detail = nullptr);
+// The taproot output key Q of a key as given (hex, base64 or P2TR address), parsed; nullopt when
+// it is none of those forms or not on the curve.
+std::optional<crypto::VerifyKey> parse_custodian_verify_key(std::string_view public_key);
 
 struct OverrideSignature {
   std::string actor_id;

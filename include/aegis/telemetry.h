@@ -114,9 +114,12 @@ class BatchHTTPSink : public HttpSink {
 
 // A sink that hands each event's JSON text to `deliver`, one at a time on the sink's own thread
 // (the same bounded queue as the HTTP sinks): false or an exception counts the event as failed,
-// never reaching the emitter. flush() waits for the queue, then calls on_flush; close() delivers
-// for at most close_grace, drops the rest, then calls on_close (once). For sinks written in
-// another language (the Python module's `emit(event: dict)` objects).
+// never reaching the emitter. flush() waits for the queue, then calls on_flush (not after
+// close); close() delivers for at most close_grace, drops the rest, then calls on_close (once).
+// For sinks written in another language (the Python module's `emit(event: dict)` objects).
+// `deliver` may call flush() or close() (they do not wait for the delivery that calls them), but
+// a CallbackSink must not be destroyed on its own delivery thread (on_delivery_thread()): hand
+// that to another thread.
 class CallbackSink : public EventSink {
  public:
   using Deliver = std::function<bool(const std::string& event_json)>;
@@ -128,6 +131,7 @@ class CallbackSink : public EventSink {
   void flush() override;
   void close() override;
   SinkStats stats() const override;
+  bool on_delivery_thread() const noexcept;
 
  private:
   std::function<void()> on_flush_, on_close_;

@@ -203,6 +203,8 @@ class DecisionLogger {
   void info(const char* format, Args&&... args) const {
     logger_.attr("info")(format, std::forward<Args>(args)...);
   }
+  // Made at import (bind_decide), not at a first call: a function-local static built by Python
+  // code could deadlock two threads (one holds the GIL, the other the static's guard).
   static const DecisionLogger& get() {
     static const DecisionLogger* l = new DecisionLogger();  // lives as long as the module
     return *l;
@@ -254,6 +256,7 @@ const PCWContext& synced(py::handle context) {
 }
 
 void bind_decide(py::module_& m) {
+  DecisionLogger::get();
   bind_enum<PCWPhase>(m, "Plan-Commit-Work lifecycle phase.");
   bind_enum<PCWStatus>(m, "Decision outcome.");
 

@@ -60,6 +60,13 @@ void bind_override(py::module_& m) {
   py::class_<BIP322Provider, SignatureVerifier>(m, "BIP322Provider",
                                                 "BIP-322 simple signatures for P2TR key paths.")
       .def(py::init<>())
+      .def(
+          "verify",
+          [](const BIP322Provider& p, const std::string& message, const std::string& signature,
+             const PublicKey& public_key) { return p.verify(message, signature, public_key); },
+          py::arg("message"), py::arg("signature"), py::arg("public_key"),
+          py::call_guard<py::gil_scoped_release>(),
+          "public_key: 32 raw bytes, 64 hex digits, base64 of the 32 bytes, or a P2TR address.")
       .def_static(
           "generate_keypair",
           [] {
@@ -96,20 +103,23 @@ void bind_override(py::module_& m) {
           "OverrideRejection.NONE when both verify under two different keys.");
 
   py::class_<CustodianRegistry>(m, "CustodianRegistry", "Trusted custodians (actor, role, key).")
-      .def(py::init([](const std::vector<std::tuple<std::string, std::string, std::string>>& list) {
+      .def(py::init([](const std::vector<std::tuple<std::string, std::string, PublicKey>>& list) {
              std::vector<Custodian> cs;
              for (const auto& [actor, role, key] : list) {
-               const auto b = crypto::from_hex(key);
+               const auto b = crypto::from_hex(key.value);
                if (!b || b->size() != 32)
-                 throw InvalidInputError(invalid_input("override.registry", "public_key",
-                                                       "public_key must be 64 hex digits"));
+                 throw InvalidInputError(invalid_input(
+                     "override.registry", "public_key",
+                     "public_key must be 64 hex digits or 32 raw bytes"));
                crypto::XOnlyKey k;
                std::copy(b->begin(), b->end(), k.begin());
                cs.push_back({actor, role, k});
              }
              return CustodianRegistry(std::move(cs));
            }),
-           py::arg("custodians"), "custodians: [(actor_id, role, public_key_hex), ...]")
+           py::arg("custodians"),
+           "custodians: [(actor_id, role, public_key), ...], the x-only key as 64 hex digits or 32 "
+           "raw bytes")
       .def_static("from_yaml",
                   [](py::object path) {
                     auto r = CustodianRegistry::load_yaml(
@@ -187,7 +197,8 @@ void bind_override(py::module_& m) {
             return w.add_signature(actor_id, role, signature, public_key);
           },
           py::arg("actor_id"), py::arg("role"), py::arg("signature"), py::arg("public_key"),
-          py::call_guard<py::gil_scoped_release>(),
+          // Keeps the GIL: the workflow is a state machine that is not thread-safe, and the GIL
+          // is what makes two threads signing one workflow take turns.
           "Returns OverrideRejection.NONE when accepted; any other reason rejects the override. "
           "public_key: 32 raw bytes, 64 hex digits, base64 of the 32 bytes, or a P2TR address.")
       .def("get_result", &OverrideWorkflow::get_result)

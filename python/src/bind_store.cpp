@@ -15,9 +15,16 @@ namespace {
 struct GuardedStore {
   std::unique_ptr<Store> store;
   std::mutex lock;
+  // Given to an AFABridge, whose decision log writes from threads of its own: from then on the
+  // Store is the bridge's, and calls here are refused rather than racing with it.
+  bool lent = false;
 
   template <typename F>
   auto run(F&& f) {
+    if (lent)
+      throw std::runtime_error(
+          "this Store was given to an AFABridge, which writes to it from its own threads; open "
+          "another Store on the same database for other calls");
     py::gil_scoped_release free;
     std::lock_guard<std::mutex> g(lock);
     return f(*store);
@@ -96,9 +103,17 @@ void bind_store(py::module_& m) {
       });
 }
 
-Store* store_of(py::handle store) {
-  if (store.is_none()) return nullptr;
-  return store.cast<GuardedStore&>().store.get();
+Store* lend_store(py::handle store) {
+  GuardedStore* g = optional_object<GuardedStore>(store, "store");
+  if (!g) return nullptr;
+  // Wait for a call of another thread to finish, then hand the Store over.
+  {
+    py::gil_scoped_release free;
+    std::lock_guard<std::mutex> l(g->lock);
+  }
+  if (g->lent) throw std::runtime_error("this Store was already given to an AFABridge");
+  g->lent = true;
+  return g->store.get();
 }
 
 }  // namespace aegis::python

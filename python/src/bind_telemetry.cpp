@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include <cmath>
+#include <thread>
 
 #include "aegis/telemetry.h"
 #include "bindings.h"
@@ -95,8 +96,8 @@ std::shared_ptr<EventSink> python_sink(const py::object& object) {
   if (!py::hasattr(object, "emit") || !PyCallable_Check(object.attr("emit").ptr()))
     throw InvalidInputError(invalid_input(
         "telemetry.sink", "sink",
-        "sink must be an EventSink or have an emit(event: dict) method, got " +
-            py::repr(object).cast<std::string>()));
+        "sink must be an EventSink or have an emit(event: dict) method, got a " +
+            py::str(py::type::handle_of(object).attr("__name__")).cast<std::string>()));
   auto ref = std::make_shared<PyRef>(object);
   auto call = [ref](const char* method) -> std::function<void()> {
     if (!py::hasattr(ref->object, method)) return {};
@@ -109,19 +110,30 @@ std::shared_ptr<EventSink> python_sink(const py::object& object) {
       }
     };
   };
-  auto deliver = [ref](const std::string& event_json) {
+  // The first exception emit raises goes to sys.unraisablehook (printed, by default), so that a
+  // broken sink is seen; all of them are counted as lost.
+  auto reported = std::make_shared<bool>(false);
+  auto deliver = [ref, reported](const std::string& event_json) {
     py::gil_scoped_acquire gil;
     try {
       ref->object.attr("emit")(from_json(nlohmann::json::parse(event_json)));
       return true;
-    } catch (py::error_already_set&) {
+    } catch (py::error_already_set& e) {
+      if (!*reported) {
+        *reported = true;
+        e.discard_as_unraisable("aegis_governance: a telemetry sink's emit() (counted as lost)");
+      }
       return false;
     }
   };
-  // Destroyed without the GIL: closing joins the thread, which may be waiting for it.
+  // Destroyed without the GIL (closing joins the sink's thread, which may be waiting for it),
+  // and never on that thread itself (a sink whose emit drops the last reference to it): then on
+  // a thread of its own.
   auto sink = std::shared_ptr<CallbackSink>(
       new CallbackSink(deliver, call("flush"), call("close")), [](CallbackSink* s) {
-        if (Py_IsInitialized() && PyGILState_Check()) {
+        if (s->on_delivery_thread()) {
+          std::thread([s] { delete s; }).detach();
+        } else if (Py_IsInitialized() && PyGILState_Check()) {
           py::gil_scoped_release release;
           delete s;
         } else {

@@ -189,7 +189,7 @@ void bind_workflow(py::module_& m) {
       .def_readwrite("rationale", &DecisionResponse::rationale);
   py::class_<AFABridge>(m, "AFABridge", "Decides AFA requests (phase COMMIT, agent 'afa').")
       .def(py::init([](const AegisConfig* config, py::handle store) {
-             return AFABridge(config ? *config : AegisConfig(), store_of(store));
+             return AFABridge(config ? *config : AegisConfig(), lend_store(store));
            }),
            py::arg("config") = py::none(), py::arg("store") = py::none(), py::keep_alive<1, 3>())
       .def("evaluate", &AFABridge::evaluate, py::arg("request"));

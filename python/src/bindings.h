@@ -199,8 +199,8 @@ T* optional_object(py::handle value, const char* name) {
   if (!caster->load(value, false))
     throw py::type_error(std::string(name) + " must be a " +
                          py::str(py::type::of<T>().attr("__name__")).cast<std::string>() +
-                         " or None, got " +
-                         py::repr(value).cast<std::string>());
+                         " or None, got a " +
+                         py::str(py::type::handle_of(value).attr("__name__")).cast<std::string>());
   return &py::detail::cast_op<T&>(*caster);
 }
 
@@ -208,8 +208,9 @@ T* optional_object(py::handle value, const char* name) {
 // objects read again (so that in-place changes count). TypeError for another type.
 const PCWContext& synced(py::handle context);
 
-// The C++ Store behind a Python Store (None: nullptr).
-Store* store_of(py::handle store);
+// The C++ Store behind a Python Store (None: nullptr), for an AFABridge that will write to it
+// from its own threads: the Python Store refuses calls from then on.
+Store* lend_store(py::handle store);
 
 // JSON-able Python values <-> nlohmann::json. Raises ValueError naming `path` otherwise.
 nlohmann::json to_json(py::handle value, const std::string& path);

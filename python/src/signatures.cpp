@@ -4,6 +4,7 @@
 // "name(a, b=1)\n--\n\n". This rewrites each single-signature docstring into that form, keeping
 // pybind11's typed line as the first line of the text that follows. A default that is not a
 // Python literal (an object's repr) becomes `...`: there is a default, shown without its value.
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -14,28 +15,38 @@
 namespace aegis::python {
 namespace {
 
-// The parts of `text` between top-level commas (outside brackets and quotes).
-std::vector<std::string> split_top_level(std::string_view text) {
-  std::vector<std::string> parts;
-  int depth = 0;
+// Calls visit(i, c) for each character of `text` from `from` that is outside a quoted string,
+// until visit returns false.
+template <typename Visit>
+void scan_unquoted(std::string_view text, size_t from, Visit visit) {
   char quote = 0;
-  size_t start = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
+  for (size_t i = from; i < text.size(); ++i) {
     const char c = text[i];
     if (quote) {
       if (c == '\\') ++i;
       else if (c == quote) quote = 0;
     } else if (c == '\'' || c == '"') {
       quote = c;
-    } else if (c == '(' || c == '[' || c == '{' || c == '<') {
-      ++depth;
-    } else if (c == ')' || c == ']' || c == '}' || c == '>') {
-      --depth;
-    } else if (c == ',' && depth == 0) {
+    } else if (!visit(i, c)) {
+      return;
+    }
+  }
+}
+
+// The parts of `text` between top-level commas (outside brackets and quotes).
+std::vector<std::string> split_top_level(std::string_view text) {
+  std::vector<std::string> parts;
+  int depth = 0;
+  size_t start = 0;
+  scan_unquoted(text, 0, [&](size_t i, char c) {
+    if (c == '(' || c == '[' || c == '{' || c == '<') ++depth;
+    else if (c == ')' || c == ']' || c == '}' || c == '>') --depth;
+    else if (c == ',' && depth == 0) {
       parts.emplace_back(text.substr(start, i - start));
       start = i + 1;
     }
-  }
+    return true;
+  });
   if (start < text.size()) parts.emplace_back(text.substr(start));
   for (auto& p : parts) {
     const size_t b = p.find_first_not_of(' ');
@@ -47,21 +58,13 @@ std::vector<std::string> split_top_level(std::string_view text) {
 // The index of the ')' that closes the '(' at `open`, or npos.
 size_t closing_paren(std::string_view text, size_t open) {
   int depth = 0;
-  char quote = 0;
-  for (size_t i = open; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quote) {
-      if (c == '\\') ++i;
-      else if (c == quote) quote = 0;
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-    } else if (c == '(') {
-      ++depth;
-    } else if (c == ')' && --depth == 0) {
-      return i;
-    }
-  }
-  return std::string::npos;
+  size_t found = std::string::npos;
+  scan_unquoted(text, open, [&](size_t i, char c) {
+    if (c == '(') ++depth;
+    else if (c == ')' && --depth == 0) found = i;
+    return found == std::string::npos;
+  });
+  return found;
 }
 
 bool is_literal(const std::string& text) {
@@ -80,16 +83,18 @@ bool is_literal(const std::string& text) {
 // CPython's "$self"): pybind11 binds every function to a capsule, which inspect would take for
 // the instance and drop, and inspect drops `self` itself for classes and bound methods.
 std::string text_signature_doc(std::string_view doc) {
-  const size_t open = doc.find('(');
-  const size_t line_end = doc.find('\n');
-  if (open == std::string::npos || open == 0 || open > line_end) return "";
+  const std::string_view line = doc.substr(0, doc.find('\n'));  // the signature's line only
+  const size_t open = line.find('(');
+  if (open == std::string::npos || open == 0) return "";
   for (size_t i = 0; i < open; ++i)
-    if (!(std::isalnum(static_cast<unsigned char>(doc[i])) || doc[i] == '_')) return "";
-  const size_t close = closing_paren(doc, open);
+    if (!(std::isalnum(static_cast<unsigned char>(line[i])) || line[i] == '_')) return "";
+  const size_t close = closing_paren(line, open);
   if (close == std::string::npos) return "";
-  std::string sig = std::string(doc.substr(0, open)) + "(";
+  const std::string_view rest = line.substr(close + 1);
+  if (!rest.empty() && rest.substr(0, 4) != " -> ") return "";
+  std::string sig = std::string(line.substr(0, open)) + "(";
   bool first = true;
-  for (const std::string& param : split_top_level(doc.substr(open + 1, close - open - 1))) {
+  for (const std::string& param : split_top_level(line.substr(open + 1, close - open - 1))) {
     if (param.empty()) continue;
     std::string out;
     if (param == "*" || param == "/") {
@@ -115,6 +120,9 @@ std::string text_signature_doc(std::string_view doc) {
 void rewrite(PyObject* function) {
   if (!PyCFunction_Check(function)) return;
   auto* f = reinterpret_cast<PyCFunctionObject*>(function);
+  // Only pybind11's own functions (bound to the capsule of their record): their docstring is
+  // theirs to change; a builtin from elsewhere is left alone.
+  if (!f->m_self || !PyCapsule_CheckExact(f->m_self)) return;
   if (!f->m_ml || !f->m_ml->ml_doc) return;
   const std::string doc = text_signature_doc(f->m_ml->ml_doc);
   if (doc.empty()) return;

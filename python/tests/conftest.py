@@ -51,10 +51,16 @@ def kms(tmp_path, monkeypatch):
     server = subprocess.Popen([sys.executable, str(SOURCE / "tests" / "kek" / "kms_server.py"),
                                "--port-file", str(port_file), "--dir", str(tmp_path),
                                "--region", region])
-    for _ in range(200):
-        if port_file.exists():
-            break
-        time.sleep(0.05)
+    try:
+        for _ in range(200):
+            if port_file.exists() or server.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert port_file.exists(), f"the local KMS endpoint did not start (exit {server.poll()})"
+    except BaseException:
+        server.kill()
+        server.wait(timeout=20)
+        raise
     for name, value in [("AWS_REGION", region), ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLEAEGIS"),
                         ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
                         ("AWS_ENDPOINT_URL_KMS", f"https://127.0.0.1:{port_file.read_text().strip()}"),

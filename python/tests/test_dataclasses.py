@@ -1,4 +1,4 @@
-"""Issue 14 (in progress): the value types behave as the reference's dataclasses, and numbers
+"""Issue 14: the value types behave as the reference's dataclasses, and numbers
 are read the way Python passes them."""
 import copy
 import dataclasses
@@ -79,3 +79,70 @@ def test_numbers_the_way_python_takes_them():
         ctx(risk_proposed=True)
     with pytest.raises(ValueError, match="reversible"):
         ctx(reversible=1)
+
+
+def every_listed_type():
+    """One real instance of each type the issue lists, made the way a program gets it."""
+    monitor = ag.AegisConfig.default().create_drift_monitor()
+    monitor.set_baseline([0.1, 0.12, 0.11, 0.13] * 10)
+    d = ag.pcw_decide(ctx(risk_proposed=0.3, quality_subscores=[0.8, 0.9]),
+                      drift_monitor=monitor)
+    shadow = ag.pcw_decide(ctx(), shadow_mode=True, drift_monitor=monitor).shadow_result
+    components = ag.UtilityComponents(1000.0, 100.0, 10, 0.1, 50.0)
+    request = ag.DecisionRequest("req-1", "cand-7", "rebalance", metrics={"risk_proposed": 0.3})
+    consensus = ag.ConsensusWorkflow("c", min_voters=2)
+    consensus.vote("a", ag.VoteOutcome.APPROVE, confidence=0.9)
+    consensus.vote("b", ag.VoteOutcome.REJECT, confidence=0.6)
+    override = ag.OverrideWorkflow("prop-1", "hotfix", ["risk"], "engineer-1")
+    sk, pub, _ = ag.BIP322Provider.generate_keypair()
+    override.add_signature("risk-lead-1", "risk_lead",
+                           ag.BIP322Provider.sign(override.message_hash, sk), bytes.fromhex(pub))
+    return {
+        "AegisConfig": ag.AegisConfig.default(),
+        "KLDriftConfig": ag.KLDriftConfig(0.2, 0.4, 7),
+        "PCWContext": ctx(risk_proposed=0.3, metadata={"team": "infra"}),
+        "PCWDecision": d,
+        "ShadowResult": shadow,
+        "GateResult": d.gate_evaluation.gates[ag.GateType.RISK],
+        "GateEvaluationResult": d.gate_evaluation,
+        "DecisionTrace": d.decision_trace,
+        "DriftResult": d.drift_result,
+        "UtilityResult": ag.UtilityCalculator().compute(components),
+        "UtilityComponents": components,
+        "DecisionRequest": request,
+        "DecisionResponse": ag.AFABridge().evaluate(request),
+        "ConsensusResult": consensus.close(),
+        "OverrideResult": override.get_result(),
+        "KEKMetadata": ag.InMemoryKEKProvider().metadata(),
+    }
+
+
+@pytest.mark.parametrize("name", list(every_listed_type()))
+def test_each_listed_type_behaves_as_a_dataclass(name):
+    obj = every_listed_type()[name]
+    cls = type(obj)
+    assert cls.__name__ == name and dataclasses.is_dataclass(obj)
+    fields = [f.name for f in dataclasses.fields(obj)]
+    assert fields
+    values = [getattr(obj, f) for f in fields]
+    assert cls(*values) == obj  # positional, in the documented field order
+    assert cls(**dict(zip(fields, values))) == obj
+    assert dataclasses.replace(obj) == obj
+    assert copy.copy(obj) == obj and copy.deepcopy(obj) == obj
+    assert pickle.loads(pickle.dumps(obj)) == obj
+    as_dict = dataclasses.asdict(obj)
+    assert list(as_dict) == fields
+    assert repr(obj).startswith(f"{name}({fields[0]}=")
+    # a changed field makes a different value
+    first = fields[0]
+    changed = {str: lambda v: v + "-x", bool: lambda v: not v, int: lambda v: v + 1,
+               float: lambda v: v / 2 if v else 0.25}  # stays valid (halved)
+    kind = next((k for k in changed if type(values[0]) is k), None)
+    if kind is not None:
+        other = dataclasses.replace(obj, **{first: changed[kind](values[0])})
+        assert other != obj and getattr(other, first) == changed[kind](values[0])
+    frozen = name in ("AegisConfig", "KLDriftConfig")
+    if frozen:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(obj, first, values[0])
+        assert hash(obj) == hash(copy.deepcopy(obj))

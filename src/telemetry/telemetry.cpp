@@ -87,7 +87,10 @@ class SinkWorker {
     wake_.notify_one();
   }
 
+  // From the worker's own thread (a delivery that flushes its sink) it returns at once: that
+  // delivery is what the wait would wait for.
   void flush() {
+    if (on_worker_thread()) return;
     std::unique_lock<std::mutex> g(lock_);
     if (queue_.empty() && in_flight_ == 0) return;
     flush_pending_ = true;
@@ -96,18 +99,22 @@ class SinkWorker {
   }
 
   // Delivers what is queued for at most close_grace (plus the retry delays), drops the rest,
-  // stops.
+  // stops. From the worker's own thread it only asks the thread to stop (the destructor, which
+  // joins, must then run on another thread).
   void close() {
     {
       std::lock_guard<std::mutex> g(lock_);
-      if (closing_) return;
-      closing_ = true;
-      close_deadline_ = std::chrono::steady_clock::now() + options_.close_grace +
-                        options_.retry_delay * options_.max_retries;
+      if (!closing_) {
+        closing_ = true;
+        close_deadline_ = std::chrono::steady_clock::now() + options_.close_grace +
+                          options_.retry_delay * options_.max_retries;
+      }
     }
     wake_.notify_one();
-    if (thread_.joinable()) thread_.join();
+    if (!on_worker_thread() && thread_.joinable()) thread_.join();
   }
+
+  bool on_worker_thread() const noexcept { return std::this_thread::get_id() == thread_.get_id(); }
 
   SinkStats stats() const {
     std::lock_guard<std::mutex> g(lock_);
@@ -305,8 +312,9 @@ CallbackSink::~CallbackSink() { close(); }
 void CallbackSink::emit(const TelemetryEvent& event) { worker_->emit(event); }
 void CallbackSink::flush() {
   worker_->flush();
-  if (on_flush_) on_flush_();
+  if (on_flush_ && !closed_) on_flush_();
 }
+bool CallbackSink::on_delivery_thread() const noexcept { return worker_->on_worker_thread(); }
 void CallbackSink::close() {
   if (closed_.exchange(true)) return;
   worker_->close();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <typeinfo>
 
 #include "aegis/context.h"
 #include "aegis/digest.h"
@@ -71,24 +72,24 @@ KeyMatch match_custodian_key(std::string_view text, const Custodian& c) {
 }
 
 OverrideRejection check_custodian_signature(std::string_view message, std::string_view signature,
-                                            const crypto::VerifyKey& output_key) {
-  switch (crypto::bip322_verify_simple(output_key, message, signature)) {
-    case crypto::Bip322Error::kValid:
-      return OverrideRejection::kNone;
-    case crypto::Bip322Error::kInvalidSignature:
-      return OverrideRejection::kBadSignature;
-    case crypto::Bip322Error::kBadPublicKey:
-      return OverrideRejection::kMalformedKey;
-    default:
-      return OverrideRejection::kMalformedSignature;
-  }
+                                            const crypto::VerifyKey& output_key,
+                                            std::string* detail) {
+  const crypto::Bip322Error e = crypto::bip322_verify_simple(output_key, message, signature);
+  if (e == crypto::Bip322Error::kValid) return OverrideRejection::kNone;
+  if (detail) *detail = crypto::to_string(e);
+  return e == crypto::Bip322Error::kInvalidSignature ? OverrideRejection::kBadSignature
+                                                     : OverrideRejection::kMalformedSignature;
+}
+
+std::optional<crypto::VerifyKey> parse_custodian_verify_key(std::string_view public_key) {
+  const auto key = parse_custodian_key(public_key);
+  if (!key) return std::nullopt;
+  return crypto::VerifyKey::parse(key->output_key);
 }
 
 OverrideRejection check_custodian_signature(std::string_view message, std::string_view signature,
                                             std::string_view public_key) {
-  const auto key = parse_custodian_key(public_key);
-  if (!key) return OverrideRejection::kMalformedKey;
-  const auto output_key = crypto::VerifyKey::parse(key->output_key);
+  const auto output_key = parse_custodian_verify_key(public_key);
   if (!output_key) return OverrideRejection::kMalformedKey;
   return check_custodian_signature(message, signature, *output_key);
 }
@@ -293,27 +294,24 @@ OverrideRejection OverrideWorkflow::add_signature(std::string_view actor_id, std
         break;
     }
   } else {
-    const auto key = parse_custodian_key(public_key);
-    if (!key)
-      return reject(OverrideRejection::kMalformedKey,
-                    "public_key is not a 32-byte x-only key (hex or base64) or a P2TR address");
-    output_key = crypto::VerifyKey::parse(key->output_key);
+    output_key = parse_custodian_verify_key(public_key);
     if (!output_key)
-      return reject(OverrideRejection::kMalformedKey, "public_key is not on the curve");
+      return reject(OverrideRejection::kMalformedKey,
+                    "public_key is not a 32-byte x-only key (hex or base64) or a P2TR address "
+                    "on the curve");
   }
   for (const auto& k : signer_keys_)
     if (k == output_key->bytes())
       return reject(OverrideRejection::kSameKey, "the same key has already signed");
-  switch (check_custodian_signature(message_hash_, signature, *output_key)) {
+  std::string detail;
+  switch (const auto verdict = check_custodian_signature(message_hash_, signature, *output_key,
+                                                         &detail)) {
     case OverrideRejection::kNone:
       break;
     case OverrideRejection::kBadSignature:
-      return reject(OverrideRejection::kBadSignature,
-                    "the signature of " + actor + " does not verify for this override");
+      return reject(verdict, "the signature of " + actor + " does not verify for this override");
     default:
-      return reject(OverrideRejection::kMalformedSignature,
-                    std::string(crypto::to_string(crypto::bip322_verify_simple(
-                        *output_key, message_hash_, signature))));
+      return reject(verdict, detail);
   }
   signatures_.push_back(
       {actor, std::string(role), std::string(public_key), std::string(signature), clock_()});
@@ -433,13 +431,12 @@ OverrideRejection DualSignatureValidator::validate(std::string_view message_hash
                                                    std::string_view risk_public_key,
                                                    std::string_view security_signature,
                                                    std::string_view security_public_key) {
-  const auto rk = parse_custodian_key(risk_public_key);
-  const auto sk = parse_custodian_key(security_public_key);
+  const auto rk = parse_custodian_verify_key(risk_public_key);
+  const auto sk = parse_custodian_verify_key(security_public_key);
   if (!rk || !sk) return OverrideRejection::kMalformedKey;
-  if (rk->output_key == sk->output_key) return OverrideRejection::kSameKey;
-  for (const auto& [key, sig] : {std::pair{risk_public_key, risk_signature},
-                                 {security_public_key, security_signature}})
-    if (const auto r = check_custodian_signature(message_hash, sig, key);
+  if (rk->bytes() == sk->bytes()) return OverrideRejection::kSameKey;
+  for (const auto& [key, sig] : {std::pair{&*rk, risk_signature}, {&*sk, security_signature}})
+    if (const auto r = check_custodian_signature(message_hash, sig, *key);
         r != OverrideRejection::kNone)
       return r;
   return OverrideRejection::kNone;
@@ -476,7 +473,7 @@ AuthorizationResult Approver::authorize_override(std::string_view proposal_id,
   OverrideRejection verdict = OverrideRejection::kNone;
   if (std::find(failed_gates.begin(), failed_gates.end(), "complexity") != failed_gates.end())
     verdict = OverrideRejection::kComplexityNotOverridable;
-  else if (!verifier_ || dynamic_cast<const BIP322Provider*>(verifier_))
+  else if (!verifier_ || typeid(*verifier_) == typeid(BIP322Provider))  // not a subclass
     verdict = check_custodian_signature(r.message_hash, signature, public_key);
   else if (!verifier_->verify(r.message_hash, signature, public_key))
     verdict = OverrideRejection::kBadSignature;
