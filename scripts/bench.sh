@@ -26,11 +26,15 @@ if [ ! -f "$batch" ] || [ "$(wc -l <"$batch")" -ne "$lines" ]; then
   /usr/bin/python3 scripts/gen_batch.py "$lines" "$batch"
 fi
 : >"$build/bench-batch.txt"
+: >"$build/bench-batch-all.txt"
 for i in 1 2 3; do
-  echo "bench: aegis evaluate --batch, run $i of 3" >&2
+  echo "bench: aegis evaluate --batch, run $i of 3: one thread on one core, then every core" >&2
   set +e
-  $pin "$build/aegis" evaluate --batch "$batch" -o /dev/null 2>>"$build/bench-batch.txt"
+  $pin "$build/aegis" evaluate --batch "$batch" -o /dev/null --threads 1 2>>"$build/bench-batch.txt"
   rc=$?
+  "$build/aegis" evaluate --batch "$batch" -o /dev/null --threads "$(nproc)" \
+    2>>"$build/bench-batch-all.txt"
+  rc=$((rc | $?))
   set -e
   [ "$rc" -eq 0 ] || { echo "bench: batch run failed ($rc)" >&2; exit 1; }
 done
@@ -43,7 +47,7 @@ echo "bench: pcw_decide_batch in one and two Python threads (unpinned: both core
 echo "bench: durable decisions into SQLite (100,000 lines, group commit)" >&2
 head -n 100000 "$batch" >"$build/bench-durable.jsonl"
 rm -f "$build"/bench-durable.db*
-$pin "$build/aegis" evaluate --batch "$build/bench-durable.jsonl" -o /dev/null \
+$pin "$build/aegis" evaluate --batch "$build/bench-durable.jsonl" -o /dev/null --threads 1 \
   --db "sqlite:$build/bench-durable.db" 2>"$build/bench-durable.txt"
 "$build/aegis" audit verify --db "sqlite:$build/bench-durable.db" >/dev/null
 rm -f "$build"/bench-durable.db*
@@ -53,7 +57,7 @@ pgdir="$build/pg-bench-cluster"
 scripts/pg_cluster.sh start "$pgdir" >/dev/null
 trap 'scripts/pg_cluster.sh stop "$pgdir" >/dev/null' EXIT
 pgurl="$(cat "$pgdir/url")/postgres"
-$pin "$build/aegis" evaluate --batch "$build/bench-durable.jsonl" -o /dev/null \
+$pin "$build/aegis" evaluate --batch "$build/bench-durable.jsonl" -o /dev/null --threads 1 \
   --db "$pgurl" 2>"$build/bench-durable-pg.txt"
 "$build/aegis" audit verify --db "$pgurl" >/dev/null
 scripts/pg_cluster.sh stop "$pgdir" >/dev/null

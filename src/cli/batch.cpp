@@ -3,13 +3,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <vector>
 
-#include "aegis/json.h"
+#include "aegis/batch.h"
 #include "aegis/decision_service.h"
 #include "aegis/store.h"
 #include "commands.h"
@@ -17,9 +15,6 @@
 
 namespace aegis::cli {
 namespace {
-
-constexpr size_t kReadCapacity = 8u << 20;  // holds any line up to kMaxJsonBytes with room to read
-constexpr size_t kFlushAt = 1u << 20;
 
 // A progress bar on stderr, redrawn at most ten times a second.
 class Progress {
@@ -31,7 +26,7 @@ class Progress {
         last_(start_) {}
 
   void update(uint64_t lines, uint64_t bytes) {
-    if (!enabled_ || (lines & 4095) != 0) return;
+    if (!enabled_) return;
     const auto now = std::chrono::steady_clock::now();
     if (now - last_ < std::chrono::milliseconds(100)) return;
     last_ = now;
@@ -57,20 +52,6 @@ class Progress {
   uint64_t total_;
   std::chrono::steady_clock::time_point start_, last_;
 };
-
-struct Counts {
-  std::array<uint64_t, 4> status{};
-  uint64_t errors = 0;
-  uint64_t internal = 0;
-  uint64_t lines = 0;
-};
-
-void append_error_record(std::string& out, uint64_t line, const Error& e) {
-  nlohmann::json j = error_to_json(e);
-  j["line"] = line;
-  out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  out += '\n';
-}
 
 }  // namespace
 
@@ -125,148 +106,25 @@ int run_batch(const EvaluateOptions& o) {
   }
   // The one decision pipeline: decided, serialised and recorded as on every other surface.
   StoreDecisionService pipeline(config.value(), store.get(), nullptr, telemetry.get());
-  const DecisionService& service = pipeline.service;
-  ContextParser parser =
-      service.parser({.cli_aliases = true, .cli_defaults = true, .request_fields = true});
-  DriftMonitor* drift = monitor ? &*monitor : nullptr;
+  const BatchOptions options{
+      .threads = o.threads,
+      .shadow = o.shadow,
+      .drift = monitor ? &*monitor : nullptr,
+      .parse = {.cli_aliases = true, .cli_defaults = true, .request_fields = true}};
+  const BatchOutput output{
+      .write = [out](std::string_view text) { return write_all(out, text); },
+      .flush = [out] { return std::fflush(out) == 0; }};
 
-  std::vector<char> buf(kReadCapacity + kJsonPadding);
-  std::string outbuf;
-  outbuf.reserve(kFlushAt + 65536);
   bool io_error = false;
-  // With a store, output waits in `pending` until its decisions are committed (group commit).
-  constexpr size_t kGroup = 8192;
-  std::vector<NewEntry> pending;
-  std::string pending_out;
-  // Commits the group, then prints it at once: what is printed is durable, and it is printed
-  // as soon as it is.
-  auto commit_pending = [&] {
-    if (!store || (pending.empty() && pending_out.empty())) return;
-    if (!pending.empty() && !service.record_and_wait(std::move(pending)))
-      throw_error(Error{ErrorKind::kInternal, "cli.store", "db",
-                        "the decisions could not be stored; they were not printed"});
-    io_error |= !write_all(out, outbuf) || !write_all(out, pending_out) || std::fflush(out) != 0;
-    outbuf.clear();
-    pending.clear();
-    pending_out.clear();
-  };
-
-  Counts counts;
-  uint64_t consumed = 0;
+  BatchCounts counts;
   const auto t0 = std::chrono::steady_clock::now();
-
-  auto process = [&](const char* line, size_t len, uint64_t lineno) {
-    while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
-      --len;
-    size_t first = 0;
-    while (first < len && (line[first] == ' ' || line[first] == '\t')) ++first;
-    if (first == len) return;  // blank lines are skipped
-    ++counts.lines;
-    auto req = parser.parse_padded(line, len);
-    std::string& sink = store ? pending_out : outbuf;
-    if (!req) {
-      ++counts.errors;
-      append_error_record(sink, lineno, req.error());
-      return;
-    }
-    if (req.value().drift_baseline_data) {
-      ++counts.errors;
-      append_error_record(sink, lineno,
-                          invalid_input("cli.conflict", "drift_baseline_data",
-                                        "drift_baseline_data is not accepted in a batch line; "
-                                        "use --drift-baseline"));
-      return;
-    }
-    auto made = service.evaluate(req.value().context, o.shadow || req.value().shadow, drift);
-    if (!made) {
-      ++counts.errors;
-      if (made.error().kind == ErrorKind::kInternal) ++counts.internal;
-      append_error_record(sink, lineno, made.error());
-      return;
-    }
-    Evaluation& e = made.value();
-    sink += e.json;
-    sink += '\n';
-    if (store) {
-      pending.push_back(e.entry());
-      if (pending.size() >= kGroup) commit_pending();
-    }
-    ++counts.status[static_cast<size_t>(e.decision.status)];
-  };
-
-  size_t filled = 0, start = 0;
-  uint64_t lineno = 0;
-  bool skipping = false;  // inside a line over the size limit
-  bool eof = false;
-  while (!eof) {
-    // Before reading more (which may block), make what was decided durable and visible.
-    try {
-      commit_pending();
-    } catch (const AegisError& e) {
-      return report_error(e.error());
-    }
-    // read(2), not fread: return with what has arrived, so a slow producer is answered promptly.
-    ssize_t got;
-    do {
-      got = ::read(fileno(in), buf.data() + filled, kReadCapacity - filled);
-    } while (got < 0 && errno == EINTR);
-    if (got <= 0) {
-      eof = true;
-      if (got < 0) io_error = true;
-    }
-    const size_t n = got > 0 ? static_cast<size_t>(got) : 0;
-    filled += n;
-    consumed += n;
-    while (true) {
-      const char* nl =
-          static_cast<const char*>(std::memchr(buf.data() + start, '\n', filled - start));
-      if (!nl) break;
-      const size_t end = static_cast<size_t>(nl - buf.data());
-      ++lineno;
-      if (skipping) {
-        skipping = false;
-      } else {
-        process(buf.data() + start, end - start, lineno);
-      }
-      start = end + 1;
-      progress.update(lineno, consumed);
-      if (outbuf.size() >= kFlushAt) {
-        io_error |= !write_all(out, outbuf);
-        outbuf.clear();
-      }
-    }
-    const size_t rest = filled - start;
-    if (eof) {
-      if (rest > 0 && !skipping) process(buf.data() + start, rest, ++lineno);
-      break;
-    }
-    if (skipping) {
-      start = filled = 0;  // still inside the oversize line: drop what was read
-    } else if (rest > kMaxJsonBytes) {
-      ++lineno;
-      ++counts.lines;
-      ++counts.errors;
-      append_error_record(
-          outbuf, lineno,
-          Error{ErrorKind::kPayloadTooLarge, "json.too_large", "",
-                "the line is over the limit of " + std::to_string(kMaxJsonBytes) + " bytes"});
-      --lineno;  // the line's newline, when it comes, counts it
-      skipping = true;
-      start = filled = 0;
-    } else {
-      std::memmove(buf.data(), buf.data() + start, rest);
-      filled = rest;
-      start = 0;
-    }
-  }
   try {
-    commit_pending();
+    counts = decide_batch(pipeline.service, fileno(in), options, output, io_error,
+                          [&](uint64_t lines, uint64_t bytes) { progress.update(lines, bytes); });
   } catch (const AegisError& e) {
-    io_error |= !write_all(out, outbuf);
     std::fflush(out);
     return report_error(e.error());  // the uncommitted decisions are not printed
   }
-  io_error |= !write_all(out, outbuf);
   io_error |= std::fflush(out) != 0;
   if (in != stdin) std::fclose(in);
   if (out != stdout) io_error |= std::fclose(out) != 0;
@@ -274,13 +132,12 @@ int run_batch(const EvaluateOptions& o) {
   if (telemetry) telemetry->close();  // bounded by the sink's timeout
 
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const uint64_t decisions = counts.lines - counts.errors;
   fmt::print(stderr,
              "aegis: batch: {} lines, {} decisions (proceed {}, pause {}, halt {}, escalate {}), "
              "{} errors, {:.3f} s, {:.0f} decisions/s\n",
-             counts.lines, decisions, counts.status[0], counts.status[1], counts.status[2],
-             counts.status[3], counts.errors, secs,
-             secs > 0 ? static_cast<double>(decisions) / secs : 0.0);
+             counts.lines, counts.decisions(), counts.status[0], counts.status[1],
+             counts.status[2], counts.status[3], counts.errors, secs,
+             secs > 0 ? static_cast<double>(counts.decisions()) / secs : 0.0);
   if (io_error) {
     std::fprintf(stderr,
                  "aegis: error: an I/O error occurred while reading or writing the batch\n");

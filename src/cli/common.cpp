@@ -108,7 +108,7 @@ Result<std::vector<double>> load_drift_baseline(const std::string& path) {
   return values;
 }
 
-bool write_all(std::FILE* f, const std::string& data) {
+bool write_all(std::FILE* f, std::string_view data) {
   return std::fwrite(data.data(), 1, data.size(), f) == data.size();
 }
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "aegis/config.h"
@@ -50,6 +51,6 @@ std::unique_ptr<TelemetryEmitter> make_telemetry(const std::optional<std::string
 Result<std::vector<double>> load_drift_baseline(const std::string& path);
 
 // Writes all of `data` to `f`; false on an I/O error.
-bool write_all(std::FILE* f, const std::string& data);
+bool write_all(std::FILE* f, std::string_view data);
 
 }  // namespace aegis::cli

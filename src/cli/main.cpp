@@ -1,6 +1,9 @@
 // The `aegis` command: parses the command line and dispatches to one subcommand.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <thread>
+
 #include "aegis/version.h"
 #include "commands.h"
 #include "common.h"
@@ -27,6 +30,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"json", "text"}));
   evaluate->add_option("--batch", ev.batch, "JSONL input, one context per line (- for stdin)");
   evaluate->add_option("-o,--output", ev.output, "JSONL output for --batch (default stdout)");
+  ev.threads = std::max(1u, std::thread::hardware_concurrency());
+  evaluate->add_option("--threads", ev.threads,
+                       "--batch: threads deciding lines (default: the machine's cores; output "
+                       "stays in input order)")
+      ->check(CLI::Range(1u, 256u));
   evaluate->add_option("--db", ev.db,
                        "record each decision in the store (sqlite:PATH) before printing it");
   evaluate->add_option("--telemetry-url", ev.telemetry_url,
