@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libssl-dev libsecp256k1-dev libsqlite3-dev libpqxx-dev postgresql-15 libcurl4-openssl-dev prometheus-cpp-dev prometheus
+  nlohmann-json3-dev libsimdjson-dev libdragonbox-dev libyaml-cpp-dev libssl-dev libsecp256k1-dev libsqlite3-dev libpqxx-dev postgresql-15 libcurl4-openssl-dev prometheus-cpp-dev prometheus
   libboost-dev
   libcpp-httplib-dev  # only as the receiver of the telemetry sink tests
   wrk nginx-light

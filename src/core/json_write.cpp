@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cmath>
 
+#include <dragonbox/dragonbox.h>
+
 #include "aegis/json.h"
 #include "json_writer.h"
 
@@ -18,24 +20,24 @@ namespace {
 }
 
 // Formats a finite, non-zero double in ECMAScript Number::toString form into buf (≥ 32 bytes);
-// at most 24 characters.
+// at most 24 characters. The shortest round-trip digits come from Dragonbox (to_decimal:
+// significand × 10^exponent, trailing zeros removed); the layout is ECMAScript's.
 size_t format_es(double v, char* buf) {
-  char sci[32];
-  const auto r = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
-  const char* p = sci;
+  const auto d = jkj::dragonbox::to_decimal(v);
   char* o = buf;
-  if (*p == '-') {
-    *o++ = '-';
-    ++p;
-  }
+  if (d.is_negative) *o++ = '-';
   char digits[20];
   int k = 0;
-  for (; *p != 'e'; ++p)
-    if (*p != '.') digits[k++] = *p;
-  ++p;  // 'e'
-  int exp = 0;
-  std::from_chars(*p == '+' ? p + 1 : p, r.ptr, exp);
-  const int n = exp + 1;  // position of the decimal point relative to the digits
+  {
+    char reversed[20];
+    uint64_t s = d.significand;
+    do {
+      reversed[k++] = static_cast<char>('0' + s % 10);
+      s /= 10;
+    } while (s != 0);
+    for (int i = 0; i < k; ++i) digits[i] = reversed[k - 1 - i];
+  }
+  const int n = d.exponent + k;  // position of the decimal point relative to the digits
   auto put = [&o](const char* s, int len) {
     for (int i = 0; i < len; ++i) *o++ = s[i];
   };

@@ -1,4 +1,9 @@
+#include <algorithm>
+#include <bit>
+#include <charconv>
 #include <cmath>
+#include <random>
+#include <vector>
 
 #include "aegis/json.h"
 #include "test_util.h"
@@ -33,6 +38,56 @@ TEST(CanonicalJson, NumbersUseEcmaScriptForm) {
   for (double v : {0.1, 1.0 / 3.0, 2.0 / 3.0 * 1e-9, 6.02214076e23, -9.999999999999999e-5}) {
     EXPECT_EQ(std::stod(number(v)), v);
   }
+}
+
+// ECMAScript Number::toString of a finite non-zero double, from libstdc++'s shortest
+// round-trip scientific form: an oracle written independently of the writer's Dragonbox path.
+std::string ecmascript_oracle(double v) {
+  char sci[40];
+  const auto r = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
+  std::string text(sci, r.ptr);
+  std::string out;
+  if (text[0] == '-') {
+    out += '-';
+    text.erase(0, 1);
+  }
+  const size_t e = text.find('e');
+  std::string digits = text.substr(0, e);
+  digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
+  const int k = static_cast<int>(digits.size());
+  const int n = std::stoi(text.substr(e + 1)) + 1;
+  if (k <= n && n <= 21) return out + digits + std::string(n - k, '0');
+  if (0 < n && n <= 21) return out + digits.substr(0, n) + "." + digits.substr(n);
+  if (-6 < n && n <= 0) return out + "0." + std::string(-n, '0') + digits;
+  return out + digits.substr(0, 1) + (k > 1 ? "." + digits.substr(1) : "") + "e" +
+         (n - 1 >= 0 ? "+" : "-") + std::to_string(std::abs(n - 1));
+}
+
+TEST(CanonicalJson, NumbersAgreeWithAnIndependentShortestFormatter) {
+  std::mt19937_64 rng(20261202);
+  std::vector<double> values;
+  for (int i = 0; i < 300000; ++i) {
+    const double v = std::bit_cast<double>(rng());  // every exponent, subnormals included
+    if (std::isfinite(v) && v != 0.0) values.push_back(v);
+  }
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (int i = 0; i < 100000; ++i) values.push_back(unit(rng));  // the gates' own range
+  for (int e = -330; e <= 310; ++e) {  // around every power of ten and ECMAScript's edges
+    const double p = std::pow(10.0, e);
+    if (!std::isfinite(p) || p == 0.0) continue;
+    for (double x : {p, std::nextafter(p, 0.0), std::nextafter(p, INFINITY), 1.5 * p, -p})
+      if (std::isfinite(x) && x != 0.0) values.push_back(x);
+  }
+  size_t wrong = 0;
+  for (double v : values) {
+    const std::string got = number(v);
+    if (got != ecmascript_oracle(v) && ++wrong <= 5)
+      ADD_FAILURE() << std::hexfloat << v << ": " << got << " vs " << ecmascript_oracle(v);
+    // strtod, not stod: a subnormal is a valid result (stod throws out_of_range for it)
+    if (wrong == 0 && std::strtod(got.c_str(), nullptr) != v)
+      ADD_FAILURE() << got << " does not round-trip";
+  }
+  EXPECT_EQ(wrong, 0u) << "of " << values.size();
 }
 
 TEST(CanonicalJson, StringsAndOrdering) {
