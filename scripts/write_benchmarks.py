@@ -186,14 +186,16 @@ http_row("evaluate-postgresql", "`aegis serve` POST /v1/evaluate, PostgreSQL 15 
 http_row("mcp-tools-call", "`aegis serve` POST /mcp, MCP `tools/call aegis_quick_risk_check`",
          None)
 per_line = 1e9 / med
-print(f"\n**Where the batch time goes.** At {med:,.0f} decisions/s a line costs {per_line:,.0f} ns: "
+print(f"\n**Where the batch time goes.** On one thread, at {med:,.0f} decisions/s a line costs "
+      f"{per_line:,.0f} ns: "
       f"parsing the context {median_ns('BM_JsonParse'):,.0f} ns, deciding "
       f"{median_ns('BM_PcwDecideStatusMix'):,.0f} ns, writing the decision {median_ns('BM_DecisionSerialise'):,.0f} ns "
       "(figures for the benchmark context; batch lines that HALT or ESCALATE carry longer "
       "rationales), the rest reading lines and writing output. A full decision is about 2.3 KB of "
-      "JSON with ~36 numbers, each printed in shortest round-trip form (~30 ns apiece in "
-      "libstdc++'s `to_chars`), plus the six gate messages. The 500,000/s target leaves 2,000 ns "
-      "for all of it on one core, so it is missed with full decision records; "
+      "JSON with ~36 numbers, each printed in shortest round-trip form (Dragonbox's digits in "
+      "ECMAScript's layout), plus the six gate messages. Every core divides the line's cost by "
+      "about the number of cores (`--threads`); the 500,000/s target on two cores leaves "
+      "4,000 ns of one core per line, so it is missed with full decision records; "
       "the decision path itself (`pcw_decide`) is well inside its own target.")
 print("\nThe p50/p99 figures time each call with two `steady_clock` reads, whose cost "
       "(~20–40 ns) is included. For comparison (ENGINEERING.md §6): Cedar reports 4–11 µs "

@@ -377,8 +377,9 @@ void bind_decide(py::module_& m) {
                                                                     "gate_evaluator");
         auto* drift_monitor = optional_object<DriftMonitor>(drift_monitor_object, "drift_monitor");
         if (!is_sequence(contexts))
-          throw py::type_error("contexts must be a sequence of PCWContext, got " +
-                               py::repr(contexts).cast<std::string>());
+          throw py::type_error(
+              "contexts must be a sequence of PCWContext, got a " +
+              py::str(py::type::handle_of(contexts).attr("__name__")).cast<std::string>());
         const auto seq = py::reinterpret_borrow<py::sequence>(contexts);
         const size_t n = seq.size();
         // Copies, so that no other thread's change can reach a context while it is decided.
