@@ -39,6 +39,9 @@ for i in 1 2 3; do
   [ "$rc" -eq 0 ] || { echo "bench: batch run failed ($rc)" >&2; exit 1; }
 done
 
+echo "bench: the same 1,000,000 lines through a plain-Python loop (the reference run, one core)" >&2
+$pin /usr/bin/python3 bench/bench_batch_python.py "$batch" "$build/bench-batch-python.json" >/dev/null
+
 echo "bench: Python module against plain Python + scipy" >&2
 $pin /usr/bin/python3 bench/bench_python.py "$build" "$build/bench-python.json" >/dev/null
 echo "bench: pcw_decide_batch in one and two Python threads (unpinned: both cores)" >&2
