@@ -69,7 +69,7 @@ def posterior(x):
     return 0.5 * math.erfc((2.0 - mean) / (sd * math.sqrt(2.0)))
 
 
-def decide(c):
+def decide(c, posterior=posterior):
     gates = {}
     x_r = (c.risk_proposed - c.risk_baseline) / max(c.risk_baseline, 0.01)
     p = posterior(x_r)

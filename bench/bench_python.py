@@ -10,70 +10,24 @@ import sys
 import threading
 import time
 import timeit
-import uuid
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from math import exp, sqrt
+from math import sqrt
 
 from scipy import stats
 
 sys.path.insert(0, f"{sys.argv[1]}/python")
 import aegis_governance as ag  # noqa: E402
+from bench_batch_python import PCWContext as Ctx, decide  # noqa: E402  (the reference's shape)
 
 
-@dataclass
-class Ctx:
-    agent_id: str
-    session_id: str
-    phase: str
-    proposal_summary: str
-    estimated_impact: str
-    risk_baseline: float = 0.0
-    risk_proposed: float = 0.0
-    profit_baseline: float = 0.0
-    profit_proposed: float = 0.0
-    novelty_score: float = 0.5
-    complexity_score: float = 0.5
-    quality_score: float = 0.7
-    quality_subscores: list = field(default_factory=lambda: [0.7, 0.7, 0.7])
-    requires_human_approval: bool = False
-    reversible: bool = True
-
-
-def py_posterior_p(x):
+def scipy_posterior(x):
+    """The risk posterior as the original SDK computes it, with scipy."""
     prec = 1.0 + 4.0
     return stats.norm.sf(2.0, loc=(4.0 * x) / prec, scale=sqrt(1 / prec))
 
 
 def py_decide(c):
-    gates = {}
-    x_r = (c.risk_proposed - c.risk_baseline) / max(c.risk_baseline, 0.01)
-    p = py_posterior_p(x_r)
-    gates["risk"] = (p <= 0.95, p, (1 - p) if p <= 0.95 else p)
-    x_p = (c.profit_baseline - c.profit_proposed) / max(abs(c.profit_baseline), 0.01)
-    pp = py_posterior_p(x_p)
-    gates["profit"] = (pp <= 0.95, pp, (1 - pp) if pp <= 0.95 else pp)
-    g = 1 / (1 + exp(-10.0 * (c.novelty_score - 0.7)))
-    gates["novelty"] = (g >= 0.6, g, None)
-    gates["complexity"] = (c.complexity_score >= 0.5, c.complexity_score, None)
-    gates["quality"] = (c.quality_score >= 0.7 and 0.0 not in c.quality_subscores,
-                        c.quality_score, None)
-    failing = [k for k, v in gates.items() if not v[0]]
-    high = c.estimated_impact in ("high", "critical")
-    if "complexity" in failing:
-        status = "halt"
-    elif failing:
-        status = "escalate" if high or not c.reversible else "halt"
-    elif high or not c.reversible or c.requires_human_approval or p >= 0.5:
-        status = "pause"
-    else:
-        status = "proceed"
-    confs = [v[2] for v in gates.values() if v[2] is not None]
-    rationale = f"{status.upper()}: " + ", ".join(
-        f"{k} (value {gates[k][1]:.4g}, threshold)" for k in failing)
-    return {"status": status, "confidence": min(confs), "failing_gates": failing,
-            "rationale": rationale, "decision_id": str(uuid.uuid4()),
-            "timestamp": datetime.now(timezone.utc)}
+    """The reference-shaped decision of the batch benchmark's loop, with scipy's posterior."""
+    return decide(c, posterior=scipy_posterior)
 
 
 def per_call_ns(fn, n):
@@ -144,7 +98,7 @@ def main():
     ctx = ag.PCWContext(phase=ag.PCWPhase.COMMIT, **kw)
     ev = ag.GateEvaluator()
     pctx = Ctx(phase="commit", **kw)
-    assert ag.pcw_decide(ctx, ev).status.value == py_decide(pctx)["status"]
+    assert ag.pcw_decide(ctx, ev).status.value == py_decide(pctx).status
     cpp = per_call_ns(lambda: ag.pcw_decide(ctx, ev), 200_000)
     scipy_ns = per_call_ns(lambda: py_decide(pctx), 5_000)
     out = {"cpp_module_ns": cpp, "python_scipy_ns": scipy_ns, "ratio": scipy_ns / cpp}
