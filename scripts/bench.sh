@@ -47,22 +47,13 @@ $pin /usr/bin/python3 bench/bench_python.py "$build" "$build/bench-python.json" 
 echo "bench: pcw_decide_batch in one and two Python threads (unpinned: both cores)" >&2
 /usr/bin/python3 bench/bench_python.py "$build" "$build/bench-python-threads.json" --threads >/dev/null
 
-echo "bench: durable decisions into SQLite (100,000 lines, group commit)" >&2
+echo "bench: durable decisions on every core, SQLite then PostgreSQL (throwaway cluster), 100,000 lines, against the disk's synced-append bandwidth" >&2
 head -n 100000 "$batch" >"$build/bench-durable.jsonl"
-rm -f "$build"/bench-durable.db*
-$pin "$build/aegis" evaluate --batch "$build/bench-durable.jsonl" -o /dev/null --threads 1 \
-  --db "sqlite:$build/bench-durable.db" 2>"$build/bench-durable.txt"
-"$build/aegis" audit verify --db "sqlite:$build/bench-durable.db" >/dev/null
-rm -f "$build"/bench-durable.db*
-
-echo "bench: durable decisions into PostgreSQL (throwaway cluster)" >&2
 pgdir="$build/pg-bench-cluster"
 scripts/pg_cluster.sh start "$pgdir" >/dev/null
 trap 'scripts/pg_cluster.sh stop "$pgdir" >/dev/null' EXIT
-pgurl="$(cat "$pgdir/url")/postgres"
-$pin "$build/aegis" evaluate --batch "$build/bench-durable.jsonl" -o /dev/null --threads 1 \
-  --db "$pgurl" 2>"$build/bench-durable-pg.txt"
-"$build/aegis" audit verify --db "$pgurl" >/dev/null
+/usr/bin/python3 bench/bench_durable.py "$build/aegis" "$build/bench-durable.jsonl" "$build" \
+  "$build/bench-durable.json" sqlite "$(cat "$pgdir/url")/postgres" >/dev/null
 scripts/pg_cluster.sh stop "$pgdir" >/dev/null
 trap - EXIT
 rm -f "$build/bench-durable.jsonl"

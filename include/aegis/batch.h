@@ -25,6 +25,7 @@ struct BatchOptions {
   bool shadow = false;            // every line in shadow mode
   DriftMonitor* drift = nullptr;  // borrowed; decides on the caller's thread, in order
   ContextParseOptions parse;      // the surface's reading of a line
+  DecisionFields fields;          // of each decision line written (the log keeps the whole)
 };
 
 struct BatchCounts {

@@ -98,6 +98,25 @@ class ContextParser {
 void append_decision_json(std::string& out, const PCWDecision& decision);
 std::string decision_to_json(const PCWDecision& decision);
 
+// A choice of the decision record's top-level fields, for a reader who wants less per line
+// (`--batch --fields status,failing_gates,decision_id`); the default is every field. What is
+// written with a choice is the same canonical JSON with the other fields left out.
+class DecisionFields {
+ public:
+  DecisionFields() = default;
+  // Comma-separated top-level names; InvalidInputError "json.fields" naming `field_name` and
+  // the unknown or missing name.
+  static Result<DecisionFields> parse(std::string_view names, std::string_view field_name);
+  bool all() const noexcept { return mask_ == kAll; }
+  uint32_t mask() const noexcept { return mask_; }
+
+ private:
+  static constexpr uint32_t kAll = ~uint32_t{0};
+  uint32_t mask_ = kAll;
+};
+void append_decision_json(std::string& out, const PCWDecision& decision,
+                          const DecisionFields& fields);
+
 // Single results and values, as nlohmann::json for tools and tests.
 nlohmann::json gate_result_to_json(const GateResult& result);
 nlohmann::json gate_evaluation_to_json(const GateEvaluationResult& result);

@@ -76,6 +76,13 @@ int run_batch(const EvaluateOptions& o) {
     }
   }
 
+  DecisionFields fields;
+  if (o.fields) {
+    auto chosen = DecisionFields::parse(*o.fields, "fields");
+    if (!chosen) return report_error(chosen.error());
+    fields = chosen.value();
+  }
+
   const std::string& in_path = *o.batch;
   std::FILE* in = in_path == "-" ? stdin : std::fopen(in_path.c_str(), "rb");
   if (!in) {
@@ -110,7 +117,8 @@ int run_batch(const EvaluateOptions& o) {
       .threads = o.threads,
       .shadow = o.shadow,
       .drift = monitor ? &*monitor : nullptr,
-      .parse = {.cli_aliases = true, .cli_defaults = true, .request_fields = true}};
+      .parse = {.cli_aliases = true, .cli_defaults = true, .request_fields = true},
+      .fields = fields};
   const BatchOutput output{
       .write = [out](std::string_view text) { return write_all(out, text); },
       .flush = [out] { return std::fflush(out) == 0; }};

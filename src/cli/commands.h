@@ -19,6 +19,7 @@ struct EvaluateOptions {
   std::optional<std::string> batch;           // JSONL input for --batch
   std::string output = "-";                   // --batch output
   unsigned threads = 1;                       // --batch: deciding threads (main sets the default)
+  std::optional<std::string> fields;          // --batch: top-level fields of each line written
   std::optional<std::string> db;  // record each decision durably (sqlite:PATH) before printing
   std::optional<std::string> telemetry_url;  // https only; else the config's telemetry_url
   std::optional<std::string> what_if;  // a merge patch (JSON) or K=V,... of the context

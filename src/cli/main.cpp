@@ -35,6 +35,9 @@ int main(int argc, char** argv) {
                        "--batch: threads deciding lines (default: the machine's cores; output "
                        "stays in input order)")
       ->check(CLI::Range(1u, 256u));
+  evaluate->add_option("--fields", ev.fields,
+                       "--batch: write only these top-level fields of each decision "
+                       "(status,failing_gates,decision_id,...); --db still stores the whole");
   evaluate->add_option("--db", ev.db,
                        "record each decision in the store (sqlite:PATH) before printing it");
   evaluate->add_option("--telemetry-url", ev.telemetry_url,
@@ -234,6 +237,10 @@ int main(int argc, char** argv) {
         }
         return run_batch(ev);
       }
+      if (ev.fields)
+        return report_error(aegis::invalid_input("cli.usage", "fields",
+                                                 "--fields chooses the fields of --batch lines; "
+                                                 "use it with --batch"));
       return run_evaluate(ev);
     }
     if (*validate) return run_validate_config(config_path);

@@ -1,4 +1,5 @@
 // Serialisation: the fast decision writer, canonical JSON, and nlohmann forms of results.
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <charconv>
@@ -403,55 +404,92 @@ void write_headroom(JsonWriter& w, const std::vector<GateHeadroom>& items) {
   w.end_array();
 }
 
-void write_decision(JsonWriter& w, const PCWDecision& d) {
+// The decision's top-level fields, in the order written (code-point order).
+enum Field : uint32_t {
+  kConfidence, kConstraints, kCounterfactuals, kDecisionId, kDecisionTrace, kDriftResult,
+  kFailingGates, kGateEvaluation, kGatesFailed, kGatesPassed, kHeadroom, kNextSteps,
+  kOverrideEligible, kOverrideRequires, kRationale, kShadowResult, kStatus, kTimestamp, kFields
+};
+constexpr std::array<std::string_view, kFields> kFieldNames = {
+    "confidence",     "constraints",     "counterfactuals",   "decision_id",  "decision_trace",
+    "drift_result",   "failing_gates",   "gate_evaluation",   "gates_failed", "gates_passed",
+    "headroom",       "next_steps",      "override_eligible", "override_requires",
+    "rationale",      "shadow_result",   "status",            "timestamp"};
+
+void write_decision(JsonWriter& w, const PCWDecision& d, uint32_t mask) {
+  const auto on = [mask](Field f) { return (mask >> f & 1u) != 0; };
   w.begin_object();
-  w.key("confidence");
-  w.number(d.confidence);
-  write_strings(w, "constraints", d.constraints);
-  write_counterfactuals(w, d.counterfactuals);
-  w.key("decision_id");
-  w.string(d.decision_id);
-  w.key("decision_trace");
-  if (d.decision_trace) {
-    write_trace(w, *d.decision_trace);
-  } else {
-    w.null();
+  if (on(kConfidence)) {
+    w.key("confidence");
+    w.number(d.confidence);
   }
-  w.key("drift_result");
-  if (d.drift_result) {
-    write_drift(w, *d.drift_result);
-  } else {
-    w.null();
+  if (on(kConstraints)) write_strings(w, "constraints", d.constraints);
+  if (on(kCounterfactuals)) write_counterfactuals(w, d.counterfactuals);
+  if (on(kDecisionId)) {
+    w.key("decision_id");
+    w.string(d.decision_id);
   }
-  write_strings(w, "failing_gates", d.failing_gates);
-  w.key("gate_evaluation");
-  if (d.gate_evaluation) {
-    write_gate_evaluation(w, *d.gate_evaluation);
-  } else {
-    w.null();
+  if (on(kDecisionTrace)) {
+    w.key("decision_trace");
+    if (d.decision_trace) {
+      write_trace(w, *d.decision_trace);
+    } else {
+      w.null();
+    }
   }
-  w.key("gates_failed");
-  w.integer(d.gates_failed);
-  w.key("gates_passed");
-  w.integer(d.gates_passed);
-  write_headroom(w, d.headroom);
-  write_strings(w, "next_steps", d.next_steps);
-  w.key("override_eligible");
-  w.boolean(d.override_eligible);
-  write_strings(w, "override_requires", d.override_requires);
-  w.key("rationale");
-  w.string(d.rationale);
-  w.key("shadow_result");
-  if (d.shadow_result) {
-    write_shadow(w, *d.shadow_result);
-  } else {
-    w.null();
+  if (on(kDriftResult)) {
+    w.key("drift_result");
+    if (d.drift_result) {
+      write_drift(w, *d.drift_result);
+    } else {
+      w.null();
+    }
   }
-  w.key("status");
-  w.string(to_string(d.status));
-  char ts[32];
-  w.key("timestamp");
-  w.string(std::string_view(ts, format_timestamp_to(ts, d.timestamp)));
+  if (on(kFailingGates)) write_strings(w, "failing_gates", d.failing_gates);
+  if (on(kGateEvaluation)) {
+    w.key("gate_evaluation");
+    if (d.gate_evaluation) {
+      write_gate_evaluation(w, *d.gate_evaluation);
+    } else {
+      w.null();
+    }
+  }
+  if (on(kGatesFailed)) {
+    w.key("gates_failed");
+    w.integer(d.gates_failed);
+  }
+  if (on(kGatesPassed)) {
+    w.key("gates_passed");
+    w.integer(d.gates_passed);
+  }
+  if (on(kHeadroom)) write_headroom(w, d.headroom);
+  if (on(kNextSteps)) write_strings(w, "next_steps", d.next_steps);
+  if (on(kOverrideEligible)) {
+    w.key("override_eligible");
+    w.boolean(d.override_eligible);
+  }
+  if (on(kOverrideRequires)) write_strings(w, "override_requires", d.override_requires);
+  if (on(kRationale)) {
+    w.key("rationale");
+    w.string(d.rationale);
+  }
+  if (on(kShadowResult)) {
+    w.key("shadow_result");
+    if (d.shadow_result) {
+      write_shadow(w, *d.shadow_result);
+    } else {
+      w.null();
+    }
+  }
+  if (on(kStatus)) {
+    w.key("status");
+    w.string(to_string(d.status));
+  }
+  if (on(kTimestamp)) {
+    char ts[32];
+    w.key("timestamp");
+    w.string(std::string_view(ts, format_timestamp_to(ts, d.timestamp)));
+  }
   w.end_object();
 }
 
@@ -542,7 +580,44 @@ std::string format_timestamp(std::chrono::system_clock::time_point t) {
 
 void append_decision_json(std::string& out, const PCWDecision& decision) {
   JsonWriter w(out);
-  write_decision(w, decision);
+  write_decision(w, decision, ~uint32_t{0});
+}
+
+void append_decision_json(std::string& out, const PCWDecision& decision,
+                          const DecisionFields& fields) {
+  JsonWriter w(out);
+  write_decision(w, decision, fields.mask());
+}
+
+Result<DecisionFields> DecisionFields::parse(std::string_view names, std::string_view field_name) {
+  DecisionFields f;
+  f.mask_ = 0;
+  std::string known;
+  for (std::string_view n : kFieldNames) {
+    if (!known.empty()) known.append(", ");
+    known.append(n);
+  }
+  while (true) {
+    const size_t comma = names.find(',');
+    std::string_view name = names.substr(0, comma);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    if (name.empty())
+      return invalid_input("json.fields", std::string(field_name),
+                           "an empty field name in the list (expected some of: " + known + ")");
+    const auto it = std::find(kFieldNames.begin(), kFieldNames.end(), name);
+    if (it == kFieldNames.end())
+    {
+      std::string why = "\"";
+      why.append(name).append("\" is not a top-level field of a decision (expected some of: ");
+      why.append(known).append(")");
+      return invalid_input("json.fields", std::string(field_name), why);
+    }
+    f.mask_ |= 1u << static_cast<uint32_t>(it - kFieldNames.begin());
+    if (comma == std::string_view::npos) break;
+    names.remove_prefix(comma + 1);
+  }
+  return f;
 }
 
 std::string decision_to_json(const PCWDecision& decision) {

@@ -21,6 +21,7 @@ constexpr size_t kReadCapacity = 8u << 20;  // holds any line up to kMaxJsonByte
 constexpr size_t kChunkLines = 512;
 constexpr size_t kChunkBytes = 1u << 20;
 constexpr size_t kGroup = 8192;        // decisions per durable group
+constexpr size_t kInFlight = 2;        // groups in the log at once (one syncing, one linked)
 
 struct Line {
   uint64_t number = 0;
@@ -87,7 +88,10 @@ class Decider {
                                   options_.drift);
     if (!made) return error(c, l.number, made.error());
     Evaluation& e = made.value();
-    c.output += e.json;
+    if (options_.fields.all())
+      c.output += e.json;
+    else
+      append_decision_json(c.output, e.decision, options_.fields);
     c.output += '\n';
     if (service_.durable()) c.entries.push_back({"decision", e.decision.decision_id, e.json});
     ++c.counts.status[static_cast<size_t>(e.decision.status)];
@@ -185,13 +189,26 @@ bool readable_now(int fd) {
   return r != 0;
 }
 
-// Writes decided chunks in order; with a durable service, a group at a time once it is durable.
-// Written chunks are kept for reuse, so that their buffers are not allocated (and their pages
-// not faulted in) again for every chunk.
+// Writes decided chunks in order. With a durable service, the chunks' decisions go to the log a
+// group at a time, and a group's chunks are written once it is durable; up to kInFlight groups
+// are in the log at once, so deciding, linking and the disk's sync overlap (the caller goes on
+// reading while a group commits). Written chunks are kept for reuse, so that their buffers are
+// not allocated (and their pages not faulted in) again for every chunk.
 class Writer {
  public:
   Writer(const DecisionService& service, const BatchOutput& output, bool& io_error)
       : service_(service), output_(output), io_error_(io_error) {}
+  // Waits for the groups still in the log (after a failure), whose callbacks point here.
+  ~Writer() {
+    std::unique_lock<std::mutex> g(lock_);
+    landed_.wait(g, [this] {
+      for (const auto& f : in_flight_)
+        if (f->state == kPending) return false;
+      return true;
+    });
+  }
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
 
   std::unique_ptr<Chunk> fresh() {
     if (spare_.empty()) return std::make_unique<Chunk>();
@@ -213,26 +230,77 @@ class Writer {
     }
     for (auto& e : c->entries) pending_.push_back(std::move(e));
     held_.push_back(std::move(c));
-    if (pending_.size() >= kGroup) commit();
+    if (pending_.size() >= kGroup) {
+      submit();
+      write_durable(kInFlight);
+    }
   }
 
-  // Makes what was added durable (with a log), then writes and flushes it.
+  // Makes everything added durable (with a log), then writes and flushes it.
   void commit() {
-    if (!pending_.empty() && !service_.record_and_wait(std::move(pending_)))
-      throw_error(Error{ErrorKind::kInternal, "cli.store", "db",
-                        "the decisions could not be stored; they were not printed"});
-    pending_.clear();
-    for (auto& c : held_) {
-      io_error_ |= !output_.write(c->output);
-      recycle(std::move(c));
-    }
-    held_.clear();
+    submit();
+    write_durable(0);
     io_error_ |= !output_.flush();
   }
 
   const BatchCounts& counts() const noexcept { return counts_; }
 
  private:
+  enum State { kPending, kDurable, kFailed };
+  struct Group {
+    std::vector<std::unique_ptr<Chunk>> chunks;
+    State state = kPending;  // under lock_
+  };
+
+  // Hands the held chunks' decisions to the log as one group.
+  void submit() {
+    if (held_.empty()) return;
+    auto group = std::make_unique<Group>();
+    group->chunks = std::move(held_);
+    held_.clear();
+    Group* g = group.get();
+    {
+      std::lock_guard<std::mutex> l(lock_);
+      in_flight_.push_back(std::move(group));
+    }
+    // The callback runs on the log's committer thread (or here, for an empty group).
+    service_.record(std::move(pending_), [this, g](bool ok) {
+      {
+        std::lock_guard<std::mutex> l(lock_);
+        g->state = ok ? kDurable : kFailed;
+      }
+      landed_.notify_all();
+    });
+    pending_.clear();
+  }
+
+  // Writes durable groups in order: all of them that have landed, waiting while more than
+  // `keep` are in the log. A failed group stops the output: nothing from it or after it is
+  // written.
+  void write_durable(size_t keep) {
+    bool wrote = false;
+    while (true) {
+      std::unique_ptr<Group> group;
+      {
+        std::unique_lock<std::mutex> l(lock_);
+        if (in_flight_.empty() || (in_flight_.size() <= keep && in_flight_.front()->state == kPending))
+          break;
+        landed_.wait(l, [this] { return in_flight_.front()->state != kPending; });
+        if (in_flight_.front()->state == kFailed)
+          throw_error(Error{ErrorKind::kInternal, "cli.store", "db",
+                            "the decisions could not be stored; they were not printed"});
+        group = std::move(in_flight_.front());
+        in_flight_.pop_front();
+      }
+      for (auto& c : group->chunks) {
+        io_error_ |= !output_.write(c->output);
+        recycle(std::move(c));
+      }
+      wrote = true;
+    }
+    if (wrote && keep > 0) io_error_ |= !output_.flush();
+  }
+
   void recycle(std::unique_ptr<Chunk> c) {
     c->input.clear();
     c->lines.clear();
@@ -246,9 +314,12 @@ class Writer {
   const DecisionService& service_;
   const BatchOutput& output_;
   bool& io_error_;
-  std::vector<NewEntry> pending_;
-  std::vector<std::unique_ptr<Chunk>> held_;   // written once pending_ is durable
+  std::vector<NewEntry> pending_;              // the next group's decisions
+  std::vector<std::unique_ptr<Chunk>> held_;   // the next group's chunks
   std::vector<std::unique_ptr<Chunk>> spare_;  // written, for reuse
+  std::mutex lock_;
+  std::condition_variable landed_;
+  std::deque<std::unique_ptr<Group>> in_flight_;  // in the log, oldest first
   BatchCounts counts_;
 };
 

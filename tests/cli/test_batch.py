@@ -151,6 +151,34 @@ def test_threads_with_a_store_print_only_what_is_durable(aegis, tmp_path):
     assert aegis("audit", "verify", "--db", url).json()["intact"] is True
 
 
+def test_fields_choose_what_is_printed_and_the_store_keeps_the_whole(aegis, tmp_path):
+    url = f"sqlite:{tmp_path / 'fields.db'}"
+    rng = random.Random(11)
+    stdin = "".join(json.dumps(random_context(rng, i)) + "\n" for i in range(300))
+    full = aegis("evaluate", "--batch", "-", "--threads", "2", stdin=stdin)
+    r = aegis("evaluate", "--batch", "-", "--db", url, "--threads", "2",
+              "--fields", "status, failing_gates,decision_id", stdin=stdin)
+    assert r.code == full.code, r.err
+    printed = r.lines()
+    assert all(list(d) == ["decision_id", "failing_gates", "status"] for d in printed)
+    # The same decisions as the full records, written as canonical JSON (keys in order, compact).
+    assert [(d["status"], d["failing_gates"]) for d in printed] == \
+        [(d["status"], d["failing_gates"]) for d in full.lines()]
+    assert all(line == json.dumps(json.loads(line), separators=(",", ":"))
+               for line in r.out.splitlines())
+    stored = {e["id"]: e["body"] for e in aegis("audit", "export", "--db", url).lines()}
+    assert list(stored) == [d["decision_id"] for d in printed]
+    for d in printed:
+        body = stored[d["decision_id"]]
+        assert "gate_evaluation" in body and "decision_trace" in body and "rationale" in body
+        assert {k: body[k] for k in d} == d
+    bad = aegis("evaluate", "--batch", "-", "--fields", "status,verdict", stdin=stdin)
+    assert bad.code == 3
+    assert bad.json()["error"]["field"] == "fields"
+    assert "verdict" in bad.json()["error"]["message"]
+    assert aegis("evaluate", "--fields", "status", stdin="{}").code == 3
+
+
 def peak_resident_kib(pid):
     """VmHWM of a running process: its peak resident memory since exec (ru_maxrss would also
     count the pages of the forked test process before the exec)."""

@@ -354,6 +354,43 @@ TEST(DecisionJson, CarriesEveryField) {
   EXPECT_EQ(drift_result_to_json(*d.drift_result), j["drift_result"]);
 }
 
+// A choice of fields writes exactly the full record's subset, still canonical.
+TEST(DecisionJson, FieldsWriteTheChosenSubsetOfTheWholeRecord) {
+  ContextParser parser;
+  auto r = parser.parse(kMinimal);
+  ASSERT_TRUE(r);
+  const PCWDecision d = pcw_decide(r.value().context);
+  const nlohmann::json whole = nlohmann::json::parse(decision_to_json(d));
+  ASSERT_EQ(whole.size(), 18u);
+  std::vector<std::string> names;
+  for (const auto& [k, v] : whole.items()) names.push_back(k);
+  std::mt19937 rng(5);
+  for (int round = 0; round < 200; ++round) {
+    std::string list;
+    nlohmann::json want = nlohmann::json::object();
+    for (const std::string& k : names) {
+      if (round < 18 ? k != names[static_cast<size_t>(round)] : rng() % 2 == 0) continue;
+      list += (list.empty() ? "" : ",") + k;
+      want[k] = whole[k];
+    }
+    if (list.empty()) continue;
+    auto fields = DecisionFields::parse(list, "fields");
+    ASSERT_TRUE(fields) << list;
+    std::string text;
+    append_decision_json(text, d, fields.value());
+    EXPECT_EQ(text, canonical_json(want)) << list;
+  }
+  EXPECT_TRUE(DecisionFields().all());
+  for (const char* bad : {"", "status,", "status,,rationale", "Status", "gate_evaluation.gates"}) {
+    auto f = DecisionFields::parse(bad, "fields");
+    ASSERT_FALSE(f) << bad;
+    EXPECT_EQ(f.error().code, "json.fields");
+    EXPECT_EQ(f.error().field, "fields");
+  }
+  EXPECT_NE(DecisionFields::parse("status,verdict", "fields").error().message.find("\"verdict\""),
+            std::string::npos);
+}
+
 TEST(ErrorJson, WireForm) {
   const nlohmann::json j =
       error_to_json(invalid_input("context.out_of_range", "risk_proposed", "m"));

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <cctype>
+#include <algorithm>
+#include <mutex>
 #include <sstream>
 #include <string>
 
@@ -160,12 +162,34 @@ TEST(Batch, ADurableRunWritesOnlyWhatTheChainHolds) {
   std::string text;
   for (int i = 0; i < 17000; ++i) text += "{\"risk_proposed\": 0.1, \"novelty_score\": 0.9}\n";
   Outcome r;
+  size_t checked = 0;
   {
     StoreDecisionService pipeline(AegisConfig(), store.get());
-    r = run(pipeline.service, text, {.threads = 3, .parse = kCli});
+    // At each write, every decision written so far is already in the chain.
+    const auto path = temp_path("durable.jsonl");
+    std::ofstream(path, std::ios::binary) << text;
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    const BatchOutput output{.write =
+                                 [&](std::string_view s) {
+                                   r.out.append(s);
+                                   const auto written = static_cast<int64_t>(
+                                       std::count(r.out.begin(), r.out.end(), '\n'));
+                                   std::lock_guard<std::mutex> g(pipeline.store_lock);
+                                   EXPECT_GE(store->head().seq, written);
+                                   ++checked;
+                                   return true;
+                                 },
+                             .flush =
+                                 [&] {
+                                   ++r.flushes;
+                                   return true;
+                                 }};
+    r.counts = decide_batch(pipeline.service, fd, {.threads = 3, .parse = kCli}, output,
+                            r.io_error);
+    ::close(fd);
   }
+  EXPECT_GT(checked, 3u);
   EXPECT_EQ(r.counts.decisions(), 17000u);
-  EXPECT_GE(r.flushes, 3);  // a group of 8,192 at a time, each written once durable
   std::vector<std::string> printed, stored;
   std::istringstream lines(r.out);
   std::string line;
@@ -177,6 +201,90 @@ TEST(Batch, ADurableRunWritesOnlyWhatTheChainHolds) {
   });
   EXPECT_EQ(printed, stored);
   EXPECT_TRUE(store->verify_chain().intact);
+}
+
+// A store whose second transaction fails (the ones before and after land).
+class FailingSecondAppend : public Store {
+ public:
+  explicit FailingSecondAppend(std::unique_ptr<Store> inner) : inner_(std::move(inner)) {}
+  void append_linked(LinkedGroup& group) override {
+    if (++appends_ == 2)
+      throw_error(Error{ErrorKind::kInternal, "store.sqlite", "", "disk full (simulated)"});
+    inner_->append_linked(group);
+  }
+  ChainHead head() override { return inner_->head(); }
+  std::optional<AuditEntry> decision_entry(std::string_view id) override {
+    return inner_->decision_entry(id);
+  }
+  std::vector<AuditEntry> list_decisions(size_t limit, int64_t after) override {
+    return inner_->list_decisions(limit, after);
+  }
+  std::vector<AuditEntry> recent_decisions(size_t limit) override {
+    return inner_->recent_decisions(limit);
+  }
+  int64_t save_object(std::string_view type, std::string_view id, const std::string& state,
+                      int64_t expected) override {
+    return inner_->save_object(type, id, state, expected);
+  }
+  std::optional<StoredObject> load_object(std::string_view type, std::string_view id) override {
+    return inner_->load_object(type, id);
+  }
+  std::optional<AuditEntry> entry_at(int64_t seq) override { return inner_->entry_at(seq); }
+  void for_each_entry(const std::function<bool(const AuditEntry&)>& visit) override {
+    inner_->for_each_entry(visit);
+  }
+
+ protected:
+  std::optional<std::string> index_problem() override { return std::nullopt; }
+
+ private:
+  std::unique_ptr<Store> inner_;
+  int appends_ = 0;
+};
+
+TEST(Batch, AGroupThatCannotBeStoredStopsTheOutputBeforeIt) {
+  const auto db = temp_path("failing.db");
+  for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(db.string() + ext);
+  FailingSecondAppend store(Store::open("sqlite:" + db.string()));
+  std::string text;
+  for (int i = 0; i < 40000; ++i) text += "{\"risk_proposed\": 0.1, \"novelty_score\": 0.9}\n";
+  const auto path = temp_path("failing.jsonl");
+  std::ofstream(path, std::ios::binary) << text;
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  std::string out;
+  const BatchOutput output{.write =
+                               [&](std::string_view s) {
+                                 out.append(s);
+                                 return true;
+                               },
+                           .flush = [] { return true; }};
+  bool threw = false, io_error = false;
+  {
+    StoreDecisionService pipeline(AegisConfig(), &store);
+    try {
+      decide_batch(pipeline.service, fd, {.threads = 2, .parse = kCli}, output, io_error);
+    } catch (const AegisError& e) {
+      threw = true;
+      EXPECT_EQ(e.error().code, "cli.store");
+    }
+  }
+  ::close(fd);
+  EXPECT_TRUE(threw);
+  // Groups after the failed one may have landed; what was printed is the first group at most,
+  // and each printed decision is the stored one at its place.
+  std::vector<std::string> printed, stored;
+  std::istringstream lines(out);
+  std::string line;
+  while (std::getline(lines, line))
+    printed.push_back(nlohmann::json::parse(line)["decision_id"]);
+  store.for_each_entry([&](const AuditEntry& e) {
+    stored.push_back(e.id);
+    return true;
+  });
+  EXPECT_LE(printed.size(), 8192u);
+  ASSERT_GE(stored.size(), 8192u);
+  for (size_t i = 0; i < printed.size(); ++i) ASSERT_EQ(printed[i], stored[i]) << i;
+  EXPECT_TRUE(store.verify_chain().intact);
 }
 
 TEST(Batch, AFailedWriteIsReportedAndTheRunGoesOn) {

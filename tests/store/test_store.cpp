@@ -245,6 +245,25 @@ TEST_P(StoreTest, OptimisticConcurrency) {
   EXPECT_TRUE(s->verify_chain().intact);
 }
 
+// Bytes that COPY's text format escapes (backslash, tab, newline, carriage return) and
+// non-ASCII text come back exactly: the entry hashes still verify.
+TEST_P(StoreTest, EscapedAndNonAsciiBytesRoundTrip) {
+  auto s = Store::open(fresh_url("escapes"));
+  const std::string id = "p\\1\t\u00e9\u6f22";  // a backslash, a tab, é and 漢 in the id itself
+  const std::string state = R"({"s":"tab\tnl\nret\rback\\slash \"q\" \u00e9\u6f22"})";
+  ASSERT_EQ(s->save_object("proposal", id, state, 0), 1);
+  const std::vector<AuditEntry> appended =
+      s->append(std::vector<NewEntry>{{"decision", "d\\\t2", R"({"x":"a\\b\tc"})"}});
+  const auto o = s->load_object("proposal", id);
+  ASSERT_TRUE(o.has_value());
+  EXPECT_EQ(o->state, canonical_json(nlohmann::json::parse(state)));
+  const auto e = s->decision_entry("d\\\t2");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->body, appended[0].body);
+  EXPECT_EQ(e->entry_hash, appended[0].entry_hash);
+  EXPECT_TRUE(s->verify_chain().intact);
+}
+
 // The decisions index and the objects table are checked against the chain: by verify_chain,
 // and by every read that goes through them (an integrity error, never another record).
 TEST_P(StoreTest, IndexAndLookupTablesAreCheckedAgainstTheChain) {
