@@ -20,6 +20,33 @@ namespace {
   throw_error(invalid_input("json.not_finite", "", "JSON cannot carry a non-finite number"));
 }
 
+// "00" to "99", for writing two digits at a time.
+constexpr std::array<char, 200> kDigitPairs = [] {
+  std::array<char, 200> t{};
+  for (int i = 0; i < 100; ++i) {
+    t[static_cast<size_t>(2 * i)] = static_cast<char>('0' + i / 10);
+    t[static_cast<size_t>(2 * i + 1)] = static_cast<char>('0' + i % 10);
+  }
+  return t;
+}();
+
+// Writes the decimal digits of `s` so that they end at `end`; returns where they begin.
+char* digits_before(uint64_t s, char* end) {
+  char* p = end;
+  while (s >= 100) {
+    p -= 2;
+    std::memcpy(p, &kDigitPairs[2 * (s % 100)], 2);
+    s /= 100;
+  }
+  if (s >= 10) {
+    p -= 2;
+    std::memcpy(p, &kDigitPairs[2 * s], 2);
+  } else {
+    *--p = static_cast<char>('0' + s);
+  }
+  return p;
+}
+
 // Formats a finite, non-zero double in ECMAScript Number::toString form into buf (≥ 32 bytes);
 // at most 24 characters. The shortest round-trip digits come from Dragonbox (to_decimal:
 // significand × 10^exponent, trailing zeros removed); the layout is ECMAScript's.
@@ -27,20 +54,13 @@ size_t format_es(double v, char* buf) {
   const auto d = jkj::dragonbox::to_decimal(v);
   char* o = buf;
   if (d.is_negative) *o++ = '-';
-  char digits[20];
-  int k = 0;
-  {
-    char reversed[20];
-    uint64_t s = d.significand;
-    do {
-      reversed[k++] = static_cast<char>('0' + s % 10);
-      s /= 10;
-    } while (s != 0);
-    for (int i = 0; i < k; ++i) digits[i] = reversed[k - 1 - i];
-  }
+  char space[20];
+  const char* digits = digits_before(d.significand, space + sizeof space);
+  const int k = static_cast<int>(space + sizeof space - digits);
   const int n = d.exponent + k;  // position of the decimal point relative to the digits
   auto put = [&o](const char* s, int len) {
-    for (int i = 0; i < len; ++i) *o++ = s[i];
+    std::memcpy(o, s, static_cast<size_t>(len));
+    o += len;
   };
   if (k <= n && n <= 21) {
     put(digits, k);
