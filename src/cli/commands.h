@@ -26,7 +26,18 @@ struct EvaluateOptions {
   bool record = false;                 // --what-if: record the changed decision in --db
 };
 
+struct GateOptions {
+  std::string input = "-";            // the context: a file or "-" for stdin
+  std::optional<std::string> url;     // a remote aegis serve; none: decided here
+  std::optional<std::string> config;  // YAML config (decided here)
+  int retries = 3;
+  double timeout_s = 30;
+  std::string on_unavailable = "fail";  // fail | pass
+  std::string format = "text";          // text | json
+};
+
 int run_evaluate(const EvaluateOptions& options);
+int run_gate(const GateOptions& options);
 int run_batch(const EvaluateOptions& options);
 int run_validate_config(const std::string& path);
 int run_health(const std::string& format);

@@ -48,6 +48,28 @@ int main(int argc, char** argv) {
                        "prints the changed decision and the difference, records nothing");
   evaluate->add_flag("--record", ev.record, "with --what-if: record the changed decision in --db");
 
+  GateOptions go;
+  auto* gate = app.add_subcommand(
+      "gate",
+      "CI check: decide one context here or with --url, failing closed (exit 0 proceed, 1 halt, "
+      "2 review, 3 invalid, 4 internal, 5 rejected, 6 unavailable, 7 malformed)");
+  gate->add_option("-i,--input", go.input, "context JSON file, - for stdin (default)");
+  gate->add_option("--url", go.url,
+                   "aegis serve base URL (https, or http to this machine); API key from "
+                   "AEGIS_API_KEY");
+  gate->add_option("-c,--config", go.config, "YAML configuration (without --url)");
+  gate->add_option("--retries", go.retries, "retries on connection errors, timeouts, 429, 502-504 "
+                                            "(default 3)")
+      ->check(CLI::Range(0, 100));
+  gate->add_option("--timeout", go.timeout_s, "seconds for the whole check, waits included "
+                                              "(default 30)")
+      ->check(CLI::Range(0.001, 3600.0));
+  gate->add_option("--on-unavailable", go.on_unavailable,
+                   "fail (default) or pass: with pass, exit 6 becomes 0, loudly; nothing else")
+      ->check(CLI::IsMember({"fail", "pass"}));
+  gate->add_option("--format", go.format, "text (default) or json")
+      ->check(CLI::IsMember({"json", "text"}));
+
   std::string config_path;
   auto* validate = app.add_subcommand("validate-config", "Validate a YAML configuration file");
   validate->add_option("file", config_path, "YAML file")->required();
@@ -242,6 +264,13 @@ int main(int argc, char** argv) {
                                                  "--fields chooses the fields of --batch lines; "
                                                  "use it with --batch"));
       return run_evaluate(ev);
+    }
+    if (*gate) {
+      if (go.url && go.config)
+        return report_error(aegis::invalid_input("cli.usage", "config",
+                                                 "--config is for deciding here; the service at "
+                                                 "--url decides with its own"));
+      return run_gate(go);
     }
     if (*validate) return run_validate_config(config_path);
     if (*health) return run_health(health_format);

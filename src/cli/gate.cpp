@@ -1,0 +1,209 @@
+// `aegis gate`: the CI check. Reads the context, gets a verdict (include/aegis/gate_client.h),
+// and reports it where CI looks: the exit code, then plain text or JSON, and on GitHub Actions a
+// job summary, step outputs and annotations.
+#include <openssl/crypto.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "aegis/gate_client.h"
+#include "commands.h"
+#include "common.h"
+
+namespace aegis::cli {
+namespace {
+
+// GitHub workflow-command data: %, CR and LF are escaped (properties also : and ,).
+std::string annotation_escape(std::string_view s, bool property) {
+  std::string out;
+  for (char c : s) {
+    if (c == '%') out += "%25";
+    else if (c == '\r') out += "%0D";
+    else if (c == '\n') out += "%0A";
+    else if (property && c == ':') out += "%3A";
+    else if (property && c == ',') out += "%2C";
+    else out += c;
+  }
+  return out;
+}
+
+// Text from the service, safe in Markdown: no HTML, no table breaks, one line.
+std::string markdown_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (c == '&') out += "&amp;";
+    else if (c == '|') out += "\\|";
+    else if (c == '\n' || c == '\r') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The parts of the decision a person reads first; empty when there is none.
+struct Reading {
+  std::string rationale;
+  std::vector<std::string> failing_gates, next_steps;
+};
+
+Reading read_decision(const GateVerdict& v) {
+  Reading r;
+  const auto j = nlohmann::json::parse(v.decision, nullptr, false);
+  if (!j.is_object()) return r;
+  if (j.contains("rationale") && j["rationale"].is_string()) r.rationale = j["rationale"];
+  for (const auto& [key, into] : {std::pair<const char*, std::vector<std::string>*>{
+                                      "failing_gates", &r.failing_gates},
+                                  {"next_steps", &r.next_steps}})
+    if (j.contains(key) && j[key].is_array())
+      for (const auto& s : j[key])
+        if (s.is_string()) into->push_back(s);
+  return r;
+}
+
+std::string headline(const GateVerdict& v) {
+  return v.status.empty() ? upper(to_string(v.outcome)) : upper(v.status);
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string text_report(const GateVerdict& v, int code, bool passed_unavailable) {
+  const Reading r = read_decision(v);
+  std::string out = "aegis gate: " + headline(v) + " (exit " + std::to_string(code) + ")";
+  if (!v.decision_id.empty()) out += ", decision " + v.decision_id;
+  out += "\n";
+  if (v.status.empty()) out += "  " + v.detail + "\n";
+  if (!r.failing_gates.empty()) out += "  failing gates: " + joined(r.failing_gates) + "\n";
+  if (!r.rationale.empty()) out += "  rationale: " + r.rationale + "\n";
+  for (const auto& s : r.next_steps) out += "  next: " + s + "\n";
+  if (passed_unavailable)
+    out += "  PASSING WITHOUT A DECISION: the service was unavailable and --on-unavailable is "
+           "pass\n";
+  return out;
+}
+
+std::string json_report(const GateVerdict& v, int code, bool passed_unavailable) {
+  nlohmann::json j = {{"outcome", to_string(v.outcome)},
+                      {"exit_code", code},
+                      {"status", v.status.empty() ? nlohmann::json() : nlohmann::json(v.status)},
+                      {"decision_id", v.decision_id.empty() ? nlohmann::json()
+                                                            : nlohmann::json(v.decision_id)},
+                      {"detail", v.detail},
+                      {"attempts", v.attempts},
+                      {"http_status", v.http_status},
+                      {"passed_unavailable", passed_unavailable}};
+  const auto d = nlohmann::json::parse(v.decision, nullptr, false);
+  j["decision"] = d.is_discarded() ? nlohmann::json() : d;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string summary_markdown(const GateVerdict& v, int code, bool passed_unavailable,
+                             const std::string& where) {
+  const Reading r = read_decision(v);
+  std::string md = "## AEGIS gate: " + headline(v) + "\n\n| | |\n|---|---|\n";
+  md += "| Outcome | " + std::string(to_string(v.outcome)) + " (exit " + std::to_string(code) + ") |\n";
+  if (!v.decision_id.empty()) md += "| Decision | `" + markdown_escape(v.decision_id) + "` |\n";
+  if (!r.failing_gates.empty())
+    md += "| Failing gates | " + markdown_escape(joined(r.failing_gates)) + " |\n";
+  md += "| Decided by | " + markdown_escape(where) + " |\n";
+  if (v.outcome != GateOutcome::kProceed) md += "| Detail | " + markdown_escape(v.detail) + " |\n";
+  md += "\n";
+  if (passed_unavailable)
+    md += "> **Passed without a decision**: the service was unavailable and `on-unavailable` is "
+          "`pass`.\n\n";
+  if (!r.rationale.empty()) md += "**Rationale.** " + markdown_escape(r.rationale) + "\n\n";
+  if (!r.next_steps.empty()) {
+    md += "**Next steps**\n\n";
+    for (const auto& s : r.next_steps) md += "- " + markdown_escape(s) + "\n";
+    md += "\n";
+  }
+  return md;
+}
+
+bool append_file(const char* path, const std::string& text) {
+  std::ofstream f(path, std::ios::app | std::ios::binary);
+  f << text;
+  return static_cast<bool>(f.flush());
+}
+
+}  // namespace
+
+int run_gate(const GateOptions& o) {
+  auto text = read_input(o.input, kMaxJsonBytes);
+  if (!text) return report_error(text.error());
+  GateVerdict v;
+  std::string where;
+  if (o.url) {
+    GateRemote remote{.url = *o.url,
+                      .retries = o.retries,
+                      .timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000))};
+    if (const char* key = std::getenv("AEGIS_API_KEY")) remote.api_key = key;
+    try {
+      validate_remote(remote);
+    } catch (const AegisError& e) {
+      OPENSSL_cleanse(remote.api_key.data(), remote.api_key.size());
+      return report_error(e.error());
+    }
+    v = gate_remote(text.value(), remote);
+    OPENSSL_cleanse(remote.api_key.data(), remote.api_key.size());
+    where = *o.url + " (" + std::to_string(v.attempts) + " attempt" + (v.attempts == 1 ? "" : "s") + ")";
+  } else {
+    auto config = load_config(o.config);
+    if (!config) return report_error(config.error());
+    const DecisionService service(config.value());
+    v = gate_local(service, text.value());
+    where = "this machine (aegis gate, no --url)";
+  }
+
+  const bool passed_unavailable =
+      v.outcome == GateOutcome::kUnavailable && o.on_unavailable == "pass";
+  const int code = passed_unavailable ? 0 : static_cast<int>(v.outcome);
+  bool ok = write_all(stdout, o.format == "json" ? json_report(v, code, passed_unavailable)
+                                                 : text_report(v, code, passed_unavailable));
+  if (passed_unavailable)
+    std::fprintf(stderr,
+                 "aegis gate: WARNING: passing without a decision (the service was unavailable; "
+                 "--on-unavailable pass): %s\n",
+                 v.detail.c_str());
+
+  const char* actions = std::getenv("GITHUB_ACTIONS");
+  if (actions && std::string_view(actions) == "true") {
+    const std::string title = "AEGIS gate: " + headline(v);
+    if (passed_unavailable || v.outcome == GateOutcome::kReview)
+      ok &= write_all(stdout, "::warning title=" + annotation_escape(title, true) + "::" +
+                                  annotation_escape(passed_unavailable
+                                                        ? "passing without a decision: " + v.detail
+                                                        : read_decision(v).rationale,
+                                                    false) +
+                                  "\n");
+    else if (v.outcome != GateOutcome::kProceed)
+      ok &= write_all(stdout, "::error title=" + annotation_escape(title, true) + "::" +
+                                  annotation_escape(v.status.empty() ? v.detail
+                                                                     : read_decision(v).rationale,
+                                                    false) +
+                                  "\n");
+    if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY"); summary && *summary)
+      ok &= append_file(summary, summary_markdown(v, code, passed_unavailable, where));
+    if (const char* output = std::getenv("GITHUB_OUTPUT"); output && *output)
+      ok &= append_file(output, "status=" + v.status + "\ndecision_id=" + v.decision_id +
+                                    "\noutcome=" + std::string(to_string(v.outcome)) +
+                                    "\nexit_code=" + std::to_string(code) + "\n");
+  }
+  if (!ok || std::fflush(stdout) != 0) {
+    std::fprintf(stderr, "aegis gate: error: the report could not be written\n");
+    return kExitInternal;
+  }
+  return code;
+}
+
+}  // namespace aegis::cli

@@ -1,0 +1,282 @@
+#include "aegis/gate_client.h"
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <ctime>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "aegis/json.h"
+
+namespace aegis {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr size_t kMaxAnswerBytes = 8u << 20;  // a decision is ~3 KB; more is not one
+constexpr std::array<std::string_view, 4> kStatuses = {"proceed", "pause", "halt", "escalate"};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+GateVerdict verdict(GateOutcome outcome, std::string detail, long http_status = 0) {
+  GateVerdict v;
+  v.outcome = outcome;
+  v.detail = std::move(detail);
+  v.http_status = http_status;
+  return v;
+}
+
+// The service's own message from an {"error": {...}} answer, when it sent one.
+std::string service_message(std::string_view body) {
+  const auto j = nlohmann::json::parse(body, nullptr, false);
+  if (!j.is_object() || !j.contains("error") || !j["error"].is_object()) return "";
+  const auto& e = j["error"];
+  std::string out;
+  if (e.contains("code") && e["code"].is_string()) out = e["code"].get<std::string>();
+  if (e.contains("field") && e["field"].is_string())
+    out += " (" + e["field"].get<std::string>() + ")";
+  if (e.contains("message") && e["message"].is_string())
+    out += (out.empty() ? "" : ": ") + e["message"].get<std::string>();
+  return out;
+}
+
+struct Answer {
+  CURLcode rc = CURLE_OK;
+  long status = 0;
+  std::string body;
+  std::optional<milliseconds> retry_after;
+  std::string error;  // curl's words for a failed transfer
+};
+
+size_t collect(char* data, size_t size, size_t n, void* user) {
+  auto* a = static_cast<Answer*>(user);
+  if (a->body.size() + size * n > kMaxAnswerBytes) return 0;  // CURLE_WRITE_ERROR
+  a->body.append(data, size * n);
+  return size * n;
+}
+
+// Retry-After: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
+size_t header(char* data, size_t size, size_t n, void* user) {
+  auto* a = static_cast<Answer*>(user);
+  const std::string_view line(data, size * n);
+  constexpr std::string_view kName = "retry-after:";
+  if (line.size() > kName.size() && lower(line.substr(0, kName.size())) == kName) {
+    std::string value(line.substr(kName.size()));
+    value.erase(0, value.find_first_not_of(" \t"));
+    value.erase(value.find_last_not_of(" \t\r\n") + 1);
+    if (!value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+          return std::isdigit(static_cast<unsigned char>(c)) != 0;
+        })) {
+      a->retry_after = milliseconds(std::min<long long>(std::stoll(value.substr(0, 9)), 86400) * 1000);
+    } else if (const time_t at = curl_getdate(value.c_str(), nullptr); at != -1) {
+      const time_t now = std::time(nullptr);
+      a->retry_after = milliseconds(at > now ? static_cast<long long>(at - now) * 1000 : 0);
+    }
+  }
+  return size * n;
+}
+
+Answer post(const std::string& url, std::string_view body, const std::string& api_key,
+            milliseconds budget) {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  Answer a;
+  CURL* curl = curl_easy_init();
+  if (!curl) {
+    a.rc = CURLE_OUT_OF_MEMORY;
+    return a;
+  }
+  std::string authorization = api_key.empty() ? "" : "Authorization: Bearer " + api_key;
+  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  headers = curl_slist_append(headers, "Expect:");
+  if (!authorization.empty()) headers = curl_slist_append(headers, authorization.c_str());
+  char why[CURL_ERROR_SIZE] = "";
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);  // a gate is not sent elsewhere
+  curl_easy_setopt(curl, CURLOPT_POST, 1L);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &a);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(1, budget.count())));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::clamp<int64_t>(budget.count(), 1, 10000)));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, why);
+  a.rc = curl_easy_perform(curl);
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a.status);
+  curl_easy_cleanup(curl);
+  curl_slist_free_all(headers);
+  OPENSSL_cleanse(authorization.data(), authorization.size());
+  if (a.rc != CURLE_OK) a.error = std::string(curl_easy_strerror(a.rc)) + (why[0] ? std::string(": ") + why : "");
+  return a;
+}
+
+bool tls_refusal(CURLcode rc) {
+  return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+         rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+}
+
+std::string seconds(milliseconds ms) {
+  return std::to_string(ms.count() / 1000) + "." + std::to_string(ms.count() % 1000 / 100) + " s";
+}
+
+}  // namespace
+
+std::string_view to_string(GateOutcome outcome) {
+  switch (outcome) {
+    case GateOutcome::kProceed: return "proceed";
+    case GateOutcome::kHalt: return "halt";
+    case GateOutcome::kReview: return "review";
+    case GateOutcome::kInvalid: return "invalid";
+    case GateOutcome::kInternal: return "internal";
+    case GateOutcome::kRejected: return "rejected";
+    case GateOutcome::kUnavailable: return "unavailable";
+    case GateOutcome::kMalformed: return "malformed";
+  }
+  return "internal";
+}
+
+GateVerdict classify_answer(long http_status, std::string_view body) {
+  if (http_status == 429 || http_status == 502 || http_status == 503 || http_status == 504)
+    return verdict(GateOutcome::kUnavailable, "HTTP " + std::to_string(http_status), http_status);
+  if (http_status < 200 || http_status > 299) {
+    const std::string said = service_message(body);
+    return verdict(GateOutcome::kRejected,
+                   "HTTP " + std::to_string(http_status) + (said.empty() ? "" : ": " + said),
+                   http_status);
+  }
+  const auto malformed = [http_status](const std::string& why) {
+    return verdict(GateOutcome::kMalformed,
+                   "HTTP " + std::to_string(http_status) + " but not a decision: " + why,
+                   http_status);
+  };
+  const auto j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded()) return malformed("the body is not JSON");
+  if (!j.is_object()) return malformed("the body is not a JSON object");
+  if (!j.contains("status")) return malformed("it has no status");
+  if (!j["status"].is_string()) return malformed("its status is not a string");
+  const std::string status = lower(j["status"].get<std::string>());
+  const auto known = std::find(kStatuses.begin(), kStatuses.end(), status);
+  if (known == kStatuses.end())
+    return malformed("unknown status \"" + j["status"].get<std::string>() + "\"");
+  if (j.contains("decision_id") && !j["decision_id"].is_string())
+    return malformed("its decision_id is not a string");
+  GateVerdict v;
+  v.http_status = http_status;
+  v.status = status;
+  v.decision_id = j.contains("decision_id") ? j["decision_id"].get<std::string>() : "";
+  v.outcome = status == "proceed" ? GateOutcome::kProceed
+              : status == "halt"  ? GateOutcome::kHalt
+                                  : GateOutcome::kReview;
+  v.detail = "the decision is " + status;
+  v.decision = std::string(body);
+  return v;
+}
+
+void validate_remote(const GateRemote& remote) {
+  if (remote.retries < 0 || remote.retries > 100)
+    throw_error(invalid_input("gate.retries", "retries", "must be between 0 and 100"));
+  if (remote.timeout.count() < 1 || remote.timeout.count() > 3'600'000)
+    throw_error(invalid_input("gate.timeout", "timeout", "must be between 1 ms and 1 hour"));
+  CURLU* u = curl_url();
+  if (!u) throw std::bad_alloc();
+  char* scheme = nullptr;
+  char* host = nullptr;
+  const bool parsed = curl_url_set(u, CURLUPART_URL, remote.url.c_str(), 0) == CURLUE_OK &&
+                      curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+                      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
+  const std::string s = scheme ? lower(scheme) : "", h = host ? lower(host) : "";
+  curl_free(scheme);
+  curl_free(host);
+  curl_url_cleanup(u);
+  if (!parsed)
+    throw_error(invalid_input("gate.url", "url", "\"" + remote.url + "\" is not a URL"));
+  if (s != "https" && s != "http")
+    throw_error(invalid_input("gate.url", "url", "the scheme must be https (or http to this machine)"));
+  if (s == "http" && h != "127.0.0.1" && h != "[::1]" && h != "localhost")
+    throw_error(invalid_input("gate.url", "url",
+                              "plain http is only for this machine (127.0.0.1, ::1, localhost): the "
+                              "API key would cross the network in clear; use https"));
+}
+
+GateVerdict gate_remote(std::string_view context_json, const GateRemote& remote) {
+  validate_remote(remote);
+  std::string url = remote.url;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  url += "/v1/evaluate";
+  const auto start = Clock::now();
+  const auto deadline = start + remote.timeout;
+  milliseconds backoff = remote.first_backoff;
+  GateVerdict last;
+  for (int attempt = 1;; ++attempt) {
+    // Each attempt gets an equal share of what is left, so that a service that hangs once is
+    // still retried within the timeout.
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    const int attempts_left = remote.retries - attempt + 2;
+    const Answer a = post(url, context_json, remote.api_key,
+                          std::min(left, std::max(left / attempts_left, milliseconds(1000))));
+    if (a.rc == CURLE_OK) {
+      last = classify_answer(a.status, a.body);
+    } else if (a.rc == CURLE_WRITE_ERROR) {
+      last = verdict(GateOutcome::kMalformed,
+                     "the answer is over " + std::to_string(kMaxAnswerBytes >> 20) + " MiB");
+    } else if (tls_refusal(a.rc)) {
+      last = verdict(GateOutcome::kRejected, "TLS: " + a.error);
+    } else if (a.rc == CURLE_OUT_OF_MEMORY) {
+      last = verdict(GateOutcome::kInternal, a.error);
+    } else {
+      last = verdict(GateOutcome::kUnavailable, a.error);
+    }
+    last.attempts = attempt;
+    if (last.outcome != GateOutcome::kUnavailable) return last;
+
+    const auto elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+    auto wait = backoff;
+    if (a.retry_after && *a.retry_after > wait) wait = *a.retry_after;
+    const std::string so_far = " (" + std::to_string(attempt) + " attempt" +
+                               (attempt == 1 ? "" : "s") + " in " + seconds(elapsed) + ")";
+    if (attempt > remote.retries) {
+      last.detail = "no decision: " + last.detail + so_far;
+      return last;
+    }
+    if (Clock::now() + wait >= deadline) {
+      last.detail = "no decision within the timeout of " + seconds(remote.timeout) + ": " +
+                    last.detail + so_far +
+                    (a.retry_after ? "; the service asked to retry after " + seconds(*a.retry_after)
+                                   : std::string());
+      return last;
+    }
+    std::this_thread::sleep_for(wait);
+    backoff = std::min(remote.max_backoff, backoff * 2);
+  }
+}
+
+GateVerdict gate_local(const DecisionService& service, std::string_view context_json) {
+  ContextParser parser = service.parser({.cli_aliases = true, .cli_defaults = true});
+  auto made = service.evaluate(context_json, parser);
+  if (!made) {
+    const Error& e = made.error();
+    return verdict(e.kind == ErrorKind::kInternal ? GateOutcome::kInternal : GateOutcome::kInvalid,
+                   error_to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  GateVerdict v = classify_answer(200, made.value().json);
+  v.http_status = 0;
+  return v;
+}
+
+}  // namespace aegis
