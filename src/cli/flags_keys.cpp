@@ -1,0 +1,122 @@
+// Flags of the key commands: custodian keys and two-key overrides (offline), BIP-322 messages,
+// X-Wing keys, KEK providers and the decryption of telemetry's sealed fields.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "flags.h"
+
+namespace aegis::cli {
+namespace {
+
+const std::vector<std::string> kProviders = {"auto", "kms", "hsm", "environment", "in_memory"};
+
+struct KeyFlags {
+  std::string key_out = "aegis-custodian.key";
+  std::string proposal_id, justification, failed_gates, key_path, hash, request;
+  std::optional<std::string> override_config;
+  std::string message, sig;
+  std::optional<std::string> pubkey, address;
+  std::string kem_out, kem_key_file, kem_public_key, kem_ciphertext, kek_provider = "auto",
+                                                                      kek_wrapped, kek_out;
+  std::optional<std::string> kem_eseed, kek_input, kek_kem_key;
+  std::string telemetry_input = "-";
+};
+
+}  // namespace
+
+Dispatch add_key_flags(CLI::App& app) {
+  auto f = std::make_shared<KeyFlags>();
+  auto* keygen = app.add_subcommand("keygen", "Create a custodian key (file mode 0600)");
+  keygen->add_option("-o,--output", f->key_out, "key file to create (never overwritten)");
+
+  auto* override_cmd = app.add_subcommand("override", "Two-key overrides, offline");
+  override_cmd->require_subcommand(1);
+  auto* ov_hash = override_cmd->add_subcommand("hash", "The message both custodians sign");
+  ov_hash->add_option("--proposal-id", f->proposal_id)->required();
+  ov_hash->add_option("--justification", f->justification)->required();
+  ov_hash->add_option("--failed-gates", f->failed_gates, "comma-separated, e.g. risk,novelty")
+      ->required();
+  auto* ov_sign = override_cmd->add_subcommand("sign", "Sign an override hash with a key file");
+  ov_sign->add_option("--key", f->key_path)->required();
+  ov_sign->add_option("--hash", f->hash)->required();
+  auto* ov_verify = override_cmd->add_subcommand(
+      "verify", "Verify an override request with both signatures (exit 0 approved, 1 not)");
+  ov_verify->add_option("request", f->request, "override request JSON file")->required();
+  ov_verify->add_option("-c,--config", f->override_config, "config whose custodians: are trusted");
+
+  auto* signature_cmd = app.add_subcommand("signature", "Plain BIP-322 messages (P2TR)");
+  signature_cmd->require_subcommand(1);
+  auto* sig_sign = signature_cmd->add_subcommand("sign", "Sign a message");
+  sig_sign->add_option("--message", f->message)->required();
+  sig_sign->add_option("--key", f->key_path)->required();
+  auto* sig_verify = signature_cmd->add_subcommand("verify", "Verify a message signature");
+  sig_verify->add_option("--message", f->message)->required();
+  sig_verify->add_option("--pubkey", f->pubkey, "x-only internal key, 64 hex digits");
+  sig_verify->add_option("--address", f->address, "P2TR address");
+  sig_verify->add_option("--signature", f->sig)->required();
+
+  auto* kem = app.add_subcommand("kem", "X-Wing (ML-KEM-768 + X25519) keys, for tests and setup");
+  kem->require_subcommand(1);
+  auto* kem_keygen = kem->add_subcommand("keygen", "Create an X-Wing private key file (mode 0600)");
+  kem_keygen->add_option("-o,--output", f->kem_out, "key file to create (never overwritten)")
+      ->required();
+  auto* kem_pub = kem->add_subcommand("public-key", "The public key of a key file");
+  kem_pub->add_option("--key-file", f->kem_key_file)->required();
+  auto* kem_encap =
+      kem->add_subcommand("encapsulate", "A ciphertext and shared secret for a public key");
+  kem_encap->add_option("--public-key", f->kem_public_key, "base64, 1216 bytes")->required();
+  kem_encap->add_option("--eseed-hex", f->kem_eseed, "64 bytes of given randomness (test vectors)");
+  auto* kem_decap = kem->add_subcommand("decapsulate", "The shared secret of a ciphertext");
+  kem_decap->add_option("--key-file", f->kem_key_file)->required();
+  kem_decap->add_option("--ciphertext", f->kem_ciphertext, "base64, 1120 bytes")->required();
+
+  auto* kek = app.add_subcommand("kek", "Key-encryption-key providers (KMS, HSM, environment)");
+  kek->require_subcommand(1);
+  auto* kek_status_cmd = kek->add_subcommand("status", "Per provider: configured, working, key id");
+  auto* kek_wrap = kek->add_subcommand("wrap", "Wrap bytes under a provider's KEK");
+  kek_wrap->add_option("--provider", f->kek_provider,
+                       "auto (default), kms, hsm, environment, in_memory")
+      ->check(CLI::IsMember(kProviders));
+  kek_wrap->add_option("-i,--input", f->kek_input, "file of bytes to wrap (- for stdin)");
+  kek_wrap->add_option("--kem-key-file", f->kek_kem_key, "an X-Wing key file to wrap");
+  auto* kek_unwrap = kek->add_subcommand("unwrap", "Unwrap a blob with a provider's KEK");
+  kek_unwrap->add_option("--provider", f->kek_provider)->check(CLI::IsMember(kProviders));
+  kek_unwrap->add_option("--wrapped", f->kek_wrapped, "base64")->required();
+  auto* kek_provision = kek->add_subcommand(
+      "provision", "A new X-Wing key wrapped by the provider; writes the environment lines");
+  kek_provision->add_option("--provider", f->kek_provider, "kms, hsm or environment")
+      ->check(CLI::IsMember(kProviders))
+      ->required();
+  kek_provision->add_option("-o,--output", f->kek_out, "file for the environment lines (mode 0600)")
+      ->required();
+
+  auto* telemetry = app.add_subcommand("telemetry", "Telemetry events");
+  telemetry->require_subcommand(1);
+  auto* tel_decrypt = telemetry->add_subcommand(
+      "decrypt", "Restore the encrypted personal fields (the provider's private key)");
+  tel_decrypt->add_option("-i,--input", f->telemetry_input, "events: a JSON array, object or lines");
+  tel_decrypt->add_option("--provider", f->kek_provider)->check(CLI::IsMember(kProviders));
+
+  return [=]() -> std::optional<int> {
+    if (*keygen) return run_keygen(f->key_out);
+    if (*ov_hash) return run_override_hash(f->proposal_id, f->justification, f->failed_gates);
+    if (*ov_sign) return run_override_sign(f->key_path, f->hash);
+    if (*ov_verify) return run_override_verify(f->request, f->override_config);
+    if (*sig_sign) return run_signature_sign(f->key_path, f->message);
+    if (*sig_verify) return run_signature_verify(f->message, f->pubkey, f->address, f->sig);
+    if (*kem_keygen) return run_kem_keygen(f->kem_out);
+    if (*kem_pub) return run_kem_public_key(f->kem_key_file);
+    if (*kem_encap) return run_kem_encapsulate(f->kem_public_key, f->kem_eseed);
+    if (*kem_decap) return run_kem_decapsulate(f->kem_key_file, f->kem_ciphertext);
+    if (*kek_status_cmd) return run_kek_status();
+    if (*kek_wrap) return run_kek_wrap(f->kek_provider, f->kek_input, f->kek_kem_key);
+    if (*kek_unwrap) return run_kek_unwrap(f->kek_provider, f->kek_wrapped);
+    if (*kek_provision) return run_kek_provision(f->kek_provider, f->kek_out);
+    if (*tel_decrypt) return run_telemetry_decrypt(f->kek_provider, f->telemetry_input);
+    return std::nullopt;
+  };
+}
+
+}  // namespace aegis::cli
