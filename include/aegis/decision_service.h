@@ -22,7 +22,11 @@ namespace aegis {
 struct Evaluation {
   PCWDecision decision;
   std::string json;
-  NewEntry entry() const { return {"decision", decision.decision_id, json}; }
+  std::string agent_id, session_id;  // the context's: kept beside the decision, for finding it
+  NewEntry entry() const {
+    return {"decision", decision.decision_id, json,
+            {agent_id, session_id, std::string(to_string(decision.status)), decision.failing_gates}};
+  }
 };
 
 class DecisionService {

@@ -19,11 +19,21 @@
 
 namespace aegis {
 
+// What the decisions table keeps beside a decision so that it can be found (by agent, session,
+// status, failing gate): not part of the entry, nor of its hash. Empty strings are unknown.
+struct DecisionKeys {
+  std::string agent_id;
+  std::string session_id;
+  std::string status;                      // "proceed", "pause", "halt", "escalate"
+  std::vector<std::string> failing_gates;  // gate names
+};
+
 // What to append: `body` is canonical JSON text (decisions are written canonical).
 struct NewEntry {
   std::string kind;  // "decision", "object.proposal", "override", ...
   std::string id;
   std::string body;
+  DecisionKeys keys;  // for a decision: what its index row keeps beside it
 };
 
 // One link of the chain. entry_hash = SHA-256(prev_hash ‖ canonical JSON of
@@ -66,6 +76,7 @@ struct ChainHead {
 struct LinkedGroup {
   ChainHead after;
   std::vector<AuditEntry> entries;
+  std::vector<DecisionKeys> keys;  // beside entries, in their order (empty: none known)
   ChainHead tail() const;  // the chain's head once they are appended
 };
 // Links `entries` after `head`, stamped with the time now. Pure: it touches no store, so a
@@ -114,9 +125,27 @@ class Store {
   // decisions in chain order after `after_seq`.
   virtual std::optional<AuditEntry> decision_entry(std::string_view decision_id) = 0;
   std::optional<std::string> get_decision(std::string_view decision_id);
-  virtual std::vector<AuditEntry> list_decisions(size_t limit, int64_t after_seq) = 0;
+  std::vector<AuditEntry> list_decisions(size_t limit, int64_t after_seq);
   // The newest `limit` decisions, newest first.
-  virtual std::vector<AuditEntry> recent_decisions(size_t limit) = 0;
+  std::vector<AuditEntry> recent_decisions(size_t limit);
+
+  // Decisions matching every filter given, in chain order (or newest first), `limit` at most,
+  // each with what its index row keeps. Decisions stored before the keys were kept (schema 3)
+  // have no agent or session and match no agent filter.
+  struct DecisionQuery {
+    std::optional<std::string> status;        // a status name
+    std::optional<std::string> agent_id;
+    std::optional<std::string> failing_gate;  // a gate name among the failing ones
+    std::optional<std::string> since, until;  // RFC 3339 UTC times: since <= time < until
+    int64_t cursor = 0;         // after this seq (chain order) or before it (newest first); 0: none
+    bool newest_first = false;
+    size_t limit = 50;
+  };
+  struct FoundDecision {
+    AuditEntry entry;
+    DecisionKeys keys;
+  };
+  virtual std::vector<FoundDecision> find_decisions(const DecisionQuery& query) = 0;
 
   // Saves a versioned object: `expected_version` 0 creates it, otherwise it must equal the
   // stored version (else ConflictError: a stale write never overwrites). Appends an

@@ -35,8 +35,9 @@ Error not_stored(const char* what) {
 void evaluate(ApiContext& api, http::Request& req, http::Reply reply) {
   auto made = api.service->evaluate(req.body, request_parser(*api.service));
   if (!made) return reply(error_response(made.error()));
+  NewEntry entry = made.value().entry();
   auto body = std::make_shared<std::string>(std::move(made.value().json));
-  api.service->record({{"decision", made.value().decision.decision_id, *body}},
+  api.service->record({std::move(entry)},
                       [body, reply = std::move(reply)](bool durable) {
                         reply(durable ? json_response(200, std::move(*body))
                                       : error_response(not_stored("the decision")));
@@ -156,28 +157,95 @@ void afa_decide(ApiContext& api, http::Request& req, http::Reply reply) {
   }
 }
 
+// A time bound of GET /v1/decisions: RFC 3339 UTC, as stored ("2026-12-02T21:08:01.123Z") or
+// cut after the day, minute or second; a final Z is optional (every stored time is UTC).
+Result<std::string> query_time(const http::Request& req, std::string_view name) {
+  const std::string* v = query_value(req, name);
+  if (!v) return std::string();
+  std::string t = *v;
+  if (!t.empty() && t.back() == 'Z') t.pop_back();
+  constexpr std::string_view kForm = "dddd-dd-ddTdd:dd:dd.ddd";
+  bool ok = t.size() == 10 || t.size() == 16 || t.size() == 19 || t.size() == 23;
+  for (size_t i = 0; ok && i < t.size(); ++i)
+    ok = kForm[i] == 'd' ? (t[i] >= '0' && t[i] <= '9') : t[i] == kForm[i];
+  if (!ok)
+    return invalid_input("json.query", std::string(name),
+                         "expected an RFC 3339 UTC time such as 2026-12-02T21:08:01.123Z (or its "
+                         "date, minute or second)");
+  return t;
+}
+
 void list_decisions(ApiContext& api, http::Request& req, http::Reply reply) {
-  if (auto e = check_query(req, {"limit", "cursor"})) return reply(error_response(*e));
+  if (auto e = check_query(req, {"limit", "cursor", "status", "agent_id", "failing_gate", "since",
+                                 "until", "order"}))
+    return reply(error_response(*e));
   const auto limit = query_integer(req, "limit", 50, 1, 1000);
   if (!limit) return reply(error_response(limit.error()));
   const auto cursor = query_integer(req, "cursor", 0, 0, int64_t{1} << 53);
   if (!cursor) return reply(error_response(cursor.error()));
-  std::string out = "{\"decisions\":[";
-  int64_t last = cursor.value();
-  size_t n = 0;
+  Store::DecisionQuery q{.cursor = cursor.value(), .limit = static_cast<size_t>(limit.value())};
+  const auto one_of = [&](std::string_view name, std::initializer_list<std::string_view> names,
+                          std::optional<std::string>& into) -> std::optional<Error> {
+    const std::string* v = query_value(req, name);
+    if (!v) return std::nullopt;
+    std::string list;
+    for (std::string_view n : names) {
+      if (*v == n) {
+        into = *v;
+        return std::nullopt;
+      }
+      list += (list.empty() ? "" : ", ") + std::string(n);
+    }
+    return invalid_input("json.query", std::string(name), "expected one of " + list);
+  };
+  std::optional<std::string> order;
+  if (auto e = one_of("status", {"proceed", "pause", "halt", "escalate"}, q.status))
+    return reply(error_response(*e));
+  if (auto e = one_of("failing_gate",
+                      {"complexity", "novelty", "profit", "quality", "risk", "utility", "drift"},
+                      q.failing_gate))
+    return reply(error_response(*e));
+  if (auto e = one_of("order", {"asc", "desc"}, order)) return reply(error_response(*e));
+  q.newest_first = order == "desc";
+  if (const std::string* agent = query_value(req, "agent_id")) {
+    if (agent->empty() || agent->size() > kMaxIdLength)
+      return reply(error_response(invalid_input("json.query", "agent_id",
+                                                "expected 1 to 256 bytes")));
+    q.agent_id = *agent;
+  }
+  for (const auto& [name, into] : {std::pair<const char*, std::optional<std::string>*>{
+                                       "since", &q.since},
+                                   {"until", &q.until}}) {
+    auto t = query_time(req, name);
+    if (!t) return reply(error_response(t.error()));
+    if (!t.value().empty()) *into = t.value();
+  }
+
+  std::vector<Store::FoundDecision> found;
   try {
     std::lock_guard<std::mutex> g(api.store_lock);
-    for (const auto& e :
-         api.store->list_decisions(static_cast<size_t>(limit.value()), cursor.value())) {
-      if (n++) out += ',';
-      out += e.body;
-      last = e.seq;
-    }
+    found = api.store->find_decisions(q);
   } catch (const AegisError& e) {
     return reply(error_response(e.error()));
   }
-  out += "],\"next_cursor\":";
-  out += n == static_cast<size_t>(limit.value()) ? "\"" + std::to_string(last) + "\"" : "null";
+  // The decisions as stored, byte for byte; beside them, where each is in the chain and the
+  // keys kept with it (the console's table and decision view).
+  std::string out = "{\"decisions\":[";
+  json entries = json::array();
+  for (size_t i = 0; i < found.size(); ++i) {
+    if (i) out += ',';
+    out += found[i].entry.body;
+    const DecisionKeys& k = found[i].keys;
+    entries.push_back({{"seq", found[i].entry.seq},
+                       {"entry_hash", found[i].entry.entry_hash},
+                       {"time", found[i].entry.time},
+                       {"agent_id", k.agent_id.empty() ? json() : json(k.agent_id)},
+                       {"session_id", k.session_id.empty() ? json() : json(k.session_id)}});
+  }
+  out += "],\"entries\":";
+  out += entries.dump(-1, ' ', false, json::error_handler_t::replace);
+  out += ",\"next_cursor\":";
+  out += found.size() == q.limit ? "\"" + std::to_string(found.back().entry.seq) + "\"" : "null";
   out += '}';
   reply(json_response(200, std::move(out)));
 }

@@ -93,7 +93,7 @@ class Decider {
     else
       append_decision_json(c.output, e.decision, options_.fields);
     c.output += '\n';
-    if (service_.durable()) c.entries.push_back({"decision", e.decision.decision_id, e.json});
+    if (service_.durable()) c.entries.push_back(e.entry());
     ++c.counts.status[static_cast<size_t>(e.decision.status)];
   }
 

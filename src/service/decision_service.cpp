@@ -44,7 +44,7 @@ namespace {
 // pcw_decide and the decision's wire JSON, errors as values.
 Result<Evaluation> decide(const PCWContext& context, const DecideOptions& options) {
   try {
-    Evaluation e{pcw_decide(context, options), {}};
+    Evaluation e{pcw_decide(context, options), {}, context.agent_id, context.session_id};
     e.json = decision_to_json(e.decision);
     return e;
   } catch (const AegisError& e) {

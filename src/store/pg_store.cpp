@@ -15,6 +15,7 @@
 
 #include "aegis/json.h"
 #include "consistency.h"
+#include "decision_query.h"
 
 namespace aegis {
 namespace {
@@ -23,7 +24,9 @@ namespace {
 // and objects.state is canonical JSON (the bytes that entry holds).
 // 3: audit.body is compressed with lz4 where the server has it (cheaper than pglz, about the
 // same size; rows written before keep pglz, and both read alike).
-constexpr int kSchemaVersion = 3;
+// 4: decisions keep agent_id, session_id, status and failing_gates (",risk,novelty,") beside
+// each decision, indexed.
+constexpr int kSchemaVersion = 4;
 constexpr int64_t kMigrationLock = 0x4145474953;  // "AEGIS"
 
 [[noreturn]] void internal(const std::string& what) {
@@ -32,7 +35,8 @@ constexpr int64_t kMigrationLock = 0x4145474953;  // "AEGIS"
 
 const std::vector<std::string> kAuditColumns = {"seq",  "kind",      "id",        "time",
                                                 "body", "prev_hash", "entry_hash"};
-const std::vector<std::string> kIndexColumns = {"decision_id", "seq"};
+const std::vector<std::string> kIndexColumns = {"decision_id", "seq",    "agent_id",
+                                                "session_id",  "status", "failing_gates"};
 
 // A field of COPY's text format: backslash, tab, newline and carriage return escaped. Safe with
 // UTF-8 (the client encoding set at connect): no byte of a multibyte sequence is below 0x80.
@@ -108,30 +112,19 @@ class PgStore : public Store {
     }
   }
 
-  std::vector<AuditEntry> list_decisions(size_t limit, int64_t after_seq) override {
+  std::vector<FoundDecision> find_decisions(const DecisionQuery& q) override {
+    const store_detail::DecisionSql sql = store_detail::decision_query_sql(q, true);
+    std::vector<std::string> params = sql.texts;
+    for (const int64_t v : sql.integers) params.push_back(std::to_string(v));
     try {
       pqxx::read_transaction r(conn_);
-      const pqxx::result res = r.exec_params(
-          "SELECT seq, kind, id, time, body, prev_hash, entry_hash FROM audit "
-          "WHERE kind = 'decision' AND seq > $1 ORDER BY seq LIMIT $2",
-          after_seq, static_cast<int64_t>(limit));
-      std::vector<AuditEntry> out;
-      for (const auto& row : res) out.push_back(entry(row));
-      return out;
-    } catch (const pqxx::failure& e) {
-      internal(e.what());
-    }
-  }
-
-  std::vector<AuditEntry> recent_decisions(size_t limit) override {
-    try {
-      pqxx::read_transaction r(conn_);
-      const pqxx::result res = r.exec_params(
-          "SELECT seq, kind, id, time, body, prev_hash, entry_hash FROM audit "
-          "WHERE kind = 'decision' ORDER BY seq DESC LIMIT $1",
-          static_cast<int64_t>(limit));
-      std::vector<AuditEntry> out;
-      for (const auto& row : res) out.push_back(entry(row));
+      const pqxx::result res = r.exec_params(sql.text, pqxx::prepare::make_dynamic_params(params));
+      std::vector<FoundDecision> out;
+      for (const auto& row : res)
+        out.push_back({entry(row),
+                       {row[7].as<std::string>(), row[8].as<std::string>(),
+                        row[9].as<std::string>(),
+                        store_detail::split_gates(row[10].as<std::string>())}});
       return out;
     } catch (const pqxx::failure& e) {
       internal(e.what());
@@ -268,12 +261,24 @@ class PgStore : public Store {
                                           [](const AuditEntry& e) { return e.kind == "decision"; });
     if (any_decision) {
       pqxx::tablewriter index(w, "decisions", kIndexColumns.begin(), kIndexColumns.end());
-      for (const AuditEntry& e : group.entries) {
+      static const DecisionKeys kNone;
+      for (size_t i = 0; i < group.entries.size(); ++i) {
+        const AuditEntry& e = group.entries[i];
         if (e.kind != "decision") continue;
+        const DecisionKeys& k = i < group.keys.size() ? group.keys[i] : kNone;
         line.clear();
         append_copy_text(line, e.id);
         line += '\t';
         line += std::to_string(e.seq);
+        for (const std::string* v : {&k.agent_id, &k.session_id, &k.status}) {
+          line += '\t';
+          if (v->empty())
+            line += "\\N";  // not known
+          else
+            append_copy_text(line, *v);
+        }
+        line += '\t';
+        append_copy_text(line, store_detail::join_gates(k.failing_gates));
         index.write_raw_line(line);
       }
       index.complete();
@@ -329,6 +334,20 @@ class PgStore : public Store {
           "AND 'lz4' = ANY(enumvals)");
       if (!lz4.empty()) w.exec("ALTER TABLE audit ALTER COLUMN body SET COMPRESSION lz4");
       w.exec("INSERT INTO schema_version(version) VALUES (3)");
+    }
+    if (version < 4) {
+      // The keys of the decisions stored so far: status and failing gates from their bodies;
+      // their agent and session were never kept.
+      w.exec(
+          "ALTER TABLE decisions ADD COLUMN agent_id TEXT, ADD COLUMN session_id TEXT, "
+          "ADD COLUMN status TEXT, ADD COLUMN failing_gates TEXT NOT NULL DEFAULT ',';"
+          "UPDATE decisions d SET status = a.body::jsonb->>'status', failing_gates = ',' || "
+          "coalesce((SELECT string_agg(g, ',') FROM jsonb_array_elements_text("
+          "a.body::jsonb->'failing_gates') g) || ',', '') FROM audit a WHERE a.seq = d.seq;"
+          "CREATE INDEX decisions_by_seq ON decisions(seq);"
+          "CREATE INDEX decisions_by_agent ON decisions(agent_id, seq);"
+          "CREATE INDEX decisions_by_status ON decisions(status, seq);"
+          "INSERT INTO schema_version(version) VALUES (4);");
     }
     w.commit();
   }

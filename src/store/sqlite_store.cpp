@@ -9,13 +9,15 @@
 
 #include "aegis/json.h"
 #include "consistency.h"
+#include "decision_query.h"
 
 namespace aegis {
 namespace {
 
 // 1: audit, decisions, objects. 2: objects.seq names the entry of the current version, and
-// objects.state is canonical JSON (the bytes that entry holds).
-constexpr int kSchemaVersion = 2;
+// objects.state is canonical JSON (the bytes that entry holds). 3: decisions keep agent_id,
+// session_id, status and failing_gates (",risk,novelty,") beside each decision, indexed.
+constexpr int kSchemaVersion = 3;
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
   throw_error(Error{ErrorKind::kInternal, "store.sqlite", "",
@@ -39,6 +41,14 @@ class Stmt {
   Stmt& bind_static(int i, std::string_view v) {
     sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
     return *this;
+  }
+  // NULL for an empty text (a key that is not known).
+  Stmt& bind_or_null(int i, std::string_view v) {
+    if (v.empty()) {
+      sqlite3_bind_null(s_, i);
+      return *this;
+    }
+    return bind_static(i, v);
   }
   Stmt& bind(int i, int64_t v) {
     sqlite3_bind_int64(s_, i, v);
@@ -247,23 +257,18 @@ class SqliteStore : public Store {
     return row(s);
   }
 
-  std::vector<AuditEntry> list_decisions(size_t limit, int64_t after_seq) override {
-    Stmt s(db_,
-           "SELECT seq, kind, id, time, body, prev_hash, entry_hash FROM audit "
-           "WHERE kind = 'decision' AND seq > ? ORDER BY seq LIMIT ?");
-    s.bind(1, after_seq).bind(2, static_cast<int64_t>(limit));
-    std::vector<AuditEntry> out;
-    while (s.step()) out.push_back(row(s));
-    return out;
-  }
-
-  std::vector<AuditEntry> recent_decisions(size_t limit) override {
-    Stmt s(db_,
-           "SELECT seq, kind, id, time, body, prev_hash, entry_hash FROM audit "
-           "WHERE kind = 'decision' ORDER BY seq DESC LIMIT ?");
-    s.bind(1, static_cast<int64_t>(limit));
-    std::vector<AuditEntry> out;
-    while (s.step()) out.push_back(row(s));
+  std::vector<FoundDecision> find_decisions(const DecisionQuery& q) override {
+    const store_detail::DecisionSql sql = store_detail::decision_query_sql(q, false);
+    Stmt s(db_, sql.text.c_str());
+    int i = 0;
+    for (const auto& v : sql.texts) s.bind(++i, v);
+    for (const int64_t v : sql.integers) s.bind(++i, v);
+    std::vector<FoundDecision> out;
+    while (s.step()) {
+      FoundDecision f{row(s), {s.text(7), s.text(8), s.text(9), {}}};
+      f.keys.failing_gates = store_detail::split_gates(s.text(10));
+      out.push_back(std::move(f));
+    }
     return out;
   }
 
@@ -369,13 +374,21 @@ class SqliteStore : public Store {
     Stmt ins(db_,
              "INSERT INTO audit(seq, kind, id, time, body, prev_hash, entry_hash) "
              "VALUES (?, ?, ?, ?, ?, ?, ?)");
-    Stmt idx(db_, "INSERT INTO decisions(decision_id, seq) VALUES (?, ?)");
-    for (const AuditEntry& e : group.entries) {
+    Stmt idx(db_,
+             "INSERT INTO decisions(decision_id, seq, agent_id, session_id, status, failing_gates) "
+             "VALUES (?, ?, ?, ?, ?, ?)");
+    std::string gates;
+    for (size_t i = 0; i < group.entries.size(); ++i) {
+      const AuditEntry& e = group.entries[i];
       ins.bind(1, e.seq).bind_static(2, e.kind).bind_static(3, e.id).bind_static(4, e.time);
       ins.bind_static(5, e.body).bind_static(6, e.prev_hash).bind_static(7, e.entry_hash);
       ins.run();
       if (e.kind == "decision") {
-        idx.bind_static(1, e.id).bind(2, e.seq);
+        static const DecisionKeys kNone;
+        const DecisionKeys& k = i < group.keys.size() ? group.keys[i] : kNone;
+        gates = store_detail::join_gates(k.failing_gates);
+        idx.bind_static(1, e.id).bind(2, e.seq).bind_or_null(3, k.agent_id);
+        idx.bind_or_null(4, k.session_id).bind_or_null(5, k.status).bind_static(6, gates);
         idx.run();
       }
     }
@@ -405,6 +418,7 @@ class SqliteStore : public Store {
            "CREATE TABLE objects(type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, "
            "state TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(type, id));"
            "INSERT INTO schema_version(version) VALUES (2);");
+      version = 2;
     } else if (version < 2) {
       // Link every object to the entry of its current version, whose state becomes the row's.
       exec(db_, "ALTER TABLE objects ADD COLUMN seq INTEGER NOT NULL DEFAULT 0");
@@ -420,6 +434,23 @@ class SqliteStore : public Store {
         link.run();
       }
       exec(db_, "INSERT INTO schema_version(version) VALUES (2)");
+    }
+    if (version < 3) {
+      // The keys of the decisions stored so far: status and failing gates from their bodies;
+      // their agent and session were never kept.
+      exec(db_,
+           "ALTER TABLE decisions ADD COLUMN agent_id TEXT;"
+           "ALTER TABLE decisions ADD COLUMN session_id TEXT;"
+           "ALTER TABLE decisions ADD COLUMN status TEXT;"
+           "ALTER TABLE decisions ADD COLUMN failing_gates TEXT NOT NULL DEFAULT ',';"
+           "UPDATE decisions SET status = json_extract(a.body, '$.status'), failing_gates = "
+           "coalesce(',' || (SELECT group_concat(g.value, ',') FROM "
+           "json_each(a.body, '$.failing_gates') g) || ',', ',') "
+           "FROM audit a WHERE a.seq = decisions.seq;"
+           "CREATE INDEX decisions_by_seq ON decisions(seq);"
+           "CREATE INDEX decisions_by_agent ON decisions(agent_id, seq);"
+           "CREATE INDEX decisions_by_status ON decisions(status, seq);"
+           "INSERT INTO schema_version(version) VALUES (3);");
     }
     tx.commit();
   }

@@ -80,10 +80,27 @@ LinkedGroup link_entries(std::vector<NewEntry> entries, const ChainHead& head) {
   LinkedGroup group;
   const std::string now = format_timestamp(std::chrono::system_clock::now());
   group.entries.reserve(entries.size());
-  for (NewEntry& n : entries)
+  group.keys.reserve(entries.size());
+  for (NewEntry& n : entries) {
     group.entries.push_back({0, std::move(n.kind), std::move(n.id), now, std::move(n.body), "", ""});
+    group.keys.push_back(std::move(n.keys));
+  }
   relink(group, head);
   return group;
+}
+
+std::vector<AuditEntry> Store::list_decisions(size_t limit, int64_t after_seq) {
+  std::vector<AuditEntry> out;
+  for (auto& f : find_decisions({.cursor = after_seq, .limit = limit}))
+    out.push_back(std::move(f.entry));
+  return out;
+}
+
+std::vector<AuditEntry> Store::recent_decisions(size_t limit) {
+  std::vector<AuditEntry> out;
+  for (auto& f : find_decisions({.newest_first = true, .limit = limit}))
+    out.push_back(std::move(f.entry));
+  return out;
 }
 
 std::vector<AuditEntry> Store::append(std::span<const NewEntry> entries) {
@@ -91,7 +108,10 @@ std::vector<AuditEntry> Store::append(std::span<const NewEntry> entries) {
   LinkedGroup group{ChainHead{-1, ""}, {}};
   const std::string now = format_timestamp(std::chrono::system_clock::now());
   group.entries.reserve(entries.size());
-  for (const NewEntry& n : entries) group.entries.push_back({0, n.kind, n.id, now, n.body, "", ""});
+  for (const NewEntry& n : entries) {
+    group.entries.push_back({0, n.kind, n.id, now, n.body, "", ""});
+    group.keys.push_back(n.keys);
+  }
   append_linked(group);
   return std::move(group.entries);
 }
@@ -115,7 +135,8 @@ std::vector<AuditEntry> Store::record_decisions(std::span<const PCWDecision> dec
   std::vector<NewEntry> entries;
   entries.reserve(decisions.size());
   for (const auto& d : decisions)
-    entries.push_back({"decision", d.decision_id, decision_to_json(d)});
+    entries.push_back({"decision", d.decision_id, decision_to_json(d),
+                       {"", "", std::string(to_string(d.status)), d.failing_gates}});
   return append(entries);
 }
 

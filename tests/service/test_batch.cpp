@@ -216,11 +216,8 @@ class FailingSecondAppend : public Store {
   std::optional<AuditEntry> decision_entry(std::string_view id) override {
     return inner_->decision_entry(id);
   }
-  std::vector<AuditEntry> list_decisions(size_t limit, int64_t after) override {
-    return inner_->list_decisions(limit, after);
-  }
-  std::vector<AuditEntry> recent_decisions(size_t limit) override {
-    return inner_->recent_decisions(limit);
+  std::vector<FoundDecision> find_decisions(const DecisionQuery& q) override {
+    return inner_->find_decisions(q);
   }
   int64_t save_object(std::string_view type, std::string_view id, const std::string& state,
                       int64_t expected) override {
