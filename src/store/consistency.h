@@ -21,6 +21,12 @@ inline const std::pair<const char*, std::string> kIndexChecks[] = {
     {"SELECT a.id FROM audit a WHERE a.kind = 'decision' AND NOT EXISTS "
      "(SELECT 1 FROM decisions d WHERE d.decision_id = a.id AND d.seq = a.seq) LIMIT 1",
      "a decision of the chain is missing from the decisions index: "},
+    {"SELECT k.seq FROM decision_keys k LEFT JOIN audit a ON a.seq = k.seq "
+     "WHERE a.seq IS NULL OR a.kind <> 'decision' LIMIT 1",
+     "the decision keys name an entry that is not a decision, at seq "},
+    {"SELECT a.id FROM audit a WHERE a.kind = 'decision' AND NOT EXISTS "
+     "(SELECT 1 FROM decision_keys k WHERE k.seq = a.seq) LIMIT 1",
+     "a decision of the chain has no row of keys: "},
     {"SELECT o.type || ' ' || o.id FROM objects o LEFT JOIN audit a ON a.seq = o.seq "
      "WHERE a.seq IS NULL OR a.kind <> 'object.' || o.type OR a.id <> o.id "
      "OR a.body <> '{\"state\":' || o.state || ',\"version\":' || o.version || '}' LIMIT 1",

@@ -1,5 +1,5 @@
 // Internal: the one query both store engines run for Store::find_decisions, and the form in
-// which the decisions table keeps failing gates (",risk,novelty,": one LIKE finds a gate).
+// which the decision_keys table keeps failing gates (",risk,novelty,": one LIKE finds a gate).
 #pragma once
 
 #include <cstdint>
@@ -44,22 +44,26 @@ inline DecisionSql decision_query_sql(const Store::DecisionQuery& q, bool number
   const auto param = [&]() { return numbered ? "$" + std::to_string(++n) : std::string("?"); };
   sql.text =
       "SELECT a.seq, a.kind, a.id, a.time, a.body, a.prev_hash, a.entry_hash, "
-      "coalesce(d.agent_id, ''), coalesce(d.session_id, ''), coalesce(d.status, ''), "
-      "d.failing_gates FROM decisions d JOIN audit a ON a.seq = d.seq WHERE a.kind = 'decision'";
+      "coalesce(k.agent_id, ''), coalesce(k.session_id, ''), coalesce(k.status, ''), "
+      "k.failing_gates FROM audit a JOIN decision_keys k ON k.seq = a.seq "
+      "WHERE a.kind = 'decision'";
+  // The chain's order: walked on the audit table's key, or on the agent index when one agent is
+  // asked for (the only index beside the decision id's: each index costs every append).
+  const std::string seq = q.agent_id ? "k.seq" : "a.seq";
   const auto text = [&](const char* condition, const std::string& value) {
     sql.text += condition + param();
     sql.texts.push_back(value);
   };
-  if (q.status) text(" AND d.status = ", *q.status);
-  if (q.agent_id) text(" AND d.agent_id = ", *q.agent_id);
-  if (q.failing_gate) text(" AND d.failing_gates LIKE ", "%," + *q.failing_gate + ",%");
+  if (q.status) text(" AND k.status = ", *q.status);
+  if (q.agent_id) text(" AND k.agent_id = ", *q.agent_id);
+  if (q.failing_gate) text(" AND k.failing_gates LIKE ", "%," + *q.failing_gate + ",%");
   if (q.since) text(" AND a.time >= ", *q.since);
   if (q.until) text(" AND a.time < ", *q.until);
   if (q.cursor > 0) {
-    sql.text += (q.newest_first ? " AND d.seq < " : " AND d.seq > ") + param();
+    sql.text += " AND " + seq + (q.newest_first ? " < " : " > ") + param();
     sql.integers.push_back(q.cursor);
   }
-  sql.text += q.newest_first ? " ORDER BY d.seq DESC LIMIT " : " ORDER BY d.seq LIMIT ";
+  sql.text += " ORDER BY " + seq + (q.newest_first ? " DESC LIMIT " : " LIMIT ");
   sql.text += param();
   sql.integers.push_back(static_cast<int64_t>(q.limit));
   return sql;

@@ -24,8 +24,8 @@ namespace {
 // and objects.state is canonical JSON (the bytes that entry holds).
 // 3: audit.body is compressed with lz4 where the server has it (cheaper than pglz, about the
 // same size; rows written before keep pglz, and both read alike).
-// 4: decisions keep agent_id, session_id, status and failing_gates (",risk,novelty,") beside
-// each decision, indexed.
+// 4: decision_keys keeps the agent_id, session_id, status and failing_gates (",risk,novelty,")
+// of each decision by seq, with an index by agent.
 constexpr int kSchemaVersion = 4;
 constexpr int64_t kMigrationLock = 0x4145474953;  // "AEGIS"
 
@@ -35,8 +35,9 @@ constexpr int64_t kMigrationLock = 0x4145474953;  // "AEGIS"
 
 const std::vector<std::string> kAuditColumns = {"seq",  "kind",      "id",        "time",
                                                 "body", "prev_hash", "entry_hash"};
-const std::vector<std::string> kIndexColumns = {"decision_id", "seq",    "agent_id",
-                                                "session_id",  "status", "failing_gates"};
+const std::vector<std::string> kIndexColumns = {"decision_id", "seq"};
+const std::vector<std::string> kKeyColumns = {"seq", "agent_id", "session_id", "status",
+                                              "failing_gates"};
 
 // A field of COPY's text format: backslash, tab, newline and carriage return escaped. Safe with
 // UTF-8 (the client encoding set at connect): no byte of a multibyte sequence is below 0x80.
@@ -261,15 +262,24 @@ class PgStore : public Store {
                                           [](const AuditEntry& e) { return e.kind == "decision"; });
     if (any_decision) {
       pqxx::tablewriter index(w, "decisions", kIndexColumns.begin(), kIndexColumns.end());
+      for (const AuditEntry& e : group.entries) {
+        if (e.kind != "decision") continue;
+        line.clear();
+        append_copy_text(line, e.id);
+        line += '\t';
+        line += std::to_string(e.seq);
+        index.write_raw_line(line);
+      }
+      index.complete();
+    }
+    if (any_decision) {
+      pqxx::tablewriter keys(w, "decision_keys", kKeyColumns.begin(), kKeyColumns.end());
       static const DecisionKeys kNone;
       for (size_t i = 0; i < group.entries.size(); ++i) {
         const AuditEntry& e = group.entries[i];
         if (e.kind != "decision") continue;
         const DecisionKeys& k = i < group.keys.size() ? group.keys[i] : kNone;
-        line.clear();
-        append_copy_text(line, e.id);
-        line += '\t';
-        line += std::to_string(e.seq);
+        line = std::to_string(e.seq);
         for (const std::string* v : {&k.agent_id, &k.session_id, &k.status}) {
           line += '\t';
           if (v->empty())
@@ -279,9 +289,9 @@ class PgStore : public Store {
         }
         line += '\t';
         append_copy_text(line, store_detail::join_gates(k.failing_gates));
-        index.write_raw_line(line);
+        keys.write_raw_line(line);
       }
-      index.complete();
+      keys.complete();
     }
     const ChainHead tail = group.tail();
     w.exec_prepared("set_head", tail.seq, tail.hash);
@@ -339,14 +349,12 @@ class PgStore : public Store {
       // The keys of the decisions stored so far: status and failing gates from their bodies;
       // their agent and session were never kept.
       w.exec(
-          "ALTER TABLE decisions ADD COLUMN agent_id TEXT, ADD COLUMN session_id TEXT, "
-          "ADD COLUMN status TEXT, ADD COLUMN failing_gates TEXT NOT NULL DEFAULT ',';"
-          "UPDATE decisions d SET status = a.body::jsonb->>'status', failing_gates = ',' || "
-          "coalesce((SELECT string_agg(g, ',') FROM jsonb_array_elements_text("
-          "a.body::jsonb->'failing_gates') g) || ',', '') FROM audit a WHERE a.seq = d.seq;"
-          "CREATE INDEX decisions_by_seq ON decisions(seq);"
-          "CREATE INDEX decisions_by_agent ON decisions(agent_id, seq);"
-          "CREATE INDEX decisions_by_status ON decisions(status, seq);"
+          "CREATE TABLE decision_keys(seq BIGINT PRIMARY KEY REFERENCES audit(seq), "
+          "agent_id TEXT, session_id TEXT, status TEXT, failing_gates TEXT NOT NULL);"
+          "INSERT INTO decision_keys SELECT a.seq, NULL, NULL, a.body::jsonb->>'status', "
+          "',' || coalesce((SELECT string_agg(g, ',') FROM jsonb_array_elements_text("
+          "a.body::jsonb->'failing_gates') g) || ',', '') FROM audit a WHERE a.kind = 'decision';"
+          "CREATE INDEX decision_keys_by_agent ON decision_keys(agent_id, seq);"
           "INSERT INTO schema_version(version) VALUES (4);");
     }
     w.commit();

@@ -15,8 +15,9 @@ namespace aegis {
 namespace {
 
 // 1: audit, decisions, objects. 2: objects.seq names the entry of the current version, and
-// objects.state is canonical JSON (the bytes that entry holds). 3: decisions keep agent_id,
-// session_id, status and failing_gates (",risk,novelty,") beside each decision, indexed.
+// objects.state is canonical JSON (the bytes that entry holds). 3: decision_keys keeps the
+// agent_id, session_id, status and failing_gates (",risk,novelty,") of each decision by seq,
+// with an index by agent.
 constexpr int kSchemaVersion = 3;
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
@@ -374,9 +375,10 @@ class SqliteStore : public Store {
     Stmt ins(db_,
              "INSERT INTO audit(seq, kind, id, time, body, prev_hash, entry_hash) "
              "VALUES (?, ?, ?, ?, ?, ?, ?)");
-    Stmt idx(db_,
-             "INSERT INTO decisions(decision_id, seq, agent_id, session_id, status, failing_gates) "
-             "VALUES (?, ?, ?, ?, ?, ?)");
+    Stmt idx(db_, "INSERT INTO decisions(decision_id, seq) VALUES (?, ?)");
+    Stmt keys(db_,
+              "INSERT INTO decision_keys(seq, agent_id, session_id, status, failing_gates) "
+              "VALUES (?, ?, ?, ?, ?)");
     std::string gates;
     for (size_t i = 0; i < group.entries.size(); ++i) {
       const AuditEntry& e = group.entries[i];
@@ -384,12 +386,14 @@ class SqliteStore : public Store {
       ins.bind_static(5, e.body).bind_static(6, e.prev_hash).bind_static(7, e.entry_hash);
       ins.run();
       if (e.kind == "decision") {
+        idx.bind_static(1, e.id).bind(2, e.seq);
+        idx.run();
         static const DecisionKeys kNone;
         const DecisionKeys& k = i < group.keys.size() ? group.keys[i] : kNone;
         gates = store_detail::join_gates(k.failing_gates);
-        idx.bind_static(1, e.id).bind(2, e.seq).bind_or_null(3, k.agent_id);
-        idx.bind_or_null(4, k.session_id).bind_or_null(5, k.status).bind_static(6, gates);
-        idx.run();
+        keys.bind(1, e.seq).bind_or_null(2, k.agent_id).bind_or_null(3, k.session_id);
+        keys.bind_or_null(4, k.status).bind_static(5, gates);
+        keys.run();
       }
     }
   }
@@ -438,18 +442,16 @@ class SqliteStore : public Store {
     if (version < 3) {
       // The keys of the decisions stored so far: status and failing gates from their bodies;
       // their agent and session were never kept.
+      // Keyed by seq, apart from the decisions table: appends land at the end of both of its
+      // trees, where the decision-id index takes a random leaf per decision already.
       exec(db_,
-           "ALTER TABLE decisions ADD COLUMN agent_id TEXT;"
-           "ALTER TABLE decisions ADD COLUMN session_id TEXT;"
-           "ALTER TABLE decisions ADD COLUMN status TEXT;"
-           "ALTER TABLE decisions ADD COLUMN failing_gates TEXT NOT NULL DEFAULT ',';"
-           "UPDATE decisions SET status = json_extract(a.body, '$.status'), failing_gates = "
+           "CREATE TABLE decision_keys(seq INTEGER PRIMARY KEY REFERENCES audit(seq), "
+           "agent_id TEXT, session_id TEXT, status TEXT, failing_gates TEXT NOT NULL);"
+           "INSERT INTO decision_keys SELECT a.seq, NULL, NULL, json_extract(a.body, '$.status'), "
            "coalesce(',' || (SELECT group_concat(g.value, ',') FROM "
            "json_each(a.body, '$.failing_gates') g) || ',', ',') "
-           "FROM audit a WHERE a.seq = decisions.seq;"
-           "CREATE INDEX decisions_by_seq ON decisions(seq);"
-           "CREATE INDEX decisions_by_agent ON decisions(agent_id, seq);"
-           "CREATE INDEX decisions_by_status ON decisions(status, seq);"
+           "FROM audit a WHERE a.kind = 'decision';"
+           "CREATE INDEX decision_keys_by_agent ON decision_keys(agent_id, seq);"
            "INSERT INTO schema_version(version) VALUES (3);");
     }
     tx.commit();

@@ -361,6 +361,7 @@ def test_an_extended_chain_still_holds_its_checkpoint(checkpointed):
 def test_a_chain_cut_after_a_checkpoint_fails_it(checkpointed):
     with sqlite3.connect(checkpointed["db"]) as c:
         cut = [row[0] for row in c.execute("SELECT id FROM audit WHERE seq >= 4")]
+        c.execute("DELETE FROM decision_keys WHERE seq >= 4")
         c.execute("DELETE FROM audit WHERE seq >= 4")
         c.executemany("DELETE FROM decisions WHERE decision_id = ?", [(i,) for i in cut])
     plain = run("audit", "verify", "--db", f"sqlite:{checkpointed['db']}")

@@ -170,7 +170,8 @@ TEST_P(StoreTest, CheckpointsAndAttestationsReadTheStoredChain) {
   EXPECT_FALSE(checkpoint_signature_valid(back.value()));
   // A tail cut after the checkpoint of 4 entries: self-consistent, but the checkpoint fails.
   const AuditCheckpoint four = sign_checkpoint(s->head(), key);
-  raw(url, "DELETE FROM decisions WHERE seq = 4; DELETE FROM audit WHERE seq = 4");
+  raw(url, "DELETE FROM decision_keys WHERE seq = 4; DELETE FROM decisions WHERE seq = 4; "
+           "DELETE FROM audit WHERE seq = 4");
   EXPECT_TRUE(s->verify_chain().intact);
   const CheckpointVerification cut = verify_checkpoint(*s, four, key.public_key());
   EXPECT_FALSE(cut.holds);
@@ -307,6 +308,11 @@ TEST_P(StoreTest, IndexAndLookupTablesAreCheckedAgainstTheChain) {
   EXPECT_FALSE(Store::open(url)->verify_chain().intact);
   raw(url, "INSERT INTO decisions(decision_id, seq) VALUES ('" + ds[2].decision_id + "', 3)");
   EXPECT_TRUE(Store::open(url)->verify_chain().intact);
+  // A decision without its keys, and keys of no decision.
+  raw(url, "DELETE FROM decision_keys WHERE seq = 3");
+  EXPECT_NE(Store::open(url)->verify_chain().problem.find("no row of keys"), std::string::npos);
+  raw(url, "INSERT INTO decision_keys(seq, status, failing_gates) VALUES (3, 'halt', ',risk,')");
+  EXPECT_TRUE(Store::open(url)->verify_chain().intact);
   // An object row holding another state, another version, another object's entry, an older
   // (self-consistent) version, or no row at all. Reads catch a row that disagrees with the entry
   // it names; that a consistent row is not the latest version only verify_chain can tell.
@@ -350,10 +356,7 @@ TEST_P(StoreTest, SchemaOneIsMigrated) {
     s->record_decisions(std::vector<PCWDecision>{halted});
   }
   // Turn it back into what version 1 wrote.
-  for (const char* index : {"decisions_by_seq", "decisions_by_agent", "decisions_by_status"})
-    raw(url, std::string("DROP INDEX ") + index);
-  for (const char* column : {"agent_id", "session_id", "status", "failing_gates"})
-    raw(url, std::string("ALTER TABLE decisions DROP COLUMN ") + column);
+  raw(url, "DROP TABLE decision_keys");
   raw(url, "ALTER TABLE objects DROP COLUMN seq");
   raw(url, "UPDATE objects SET state = '{\"z\":true, \"y\":null}'");
   raw(url, "DELETE FROM schema_version");
