@@ -156,6 +156,15 @@ class Store {
   // The current version of an object, read from its latest audit entry and checked against the
   // objects table (InternalError "store.integrity" when they disagree).
   virtual std::optional<StoredObject> load_object(std::string_view type, std::string_view id) = 0;
+  // Objects of `type`, the most recently changed first, `limit` at most, changed before entry
+  // `before_seq` (0: from the newest); each row is checked against its entry as load_object does.
+  struct ListedObject {
+    std::string id;
+    StoredObject object;
+    int64_t seq = 0;  // the entry of its current version
+  };
+  virtual std::vector<ListedObject> list_objects(std::string_view type, size_t limit,
+                                                 int64_t before_seq) = 0;
 
   // The entry at `seq`, or nullopt when the chain is shorter.
   virtual std::optional<AuditEntry> entry_at(int64_t seq) = 0;

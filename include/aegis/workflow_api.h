@@ -6,6 +6,7 @@
 // Thread-safe: store access is serialised by the given mutex, the drift monitor by its own.
 #pragma once
 
+#include <deque>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -68,6 +69,14 @@ class WorkflowApi {
   WorkflowResult sign_override(std::string_view actor, std::string_view id, std::string_view body);
   WorkflowResult get_override(std::string_view id);
 
+  // GET /v1/proposals?state= and GET /v1/overrides?state=: the most recently changed first,
+  // `limit` at most, changed before `cursor` (a seq; 0: from the newest); `state` (empty: any)
+  // must name a state ("submitted", "pending", ...; an override's state with its expiry
+  // applied). {"proposals"|"overrides": [...], "next_cursor"}. Each override also lists
+  // `signatures_missing`: the custodian roles that have not signed yet.
+  WorkflowResult list_proposals(std::string_view state, size_t limit, int64_t cursor);
+  WorkflowResult list_overrides(std::string_view state, size_t limit, int64_t cursor);
+
   // POST /v1/consensus {consensus_id?, min_voters?, electorate?} → 201.
   WorkflowResult create_consensus(std::string_view actor, std::string_view body);
   // POST /v1/consensus/{id}/votes {outcome, confidence?}: the actor is the voter.
@@ -80,6 +89,11 @@ class WorkflowApi {
   WorkflowResult set_drift_baseline(std::string_view actor, std::string_view body);
   WorkflowResult add_drift_observations(std::string_view body);
   WorkflowResult drift_status();
+  // GET /v1/drift/history?since=: the drift evaluations of this process's observations, oldest
+  // first, each {time, kl_divergence, status, n_current, n_baseline}, with the thresholds; the
+  // last kDriftHistory are kept. `since` (RFC 3339 UTC, or empty) keeps the later ones.
+  static constexpr size_t kDriftHistory = 10000;
+  WorkflowResult drift_history(std::string_view since);
 
  private:
   void refresh_baseline_locked();  // drift_lock_ held
@@ -92,8 +106,13 @@ class WorkflowApi {
   const RBACEnforcer& rbac_;
   const CustodianRegistry& custodians_;
   const DecisionService& service_;
+  template <typename Visit>
+  WorkflowResult list_objects(const char* type, const char* key, size_t limit, int64_t cursor,
+                              Visit visit);
+
   std::mutex drift_lock_;
   DriftMonitor drift_;
+  std::deque<nlohmann::json> drift_history_;  // drift_lock_ held
   int64_t baseline_version_ = 0;
   PrometheusExporter* metrics_;
   TelemetryEmitter* telemetry_;

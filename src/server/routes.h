@@ -77,5 +77,9 @@ std::optional<Error> check_query(const http::Request& request,
 Result<int64_t> query_integer(const http::Request& request, std::string_view name,
                               int64_t fallback, int64_t lo, int64_t hi);
 const std::string* query_value(const http::Request& request, std::string_view name);
+// A time query parameter: RFC 3339 UTC as stored ("2026-12-02T21:08:01.123Z") or cut after the
+// day, minute or second, a final Z optional (every stored time is UTC); "" when absent. Returned
+// without the Z, so that it compares with stored times as text.
+Result<std::string> query_time(const http::Request& request, std::string_view name);
 
 }  // namespace aegis::server

@@ -21,6 +21,40 @@ void add_workflow_routes(http::Router& router, ApiContext& api) {
   };
   add("POST", "/v1/proposals", "propose",
       [&w](const Request& r, const Caller& c) { return w.create_proposal(c.actor_id, r.body); });
+  // A page of a list: limit (1..1000, default 50) and cursor (a seq from next_cursor).
+  struct Page {
+    size_t limit;
+    int64_t cursor;
+  };
+  const auto page = [](const Request& r) -> Result<Page> {
+    const auto limit = query_integer(r, "limit", 50, 1, 1000);
+    if (!limit) return limit.error();
+    const auto cursor = query_integer(r, "cursor", 0, 0, int64_t{1} << 53);
+    if (!cursor) return cursor.error();
+    return Page{static_cast<size_t>(limit.value()), cursor.value()};
+  };
+  const auto state = [](const Request& r) {
+    const std::string* s = query_value(r, "state");
+    return s ? *s : std::string();
+  };
+  add("GET", "/v1/proposals", "read_decisions", [&w, page, state](const Request& r, const Caller&) {
+    if (auto e = check_query(r, {"state", "limit", "cursor"})) return WorkflowResult(*e);
+    const auto p = page(r);
+    if (!p) return WorkflowResult(p.error());
+    return w.list_proposals(state(r), p.value().limit, p.value().cursor);
+  });
+  add("GET", "/v1/overrides", "read_decisions", [&w, page, state](const Request& r, const Caller&) {
+    if (auto e = check_query(r, {"state", "limit", "cursor"})) return WorkflowResult(*e);
+    const auto p = page(r);
+    if (!p) return WorkflowResult(p.error());
+    return w.list_overrides(state(r), p.value().limit, p.value().cursor);
+  });
+  add("GET", "/v1/drift/history", "read_decisions", [&w](const Request& r, const Caller&) {
+    if (auto e = check_query(r, {"since"})) return WorkflowResult(*e);
+    const auto since = query_time(r, "since");
+    if (!since) return WorkflowResult(since.error());
+    return w.drift_history(since.value());
+  });
   add("GET", "/v1/proposals/{proposal_id}", "read_decisions",
       [&w](const Request& r, const Caller&) { return w.get_proposal(r.param("proposal_id")); });
   // Each step needs its own permission (SPEC §6); an unknown step is 404.

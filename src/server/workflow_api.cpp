@@ -339,6 +339,77 @@ WorkflowResult WorkflowApi::get_override(std::string_view id) {
   });
 }
 
+// ---- lists ----------------------------------------------------------------------------------------
+
+// Walks the objects of `type` newest change first, a store page at a time, until `limit` of them
+// were kept by `visit(id, state, version)` (a JSON object, or null to skip it).
+template <typename Visit>
+WorkflowResult WorkflowApi::list_objects(const char* type, const char* key, size_t limit,
+                                         int64_t cursor, Visit visit) {
+  return guarded([&] {
+    constexpr size_t kPage = 200;
+    json items = json::array();
+    int64_t before = cursor, last_kept = 0;
+    bool more = true;
+    while (items.size() < limit && more) {
+      std::vector<Store::ListedObject> page;
+      {
+        std::lock_guard<std::mutex> g(store_lock_);
+        page = store_.list_objects(type, kPage, before);
+      }
+      more = page.size() == kPage;
+      for (const auto& o : page) {
+        before = o.seq;
+        json item = visit(o.id, json::parse(o.object.state), o.object.version);
+        if (item.is_null()) continue;
+        items.push_back(std::move(item));
+        last_kept = o.seq;
+        if (items.size() == limit) {
+          more = more || &o != &page.back();
+          break;
+        }
+      }
+    }
+    json out = {{key, std::move(items)}};
+    out["next_cursor"] = more && out[key].size() == limit ? json(std::to_string(last_kept)) : json();
+    return done(std::move(out));
+  });
+}
+
+WorkflowResult WorkflowApi::list_proposals(std::string_view state, size_t limit, int64_t cursor) {
+  if (!state.empty() && !parse_proposal_state(state))
+    return invalid_input("workflow.state", "state",
+                         "not a proposal state (draft, submitted, under_review, approved, "
+                         "rejected, escalated, executing, completed, failed, withdrawn)");
+  return list_objects("proposal", "proposals", limit, cursor,
+                      [&](const std::string&, const json& saved, int64_t version) {
+                        json j = proposal_json(ProposalWorkflow::from_json(saved), version);
+                        return state.empty() || j["state"] == state ? j : json();
+                      });
+}
+
+WorkflowResult WorkflowApi::list_overrides(std::string_view state, size_t limit, int64_t cursor) {
+  if (!state.empty() && state != "pending" && state != "partial" && state != "approved" &&
+      state != "rejected")
+    return invalid_input("workflow.state", "state",
+                         "not an override state (pending, partial, approved, rejected)");
+  return list_objects("override", "overrides", limit, cursor,
+                      [&](const std::string& id, const json& saved, int64_t version) {
+                        OverrideWorkflow w = OverrideWorkflow::from_json(saved, &custodians_);
+                        json j = override_json(w, id, version);
+                        if (!state.empty() && j["state"] != state) return json();
+                        json missing = json::array();
+                        for (std::string_view role : {kRiskLead, kSecurityLead}) {
+                          bool signed_it = false;
+                          for (const auto& sig : j["signatures"])
+                            signed_it = signed_it || sig["role"] == role;
+                          if (!signed_it) missing.push_back(role);
+                        }
+                        j["signatures_missing"] = std::move(missing);
+                        return j;
+                      });
+}
+
 // ---- consensus ----------------------------------------------------------------------------------
 
 WorkflowResult WorkflowApi::create_consensus(std::string_view, std::string_view body) {
@@ -471,7 +542,26 @@ WorkflowResult WorkflowApi::add_drift_observations(std::string_view body) {
     std::lock_guard<std::mutex> d(drift_lock_);
     refresh_baseline_locked();
     for (double v : values) drift_.add_observation(v);
-    return done(drift_reply_locked(drift_.evaluate()));
+    const DriftResult r = drift_.evaluate();
+    drift_history_.push_back({{"time", format_timestamp(std::chrono::system_clock::now())},
+                              {"kl_divergence", r.kl_divergence},
+                              {"status", to_string(r.status)},
+                              {"n_current", r.n_current},
+                              {"n_baseline", r.n_baseline}});
+    if (drift_history_.size() > kDriftHistory) drift_history_.pop_front();
+    return done(drift_reply_locked(r));
+  });
+}
+
+WorkflowResult WorkflowApi::drift_history(std::string_view since) {
+  return guarded([&] {
+    std::lock_guard<std::mutex> d(drift_lock_);
+    json points = json::array();
+    for (const auto& p : drift_history_)
+      if (since.empty() || p["time"].get<std::string>() >= since) points.push_back(p);
+    return done({{"points", std::move(points)},
+                 {"tau_warning", config_.kl_drift().tau_warning},
+                 {"tau_critical", config_.kl_drift().tau_critical}});
   });
 }
 

@@ -187,6 +187,29 @@ class PgStore : public Store {
     }
   }
 
+  std::vector<ListedObject> list_objects(std::string_view type, size_t limit,
+                                         int64_t before_seq) override {
+    try {
+      pqxx::read_transaction r(conn_);
+      const auto res = r.exec_params(
+          "SELECT o.seq, a.kind, a.id, a.time, a.body, a.prev_hash, a.entry_hash, o.state, "
+          "o.version, o.id FROM objects o LEFT JOIN audit a ON a.seq = o.seq "
+          "WHERE o.type = $1 AND ($2 = 0 OR o.seq < $2) ORDER BY o.seq DESC LIMIT $3",
+          std::string(type), before_seq, static_cast<int64_t>(limit));
+      std::vector<ListedObject> out;
+      for (const auto& row : res) {
+        const AuditEntry e = entry(row);
+        ListedObject o{row[9].as<std::string>(),
+                       {row[7].as<std::string>(), row[8].as<int64_t>()}, e.seq};
+        store_detail::check_object_row(e, type, o.id, o.object);
+        out.push_back(std::move(o));
+      }
+      return out;
+    } catch (const pqxx::failure& e) {
+      internal(e.what());
+    }
+  }
+
   std::optional<std::string> index_problem() override {
     try {
       pqxx::read_transaction r(conn_);

@@ -321,6 +321,24 @@ class SqliteStore : public Store {
     return o;
   }
 
+  std::vector<ListedObject> list_objects(std::string_view type, size_t limit,
+                                         int64_t before_seq) override {
+    Stmt s(db_,
+           "SELECT a.seq, a.kind, a.id, a.time, a.body, a.prev_hash, a.entry_hash, o.seq, "
+           "o.state, o.version, o.id FROM objects o LEFT JOIN audit a ON a.seq = o.seq "
+           "WHERE o.type = ? AND (? = 0 OR o.seq < ?) ORDER BY o.seq DESC LIMIT ?");
+    s.bind(1, type).bind(2, before_seq).bind(3, before_seq).bind(4, static_cast<int64_t>(limit));
+    std::vector<ListedObject> out;
+    while (s.step()) {
+      AuditEntry e = row(s);
+      e.seq = s.integer(7);
+      ListedObject o{s.text(10), {s.text(8), s.integer(9)}, s.integer(7)};
+      store_detail::check_object_row(e, type, o.id, o.object);
+      out.push_back(std::move(o));
+    }
+    return out;
+  }
+
   void for_each_entry(const std::function<bool(const AuditEntry&)>& visit) override {
     Stmt s(db_, "SELECT seq, kind, id, time, body, prev_hash, entry_hash FROM audit ORDER BY seq");
     while (s.step())

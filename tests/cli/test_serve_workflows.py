@@ -301,6 +301,62 @@ def test_drift(c, env):
     assert kl and float(kl[0].split()[-1]) == pytest.approx(s["kl_divergence"])
 
 
+def test_lists_of_proposals_overrides_and_drift_for_the_console(c, env):
+    _, d, _ = env
+    ids = [new_proposal(c, SAFE) for _ in range(3)]
+    step(c, ids[1], "submit", "k-proposer")
+    status, listed = c("GET", "/v1/proposals?state=submitted&limit=1000", "k-analyst-a")
+    assert status == 200 and ids[1] in [p["proposal_id"] for p in listed["proposals"]]
+    assert all(p["state"] == "submitted" for p in listed["proposals"])
+    assert not {ids[0], ids[2]} & {p["proposal_id"] for p in listed["proposals"]}
+    # Newest change first, a page at a time, every proposal once.
+    seen, cursor = [], None
+    while True:
+        status, page = c("GET", "/v1/proposals?limit=2" + (f"&cursor={cursor}" if cursor else ""),
+                         "k-analyst-a")
+        assert status == 200 and len(page["proposals"]) <= 2
+        seen += [p["proposal_id"] for p in page["proposals"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) and seen.index(ids[1]) < seen.index(ids[2]) < seen.index(ids[0])
+    assert c("GET", "/v1/proposals?state=done", "k-analyst-a")[0] == 422
+    assert c("GET", "/v1/proposals?page=2", "k-analyst-a")[0] == 400
+    # An override signed by one custodian: present and missing signatures.
+    pid = new_proposal(c, RISKY)
+    step(c, pid, "submit", "k-proposer")
+    step(c, pid, "analyze", "k-analyst-a")
+    status, o = c("POST", "/v1/overrides", "k-proposer",
+                  {"proposal_id": pid, "justification": "listed", "ttl_seconds": 3600})
+    oid = o["override_id"]
+    c("POST", "/v1/overrides/{override_id}/signatures", "k-risk",
+      {"role": "risk_lead", "signature": sign(d / "risk.key", o["message_hash"])}, override_id=oid)
+    status, listed = c("GET", "/v1/overrides?state=partial", "k-analyst-a")
+    mine = [x for x in listed["overrides"] if x["override_id"] == oid]
+    assert status == 200 and len(mine) == 1
+    assert [s["role"] for s in mine[0]["signatures"]] == ["risk_lead"]
+    assert mine[0]["signatures_missing"] == ["security_lead"]
+    status, pending = c("GET", "/v1/overrides?state=pending", "k-analyst-a")
+    assert oid not in [x["override_id"] for x in pending["overrides"]]
+    assert c("GET", "/v1/overrides?state=open", "k-analyst-a")[0] == 422
+    # Drift over time: each evaluation of observations, oldest first, with the thresholds.
+    c("POST", "/v1/drift/baseline", "k-calibrator", {"values": [i / 100 for i in range(100)]})
+    status, before = c("GET", "/v1/drift/history", "k-analyst-a")
+    for v in (0.5, 0.99):
+        c("POST", "/v1/drift/observations", "k-proposer", {"values": [v] * 40})
+    status, h = c("GET", "/v1/drift/history", "k-analyst-a")
+    assert status == 200 and len(h["points"]) == len(before["points"]) + 2
+    last = h["points"][-1]
+    status, now = c("GET", "/v1/drift", "k-analyst-a")
+    assert last["kl_divergence"] == now["kl_divergence"] and last["status"] == now["status"]
+    assert h["tau_warning"] < h["tau_critical"]
+    times = [p["time"] for p in h["points"]]
+    assert times == sorted(times)
+    status, later = c("GET", "/v1/drift/history?since=" + last["time"], "k-analyst-a")
+    assert later["points"] and all(p["time"] >= last["time"] for p in later["points"])
+    assert c("GET", "/v1/drift/history?since=today", "k-analyst-a")[0] == 400
+
+
 def test_every_route_answers_as_the_openapi_document_says(c, env):
     base, _, api = env
     paths = api.doc["paths"]
@@ -311,7 +367,8 @@ def test_every_route_answers_as_the_openapi_document_says(c, env):
                   "/v1/overrides/{override_id}", "/v1/consensus",
                   "/v1/consensus/{consensus_id}/votes", "/v1/consensus/{consensus_id}/close",
                   "/v1/consensus/{consensus_id}", "/v1/drift/baseline",
-                  "/v1/drift/observations", "/v1/drift", "/v1/afa/decide", "/health",
+                  "/v1/drift/observations", "/v1/drift", "/v1/drift/history",
+                  "/v1/afa/decide", "/health",
                   "/metrics", "/openapi.json", "/", "/v1/dashboard"):
         assert route in paths, route
     status, d = c("POST", "/v1/evaluate", "k-proposer", {"risk_proposed": 0.3, "shadow": True})

@@ -219,6 +219,10 @@ class FailingSecondAppend : public Store {
   std::vector<FoundDecision> find_decisions(const DecisionQuery& q) override {
     return inner_->find_decisions(q);
   }
+  std::vector<ListedObject> list_objects(std::string_view type, size_t limit,
+                                         int64_t before) override {
+    return inner_->list_objects(type, limit, before);
+  }
   int64_t save_object(std::string_view type, std::string_view id, const std::string& state,
                       int64_t expected) override {
     return inner_->save_object(type, id, state, expected);
