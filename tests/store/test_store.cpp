@@ -378,6 +378,29 @@ TEST_P(StoreTest, SchemaOneIsMigrated) {
   EXPECT_TRUE(s->find_decisions({.agent_id = "a"}).empty());
 }
 
+// list_objects: newest change first, a page at a time, one type, each row checked.
+TEST_P(StoreTest, ObjectsAreListedNewestChangeFirst) {
+  const std::string url = fresh_url("list");
+  auto s = Store::open(url);
+  for (const char* id : {"a", "b", "c"}) s->save_object("proposal", id, "{}", 0);
+  s->save_object("override", "o", "{}", 0);
+  s->save_object("proposal", "a", R"({"v":2})", 1);  // a changed last
+  const auto ids = [](const std::vector<Store::ListedObject>& objects) {
+    std::vector<std::string> out;
+    for (const auto& o : objects) out.push_back(o.id);
+    return out;
+  };
+  const auto first = s->list_objects("proposal", 2, 0);
+  EXPECT_EQ(ids(first), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(first[0].object.version, 2);
+  EXPECT_EQ(first[0].object.state, R"({"v":2})");
+  EXPECT_EQ(ids(s->list_objects("proposal", 2, first.back().seq)), (std::vector<std::string>{"b"}));
+  EXPECT_EQ(ids(s->list_objects("override", 10, 0)), (std::vector<std::string>{"o"}));
+  // A row that does not hold what its entry holds is an integrity error, never another state.
+  raw(url, "UPDATE objects SET state = '{\"v\":3}' WHERE id = 'a'");
+  EXPECT_THROW(Store::open(url)->list_objects("proposal", 10, 0), InternalError);
+}
+
 // find_decisions: each filter narrows, pages follow the cursor both ways, and the keys stored
 // beside a decision come back with it.
 TEST_P(StoreTest, DecisionsAreFoundByTheirKeys) {
