@@ -359,6 +359,7 @@ def test_verify_prints_the_entry_count_and_head_hash(tmp_path, aegis):
     assert code == 0 and out["entries"] == 5 and out["head_hash"] == entries[-1]["entry_hash"]
     # A cut tail still verifies (a hash chain cannot see it): the count and head show it.
     con = sqlite3.connect(db)
+    con.execute("delete from decision_keys where seq > 3")
     con.execute("delete from decisions where seq > 3")
     con.execute("delete from audit where seq > 3")
     con.commit()
