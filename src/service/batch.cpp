@@ -264,11 +264,11 @@ class Writer {
       in_flight_.push_back(std::move(group));
     }
     // The callback runs on the log's committer thread (or here, for an empty group).
+    // It notifies under the lock: once the destructor sees the last group land, no callback
+    // touches this Writer again.
     service_.record(std::move(pending_), [this, g](bool ok) {
-      {
-        std::lock_guard<std::mutex> l(lock_);
-        g->state = ok ? kDurable : kFailed;
-      }
+      std::lock_guard<std::mutex> l(lock_);
+      g->state = ok ? kDurable : kFailed;
       landed_.notify_all();
     });
     pending_.clear();
