@@ -133,6 +133,7 @@ class Store {
   // each with what its index row keeps. Decisions stored before the keys were kept (schema 3)
   // have no agent or session and match no agent filter.
   struct DecisionQuery {
+    std::optional<std::string> decision_id;   // the one decision with this id
     std::optional<std::string> status;        // a status name
     std::optional<std::string> agent_id;
     std::optional<std::string> failing_gate;  // a gate name among the failing ones

@@ -158,8 +158,8 @@ void afa_decide(ApiContext& api, http::Request& req, http::Reply reply) {
 }
 
 void list_decisions(ApiContext& api, http::Request& req, http::Reply reply) {
-  if (auto e = check_query(req, {"limit", "cursor", "status", "agent_id", "failing_gate", "since",
-                                 "until", "order"}))
+  if (auto e = check_query(req, {"limit", "cursor", "decision_id", "status", "agent_id",
+                                 "failing_gate", "since", "until", "order"}))
     return reply(error_response(*e));
   const auto limit = query_integer(req, "limit", 50, 1, 1000);
   if (!limit) return reply(error_response(limit.error()));
@@ -189,11 +189,14 @@ void list_decisions(ApiContext& api, http::Request& req, http::Reply reply) {
     return reply(error_response(*e));
   if (auto e = one_of("order", {"asc", "desc"}, order)) return reply(error_response(*e));
   q.newest_first = order == "desc";
-  if (const std::string* agent = query_value(req, "agent_id")) {
-    if (agent->empty() || agent->size() > kMaxIdLength)
-      return reply(error_response(invalid_input("json.query", "agent_id",
-                                                "expected 1 to 256 bytes")));
-    q.agent_id = *agent;
+  for (const auto& [name, into] : {std::pair<const char*, std::optional<std::string>*>{
+                                       "decision_id", &q.decision_id},
+                                   {"agent_id", &q.agent_id}}) {
+    const std::string* v = query_value(req, name);
+    if (!v) continue;
+    if (v->empty() || v->size() > kMaxIdLength)
+      return reply(error_response(invalid_input("json.query", name, "expected 1 to 256 bytes")));
+    *into = *v;
   }
   for (const auto& [name, into] : {std::pair<const char*, std::optional<std::string>*>{
                                        "since", &q.since},

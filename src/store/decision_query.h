@@ -54,6 +54,10 @@ inline DecisionSql decision_query_sql(const Store::DecisionQuery& q, bool number
     sql.text += condition + param();
     sql.texts.push_back(value);
   };
+  if (q.decision_id) {  // found by the decisions table's key, then checked against the entry
+    text(" AND a.seq IN (SELECT seq FROM decisions WHERE decision_id = ", *q.decision_id);
+    text(") AND a.id = ", *q.decision_id);
+  }
   if (q.status) text(" AND k.status = ", *q.status);
   if (q.agent_id) text(" AND k.agent_id = ", *q.agent_id);
   if (q.failing_gate) text(" AND k.failing_gates LIKE ", "%," + *q.failing_gate + ",%");

@@ -83,6 +83,16 @@ def test_each_filter_narrows_to_what_the_decisions_say(posted):
         [d["decision_id"] for d in decisions
          if "risk" in d["failing_gates"] and d["_agent"] == "migrator" and d["status"] == "halt"]
     assert every_page(base, api, agent_id="nobody")[0] == []
+    # Search by id: that decision alone, with its place in the chain.
+    _, everything = every_page(base, api, limit=1000)
+    target = decisions[17]
+    status, one = get(base, api, decision_id=target["decision_id"])
+    assert status == 200, one
+    assert [d["decision_id"] for d in one["decisions"]] == [target["decision_id"]]
+    assert one["entries"] == [everything[17]] and one["next_cursor"] is None
+    other = "halt" if target["status"] == "proceed" else "proceed"
+    assert get(base, api, decision_id=target["decision_id"], status=other)[1]["decisions"] == []
+    assert get(base, api, decision_id=target["decision_id"][:8])[1]["decisions"] == []
 
 
 def test_pages_follow_the_cursor_newest_first_and_carry_the_chain_place(posted):
@@ -118,6 +128,7 @@ def test_time_bounds(posted):
     ({"status": "HALT"}, "status"), ({"failing_gate": "speed"}, "failing_gate"),
     ({"order": "newest"}, "order"), ({"since": "yesterday"}, "since"),
     ({"until": "2026-12-02T21:08:01+01:00"}, "until"), ({"agent_id": ""}, "agent_id"),
+    ({"decision_id": ""}, "decision_id"), ({"decision_id": "x" * 257}, "decision_id"),
     ({"limit": "0"}, "limit"), ({"cursor": "-1"}, "cursor"), ({"page": "2"}, "page"),
 ])
 def test_bad_parameters_are_refused_naming_them(posted, params, field):

@@ -436,6 +436,13 @@ TEST_P(StoreTest, DecisionsAreFoundByTheirKeys) {
   EXPECT_EQ(ids(s->find_decisions({.failing_gate = "novelty", .limit = 100})),
             (std::vector<std::string>{"d5", "d15", "d25", "d35"}));
   EXPECT_TRUE(s->find_decisions({.failing_gate = "nov"}).empty());  // whole names only
+  const auto d7 = s->find_decisions({.decision_id = "d7"});
+  ASSERT_EQ(ids(d7), (std::vector<std::string>{"d7"}));
+  EXPECT_EQ(d7[0].entry.seq, all[7].entry.seq);
+  EXPECT_EQ(d7[0].entry.entry_hash, all[7].entry.entry_hash);
+  EXPECT_TRUE(s->find_decisions({.decision_id = "d7", .status = "halt"}).empty());  // escalate
+  EXPECT_TRUE(s->find_decisions({.decision_id = "p"}).empty());  // an object, not a decision
+  EXPECT_TRUE(s->find_decisions({.decision_id = "d"}).empty());  // whole ids only
   EXPECT_EQ(ids(s->find_decisions({.status = "halt", .failing_gate = "novelty", .limit = 100})),
             (std::vector<std::string>{"d5", "d25"}));
   // Newest first, a page at a time.
