@@ -44,7 +44,7 @@ install_npm() {
     (cd "$root/tests/kem" && npm ci --no-audit --no-fund --silent >/dev/null)
   fi
   if [ ! -d "$root/tests/web/node_modules/playwright-core" ]; then
-    echo "setup: installing playwright-core for the dashboard test (npm ci)" >&2
+    echo "setup: installing playwright-core for the console test (npm ci)" >&2
     (cd "$root/tests/web" && npm ci --no-audit --no-fund --silent >/dev/null)
   fi
 }

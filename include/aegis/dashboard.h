@@ -1,6 +1,7 @@
-// The dashboard page of `aegis serve` (GET /, INTERFACES §7): a static page compiled into the
-// binary that fetches the report fragment (GET /v1/dashboard) with the user's API key and shows
-// it. It needs no network beyond the server itself.
+// The operator console of `aegis serve` (GET /, INTERFACES §7 and §9): a static page compiled
+// into the binary that reads the paged /v1 routes (decisions, overrides, proposals, drift
+// history) and the report fragment (GET /v1/dashboard) with the user's API key. It needs no
+// network beyond the server itself. Thread-safe: built once, then only read.
 #pragma once
 
 #include <string>

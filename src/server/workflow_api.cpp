@@ -389,15 +389,18 @@ WorkflowResult WorkflowApi::list_proposals(std::string_view state, size_t limit,
 }
 
 WorkflowResult WorkflowApi::list_overrides(std::string_view state, size_t limit, int64_t cursor) {
+  // "open": waiting for a signature (pending or partial), what the console lists first.
   if (!state.empty() && state != "pending" && state != "partial" && state != "approved" &&
-      state != "rejected")
+      state != "rejected" && state != "open")
     return invalid_input("workflow.state", "state",
-                         "not an override state (pending, partial, approved, rejected)");
+                         "not an override state (pending, partial, approved, rejected) or open");
   return list_objects("override", "overrides", limit, cursor,
                       [&](const std::string& id, const json& saved, int64_t version) {
                         OverrideWorkflow w = OverrideWorkflow::from_json(saved, &custodians_);
                         json j = override_json(w, id, version);
-                        if (!state.empty() && j["state"] != state) return json();
+                        const bool open = j["state"] == "pending" || j["state"] == "partial";
+                        if (!state.empty() && j["state"] != state && !(state == "open" && open))
+                          return json();
                         json missing = json::array();
                         for (std::string_view role : {kRiskLead, kSecurityLead}) {
                           bool signed_it = false;
