@@ -40,7 +40,8 @@ struct GateVerdict {
 };
 
 // Classifies one HTTP answer (pure). A 2xx must be a JSON object whose `status` is a string
-// naming a status in any case ("HALT" is a halt); `decision_id`, when present, must be a string.
+// naming a status in any case ("HALT" is a halt); `decision_id`, when present, must be an id:
+// 1 to 256 letters, digits and "-_.:" (it is written into CI files).
 // 429, 502, 503 and 504 are kUnavailable (worth retrying); every other status is kRejected, with
 // the service's error message in `detail` when it sent one.
 GateVerdict classify_answer(long http_status, std::string_view body);
@@ -54,16 +55,16 @@ struct GateRemote {
   std::chrono::milliseconds max_backoff{8000};  // waits double from first_backoff up to this
 };
 
-// Checks a GateRemote before anything is sent: InvalidInputError naming `url`, `retries` or
-// `timeout`. Plain http is refused for any host but 127.0.0.1, ::1 and localhost, since the API
-// key would cross the network in clear.
-void validate_remote(const GateRemote& remote);
-
-// Sends `context_json` to `remote` (validated), retrying kUnavailable answers, connection
-// failures and attempts that time out (each attempt may take an equal share of the time left,
-// at least 1 s) with capped exponential backoff; a 429's Retry-After (seconds or an HTTP date)
-// is waited instead when it is longer. Gives up as kUnavailable when the retries are spent or the
-// next wait would pass the timeout. Never throws for what the network or the service does.
+// Sends `context_json` to `remote`, retrying kUnavailable answers, connection failures and
+// attempts that time out (each attempt may take an equal share of the time left, at least 1 s)
+// with capped exponential backoff; a 429's Retry-After (seconds or an HTTP date) is waited
+// instead when it is longer. Gives up as kUnavailable when the retries are spent or the next
+// wait would pass the timeout. A TLS failure is kRejected; a transfer failure that is not the
+// network's is kInternal. Never throws for what the network or the service does; throws
+// InvalidInputError, before anything is sent, for a context that is not a JSON object (the
+// strict reading's errors) and for a remote it refuses (naming `url`, `retries` or `timeout`):
+// plain http is refused for any host but 127.0.0.1, ::1 and localhost, since the API key would
+// cross the network in clear, and never goes through a proxy.
 GateVerdict gate_remote(std::string_view context_json, const GateRemote& remote);
 
 // Decides `context_json` here, through the one decision pipeline. Invalid input is kInvalid

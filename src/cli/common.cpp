@@ -1,5 +1,6 @@
 #include "common.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -23,6 +24,12 @@ int exit_code_for(PCWStatus status) {
 
 int exit_code_for(const Error& error) {
   return error.kind == ErrorKind::kInternal ? kExitInternal : kExitInvalid;
+}
+
+std::string upper(std::string_view s) {
+  std::string u(s);
+  for (char& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return u;
 }
 
 int report_error(const Error& error) {

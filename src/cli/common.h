@@ -29,6 +29,9 @@ int exit_code_for(PCWStatus status);
 // The exit code an error maps to (invalid input and not-found: 3; internal: 4).
 int exit_code_for(const Error& error);
 
+// `s` in upper case (ASCII), as statuses are shown to people ("HALT").
+std::string upper(std::string_view s);
+
 // Prints `error` as the wire-format JSON object on stdout and a one-line summary on stderr.
 // Returns exit_code_for(error).
 int report_error(const Error& error);

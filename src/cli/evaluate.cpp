@@ -11,12 +11,6 @@
 namespace aegis::cli {
 namespace {
 
-std::string upper(std::string_view s) {
-  std::string u(s);
-  for (char& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return u;
-}
-
 std::string decision_text(const PCWDecision& d) {
   std::string out =
       fmt::format("{}  confidence {:.4f}  decision {}  {}\n", upper(to_string(d.status)),

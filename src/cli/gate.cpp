@@ -27,23 +27,28 @@ std::string annotation_escape(std::string_view s, bool property) {
   return out;
 }
 
-// Text from the service, safe in Markdown: no HTML, no table breaks, one line.
-std::string markdown_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '|') out += "\\|";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out += c;
-  }
+// Text from the service on one line: no control character can start a line of its own (on
+// Actions a line that starts with "::" is a workflow command).
+std::string one_line(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
   return out;
 }
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+// Text from the service, safe in Markdown: one line, no HTML, every punctuation mark that could
+// start markup (code, emphasis, links, images, headings, table cells) escaped.
+std::string markdown_escape(std::string_view s) {
+  std::string out;
+  for (char c : one_line(s)) {
+    if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (c == '&') out += "&amp;";
+    else if (std::string_view("\\`*_[]()!#|~").find(c) != std::string_view::npos) {
+      out += '\\';
+      out += c;
+    } else out += c;
+  }
   return out;
 }
 
@@ -82,10 +87,10 @@ std::string text_report(const GateVerdict& v, int code, bool passed_unavailable)
   std::string out = "aegis gate: " + headline(v) + " (exit " + std::to_string(code) + ")";
   if (!v.decision_id.empty()) out += ", decision " + v.decision_id;
   out += "\n";
-  if (v.status.empty()) out += "  " + v.detail + "\n";
-  if (!r.failing_gates.empty()) out += "  failing gates: " + joined(r.failing_gates) + "\n";
-  if (!r.rationale.empty()) out += "  rationale: " + r.rationale + "\n";
-  for (const auto& s : r.next_steps) out += "  next: " + s + "\n";
+  if (v.status.empty()) out += "  " + one_line(v.detail) + "\n";
+  if (!r.failing_gates.empty()) out += "  failing gates: " + one_line(joined(r.failing_gates)) + "\n";
+  if (!r.rationale.empty()) out += "  rationale: " + one_line(r.rationale) + "\n";
+  for (const auto& s : r.next_steps) out += "  next: " + one_line(s) + "\n";
   if (passed_unavailable)
     out += "  PASSING WITHOUT A DECISION: the service was unavailable and --on-unavailable is "
            "pass\n";
@@ -149,12 +154,11 @@ int run_gate(const GateOptions& o) {
                       .timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000))};
     if (const char* key = std::getenv("AEGIS_API_KEY")) remote.api_key = key;
     try {
-      validate_remote(remote);
+      v = gate_remote(text.value(), remote);
     } catch (const AegisError& e) {
       OPENSSL_cleanse(remote.api_key.data(), remote.api_key.size());
       return report_error(e.error());
     }
-    v = gate_remote(text.value(), remote);
     OPENSSL_cleanse(remote.api_key.data(), remote.api_key.size());
     where = *o.url + " (" + std::to_string(v.attempts) + " attempt" + (v.attempts == 1 ? "" : "s") + ")";
   } else {

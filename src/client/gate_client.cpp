@@ -103,6 +103,9 @@ Answer post(const std::string& url, std::string_view body, const std::string& ap
   char why[CURL_ERROR_SIZE] = "";
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  // Plain http is only to this machine: never through a proxy of the environment's, which
+  // would carry the key in clear (https goes through one in a tunnel).
+  if (url.rfind("http:", 0) == 0) curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);  // a gate is not sent elsewhere
   curl_easy_setopt(curl, CURLOPT_POST, 1L);
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
@@ -126,9 +129,51 @@ Answer post(const std::string& url, std::string_view body, const std::string& ap
   return a;
 }
 
-bool tls_refusal(CURLcode rc) {
-  return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
-         rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+// What a failed transfer means. Only the network's own failures are worth retrying (and can be
+// passed with --on-unavailable pass); every TLS failure is a refusal (a misconfiguration or an
+// attack); anything else is this program's fault. Unknown codes are never "unavailable".
+GateVerdict transport_failure(const Answer& a) {
+  switch (a.rc) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_GOT_NOTHING:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+      return verdict(GateOutcome::kUnavailable, a.error);
+    case CURLE_WRITE_ERROR:  // the write callback refused the body
+      return verdict(GateOutcome::kMalformed,
+                     "the answer is over " + std::to_string(kMaxAnswerBytes >> 20) + " MiB");
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CLIENTCERT:
+    case CURLE_USE_SSL_FAILED:
+      return verdict(GateOutcome::kRejected, "TLS: " + a.error);
+    default:
+      return verdict(GateOutcome::kInternal, a.error);
+  }
+}
+
+// A decision id as the service makes them (UUIDs) and as CI files can carry: it goes into
+// $GITHUB_OUTPUT and the job summary, where a newline or a backtick would let the service
+// write other outputs or markup.
+bool plain_id(std::string_view id) {
+  return !id.empty() && id.size() <= 256 && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' ||
+           c == '.' || c == ':';
+  });
 }
 
 std::string seconds(milliseconds ms) {
@@ -174,8 +219,9 @@ GateVerdict classify_answer(long http_status, std::string_view body) {
   const auto known = std::find(kStatuses.begin(), kStatuses.end(), status);
   if (known == kStatuses.end())
     return malformed("unknown status \"" + j["status"].get<std::string>() + "\"");
-  if (j.contains("decision_id") && !j["decision_id"].is_string())
-    return malformed("its decision_id is not a string");
+  if (j.contains("decision_id") &&
+      (!j["decision_id"].is_string() || !plain_id(j["decision_id"].get<std::string>())))
+    return malformed("its decision_id is not an id (1 to 256 letters, digits, - _ . :)");
   GateVerdict v;
   v.http_status = http_status;
   v.status = status;
@@ -187,6 +233,8 @@ GateVerdict classify_answer(long http_status, std::string_view body) {
   v.decision = std::string(body);
   return v;
 }
+
+namespace {
 
 void validate_remote(const GateRemote& remote) {
   if (remote.retries < 0 || remote.retries > 100)
@@ -214,8 +262,16 @@ void validate_remote(const GateRemote& remote) {
                               "API key would cross the network in clear; use https"));
 }
 
+}  // namespace
+
 GateVerdict gate_remote(std::string_view context_json, const GateRemote& remote) {
   validate_remote(remote);
+  // The service validates the context with its own configuration; what is not a JSON object at
+  // all is refused here, before anything is sent.
+  auto read = read_json(context_json);
+  if (!read) throw_error(read.error());
+  if (!read.value().is_object())
+    throw_error(invalid_input("json.not_object", "", "the context must be a JSON object"));
   std::string url = remote.url;
   while (!url.empty() && url.back() == '/') url.pop_back();
   url += "/v1/evaluate";
@@ -230,18 +286,7 @@ GateVerdict gate_remote(std::string_view context_json, const GateRemote& remote)
     const int attempts_left = remote.retries - attempt + 2;
     const Answer a = post(url, context_json, remote.api_key,
                           std::min(left, std::max(left / attempts_left, milliseconds(1000))));
-    if (a.rc == CURLE_OK) {
-      last = classify_answer(a.status, a.body);
-    } else if (a.rc == CURLE_WRITE_ERROR) {
-      last = verdict(GateOutcome::kMalformed,
-                     "the answer is over " + std::to_string(kMaxAnswerBytes >> 20) + " MiB");
-    } else if (tls_refusal(a.rc)) {
-      last = verdict(GateOutcome::kRejected, "TLS: " + a.error);
-    } else if (a.rc == CURLE_OUT_OF_MEMORY) {
-      last = verdict(GateOutcome::kInternal, a.error);
-    } else {
-      last = verdict(GateOutcome::kUnavailable, a.error);
-    }
+    last = a.rc == CURLE_OK ? classify_answer(a.status, a.body) : transport_failure(a);
     last.attempts = attempt;
     if (last.outcome != GateOutcome::kUnavailable) return last;
 

@@ -147,6 +147,12 @@ std::optional<Error> check_metadata(const nlohmann::json& j, const std::string& 
 std::optional<Error> validate_context(const PCWContext& c) {
   if (auto e = check_string("agent_id", c.agent_id, kMaxIdLength)) return e;
   if (auto e = check_string("session_id", c.session_id, kMaxIdLength)) return e;
+  // The ids are keys the store indexes as text, which cannot hold U+0000 (PostgreSQL refuses it).
+  for (const auto& [field, id] : {std::pair<const char*, const std::string*>{"agent_id", &c.agent_id},
+                                  {"session_id", &c.session_id}})
+    if (id->find('\0') != std::string::npos)
+      return field_error("context.nul_character", field,
+                         std::string(field) + " must not contain U+0000");
   if (auto e = check_string("proposal_summary", c.proposal_summary, kMaxSummaryLength)) return e;
   if (static_cast<unsigned>(c.phase) > static_cast<unsigned>(PCWPhase::WORK))
     return field_error("context.unknown_value", "phase", "phase must be plan, commit or work");

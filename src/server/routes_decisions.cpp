@@ -196,6 +196,9 @@ void list_decisions(ApiContext& api, http::Request& req, http::Reply reply) {
     if (!v) continue;
     if (v->empty() || v->size() > kMaxIdLength)
       return reply(error_response(invalid_input("json.query", name, "expected 1 to 256 bytes")));
+    if (!is_valid_utf8(*v) || v->find('\0') != std::string::npos)
+      return reply(error_response(
+          invalid_input("json.query", name, "expected UTF-8 text without U+0000")));
     *into = *v;
   }
   for (const auto& [name, into] : {std::pair<const char*, std::optional<std::string>*>{

@@ -378,7 +378,7 @@ WorkflowResult WorkflowApi::list_objects(const char* type, const char* key, size
 
 WorkflowResult WorkflowApi::list_proposals(std::string_view state, size_t limit, int64_t cursor) {
   if (!state.empty() && !parse_proposal_state(state))
-    return invalid_input("workflow.state", "state",
+    return invalid_input("json.query", "state",
                          "not a proposal state (draft, submitted, under_review, approved, "
                          "rejected, escalated, executing, completed, failed, withdrawn)");
   return list_objects("proposal", "proposals", limit, cursor,
@@ -392,7 +392,7 @@ WorkflowResult WorkflowApi::list_overrides(std::string_view state, size_t limit,
   // "open": waiting for a signature (pending or partial), what the console lists first.
   if (!state.empty() && state != "pending" && state != "partial" && state != "approved" &&
       state != "rejected" && state != "open")
-    return invalid_input("workflow.state", "state",
+    return invalid_input("json.query", "state",
                          "not an override state (pending, partial, approved, rejected) or open");
   return list_objects("override", "overrides", limit, cursor,
                       [&](const std::string& id, const json& saved, int64_t version) {

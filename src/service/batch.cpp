@@ -266,11 +266,17 @@ class Writer {
     // The callback runs on the log's committer thread (or here, for an empty group).
     // It notifies under the lock: once the destructor sees the last group land, no callback
     // touches this Writer again.
-    service_.record(std::move(pending_), [this, g](bool ok) {
+    const auto land = [this, g](bool ok) {
       std::lock_guard<std::mutex> l(lock_);
       g->state = ok ? kDurable : kFailed;
       landed_.notify_all();
-    });
+    };
+    try {
+      service_.record(std::move(pending_), land);
+    } catch (...) {  // never handed to the log: the group fails here, or the destructor would wait
+      land(false);
+      throw;
+    }
     pending_.clear();
   }
 

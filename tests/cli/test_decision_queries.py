@@ -129,6 +129,8 @@ def test_time_bounds(posted):
     ({"order": "newest"}, "order"), ({"since": "yesterday"}, "since"),
     ({"until": "2026-12-02T21:08:01+01:00"}, "until"), ({"agent_id": ""}, "agent_id"),
     ({"decision_id": ""}, "decision_id"), ({"decision_id": "x" * 257}, "decision_id"),
+    ({"agent_id": "a\x00b"}, "agent_id"), ({"agent_id": b"\xff"}, "agent_id"),
+    ({"decision_id": b"\xc3"}, "decision_id"),
     ({"limit": "0"}, "limit"), ({"cursor": "-1"}, "cursor"), ({"page": "2"}, "page"),
 ])
 def test_bad_parameters_are_refused_naming_them(posted, params, field):

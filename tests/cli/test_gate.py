@@ -128,6 +128,10 @@ def test_a_wrong_or_missing_key_is_rejected_not_retried(service, tmp_path):
     ((200, "<html>ok</html>", {}), 7, "malformed"),
     ((200, ["proceed"], {}), 7, "malformed"),
     ((200, {"status": "proceed", "decision_id": 5}, {}), 7, "malformed"),
+    # An id that would write another line into $GITHUB_OUTPUT, or break out of markup.
+    ((200, {"status": "halt", "decision_id": "x\nstatus=proceed"}, {}), 7, "malformed"),
+    ((200, {"status": "proceed", "decision_id": "a`b"}, {}), 7, "malformed"),
+    ((200, {"status": "proceed", "decision_id": ""}, {}), 7, "malformed"),
     ((500, {"error": {"code": "internal", "message": "boom"}}, {}), 5, "rejected"),
     ((501, "", {}), 5, "rejected"),
     ((400, {"error": {"code": "invalid_input", "field": "risk", "message": "bad"}}, {}), 5,
@@ -204,6 +208,45 @@ def test_on_unavailable_pass_turns_only_unavailable_into_success(tmp_path):
         assert r.returncode == code
 
 
+def test_tls_failures_are_rejected_even_when_unavailable_may_pass(tmp_path):
+    # https to a service that speaks plain http: the handshake fails; not retried, not passed.
+    with Stub([(200, decision("proceed"), {})]) as stub:
+        r = gate(tmp_path, "--url", stub.url.replace("http:", "https:"), "--format", "json",
+                 "--on-unavailable", "pass")
+    assert r.returncode == 5, r.stdout + r.stderr
+    v = json.loads(r.stdout)
+    assert v["outcome"] == "rejected" and v["detail"].startswith("TLS: ") and v["attempts"] == 1
+
+
+def test_plain_http_never_goes_through_a_proxy(tmp_path):
+    # A proxy from the environment would see the key in clear: the gate goes straight to the
+    # loopback service and the proxy gets nothing.
+    with Stub([(502, "", {})]) as proxy, Stub([(200, decision("halt"), {})]) as stub:
+        r = gate(tmp_path, "--url", stub.url, env={
+            "http_proxy": proxy.url, "HTTP_PROXY": proxy.url, "ALL_PROXY": proxy.url,
+            "no_proxy": "", "NO_PROXY": "", "AEGIS_API_KEY": KEY})
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert len(stub.requests) == 1 and not proxy.requests
+
+
+def test_service_text_cannot_start_a_workflow_command_or_markup(tmp_path):
+    out, summary = tmp_path / "out.txt", tmp_path / "summary.md"
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": str(summary)}
+    hostile = decision("halt", "d-7") | {
+        "rationale": "see [here](https://evil.example) `x` ![i](https://evil.example/i.png)\n"
+                     "::stop-commands::t0ken\r\n::add-mask::secret",
+        "next_steps": ["one\n::warning::fake", "# heading *bold*"]}
+    with Stub([(200, hostile, {})]) as stub:
+        r = gate(tmp_path, "--url", stub.url, env=env)
+    assert r.returncode == 1
+    commands = [line for line in r.stdout.splitlines() if line.startswith("::")]
+    assert len(commands) == 1 and commands[0].startswith("::error title=")  # our one annotation
+    md = summary.read_text()
+    assert "](" not in md.replace("\\](", "") and "\\[here\\]\\(" in md and "\\`x\\`" in md
+    assert "\n::" not in md and "\\# heading \\*bold\\*" in md
+    assert dict(line.split("=", 1) for line in out.read_text().splitlines())["status"] == "halt"
+
+
 def test_bad_input_and_usage_are_exit_3_and_nothing_is_sent(tmp_path):
     with Stub([(200, decision("proceed"), {})]) as stub:
         path = tmp_path / "broken.json"
@@ -215,6 +258,11 @@ def test_bad_input_and_usage_are_exit_3_and_nothing_is_sent(tmp_path):
         assert gate(tmp_path, "--url", stub.url, "--retries", "-1").returncode == 3
         assert gate(tmp_path, "--url", stub.url, "--on-unavailable", "maybe").returncode == 3
         assert gate(tmp_path, "--url", stub.url, "-c", "x.yaml").returncode == 3
+        r = subprocess.run([AEGIS, "gate", "-i", str(path), "--url", stub.url],
+                           capture_output=True, text=True)
+        assert r.returncode == 3 and json.loads(r.stdout)["error"]["detail"] == "json.syntax"
+        r = gate(tmp_path, "--url", stub.url, context=[PROCEED])
+        assert r.returncode == 3 and json.loads(r.stdout)["error"]["detail"] == "json.not_object"
         assert not stub.requests
     r = gate(tmp_path, "--format", "json", context={"risk_proposed": 2})
     assert r.returncode == 3 and "risk_proposed" in r.stdout

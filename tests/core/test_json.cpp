@@ -169,6 +169,22 @@ TEST(ContextJson, DefaultsAndRequiredFields) {
   }
 }
 
+TEST(ContextJson, IdsMustNotHoldNul) {
+  // The store indexes the ids as text, which cannot hold U+0000; elsewhere it is allowed.
+  ContextParser parser;
+  for (const char* field : {"agent_id", "session_id"}) {
+    nlohmann::json j = nlohmann::json::parse(kMinimal);
+    j[field] = std::string("a\0b", 3);
+    auto e = parser.parse(j.dump());
+    ASSERT_FALSE(e) << field;
+    EXPECT_EQ(e.error().field, field);
+    EXPECT_EQ(e.error().code, "context.nul_character");
+  }
+  nlohmann::json j = nlohmann::json::parse(kMinimal);
+  j["proposal_summary"] = std::string("a\0b", 3);
+  EXPECT_TRUE(parser.parse(j.dump()));
+}
+
 struct BadCase {
   std::string json;
   std::string code;
