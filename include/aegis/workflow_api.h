@@ -72,8 +72,8 @@ class WorkflowApi {
   // GET /v1/proposals?state= and GET /v1/overrides?state=: the most recently changed first,
   // `limit` at most, changed before `cursor` (a seq; 0: from the newest); `state` (empty: any)
   // must name a state ("submitted", "pending", ...; an override's state with its expiry
-  // applied; "open" lists pending and partial overrides). {"proposals"|"overrides": [...],
-  // "next_cursor"}. Each override also lists
+  // applied; "open" lists pending and partial overrides), else InvalidInput "json.query".
+  // {"proposals"|"overrides": [...], "next_cursor"}. Each override also lists
   // `signatures_missing`: the custodian roles that have not signed yet.
   WorkflowResult list_proposals(std::string_view state, size_t limit, int64_t cursor);
   WorkflowResult list_overrides(std::string_view state, size_t limit, int64_t cursor);
