@@ -4,13 +4,13 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <ctime>
 #include <mutex>
 #include <optional>
 #include <thread>
 
+#include "aegis/decide.h"
 #include "aegis/json.h"
 
 namespace aegis {
@@ -20,7 +20,6 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr size_t kMaxAnswerBytes = 8u << 20;  // a decision is ~3 KB; more is not one
-constexpr std::array<std::string_view, 4> kStatuses = {"proceed", "pause", "halt", "escalate"};
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -216,9 +215,8 @@ GateVerdict classify_answer(long http_status, std::string_view body) {
   if (!j.contains("status")) return malformed("it has no status");
   if (!j["status"].is_string()) return malformed("its status is not a string");
   const std::string status = lower(j["status"].get<std::string>());
-  const auto known = std::find(kStatuses.begin(), kStatuses.end(), status);
-  if (known == kStatuses.end())
-    return malformed("unknown status \"" + j["status"].get<std::string>() + "\"");
+  const std::optional<PCWStatus> known = parse_status(status);
+  if (!known) return malformed("unknown status \"" + j["status"].get<std::string>() + "\"");
   if (j.contains("decision_id") &&
       (!j["decision_id"].is_string() || !plain_id(j["decision_id"].get<std::string>())))
     return malformed("its decision_id is not an id (1 to 256 letters, digits, - _ . :)");
@@ -226,9 +224,9 @@ GateVerdict classify_answer(long http_status, std::string_view body) {
   v.http_status = http_status;
   v.status = status;
   v.decision_id = j.contains("decision_id") ? j["decision_id"].get<std::string>() : "";
-  v.outcome = status == "proceed" ? GateOutcome::kProceed
-              : status == "halt"  ? GateOutcome::kHalt
-                                  : GateOutcome::kReview;
+  v.outcome = *known == PCWStatus::PROCEED ? GateOutcome::kProceed
+              : *known == PCWStatus::HALT  ? GateOutcome::kHalt
+                                           : GateOutcome::kReview;
   v.detail = "the decision is " + status;
   v.decision = std::string(body);
   return v;

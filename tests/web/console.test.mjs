@@ -112,7 +112,7 @@ async function close(page) {
   assert.deepEqual(page.errors, [], 'no script error (the CSP allows the page its own script)');
   await page.context().close();
 }
-// Waits until the state line says the view `what` was loaded after `since`.
+// Runs `action` and waits until the page has loaded a view again.
 async function reloaded(page, action) {
   await page.evaluate(() => document.body.removeAttribute('data-loaded'));
   await action();
