@@ -29,7 +29,10 @@ std::optional<Impact> parse_impact(std::string_view s) noexcept;
 inline constexpr size_t kMaxIdLength = 256;         // agent_id, session_id (bytes)
 inline constexpr size_t kMaxSummaryLength = 16384;  // proposal_summary (bytes)
 inline constexpr size_t kMaxSubscores = 256;        // quality_subscores entries
-inline constexpr size_t kMaxMetadataDepth = 32;     // nesting inside metadata
+// Containers (objects and arrays) metadata may nest, itself included: what fits in a context
+// document of kMaxJsonDepth (64) levels, whose top object is the first. One limit: a context
+// built by hand can nest no deeper than one read from JSON.
+inline constexpr size_t kMaxMetadataDepth = 63;
 
 // All inputs for a governance decision. Field names, types and defaults follow the reference;
 // agent_id, session_id, proposal_summary and estimated_impact are required (non-empty).

@@ -39,12 +39,14 @@ struct GateVerdict {
   std::string decision;     // the decision's JSON as answered; "" without one
 };
 
-// Classifies one HTTP answer (pure). A 2xx must be a JSON object whose `status` is a string
-// naming a status in any case ("HALT" is a halt); `decision_id`, when present, must be an id:
-// 1 to 256 letters, digits and "-_.:" (it is written into CI files).
-// 429, 502, 503 and 504 are kUnavailable (worth retrying); every other status is kRejected, with
-// the service's error message in `detail` when it sent one.
-GateVerdict classify_answer(long http_status, std::string_view body);
+// Classifies one HTTP answer (pure). A 2xx must be served as application/json and be one JSON
+// object read strictly (read_json: no duplicate key, byte order mark or trailing bytes), whose
+// `status` is a string naming a status in any case ("HALT" is a halt) and whose `decision_id`
+// is an id: 1 to 256 letters, digits and "-_.:" (it is written into CI files); anything else is
+// kMalformed. 429, 502, 503 and 504 are kUnavailable (worth retrying); every other status is
+// kRejected, with the service's error message in `detail` when it sent one.
+GateVerdict classify_answer(long http_status, std::string_view content_type,
+                            std::string_view body);
 
 struct GateRemote {
   std::string url;      // the service's base URL: http (loopback only) or https

@@ -52,8 +52,9 @@ struct ContextParseOptions {
   // Accept the CLI aliases (risk, risk_base, profit, profit_base, novelty, complexity, quality,
   // risk_score) of INTERFACES §3.
   bool cli_aliases = false;
-  // Fill missing agent_id ("aegis-cli"), session_id (generated), proposal_summary
-  // ("CLI evaluation") and estimated_impact ("medium"). Without it they are required.
+  // Fill missing agent_id ("aegis-cli"), session_id ("cli-" and a UUID v4), phase ("plan"),
+  // proposal_summary ("CLI evaluation") and estimated_impact ("medium"), as every surface does
+  // (schema/context.schema.json). Without it they are required.
   bool cli_defaults = false;
   // Accept the request fields `shadow` and `drift_baseline_data`.
   bool request_fields = false;

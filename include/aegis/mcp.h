@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "aegis/config.h"
 #include "aegis/decide.h"
@@ -55,15 +56,31 @@ class McpServer {
   // `initialize` negotiated 2025-03-26, the one version that has them — a batch. Returns the
   // response text (an array for a batch), or nullopt when nothing is to be answered. Never
   // throws: malformed input gets a JSON-RPC error (-32700 for JSON the strict reader refuses,
-  // with its detail and field in `data`), never a library's text.
+  // with its detail and field in `data`), never a library's text. Until `initialize` has been
+  // answered, every request but `initialize` and `ping` gets -32600 (not initialized); a key of
+  // `params` the method does not define gets -32602 naming it, as an unknown argument does.
   std::optional<std::string> handle(std::string_view message);
-  // The same for one message of the stateless HTTP transport: `protocol_version` is the
-  // request's MCP-Protocol-Version header (empty when absent); batches only for 2025-03-26.
-  // `caller` (borrowed, may be null) replaces the configured caller for this message: the
-  // actor of the request's API key.
-  std::optional<std::string> handle_stateless(std::string_view message,
-                                              std::string_view protocol_version,
-                                              const McpCaller* caller = nullptr);
+
+  // One message of the streamable HTTP transport, with MCP sessions. `initialize` opens a
+  // session whose id the answer carries (the Mcp-Session-Id header); every other request but
+  // `ping` must name an open session of the same actor: HTTP 400 without one, 404 for an unknown
+  // or ended one (the client then initializes again). `protocol_version` is the request's
+  // MCP-Protocol-Version header (empty: the session's); batches only for 2025-03-26. `caller`
+  // (borrowed, may be null) replaces the configured caller: the actor of the request's API key.
+  // A session idle for kSessionIdle ends; at most kMaxSessions are open (the least recently
+  // used ends first).
+  struct HttpAnswer {
+    int status = 200;
+    std::optional<std::string> body;  // nullopt: 202, nothing to answer
+    std::string session_id;           // set when this message opened a session
+  };
+  HttpAnswer handle_http(std::string_view message, std::string_view protocol_version,
+                         std::string_view session_id, const McpCaller* caller = nullptr);
+  // Ends an open session of the caller's (DELETE /mcp; `caller` as for handle_http); false when
+  // there is none.
+  bool end_session(std::string_view session_id, const McpCaller* caller = nullptr);
+  static constexpr size_t kMaxSessions = 10'000;
+  static constexpr std::chrono::minutes kSessionIdle{60};
 
   // The protocol versions `initialize` accepts (the client's is echoed when listed).
   static const std::vector<std::string>& supported_protocol_versions();
@@ -71,14 +88,16 @@ class McpServer {
   static constexpr std::string_view kBatchProtocolVersion = "2025-03-26";
 
  private:
+  // `negotiated`: where a successful `initialize` writes its version; `initialized`: whether
+  // requests other than initialize and ping may come.
   std::optional<std::string> handle_message(std::string_view message, bool batches,
-                                            bool remember_version);
+                                            bool initialized, std::string* negotiated);
   std::optional<nlohmann::json> handle_request(const nlohmann::json& request, bool in_batch,
-                                               bool remember_version);
+                                               bool initialized, std::string* negotiated);
   // Keeps a decision for the list/get tools: recorded durably, or in memory without a store.
   std::optional<Error> keep(const Evaluation& e);
   nlohmann::json dispatch(const std::string& method, const nlohmann::json& params,
-                          bool remember_version);
+                          std::string* negotiated);
   nlohmann::json call_tool(const std::string& name, const nlohmann::json& args);
   bool allow_call();
 
@@ -91,6 +110,12 @@ class McpServer {
   McpCaller caller_;
   const McpCaller* current_caller_ = nullptr;  // this message's caller
   std::string negotiated_;  // the stdio session's protocol version, once initialized
+  bool refused_uninitialized_ = false;  // the last message had a request refused for it
+  struct HttpSession {
+    std::string actor, version;
+    std::chrono::steady_clock::time_point last_used;
+  };
+  std::unordered_map<std::string, HttpSession> sessions_;
   std::deque<std::chrono::steady_clock::time_point> recent_calls_;
   std::deque<std::pair<std::string, std::string>> memory_;  // (decision_id, json) without a store
 };

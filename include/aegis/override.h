@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -28,6 +29,24 @@ inline constexpr std::string_view kSecurityLead = "security_lead";
 // "proposal_id"}: the message both custodians sign. Throws InvalidInputError for invalid UTF-8.
 std::string create_message_hash(std::string_view proposal_id, std::string_view justification,
                                 std::vector<std::string> failed_gates);
+
+// What a stored override's signatures commit to beyond the reference's three fields, so that a
+// signature counts for exactly one override (docs/overrides.md): the store's id of the override,
+// its expiry, and the SHA-256 of the canonical JSON of the proposal's context when the proposal
+// was stored at request time (empty otherwise).
+struct OverrideBinding {
+  std::string override_id;
+  std::string context_hash;
+};
+
+// SHA-256 hex of the canonical JSON of {"context_hash" (null when empty), "expires_at_ms",
+// "failed_gates": sorted, "justification", "override_id", "proposal_id",
+// "scheme": "aegis-override-v2"}: the message both custodians sign for a stored override.
+// Throws InvalidInputError for invalid UTF-8.
+std::string create_bound_message_hash(std::string_view proposal_id,
+                                      std::string_view justification,
+                                      std::vector<std::string> failed_gates,
+                                      const OverrideBinding& binding, int64_t expires_at_ms);
 
 // A custodian's public key as given: 64 hex digits or base64 of the 32-byte x-only internal key
 // P, or its P2TR address. `output_key` is the taproot output key Q that signatures verify under.
@@ -144,6 +163,14 @@ class OverrideWorkflow {
   OverrideRejection add_signature(std::string_view actor_id, std::string_view role,
                                   std::string_view signature, std::string_view public_key);
 
+  // Binds the workflow to one stored override: from now on the message both custodians sign is
+  // create_bound_message_hash over this binding and the expiry, so no signature made for another
+  // override (or for the reference's message) counts here. Throws InvalidInputError once a
+  // signature has been added or when override_id is empty.
+  void bind(OverrideBinding binding);
+  // The binding, or nullptr for an in-process workflow that signs the reference's message.
+  const OverrideBinding* binding() const noexcept { return binding_ ? &*binding_ : nullptr; }
+
   // The current outcome (expiry applied).
   OverrideResult get_result();
 
@@ -162,9 +189,11 @@ class OverrideWorkflow {
  private:
   OverrideRejection reject(OverrideRejection r, std::string message);
   void apply_expiry();
+  std::string compute_message_hash() const;
 
   std::string proposal_id_, justification_, requested_by_, message_hash_;
   std::vector<std::string> failed_gates_;
+  std::optional<OverrideBinding> binding_;
   const CustodianRegistry* registry_;
   Clock clock_;
   std::chrono::system_clock::time_point expires_at_;

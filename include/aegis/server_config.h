@@ -31,6 +31,12 @@ struct ServerSettings {
   size_t max_header_bytes = 16 * 1024;  // the header block, [1 KiB, 1 MiB] (431 beyond)
   size_t max_header_fields = 100;       // [8, 10,000] (431 beyond)
   size_t max_connections = 10'000;      // open at once, [1, 1,000,000] (503 beyond)
+  // Fair admission (docs/DECISIONS.md): connections one peer address may hold, [0, 1,000,000]
+  // (0: max(64, max_connections / 100)); and the share kept for connections an authenticated
+  // request has used, [0, 1,000,000] (0: max_connections / 10) — unproven ones beyond the rest
+  // make room by closing the oldest of them.
+  size_t max_connections_per_peer = 0;
+  size_t reserved_connections = 0;
   size_t io_threads = 0;                // event-loop threads; 0 = one per core, [0, 256]
   size_t workers = 4;                   // threads for blocking store and workflow work, [1, 256]
   // The Ed25519 key file (aegis attest keygen) that signs attestations and audit checkpoints;

@@ -19,8 +19,10 @@
 
 namespace aegis {
 
-// What the decisions table keeps beside a decision so that it can be found (by agent, session,
-// status, failing gate): not part of the entry, nor of its hash. Empty strings are unknown.
+// What the decision_keys table keeps beside a decision so that it can be found (by agent,
+// session, status, failing gate). agent_id and session_id come from the context, not the
+// decision body: entry_hash covers them (docs/audit.md). status and failing_gates are the body's
+// own, and every read and audit verify compares them with it. Empty strings are unknown.
 struct DecisionKeys {
   std::string agent_id;
   std::string session_id;
@@ -38,6 +40,10 @@ struct NewEntry {
 
 // One link of the chain. entry_hash = SHA-256(prev_hash ‖ canonical JSON of
 // {"body", "id", "kind", "seq", "time"}), hex; prev_hash of seq 1 is 64 zeros.
+//
+// A decision whose keys name an agent or a session hashes them too: the canonical JSON then also
+// holds "agent_id" and "session_id". Entries written by earlier versions of AEGIS did not (a "legacy"
+// hash); a chain may hold them only before its first entry hashed with its keys.
 struct AuditEntry {
   int64_t seq = 0;
   std::string kind;
@@ -46,11 +52,21 @@ struct AuditEntry {
   std::string body;
   std::string prev_hash;
   std::string entry_hash;
+  DecisionKeys keys;  // a decision's index row; empty for other entries
 };
 
 // The canonical JSON an entry's hash covers, and the hash itself.
 std::string audit_entry_canonical(const AuditEntry& e);
 std::string audit_entry_hash(const AuditEntry& e);
+// Whether a decision entry's hash covers its agent and session (they are not both empty).
+bool audit_entry_hashes_keys(const AuditEntry& e);
+// How entry_hash matches: computed with the keys (or there are none), only without them (an
+// entry written before the keys were hashed), or not at all.
+enum class EntryHashMatch { kMatches, kLegacy, kBroken };
+EntryHashMatch match_entry_hash(const AuditEntry& e);
+// The problem of a decision entry whose keys disagree with its body (status, failing gates), or
+// an empty string.
+std::string decision_keys_problem(const AuditEntry& e);
 // The whole entry, hashes included, as canonical JSON (what `aegis audit export` prints).
 std::string audit_entry_to_json(const AuditEntry& e);
 inline const std::string kGenesisHash(64, '0');
@@ -75,8 +91,7 @@ struct ChainHead {
 // Entries linked after `after` (seq, time, prev_hash and entry_hash set), ready to append.
 struct LinkedGroup {
   ChainHead after;
-  std::vector<AuditEntry> entries;
-  std::vector<DecisionKeys> keys;  // beside entries, in their order (empty: none known)
+  std::vector<AuditEntry> entries;  // a decision's keys inside it
   ChainHead tail() const;  // the chain's head once they are appended
 };
 // Links `entries` after `head`, stamped with the time now. Pure: it touches no store, so a
@@ -130,7 +145,8 @@ class Store {
   std::vector<AuditEntry> recent_decisions(size_t limit);
 
   // Decisions matching every filter given, in chain order (or newest first), `limit` at most,
-  // each with what its index row keeps. Decisions stored before the keys were kept (schema 3)
+  // each with what its index row keeps (checked against the entry: InternalError
+  // "store.integrity" when they disagree). Decisions stored before the keys were kept (schema 3)
   // have no agent or session and match no agent filter.
   struct DecisionQuery {
     std::optional<std::string> decision_id;   // the one decision with this id
@@ -142,11 +158,7 @@ class Store {
     bool newest_first = false;
     size_t limit = 50;
   };
-  struct FoundDecision {
-    AuditEntry entry;
-    DecisionKeys keys;
-  };
-  virtual std::vector<FoundDecision> find_decisions(const DecisionQuery& query) = 0;
+  virtual std::vector<AuditEntry> find_decisions(const DecisionQuery& query) = 0;
 
   // Saves a versioned object: `expected_version` 0 creates it, otherwise it must equal the
   // stored version (else ConflictError: a stale write never overwrites). Appends an
@@ -174,7 +186,9 @@ class Store {
 
   // Re-walks the chain and names the first broken link; then checks the decisions index and the
   // objects table against it (each row points at the entry it names, every decision and the
-  // latest version of every object has its row, object versions count up by one).
+  // latest version of every object has its row, object versions count up by one). Every column
+  // of a decision's keys is checked: agent and session by the entry's hash, status and failing
+  // gates against the body.
   ChainVerification verify_chain();
 
  protected:

@@ -1,8 +1,11 @@
 // The `aegis` subcommands. Each returns the process exit code.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+
+#include "aegis/override.h"
 
 namespace aegis {
 class McpServer;
@@ -65,8 +68,11 @@ int run_attest_keygen(const std::string& output);
 int run_attest_export(const std::string& db, const std::string& decision_id,
                       const std::string& key_path);
 int run_attest_verify(const std::string& path, const std::string& public_key);
+// With `binding`, the message of that stored override (create_bound_message_hash), which a
+// custodian recomputes from the override's GET answer before signing.
 int run_override_hash(const std::string& proposal_id, const std::string& justification,
-                      const std::string& failed_gates);
+                      const std::string& failed_gates,
+                      const std::optional<OverrideBinding>& binding, int64_t expires_at_ms);
 int run_override_sign(const std::string& key_path, const std::string& hash);
 int run_override_verify(const std::string& request_path, const std::optional<std::string>& config);
 int run_signature_sign(const std::string& key_path, const std::string& message);

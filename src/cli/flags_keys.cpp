@@ -15,7 +15,8 @@ const std::vector<std::string> kProviders = {"auto", "kms", "hsm", "environment"
 struct KeyFlags {
   std::string key_out = "aegis-custodian.key";
   std::string proposal_id, justification, failed_gates, key_path, hash, request;
-  std::optional<std::string> override_config;
+  std::optional<std::string> override_config, override_id, context_hash;
+  int64_t expires_at_ms = 0;
   std::string message, sig;
   std::optional<std::string> pubkey, address;
   std::string kem_out, kem_key_file, kem_public_key, kem_ciphertext, kek_provider = "auto",
@@ -38,6 +39,15 @@ Dispatch add_key_flags(CLI::App& app) {
   ov_hash->add_option("--justification", f->justification)->required();
   ov_hash->add_option("--failed-gates", f->failed_gates, "comma-separated, e.g. risk,novelty")
       ->required();
+  auto* ov_id = ov_hash->add_option(
+      "--override-id", f->override_id,
+      "a stored override's id: print the message of that override alone (with --expires-at-ms)");
+  ov_hash->add_option("--expires-at-ms", f->expires_at_ms, "the stored override's expires_at_ms")
+      ->needs(ov_id);
+  ov_hash->add_option("--context-hash", f->context_hash,
+                      "the stored override's binding.context_hash (omit when empty)")
+      ->needs(ov_id);
+  ov_id->needs("--expires-at-ms");
   auto* ov_sign = override_cmd->add_subcommand("sign", "Sign an override hash with a key file");
   ov_sign->add_option("--key", f->key_path)->required();
   ov_sign->add_option("--hash", f->hash)->required();
@@ -101,7 +111,12 @@ Dispatch add_key_flags(CLI::App& app) {
 
   return [=]() -> std::optional<int> {
     if (*keygen) return run_keygen(f->key_out);
-    if (*ov_hash) return run_override_hash(f->proposal_id, f->justification, f->failed_gates);
+    if (*ov_hash) {
+      std::optional<OverrideBinding> binding;
+      if (f->override_id) binding = OverrideBinding{*f->override_id, f->context_hash.value_or("")};
+      return run_override_hash(f->proposal_id, f->justification, f->failed_gates, binding,
+                               f->expires_at_ms);
+    }
     if (*ov_sign) return run_override_sign(f->key_path, f->hash);
     if (*ov_verify) return run_override_verify(f->request, f->override_config);
     if (*sig_sign) return run_signature_sign(f->key_path, f->message);

@@ -43,7 +43,8 @@ int run_keygen(const std::string& output) {
 }
 
 int run_override_hash(const std::string& proposal_id, const std::string& justification,
-                      const std::string& failed_gates) {
+                      const std::string& failed_gates,
+                      const std::optional<OverrideBinding>& binding, int64_t expires_at_ms) {
   const auto gates = split_gates(failed_gates);
   if (proposal_id.empty() || gates.empty())
     return report_error(invalid_input("cli.usage",
@@ -55,9 +56,19 @@ int run_override_hash(const std::string& proposal_id, const std::string& justifi
                                         "the complexity floor can never be overridden"));
   }
   try {
-    print({{"message_hash", create_message_hash(proposal_id, justification, gates)},
-           {"proposal_id", proposal_id},
-           {"failed_gates", gates}});
+    if (binding && !binding->context_hash.empty() &&
+        (binding->context_hash.size() != 64 || !crypto::from_hex(binding->context_hash)))
+      return report_error(invalid_input("cli.usage", "context_hash",
+                                        "--context-hash must be 64 hex digits"));
+    nlohmann::json out = {
+        {"message_hash",
+         binding ? create_bound_message_hash(proposal_id, justification, gates, *binding,
+                                             expires_at_ms)
+                 : create_message_hash(proposal_id, justification, gates)},
+        {"proposal_id", proposal_id},
+        {"failed_gates", gates}};
+    if (binding) out["override_id"] = binding->override_id;
+    print(out);
   } catch (const AegisError& e) {
     return report_error(e.error());
   }

@@ -52,6 +52,7 @@ std::string service_message(std::string_view body) {
 struct Answer {
   CURLcode rc = CURLE_OK;
   long status = 0;
+  std::string content_type;
   std::string body;
   std::optional<milliseconds> retry_after;
   std::string error;  // curl's words for a failed transfer
@@ -121,6 +122,9 @@ Answer post(const std::string& url, std::string_view body, const std::string& ap
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, why);
   a.rc = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a.status);
+  const char* type = nullptr;
+  if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type)
+    a.content_type = type;
   curl_easy_cleanup(curl);
   curl_slist_free_all(headers);
   OPENSSL_cleanse(authorization.data(), authorization.size());
@@ -195,7 +199,8 @@ std::string_view to_string(GateOutcome outcome) {
   return "internal";
 }
 
-GateVerdict classify_answer(long http_status, std::string_view body) {
+GateVerdict classify_answer(long http_status, std::string_view content_type,
+                            std::string_view body) {
   if (http_status == 429 || http_status == 502 || http_status == 503 || http_status == 504)
     return verdict(GateOutcome::kUnavailable, "HTTP " + std::to_string(http_status), http_status);
   if (http_status < 200 || http_status > 299) {
@@ -209,21 +214,30 @@ GateVerdict classify_answer(long http_status, std::string_view body) {
                    "HTTP " + std::to_string(http_status) + " but not a decision: " + why,
                    http_status);
   };
-  const auto j = nlohmann::json::parse(body, nullptr, false);
-  if (j.is_discarded()) return malformed("the body is not JSON");
+  // The media type without its parameters ("application/json; charset=utf-8" is JSON).
+  std::string media = lower(content_type.substr(0, content_type.find(';')));
+  media.erase(media.find_last_not_of(" \t") + 1);
+  if (media != "application/json")
+    return malformed("it is served as \"" + std::string(content_type) +
+                     "\", not application/json");
+  // The project's strict reading: a duplicate key (which a proxy may read first and this gate
+  // last), a byte order mark or bytes after the object never pass.
+  auto read = read_json(body);
+  if (!read) return malformed("the body is not strict JSON: " + read.error().message);
+  const nlohmann::json& j = read.value();
   if (!j.is_object()) return malformed("the body is not a JSON object");
   if (!j.contains("status")) return malformed("it has no status");
   if (!j["status"].is_string()) return malformed("its status is not a string");
   const std::string status = lower(j["status"].get<std::string>());
   const std::optional<PCWStatus> known = parse_status(status);
   if (!known) return malformed("unknown status \"" + j["status"].get<std::string>() + "\"");
-  if (j.contains("decision_id") &&
-      (!j["decision_id"].is_string() || !plain_id(j["decision_id"].get<std::string>())))
+  if (!j.contains("decision_id")) return malformed("it has no decision_id");
+  if (!j["decision_id"].is_string() || !plain_id(j["decision_id"].get<std::string>()))
     return malformed("its decision_id is not an id (1 to 256 letters, digits, - _ . :)");
   GateVerdict v;
   v.http_status = http_status;
   v.status = status;
-  v.decision_id = j.contains("decision_id") ? j["decision_id"].get<std::string>() : "";
+  v.decision_id = j["decision_id"].get<std::string>();
   v.outcome = *known == PCWStatus::PROCEED ? GateOutcome::kProceed
               : *known == PCWStatus::HALT  ? GateOutcome::kHalt
                                            : GateOutcome::kReview;
@@ -284,7 +298,7 @@ GateVerdict gate_remote(std::string_view context_json, const GateRemote& remote)
     const int attempts_left = remote.retries - attempt + 2;
     const Answer a = post(url, context_json, remote.api_key,
                           std::min(left, std::max(left / attempts_left, milliseconds(1000))));
-    last = a.rc == CURLE_OK ? classify_answer(a.status, a.body) : transport_failure(a);
+    last = a.rc == CURLE_OK ? classify_answer(a.status, a.content_type, a.body) : transport_failure(a);
     last.attempts = attempt;
     if (last.outcome != GateOutcome::kUnavailable) return last;
 
@@ -317,7 +331,7 @@ GateVerdict gate_local(const DecisionService& service, std::string_view context_
     return verdict(e.kind == ErrorKind::kInternal ? GateOutcome::kInternal : GateOutcome::kInvalid,
                    error_to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
-  GateVerdict v = classify_answer(200, made.value().json);
+  GateVerdict v = classify_answer(200, "application/json", made.value().json);
   v.http_status = 0;
   return v;
 }

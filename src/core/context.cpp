@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "aegis/json.h"
 #include "checks.h"
 #include "format.h"
 
@@ -106,11 +107,14 @@ std::optional<Error> check_string(const char* field, const std::string& v, size_
   return std::nullopt;
 }
 
+// `depth`: the containers around `j` inside metadata (0 for metadata itself).
 std::optional<Error> check_metadata(const nlohmann::json& j, const std::string& path,
                                     size_t depth) {
-  if (depth > kMaxMetadataDepth)
+  if ((j.is_object() || j.is_array()) && depth + 1 > kMaxMetadataDepth)
     return field_error("context.too_deep", path,
-                       "metadata nests deeper than " + std::to_string(kMaxMetadataDepth));
+                       "metadata nests more than " + std::to_string(kMaxMetadataDepth) +
+                           " objects and arrays (the context document at most " +
+                           std::to_string(kMaxJsonDepth) + ")");
   switch (j.type()) {
     case nlohmann::json::value_t::object:
       for (const auto& [k, v] : j.items()) {

@@ -152,6 +152,11 @@ Result<nlohmann::json> read_json(std::string_view text, JsonLimits limits) {
   // RFC 8259 §8.1: no byte order mark; nlohmann would skip one silently.
   if (text.rfind("\xEF\xBB\xBF", 0) == 0)
     return invalid_input("json.syntax", "", "malformed JSON: a byte order mark is not JSON");
+  // No raw NUL belongs to JSON (in a string it is written \u0000); nlohmann's lexer would take
+  // one for the end of the input and ignore whatever follows it.
+  if (const size_t nul = text.find('\0'); nul != std::string_view::npos)
+    return invalid_input("json.syntax", "",
+                         "malformed JSON: a NUL byte at offset " + std::to_string(nul));
   StrictSax sax(limits.max_depth);
   try {
     json::sax_parse(text.begin(), text.end(), &sax, nlohmann::detail::input_format_t::json,

@@ -128,7 +128,9 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(const ApiServerFiles& files
                       .max_header_bytes = set.max_header_bytes,
                       .max_header_fields = set.max_header_fields,
                       .max_body_bytes = set.max_body_bytes,
-                      .max_connections = set.max_connections};
+                      .max_connections = set.max_connections,
+                      .max_connections_per_peer = set.max_connections_per_peer,
+                      .reserved_connections = set.reserved_connections};
   http::Hooks hooks;
   hooks.admit = [&api](const http::Request& req,
                        const http::Route& route) -> std::variant<http::Caller, http::Response> {
@@ -233,22 +235,7 @@ namespace aegis {
 std::optional<Error> serve_mcp_over_http(McpServer& mcp, const std::string& host, int port) {
   std::mutex lock;  // McpServer serves one message at a time
   http::Router router;
-  router.add({"POST", "/mcp", http::Access::kPublic, "", http::Runs::kOnWorker,
-              [&mcp, &lock](http::Request& req, const http::Caller&, http::Reply reply) {
-                const std::string* version = req.header("mcp-protocol-version");
-                const auto& supported = McpServer::supported_protocol_versions();
-                if (version && std::find(supported.begin(), supported.end(), *version) ==
-                                   supported.end())
-                  return reply(http_refusal(400, "invalid_input", "mcp.protocol_version",
-                                            "unsupported MCP-Protocol-Version"));
-                std::optional<std::string> answer;
-                {
-                  std::lock_guard<std::mutex> g(lock);
-                  answer = mcp.handle_stateless(req.body, version ? *version : "");
-                }
-                if (!answer) return reply(server::json_response(202, ""));
-                reply(server::json_response(200, std::move(*answer)));
-              }});
+  server::add_mcp_routes(router, mcp, lock, nullptr);
   http::Hooks hooks;
   hooks.check = [&host](const http::Request& req, const http::Route&) {
     return server::check_mcp_origin(req, host);

@@ -9,6 +9,7 @@
 
 #include "aegis/decide.h"
 #include "aegis/json.h"
+#include "aegis/uuid.h"
 #include "aegis/version.h"
 #include "aegis/what_if.h"
 
@@ -225,6 +226,25 @@ std::optional<std::string_view> tool_permission(std::string_view tool) {
   return std::nullopt;
 }
 
+// The keys each method's params may hold (MCP's `_meta` everywhere); the one that sorts first
+// of those it does not, or nullopt. Methods not listed here are answered -32601 anyway.
+std::optional<std::string> unknown_param(const std::string& method, const json& params) {
+  static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kKeys = {
+      {"initialize", {"protocolVersion", "capabilities", "clientInfo", "_meta"}},
+      {"ping", {"_meta"}},
+      {"tools/list", {"cursor", "_meta"}},
+      {"tools/call", {"name", "arguments", "_meta"}}};
+  for (const auto& [name, keys] : kKeys) {
+    if (name != method) continue;
+    std::optional<std::string> unknown;
+    for (const auto& [key, value] : params.items())
+      if (std::find(keys.begin(), keys.end(), key) == keys.end() && (!unknown || key < *unknown))
+        unknown = key;
+    return unknown;
+  }
+  return std::nullopt;
+}
+
 json rpc_error(const json& id, int code, const std::string& message, json data = nullptr) {
   json e = {{"code", code}, {"message", message}};
   if (!data.is_null()) e["data"] = std::move(data);
@@ -315,20 +335,63 @@ bool McpServer::allow_call() {
 }
 
 std::optional<std::string> McpServer::handle(std::string_view message) {
-  return handle_message(message, negotiated_ == kBatchProtocolVersion, true);
+  return handle_message(message, negotiated_ == kBatchProtocolVersion, !negotiated_.empty(),
+                        &negotiated_);
 }
 
-std::optional<std::string> McpServer::handle_stateless(std::string_view message,
-                                                       std::string_view protocol_version,
-                                                       const McpCaller* caller) {
+McpServer::HttpAnswer McpServer::handle_http(std::string_view message,
+                                             std::string_view protocol_version,
+                                             std::string_view session_id,
+                                             const McpCaller* caller) {
+  const std::string& actor = caller ? caller->actor_id : caller_.actor_id;
+  const auto now = clock_();
+  HttpSession* session = nullptr;
+  if (!session_id.empty()) {
+    const auto it = sessions_.find(std::string(session_id));
+    if (it == sessions_.end() || it->second.actor != actor ||
+        now - it->second.last_used >= kSessionIdle) {
+      if (it != sessions_.end() && it->second.actor == actor) sessions_.erase(it);
+      return {404, dump(rpc_error(nullptr, -32001,
+                                  "no such MCP session (ended, expired or another caller's): "
+                                  "send initialize again")),
+              ""};
+    }
+    session = &it->second;
+    session->last_used = now;
+  }
+  const std::string version(protocol_version.empty() && session ? session->version
+                                                                : protocol_version);
+  std::string opened;
   current_caller_ = caller;
-  auto reply = handle_message(message, protocol_version == kBatchProtocolVersion, false);
+  refused_uninitialized_ = false;
+  HttpAnswer answer{200, handle_message(message, version == kBatchProtocolVersion,
+                                        session != nullptr, &opened),
+                    ""};
   current_caller_ = nullptr;
-  return reply;
+  if (refused_uninitialized_) answer.status = 400;  // no session: initialize first
+  if (!opened.empty()) {
+    if (sessions_.size() >= kMaxSessions) {  // the least recently used ends
+      auto oldest = sessions_.begin();
+      for (auto it = sessions_.begin(); it != sessions_.end(); ++it)
+        if (it->second.last_used < oldest->second.last_used) oldest = it;
+      sessions_.erase(oldest);
+    }
+    answer.session_id = new_uuid_v4();
+    sessions_[answer.session_id] = {actor, opened, now};
+  }
+  return answer;
+}
+
+bool McpServer::end_session(std::string_view session_id, const McpCaller* caller) {
+  const std::string& actor = caller ? caller->actor_id : caller_.actor_id;
+  const auto it = sessions_.find(std::string(session_id));
+  if (it == sessions_.end() || it->second.actor != actor) return false;
+  sessions_.erase(it);
+  return true;
 }
 
 std::optional<std::string> McpServer::handle_message(std::string_view message, bool batches,
-                                                     bool remember_version) {
+                                                     bool initialized, std::string* negotiated) {
   try {
     // The envelope adds up to three levels (batch, request, params) above the arguments, which
     // the context parser then holds to the context's own limit.
@@ -337,7 +400,7 @@ std::optional<std::string> McpServer::handle_message(std::string_view message, b
     if (!parsed) return dump(parse_error_reply(parsed.error()));
     const json& msg = parsed.value();
     if (!msg.is_array()) {
-      auto reply = handle_request(msg, false, remember_version);
+      auto reply = handle_request(msg, false, initialized, negotiated);
       return reply ? std::optional(dump(*reply)) : std::nullopt;
     }
     if (msg.empty()) return dump(rpc_error(nullptr, -32600, "an empty batch is not a request"));
@@ -347,7 +410,7 @@ std::optional<std::string> McpServer::handle_message(std::string_view message, b
                                 std::string(kBatchProtocolVersion)));
     json replies = json::array();
     for (const json& request : msg)
-      if (auto reply = handle_request(request, true, remember_version))
+      if (auto reply = handle_request(request, true, initialized, negotiated))
         replies.push_back(std::move(*reply));
     if (replies.empty()) return std::nullopt;  // only notifications
     return dump(replies);
@@ -356,8 +419,8 @@ std::optional<std::string> McpServer::handle_message(std::string_view message, b
   }
 }
 
-std::optional<json> McpServer::handle_request(const json& req, bool in_batch,
-                                              bool remember_version) {
+std::optional<json> McpServer::handle_request(const json& req, bool in_batch, bool initialized,
+                                              std::string* negotiated) {
   if (!req.is_object()) return rpc_error(nullptr, -32600, "a request must be a JSON object");
   const bool notification = !req.contains("id");
   json id = nullptr;
@@ -383,7 +446,17 @@ std::optional<json> McpServer::handle_request(const json& req, bool in_batch,
   const std::string name = method->get<std::string>();
   if (in_batch && name == "initialize")
     return rpc_error(id, -32600, "initialize must not be part of a batch");
-  json result = dispatch(name, params, remember_version);
+  if (!initialized && name != "initialize" && name != "ping") {
+    refused_uninitialized_ = true;
+    return rpc_error(id, -32600,
+                     "not initialized: send initialize first (only ping may come before it)");
+  }
+  if (auto unknown = unknown_param(name, params))
+    return rpc_error(id, -32602, "unknown key \"" + *unknown + "\" in params",
+                     error_to_json(invalid_input("json.unknown_field", "params." + *unknown,
+                                                 "unknown key \"" + *unknown + "\" in params"))
+                         ["error"]);
+  json result = dispatch(name, params, negotiated);
   if (result.contains("__rpc_error")) {
     const json& e = result["__rpc_error"];
     return rpc_error(id, e["code"], e["message"], e.value("data", json()));
@@ -391,7 +464,7 @@ std::optional<json> McpServer::handle_request(const json& req, bool in_batch,
   return json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
 }
 
-json McpServer::dispatch(const std::string& method, const json& params, bool remember_version) {
+json McpServer::dispatch(const std::string& method, const json& params, std::string* negotiated) {
   auto error = [](int code, const std::string& message, json data = nullptr) {
     json e = {{"code", code}, {"message", message}};
     if (!data.is_null()) e["data"] = std::move(data);
@@ -406,7 +479,7 @@ json McpServer::dispatch(const std::string& method, const json& params, bool rem
     if (std::find(supported.begin(), supported.end(), asked->get<std::string>()) !=
         supported.end())
       version = asked->get<std::string>();
-    if (remember_version) negotiated_ = version;
+    *negotiated = version;
     return {{"protocolVersion", version},
             {"capabilities", {{"tools", {{"listChanged", false}}}}},
             {"serverInfo", {{"name", "aegis-governance"}, {"version", kEngineVersion}}},

@@ -57,11 +57,17 @@ http::Response workflow_response(const WorkflowResult& r);
 void add_decision_routes(http::Router& router, ApiContext& api);  // evaluate, batch, risk, AFA
 void add_workflow_routes(http::Router& router, ApiContext& api);  // proposals, overrides, ...
 void add_operations_routes(http::Router& router, ApiContext& api);  // health, metrics, pages
-void add_mcp_route(http::Router& router, ApiContext& api);          // POST /mcp
+void add_mcp_route(http::Router& router, ApiContext& api);          // POST, DELETE /mcp
+// POST /mcp (a message; Mcp-Session-Id on the answer that opens a session) and DELETE /mcp (ends
+// the session named): `mcp` used under `lock`. With `rbac`, the routes need an API key and tools
+// are called as its actor; without, they are public (`aegis mcp --transport http`).
+void add_mcp_routes(http::Router& router, McpServer& mcp, std::mutex& lock,
+                    const RBACEnforcer* rbac);
 
 // Origin and Host of an MCP request over HTTP (DNS rebinding): the Origin, when sent, must be an
 // http(s) URL of a loopback host, nothing else (no user info, path or odd byte); the Host a
-// loopback name or `listen_host`, with an optional port. A refusal, or nullopt.
+// loopback name or `listen_host`, with an optional port; both compared without regard to case.
+// A refusal, or nullopt.
 std::optional<http::Response> check_mcp_origin(const http::Request& request,
                                                const std::string& listen_host);
 

@@ -209,7 +209,7 @@ void list_decisions(ApiContext& api, http::Request& req, http::Reply reply) {
     if (!t.value().empty()) *into = t.value();
   }
 
-  std::vector<Store::FoundDecision> found;
+  std::vector<AuditEntry> found;
   try {
     std::lock_guard<std::mutex> g(api.store_lock);
     found = api.store->find_decisions(q);
@@ -222,18 +222,18 @@ void list_decisions(ApiContext& api, http::Request& req, http::Reply reply) {
   json entries = json::array();
   for (size_t i = 0; i < found.size(); ++i) {
     if (i) out += ',';
-    out += found[i].entry.body;
+    out += found[i].body;
     const DecisionKeys& k = found[i].keys;
-    entries.push_back({{"seq", found[i].entry.seq},
-                       {"entry_hash", found[i].entry.entry_hash},
-                       {"time", found[i].entry.time},
+    entries.push_back({{"seq", found[i].seq},
+                       {"entry_hash", found[i].entry_hash},
+                       {"time", found[i].time},
                        {"agent_id", k.agent_id.empty() ? json() : json(k.agent_id)},
                        {"session_id", k.session_id.empty() ? json() : json(k.session_id)}});
   }
   out += "],\"entries\":";
   out += entries.dump(-1, ' ', false, json::error_handler_t::replace);
   out += ",\"next_cursor\":";
-  out += found.size() == q.limit ? "\"" + std::to_string(found.back().entry.seq) + "\"" : "null";
+  out += found.size() == q.limit ? "\"" + std::to_string(found.back().seq) + "\"" : "null";
   out += '}';
   reply(json_response(200, std::move(out)));
 }

@@ -1,16 +1,20 @@
 // MCP over streamable HTTP at POST /mcp (INTERFACES §5): JSON-RPC in the body, the answer as
-// application/json (no server-initiated stream: GET and DELETE are 405). Mounted in `aegis serve`
-// with the API keys and RBAC, and served alone by `aegis mcp --transport http`.
+// application/json, in sessions that `initialize` opens and DELETE ends (no server-initiated
+// stream: GET is 405). Mounted in `aegis serve` with the API keys and RBAC, and served alone by
+// `aegis mcp --transport http`.
 #include <algorithm>
 
+#include "http/head.h"
 #include "routes.h"
 
 namespace aegis::server {
 namespace {
 
+// Host names are compared without regard to case (RFC 9110 §4.2.3).
 bool loopback_name(std::string_view host, const std::string& listen_host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" ||
-         (!listen_host.empty() && host == listen_host);
+  const std::string h = http::lower(host);
+  return h == "127.0.0.1" || h == "localhost" || h == "[::1]" ||
+         (!listen_host.empty() && h == http::lower(listen_host));
 }
 
 // "host" or "host:port" with a decimal port; the host part, or nullopt.
@@ -58,12 +62,12 @@ std::optional<http::Response> check_mcp_origin(const http::Request& req,
   if (!host || !loopback_name(*host, listen_host)) return refused("this Host is not served");
   if (req.header_count("origin") > 1) return refused("one Origin at most");
   if (const std::string* origin = req.header("origin")) {
-    std::string_view o = *origin;
+    const std::string o = http::lower(*origin);  // scheme and host are case-insensitive
     std::string_view rest;
     if (o.rfind("http://", 0) == 0)
-      rest = o.substr(7);
+      rest = std::string_view(o).substr(7);
     else if (o.rfind("https://", 0) == 0)
-      rest = o.substr(8);
+      rest = std::string_view(o).substr(8);
     else
       return refused("origin not allowed");
     const auto origin_host = host_of(rest);  // no user info, path or other byte after the port
@@ -72,9 +76,11 @@ std::optional<http::Response> check_mcp_origin(const http::Request& req,
   return std::nullopt;
 }
 
-void add_mcp_route(http::Router& router, ApiContext& api) {
-  router.add({"POST", "/mcp", http::Access::kAuthenticated, "", http::Runs::kOnWorker,
-              [&api](http::Request& req, const http::Caller& c, http::Reply reply) {
+void add_mcp_routes(http::Router& router, McpServer& mcp, std::mutex& lock,
+                    const RBACEnforcer* rbac) {
+  const http::Access access = rbac ? http::Access::kAuthenticated : http::Access::kPublic;
+  router.add({"POST", "/mcp", access, "", http::Runs::kOnWorker,
+              [&mcp, &lock, rbac](http::Request& req, const http::Caller& c, http::Reply reply) {
                 const std::string* version = req.header("mcp-protocol-version");
                 const auto& supported = McpServer::supported_protocol_versions();
                 if (version && std::find(supported.begin(), supported.end(), *version) ==
@@ -82,16 +88,45 @@ void add_mcp_route(http::Router& router, ApiContext& api) {
                   return reply(json_response(
                       400, R"({"error":{"code":"invalid_input","detail":"mcp.protocol_version",)"
                            R"("message":"unsupported MCP-Protocol-Version"}})"));
-                const McpCaller caller{c.actor_id, &api.rbac};
-                std::optional<std::string> answer;
+                const std::string* session = req.header("mcp-session-id");
+                const McpCaller caller{c.actor_id, rbac};
+                McpServer::HttpAnswer answer;
                 {
-                  std::lock_guard<std::mutex> g(api.mcp_lock);
-                  answer = api.mcp->handle_stateless(req.body, version ? *version : "", &caller);
+                  std::lock_guard<std::mutex> g(lock);
+                  answer = mcp.handle_http(req.body, version ? *version : "",
+                                           session ? *session : "", rbac ? &caller : nullptr);
                 }
-                if (!answer) return reply(json_response(202, ""));
-                reply(json_response(200, std::move(*answer)));
+                http::Response r =
+                    answer.body ? json_response(answer.status, std::move(*answer.body))
+                                : json_response(202, "");
+                if (!answer.session_id.empty())
+                  r.headers.emplace_back("Mcp-Session-Id", answer.session_id);
+                reply(std::move(r));
               }});
-  // GET and DELETE: the router answers 405 with Allow: POST (no stream, no session to end).
+  router.add({"DELETE", "/mcp", access, "", http::Runs::kOnWorker,
+              [&mcp, &lock, rbac](http::Request& req, const http::Caller& c, http::Reply reply) {
+                const std::string* session = req.header("mcp-session-id");
+                const McpCaller caller{c.actor_id, rbac};
+                bool ended = false;
+                if (session) {
+                  std::lock_guard<std::mutex> g(lock);
+                  ended = mcp.end_session(*session, rbac ? &caller : nullptr);
+                }
+                if (!session)
+                  return reply(json_response(
+                      400, R"({"error":{"code":"invalid_input","detail":"mcp.session",)"
+                           R"("message":"DELETE /mcp needs the Mcp-Session-Id to end"}})"));
+                if (!ended)
+                  return reply(json_response(
+                      404, R"({"error":{"code":"not_found","detail":"mcp.session",)"
+                           R"("message":"no such MCP session"}})"));
+                reply(json_response(204, ""));
+              }});
+  // GET: the router answers 405 with Allow (no server-initiated stream).
+}
+
+void add_mcp_route(http::Router& router, ApiContext& api) {
+  add_mcp_routes(router, *api.mcp, api.mcp_lock, &api.rbac);
 }
 
 }  // namespace aegis::server

@@ -41,6 +41,7 @@ Result<ServerSettings> parse_server_settings(const std::string& yaml_text,
         "api_keys",          "rate_limit_per_minute", "max_body_bytes",  "max_batch_items",
         "request_timeout_ms", "idle_timeout_ms",      "max_header_bytes", "max_header_fields",
         "max_connections",   "io_threads",            "workers",
+        "max_connections_per_peer", "reserved_connections",
         "attestation_key_file", "checkpoint_every"};
     for (const auto& kv : server) {
       const std::string key = kv.first.Scalar();
@@ -96,6 +97,8 @@ Result<ServerSettings> parse_server_settings(const std::string& yaml_text,
         {"max_header_bytes", nullptr, &s.max_header_bytes, 1024, 1 << 20},
         {"max_header_fields", nullptr, &s.max_header_fields, 8, 10'000},
         {"max_connections", nullptr, &s.max_connections, 1, 1'000'000},
+        {"max_connections_per_peer", nullptr, &s.max_connections_per_peer, 0, 1'000'000},
+        {"reserved_connections", nullptr, &s.reserved_connections, 0, 1'000'000},
         {"io_threads", nullptr, &s.io_threads, 0, 256},
         {"workers", nullptr, &s.workers, 1, 256},
         {"checkpoint_every", &s.checkpoint_every, nullptr, 1, 1'000'000'000},

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "aegis/crypto/encoding.h"
+#include "aegis/digest.h"
 #include "aegis/json.h"
 #include "aegis/uuid.h"
 #include "aegis/workflow.h"
@@ -128,6 +129,22 @@ json override_json(OverrideWorkflow& w, const std::string& id, int64_t version) 
   return j;
 }
 
+// SHA-256 of the canonical JSON of a proposal's context: what a stored override commits to.
+std::string proposal_context_hash(const ProposalWorkflow& p) {
+  return sha256_hex(canonical_json(context_to_json(p.context())));
+}
+
+// A stored override counts only when its signed message names this very row: one saved by an
+// earlier version (the reference's message, shared by every override with the same fields) or
+// whose state was copied under another id is refused.
+void require_bound(const OverrideWorkflow& w, std::string_view id) {
+  if (!w.binding() || w.binding()->override_id != id)
+    throw_error(Error{ErrorKind::kConflict, "override.unbound", "override_id",
+                      "override " + std::string(id) +
+                          " is not bound to its own id (saved by an earlier version or copied); "
+                          "request a new override"});
+}
+
 json consensus_json(const ConsensusWorkflow& w, int64_t version) {
   const ConsensusResult& r = w.result();
   json j = w.to_json();
@@ -230,6 +247,11 @@ WorkflowResult WorkflowApi::proposal_step(std::string_view actor, std::string_vi
       const auto o = load("override", *override_id);
       if (!o) not_found("override", "override_id");
       OverrideWorkflow ow = OverrideWorkflow::from_json(json::parse(o->state), &custodians_);
+      require_bound(ow, *override_id);
+      if (ow.binding()->context_hash != proposal_context_hash(w))
+        throw_error(Error{ErrorKind::kForbidden, "proposal.override_mismatch", "override_id",
+                          "the override's signatures do not cover this proposal's context (it "
+                          "was requested before the proposal was stored)"});
       w.approve_with_override(actor, ow, ow.get_result());
     } else if (action == "approve") {
       w.approve(actor, reason);
@@ -270,17 +292,23 @@ WorkflowResult WorkflowApi::create_override(std::string_view actor, std::string_
     }
     std::lock_guard<std::mutex> g(store_lock_);
     std::vector<std::string> gates;
-    if (j.contains("failed_gates")) {
-      gates = string_list(j["failed_gates"], "failed_gates");
-    } else if (const auto p = store_.load_object("proposal", proposal_id)) {
-      gates = ProposalWorkflow::from_json(json::parse(p->state)).decision_failing_gates();
+    std::string context_hash;
+    const auto p = store_.load_object("proposal", proposal_id);
+    if (p) {
+      const ProposalWorkflow proposal = ProposalWorkflow::from_json(json::parse(p->state));
+      context_hash = proposal_context_hash(proposal);
+      gates = proposal.decision_failing_gates();
     }
+    if (j.contains("failed_gates")) gates = string_list(j["failed_gates"], "failed_gates");
     if (gates.empty())
       bad("failed_gates",
           "failed_gates is required unless the proposal is stored with failing gates");
     const std::string id = new_uuid_v4();
     OverrideWorkflow w(proposal_id, justification, gates, std::string(actor),
                        std::chrono::seconds(ttl), &custodians_);
+    // The signatures commit to this override's id, expiry and the proposal's context: none made
+    // for another override, an expired one or the reference's message counts here.
+    w.bind({id, context_hash});
     const int64_t version = store_.save_object("override", id, w.to_json().dump(), 0);
     json out = override_json(w, id, version);
     if (metrics_) metrics_->record_override("requested");
@@ -309,6 +337,7 @@ WorkflowResult WorkflowApi::sign_override(std::string_view actor, std::string_vi
     const auto stored = store_.load_object("override", id);
     if (!stored) not_found("override", "override_id");
     OverrideWorkflow w = OverrideWorkflow::from_json(json::parse(stored->state), &custodians_);
+    require_bound(w, id);
     const OverrideRejection r = w.add_signature(actor, role, signature, public_key);
     if (r == OverrideRejection::kAlreadyFinal)
       throw_error(Error{ErrorKind::kConflict, "override.already_final", "override_id",

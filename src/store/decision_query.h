@@ -28,6 +28,22 @@ inline std::vector<std::string> split_gates(const std::string& joined) {
   return out;
 }
 
+// The gate names of a failing_gates column. A column not in join_gates's form reads as one name
+// no gate has, so that it never equals a decision body's gates (and audit verify names it).
+inline std::vector<std::string> gates_column(const std::string& joined) {
+  std::vector<std::string> out = split_gates(joined);
+  if (join_gates(out) != joined) return {"<malformed " + joined + ">"};
+  return out;
+}
+
+// An audit entry with its decision keys: columns 0-6 the entry, 7-10 agent_id, session_id,
+// status and failing_gates ('' when the entry has none). Used with "FROM audit a" and
+// "decision_keys k".
+inline constexpr const char* kEntryColumns =
+    "a.seq, a.kind, a.id, a.time, a.body, a.prev_hash, a.entry_hash, "
+    "coalesce(k.agent_id, ''), coalesce(k.session_id, ''), coalesce(k.status, ''), "
+    "coalesce(k.failing_gates, '')";
+
 // The SQL of a query and its parameters: every text first, then every integer, in the order
 // the placeholders appear ("?" for SQLite, "$1"... for PostgreSQL).
 struct DecisionSql {
@@ -41,12 +57,13 @@ struct DecisionSql {
 inline DecisionSql decision_query_sql(const Store::DecisionQuery& q, bool numbered) {
   DecisionSql sql;
   int n = 0;
-  const auto param = [&]() { return numbered ? "$" + std::to_string(++n) : std::string("?"); };
-  sql.text =
-      "SELECT a.seq, a.kind, a.id, a.time, a.body, a.prev_hash, a.entry_hash, "
-      "coalesce(k.agent_id, ''), coalesce(k.session_id, ''), coalesce(k.status, ''), "
-      "k.failing_gates FROM audit a JOIN decision_keys k ON k.seq = a.seq "
-      "WHERE a.kind = 'decision'";
+  const auto param = [&]() {
+    std::string p = numbered ? "$" : "?";
+    if (numbered) p += std::to_string(++n);
+    return p;
+  };
+  sql.text = std::string("SELECT ") + kEntryColumns +
+             " FROM audit a JOIN decision_keys k ON k.seq = a.seq WHERE a.kind = 'decision'";
   // The chain's order: walked on the audit table's key, or on the agent index when one agent is
   // asked for (the only index beside the decision id's: each index costs every append).
   const std::string seq = q.agent_id ? "k.seq" : "a.seq";

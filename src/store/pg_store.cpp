@@ -89,11 +89,13 @@ class PgStore : public Store {
     try {
       pqxx::read_transaction r(conn_);
       const pqxx::result res = r.exec_params(
-          "SELECT d.seq, a.kind, a.id, a.time, a.body, a.prev_hash, a.entry_hash "
-          "FROM decisions d LEFT JOIN audit a ON a.seq = d.seq WHERE d.decision_id = $1",
+          std::string("SELECT ") + store_detail::kEntryColumns +
+              ", d.seq FROM decisions d LEFT JOIN audit a ON a.seq = d.seq "
+              "LEFT JOIN decision_keys k ON k.seq = d.seq WHERE d.decision_id = $1",
           std::string(decision_id));
       if (res.empty()) return std::nullopt;
-      AuditEntry e = entry(res[0]);
+      AuditEntry e = keyed_entry(res[0]);
+      e.seq = res[0][11].as<int64_t>();
       check_entry_is(e, "decision", decision_id);
       return e;
     } catch (const pqxx::failure& e) {
@@ -105,27 +107,28 @@ class PgStore : public Store {
     try {
       pqxx::read_transaction r(conn_);
       const pqxx::result res = r.exec_params(
-          "SELECT seq, kind, id, time, body, prev_hash, entry_hash FROM audit WHERE seq = $1", seq);
+          std::string("SELECT ") + store_detail::kEntryColumns +
+              " FROM audit a LEFT JOIN decision_keys k ON k.seq = a.seq WHERE a.seq = $1",
+          seq);
       if (res.empty()) return std::nullopt;
-      return entry(res[0]);
+      return keyed_entry(res[0]);
     } catch (const pqxx::failure& e) {
       internal(e.what());
     }
   }
 
-  std::vector<FoundDecision> find_decisions(const DecisionQuery& q) override {
+  std::vector<AuditEntry> find_decisions(const DecisionQuery& q) override {
     const store_detail::DecisionSql sql = store_detail::decision_query_sql(q, true);
     std::vector<std::string> params = sql.texts;
     for (const int64_t v : sql.integers) params.push_back(std::to_string(v));
     try {
       pqxx::read_transaction r(conn_);
       const pqxx::result res = r.exec_params(sql.text, pqxx::prepare::make_dynamic_params(params));
-      std::vector<FoundDecision> out;
-      for (const auto& row : res)
-        out.push_back({entry(row),
-                       {row[7].as<std::string>(), row[8].as<std::string>(),
-                        row[9].as<std::string>(),
-                        store_detail::split_gates(row[10].as<std::string>())}});
+      std::vector<AuditEntry> out;
+      for (const auto& row : res) {
+        out.push_back(keyed_entry(row));
+        check_entry_is(out.back(), "decision", out.back().id);  // the filters saw what it holds
+      }
       return out;
     } catch (const pqxx::failure& e) {
       internal(e.what());
@@ -229,12 +232,13 @@ class PgStore : public Store {
       while (true) {
         pqxx::read_transaction r(conn_);
         const auto res = r.exec_params(
-            "SELECT seq, kind, id, time, body, prev_hash, entry_hash FROM audit "
-            "WHERE seq > $1 ORDER BY seq LIMIT 10000",
+            std::string("SELECT ") + store_detail::kEntryColumns +
+                " FROM audit a LEFT JOIN decision_keys k ON k.seq = a.seq "
+                "WHERE a.seq > $1 ORDER BY a.seq LIMIT 10000",
             after);
         if (res.empty()) return;
         for (const auto& row : res) {
-          const AuditEntry e = entry(row);
+          const AuditEntry e = keyed_entry(row);
           after = e.seq;
           if (!visit(e)) return;
         }
@@ -255,7 +259,15 @@ class PgStore : public Store {
   // nothing) read as empty.
   static AuditEntry entry(const pqxx::row& r) {
     auto text = [&r](int i) { return r[i].is_null() ? std::string() : r[i].as<std::string>(); };
-    return {r[0].as<int64_t>(), text(1), text(2), text(3), text(4), text(5), text(6)};
+    return {r[0].is_null() ? 0 : r[0].as<int64_t>(), text(1), text(2), text(3), text(4), text(5),
+            text(6), {}};
+  }
+  // A row of store_detail::kEntryColumns.
+  static AuditEntry keyed_entry(const pqxx::row& r) {
+    AuditEntry e = entry(r);
+    e.keys = {r[7].as<std::string>(), r[8].as<std::string>(), r[9].as<std::string>(),
+              store_detail::gates_column(r[10].as<std::string>())};
+    return e;
   }
 
   // The head row is locked FOR UPDATE: appenders in every process queue behind each other, so
@@ -297,11 +309,9 @@ class PgStore : public Store {
     }
     if (any_decision) {
       pqxx::tablewriter keys(w, "decision_keys", kKeyColumns.begin(), kKeyColumns.end());
-      static const DecisionKeys kNone;
-      for (size_t i = 0; i < group.entries.size(); ++i) {
-        const AuditEntry& e = group.entries[i];
+      for (const AuditEntry& e : group.entries) {
         if (e.kind != "decision") continue;
-        const DecisionKeys& k = i < group.keys.size() ? group.keys[i] : kNone;
+        const DecisionKeys& k = e.keys;
         line = std::to_string(e.seq);
         for (const std::string* v : {&k.agent_id, &k.session_id, &k.status}) {
           line += '\t';

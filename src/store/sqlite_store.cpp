@@ -240,35 +240,37 @@ class SqliteStore : public Store {
   }
 
   std::optional<AuditEntry> decision_entry(std::string_view decision_id) override {
-    Stmt s(db_,
-           "SELECT a.seq, a.kind, a.id, a.time, a.body, a.prev_hash, a.entry_hash, d.seq "
-           "FROM decisions d LEFT JOIN audit a ON a.seq = d.seq WHERE d.decision_id = ?");
+    Stmt s(db_, (std::string("SELECT ") + store_detail::kEntryColumns +
+                 ", d.seq FROM decisions d LEFT JOIN audit a ON a.seq = d.seq "
+                 "LEFT JOIN decision_keys k ON k.seq = d.seq WHERE d.decision_id = ?")
+                    .c_str());
     s.bind(1, decision_id);
     if (!s.step()) return std::nullopt;
-    AuditEntry e = row(s);
-    e.seq = s.integer(7);
+    AuditEntry e = keyed_row(s);
+    e.seq = s.integer(11);
     check_entry_is(e, "decision", decision_id);
     return e;
   }
 
   std::optional<AuditEntry> entry_at(int64_t seq) override {
-    Stmt s(db_, "SELECT seq, kind, id, time, body, prev_hash, entry_hash FROM audit WHERE seq = ?");
+    Stmt s(db_, (std::string("SELECT ") + store_detail::kEntryColumns +
+                 " FROM audit a LEFT JOIN decision_keys k ON k.seq = a.seq WHERE a.seq = ?")
+                    .c_str());
     s.bind(1, seq);
     if (!s.step()) return std::nullopt;
-    return row(s);
+    return keyed_row(s);
   }
 
-  std::vector<FoundDecision> find_decisions(const DecisionQuery& q) override {
+  std::vector<AuditEntry> find_decisions(const DecisionQuery& q) override {
     const store_detail::DecisionSql sql = store_detail::decision_query_sql(q, false);
     Stmt s(db_, sql.text.c_str());
     int i = 0;
     for (const auto& v : sql.texts) s.bind(++i, v);
     for (const int64_t v : sql.integers) s.bind(++i, v);
-    std::vector<FoundDecision> out;
+    std::vector<AuditEntry> out;
     while (s.step()) {
-      FoundDecision f{row(s), {s.text(7), s.text(8), s.text(9), {}}};
-      f.keys.failing_gates = store_detail::split_gates(s.text(10));
-      out.push_back(std::move(f));
+      out.push_back(keyed_row(s));
+      check_entry_is(out.back(), "decision", out.back().id);  // the filters saw what it holds
     }
     return out;
   }
@@ -340,9 +342,11 @@ class SqliteStore : public Store {
   }
 
   void for_each_entry(const std::function<bool(const AuditEntry&)>& visit) override {
-    Stmt s(db_, "SELECT seq, kind, id, time, body, prev_hash, entry_hash FROM audit ORDER BY seq");
+    Stmt s(db_, (std::string("SELECT ") + store_detail::kEntryColumns +
+                 " FROM audit a LEFT JOIN decision_keys k ON k.seq = a.seq ORDER BY a.seq")
+                    .c_str());
     while (s.step())
-      if (!visit(row(s))) break;
+      if (!visit(keyed_row(s))) break;
   }
 
  protected:
@@ -384,7 +388,13 @@ class SqliteStore : public Store {
   }
 
   static AuditEntry row(const Stmt& s) {
-    return {s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6)};
+    return {s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), {}};
+  }
+  // A row of store_detail::kEntryColumns.
+  static AuditEntry keyed_row(const Stmt& s) {
+    AuditEntry e = row(s);
+    e.keys = {s.text(7), s.text(8), s.text(9), store_detail::gates_column(s.text(10))};
+    return e;
   }
 
   // Inside a write transaction: links `group` again unless it follows the head, then inserts.
@@ -406,8 +416,7 @@ class SqliteStore : public Store {
       if (e.kind == "decision") {
         idx.bind_static(1, e.id).bind(2, e.seq);
         idx.run();
-        static const DecisionKeys kNone;
-        const DecisionKeys& k = i < group.keys.size() ? group.keys[i] : kNone;
+        const DecisionKeys& k = e.keys;
         gates = store_detail::join_gates(k.failing_gates);
         keys.bind(1, e.seq).bind_or_null(2, k.agent_id).bind_or_null(3, k.session_id);
         keys.bind_or_null(4, k.status).bind_static(5, gates);

@@ -1,5 +1,7 @@
 #include "aegis/store.h"
 
+#include <simdjson.h>
+
 #include <chrono>
 #include <map>
 
@@ -12,30 +14,93 @@ namespace aegis {
 
 namespace {
 
-// The canonical entry in pieces: everything but the body, which is hashed in place.
+// The canonical entry in pieces: everything but the body, which is hashed in place. With
+// `keys`, a decision's agent and session too.
 struct CanonicalParts {
-  std::string head = "{\"body\":";
+  std::string head = "{";
   std::string tail;
-  explicit CanonicalParts(const AuditEntry& e) {
+  CanonicalParts(const AuditEntry& e, bool keys) {
+    if (keys) {
+      head += "\"agent_id\":";
+      append_string(head, e.keys.agent_id);
+      head += ',';
+    }
+    head += "\"body\":";
     tail = ",\"id\":";
     append_string(tail, e.id);
     tail += ",\"kind\":";
     append_string(tail, e.kind);
-    tail += ",\"seq\":" + std::to_string(e.seq) + ",\"time\":";
+    tail += ",\"seq\":" + std::to_string(e.seq);
+    if (keys) {
+      tail += ",\"session_id\":";
+      append_string(tail, e.keys.session_id);
+    }
+    tail += ",\"time\":";
     append_string(tail, e.time);
     tail += '}';
   }
 };
 
+std::string hash_of(const AuditEntry& e, bool keys) {
+  // The same bytes as prev_hash + audit_entry_canonical(e), without copying the body.
+  const CanonicalParts p(e, keys);
+  Sha256 h;
+  h.update(e.prev_hash).update(p.head).update(e.body).update(p.tail);
+  return h.hex_final();
+}
+
 }  // namespace
 
+bool audit_entry_hashes_keys(const AuditEntry& e) {
+  return e.kind == "decision" && !(e.keys.agent_id.empty() && e.keys.session_id.empty());
+}
+
 std::string audit_entry_canonical(const AuditEntry& e) {
-  const CanonicalParts p(e);
+  const CanonicalParts p(e, audit_entry_hashes_keys(e));
   return p.head + e.body + p.tail;
 }
 
+EntryHashMatch match_entry_hash(const AuditEntry& e) {
+  const bool keys = audit_entry_hashes_keys(e);
+  if (hash_of(e, keys) == e.entry_hash) return EntryHashMatch::kMatches;
+  return keys && hash_of(e, false) == e.entry_hash ? EntryHashMatch::kLegacy
+                                                   : EntryHashMatch::kBroken;
+}
+
+std::string decision_keys_problem(const AuditEntry& e) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element body;
+  std::string_view status;
+  simdjson::dom::array gates;
+  if (parser.parse(e.body).get(body) || body["status"].get(status) ||
+      body["failing_gates"].get(gates))
+    return "decision " + e.id + " (seq " + std::to_string(e.seq) +
+           ") is not a decision record with a status and failing gates";
+  bool same = status == e.keys.status && gates.size() == e.keys.failing_gates.size();
+  size_t i = 0;
+  for (const auto g : gates) {
+    std::string_view name;
+    if (!same || g.get(name) || name != e.keys.failing_gates[i++]) {
+      same = false;
+      break;
+    }
+  }
+  if (same) return {};
+  return "the decision keys of seq " + std::to_string(e.seq) +
+         " (status, failing gates) differ from its decision's body";
+}
+
 std::string audit_entry_to_json(const AuditEntry& e) {
-  std::string s = "{\"body\":";
+  // The canonical form's fields (a decision's agent and session too, when its hash covers
+  // them) plus the two hashes, in canonical order.
+  const bool keys = audit_entry_hashes_keys(e);
+  std::string s = "{";
+  if (keys) {
+    s += "\"agent_id\":";
+    append_string(s, e.keys.agent_id);
+    s += ',';
+  }
+  s += "\"body\":";
   s += e.body;
   for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"entry_hash", &e.entry_hash},
                                    {"id", &e.id},
@@ -46,19 +111,18 @@ std::string audit_entry_to_json(const AuditEntry& e) {
     s += "\":";
     append_string(s, *value);
   }
-  s += ",\"seq\":" + std::to_string(e.seq) + ",\"time\":";
+  s += ",\"seq\":" + std::to_string(e.seq);
+  if (keys) {
+    s += ",\"session_id\":";
+    append_string(s, e.keys.session_id);
+  }
+  s += ",\"time\":";
   append_string(s, e.time);
   s += '}';
   return s;
 }
 
-std::string audit_entry_hash(const AuditEntry& e) {
-  // The same bytes as prev_hash + audit_entry_canonical(e), without copying the body.
-  const CanonicalParts p(e);
-  Sha256 h;
-  h.update(e.prev_hash).update(p.head).update(e.body).update(p.tail);
-  return h.hex_final();
-}
+std::string audit_entry_hash(const AuditEntry& e) { return hash_of(e, audit_entry_hashes_keys(e)); }
 
 ChainHead LinkedGroup::tail() const {
   return entries.empty() ? after : ChainHead{entries.back().seq, entries.back().entry_hash};
@@ -80,27 +144,20 @@ LinkedGroup link_entries(std::vector<NewEntry> entries, const ChainHead& head) {
   LinkedGroup group;
   const std::string now = format_timestamp(std::chrono::system_clock::now());
   group.entries.reserve(entries.size());
-  group.keys.reserve(entries.size());
-  for (NewEntry& n : entries) {
-    group.entries.push_back({0, std::move(n.kind), std::move(n.id), now, std::move(n.body), "", ""});
-    group.keys.push_back(std::move(n.keys));
-  }
+  for (NewEntry& n : entries)
+    group.entries.push_back({0, std::move(n.kind), std::move(n.id), now, std::move(n.body), "", "",
+                             std::move(n.keys)});
   relink(group, head);
   return group;
 }
 
 std::vector<AuditEntry> Store::list_decisions(size_t limit, int64_t after_seq) {
   std::vector<AuditEntry> out;
-  for (auto& f : find_decisions({.cursor = after_seq, .limit = limit}))
-    out.push_back(std::move(f.entry));
-  return out;
+  return find_decisions({.cursor = after_seq, .limit = limit});
 }
 
 std::vector<AuditEntry> Store::recent_decisions(size_t limit) {
-  std::vector<AuditEntry> out;
-  for (auto& f : find_decisions({.newest_first = true, .limit = limit}))
-    out.push_back(std::move(f.entry));
-  return out;
+  return find_decisions({.newest_first = true, .limit = limit});
 }
 
 std::vector<AuditEntry> Store::append(std::span<const NewEntry> entries) {
@@ -108,10 +165,8 @@ std::vector<AuditEntry> Store::append(std::span<const NewEntry> entries) {
   LinkedGroup group{ChainHead{-1, ""}, {}};
   const std::string now = format_timestamp(std::chrono::system_clock::now());
   group.entries.reserve(entries.size());
-  for (const NewEntry& n : entries) {
-    group.entries.push_back({0, n.kind, n.id, now, n.body, "", ""});
-    group.keys.push_back(n.keys);
-  }
+  for (const NewEntry& n : entries)
+    group.entries.push_back({0, n.kind, n.id, now, n.body, "", "", n.keys});
   append_linked(group);
   return std::move(group.entries);
 }
@@ -152,8 +207,10 @@ void check_entry_is(const AuditEntry& e, std::string_view kind, std::string_view
   if (e.kind != kind || e.id != id)
     why = "the index points " + std::string(kind) + " " + std::string(id) + " at audit entry " +
           std::to_string(e.seq) + ", which holds something else";
-  else if (audit_entry_hash(e) != e.entry_hash)
+  else if (match_entry_hash(e) == EntryHashMatch::kBroken)
     why = "audit entry " + std::to_string(e.seq) + " does not match its entry_hash";
+  else if (kind == "decision")
+    why = decision_keys_problem(e);
   if (!why.empty())
     throw_error(Error{ErrorKind::kInternal, "store.integrity", "",
                       "the store is inconsistent: " + why + " (run aegis audit verify)"});
@@ -181,6 +238,7 @@ ChainVerification Store::verify_chain() {
   std::string prev = kGenesisHash;
   int64_t expected_seq = 1;
   std::map<std::pair<std::string, std::string>, int64_t> object_versions;
+  int64_t first_keyed = 0;  // the first decision hashed with its keys
   for_each_entry([&](const AuditEntry& e) {
     auto broken = [&](std::string why) {
       v.intact = false;
@@ -192,8 +250,23 @@ ChainVerification Store::verify_chain() {
       return broken("entry " + std::to_string(expected_seq) + " is missing (found " +
                     std::to_string(e.seq) + ")");
     if (e.prev_hash != prev) return broken("prev_hash does not match the previous entry's hash");
-    if (audit_entry_hash(e) != e.entry_hash)
-      return broken("entry_hash does not match the entry's content");
+    switch (match_entry_hash(e)) {
+      case EntryHashMatch::kBroken:
+        return broken("entry_hash does not match the entry's content (or its decision keys: "
+                      "agent_id, session_id)");
+      case EntryHashMatch::kLegacy:
+        // Only entries written before the keys were hashed may leave them out.
+        if (first_keyed)
+          return broken("entry_hash leaves out the decision keys (agent_id, session_id), "
+                        "although entry " + std::to_string(first_keyed) + " before it covers them");
+        break;
+      case EntryHashMatch::kMatches:
+        if (!first_keyed && audit_entry_hashes_keys(e)) first_keyed = e.seq;
+        break;
+    }
+    if (e.kind == "decision")
+      if (std::string problem = decision_keys_problem(e); !problem.empty())
+        return broken(std::move(problem));
     if (e.kind.rfind("object.", 0) == 0) {
       int64_t& last = object_versions[{e.kind, e.id}];
       if (body_version(e.body) != last + 1)

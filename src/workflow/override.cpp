@@ -50,6 +50,23 @@ std::string create_message_hash(std::string_view proposal_id, std::string_view j
   return sha256_hex(canonical_json(body));
 }
 
+std::string create_bound_message_hash(std::string_view proposal_id,
+                                      std::string_view justification,
+                                      std::vector<std::string> failed_gates,
+                                      const OverrideBinding& binding, int64_t expires_at_ms) {
+  std::sort(failed_gates.begin(), failed_gates.end());
+  const nlohmann::json body = {
+      {"context_hash", binding.context_hash.empty() ? nlohmann::json(nullptr)
+                                                    : nlohmann::json(binding.context_hash)},
+      {"expires_at_ms", expires_at_ms},
+      {"failed_gates", failed_gates},
+      {"justification", std::string(justification)},
+      {"override_id", binding.override_id},
+      {"proposal_id", std::string(proposal_id)},
+      {"scheme", "aegis-override-v2"}};
+  return sha256_hex(canonical_json(body));
+}
+
 std::optional<CustodianKey> parse_custodian_key(std::string_view text) {
   if (const auto internal = decode_internal_key(text)) {
     const auto q = crypto::taproot_output_key(*internal);
@@ -233,11 +250,28 @@ OverrideWorkflow::OverrideWorkflow(std::string proposal_id, std::string justific
   if (failed_gates_.empty()) bad("failed_gates", "must name at least one failed gate");
   if (ttl.count() <= 0) bad("ttl", "must be positive");
   if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
-  message_hash_ = create_message_hash(proposal_id_, justification_, failed_gates_);
-  expires_at_ = clock_() + ttl;
+  expires_at_ = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_() + ttl);
+  message_hash_ = compute_message_hash();
   if (std::find(failed_gates_.begin(), failed_gates_.end(), "complexity") != failed_gates_.end())
     reject(OverrideRejection::kComplexityNotOverridable,
            "the complexity floor can never be overridden");
+}
+
+std::string OverrideWorkflow::compute_message_hash() const {
+  if (!binding_) return create_message_hash(proposal_id_, justification_, failed_gates_);
+  const int64_t ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(expires_at_.time_since_epoch()).count();
+  return create_bound_message_hash(proposal_id_, justification_, failed_gates_, *binding_, ms);
+}
+
+void OverrideWorkflow::bind(OverrideBinding binding) {
+  if (binding.override_id.empty())
+    throw_error(invalid_input("override.invalid", "override_id", "override_id is required"));
+  if (!signatures_.empty())
+    throw_error(invalid_input("override.invalid", "override_id",
+                              "an override cannot be bound once it has signatures"));
+  binding_ = std::move(binding);
+  message_hash_ = compute_message_hash();
 }
 
 OverrideRejection OverrideWorkflow::reject(OverrideRejection r, std::string message) {
@@ -368,7 +402,7 @@ nlohmann::json OverrideWorkflow::to_json() const {
                     {"signature", s.signature},
                     {"signed_at_ms", to_ms(s.signed_at)}});
   }
-  return {{"proposal_id", proposal_id_},
+  nlohmann::json j = {{"proposal_id", proposal_id_},
           {"justification", justification_},
           {"failed_gates", failed_gates_},
           {"requested_by", requested_by_},
@@ -378,6 +412,10 @@ nlohmann::json OverrideWorkflow::to_json() const {
           {"reason_message", reason_message_},
           {"signatures", sigs},
           {"message_hash", message_hash_}};
+  if (binding_)
+    j["binding"] = {{"override_id", binding_->override_id},
+                    {"context_hash", binding_->context_hash}};
+  return j;
 }
 
 OverrideWorkflow OverrideWorkflow::from_json(const nlohmann::json& j,
@@ -391,12 +429,16 @@ OverrideWorkflow OverrideWorkflow::from_json(const nlohmann::json& j,
                        j.at("failed_gates").get<std::vector<std::string>>(),
                        j.at("requested_by").get<std::string>(), std::chrono::hours(24), registry,
                        std::move(clock));
+    w.expires_at_ = from_ms(j.at("expires_at_ms").get<int64_t>());
+    if (j.contains("binding"))
+      w.binding_ = OverrideBinding{j["binding"].at("override_id").get<std::string>(),
+                                   j["binding"].at("context_hash").get<std::string>()};
+    w.message_hash_ = w.compute_message_hash();
     if (w.message_hash_ != j.at("message_hash").get<std::string>())
       bad("message_hash does not match its fields");
     const auto state = parse_override_state(j.at("state").get<std::string>());
     const auto reason = parse_rejection(j.at("reason").get<std::string>());
     if (!state || !reason) bad("unknown state or reason");
-    w.expires_at_ = from_ms(j.at("expires_at_ms").get<int64_t>());
     w.state_ = *state;
     w.reason_ = *reason;
     w.reason_message_ = j.at("reason_message").get<std::string>();

@@ -168,6 +168,10 @@ def test_every_surface_reads_the_same_bytes_the_same_way(surfaces):
     replies = [json.loads(line) for line in r.stdout.splitlines()]
     assert len(replies) == len(lines), r.stdout[-400:]
     stdio = dict(zip(stdio_ids, replies[1:]))  # one reply per line, in order
+    # MCP over HTTP: one session, opened by initialize.
+    status, headers, _ = serve_util.call(mcp_base, "POST", "/mcp", raw=lines[0])
+    assert status == 200
+    session = {"Mcp-Session-Id": headers["Mcp-Session-Id"]}
     failures = []
     for i, (name, raw) in enumerate(cases, start=1):
         value = complete_value(raw)
@@ -175,7 +179,8 @@ def test_every_surface_reads_the_same_bytes_the_same_way(surfaces):
         status, _, body = serve_util.call(base, "POST", "/v1/evaluate", raw=raw, key="k")
         assert status < 500, (name, body)
         http = outcome_of_decision_or_error(body)
-        status, _, body = serve_util.call(mcp_base, "POST", "/mcp", raw=envelope(i, raw))
+        status, _, body = serve_util.call(mcp_base, "POST", "/mcp", raw=envelope(i, raw),
+                                          headers=session)
         assert status == 200, (name, status, body)
         mcp = [mcp_outcome(json.loads(body))]
         if i in stdio:

@@ -311,17 +311,29 @@ def rehash_from(db, k, new_body_of):
     """Rewrites entries k.. with new bodies and re-hashes the chain from k (SPEC §9), so that the
     chain is self-consistent again: what an attacker with the database would do."""
     with sqlite3.connect(db) as c:
-        rows = c.execute("SELECT seq, kind, id, time, body, prev_hash FROM audit WHERE seq >= ? "
-                         "ORDER BY seq", (k,)).fetchall()
+        rows = c.execute("SELECT a.seq, a.kind, a.id, a.time, a.body, a.prev_hash, k.agent_id, "
+                         "k.session_id FROM audit a LEFT JOIN decision_keys k ON k.seq = a.seq "
+                         "WHERE a.seq >= ? ORDER BY a.seq", (k,)).fetchall()
         prev = rows[0][5]
-        for seq, kind, id_, time, body, _ in rows:
+        for seq, kind, id_, time, body, _, agent, session in rows:
             body = new_body_of(seq, body)
-            # {"body","id","kind","seq","time"} in canonical JSON; the body is JSON text already.
-            text = (f'{{"body":{body},"id":{json.dumps(id_)},"kind":{json.dumps(kind)},'
-                    f'"seq":{seq},"time":{json.dumps(time)}}}')
+            # {"agent_id"?,"body","id","kind","seq","session_id"?,"time"} in canonical JSON (a
+            # decision's agent and session when it has them); the body is JSON text already.
+            keyed = kind == "decision" and (agent or session)
+            text = ((f'{{"agent_id":{json.dumps(agent or "", ensure_ascii=False)},'
+                     if keyed else "{")
+                    + f'"body":{body},"id":{json.dumps(id_)},"kind":{json.dumps(kind)},"seq":{seq},'
+                    + (f'"session_id":{json.dumps(session or "", ensure_ascii=False)},'
+                       if keyed else "")
+                    + f'"time":{json.dumps(time)}}}')
             entry_hash = hashlib.sha256((prev + text).encode()).hexdigest()
             c.execute("UPDATE audit SET body = ?, prev_hash = ?, entry_hash = ? WHERE seq = ?",
                       (body, prev, entry_hash, seq))
+            if kind == "decision":  # the index must agree with the body too
+                record = json.loads(body)
+                c.execute("UPDATE decision_keys SET status = ?, failing_gates = ? WHERE seq = ?",
+                          (record["status"], "," + "".join(g + "," for g in
+                                                           record["failing_gates"]), seq))
             prev = entry_hash
 
 

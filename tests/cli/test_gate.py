@@ -46,8 +46,11 @@ class Stub:
                     time.sleep(30)
                     return
                 status, body, headers = reply
-                data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+                data = body if isinstance(body, bytes) else (
+                    body.encode() if isinstance(body, str) else json.dumps(body).encode())
                 self.send_response(status)
+                if "Content-Type" not in headers:
+                    self.send_header("Content-Type", "application/json")
                 for k, v in headers.items():
                     self.send_header(k, v)
                 self.send_header("Content-Length", str(len(data)))
@@ -132,6 +135,17 @@ def test_a_wrong_or_missing_key_is_rejected_not_retried(service, tmp_path):
     ((200, {"status": "halt", "decision_id": "x\nstatus=proceed"}, {}), 7, "malformed"),
     ((200, {"status": "proceed", "decision_id": "a`b"}, {}), 7, "malformed"),
     ((200, {"status": "proceed", "decision_id": ""}, {}), 7, "malformed"),
+    # Read strictly: a proxy reading the first of two keys would see HALT.
+    ((200, '{"status":"halt","status":"proceed","decision_id":"d-1"}', {}), 7, "malformed"),
+    ((200, '{"status":"proceed","decision_id":"d-1","x":{"a":1,"a":2}}', {}), 7, "malformed"),
+    ((200, b'\xef\xbb\xbf{"status":"proceed","decision_id":"d-1"}', {}), 7, "malformed"),
+    ((200, '{"status":"proceed","decision_id":"d-1"} {}', {}), 7, "malformed"),
+    ((200, '{"status":"proceed","decision_id":"d-1"}\x00', {}), 7, "malformed"),
+    ((200, {"status": "proceed"}, {}), 7, "malformed"),
+    ((200, decision("proceed"), {"Content-Type": "text/html"}), 7, "malformed"),
+    ((200, decision("proceed"), {"Content-Type": "application/jsonx"}), 7, "malformed"),
+    ((200, decision("proceed"), {"Content-Type": "Application/JSON; charset=utf-8"}), 0,
+     "proceed"),
     ((500, {"error": {"code": "internal", "message": "boom"}}, {}), 5, "rejected"),
     ((501, "", {}), 5, "rejected"),
     ((400, {"error": {"code": "invalid_input", "field": "risk", "message": "bad"}}, {}), 5,

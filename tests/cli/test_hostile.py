@@ -418,6 +418,30 @@ def test_mcp_envelope_errors_are_the_json_rpc_codes():
     assert not any(internal_text(r) for r in replies), replies
 
 
+def test_mcp_answers_only_initialize_and_ping_before_initialize():
+    """The probe: tools/list and tools/call were answered (a decision returned) before
+    initialize; an unknown key beside `arguments` was ignored (PROCEED returned)."""
+    safe = {"risk_proposed": 0.01, "risk_baseline": 0.01, "novelty_score": 0.9,
+            "complexity_score": 0.9, "quality_score": 0.9}
+    replies = mcp_session(None, [{"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+                                 tool_call(2, "aegis_evaluate_proposal", safe),
+                                 {"jsonrpc": "2.0", "id": 3, "method": "ping"},
+                                 INIT,
+                                 {"jsonrpc": "2.0", "id": 4, "method": "tools/list"},
+                                 {"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+                                  "params": {"name": "aegis_evaluate_proposal",
+                                             "arguments": safe, "dry_run": True}},
+                                 tool_call(6, "aegis_evaluate_proposal", safe)])
+    assert [r["id"] for r in replies] == [1, 2, 3, 0, 4, 5, 6]
+    for r in replies[:2]:
+        assert r["error"]["code"] == -32600 and "result" not in r
+    assert replies[2]["result"] == {}
+    assert "tools" in replies[4]["result"]
+    assert replies[5]["error"]["code"] == -32602 and "result" not in replies[5]
+    assert replies[5]["error"]["data"]["field"] == "params.dry_run"
+    assert replies[6]["result"]["structuredContent"]["status"] == "proceed"
+
+
 def test_mcp_batches_only_for_the_version_that_has_them():
     init = dict(INIT, params=dict(INIT["params"], protocolVersion="2025-03-26"))
     batch = [{"jsonrpc": "2.0", "id": 1, "method": "ping"},

@@ -34,7 +34,8 @@ def start(tmp_path, server=""):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     d = tmp_path_factory.mktemp("http")
-    proc, port = start(d, "  request_timeout_ms: 2000\n  max_connections: 2000\n")
+    proc, port = start(d, "  request_timeout_ms: 2000\n  max_connections: 2000\n"
+                       "  max_connections_per_peer: 2000\n  reserved_connections: 1\n")
     yield proc, port, d
     proc.terminate()
     proc.wait(timeout=30)
@@ -177,6 +178,19 @@ FRAMING = [
     + b"\x00garbage\r\nContent-Length: 21\r\n\r\n" + EVAL,
     b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nX-Bell: a\x07b\r\nContent-Length: 21\r\n\r\n"
     + EVAL,
+    # RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host.
+    b"POST /v1/evaluate HTTP/1.1\r\nAuthorization: Bearer " + KEY.encode()
+    + b"\r\nContent-Length: 21\r\n\r\n" + EVAL,
+    b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nHost: y\r\nContent-Length: 21\r\n\r\n" + EVAL,
+    b"POST /v1/evaluate HTTP/1.0\r\nHost: x\r\nHost: y\r\nContent-Length: 21\r\n\r\n" + EVAL,
+    # §6.1: Transfer-Encoding in HTTP/1.0 is faulty framing (refused, connection closed).
+    b"POST /v1/evaluate HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"15\r\n" + EVAL + b"\r\n0\r\n\r\n",
+    b"POST /v1/evaluate HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"15\r\n" + EVAL + b"\r\n0\r\n\r\n",
+    # An absolute-form target with no authority, or with user info.
+    b"GET http:///health HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET http://user@127.0.0.1/health HTTP/1.1\r\nHost: x\r\n\r\n",
 ]
 
 
@@ -190,6 +204,50 @@ def test_bad_framing_is_400_and_the_connection_closes(server, raw):
     answer = exchange(port, raw, timeout=5, shut=False)
     assert status_of(answer) == 400, answer[:300]
     assert b"Connection: close" in answer or b"connection: close" in answer.lower()
+
+
+def test_absolute_form_targets_are_served(server):
+    """RFC 9112 §3.2.2: a server MUST accept the absolute form; its authority replaces Host."""
+    _, port, _ = server
+    raw = (b"POST http://127.0.0.1:%d/v1/evaluate HTTP/1.1\r\nHost: other.example\r\n" % port
+           + b"Authorization: Bearer " + KEY.encode() + b"\r\nContent-Length: 21\r\n\r\n" + EVAL)
+    answer = exchange(port, raw)
+    assert status_of(answer) == 200 and b'"decision_id"' in answer
+    for target in (b"http://127.0.0.1:%d/health" % port, b"HTTP://LOCALHOST/health?x=1"):
+        answer = exchange(port, b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert status_of(answer) == 200, answer[:200]
+    # HTTP/1.0 may leave Host out.
+    answer = exchange(port, b"GET /health HTTP/1.0\r\n\r\n", shut=True)
+    assert status_of(answer) == 200
+    # MCP's Host check sees the target's authority: a foreign one is refused.
+    body = b'{"jsonrpc":"2.0","id":1,"method":"ping"}'
+    raw = (b"POST http://evil.example/mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+           + KEY.encode() + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    assert status_of(exchange(port, raw)) == 403
+
+
+def test_head_is_get_without_the_body(server):
+    """RFC 9110 §9.1: GET and HEAD are required. The HEAD answer has GET's headers and length
+    and no body: the next pipelined answer follows its blank line at once."""
+    _, port, _ = server
+    get = exchange(port, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+    length = [line for line in get.split(b"\r\n") if line.lower().startswith(b"content-length")]
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(b"HEAD /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+    data = b""
+    while data.count(b"HTTP/1.1 200") < 2 or not response_complete(data.split(b"\r\n\r\n", 1)[1]):
+        chunk = s.recv(65536)
+        assert chunk, data
+        data += chunk
+    s.close()
+    head, _, rest = data.partition(b"\r\n\r\n")
+    assert status_of(head) == 200 and rest.startswith(b"HTTP/1.1 200")
+    assert [line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")] == length
+    # A POST-only route: 405, and Allow names what is allowed; a GET route's Allow has HEAD.
+    answer = exchange(port, b"HEAD /v1/evaluate HTTP/1.1\r\nHost: x\r\n\r\n", timeout=3)
+    assert status_of(answer) == 405 and b"Allow: POST" in answer
+    answer = exchange(port, post(b"/health", b"{}"))
+    assert status_of(answer) == 405 and b"HEAD" in answer.partition(b"\r\n\r\n")[0]
 
 
 def test_pipelined_requests_are_answered_in_order(server):
@@ -220,6 +278,9 @@ def test_a_half_closed_client_still_gets_its_answer(server):
     (b"http://evil.com", b"127.0.0.1", 403), (b"http://localhost.evil.com", b"127.0.0.1", 403),
     (b"http://localhost/path", b"127.0.0.1", 403), (None, b"evil.com", 403),
     (b"http://localhost\x00.evil.com", b"127.0.0.1", 400),
+    # Host names are compared without regard to case (RFC 9110 §4.2.3).
+    (None, b"LOCALHOST:8080", 200), (b"HTTP://LocalHost:3000", b"127.0.0.1", 200),
+    (b"http://EVIL.com", b"LOCALHOST", 403),
 ])
 def test_mcp_over_http_checks_origin_and_host(origin, host, status, tmp_path):
     port = free_port()
@@ -237,17 +298,42 @@ def test_mcp_over_http_checks_origin_and_host(origin, host, status, tmp_path):
         proc.wait(timeout=20)
 
 
-def test_serve_mounts_mcp_with_keys_and_rbac(server):
+def header_of(answer, name):
+    for line in answer.partition(b"\r\n\r\n")[0].split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == name.lower():
+            return v.strip()
+    return None
+
+
+def test_serve_mounts_mcp_with_keys_rbac_and_sessions(server):
     _, port, _ = server
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
                        "params": {"name": "aegis_evaluate_proposal",
                                   "arguments": {"risk_proposed": 0.1}}}).encode()
+    init = json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+                       "params": {"protocolVersion": "2025-06-18"}}).encode()
     assert status_of(exchange(port, post(b"/mcp", body, key=None))) == 401
+    # Before initialize: HTTP 400 with the JSON-RPC error; no decision is made.
     answer = exchange(port, post(b"/mcp", body))
+    assert status_of(answer) == 400
+    reply = json.loads(answer.partition(b"\r\n\r\n")[2])
+    assert reply["error"]["code"] == -32600 and "result" not in reply
+    opened = exchange(port, post(b"/mcp", init))
+    session = header_of(opened, b"Mcp-Session-Id")
+    assert status_of(opened) == 200 and session and len(session) == 36
+    with_session = b"Mcp-Session-Id: " + session + b"\r\n"
+    answer = exchange(port, post(b"/mcp", body, with_session))
     assert status_of(answer) == 200
     reply = json.loads(answer.partition(b"\r\n\r\n")[2])
     assert reply["result"]["structuredContent"]["status"] in ("halt", "proceed")
-    assert status_of(exchange(port, post(b"/mcp", body, b"Origin: http://evil.com\r\n"))) == 403
+    assert status_of(exchange(port, post(b"/mcp", body, b"Mcp-Session-Id: nope\r\n"))) == 404
+    assert status_of(exchange(port, post(b"/mcp", body, b"Origin: http://evil.com\r\n"
+                                         + with_session))) == 403
+    ended = exchange(port, b"DELETE /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                     + KEY.encode() + b"\r\n" + with_session + b"\r\n")
+    assert status_of(ended) == 204
+    assert status_of(exchange(port, post(b"/mcp", body, with_session))) == 404
 
 
 # ---- the limits under load ----------------------------------------------------------------------
@@ -299,7 +385,9 @@ def test_slowloris_clients_are_cut_off_while_evaluate_answers(server):
 def test_ten_thousand_idle_keep_alive_connections(tmp_path):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
-    proc, port = start(tmp_path, "  max_connections: 10100\n")  # 10,000 held and room for more
+    # 10,000 held from one address and room for more.
+    proc, port = start(tmp_path, "  max_connections: 10100\n  max_connections_per_peer: 10100\n"
+                       "  reserved_connections: 1\n")
     conns = []
     try:
         before = rss_kib(proc.pid)
@@ -331,20 +419,101 @@ def test_ten_thousand_idle_keep_alive_connections(tmp_path):
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
-def test_connections_beyond_the_cap_get_503(tmp_path):
-    proc, port = start(tmp_path, "  max_connections: 20\n")
+def closed_by_server(s, wait=10):
+    """Whether the server has closed `s` (EOF or reset) within `wait` seconds."""
+    s.settimeout(wait)
     try:
-        held = [socket.create_connection(("127.0.0.1", port)) for _ in range(20)]
-        time.sleep(0.2)
+        return s.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def keyed_connection(port, source="127.0.0.1"):
+    """A keep-alive connection one authenticated request has used (proven)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(source, 0))
+    s.sendall(post(b"/v1/evaluate", EVAL))
+    data = b""
+    while not response_complete(data):
+        data += s.recv(65536)
+    assert status_of(data) == 200
+    return s
+
+
+def test_connections_beyond_the_cap_get_503_only_when_every_one_is_proven(tmp_path):
+    proc, port = start(tmp_path, "  max_connections: 20\n  reserved_connections: 5\n")
+    try:
+        # Idle connections no key has used are the first to go: the oldest makes room.
+        # (Two I/O threads may admit two connections in either order: "oldest" is up to one
+        # place off.)
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(15)]
+        time.sleep(0.3)
+        assert status_of(exchange(port, post(b"/v1/evaluate", EVAL))) == 200
+        closed = [closed_by_server(s, wait=0.5) for s in idle]
+        assert closed.count(True) == 1 and closed.index(True) < 2, closed
+        for s in idle:
+            s.close()
+        # Twenty connections that keys have used are never closed to make room: 503.
+        held = [keyed_connection(port) for _ in range(20)]
         answer = exchange(port, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
         assert status_of(answer) == 503 and b"unavailable" in answer
         for s in held:
             s.close()
-        time.sleep(0.2)
+        time.sleep(0.5)
         assert status_of(exchange(port, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")) == 200
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_one_address_flooding_idle_connections_locks_no_keyed_client_out(tmp_path):
+    """The probe's flood: 10,000 idle connections from one address while keyed evaluates (from
+    another loopback address) keep answering 200; the flood is held to its per-address share,
+    and memory comes back down after it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
+    proc, port = start(tmp_path)  # the defaults: 10,000 connections, 100 per address
+    flood = []
+    try:
+        before = rss_kib(proc.pid)
+        refused = 0
+        statuses = []
+        for i in range(10000):
+            s = socket.create_connection(("127.0.0.1", port), timeout=30,
+                                         source_address=("127.0.0.2", 0))
+            flood.append(s)
+            if i % 500 == 499:  # a keyed client, meanwhile
+                statuses.append(serve_util.call(f"http://127.0.0.1:{port}", "POST",
+                                                "/v1/evaluate", {"risk_proposed": 0.2},
+                                                key=KEY)[0])
+        for s in flood:
+            s.setblocking(False)
+            try:
+                if s.recv(4096)[:12] == b"HTTP/1.1 503":
+                    refused += 1
+            except (BlockingIOError, ConnectionResetError):
+                pass
+        keyed = keyed_connection(port)
+        keyed.close()
+        assert statuses == [200] * 20
+        held = 10000 - refused
+        print(f"\nflood: {held} held, {refused} refused at once; RSS {before} KiB before")
+        assert held <= 100 + 50  # the address's share (and refusals not yet read)
+        during = rss_kib(proc.pid)
+    finally:
+        for s in flood:
+            s.close()
+    try:
+        time.sleep(1)
+        assert status_of(exchange(port, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")) == 200
+        after = rss_kib(proc.pid)
+        print(f"RSS during the flood {during} KiB, after {after} KiB")
+        assert after - before < 16 * 1024  # the probe saw +61 MB that stayed
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 def test_a_client_that_leaves_mid_request_loses_nothing_committed(server):

@@ -54,7 +54,8 @@ def sign(key_path, message_hash):
 def write_config(d):
     risk, sec, sec2 = keygen(d / "risk.key"), keygen(d / "sec.key"), keygen(d / "sec2.key")
     (d / "aegis.yaml").write_text(
-        "server:\n  rate_limit_per_minute: 0\n  max_body_bytes: 65536\n  api_keys:\n"
+        "server:\n  rate_limit_per_minute: 0\n  max_body_bytes: 65536\n"
+        "  max_connections_per_peer: 1000\n  api_keys:\n"
         + api_key_lines(KEYS)
         + "custodians:\n"
         f"  - {{actor_id: risk-lead-1, role: risk_lead, public_key: \"{risk['public_key']}\"}}\n"
@@ -253,6 +254,174 @@ def test_override_refusals(c, env):
     status, e = c("POST", "/v1/overrides", "k-proposer", {"proposal_id": "unknown", "justification": "j"})
     assert status == 422 and e["error"]["field"] == "failed_gates"
     assert c("POST", "/v1/overrides", "k-risk", body)[0] == 403
+
+
+def halted_proposal(c):
+    pid = new_proposal(c, RISKY)
+    step(c, pid, "submit", "k-proposer")
+    assert step(c, pid, "analyze", "k-analyst-a")[1]["state"] == "rejected"
+    return pid
+
+
+SIGN_PATH = "/v1/overrides/{override_id}/signatures"
+
+
+def sign_both(c, d, oid, h, expect=200):
+    out = []
+    for key, role, key_file in (("k-risk", "risk_lead", "risk.key"),
+                                ("k-sec", "security_lead", "sec.key")):
+        status, o = c("POST", SIGN_PATH, key, {"role": role, "signature": sign(d / key_file, h)},
+                      override_id=oid)
+        assert status == expect, o
+        out.append(o)
+    return out
+
+
+def test_override_signatures_replayed_from_an_expired_override_are_refused(c, env):
+    """The probe's replay: signatures made for an expired override, posted to a new override
+    with the same proposal, justification and gates, must not approve the proposal."""
+    _, d, _ = env
+    pid = halted_proposal(c)
+    body = {"proposal_id": pid, "justification": "J"}
+    status, old = c("POST", "/v1/overrides", "k-proposer", dict(body, ttl_seconds=1))
+    assert status == 201
+    old_sigs = [sign(d / "risk.key", old["message_hash"]), sign(d / "sec.key", old["message_hash"])]
+    time.sleep(2)
+    status, new = c("POST", "/v1/overrides", "k-proposer", body)
+    assert status == 201 and new["message_hash"] != old["message_hash"]
+    status, e = c("POST", SIGN_PATH, "k-risk", {"role": "risk_lead", "signature": old_sigs[0]},
+                  override_id=new["override_id"])
+    assert status == 422 and e["error"]["detail"] == "override.bad_signature"
+    status, e = step(c, pid, "approve", "k-approver", {"override_id": new["override_id"]})
+    assert status == 403 and e["error"]["detail"] == "proposal.override_not_approved"
+    # The expired override itself takes no signature and approves nothing.
+    status, e = c("POST", SIGN_PATH, "k-risk", {"role": "risk_lead", "signature": old_sigs[0]},
+                  override_id=old["override_id"])
+    assert status == 409 and e["error"]["detail"] == "override.already_final"
+    status, e = step(c, pid, "approve", "k-approver", {"override_id": old["override_id"]})
+    assert status == 403
+
+
+def test_override_signatures_count_for_one_override_only(c, env, tmp_path):
+    _, d, _ = env
+    pid = halted_proposal(c)
+    body = {"proposal_id": pid, "justification": "J"}
+    # A fully approved override's signatures replayed onto a twin override.
+    status, first = c("POST", "/v1/overrides", "k-proposer", body)
+    sign_both(c, d, first["override_id"], first["message_hash"])
+    status, twin = c("POST", "/v1/overrides", "k-proposer", body)
+    assert twin["message_hash"] != first["message_hash"]
+    status, e = c("POST", SIGN_PATH, "k-risk",
+                  {"role": "risk_lead", "signature": sign(d / "risk.key", first["message_hash"])},
+                  override_id=twin["override_id"])
+    assert status == 422 and e["error"]["detail"] == "override.bad_signature"
+    # The reference's message (offline `override hash`) is not a stored override's message.
+    status, third = c("POST", "/v1/overrides", "k-proposer", body)
+    r = subprocess.run([AEGIS, "override", "hash", "--proposal-id", pid, "--justification", "J",
+                        "--failed-gates", ",".join(third["failed_gates"])],
+                       capture_output=True, text=True)
+    reference = json.loads(r.stdout)["message_hash"]
+    assert reference != third["message_hash"]
+    status, e = c("POST", SIGN_PATH, "k-risk",
+                  {"role": "risk_lead", "signature": sign(d / "risk.key", reference)},
+                  override_id=third["override_id"])
+    assert status == 422 and e["error"]["detail"] == "override.bad_signature"
+    # A custodian recomputes the stored override's message from its fields before signing.
+    status, fourth = c("POST", "/v1/overrides", "k-proposer", body)
+    binding = fourth["binding"]
+    assert len(binding["context_hash"]) == 64 and binding["override_id"] == fourth["override_id"]
+    r = subprocess.run([AEGIS, "override", "hash", "--proposal-id", pid, "--justification", "J",
+                        "--failed-gates", ",".join(fourth["failed_gates"]),
+                        "--override-id", fourth["override_id"],
+                        "--expires-at-ms", str(fourth["expires_at_ms"]),
+                        "--context-hash", binding["context_hash"]], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout
+    assert json.loads(r.stdout)["message_hash"] == fourth["message_hash"]
+    # The first override still approves its own proposal, once.
+    status, p = step(c, pid, "approve", "k-approver", {"override_id": first["override_id"]})
+    assert status == 200 and p["state"] == "approved"
+
+
+def test_override_requested_before_its_proposal_cannot_approve_it(c, env):
+    _, d, _ = env
+    pid = "later-" + uuid.uuid4().hex
+    status, o = c("POST", "/v1/overrides", "k-proposer",
+                  {"proposal_id": pid, "justification": "J", "failed_gates": ["risk"]})
+    assert status == 201 and o["binding"]["context_hash"] == ""
+    sign_both(c, d, o["override_id"], o["message_hash"])
+    status, p = c("POST", "/v1/proposals", "k-proposer", {"proposal_id": pid, "context": RISKY})
+    assert status == 201
+    step(c, pid, "submit", "k-proposer")
+    assert step(c, pid, "analyze", "k-analyst-a")[1]["state"] == "rejected"
+    status, e = step(c, pid, "approve", "k-approver", {"override_id": o["override_id"]})
+    assert status == 403 and e["error"]["detail"] == "proposal.override_mismatch"
+
+
+# Every misuse of a stored override: (signer key, role, key file, what is signed, expected detail).
+MISUSE = [
+    ("k-risk", "security_lead", "risk.key", "own", "override.not_a_custodian"),
+    ("k-risk", "risk_lead", "sec.key", "own", "override.bad_signature"),
+    ("k-risk", "risk_lead", "risk.key", "zeros", "override.bad_signature"),
+    ("k-risk", "risk_lead", "risk.key", "reference", "override.bad_signature"),
+    ("k-risk", "risk_lead", "risk.key", "other", "override.bad_signature"),
+    ("k-risk", "risk_lead", "risk.key", "truncated", "override.malformed_signature"),
+    ("k-risk", "risk_lead", "risk.key", "empty", "api.invalid"),  # refused before the override
+    ("k-risk", "risk_lead", "risk.key", "not-base64", "override.malformed_signature"),
+    ("k-risk", "risk_lead", "risk.key", "bad-key", "override.malformed_key"),
+    ("k-risk", "risk_lead", "risk.key", "other-key", "override.key_not_registered"),
+    ("k-risk", "auditor", "risk.key", "own", "override.unknown_role"),
+    ("k-sec", "risk_lead", "sec.key", "own", "override.not_a_custodian"),
+    ("k-sec-2", "security_lead", "sec.key", "own", "override.bad_signature"),
+    ("k-sec", "security_lead", "sec.key", "other", "override.bad_signature"),
+    ("k-sec", "security_lead", "sec.key", "reference", "override.bad_signature"),
+    ("k-rogue", "risk_lead", "risk.key", "own", "override.not_a_custodian"),
+    ("k-approver", "risk_lead", "risk.key", "own", "rbac.denied"),
+    ("k-proposer", "risk_lead", "risk.key", "own", "rbac.denied"),
+    (None, "risk_lead", "risk.key", "own", "server.unauthorized"),
+    ("k-sec", "security_lead", "risk.key", "own", "override.bad_signature"),
+    ("k-sec", "security_lead", "sec2.key", "own", "override.bad_signature"),
+    ("k-sec-2", "security_lead", "sec2.key", "other", "override.bad_signature"),
+    ("k-risk", "risk_lead", "risk.key", "other-proposal", "override.bad_signature"),
+    ("k-risk", "risk_lead", "risk.key", "sig-as-key", "override.malformed_key"),
+    ("k-sec", "security_lead", "sec.key", "not-base64", "override.malformed_signature"),
+    ("k-sec", "security_lead", "sec.key", "empty", "api.invalid"),
+]
+
+
+@pytest.mark.parametrize("key,role,key_file,what,detail", MISUSE)
+def test_every_override_misuse_is_refused(c, env, key, role, key_file, what, detail):
+    _, d, _ = env
+    pid = halted_proposal(c)
+    status, o = c("POST", "/v1/overrides", "k-proposer", {"proposal_id": pid, "justification": "J"})
+    _, other = c("POST", "/v1/overrides", "k-proposer", {"proposal_id": pid, "justification": "J"})
+    h = o["message_hash"]
+    reference = json.loads(subprocess.run(
+        [AEGIS, "override", "hash", "--proposal-id", pid, "--justification", "J",
+         "--failed-gates", ",".join(o["failed_gates"])], capture_output=True, text=True).stdout)
+    signed = {"own": h, "zeros": "0" * 64, "reference": reference["message_hash"],
+              "other": other["message_hash"]}.get(what, h)
+    if what == "other-proposal":  # an override of another proposal, same justification
+        _, elsewhere = c("POST", "/v1/overrides", "k-proposer",
+                         {"proposal_id": halted_proposal(c), "justification": "J"})
+        signed = elsewhere["message_hash"]
+    sig = sign(d / key_file, signed)
+    body = {"role": role, "signature": sig}
+    if what == "truncated":
+        body["signature"] = sig[: len(sig) // 2]
+    elif what == "empty":
+        body["signature"] = ""
+    elif what == "not-base64":
+        body["signature"] = "!" * 40
+    elif what == "bad-key":
+        body["public_key"] = "zz" * 32
+    elif what == "sig-as-key":
+        body["public_key"] = sig
+    elif what == "other-key":
+        body["public_key"] = keygen(d / f"k-{uuid.uuid4().hex}.key")["public_key"]
+    status, e = c("POST", SIGN_PATH, key, body, override_id=o["override_id"])
+    assert status in (401, 403, 422) and e["error"]["detail"] == detail, e
+    status, e = step(c, pid, "approve", "k-approver", {"override_id": o["override_id"]})
+    assert status == 403 and e["error"]["detail"] == "proposal.override_not_approved"
 
 
 def test_consensus(c):

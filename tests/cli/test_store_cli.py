@@ -44,6 +44,34 @@ def test_evaluate_records_and_verify_detects_tampering(aegis, tmp_path):
     assert aegis("audit", "verify", "--db", "mysql://nope").code == 3
 
 
+@pytest.mark.parametrize("tamper", [
+    "UPDATE decision_keys SET status = 'halt' WHERE seq = 2",
+    "UPDATE decision_keys SET status = 'proceed' WHERE seq = 1",
+    "UPDATE decision_keys SET failing_gates = ',' WHERE seq = 1",
+    "UPDATE decision_keys SET failing_gates = ',risk,' WHERE seq = 2",
+    "UPDATE decision_keys SET agent_id = 'someone-else' WHERE seq = 2",
+    "UPDATE decision_keys SET session_id = NULL WHERE seq = 1",
+])
+def test_an_edited_decision_index_is_caught(aegis, tmp_path, tamper):
+    """The probe: `update decision_keys set status='halt'` on a PROCEED passed audit verify, and
+    the console's filters then hid the PROCEED."""
+    url = f"sqlite:{tmp_path / 'k.db'}"
+    halt = '{"agent_id":"a","session_id":"s","risk_proposed":0.9}\n'
+    proceed = ('{"agent_id":"a","session_id":"s","risk_proposed":0.01,"novelty_score":0.9,'
+               '"complexity_score":0.9,"quality_score":0.9,"quality_subscores":[0.9]}\n')
+    statuses = [d["status"] for d in
+                aegis("evaluate", "--batch", "-", "--db", url, stdin=halt + proceed).lines()]
+    assert statuses == ["halt", "proceed"]
+    assert aegis("audit", "verify", "--db", url).code == 0
+    con = sqlite3.connect(tmp_path / "k.db")
+    con.execute(tamper)
+    con.commit()
+    con.close()
+    v = aegis("audit", "verify", "--db", url)
+    assert v.code == 1 and v.json()["intact"] is False, v.stdout
+    assert v.json()["first_broken_seq"] in (1, 2)
+
+
 def fresh_url(engine, tmp_path):
     if engine == "sqlite":
         return f"sqlite:{tmp_path / 'crash.db'}"

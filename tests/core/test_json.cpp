@@ -2,6 +2,7 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <fstream>
 #include <random>
 #include <vector>
 
@@ -270,16 +271,65 @@ TEST(ContextJson, DepthLimit) {
   auto parser = strict();
   auto ok = parser.parse(nest(30));
   EXPECT_TRUE(ok) << ok.error().message;
-  // 64 levels pass the JSON layer (then metadata's own limit applies); 65 do not.
+  // One limit: a document of 64 levels parses whole (metadata then holds 63); 65 do not.
   auto at_limit = parser.parse(nest(64));
-  ASSERT_FALSE(at_limit);
-  EXPECT_EQ(at_limit.error().code, "context.too_deep");
+  EXPECT_TRUE(at_limit) << at_limit.error().message;
   auto too_deep = parser.parse(nest(65));
   ASSERT_FALSE(too_deep);
   EXPECT_EQ(too_deep.error().code, "json.too_deep");
-  auto metadata_deep = parser.parse(nest(40));
-  ASSERT_FALSE(metadata_deep);
-  EXPECT_EQ(metadata_deep.error().code, "context.too_deep");
+  // A context built by hand is held to the same 63 containers inside metadata.
+  PCWContext c = at_limit.value().context;
+  EXPECT_FALSE(validate_context(c).has_value());
+  c.metadata = nlohmann::json::object({{"deep", c.metadata}});
+  const auto e = validate_context(c);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->code, "context.too_deep");
+}
+
+// The context schema says what every surface does (the parser with the surfaces' defaults):
+// no field is required, each default is the one filled in, every field is in the schema; and
+// which fields the library's strict parser requires.
+TEST(ContextJson, TheSchemaSaysWhatTheParserDoes) {
+  std::ifstream in(std::string(AEGIS_SOURCE_DIR) + "/schema/context.schema.json");
+  const nlohmann::json schema = nlohmann::json::parse(in);
+  EXPECT_EQ(schema["required"], nlohmann::json::array());
+  ContextParser surfaces(AegisConfig(), {.cli_aliases = true, .cli_defaults = true});
+  auto parsed = surfaces.parse("{}");
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  const nlohmann::json filled = context_to_json(parsed.value().context);
+  for (const auto& [name, value] : filled.items()) {
+    ASSERT_TRUE(schema["properties"].contains(name)) << name;
+    const nlohmann::json& p = schema["properties"][name];
+    if (name == "session_id") {
+      EXPECT_EQ(value.get<std::string>().rfind("cli-", 0), 0u);
+      EXPECT_EQ(value.get<std::string>().size(), 4u + 36u);
+      EXPECT_FALSE(p.contains("default"));
+      continue;
+    }
+    ASSERT_TRUE(p.contains("default")) << name << " is filled in but has no default";
+    EXPECT_EQ(value, p["default"]) << name;
+  }
+  for (const auto& [name, p] : schema["properties"].items())
+    if (p.contains("default") && !filled.contains(name))
+      ADD_FAILURE() << name << " has a default the parser does not fill";
+  // An empty string is an error, not a default.
+  for (const char* field : {"agent_id", "session_id", "proposal_summary"}) {
+    auto e = surfaces.parse(nlohmann::json{{field, ""}}.dump());
+    ASSERT_FALSE(e) << field;
+    EXPECT_EQ(e.error().field, field);
+  }
+  std::vector<std::string> required;
+  auto strict_parser = strict();
+  for (const auto& [name, p] : schema["properties"].items()) {
+    nlohmann::json j = nlohmann::json::parse(kMinimal);
+    if (!j.contains(name)) continue;
+    j.erase(name);
+    if (!strict_parser.parse(j.dump())) required.push_back(name);
+  }
+  std::vector<std::string> listed = schema["x-library-required"];
+  std::sort(required.begin(), required.end());
+  std::sort(listed.begin(), listed.end());
+  EXPECT_EQ(required, listed);
 }
 
 TEST(ContextJson, OversizeInput) {
@@ -436,6 +486,10 @@ TEST(StrictJson, RefusalsNameTheCodeAndThePath) {
       {"{\"a\":NaN}", "json.syntax", ""},
       {"{\"a\":Infinity}", "json.syntax", ""},
       {"{\"a\":1} {}", "json.syntax", ""},
+      // nlohmann's lexer takes a NUL for the end of the input: what followed it was ignored.
+      {std::string("{\"a\":1}\0{\"b\":2}", 15), "json.syntax", ""},
+      {std::string("{\"a\":1}\0", 8), "json.syntax", ""},
+      {std::string("{\"a\":\"x\0y\"}", 11), "json.syntax", ""},
       {"{\"a\":\"\\ud800\"}", "json.syntax", ""},
       {"{\"a\":1,\"a\":2}", "json.duplicate_key", "a"},
       {"{\"m\":{\"x\":[{\"k\":1,\"k\":2}]}}", "json.duplicate_key", "m.x[0].k"},

@@ -68,7 +68,7 @@ class FlakyStore : public Store {
   ChainHead head() override { return real_ ? real_->head() : ChainHead{}; }
   std::optional<AuditEntry> decision_entry(std::string_view) override { return std::nullopt; }
   std::optional<AuditEntry> entry_at(int64_t) override { return std::nullopt; }
-  std::vector<FoundDecision> find_decisions(const DecisionQuery&) override { return {}; }
+  std::vector<AuditEntry> find_decisions(const DecisionQuery&) override { return {}; }
   std::vector<ListedObject> list_objects(std::string_view, size_t, int64_t) override { return {}; }
   int64_t save_object(std::string_view, std::string_view, const std::string&, int64_t) override {
     return 0;

@@ -20,8 +20,23 @@ json call(McpServer& s, const std::string& msg) {
   return r ? json::parse(*r) : json();
 }
 
+std::string init(const char* version) {
+  return json{{"jsonrpc", "2.0"},
+              {"id", 0},
+              {"method", "initialize"},
+              {"params", {{"protocolVersion", version}}}}
+      .dump();
+}
+
+// A server whose stdio session is initialized.
+McpServer& ready(McpServer& s) {
+  call(s, init("2025-06-18"));
+  return s;
+}
+
 TEST(Mcp, JsonRpcErrors) {
   McpServer s{AegisConfig()};
+  ready(s);
   EXPECT_EQ(call(s, "nope")["error"]["code"], -32700);
   EXPECT_EQ(call(s, "[1,2]")["error"]["code"], -32600);
   EXPECT_EQ(call(s, R"({"id":1,"method":"ping"})")["error"]["code"], -32600);
@@ -64,6 +79,7 @@ TEST(Mcp, RateLimitWindowWithInjectedClock) {
   p.mcp_rate_limit = 2;
   auto now = std::chrono::steady_clock::time_point{};
   McpServer s(AegisConfig(p), nullptr, [&] { return now; });
+  ready(s);
   const std::string msg =
       R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"aegis_crypto_status"}})";
   EXPECT_FALSE(call(s, msg)["result"].contains("isError"));
@@ -77,6 +93,7 @@ TEST(Mcp, RateLimitWindowWithInjectedClock) {
 // and, when it is, working — nothing secret.
 TEST(Mcp, CryptoStatusReportsTheFlagsAndTheProviders) {
   McpServer s{AegisConfig()};
+  ready(s);
   const json r = call(
       s, R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"aegis_crypto_status"}})");
   const json& st = r["result"]["structuredContent"];
@@ -91,6 +108,7 @@ TEST(Mcp, CryptoStatusReportsTheFlagsAndTheProviders) {
 
 TEST(Mcp, EvaluateNeverProceedsOnBadInput) {
   McpServer s{AegisConfig()};
+  ready(s);
   for (const char* args : {R"({"risk_proposed":"0.3"})", R"({"risk_proposed":1e999})",
                            R"({"novelty_score":-1})", R"({"unknown":1})"}) {
     const std::string msg =
@@ -112,16 +130,10 @@ namespace {
 
 using nlohmann::json;
 
-std::string init(const char* version) {
-  return json{{"jsonrpc", "2.0"},
-              {"id", 0},
-              {"method", "initialize"},
-              {"params", {{"protocolVersion", version}}}}
-      .dump();
-}
 
 TEST(Mcp, EnvelopeConformance) {
   McpServer s{AegisConfig()};
+  ready(s);
   // jsonrpc must be the string "2.0"; a number is an invalid request, not an internal error.
   const json r = call(s, R"({"jsonrpc":2.0,"id":1,"method":"ping"})");
   EXPECT_EQ(r["error"]["code"], -32600);
@@ -167,18 +179,80 @@ TEST(Mcp, BatchesOnlyWithTheVersionThatHasThem) {
   McpServer new_client{AegisConfig()};
   call(new_client, init("2025-06-18"));
   EXPECT_EQ(call(new_client, batch)["error"]["code"], -32600);
-  // Stateless HTTP: the request's MCP-Protocol-Version header decides, not a session.
+  // HTTP: the request's MCP-Protocol-Version header decides, else the session's version.
   McpServer http{AegisConfig()};
-  call(http, init("2025-03-26"));
-  EXPECT_TRUE(json::parse(*http.handle_stateless(batch, "2025-03-26")).is_array());
-  EXPECT_EQ(json::parse(*http.handle_stateless(batch, ""))["error"]["code"], -32600);
-  EXPECT_EQ(json::parse(*http.handle_stateless(batch, "2025-11-25"))["error"]["code"], -32600);
+  const auto opened = http.handle_http(init("2025-03-26"), "", "");
+  ASSERT_FALSE(opened.session_id.empty());
+  const auto& id = opened.session_id;
+  EXPECT_TRUE(json::parse(*http.handle_http(batch, "2025-03-26", id).body).is_array());
+  EXPECT_TRUE(json::parse(*http.handle_http(batch, "", id).body).is_array());
+  EXPECT_EQ(json::parse(*http.handle_http(batch, "2025-11-25", id).body)["error"]["code"], -32600);
+}
+
+// The lifecycle: only initialize and ping before initialize (stdio and HTTP sessions), and
+// params hold only the keys the method defines.
+TEST(Mcp, NothingButInitializeAndPingBeforeInitialize) {
+  const std::string list = R"({"jsonrpc":"2.0","id":7,"method":"tools/list"})";
+  const std::string decide =
+      R"({"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"aegis_evaluate_proposal",)"
+      R"("arguments":{"risk_proposed":0.1}}})";
+  McpServer s{AegisConfig()};
+  for (const std::string& m : {list, decide}) {
+    const json r = call(s, m);
+    EXPECT_EQ(r["error"]["code"], -32600) << m;
+    EXPECT_FALSE(r.contains("result"));
+  }
+  EXPECT_EQ(call(s, R"({"jsonrpc":"2.0","id":9,"method":"ping"})")["result"], json::object());
+  call(s, init("2025-06-18"));
+  EXPECT_TRUE(call(s, list)["result"].contains("tools"));
+  EXPECT_EQ(call(s, decide)["result"]["structuredContent"]["status"], "halt");
+  // Unknown keys beside arguments (or in any method's params) are refused like unknown arguments.
+  for (const std::string& m :
+       {std::string(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":)"
+                    R"("aegis_evaluate_proposal","arguments":{"risk_proposed":0.1},"dry":true}})"),
+        std::string(R"({"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"page":2}})"),
+        std::string(R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":1}})")}) {
+    const json r = call(s, m);
+    EXPECT_EQ(r["error"]["code"], -32602) << m;
+    EXPECT_EQ(r["error"]["data"]["detail"], "json.unknown_field") << m;
+  }
+  EXPECT_FALSE(call(s, R"({"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{}}})")
+                   .contains("error"));
+
+  // HTTP sessions: none is 400, an unknown, another caller's, an ended or an idle one is 404.
+  auto now = std::chrono::steady_clock::time_point{};
+  RBACEnforcer rbac;
+  rbac.assign("a", ActorRole::PROPOSER);
+  rbac.assign("b", ActorRole::PROPOSER);
+  const McpCaller a{"a", &rbac}, b{"b", &rbac};
+  McpServer h(AegisConfig(), nullptr, [&] { return now; });
+  auto no_session = h.handle_http(decide, "2025-06-18", "", &a);
+  EXPECT_EQ(no_session.status, 400);
+  EXPECT_EQ(json::parse(*no_session.body)["error"]["code"], -32600);
+  EXPECT_EQ(h.handle_http(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "", "", &a).status, 200);
+  const auto opened = h.handle_http(init("2025-06-18"), "", "", &a);
+  ASSERT_EQ(opened.status, 200);
+  ASSERT_EQ(opened.session_id.size(), 36u);
+  const auto ok = h.handle_http(decide, "2025-06-18", opened.session_id, &a);
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(json::parse(*ok.body)["result"]["structuredContent"]["status"], "halt");
+  EXPECT_EQ(h.handle_http(decide, "", "no-such-session", &a).status, 404);
+  EXPECT_EQ(h.handle_http(decide, "", opened.session_id, &b).status, 404);
+  EXPECT_FALSE(h.end_session(opened.session_id, &b));
+  now += McpServer::kSessionIdle - std::chrono::seconds(1);
+  EXPECT_EQ(h.handle_http(decide, "", opened.session_id, &a).status, 200);  // used: kept alive
+  now += McpServer::kSessionIdle;
+  EXPECT_EQ(h.handle_http(decide, "", opened.session_id, &a).status, 404);  // idle: ended
+  const auto again = h.handle_http(init("2025-06-18"), "", "", &a);
+  EXPECT_TRUE(h.end_session(again.session_id, &a));
+  EXPECT_EQ(h.handle_http(decide, "", again.session_id, &a).status, 404);
 }
 
 TEST(Mcp, TheConfiguredCallerNeedsItsPermissions) {
   RBACEnforcer rbac;
   rbac.assign("agent-7", ActorRole::ANALYST);
   McpServer s(AegisConfig(), nullptr, {}, {"agent-7", &rbac});
+  ready(s);
   auto tool = [&](const char* name, const char* args) {
     return call(s, std::string(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":")") +
                        name + R"(","arguments":)" + args + "}}")["result"];
@@ -199,6 +273,7 @@ TEST(Mcp, TheConfiguredCallerNeedsItsPermissions) {
 
 TEST(Mcp, ToolArgumentsAreStrict) {
   McpServer s{AegisConfig()};
+  ready(s);
   auto tool = [&](const char* name, const char* args) {
     return call(s, std::string(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":")") +
                        name + R"(","arguments":)" + args + "}}")["result"];

@@ -216,7 +216,7 @@ class FailingSecondAppend : public Store {
   std::optional<AuditEntry> decision_entry(std::string_view id) override {
     return inner_->decision_entry(id);
   }
-  std::vector<FoundDecision> find_decisions(const DecisionQuery& q) override {
+  std::vector<AuditEntry> find_decisions(const DecisionQuery& q) override {
     return inner_->find_decisions(q);
   }
   std::vector<ListedObject> list_objects(std::string_view type, size_t limit,

@@ -258,7 +258,9 @@ TEST_P(StoreTest, EscapedAndNonAsciiBytesRoundTrip) {
   const std::string state = R"({"s":"tab\tnl\nret\rback\\slash \"q\" \u00e9\u6f22"})";
   ASSERT_EQ(s->save_object("proposal", id, state, 0), 1);
   const std::vector<AuditEntry> appended =
-      s->append(std::vector<NewEntry>{{"decision", "d\\\t2", R"({"x":"a\\b\tc"})"}});
+      s->append(std::vector<NewEntry>{{"decision", "d\\\t2",
+                                        R"({"failing_gates":["risk"],"status":"halt","x":"a\\b\tc"})",
+                                        {"a\\\tgent", "s\u00e9", "halt", {"risk"}}}});
   const auto o = s->load_object("proposal", id);
   ASSERT_TRUE(o.has_value());
   EXPECT_EQ(o->state, canonical_json(nlohmann::json::parse(state)));
@@ -266,6 +268,8 @@ TEST_P(StoreTest, EscapedAndNonAsciiBytesRoundTrip) {
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->body, appended[0].body);
   EXPECT_EQ(e->entry_hash, appended[0].entry_hash);
+  EXPECT_EQ(e->keys.agent_id, "a\\\tgent");  // hashed with the entry, escapes and all
+  EXPECT_EQ(match_entry_hash(*e), EntryHashMatch::kMatches);
   EXPECT_TRUE(s->verify_chain().intact);
 }
 
@@ -310,8 +314,12 @@ TEST_P(StoreTest, IndexAndLookupTablesAreCheckedAgainstTheChain) {
   EXPECT_TRUE(Store::open(url)->verify_chain().intact);
   // A decision without its keys, and keys of no decision.
   raw(url, "DELETE FROM decision_keys WHERE seq = 3");
-  EXPECT_NE(Store::open(url)->verify_chain().problem.find("no row of keys"), std::string::npos);
-  raw(url, "INSERT INTO decision_keys(seq, status, failing_gates) VALUES (3, 'halt', ',risk,')");
+  EXPECT_NE(Store::open(url)->verify_chain().problem.find("decision keys of seq 3"),
+            std::string::npos);
+  std::string gates = ",";
+  for (const auto& g : ds[2].failing_gates) gates += g + ",";
+  raw(url, "INSERT INTO decision_keys(seq, status, failing_gates) VALUES (3, '" +
+               std::string(to_string(ds[2].status)) + "', '" + gates + "')");
   EXPECT_TRUE(Store::open(url)->verify_chain().intact);
   // An object row holding another state, another version, another object's entry, an older
   // (self-consistent) version, or no row at all. Reads catch a row that disagrees with the entry
@@ -372,7 +380,7 @@ TEST_P(StoreTest, SchemaOneIsMigrated) {
   // The decision's status and failing gates were filled in from its body; its agent is unknown.
   const auto found = s->find_decisions({.status = "halt", .failing_gate = "risk"});
   ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].entry.id, halted.decision_id);
+  EXPECT_EQ(found[0].id, halted.decision_id);
   EXPECT_EQ(found[0].keys.failing_gates, halted.failing_gates);
   EXPECT_EQ(found[0].keys.agent_id, "");
   EXPECT_TRUE(s->find_decisions({.agent_id = "a"}).empty());
@@ -403,6 +411,113 @@ TEST_P(StoreTest, ObjectsAreListedNewestChangeFirst) {
 
 // find_decisions: each filter narrows, pages follow the cursor both ways, and the keys stored
 // beside a decision come back with it.
+// Every column of a decision's keys, edited, is caught by audit verify and by the reads that
+// filter on it: agent and session by the entry's hash, status and gates against the body.
+TEST_P(StoreTest, EveryDecisionKeyColumnIsVerified) {
+  const PCWDecision proceed = pcw_decide({.agent_id = "a", .session_id = "s",
+                                          .proposal_summary = "p", .estimated_impact = "low",
+                                          .risk_proposed = 0.01, .novelty_score = 0.9,
+                                          .complexity_score = 0.9, .quality_score = 0.9,
+                                          .quality_subscores = {0.9, 0.9, 0.9}});
+  ASSERT_EQ(proceed.status, PCWStatus::PROCEED);
+  PCWDecision halted = pcw_decide({.agent_id = "a", .session_id = "s", .proposal_summary = "p",
+                                   .estimated_impact = "low", .risk_proposed = 0.9});
+  ASSERT_EQ(halted.status, PCWStatus::HALT);
+  const auto entry = [](const PCWDecision& d) {
+    return NewEntry{"decision", d.decision_id, decision_to_json(d),
+                    {"agent-1", "session-1", std::string(to_string(d.status)), d.failing_gates}};
+  };
+  for (const std::string& tamper : std::vector<std::string>{
+           "UPDATE decision_keys SET status = 'halt' WHERE seq = 1",
+           "UPDATE decision_keys SET status = NULL WHERE seq = 1",
+           "UPDATE decision_keys SET failing_gates = ',risk,' WHERE seq = 1",
+           "UPDATE decision_keys SET failing_gates = ',' WHERE seq = 2",
+           "UPDATE decision_keys SET failing_gates = 'risk,novelty' WHERE seq = 2",
+           "UPDATE decision_keys SET agent_id = 'agent-2' WHERE seq = 1",
+           "UPDATE decision_keys SET agent_id = NULL WHERE seq = 1",
+           "UPDATE decision_keys SET session_id = 'session-2' WHERE seq = 2",
+           "UPDATE decision_keys SET agent_id = NULL, session_id = NULL WHERE seq = 2"}) {
+    const std::string url = fresh_url("keys");
+    {
+      auto s = Store::open(url);
+      const NewEntry both[] = {entry(proceed), entry(halted)};
+      s->append(both);
+      ASSERT_TRUE(s->verify_chain().intact) << s->verify_chain().problem;
+    }
+    raw(url, tamper);
+    auto s = Store::open(url);
+    const ChainVerification v = s->verify_chain();
+    EXPECT_FALSE(v.intact) << tamper;
+    EXPECT_GT(v.first_broken_seq, 0) << tamper;
+    // The filters never list what the bodies contradict: the reads refuse the row.
+    for (const Store::DecisionQuery& q :
+         {Store::DecisionQuery{}, Store::DecisionQuery{.status = "halt"},
+          Store::DecisionQuery{.agent_id = "agent-1"}}) {
+      try {
+        for (const AuditEntry& e : s->find_decisions(q)) {
+          const std::string problem = decision_keys_problem(e);
+          EXPECT_TRUE(problem.empty() && match_entry_hash(e) == EntryHashMatch::kMatches)
+              << tamper << ": listed seq " << e.seq;
+        }
+      } catch (const InternalError& e) {
+        EXPECT_EQ(e.code(), "store.integrity") << tamper;
+      }
+    }
+  }
+}
+
+// An entry written before the keys were hashed keeps verifying, but only before the chain's
+// first entry that hashes them.
+TEST_P(StoreTest, LegacyHashesOnlyBeforeTheFirstKeyedEntry) {
+  AuditEntry e{1, "decision", "d", "t", R"({"failing_gates":[],"status":"proceed"})",
+               kGenesisHash, "", {"a", "s", "proceed", {}}};
+  AuditEntry unkeyed = e;
+  unkeyed.keys = {};
+  e.entry_hash = audit_entry_hash(unkeyed);
+  EXPECT_EQ(match_entry_hash(e), EntryHashMatch::kLegacy);
+  e.entry_hash = audit_entry_hash(e);
+  EXPECT_EQ(match_entry_hash(e), EntryHashMatch::kMatches);
+  EXPECT_NE(audit_entry_hash(e), audit_entry_hash(unkeyed));
+  e.keys.agent_id = "b";
+  EXPECT_EQ(match_entry_hash(e), EntryHashMatch::kBroken);
+  // {"agent_id","body","id","kind","seq","session_id","time"}: canonical key order.
+  e.keys.agent_id = "a";
+  EXPECT_EQ(audit_entry_canonical(e),
+            R"({"agent_id":"a","body":{"failing_gates":[],"status":"proceed"},"id":"d",)"
+            R"("kind":"decision","seq":1,"session_id":"s","time":"t"})");
+  // A chain: a legacy entry, then a keyed one, then a legacy one (refused).
+  const std::string url = fresh_url("legacy");
+  {
+    auto s = Store::open(url);
+    const NewEntry three[] = {
+        {"decision", "d1", e.body, {"a", "s", "proceed", {}}},
+        {"decision", "d2", e.body, {"a", "s", "proceed", {}}},
+        {"decision", "d3", e.body, {"a", "s", "proceed", {}}}};
+    s->append(three);
+  }
+  // Rewrites entry `seq` (and relinks the rest) as the given form would have hashed it.
+  const auto rehash = [&](const std::vector<bool>& keyed) {
+    std::string prev = kGenesisHash;
+    auto s = Store::open(url);
+    for (int64_t seq = 1; seq <= 3; ++seq) {
+      AuditEntry x = *s->entry_at(seq);
+      x.prev_hash = prev;
+      AuditEntry h = x;
+      if (!keyed[static_cast<size_t>(seq - 1)]) h.keys = {};
+      x.entry_hash = audit_entry_hash(h);
+      raw(url, "UPDATE audit SET prev_hash = '" + x.prev_hash + "', entry_hash = '" +
+                   x.entry_hash + "' WHERE seq = " + std::to_string(seq));
+      prev = x.entry_hash;
+    }
+  };
+  rehash({false, true, true});
+  EXPECT_TRUE(Store::open(url)->verify_chain().intact) << Store::open(url)->verify_chain().problem;
+  rehash({false, true, false});
+  const ChainVerification v = Store::open(url)->verify_chain();
+  EXPECT_FALSE(v.intact);
+  EXPECT_EQ(v.first_broken_seq, 3);
+}
+
 TEST_P(StoreTest, DecisionsAreFoundByTheirKeys) {
   auto s = Store::open(fresh_url("find"));
   std::vector<NewEntry> entries;
@@ -412,15 +527,17 @@ TEST_P(StoreTest, DecisionsAreFoundByTheirKeys) {
     std::vector<std::string> failing;
     if (status != "proceed" && status != "pause") failing = {"risk"};
     if (i % 5 == 0 && !failing.empty()) failing.push_back("novelty");
-    entries.push_back({"decision", "d" + std::to_string(i), "{\"n\":" + std::to_string(i) + "}",
+    // A body with what the keys repeat: find_decisions checks the keys against it.
+    const std::string body = canonical_json({{"n", i}, {"status", status}, {"failing_gates", failing}});
+    entries.push_back({"decision", "d" + std::to_string(i), body,
                        {"agent-" + std::to_string(i % 3), "s\t" + std::to_string(i % 2), status,
                         failing}});
   }
   s->append(entries);
   s->save_object("proposal", "p", "{}", 0);  // not a decision: never found
-  const auto ids = [](const std::vector<Store::FoundDecision>& found) {
+  const auto ids = [](const std::vector<AuditEntry>& found) {
     std::vector<std::string> out;
-    for (const auto& f : found) out.push_back(f.entry.id);
+    for (const auto& f : found) out.push_back(f.id);
     return out;
   };
   auto all = s->find_decisions({.limit = 100});
@@ -438,8 +555,8 @@ TEST_P(StoreTest, DecisionsAreFoundByTheirKeys) {
   EXPECT_TRUE(s->find_decisions({.failing_gate = "nov"}).empty());  // whole names only
   const auto d7 = s->find_decisions({.decision_id = "d7"});
   ASSERT_EQ(ids(d7), (std::vector<std::string>{"d7"}));
-  EXPECT_EQ(d7[0].entry.seq, all[7].entry.seq);
-  EXPECT_EQ(d7[0].entry.entry_hash, all[7].entry.entry_hash);
+  EXPECT_EQ(d7[0].seq, all[7].seq);
+  EXPECT_EQ(d7[0].entry_hash, all[7].entry_hash);
   EXPECT_TRUE(s->find_decisions({.decision_id = "d7", .status = "halt"}).empty());  // escalate
   EXPECT_TRUE(s->find_decisions({.decision_id = "p"}).empty());  // an object, not a decision
   EXPECT_TRUE(s->find_decisions({.decision_id = "d"}).empty());  // whole ids only
@@ -448,12 +565,12 @@ TEST_P(StoreTest, DecisionsAreFoundByTheirKeys) {
   // Newest first, a page at a time.
   auto page1 = s->find_decisions({.newest_first = true, .limit = 3});
   EXPECT_EQ(ids(page1), (std::vector<std::string>{"d39", "d38", "d37"}));
-  auto page2 = s->find_decisions({.cursor = page1.back().entry.seq, .newest_first = true, .limit = 3});
+  auto page2 = s->find_decisions({.cursor = page1.back().seq, .newest_first = true, .limit = 3});
   EXPECT_EQ(ids(page2), (std::vector<std::string>{"d36", "d35", "d34"}));
-  auto forward = s->find_decisions({.cursor = all[37].entry.seq, .limit = 10});
+  auto forward = s->find_decisions({.cursor = all[37].seq, .limit = 10});
   EXPECT_EQ(ids(forward), (std::vector<std::string>{"d38", "d39"}));
   // Time bounds are on the entry's time: all of them were linked at one instant.
-  const std::string t = all[0].entry.time;
+  const std::string t = all[0].time;
   EXPECT_EQ(s->find_decisions({.since = t, .limit = 100}).size(), 40u);
   EXPECT_TRUE(s->find_decisions({.until = t}).empty());
   EXPECT_TRUE(s->find_decisions({.since = "9999-01-01T00:00:00.000Z"}).empty());
@@ -530,11 +647,13 @@ TEST_P(StoreTest, NoLostUpdateUnderConcurrency) {
 TEST(SqliteStore, WalIsCheckpointedBesideTheWriter) {
   const std::string path = temp_db("wal.db");
   auto s = Store::open("sqlite:" + path);
-  const std::string body = "{\"pad\":\"" + std::string(2000, 'x') + "\"}";
+  const std::string body =
+      "{\"failing_gates\":[],\"pad\":\"" + std::string(2000, 'x') + "\",\"status\":\"proceed\"}";
   for (int g = 0; g < 1500; ++g) {
     std::vector<NewEntry> group;
     for (int i = 0; i < 8; ++i)
-      group.push_back({"decision", std::to_string(g) + "-" + std::to_string(i), body});
+      group.push_back({"decision", std::to_string(g) + "-" + std::to_string(i), body,
+                       {"", "", "proceed", {}}});
     s->append(group);
   }
   // 12,000 entries of 2 KB are more than 24,000 WAL frames of 4 KiB without a checkpoint.

@@ -1,6 +1,7 @@
 // Two-key override workflow (SPEC §7): the happy path and every rejection.
 #include <gtest/gtest.h>
 
+#include "aegis/digest.h"
 #include "aegis/override.h"
 
 namespace aegis {
@@ -209,6 +210,61 @@ TEST(Override, ExpiryIsReportedAsTheReason) {
   clock.now += hours(24) + seconds(1);
   EXPECT_EQ(w.get_result().reason, OverrideRejection::kExpired);
   EXPECT_EQ(w.state(), OverrideState::REJECTED);
+}
+
+TEST(BoundMessage, CommitsToIdExpiryAndContext) {
+  const OverrideBinding b{"o-1", std::string(64, 'a')};
+  const std::string h = create_bound_message_hash("prop-001", "J", {"risk", "novelty"}, b, 1000);
+  // sha256 of {"context_hash":"aa…","expires_at_ms":1000,"failed_gates":["novelty","risk"],
+  // "justification":"J","override_id":"o-1","proposal_id":"prop-001","scheme":"aegis-override-v2"}
+  EXPECT_EQ(h, sha256_hex(R"({"context_hash":")" + std::string(64, 'a') +
+                          R"(","expires_at_ms":1000,"failed_gates":["novelty","risk"],)"
+                          R"("justification":"J","override_id":"o-1","proposal_id":"prop-001",)"
+                          R"("scheme":"aegis-override-v2"})"));
+  EXPECT_EQ(h, create_bound_message_hash("prop-001", "J", {"novelty", "risk"}, b, 1000));
+  EXPECT_NE(h, create_bound_message_hash("prop-001", "J", {"risk", "novelty"}, {"o-2", b.context_hash}, 1000));
+  EXPECT_NE(h, create_bound_message_hash("prop-001", "J", {"risk", "novelty"}, b, 1001));
+  EXPECT_NE(h, create_bound_message_hash("prop-001", "J", {"risk", "novelty"}, {"o-1", ""}, 1000));
+  EXPECT_NE(h, create_message_hash("prop-001", "J", {"risk", "novelty"}));
+}
+
+TEST(Override, BoundWorkflowRefusesEveryOtherOverridesSignature) {
+  Custody c;
+  const CustodianRegistry reg = c.registry();
+  FakeClock clock;
+  OverrideWorkflow first = make(&reg, &clock);
+  first.bind({"o-1", ""});
+  OverrideWorkflow second = make(&reg, &clock);  // same fields, same expiry, another id
+  second.bind({"o-2", ""});
+  OverrideWorkflow unbound = make(&reg, &clock);
+  EXPECT_NE(first.message_hash(), second.message_hash());
+  EXPECT_NE(first.message_hash(), unbound.message_hash());
+  for (const std::string& h : {first.message_hash(), unbound.message_hash()}) {
+    OverrideWorkflow w = make(&reg, &clock);
+    w.bind({"o-2", ""});
+    EXPECT_EQ(w.add_signature("risk-lead-1", "risk_lead", BIP322Provider::sign(h, c.risk),
+                              c.hex(c.risk)),
+              OverrideRejection::kBadSignature);
+  }
+  // Saved and loaded, the binding and its message survive; an edited binding does not load.
+  EXPECT_EQ(second.add_signature("risk-lead-1", "risk_lead",
+                                 BIP322Provider::sign(second.message_hash(), c.risk), c.hex(c.risk)),
+            OverrideRejection::kNone);
+  nlohmann::json j = second.to_json();
+  OverrideWorkflow loaded = OverrideWorkflow::from_json(j, &reg, clock.fn());
+  ASSERT_NE(loaded.binding(), nullptr);
+  EXPECT_EQ(loaded.binding()->override_id, "o-2");
+  EXPECT_EQ(loaded.message_hash(), second.message_hash());
+  for (auto edit : {+[](nlohmann::json& x) { x["binding"]["override_id"] = "o-1"; },
+                    +[](nlohmann::json& x) { x.erase("binding"); },
+                    +[](nlohmann::json& x) { x["expires_at_ms"] = x["expires_at_ms"].get<int64_t>() + 1; }}) {
+    nlohmann::json t = j;
+    edit(t);
+    EXPECT_THROW(OverrideWorkflow::from_json(t, &reg, clock.fn()), AegisError);
+  }
+  // Binding is fixed before the first signature.
+  EXPECT_THROW(second.bind({"o-3", ""}), AegisError);
+  EXPECT_THROW(unbound.bind({"", ""}), AegisError);
 }
 
 TEST(Override, SameKeyUnderTwoActorsWithoutRegistry) {

@@ -38,12 +38,32 @@ bool decode(std::string_view in, bool query, std::string* out) {
 }  // namespace
 
 bool parse_target(std::string_view target, Request* req) {
+  // The absolute form (RFC 9112 §3.2.2), which a server must accept: its authority replaces the
+  // Host field, and the rest is the origin form ("http://h:1" is "/").
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() < scheme.size() || lower(target.substr(0, scheme.size())) != scheme)
+      continue;
+    const std::string_view rest = target.substr(scheme.size());
+    const size_t end = rest.find_first_of("/?#");
+    const std::string_view authority = rest.substr(0, end);
+    if (authority.empty() || authority.find('@') != std::string_view::npos) return false;
+    req->authority = std::string(authority);
+    target = end == std::string_view::npos ? std::string_view("/") : rest.substr(end);
+    if (target[0] == '?') {
+      req->path.assign(1, '/');
+      return parse_query(target.substr(1), req);
+    }
+    break;
+  }
   const size_t q = target.find('?');
   if (!decode(target.substr(0, q), false, &req->path) || req->path.empty() ||
       req->path[0] != '/')
     return false;
   if (q == std::string_view::npos) return true;
-  std::string_view rest = target.substr(q + 1);
+  return parse_query(target.substr(q + 1), req);
+}
+
+bool parse_query(std::string_view rest, Request* req) {
   while (!rest.empty()) {
     const size_t amp = rest.find('&');
     const std::string_view pair = rest.substr(0, amp);
@@ -131,6 +151,19 @@ HeadCheck read_head(std::string_view block, const Limits& limits,
     out->headers.emplace_back(lower(std::string_view(f.name_string().data(), f.name_string().size())),
                               std::string(f.value()));
   if (head.version() != 11 && head.version() != 10) return {400, "HTTP/1.1 only"};
+  // RFC 9112 §3.2: exactly one Host in HTTP/1.1 (at most one in 1.0); an absolute-form target's
+  // authority takes its place.
+  const size_t hosts = out->header_count("host");
+  if (hosts > 1 || (hosts == 0 && head.version() == 11))
+    return {400, "an HTTP/1.1 request needs exactly one Host header field"};
+  if (!out->authority.empty()) {
+    for (auto& [name, value] : out->headers)
+      if (name == "host") value = out->authority;
+    if (hosts == 0) out->headers.emplace_back("host", out->authority);
+  }
+  // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message is faulty framing.
+  if (head.version() == 10 && out->header_count("transfer-encoding"))
+    return {400, "Transfer-Encoding in an HTTP/1.0 request (faulty framing)"};
   if (const std::string* te = out->header("transfer-encoding")) {
     if (out->header_count("transfer-encoding") != 1 || lower(*te) != "chunked")
       return {400, "the only transfer coding accepted is chunked"};

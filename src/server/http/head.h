@@ -21,15 +21,20 @@ struct HeadCheck {
 // `out` (method, path, query, fields with lower-case names) through `parser`, which is then ready
 // for the body. Refuses: a line not ended by CRLF, obs-fold, a control character, more than
 // limits.max_header_fields fields (431), a head Beast rejects (conflicting lengths, a bad
-// Content-Length, ...), a malformed target, an HTTP version other than 1.0 or 1.1, a transfer
-// coding other than `chunked` alone, and a Content-Encoding other than identity (415).
+// Content-Length, ...), a malformed target, an HTTP version other than 1.0 or 1.1, an HTTP/1.1
+// request without exactly one Host (two in 1.0), Transfer-Encoding in HTTP/1.0, a transfer
+// coding other than `chunked` alone, and a Content-Encoding other than identity (415). With an
+// absolute-form target, the Host field holds the target's authority (RFC 9112 §3.2.2).
 HeadCheck read_head(std::string_view block, const Limits& limits,
                     boost::beast::http::request_parser<boost::beast::http::string_body>& parser,
                     Request* out);
 
 // Percent-decodes a request target into path and query ('+' is a space in the query); false
-// for a bad escape or a path that does not start with '/'.
+// for a bad escape or a path that does not start with '/'. The absolute form
+// ("http://host:port/path?q") is accepted: its authority goes to `out->authority`.
 bool parse_target(std::string_view target, Request* out);
+// The query part (after '?') of a target into `out->query`; false for a bad escape.
+bool parse_query(std::string_view query, Request* out);
 
 std::string lower(std::string_view s);
 

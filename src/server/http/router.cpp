@@ -106,6 +106,7 @@ Router::Match Router::match(std::string_view method, std::string_view path,
     m.path_known = true;
     if (!m.allow.empty()) m.allow += ", ";
     m.allow += routes_[r].method;
+    if (routes_[r].method == "GET") m.allow += ", HEAD";
   }
   return m;
 }

@@ -12,6 +12,7 @@
 #include <list>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace aegis::http {
@@ -53,6 +54,8 @@ class Closable {
  public:
   virtual ~Closable() = default;
   virtual void close_if_idle() = 0;  // on the connection's shard thread
+  virtual void evict() = 0;          // closes it whatever it does; on its shard thread
+  bool unproven_listed = false;      // on Server::Impl::unproven (guarded by its admission lock)
 };
 
 struct Shard {
@@ -83,6 +86,40 @@ struct Server::Impl {
   std::atomic<size_t> open{0};
   std::atomic<bool> stopping{false};
 
+  // Fair admission (Limits): taken once per connection and once when its first authenticated
+  // request proves it, never per request.
+  struct Unproven {
+    Shard* shard;
+    std::weak_ptr<Closable> connection;
+  };
+  std::mutex admission;
+  std::unordered_map<std::string, size_t> per_peer;  // open connections by peer address
+  std::list<Unproven> unproven;                      // oldest first
+  size_t per_peer_cap() const {
+    return limits.max_connections_per_peer
+               ? limits.max_connections_per_peer
+               : std::min(limits.max_connections, std::max<size_t>(64, limits.max_connections / 100));
+  }
+  size_t unproven_cap() const {
+    const size_t reserve = limits.reserved_connections ? limits.reserved_connections
+                                                       : limits.max_connections / 10;
+    return limits.max_connections > reserve ? limits.max_connections - reserve : 1;
+  }
+  // Under `admission`: takes the oldest unproven connection still alive off the list and
+  // closes it on its shard; false when there is none. (One being destroyed stays listed: its
+  // destructor, waiting for the lock, takes itself off.)
+  bool evict_oldest_unproven() {
+    for (auto it = unproven.begin(); it != unproven.end(); ++it) {
+      auto c = it->connection.lock();
+      if (!c) continue;
+      c->unproven_listed = false;
+      net::post(it->shard->ioc, [c] { c->evict(); });
+      unproven.erase(it);
+      return true;
+    }
+    return false;
+  }
+
   void accept();
   template <class Stream>
   void serve(Shard& shard, Stream stream);
@@ -108,20 +145,39 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
       std::lock_guard<std::mutex> g(shard_.lock);
       shard_.connections.erase(registration_);
     }
+    if (!peer_.empty()) {
+      std::lock_guard<std::mutex> g(srv_.admission);
+      if (unproven_listed) srv_.unproven.erase(unproven_at_);
+      if (auto it = srv_.per_peer.find(peer_); it != srv_.per_peer.end() && --it->second == 0)
+        srv_.per_peer.erase(it);
+    }
     --srv_.open;
   }
 
+  // Under srv_.admission, right after construction: counted for `peer` and listed as unproven.
+  void admitted(std::string peer, std::list<Server::Impl::Unproven>::iterator at) {
+    peer_ = std::move(peer);
+    unproven_at_ = at;
+    unproven_listed = true;
+  }
+
+  void evict() override {  // already off the list
+    timer_.cancel();
+    close();
+  }
+
   // On the shard's thread.
-  void start(bool over_limit) {
+  // `refused`: why the connection is not admitted (then answered 503 and closed), or null.
+  void start(const char* refused) {
     {
       std::lock_guard<std::mutex> g(shard_.lock);
       registration_ = shard_.connections.insert(
           shard_.connections.end(), std::weak_ptr<Closable>(this->shared_from_this()));
     }
     registered_ = true;
-    if (over_limit) {
-      reply_now(refusal(503, "unavailable", "server.connections",
-                        "the server has too many connections; try again later"));
+    if (refused) {
+      refused_at_accept_ = true;
+      reply_now(refusal(503, "unavailable", "server.connections", refused));
       return;
     }
     if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
@@ -221,7 +277,10 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
 
   void on_head() {
     body_pending_ = !parser_->is_done();
-    const Router::Match m = srv_.router.match(req_.method, req_.path, &req_.params);
+    // HEAD is GET without the body (RFC 9110 §9.3.2): the same route, headers and length.
+    head_only_ = req_.method == "HEAD";
+    const Router::Match m =
+        srv_.router.match(head_only_ ? "GET" : req_.method, req_.path, &req_.params);
     if (!m.route) {
       Response r = m.path_known
                        ? refusal(405, "invalid_input", "http.method", "method not allowed")
@@ -245,6 +304,7 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
         return reply_now(std::move(*refused));
       }
       caller_ = std::get<Caller>(admitted);
+      prove();
     }
     if (const auto length = parser_->content_length(); length && *length > srv_.limits.max_body_bytes)
       return reply_now(refusal(413, "payload_too_large", "http.body_too_large",
@@ -322,6 +382,15 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
     }
   }
 
+  // An authenticated request used this connection: it is no longer the first to go.
+  void prove() {
+    if (proven_) return;
+    proven_ = true;
+    std::lock_guard<std::mutex> g(srv_.admission);
+    if (unproven_listed) srv_.unproven.erase(unproven_at_);
+    unproven_listed = false;
+  }
+
   // Answers before the request was dispatched (a refusal): the request as far as it was read.
   void reply_now(Response r) {
     timer_.cancel();
@@ -360,7 +429,8 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
     out_ += std::to_string(r.body.size());
     if (!keep) out_ += "\r\nConnection: close";
     out_ += "\r\n\r\n";
-    out_ += r.body;
+    if (!head_only_) out_ += r.body;
+    head_only_ = false;
     arm(srv_.limits.request_timeout);
     const bool unread = unread_;
     unread_ = false;
@@ -368,6 +438,8 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
                                                      error_code ec, size_t) {
       self->timer_.cancel();
       if (ec) return self->close();
+      // Refused at accept: nothing was read, and a flood's refusals are not kept open.
+      if (self->refused_at_accept_) return self->close();
       if (unread) return self->linger();
       if (!keep) return self->close();
       self->wait_for_request();
@@ -416,6 +488,7 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
   const Route* route_ = nullptr;
   Caller caller_;
   bool body_pending_ = false;
+  bool head_only_ = false;  // a HEAD request: the response is written without its body
   bool keep_alive_ = true;
   bool timed_out_ = false;
   bool idle_ = false;
@@ -423,14 +496,38 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
   bool served_ = false;  // a response was written on this connection
   std::list<std::weak_ptr<Closable>>::iterator registration_;
   bool registered_ = false;
+  bool refused_at_accept_ = false;
+  std::string peer_;  // the peer address it is counted for ("" when not admitted)
+  std::list<Server::Impl::Unproven>::iterator unproven_at_;
+  bool proven_ = false;  // an authenticated request used it (this shard's thread only)
 };
 
 }  // namespace
 
 template <class Stream>
 void Server::Impl::serve(Shard& shard, Stream stream) {
-  const bool over = open.load() >= limits.max_connections;
-  std::make_shared<Connection<Stream>>(*this, shard, std::move(stream))->start(over);
+  error_code ec;
+  const auto endpoint = socket_of(stream).remote_endpoint(ec);
+  std::string peer = ec ? std::string("?") : endpoint.address().to_string();
+  auto c = std::make_shared<Connection<Stream>>(*this, shard, std::move(stream));
+  const char* refused = nullptr;
+  {
+    std::lock_guard<std::mutex> g(admission);
+    size_t& mine = per_peer[peer];
+    if (mine >= per_peer_cap()) {
+      refused = "this address has too many connections open; try again later";
+    } else if ((open.load() > limits.max_connections || unproven.size() >= unproven_cap()) &&
+               !evict_oldest_unproven() && open.load() > limits.max_connections) {
+      refused = "the server has too many connections; try again later";
+    }
+    if (refused) {
+      if (mine == 0) per_peer.erase(peer);
+    } else {
+      ++mine;
+      c->admitted(std::move(peer), unproven.insert(unproven.end(), {&shard, c}));
+    }
+  }
+  c->start(refused);
 }
 
 void Server::Impl::accept() {

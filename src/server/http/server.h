@@ -27,6 +27,15 @@ struct Limits {
   size_t max_header_fields = 100;                     // (431 beyond)
   size_t max_body_bytes = 1 << 20;                    // read or decoded (413 beyond)
   size_t max_connections = 10'000;                    // open at once (503 beyond)
+  // Fair admission. A peer address holds at most max_connections_per_peer connections (0: the
+  // default, max(64, max_connections / 100)); beyond, a new one gets 503 at once. Connections no
+  // authenticated request has used yet ("unproven") hold at most max_connections minus
+  // reserved_connections (0: the default, max_connections / 10); a new connection beyond that,
+  // or beyond max_connections, closes the oldest unproven one instead of being refused, so an
+  // idle flood can never keep a keyed client out. A connection is refused only when every
+  // other is proven.
+  size_t max_connections_per_peer = 0;
+  size_t reserved_connections = 0;
 };
 
 // What the server asks its owner about each request.
