@@ -11,20 +11,17 @@
 #include <vector>
 
 #include "aegis/error.h"
+#include "aegis/server_config.h"
 #include "aegis/telemetry.h"
 
 namespace aegis {
 
-struct ApiServerFiles {
-  std::optional<std::string> config;  // YAML: parameters, server:, rbac:, custodians:, mcp:
-  std::string db = "sqlite:aegis.db";
-};
-
 class ApiServer {
  public:
-  // Reads and checks the whole config before anything is opened (errors name the file and the
-  // key), then opens the store. `telemetry` (may be null) gets the server's events.
-  static Result<std::unique_ptr<ApiServer>> create(const ApiServerFiles& files,
+  // Serves `config` (load_config_file: read and checked whole before this is called), opening
+  // the store at `db` ("sqlite:PATH" or a PostgreSQL URL). `telemetry` (may be null) gets the
+  // server's events.
+  static Result<std::unique_ptr<ApiServer>> create(ConfigFile config, const std::string& db,
                                                    std::unique_ptr<TelemetryEmitter> telemetry);
   ~ApiServer();
 

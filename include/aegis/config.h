@@ -80,6 +80,13 @@ std::optional<Error> validate_kl_drift(const KLDriftConfig& kl);
 // custodians) goes through it.
 Result<std::string> read_config_text(const std::filesystem::path& path);
 
+// The error of a config key nobody knows: "config.unknown_key", field `path` ("rbac.groups"), a
+// message naming the file, the key, its section ("" for the top level) and the nearest of
+// `known` (spelling.h). Every section reader refuses unknown keys with it.
+Error unknown_config_key(const std::string& source, const std::string& path,
+                         const std::string& section, const std::string& name,
+                         const std::vector<std::string>& known);
+
 // A validated, immutable configuration with its config_hash.
 class AegisConfig {
  public:
@@ -91,11 +98,15 @@ class AegisConfig {
   // Same as AegisConfig(): the reference's `AegisConfig.default()`.
   static AegisConfig default_config();
 
-  // Loads a YAML file (SPEC §1: keys at the top level or under `parameters:`, nested
-  // `novelty_gate:` and `kl_drift:` forms). Unknown keys are ignored and, when `warnings` is
-  // given, described there. Errors name the file, the key and the reason: "config.not_found"
-  // (kind NotFound), "config.yaml_syntax", "config.wrong_type", "config.out_of_range",
-  // "config.duplicate_key".
+  // Loads the gate parameters of a YAML file: keys at the top level or under `parameters:`, the
+  // nested `novelty_gate:` and `kl_drift:` forms, the telemetry keys, and the free-form
+  // `version`, `description`, `name` and `metadata`. Strict: any other key — another layer's
+  // section too, which only a ConfigLoader (config_loader.h) knows — is an error
+  // "config.unknown_key" naming the section, the key and the nearest known key. With `warnings`,
+  // unknown keys are described there (with the same suggestion) and ignored instead: the
+  // reference's documented leniency, which Python's AegisConfig.from_yaml keeps. Other errors
+  // name the file, the key and the reason: "config.not_found" (kind NotFound),
+  // "config.yaml_syntax", "config.wrong_type", "config.out_of_range", "config.duplicate_key".
   static Result<AegisConfig> load_yaml(const std::filesystem::path& path,
                                        std::vector<std::string>* warnings = nullptr);
   // Parses YAML text; `source` names it in errors.

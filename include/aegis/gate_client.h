@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -55,6 +56,9 @@ struct GateRemote {
   std::chrono::milliseconds timeout{30000};  // the whole run: attempts and waits
   std::chrono::milliseconds first_backoff{500};
   std::chrono::milliseconds max_backoff{8000};  // waits double from first_backoff up to this
+  // Told before each wait for a retry: the attempt that failed, why, and the wait. May be empty.
+  std::function<void(int attempt, const std::string& why, std::chrono::milliseconds wait)>
+      on_retry;
 };
 
 // Sends `context_json` to `remote`, retrying kUnavailable answers, connection failures and

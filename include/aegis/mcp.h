@@ -14,6 +14,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include <yaml-cpp/yaml.h>
+
 #include "aegis/config.h"
 #include "aegis/decide.h"
 #include "aegis/decision_service.h"
@@ -27,8 +29,10 @@ namespace aegis {
 struct McpSettings {
   std::optional<std::string> actor_id;
 };
-// InvalidInputError naming the key ("mcp.actor_id") for a section that cannot be applied.
-Result<McpSettings> parse_mcp_settings(const std::string& yaml_text, const std::string& source);
+// Reads the `mcp:` section's node (a ConfigLoader hands it over): InvalidInputError naming the
+// key ("mcp.actor_id") for a section that cannot be applied, "config.unknown_key" with the
+// nearest setting for a key that is none.
+Result<McpSettings> read_mcp_section(const YAML::Node& mcp, const std::string& source);
 
 // Who calls the tools: the actor and the permission checker (both borrowed) of McpSettings.
 struct McpCaller {
@@ -117,7 +121,8 @@ class McpServer {
   };
   std::unordered_map<std::string, HttpSession> sessions_;
   std::deque<std::chrono::steady_clock::time_point> recent_calls_;
-  std::deque<std::pair<std::string, std::string>> memory_;  // (decision_id, json) without a store
+  std::deque<AuditEntry> memory_;  // without a store: the last decisions (seq counts from 1)
+  int64_t memory_seq_ = 0;
 };
 
 }  // namespace aegis

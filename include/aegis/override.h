@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
 #include "aegis/actors.h"
 #include "aegis/crypto/bip322.h"
 #include "aegis/error.h"
@@ -81,6 +83,10 @@ class CustodianRegistry {
   // the file and entry ("override.registry").
   static Result<CustodianRegistry> load_yaml(const std::filesystem::path& path);
   static Result<CustodianRegistry> parse_yaml(const std::string& text, const std::string& source);
+  // The same from the section's node (a ConfigLoader hands it over). An entry holds exactly
+  // actor_id, role and public_key: another key is "config.unknown_key" with the nearest one.
+  static Result<CustodianRegistry> read_section(const YAML::Node& custodians,
+                                                const std::string& source);
 
   const Custodian* find(std::string_view actor_id) const noexcept;
   size_t size() const noexcept { return custodians_.size(); }

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include <yaml-cpp/yaml.h>
+
 #include "aegis/decide.h"
 #include "aegis/error.h"
 
@@ -52,6 +54,9 @@ class RBACEnforcer : public PermissionChecker {
   // shape) is an InvalidInputError naming the file and the key ("rbac.roles.proposer").
   static Result<RBACEnforcer> parse_yaml(const std::string& text, const std::string& source);
   static Result<RBACEnforcer> load_yaml(const std::filesystem::path& path);
+  // The same from the section's node (a ConfigLoader hands it over); an unknown key is
+  // "config.unknown_key" with the nearest known key.
+  static Result<RBACEnforcer> read_section(const YAML::Node& rbac, const std::string& source);
 
   // Throws InvalidInputError for an unknown permission.
   void set_role_permissions(ActorRole role, std::set<std::string> permissions);

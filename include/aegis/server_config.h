@@ -8,7 +8,12 @@
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
+#include "aegis/config.h"
 #include "aegis/error.h"
+#include "aegis/mcp.h"
+#include "aegis/override.h"
 #include "aegis/rbac.h"
 
 namespace aegis {
@@ -45,15 +50,31 @@ struct ServerSettings {
   int64_t checkpoint_every = 10'000;  // entries between signed checkpoints, [1, 1e9]
 };
 
-// Reads `server:` from a config file's text (defaults when absent). InvalidInputError naming
-// the key ("server.api_keys", "server.max_batch_items", ...) for a wrong type or range.
+// Reads the `server:` section's node (defaults when absent or null). InvalidInputError naming
+// the key ("server.api_keys", "server.max_batch_items", ...) for a wrong type or range, and
+// "config.unknown_key" with the nearest setting for a key that is none.
+Result<ServerSettings> read_server_section(const YAML::Node& server, const std::string& source);
+// The same from a config file's whole text.
 Result<ServerSettings> parse_server_settings(const std::string& yaml_text,
                                              const std::string& source);
 
 // The RBAC enforcer of a server: the config's `rbac:` section (its `roles` replace those roles'
 // default permissions, its `actors` assign roles), then each API key's role added to the roles
-// of its actor. An `rbac:` section that cannot be applied is an error naming the key.
-Result<RBACEnforcer> server_rbac(const std::string& yaml_text, const std::string& source,
-                                 const std::vector<ApiKey>& api_keys);
+// of its actor.
+RBACEnforcer server_rbac(RBACEnforcer rbac, const std::vector<ApiKey>& api_keys);
+
+// Everything a config file configures, read and parsed once (ConfigLoader): the gate parameters
+// (core), and `server:`, `rbac:`, `custodians:` and `mcp:`, each read by the layer that owns it.
+// An unknown key anywhere, or a top-level section nothing reads, is an error naming the
+// section, the key and the nearest known key.
+struct ConfigFile {
+  AegisConfig config;
+  ServerSettings server;
+  RBACEnforcer rbac;  // the rbac: section alone (server_rbac adds the API keys' roles)
+  CustodianRegistry custodians;
+  McpSettings mcp;
+};
+// Every default without a path.
+Result<ConfigFile> load_config_file(const std::optional<std::string>& path);
 
 }  // namespace aegis

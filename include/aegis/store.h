@@ -55,6 +55,9 @@ struct AuditEntry {
   DecisionKeys keys;  // a decision's index row; empty for other entries
 };
 
+// A store URL fit to print: the password of user:password@ is masked.
+std::string redacted_url(const std::string& url);
+
 // The canonical JSON an entry's hash covers, and the hash itself.
 std::string audit_entry_canonical(const AuditEntry& e);
 std::string audit_entry_hash(const AuditEntry& e);
@@ -117,10 +120,16 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Opens (creating and migrating the schema when needed) "sqlite:PATH" or
-  // "postgresql://...". InvalidInputError for
-  // an unknown URL; InternalError when the database cannot be opened or is from a newer aegis.
-  static std::unique_ptr<Store> open(const std::string& url);
+  // What open does with a store that is not there.
+  enum class OpenMode {
+    kCreate,    // create the SQLite file and the AEGIS tables when missing (the writers)
+    kExisting,  // read-only use: a SQLite file or PostgreSQL database that does not exist, or
+                // exists without the AEGIS schema, is NotFoundError "store.not_found" naming the
+                // URL, and nothing is created — no file, no table
+  };
+  // Opens "sqlite:PATH" or "postgresql://..." (migrating an older AEGIS schema). InvalidInputError
+  // for an unknown URL; InternalError when the database cannot be opened or is from a newer aegis.
+  static std::unique_ptr<Store> open(const std::string& url, OpenMode mode = OpenMode::kCreate);
 
   // Appends `entries` to the chain in one transaction (group commit). When it returns they are
   // durable; InternalError otherwise, and none of them was appended.
@@ -157,6 +166,12 @@ class Store {
     int64_t cursor = 0;         // after this seq (chain order) or before it (newest first); 0: none
     bool newest_first = false;
     size_t limit = 50;
+    // A `since`/`until` bound from an RFC 3339 UTC time, or its date, minute or second
+    // ("2026-12-02T21:08:01.123Z", "2026-12-02"): the form entry times compare with, or nullopt.
+    static std::optional<std::string> time_bound(std::string_view text);
+    // Whether `e` passes every filter and the cursor: what find_decisions selects, for decisions
+    // kept in memory (aegis mcp without a store). A test holds the two equal.
+    bool matches(const AuditEntry& e) const;
   };
   virtual std::vector<AuditEntry> find_decisions(const DecisionQuery& query) = 0;
 

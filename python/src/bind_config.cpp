@@ -118,10 +118,19 @@ void bind_config(py::module_& m) {
           [](py::object path) {
             const std::string p =
                 py::module_::import("os").attr("fspath")(path).cast<std::string>();
-            return AegisConfig::from_yaml(p);
+            // The reference's documented leniency: an unknown key is ignored, with a warning
+            // that names the nearest known key.
+            std::vector<std::string> warnings;
+            auto loaded = AegisConfig::load_yaml(p, &warnings);
+            const py::object warn = py::module_::import("warnings").attr("warn");
+            for (const auto& w : warnings) warn(w, py::module_::import("builtins").attr("UserWarning"), 2);
+            if (!loaded) throw_error(loaded.error());
+            return std::move(loaded).value();
           },
           py::arg("path"),
-          "Loads a YAML config. FileNotFoundError if missing, ValueError if invalid.")
+          "Loads a YAML config. FileNotFoundError if missing, ValueError if invalid. An unknown key "
+          "is ignored with a UserWarning naming the nearest known key (the reference's leniency; "
+          "the aegis command refuses it).")
       .def("create_gate_evaluator", &AegisConfig::create_gate_evaluator)
       .def("create_drift_monitor", &AegisConfig::create_drift_monitor)
       .def("create_utility_calculator", &AegisConfig::create_utility_calculator)

@@ -67,6 +67,19 @@ def test_config_from_yaml_errors(tmp_path):
     assert e.value.field == "lcb_alpha" and str(bad) in str(e.value)
 
 
+def test_config_from_yaml_warns_of_unknown_keys_with_the_nearest_one(tmp_path):
+    """The reference ignores unknown keys; we keep that, but say so, with a suggestion."""
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("novelty_treshold: 0.5\nparameters:\n  gamma: 0.5\nserver: {}\n")
+    with pytest.warns(UserWarning) as caught:
+        config = AegisConfig.from_yaml(cfg)
+    messages = [str(w.message) for w in caught]
+    assert any("novelty_treshold" in m and "did you mean 'novelty_threshold'" in m
+               for m in messages), messages
+    assert any("'server'" in m for m in messages)
+    assert config.gamma == 0.5 and config.novelty_threshold == AegisConfig.default().novelty_threshold
+
+
 def test_context_defaults_and_fields():
     c = PCWContext(agent_id="a", session_id="s", phase=PCWPhase.WORK, proposal_summary="p",
                    estimated_impact="high")

@@ -44,7 +44,7 @@ int run_attest_export(const std::string& db, const std::string& decision_id,
   auto key = crypto::read_ed25519_key_file(key_path);
   if (!key) return report_error(key.error());
   try {
-    const auto store = Store::open(db);
+    const auto store = Store::open(db, Store::OpenMode::kExisting);
     const auto entry = store->decision_entry(decision_id);
     if (!entry)
       return report_error(
@@ -77,7 +77,7 @@ int run_audit_checkpoint(const std::string& db, const std::string& key_path) {
   auto key = crypto::read_ed25519_key_file(key_path);
   if (!key) return report_error(key.error());
   try {
-    const auto store = Store::open(db);
+    const auto store = Store::open(db, Store::OpenMode::kExisting);
     return print_line(checkpoint_to_json(sign_checkpoint(store->head(), key.value())));
   } catch (const AegisError& e) {
     return report_error(e.error());
@@ -97,7 +97,7 @@ int run_audit_verify_checkpoint(const std::string& db, const std::string& checkp
   auto checkpoint = checkpoint_from_json(text.value());
   if (!checkpoint) return report_error(checkpoint.error());
   try {
-    const auto store = Store::open(db);
+    const auto store = Store::open(db, Store::OpenMode::kExisting);
     const CheckpointVerification v = verify_checkpoint(*store, checkpoint.value(), trusted);
     nlohmann::json out = {{"holds", v.holds},
                           {"checkpoint_entries", checkpoint.value().entries},

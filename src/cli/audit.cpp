@@ -10,7 +10,7 @@ namespace aegis::cli {
 
 int run_audit_verify(const std::string& db) {
   try {
-    const auto store = Store::open(db);
+    const auto store = Store::open(db, Store::OpenMode::kExisting);
     const ChainVerification v = store->verify_chain();
     // The count and head hash let an operator compare with an earlier run: a chain whose tail
     // was cut off is still self-consistent.
@@ -28,7 +28,7 @@ int run_audit_verify(const std::string& db) {
 
 int run_audit_export(const std::string& db) {
   try {
-    const auto store = Store::open(db);
+    const auto store = Store::open(db, Store::OpenMode::kExisting);
     bool ok = true;
     store->for_each_entry([&](const AuditEntry& e) {
       ok = write_all(stdout, audit_entry_to_json(e) + "\n");

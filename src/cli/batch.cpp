@@ -137,7 +137,7 @@ int run_batch(const EvaluateOptions& o) {
   if (in != stdin) std::fclose(in);
   if (out != stdout) io_error |= std::fclose(out) != 0;
   progress.finish();
-  if (telemetry) telemetry->close();  // bounded by the sink's timeout
+  if (telemetry) close_telemetry(*telemetry);
 
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   fmt::print(stderr,

@@ -1,11 +1,14 @@
 #include "common.h"
 
+#include <unistd.h>
+
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 
 #include "aegis/json.h"
+#include "aegis/server_config.h"
 
 namespace aegis::cli {
 
@@ -32,7 +35,11 @@ std::string upper(std::string_view s) {
   return u;
 }
 
-int report_error(const Error& error) {
+int report_error(const Error& given) {
+  Error error = given;
+  // A provider the command was told to use but that is not configured is the caller's to fix
+  // (exit 3), although the library keeps the reference's RuntimeError for it.
+  if (error.code == "kek.not_configured") error.kind = ErrorKind::kInvalidInput;
   const std::string body =
       error_to_json(error).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::fprintf(stdout, "%s\n", body.c_str());
@@ -45,6 +52,11 @@ int report_error(const Error& error) {
 }
 
 Result<std::string> read_input(const std::string& path, size_t limit) {
+  // A person at a terminal is told what the command waits for, instead of a silent prompt.
+  if (path == "-" && isatty(STDIN_FILENO))
+    std::fprintf(stderr,
+                 "aegis: reading JSON from the terminal (end with Ctrl-D), or give a file with "
+                 "-i FILE\n");
   std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
   if (!f) {
     return Error{ErrorKind::kNotFound, "cli.not_found", "input",
@@ -56,6 +68,7 @@ Result<std::string> read_input(const std::string& path, size_t limit) {
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
     data.append(buf, n);
     if (data.size() > limit) break;
+    if (n < sizeof buf && std::feof(f)) break;  // one Ctrl-D ends a terminal's input
   }
   const bool failed = std::ferror(f);
   if (f != stdin) std::fclose(f);
@@ -84,9 +97,19 @@ std::unique_ptr<TelemetryEmitter> make_telemetry(const std::optional<std::string
   return emitter;
 }
 
+void close_telemetry(TelemetryEmitter& telemetry) {
+  telemetry.close();
+  if (const uint64_t lost = telemetry.lost())
+    std::fprintf(stderr,
+                 "aegis: warning: telemetry: %llu event%s could not be delivered (the receiver "
+                 "refused or did not answer); the decisions themselves are unaffected\n",
+                 static_cast<unsigned long long>(lost), lost == 1 ? "" : "s");
+}
+
 Result<AegisConfig> load_config(const std::optional<std::string>& path) {
-  if (!path) return AegisConfig();
-  return AegisConfig::load_yaml(*path);
+  auto file = load_config_file(path);
+  if (!file) return file.error();
+  return std::move(file.value().config);
 }
 
 Result<std::vector<double>> load_drift_baseline(const std::string& path) {

@@ -40,8 +40,14 @@ int report_error(const Error& error);
 // "cli.read", "json.too_large".
 Result<std::string> read_input(const std::string& path, size_t limit);
 
-// Loads --config when given, else the defaults.
+// The gate parameters of --config when given (the whole file read and checked, every section
+// strictly: load_config_file), else the defaults.
 Result<AegisConfig> load_config(const std::optional<std::string>& path);
+
+// Closes a command's telemetry (bounded by the sink's timeout) and, when events could not be
+// delivered, says so on stderr once, with their count: telemetry never fails a command, but it
+// never fails silently either.
+void close_telemetry(TelemetryEmitter& telemetry);
 
 // The telemetry of a command: --telemetry-url (https only) or else the config's telemetry_url
 // (http only with telemetry_allow_insecure); null when neither is set. `batch_size`: events per

@@ -143,7 +143,7 @@ int run_evaluate(const EvaluateOptions& o) {
       std::fprintf(stderr, "aegis: error: cannot write the decision to stdout\n");
       return kExitInternal;
     }
-    if (telemetry) telemetry->close();  // after printing; bounded by the sink's timeout
+    if (telemetry) close_telemetry(*telemetry);  // after printing
     return shadow ? kExitProceed : exit_code_for(d.status);
   } catch (const AegisError& e) {
     return report_error(e.error());

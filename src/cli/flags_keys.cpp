@@ -35,8 +35,8 @@ Dispatch add_key_flags(CLI::App& app) {
   auto* override_cmd = app.add_subcommand("override", "Two-key overrides, offline");
   override_cmd->require_subcommand(1);
   auto* ov_hash = override_cmd->add_subcommand("hash", "The message both custodians sign");
-  ov_hash->add_option("--proposal-id", f->proposal_id)->required();
-  ov_hash->add_option("--justification", f->justification)->required();
+  ov_hash->add_option("--proposal-id", f->proposal_id, "the proposal the override is for")->required();
+  ov_hash->add_option("--justification", f->justification, "why, as the requester wrote it")->required();
   ov_hash->add_option("--failed-gates", f->failed_gates, "comma-separated, e.g. risk,novelty")
       ->required();
   auto* ov_id = ov_hash->add_option(
@@ -49,8 +49,8 @@ Dispatch add_key_flags(CLI::App& app) {
       ->needs(ov_id);
   ov_id->needs("--expires-at-ms");
   auto* ov_sign = override_cmd->add_subcommand("sign", "Sign an override hash with a key file");
-  ov_sign->add_option("--key", f->key_path)->required();
-  ov_sign->add_option("--hash", f->hash)->required();
+  ov_sign->add_option("--key", f->key_path, "the custodian's key file (aegis keygen)")->required();
+  ov_sign->add_option("--hash", f->hash, "the override's message_hash, 64 hex digits")->required();
   auto* ov_verify = override_cmd->add_subcommand(
       "verify", "Verify an override request with both signatures (exit 0 approved, 1 not)");
   ov_verify->add_option("request", f->request, "override request JSON file")->required();
@@ -59,13 +59,13 @@ Dispatch add_key_flags(CLI::App& app) {
   auto* signature_cmd = app.add_subcommand("signature", "Plain BIP-322 messages (P2TR)");
   signature_cmd->require_subcommand(1);
   auto* sig_sign = signature_cmd->add_subcommand("sign", "Sign a message");
-  sig_sign->add_option("--message", f->message)->required();
-  sig_sign->add_option("--key", f->key_path)->required();
+  sig_sign->add_option("--message", f->message, "the message to sign, as text")->required();
+  sig_sign->add_option("--key", f->key_path, "the key file (aegis keygen)")->required();
   auto* sig_verify = signature_cmd->add_subcommand("verify", "Verify a message signature");
-  sig_verify->add_option("--message", f->message)->required();
+  sig_verify->add_option("--message", f->message, "the signed message, as text")->required();
   sig_verify->add_option("--pubkey", f->pubkey, "x-only internal key, 64 hex digits");
   sig_verify->add_option("--address", f->address, "P2TR address");
-  sig_verify->add_option("--signature", f->sig)->required();
+  sig_verify->add_option("--signature", f->sig, "the BIP-322 simple signature, base64")->required();
 
   auto* kem = app.add_subcommand("kem", "X-Wing (ML-KEM-768 + X25519) keys, for tests and setup");
   kem->require_subcommand(1);
@@ -73,13 +73,13 @@ Dispatch add_key_flags(CLI::App& app) {
   kem_keygen->add_option("-o,--output", f->kem_out, "key file to create (never overwritten)")
       ->required();
   auto* kem_pub = kem->add_subcommand("public-key", "The public key of a key file");
-  kem_pub->add_option("--key-file", f->kem_key_file)->required();
+  kem_pub->add_option("--key-file", f->kem_key_file, "an X-Wing private key file (aegis kem keygen)")->required();
   auto* kem_encap =
       kem->add_subcommand("encapsulate", "A ciphertext and shared secret for a public key");
   kem_encap->add_option("--public-key", f->kem_public_key, "base64, 1216 bytes")->required();
   kem_encap->add_option("--eseed-hex", f->kem_eseed, "64 bytes of given randomness (test vectors)");
   auto* kem_decap = kem->add_subcommand("decapsulate", "The shared secret of a ciphertext");
-  kem_decap->add_option("--key-file", f->kem_key_file)->required();
+  kem_decap->add_option("--key-file", f->kem_key_file, "an X-Wing private key file (aegis kem keygen)")->required();
   kem_decap->add_option("--ciphertext", f->kem_ciphertext, "base64, 1120 bytes")->required();
 
   auto* kek = app.add_subcommand("kek", "Key-encryption-key providers (KMS, HSM, environment)");
@@ -92,7 +92,7 @@ Dispatch add_key_flags(CLI::App& app) {
   kek_wrap->add_option("-i,--input", f->kek_input, "file of bytes to wrap (- for stdin)");
   kek_wrap->add_option("--kem-key-file", f->kek_kem_key, "an X-Wing key file to wrap");
   auto* kek_unwrap = kek->add_subcommand("unwrap", "Unwrap a blob with a provider's KEK");
-  kek_unwrap->add_option("--provider", f->kek_provider)->check(CLI::IsMember(kProviders));
+  kek_unwrap->add_option("--provider", f->kek_provider, "auto (default), kms, hsm, environment, in_memory")->check(CLI::IsMember(kProviders));
   kek_unwrap->add_option("--wrapped", f->kek_wrapped, "base64")->required();
   auto* kek_provision = kek->add_subcommand(
       "provision", "A new X-Wing key wrapped by the provider; writes the environment lines");
@@ -107,7 +107,7 @@ Dispatch add_key_flags(CLI::App& app) {
   auto* tel_decrypt = telemetry->add_subcommand(
       "decrypt", "Restore the encrypted personal fields (the provider's private key)");
   tel_decrypt->add_option("-i,--input", f->telemetry_input, "events: a JSON array, object or lines");
-  tel_decrypt->add_option("--provider", f->kek_provider)->check(CLI::IsMember(kProviders));
+  tel_decrypt->add_option("--provider", f->kek_provider, "auto (default), kms, hsm, environment, in_memory")->check(CLI::IsMember(kProviders));
 
   return [=]() -> std::optional<int> {
     if (*keygen) return run_keygen(f->key_out);

@@ -3,11 +3,25 @@
 #include <memory>
 #include <string>
 
+#include "aegis/rbac.h"
 #include "commands.h"
 #include "flags.h"
 
 namespace aegis::cli {
 namespace {
+
+// The roles an API key may carry, as the config spells them.
+std::vector<std::string> role_names() {
+  std::vector<std::string> names;
+  for (const ActorRole r : kAllRoles) names.emplace_back(to_string(r));
+  return names;
+}
+
+std::string role_help() {
+  std::string help = "the role the key adds to the actor: one of";
+  for (const auto& r : role_names()) help += " " + r;
+  return help + " (docs/roles.md lists each role's permissions)";
+}
 
 struct ServiceFlags {
   ServeOptions serve;
@@ -59,8 +73,10 @@ Dispatch add_service_flags(CLI::App& app) {
   auto* apikey = app.add_subcommand("apikey", "API keys for aegis serve");
   apikey->require_subcommand(1);
   auto* apikey_new = apikey->add_subcommand("new", "Print a fresh key once and its config line");
-  apikey_new->add_option("--actor", f->apikey_actor)->required();
-  apikey_new->add_option("--role", f->apikey_role)->required();
+  apikey_new->add_option("--actor", f->apikey_actor, "the actor the key authenticates")->required();
+  apikey_new->add_option("--role", f->apikey_role, role_help())
+      ->required()
+      ->check(CLI::IsMember(role_names()));
 
   auto* mcp = app.add_subcommand("mcp", "MCP server for AI agents (JSON-RPC 2.0, stdio or HTTP)");
   mcp->add_option("--transport", f->mcp_transport, "stdio (default) or http")

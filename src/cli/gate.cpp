@@ -153,6 +153,11 @@ int run_gate(const GateOptions& o) {
                       .retries = o.retries,
                       .timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000))};
     if (const char* key = std::getenv("AEGIS_API_KEY")) remote.api_key = key;
+    // Waiting is never silent: one line per retry (the detail never holds the key).
+    remote.on_retry = [](int attempt, const std::string& why, std::chrono::milliseconds wait) {
+      std::fprintf(stderr, "aegis: gate: attempt %d failed (%s); retrying in %.1f s\n", attempt,
+                   why.c_str(), static_cast<double>(wait.count()) / 1000.0);
+    };
     try {
       v = gate_remote(text.value(), remote);
     } catch (const AegisError& e) {

@@ -40,7 +40,7 @@ Result<std::array<uint8_t, N>> fixed_base64(const std::string& text, const char*
 }
 
 Result<crypto::xwing::PrivateKey> read_kem_key(const std::string& path) {
-  auto k = crypto::read_key_bytes(path);
+  auto k = crypto::read_key_bytes(path, crypto::KeyKind::kXWing);
   if (!k) return k.error();
   crypto::xwing::PrivateKey sk;
   std::memcpy(sk.data(), k.value().data(), sk.size());
@@ -58,7 +58,7 @@ int run_kem_keygen(const std::string& output) {
   auto sk = crypto::xwing::generate_private_key();
   crypto::KeyBytes bytes;
   std::memcpy(bytes.data(), sk.data(), bytes.size());
-  auto written = crypto::write_key_bytes(output, bytes);
+  auto written = crypto::write_key_bytes(output, bytes, crypto::KeyKind::kXWing);
   OPENSSL_cleanse(bytes.data(), bytes.size());
   const auto pk = crypto::xwing::public_key(sk);
   OPENSSL_cleanse(sk.data(), sk.size());

@@ -8,6 +8,7 @@
 #include "aegis/version.h"
 #include "common.h"
 #include "flags.h"
+#include "usage.h"
 
 int main(int argc, char** argv) {
   using namespace aegis::cli;
@@ -20,9 +21,14 @@ int main(int argc, char** argv) {
                                           add_key_flags(app), add_store_flags(app)};
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : kExitInvalid;
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {  // the documented JSON error, exit 3
+    return report_error(usage_error(app, e, argc, argv));
   }
   try {
     for (const Dispatch& run : families)

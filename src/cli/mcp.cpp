@@ -15,30 +15,19 @@ namespace aegis::cli {
 
 int run_mcp(const std::optional<std::string>& config_path, const std::optional<std::string>& db,
             const std::string& transport, const std::string& host, int port) {
-  auto config = load_config(config_path);
-  if (!config) return report_error(config.error());
+  auto file = load_config_file(config_path);
+  if (!file) return report_error(file.error());
   // With `mcp.actor_id`, tool calls are made as that actor and the rbac: section applies.
-  std::optional<RBACEnforcer> rbac;
+  const ConfigFile& f = file.value();
   McpCaller caller;
-  if (config_path) {
-    auto text = read_config_text(*config_path);
-    if (!text) return report_error(text.error());
-    auto settings = parse_mcp_settings(text.value(), *config_path);
-    if (!settings) return report_error(settings.error());
-    auto loaded = RBACEnforcer::parse_yaml(text.value(), *config_path);
-    if (!loaded) return report_error(loaded.error());
-    if (settings.value().actor_id) {
-      rbac.emplace(std::move(loaded).value());
-      caller = {*settings.value().actor_id, &*rbac};
-    }
-  }
+  if (f.mcp.actor_id) caller = {*f.mcp.actor_id, &f.rbac};
   std::unique_ptr<Store> store;
   try {
     if (db) store = Store::open(*db);
   } catch (const AegisError& e) {
     return report_error(e.error());
   }
-  McpServer server(config.value(), store.get(), {}, caller);
+  McpServer server(f.config, store.get(), {}, caller);
   if (transport == "http") {
     if (auto e = serve_mcp_over_http(server, host, port)) return report_error(*e);
     return 0;

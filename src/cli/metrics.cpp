@@ -14,7 +14,7 @@ int run_metrics(const std::optional<std::string>& db) {
   PrometheusExporter exporter;
   try {
     if (db) {
-      const auto store = Store::open(*db);
+      const auto store = Store::open(*db, Store::OpenMode::kExisting);
       store->for_each_entry([&](const AuditEntry& e) {
         if (e.kind == "decision") exporter.on_decision_json(nlohmann::json::parse(e.body));
         return true;

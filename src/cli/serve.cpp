@@ -8,23 +8,11 @@
 #include "aegis/crypto/encoding.h"
 #include "aegis/digest.h"
 #include "aegis/rbac.h"
+#include "aegis/store.h"
 #include "commands.h"
 #include "common.h"
 
 namespace aegis::cli {
-namespace {
-
-// A store URL fit to print: the password of user:password@ is masked.
-std::string redacted(const std::string& url) {
-  const size_t scheme = url.find("://");
-  const size_t at = url.find('@');
-  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
-  const size_t colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
-}
-
-}  // namespace
 
 int run_serve(const ServeOptions& o) {
   const size_t colon = o.listen.rfind(':');
@@ -37,20 +25,25 @@ int run_serve(const ServeOptions& o) {
   }
   if (port < 1 || port > 65535)
     return report_error(invalid_input("cli.usage", "listen", "--listen must be HOST:PORT"));
-  auto config = load_config(o.config);
+  auto config = load_config_file(o.config);
   if (!config) return report_error(config.error());
   std::unique_ptr<TelemetryEmitter> telemetry;  // the config's telemetry_url, batched
   try {
-    telemetry = make_telemetry(std::nullopt, config.value(), 100);
+    telemetry = make_telemetry(std::nullopt, config.value().config, 100);
   } catch (const AegisError& e) {
     return report_error(e.error());
   }
-  auto server = ApiServer::create({o.config, o.db}, std::move(telemetry));
+  if (config.value().server.api_keys.empty())  // else every keyed route answers 401, unexplained
+    std::fprintf(stderr,
+                 "aegis: warning: no API key is configured (server.api_keys): every route but "
+                 "/health, /openapi.json and / will answer 401. Create one with `aegis apikey new "
+                 "--actor NAME --role ROLE` and add the line it prints to the config.\n");
+  auto server = ApiServer::create(std::move(config).value(), o.db, std::move(telemetry));
   if (!server) return report_error(server.error());
   if (auto e = server.value()->listen(o.listen.substr(0, colon), port, o.tls_cert, o.tls_key))
     return report_error(*e);
   std::fprintf(stderr, "aegis: serving on %s://%s/ (store %s)\n", o.tls_cert ? "https" : "http",
-               o.listen.c_str(), redacted(o.db).c_str());
+               o.listen.c_str(), redacted_url(o.db).c_str());
   server.value()->run();
   // The checkpoint of the chain as the server left it: keep it (it holds no secret).
   if (const auto checkpoint = server.value()->latest_checkpoint())
@@ -59,9 +52,10 @@ int run_serve(const ServeOptions& o) {
 }
 
 int run_apikey_new(const std::string& actor, const std::string& role) {
-  if (actor.empty() || !parse_role(role))
-    return report_error(
-        invalid_input("cli.usage", "role", "--actor and a known --role are required"));
+  if (actor.empty())
+    return report_error(invalid_input("cli.usage", "actor", "--actor must not be empty"));
+  if (!parse_role(role))  // CLI11 checks the set; a library caller may not have
+    return report_error(invalid_input("cli.usage", "role", "--role is not a known role"));
   unsigned char bytes[32];
   if (RAND_bytes(bytes, sizeof bytes) != 1)
     return report_error(Error{ErrorKind::kInternal, "cli.random", "", "the random generator failed"});

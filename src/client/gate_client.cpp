@@ -318,6 +318,7 @@ GateVerdict gate_remote(std::string_view context_json, const GateRemote& remote)
                                    : std::string());
       return last;
     }
+    if (remote.on_retry) remote.on_retry(attempt, last.detail, wait);
     std::this_thread::sleep_for(wait);
     backoff = std::min(remote.max_backoff, backoff * 2);
   }

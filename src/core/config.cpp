@@ -13,7 +13,9 @@
 #include "aegis/drift.h"
 #include "aegis/gates.h"
 #include "aegis/json.h"
+#include "aegis/spelling.h"
 #include "aegis/utility.h"
+#include "config_reader.h"
 #include "format.h"
 
 namespace aegis {
@@ -154,21 +156,49 @@ UtilityCalculator AegisConfig::create_utility_calculator() const {
 
 namespace {
 
-// Sections of the config file that other parts of AEGIS read; not warned about here.
-const std::set<std::string> kKnownSections = {
-    "version",   "description", "name",     "server", "custodians", "rbac",
-    "store",     "telemetry",   "metadata", "roles",  "mcp"};
+// Top-level keys documented as free-form (README, Configuration): read by no one, accepted
+// with any value.
+const std::vector<std::string> kFreeFormKeys = {"version", "description", "name", "metadata"};
+
+// The parameters other than the floating-point ones, by the name a config file gives them.
+const std::vector<std::string> kOtherParameters = {
+    "quality_no_zero_subscore",          "telemetry_allow_insecure",
+    "mcp_rate_limit",                    "telemetry_url",
+    "telemetry_encryption_public_key",   "telemetry_encryption_epoch_events",
+    "telemetry_encryption_epoch_seconds"};
+
+const std::vector<std::pair<std::string, std::string>> kNoveltyGateKeys = {
+    {"N0", "novelty_N0"}, {"k", "novelty_k"}, {"output_threshold", "novelty_threshold"}};
+const std::vector<std::pair<std::string, std::string>> kKlDriftKeys = {
+    {"tau_warning", "kl_drift.tau_warning"},
+    {"tau_critical", "kl_drift.tau_critical"},
+    {"window_days", "kl_drift.window_days"}};
+
+// Every name a parameter goes by at the top level or under `parameters:`.
+std::vector<std::string> parameter_names() {
+  std::vector<std::string> names;
+  for (const auto& np : numeric_parameters()) names.emplace_back(np.name);
+  names.insert(names.end(), kOtherParameters.begin(), kOtherParameters.end());
+  names.insert(names.end(), {"novelty_gate", "kl_drift"});
+  return names;
+}
 
 class YamlReader {
  public:
-  YamlReader(std::string source, std::vector<std::string>* warnings)
-      : source_(std::move(source)), warnings_(warnings) {}
+  // `others`: the top-level sections other layers read (skipped here, suggested in errors).
+  // With `warnings`, an unknown key is a warning there instead of an error.
+  YamlReader(std::string source, std::vector<std::string> others,
+             std::vector<std::string>* warnings)
+      : source_(std::move(source)), others_(std::move(others)), warnings_(warnings) {}
 
   std::optional<Error> read(const YAML::Node& root, AegisParameters& p) {
     if (!root || root.IsNull()) return std::nullopt;  // an empty file: all defaults
     if (!root.IsMap()) return fail("config.wrong_type", "", "the document must be a mapping");
     for (const auto& kv : root) {
       const std::string key = kv.first.Scalar();
+      if (std::find(others_.begin(), others_.end(), key) != others_.end() ||
+          std::find(kFreeFormKeys.begin(), kFreeFormKeys.end(), key) != kFreeFormKeys.end())
+        continue;
       if (key == "parameters") {
         if (kv.second.IsNull()) continue;
         if (!kv.second.IsMap()) return fail("config.wrong_type", "parameters", "must be a mapping");
@@ -243,7 +273,9 @@ class YamlReader {
       auto it =
           std::find_if(names.begin(), names.end(), [&](const auto& pr) { return pr.first == sub; });
       if (it == names.end()) {
-        warn("unknown key '" + full + "' ignored");
+        std::vector<std::string> known;
+        for (const auto& pr : names) known.push_back(pr.first);
+        if (auto e = unknown(full, sub, key, known)) return e;
         continue;
       }
       if (auto e = entry_named(full, it->second, kv.second, p)) return e;
@@ -290,32 +322,34 @@ class YamlReader {
   std::optional<Error> entry(const std::string& prefix, const std::string& name,
                              const YAML::Node& n, AegisParameters& p, bool top_level) {
     const std::string key = prefix + name;
-    if (name == "novelty_gate")
-      return nested(
-          key, n,
-          {{"N0", "novelty_N0"}, {"k", "novelty_k"}, {"output_threshold", "novelty_threshold"}}, p);
-    if (name == "kl_drift")
-      return nested(key, n,
-                    {{"tau_warning", "kl_drift.tau_warning"},
-                     {"tau_critical", "kl_drift.tau_critical"},
-                     {"window_days", "kl_drift.window_days"}},
-                    p);
+    if (name == "novelty_gate") return nested(key, n, kNoveltyGateKeys, p);
+    if (name == "kl_drift") return nested(key, n, kKlDriftKeys, p);
     AegisParameters probe;
-    const bool known = number_field(probe, name) != nullptr || name == "quality_no_zero_subscore" ||
-                       name == "telemetry_allow_insecure" || name == "mcp_rate_limit" ||
-                       name == "telemetry_url" || name == "telemetry_encryption_public_key" ||
-                       name == "telemetry_encryption_epoch_events" ||
-                       name == "telemetry_encryption_epoch_seconds";
+    const bool known =
+        number_field(probe, name) != nullptr ||
+        std::find(kOtherParameters.begin(), kOtherParameters.end(), name) != kOtherParameters.end();
     if (known) return entry_named(key, name, n, p);
-    if (!(top_level && kKnownSections.count(name))) warn("unknown key '" + key + "' ignored");
+    std::vector<std::string> names = parameter_names();
+    if (top_level) {  // the sections and free-form keys are spelt at the top level only
+      names.push_back("parameters");
+      names.insert(names.end(), others_.begin(), others_.end());
+      names.insert(names.end(), kFreeFormKeys.begin(), kFreeFormKeys.end());
+    }
+    return unknown(key, name, top_level ? "" : "parameters", names);
+  }
+
+  // An unknown key `name` (at path `key`) of `section` ("" for the top level): an error naming
+  // the nearest of `known`, or, read leniently, a warning saying the same.
+  std::optional<Error> unknown(const std::string& key, const std::string& name,
+                               const std::string& section, const std::vector<std::string>& known) {
+    Error e = unknown_config_key(source_, key, section, name, known);
+    if (!warnings_) return e;
+    warnings_->push_back(e.message + "; ignored");
     return std::nullopt;
   }
 
-  void warn(std::string w) {
-    if (warnings_) warnings_->push_back(std::move(w));
-  }
-
   std::string source_;
+  std::vector<std::string> others_;
   std::vector<std::string>* warnings_;
   std::set<std::string> assigned_;
 };
@@ -324,9 +358,16 @@ class YamlReader {
 
 Result<AegisConfig> AegisConfig::parse_yaml(const std::string& text, const std::string& source,
                                             std::vector<std::string>* warnings) {
-  YAML::Node root;
+  auto root = config_detail::parse_config_yaml(text, source);
+  if (!root) return root.error();
+  return config_detail::read_parameters(root.value(), source, {}, warnings);
+}
+
+namespace config_detail {
+
+Result<YAML::Node> parse_config_yaml(const std::string& text, const std::string& source) {
   try {
-    root = YAML::Load(text);
+    return YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     return invalid_input("config.yaml_syntax", "",
                          source + ": malformed YAML at line " + std::to_string(e.mark.line + 1) +
@@ -334,14 +375,34 @@ Result<AegisConfig> AegisConfig::parse_yaml(const std::string& text, const std::
   } catch (const YAML::Exception& e) {
     return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);
   }
+}
+
+Result<AegisConfig> read_parameters(const YAML::Node& root, const std::string& source,
+                                    std::vector<std::string> others,
+                                    std::vector<std::string>* warnings) {
   AegisParameters params;
-  YamlReader reader(source, warnings);
-  if (auto e = reader.read(root, params)) return std::move(*e);
+  try {
+    YamlReader reader(source, std::move(others), warnings);
+    if (auto e = reader.read(root, params)) return std::move(*e);
+  } catch (const YAML::Exception& e) {
+    return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);
+  }
   if (auto e = validate_parameters(params)) {
     e->message = source + ": " + e->message;
     return std::move(*e);
   }
   return AegisConfig(params);
+}
+
+}  // namespace config_detail
+
+Error unknown_config_key(const std::string& source, const std::string& path,
+                         const std::string& section, const std::string& name,
+                         const std::vector<std::string>& known) {
+  const std::string where = section.empty() ? "at the top level" : "in section '" + section + "'";
+  return invalid_input("config.unknown_key", path,
+                       source + ": key '" + path + "': unknown key " + where +
+                           did_you_mean(name, known));
 }
 
 Result<std::string> read_config_text(const std::filesystem::path& path) {

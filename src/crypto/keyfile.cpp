@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "aegis/crypto/encoding.h"
@@ -20,9 +21,35 @@ struct SecretString {
   ~SecretString() { OPENSSL_cleanse(s.data(), s.capacity()); }
 };
 
+constexpr std::string_view kHeader = "aegis-key: ";
+
+std::string_view token(KeyKind kind) noexcept {
+  switch (kind) {
+    case KeyKind::kCustodian:
+      return "custodian-bip340";
+    case KeyKind::kAttestation:
+      return "attestation-ed25519";
+    case KeyKind::kXWing:
+      return "xwing";
+  }
+  return "xwing";
+}
+
 }  // namespace
 
-Result<bool> write_key_bytes(const std::string& path, const KeyBytes& key) {
+std::string_view describe(KeyKind kind) noexcept {
+  switch (kind) {
+    case KeyKind::kCustodian:
+      return "custodian BIP-340 key";
+    case KeyKind::kAttestation:
+      return "attestation Ed25519 key";
+    case KeyKind::kXWing:
+      return "X-Wing key";
+  }
+  return "X-Wing key";
+}
+
+Result<bool> write_key_bytes(const std::string& path, const KeyBytes& key, KeyKind kind) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     return invalid_input("key_file.create", "output",
@@ -30,7 +57,8 @@ Result<bool> write_key_bytes(const std::string& path, const KeyBytes& key) {
                              "); an existing file is never overwritten");
   }
   SecretString body;
-  body.s = to_hex(key.data(), key.size()) + "\n";
+  body.s = std::string(kHeader) + std::string(token(kind)) + "\n" + to_hex(key.data(), key.size()) +
+           "\n";
   const bool ok = ::write(fd, body.s.data(), body.s.size()) == static_cast<ssize_t>(body.s.size());
   const bool synced = ::fsync(fd) == 0;
   const bool closed = ::close(fd) == 0;
@@ -41,7 +69,7 @@ Result<bool> write_key_bytes(const std::string& path, const KeyBytes& key) {
   return true;
 }
 
-Result<KeyBytes> read_key_bytes(const std::string& path) {
+Result<KeyBytes> read_key_bytes(const std::string& path, KeyKind kind) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     return Error{ErrorKind::kNotFound, "key_file.not_found", "key", path + ": " + std::strerror(errno)};
@@ -57,7 +85,23 @@ Result<KeyBytes> read_key_bytes(const std::string& path) {
   OPENSSL_cleanse(buf, sizeof buf);
   ::close(fd);
   SecretString hex;
-  if (!text.s.empty() && text.s.front() == '{') {  // the former custodian format
+  if (text.s.rfind(kHeader, 0) == 0) {  // this version: the kind, then the bytes
+    const size_t eol = text.s.find('\n');
+    const std::string said =
+        text.s.substr(kHeader.size(), eol == std::string::npos ? 0 : eol - kHeader.size());
+    std::optional<KeyKind> found;
+    for (const KeyKind k : {KeyKind::kCustodian, KeyKind::kAttestation, KeyKind::kXWing})
+      if (said == token(k)) found = k;
+    if (!found)
+      return invalid_input("key_file.invalid", "key",
+                           path + ": unknown key kind \"" + said.substr(0, 40) + "\"");
+    if (*found != kind)
+      return invalid_input("key_file.wrong_kind", "key",
+                           path + " holds a " + std::string(describe(*found)) +
+                               ", but this command needs a " + std::string(describe(kind)));
+    hex.s = text.s.substr(eol + 1);
+    if (!hex.s.empty() && hex.s.back() == '\n') hex.s.pop_back();
+  } else if (!text.s.empty() && text.s.front() == '{') {  // the former custodian format
     try {
       const auto j = nlohmann::json::parse(text.s);
       hex.s = j.at("secret_key").get<std::string>();
@@ -81,13 +125,13 @@ Result<KeyBytes> read_key_bytes(const std::string& path) {
 Result<bool> write_key_file(const std::string& path, const SecretKey& key) {
   KeyBytes bytes;
   std::memcpy(bytes.data(), key.data(), bytes.size());
-  auto r = write_key_bytes(path, bytes);
+  auto r = write_key_bytes(path, bytes, KeyKind::kCustodian);
   OPENSSL_cleanse(bytes.data(), bytes.size());
   return r;
 }
 
 Result<SecretKey> read_key_file(const std::string& path) {
-  auto bytes = read_key_bytes(path);
+  auto bytes = read_key_bytes(path, KeyKind::kCustodian);
   if (!bytes) return bytes.error();
   auto key = SecretKey::from_bytes(bytes.value().data(), bytes.value().size());
   OPENSSL_cleanse(bytes.value().data(), bytes.value().size());
@@ -97,13 +141,13 @@ Result<SecretKey> read_key_file(const std::string& path) {
 
 Result<bool> write_ed25519_key_file(const std::string& path, const Ed25519Key& key) {
   KeyBytes seed = key.seed();
-  auto r = write_key_bytes(path, seed);
+  auto r = write_key_bytes(path, seed, KeyKind::kAttestation);
   OPENSSL_cleanse(seed.data(), seed.size());
   return r;
 }
 
 Result<Ed25519Key> read_ed25519_key_file(const std::string& path) {
-  auto bytes = read_key_bytes(path);
+  auto bytes = read_key_bytes(path, KeyKind::kAttestation);
   if (!bytes) return bytes.error();
   try {
     Ed25519Key key{std::span<const uint8_t, 32>(bytes.value())};

@@ -56,34 +56,16 @@ struct ApiServer::Impl {
 ApiServer::ApiServer() : impl_(std::make_unique<Impl>()) {}
 ApiServer::~ApiServer() = default;
 
-Result<std::unique_ptr<ApiServer>> ApiServer::create(const ApiServerFiles& files,
+Result<std::unique_ptr<ApiServer>> ApiServer::create(ConfigFile config, const std::string& db,
                                                      std::unique_ptr<TelemetryEmitter> telemetry) {
   std::unique_ptr<ApiServer> s(new ApiServer());
   server::ApiContext& api = s->impl_->api;
-  // Every section is read and checked before the store is opened.
-  std::string text;
-  const std::string source = files.config.value_or("");
-  if (files.config) {
-    auto config = AegisConfig::load_yaml(*files.config);
-    if (!config) return config.error();
-    api.config = std::move(config).value();
-    auto read = read_config_text(*files.config);
-    if (!read) return read.error();
-    text = std::move(read).value();
-  }
-  auto settings = parse_server_settings(text, source);
-  if (!settings) return settings.error();
-  api.settings = std::move(settings).value();
-  auto rbac = server_rbac(text, source, api.settings.api_keys);
-  if (!rbac) return rbac.error();
-  api.rbac = std::move(rbac).value();
-  if (files.config) {
-    auto custodians = CustodianRegistry::parse_yaml(text, source);
-    if (!custodians) return custodians.error();
-    api.custodians = std::move(custodians).value();
-  }
+  api.config = std::move(config.config);
+  api.settings = std::move(config.server);
+  api.rbac = server_rbac(std::move(config.rbac), api.settings.api_keys);
+  api.custodians = std::move(config.custodians);
   try {
-    api.store = Store::open(files.db);
+    api.store = Store::open(db);
   } catch (const AegisError& e) {
     return e.error();
   }

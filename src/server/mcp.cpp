@@ -34,6 +34,24 @@ json unit_number(const char* description) {
   return {{"type", "number"}, {"minimum", 0}, {"maximum", 1}, {"description", description}};
 }
 
+// aegis_list_decisions' arguments: the filters of GET /v1/decisions.
+const json& list_decisions_schema() {
+  static const json schema = {
+      {"type", "object"},
+      {"properties",
+       {{"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100}}},
+        {"cursor", {{"type", "string"}, {"description", "next_cursor of the previous page"}}},
+        {"order", {{"enum", {"desc", "asc"}}, {"description", "desc (default): newest first"}}},
+        {"status", {{"enum", {"proceed", "pause", "halt", "escalate"}}}},
+        {"agent_id", {{"type", "string"}, {"minLength", 1}, {"maxLength", 256}}},
+        {"failing_gate",
+         {{"enum", {"complexity", "novelty", "profit", "quality", "risk", "utility", "drift"}}}},
+        {"since", {{"type", "string"}, {"description", "RFC 3339 UTC time: at or after"}}},
+        {"until", {{"type", "string"}, {"description", "RFC 3339 UTC time: before"}}}}},
+      {"additionalProperties", false}};
+  return schema;
+}
+
 const json& tool_definitions() {
   static const json tools = [] {
     json context_props = {
@@ -122,13 +140,10 @@ const json& tool_definitions() {
          {"inputSchema",
           {{"type", "object"}, {"properties", json::object()}, {"additionalProperties", false}}}},
         {{"name", "aegis_list_decisions"},
-         {"description", "Recent decisions, oldest first, with a cursor for the next page."},
-         {"inputSchema",
-          {{"type", "object"},
-           {"properties",
-            {{"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100}}},
-             {"cursor", {{"type", "string"}}}}},
-           {"additionalProperties", false}}}},
+         {"description",
+          "Decisions, newest first (order: asc for the oldest first), filtered as GET "
+          "/v1/decisions is, with a cursor for the next page."},
+         {"inputSchema", list_decisions_schema()}},
         {{"name", "aegis_get_decision"},
          {"description", "One stored decision by its id."},
          {"inputSchema",
@@ -271,19 +286,18 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 
 }  // namespace
 
-Result<McpSettings> parse_mcp_settings(const std::string& yaml_text, const std::string& source) {
+Result<McpSettings> read_mcp_section(const YAML::Node& mcp, const std::string& source) {
   McpSettings s;
   auto fail = [&](const std::string& key, const std::string& why) {
     return invalid_input("mcp.config", key, source + ": " + key + " " + why);
   };
   try {
-    const YAML::Node root = YAML::Load(yaml_text);
-    const YAML::Node mcp = root && root.IsMap() ? root["mcp"] : YAML::Node();
     if (!mcp || mcp.IsNull()) return s;
     if (!mcp.IsMap()) return fail("mcp", "must be a mapping");
     for (const auto& kv : mcp) {
       const std::string key = kv.first.Scalar();
-      if (key != "actor_id") return fail("mcp." + key, "is not an mcp setting (actor_id)");
+      if (key != "actor_id")
+        return unknown_config_key(source, "mcp." + key, "mcp", key, {"actor_id"});
       if (!kv.second.IsScalar() || kv.second.Scalar().empty())
         return fail("mcp.actor_id", "must be a non-empty string");
       s.actor_id = kv.second.Scalar();
@@ -518,7 +532,10 @@ json McpServer::dispatch(const std::string& method, const json& params, std::str
 
 std::optional<Error> McpServer::keep(const Evaluation& e) {
   if (!store_) {
-    memory_.emplace_back(e.decision.decision_id, e.json);
+    NewEntry n = e.entry();
+    memory_.push_back({++memory_seq_, std::move(n.kind), std::move(n.id),
+                       format_timestamp(e.decision.timestamp), std::move(n.body), "", "",
+                       std::move(n.keys)});
     if (memory_.size() > kMemoryDecisions) memory_.pop_front();
     return std::nullopt;
   }
@@ -595,36 +612,70 @@ json McpServer::call_tool(const std::string& name, const json& args) {
       return tool_result(status.dump(), status);
     }
     if (name == "aegis_list_decisions") {
-      const Args a(args, {"limit", "cursor"});
+      const Args a(args, {"limit", "cursor", "order", "status", "agent_id", "failing_gate",
+                          "since", "until"});
       const int64_t limit = a.integer("limit").value_or(20);
       if (limit < 1 || limit > 100)
         return tool_error(invalid_input("mcp.invalid", "limit", "limit must be in [1, 100]"));
-      int64_t after = 0;
+      Store::DecisionQuery q{.limit = static_cast<size_t>(limit)};
       if (const auto c = a.string("cursor")) {
         bool ok = !c->empty() && c->size() <= 18;
         for (char ch : *c) ok = ok && ch >= '0' && ch <= '9';
         if (!ok)
           return tool_error(invalid_input("mcp.invalid", "cursor", "cursor is not one we gave"));
-        after = std::stoll(*c);
+        q.cursor = std::stoll(*c);
       }
-      json list = json::array();
-      int64_t last = after;
+      const auto order = a.string("order").value_or("desc");
+      if (order != "asc" && order != "desc")
+        return tool_error(invalid_input("mcp.invalid", "order", "order must be asc or desc"));
+      q.newest_first = order == "desc";
+      // The schema's enums (tool_definitions) are the names each filter takes.
+      const json& schema = list_decisions_schema()["properties"];
+      for (const auto& [field, into] : {std::pair<const char*, std::optional<std::string>*>{
+                                            "status", &q.status},
+                                        {"failing_gate", &q.failing_gate},
+                                        {"agent_id", &q.agent_id}}) {
+        auto v = a.string(field);
+        if (!v) continue;
+        const json& allowed = schema[field].value("enum", json::array());
+        if ((!allowed.empty() && std::find(allowed.begin(), allowed.end(), *v) == allowed.end()) ||
+            v->empty() || v->size() > kMaxIdLength)
+          return tool_error(invalid_input("mcp.invalid", field,
+                                          std::string(field) + " must be " +
+                                              (allowed.empty() ? std::string("1 to 256 bytes")
+                                                               : "one of " + allowed.dump())));
+        *into = std::move(*v);
+      }
+      for (const auto& [field, into] : {std::pair<const char*, std::optional<std::string>*>{
+                                            "since", &q.since},
+                                        {"until", &q.until}}) {
+        const auto v = a.string(field);
+        if (!v) continue;
+        *into = Store::DecisionQuery::time_bound(*v);
+        if (!*into)
+          return tool_error(invalid_input("mcp.invalid", field,
+                                          std::string(field) +
+                                              " must be an RFC 3339 UTC time such as "
+                                              "2026-12-02T21:08:01.123Z (or its date)"));
+      }
+      std::vector<AuditEntry> found;
       if (store_) {
         std::lock_guard<std::mutex> g(*store_lock_);
-        for (const auto& e : store_->list_decisions(static_cast<size_t>(limit), after)) {
-          list.push_back(json::parse(e.body));
-          last = e.seq;
-        }
-      } else {
-        for (size_t i = static_cast<size_t>(after);
-             i < memory_.size() && list.size() < static_cast<size_t>(limit); ++i) {
-          list.push_back(json::parse(memory_[i].second));
-          last = static_cast<int64_t>(i + 1);
-        }
+        found = store_->find_decisions(q);
+      } else {  // the same selection over the decisions kept in memory
+        const auto take = [&](const AuditEntry& e) {
+          if (found.size() < q.limit && q.matches(e)) found.push_back(e);
+        };
+        if (q.newest_first)
+          std::for_each(memory_.rbegin(), memory_.rend(), take);
+        else
+          std::for_each(memory_.begin(), memory_.end(), take);
       }
+      json list = json::array();
+      for (const auto& e : found) list.push_back(json::parse(e.body));
       json out = {{"decisions", list}};
-      out["next_cursor"] =
-          list.size() == static_cast<size_t>(limit) ? json(std::to_string(last)) : json(nullptr);
+      out["next_cursor"] = found.size() == q.limit ? json(std::to_string(found.back().seq))
+                                                   : json(nullptr);
       return tool_result(std::to_string(list.size()) + " decisions", out);
     }
     if (name == "aegis_get_decision") {
@@ -637,8 +688,8 @@ json McpServer::call_tool(const std::string& name, const json& args) {
         std::lock_guard<std::mutex> g(*store_lock_);
         found = store_->get_decision(*id);
       } else {
-        for (const auto& [did, text] : memory_)
-          if (did == *id) found = text;
+        for (const auto& e : memory_)
+          if (e.id == *id) found = e.body;
       }
       if (!found)
         return tool_error(Error{ErrorKind::kNotFound, "mcp.not_found", "decision_id",

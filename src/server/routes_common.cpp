@@ -91,17 +91,12 @@ Result<int64_t> query_integer(const http::Request& request, std::string_view nam
 Result<std::string> query_time(const http::Request& req, std::string_view name) {
   const std::string* v = query_value(req, name);
   if (!v) return std::string();
-  std::string t = *v;
-  if (!t.empty() && t.back() == 'Z') t.pop_back();
-  constexpr std::string_view kForm = "dddd-dd-ddTdd:dd:dd.ddd";
-  bool ok = t.size() == 10 || t.size() == 16 || t.size() == 19 || t.size() == 23;
-  for (size_t i = 0; ok && i < t.size(); ++i)
-    ok = kForm[i] == 'd' ? (t[i] >= '0' && t[i] <= '9') : t[i] == kForm[i];
-  if (!ok)
+  auto t = Store::DecisionQuery::time_bound(*v);
+  if (!t)
     return invalid_input("json.query", std::string(name),
                          "expected an RFC 3339 UTC time such as 2026-12-02T21:08:01.123Z (or its "
                          "date, minute or second)");
-  return t;
+  return *t;
 }
 
 }  // namespace aegis::server

@@ -188,7 +188,7 @@ void list_decisions(ApiContext& api, http::Request& req, http::Reply reply) {
                       q.failing_gate))
     return reply(error_response(*e));
   if (auto e = one_of("order", {"asc", "desc"}, order)) return reply(error_response(*e));
-  q.newest_first = order == "desc";
+  q.newest_first = order != "asc";  // newest first unless asked otherwise
   for (const auto& [name, into] : {std::pair<const char*, std::optional<std::string>*>{
                                        "decision_id", &q.decision_id},
                                    {"agent_id", &q.agent_id}}) {

@@ -2,7 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <set>
+
+#include "aegis/config_loader.h"
 
 namespace aegis {
 namespace {
@@ -29,15 +32,12 @@ Result<int64_t> integer(const YAML::Node& node, const std::string& source, const
 
 }  // namespace
 
-Result<ServerSettings> parse_server_settings(const std::string& yaml_text,
-                                             const std::string& source) {
+Result<ServerSettings> read_server_section(const YAML::Node& server, const std::string& source) {
   ServerSettings s;
   try {
-    const YAML::Node root = YAML::Load(yaml_text);
-    const YAML::Node server = root && root.IsMap() ? root["server"] : YAML::Node();
     if (!server || server.IsNull()) return s;
     if (!server.IsMap()) return bad(source, "server", "must be a mapping");
-    static const std::set<std::string> kKnown = {
+    static const std::vector<std::string> kKnown = {
         "api_keys",          "rate_limit_per_minute", "max_body_bytes",  "max_batch_items",
         "request_timeout_ms", "idle_timeout_ms",      "max_header_bytes", "max_header_fields",
         "max_connections",   "io_threads",            "workers",
@@ -45,7 +45,8 @@ Result<ServerSettings> parse_server_settings(const std::string& yaml_text,
         "attestation_key_file", "checkpoint_every"};
     for (const auto& kv : server) {
       const std::string key = kv.first.Scalar();
-      if (!kKnown.count(key)) return bad(source, "server." + key, "is not a server setting");
+      if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end())
+        return unknown_config_key(source, "server." + key, "server", key, kKnown);
     }
     if (const YAML::Node keys = server["api_keys"]) {
       if (!keys.IsSequence()) return bad(source, "server.api_keys", "must be a list");
@@ -119,12 +120,58 @@ Result<ServerSettings> parse_server_settings(const std::string& yaml_text,
   return s;
 }
 
-Result<RBACEnforcer> server_rbac(const std::string& yaml_text, const std::string& source,
-                                 const std::vector<ApiKey>& api_keys) {
-  auto rbac = RBACEnforcer::parse_yaml(yaml_text, source);
-  if (!rbac) return rbac.error();
-  for (const ApiKey& k : api_keys) rbac.value().assign(k.actor_id, k.role);
+Result<ServerSettings> parse_server_settings(const std::string& yaml_text,
+                                             const std::string& source) {
+  try {
+    const YAML::Node root = YAML::Load(yaml_text);
+    return read_server_section(root && root.IsMap() ? root["server"] : YAML::Node(), source);
+  } catch (const YAML::Exception& e) {
+    return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);
+  }
+}
+
+RBACEnforcer server_rbac(RBACEnforcer rbac, const std::vector<ApiKey>& api_keys) {
+  for (const ApiKey& k : api_keys) rbac.assign(k.actor_id, k.role);
   return rbac;
+}
+
+Result<ConfigFile> load_config_file(const std::optional<std::string>& path) {
+  ConfigFile f;
+  if (!path) return f;
+  ConfigLoader loader;
+  loader
+      .add_section("server",
+                   [&f](const YAML::Node& n, const std::string& source) -> std::optional<Error> {
+                     auto r = read_server_section(n, source);
+                     if (!r) return r.error();
+                     f.server = std::move(r).value();
+                     return std::nullopt;
+                   })
+      .add_section("rbac",
+                   [&f](const YAML::Node& n, const std::string& source) -> std::optional<Error> {
+                     auto r = RBACEnforcer::read_section(n, source);
+                     if (!r) return r.error();
+                     f.rbac = std::move(r).value();
+                     return std::nullopt;
+                   })
+      .add_section("custodians",
+                   [&f](const YAML::Node& n, const std::string& source) -> std::optional<Error> {
+                     auto r = CustodianRegistry::read_section(n, source);
+                     if (!r) return r.error();
+                     f.custodians = std::move(r).value();
+                     return std::nullopt;
+                   })
+      .add_section("mcp",
+                   [&f](const YAML::Node& n, const std::string& source) -> std::optional<Error> {
+                     auto r = read_mcp_section(n, source);
+                     if (!r) return r.error();
+                     f.mcp = std::move(r).value();
+                     return std::nullopt;
+                   });
+  auto config = loader.load(*path);
+  if (!config) return config.error();
+  f.config = std::move(config).value();
+  return f;
 }
 
 }  // namespace aegis

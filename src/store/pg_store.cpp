@@ -33,6 +33,25 @@ constexpr int64_t kMigrationLock = 0x4145474953;  // "AEGIS"
   throw_error(Error{ErrorKind::kInternal, "store.postgresql", "", what});
 }
 
+[[noreturn]] void not_found(const std::string& url, const std::string& why) {
+  throw_error(Error{ErrorKind::kNotFound, "store.not_found", "db",
+                    redacted_url(url) + ": " + why +
+                        "; a command that only reads never creates a store: check the URL"});
+}
+
+// A connection to `url`. A database that does not exist is "store.not_found", for readers and
+// writers alike (nothing here creates databases).
+pqxx::connection connect(const std::string& url) {
+  try {
+    return pqxx::connection(url);
+  } catch (const pqxx::broken_connection& e) {
+    const std::string what = e.what();
+    if (what.find("does not exist") != std::string::npos)
+      not_found(url, "no such database");
+    throw;
+  }
+}
+
 const std::vector<std::string> kAuditColumns = {"seq",  "kind",      "id",        "time",
                                                 "body", "prev_hash", "entry_hash"};
 const std::vector<std::string> kIndexColumns = {"decision_id", "seq"};
@@ -56,8 +75,13 @@ void append_copy_text(std::string& out, const std::string& v) {
 
 class PgStore : public Store {
  public:
-  explicit PgStore(const std::string& url) try : conn_(url) {
+  PgStore(const std::string& url, bool create) try : conn_(connect(url)) {
     conn_.set_client_encoding("UTF8");
+    if (!create) {  // before anything is written: a database without the AEGIS schema stays
+      pqxx::read_transaction r(conn_);
+      if (r.exec("SELECT to_regclass('schema_version')")[0][0].is_null())
+        not_found(url, "the database holds no AEGIS store");
+    }
     migrate();
     conn_.prepare("head", "SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE");
     conn_.prepare("set_head", "UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1");
@@ -398,8 +422,8 @@ class PgStore : public Store {
 
 }  // namespace
 
-std::unique_ptr<Store> open_pg_store(const std::string& url) {
-  return std::make_unique<PgStore>(url);
+std::unique_ptr<Store> open_pg_store(const std::string& url, bool create) {
+  return std::make_unique<PgStore>(url, create);
 }
 
 }  // namespace aegis

@@ -8,6 +8,7 @@
 
 namespace aegis {
 
-std::unique_ptr<Store> open_pg_store(const std::string& url);
+// `create`: Store::OpenMode::kCreate.
+std::unique_ptr<Store> open_pg_store(const std::string& url, bool create);
 
 }  // namespace aegis

@@ -193,9 +193,17 @@ class Checkpointer {
 
 class SqliteStore : public Store {
  public:
-  explicit SqliteStore(const std::string& path) {
+  SqliteStore(const std::string& path, bool create) {
+    const auto missing = [&path](const char* why) {
+      throw_error(Error{ErrorKind::kNotFound, "store.not_found", "db",
+                        "sqlite:" + path + ": " + why +
+                            "; a command that only reads never creates a store: check the path"});
+    };
+    std::error_code ec;
+    if (!create && !std::filesystem::is_regular_file(path, ec)) missing("no such file");
     if (sqlite3_open_v2(path.c_str(), &db_,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
+                            SQLITE_OPEN_FULLMUTEX,
                         nullptr) != SQLITE_OK) {
       const std::string msg = db_ ? sqlite3_errmsg(db_) : "cannot open";
       sqlite3_close(db_);
@@ -204,6 +212,10 @@ class SqliteStore : public Store {
     }
     sqlite3_busy_timeout(db_, 10000);
     try {
+      if (!create) {  // before anything is written: a file without the AEGIS schema stays as it is
+        Stmt s(db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+        if (!s.step()) missing("the file holds no AEGIS store");
+      }
       // WAL + synchronous=FULL: a committed transaction survives a process or power failure.
       // 4 KiB pages (set before the first table exists): a commit writes every page it
       // touched, and each decision touches a random leaf of the decision-id index, so the page
@@ -490,8 +502,8 @@ class SqliteStore : public Store {
 
 }  // namespace
 
-std::unique_ptr<Store> open_sqlite_store(const std::string& path) {
-  return std::make_unique<SqliteStore>(path);
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, bool create) {
+  return std::make_unique<SqliteStore>(path, create);
 }
 
 }  // namespace aegis

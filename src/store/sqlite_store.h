@@ -8,6 +8,7 @@
 
 namespace aegis {
 
-std::unique_ptr<Store> open_sqlite_store(const std::string& path);
+// `create`: Store::OpenMode::kCreate.
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, bool create);
 
 }  // namespace aegis

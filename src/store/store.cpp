@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -151,6 +152,26 @@ LinkedGroup link_entries(std::vector<NewEntry> entries, const ChainHead& head) {
   return group;
 }
 
+std::optional<std::string> Store::DecisionQuery::time_bound(std::string_view text) {
+  std::string t(text);
+  if (!t.empty() && t.back() == 'Z') t.pop_back();
+  constexpr std::string_view kForm = "dddd-dd-ddTdd:dd:dd.ddd";
+  bool ok = t.size() == 10 || t.size() == 16 || t.size() == 19 || t.size() == 23;
+  for (size_t i = 0; ok && i < t.size(); ++i)
+    ok = kForm[i] == 'd' ? (t[i] >= '0' && t[i] <= '9') : t[i] == kForm[i];
+  if (!ok) return std::nullopt;
+  return t;
+}
+
+bool Store::DecisionQuery::matches(const AuditEntry& e) const {
+  const auto& gates = e.keys.failing_gates;
+  return e.kind == "decision" && (!decision_id || e.id == *decision_id) &&
+         (!status || e.keys.status == *status) && (!agent_id || e.keys.agent_id == *agent_id) &&
+         (!failing_gate || std::find(gates.begin(), gates.end(), *failing_gate) != gates.end()) &&
+         (!since || e.time >= *since) && (!until || e.time < *until) &&
+         (cursor <= 0 || (newest_first ? e.seq < cursor : e.seq > cursor));
+}
+
 std::vector<AuditEntry> Store::list_decisions(size_t limit, int64_t after_seq) {
   std::vector<AuditEntry> out;
   return find_decisions({.cursor = after_seq, .limit = limit});
@@ -171,13 +192,24 @@ std::vector<AuditEntry> Store::append(std::span<const NewEntry> entries) {
   return std::move(group.entries);
 }
 
-std::unique_ptr<Store> Store::open(const std::string& url) {
-  if (url.rfind("sqlite:", 0) == 0 && url.size() > 7) return open_sqlite_store(url.substr(7));
+std::unique_ptr<Store> Store::open(const std::string& url, OpenMode mode) {
+  const bool create = mode == OpenMode::kCreate;
+  if (url.rfind("sqlite:", 0) == 0 && url.size() > 7)
+    return open_sqlite_store(url.substr(7), create);
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
-    return open_pg_store(url);
+    return open_pg_store(url, create);
   throw_error(invalid_input("store.url", "db",
                             "unsupported database URL \"" + url +
                                 "\" (expected sqlite:PATH or postgresql://user@host:port/db)"));
+}
+
+std::string redacted_url(const std::string& url) {
+  const size_t scheme = url.find("://");
+  const size_t at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
+  const size_t colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
 std::optional<std::string> Store::get_decision(std::string_view decision_id) {

@@ -142,10 +142,18 @@ const Custodian* CustodianRegistry::find(std::string_view actor_id) const noexce
 
 Result<CustodianRegistry> CustodianRegistry::parse_yaml(const std::string& text,
                                                         const std::string& source) {
-  std::vector<Custodian> list;
   try {
     const YAML::Node root = YAML::Load(text);
-    const YAML::Node node = root && root.IsMap() ? root["custodians"] : YAML::Node();
+    return read_section(root && root.IsMap() ? root["custodians"] : YAML::Node(), source);
+  } catch (const YAML::Exception& e) {
+    return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);
+  }
+}
+
+Result<CustodianRegistry> CustodianRegistry::read_section(const YAML::Node& node,
+                                                          const std::string& source) {
+  std::vector<Custodian> list;
+  try {
     if (!node || node.IsNull()) return CustodianRegistry();
     if (!node.IsSequence())
       return invalid_input("override.registry", "custodians",
@@ -153,6 +161,15 @@ Result<CustodianRegistry> CustodianRegistry::parse_yaml(const std::string& text,
     for (size_t i = 0; i < node.size(); ++i) {
       const YAML::Node e = node[i];
       const std::string where = source + ": custodians[" + std::to_string(i) + "]";
+      static const std::vector<std::string> kKeys = {"actor_id", "role", "public_key"};
+      if (e.IsMap()) {
+        for (const auto& kv : e) {
+          const std::string key = kv.first.Scalar();
+          if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end())
+            return unknown_config_key(source, "custodians[" + std::to_string(i) + "]." + key,
+                                      "custodians", key, kKeys);
+        }
+      }
       if (!e.IsMap() || !e["actor_id"] || !e["role"] || !e["public_key"] ||
           !e["actor_id"].IsScalar() || !e["role"].IsScalar() || !e["public_key"].IsScalar())
         return invalid_input("override.registry", "custodians",

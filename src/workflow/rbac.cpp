@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+
 namespace aegis {
 
 std::string_view to_string(ActorRole role) noexcept {
@@ -110,19 +111,27 @@ void RBACEnforcer::require(std::string_view actor_id, std::string_view permissio
 }
 
 Result<RBACEnforcer> RBACEnforcer::parse_yaml(const std::string& text, const std::string& source) {
+  try {
+    const YAML::Node root = YAML::Load(text);
+    return read_section(root && root.IsMap() ? root["rbac"] : YAML::Node(), source);
+  } catch (const YAML::Exception& e) {
+    return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);
+  }
+}
+
+Result<RBACEnforcer> RBACEnforcer::read_section(const YAML::Node& rbac, const std::string& source) {
   RBACEnforcer r;
   auto fail = [&](const std::string& key, const std::string& why) {
     return invalid_input("rbac.config", key, source + ": key '" + key + "': " + why);
   };
   try {
-    const YAML::Node root = YAML::Load(text);
-    const YAML::Node rbac = root && root.IsMap() ? root["rbac"] : YAML::Node();
     if (!rbac || rbac.IsNull()) return r;
     if (!rbac.IsMap()) return fail("rbac", "must be a mapping");
+    static const std::vector<std::string> kKeys = {"roles", "actors"};
     for (const auto& kv : rbac) {
       const std::string key = kv.first.Scalar();
       if (key != "roles" && key != "actors")
-        return fail("rbac." + key, "unknown key (rbac takes roles and actors)");
+        return unknown_config_key(source, "rbac." + key, "rbac", key, kKeys);
     }
     if (const YAML::Node roles = rbac["roles"]) {
       if (!roles.IsMap()) return fail("rbac.roles", "must be a mapping of role to permissions");

@@ -47,6 +47,8 @@ def get(base, api, **params):
 
 
 def every_page(base, api, **params):
+    """Every page, oldest first unless `order` says otherwise."""
+    params.setdefault("order", "asc")
     seen, entries, cursor = [], [], None
     while True:
         page = dict(params, **({"cursor": cursor} if cursor else {}))
@@ -106,6 +108,21 @@ def test_pages_follow_the_cursor_newest_first_and_carry_the_chain_place(posted):
     status, _, one = call(base, "GET", f"/v1/decisions/{got[0]['decision_id']}", key=KEYS["analyst"])
     assert status == 200 and json.loads(one) == got[0]
     assert entries[0]["session_id"] == decisions[-1]["_session"]
+
+
+def test_newest_first_unless_asked_otherwise(posted):
+    """The README's own example (`?limit=10`) used to answer the ten oldest decisions."""
+    base, decisions, api = posted
+    status, newest = get(base, api, limit=10)
+    assert status == 200
+    assert [d["decision_id"] for d in newest["decisions"]] == \
+        [d["decision_id"] for d in reversed(decisions)][:10]
+    status, oldest = get(base, api, limit=10, order="asc")
+    assert [d["decision_id"] for d in oldest["decisions"]] == \
+        [d["decision_id"] for d in decisions][:10]
+    status, following = get(base, api, limit=10, cursor=newest["next_cursor"])
+    assert [d["decision_id"] for d in following["decisions"]] == \
+        [d["decision_id"] for d in reversed(decisions)][10:20]
 
 
 def test_time_bounds(posted):

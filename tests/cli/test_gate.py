@@ -185,6 +185,16 @@ def test_a_retry_that_succeeds_gives_its_decision(tmp_path):
     assert json.loads(r.stdout)["attempts"] == 3 and len(stub.requests) == 3
 
 
+def test_each_retry_is_said_on_stderr(tmp_path):
+    """The first hour: gate retried for up to 30 s without a line."""
+    with Stub([(503, "", {}), (502, "", {}), (200, decision("proceed"), {})]) as stub:
+        r = gate(tmp_path, "--url", stub.url, "--format", "json")
+    assert r.returncode == 0, r.stdout
+    lines = [line for line in r.stderr.splitlines() if "retrying in" in line]
+    assert len(lines) == 2 and "attempt 1 failed (HTTP 503)" in lines[0], r.stderr
+    assert "attempt 2 failed (HTTP 502)" in lines[1]
+
+
 def test_retry_after_is_honoured(tmp_path):
     with Stub([(429, "", {"Retry-After": "2"}), (200, decision("halt"), {})]) as stub:
         r = gate(tmp_path, "--url", stub.url)

@@ -56,9 +56,11 @@ def test_key_file_format_and_refusals(tmp_path):
     f = tmp_path / "x.key"
     r = out(aegis("kem", "keygen", "-o", str(f)))
     text = f.read_text()
-    assert len(text) == 65 and text.endswith("\n") and all(c in "0123456789abcdef" for c in text[:64])
+    kind, secret = text.splitlines()
+    assert kind == "aegis-key: xwing" and text.endswith("\n")
+    assert len(secret) == 64 and all(c in "0123456789abcdef" for c in secret)
     assert stat.S_IMODE(f.stat().st_mode) == 0o600
-    assert text[:64] not in r["public_key"] and text[:64] not in json.dumps(r)
+    assert secret not in r["public_key"] and secret not in json.dumps(r)
     again = aegis("kem", "keygen", "-o", str(f))
     assert again.returncode == 3 and f.read_text() == text  # never overwritten
     f.chmod(0o644)
@@ -127,8 +129,48 @@ def test_environment_provision_status_wrap_and_telemetry_decrypt(tmp_path):
 
 def test_a_forced_provider_that_is_not_configured_names_what_is_missing():
     r = aegis("kek", "wrap", "--provider", "hsm", "-i", "-", stdin="x")
-    assert r.returncode == 4 and "AEGIS_HSM_PKCS11_LIB" in r.stdout
+    assert r.returncode == 3 and "AEGIS_HSM_PKCS11_LIB" in r.stdout
+    assert json.loads(r.stdout)["error"]["code"] == "invalid_input"
+    r = aegis("kek", "provision", "--provider", "kms", "-o", "/tmp/never")
+    assert r.returncode == 3 and "AWS_REGION" in r.stdout, r.stdout
     assert aegis("kek", "provision", "--provider", "in_memory", "-o", "/tmp/never").returncode == 3
+
+
+def test_key_files_say_what_they_are_and_commands_refuse_another_kind(tmp_path):
+    """The first hour: three keygens wrote the same 64-hex-digit file, and `audit checkpoint
+    --key risk.key` (a custodian key) was accepted and signed."""
+    files = {"custodian": tmp_path / "risk.key", "attestation": tmp_path / "att.key",
+             "xwing": tmp_path / "x.key"}
+    assert aegis("keygen", "-o", str(files["custodian"])).returncode == 0
+    assert aegis("attest", "keygen", "-o", str(files["attestation"])).returncode == 0
+    assert aegis("kem", "keygen", "-o", str(files["xwing"])).returncode == 0
+    heads = {k: f.read_text().splitlines()[0] for k, f in files.items()}
+    assert heads == {"custodian": "aegis-key: custodian-bip340",
+                     "attestation": "aegis-key: attestation-ed25519", "xwing": "aegis-key: xwing"}
+    db = f"sqlite:{tmp_path / 'a.db'}"
+    assert aegis("evaluate", "--db", db, stdin="{}").returncode in (0, 1, 2)
+    uses = {  # a command that needs each kind, given the file
+        "custodian": lambda f: ["override", "sign", "--key", str(f), "--hash", "0" * 64],
+        "attestation": lambda f: ["audit", "checkpoint", "--db", db, "--key", str(f)],
+        "xwing": lambda f: ["kem", "public-key", "--key-file", str(f)],
+    }
+    names = {"custodian": "custodian BIP-340 key", "attestation": "attestation Ed25519 key",
+             "xwing": "X-Wing key"}
+    for needed, use in uses.items():
+        assert aegis(*use(files[needed])).returncode == 0, needed
+        for given, f in files.items():
+            if given == needed:
+                continue
+            r = aegis(*use(f))
+            assert r.returncode == 3, (needed, given, r.stdout)
+            error = json.loads(r.stdout)["error"]
+            assert error["detail"] == "key_file.wrong_kind"
+            assert names[given] in error["message"] and names[needed] in error["message"]
+    # A file written by an earlier version (the bare hex) is still read, as any kind.
+    legacy = tmp_path / "legacy.key"
+    legacy.write_text(files["attestation"].read_text().splitlines()[1] + "\n")
+    legacy.chmod(0o600)
+    assert aegis(*uses["attestation"](legacy)).returncode == 0
 
 
 @pytest.fixture

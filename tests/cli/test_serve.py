@@ -184,3 +184,19 @@ def test_sigterm_drains_in_flight_requests_and_keeps_what_was_answered(tmp_path)
     r = subprocess.run([AEGIS, "audit", "verify", "--db", f"sqlite:{tmp_path / 'd.db'}"],
                        capture_output=True, text=True)
     assert r.returncode == 0 and json.loads(r.stdout)["entries"] == len(stored)
+
+
+def test_serve_without_an_api_key_says_how_to_add_one(tmp_path):
+    """The first hour: serve without server.api_keys started normally, then answered 401 to
+    everything."""
+    port = free_port()
+    proc = subprocess.Popen([AEGIS, "serve", "--listen", f"127.0.0.1:{port}",
+                             "--db", f"sqlite:{tmp_path / 'k.db'}"],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        serve_util.wait_for_port(port, proc)
+        assert call(f"http://127.0.0.1:{port}", "POST", "/v1/evaluate", {})[0] == 401
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=60)
+    assert "no API key is configured" in err and "aegis apikey new" in err, err

@@ -110,6 +110,19 @@ def test_config_telemetry_url_and_batch(http_receiver, tmp_path):
     assert made == ids
 
 
+def test_an_unreachable_receiver_is_reported_not_silent(tmp_path):
+    """The first hour: an unreachable --telemetry-url dropped every event with exit 0 and no
+    word. The decision is still printed and the exit code is the decision's."""
+    port = free_port()  # nothing listens there
+    (tmp_path / "c.yaml").write_text(
+        f"telemetry_url: \"http://127.0.0.1:{port}/events\"\ntelemetry_allow_insecure: true\n")
+    r = subprocess.run([AEGIS, "evaluate", "-c", str(tmp_path / "c.yaml")],
+                       input='{"risk_proposed":0.9}', capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and json.loads(r.stdout)["status"] == "halt"
+    warnings = [line for line in r.stderr.splitlines() if "telemetry" in line]
+    assert len(warnings) == 1 and "could not be delivered" in warnings[0], r.stderr
+
+
 def test_server_events_and_dropped_counter(http_receiver, tmp_path):
     url, got = http_receiver
     key = "k-telemetry-admin"

@@ -53,14 +53,22 @@ test('initialize, list the tools and call each one', async () => {
     });
     assert.equal(proceed.structuredContent.status, 'proceed');
 
-    const listed = await client.callTool({ name: 'aegis_list_decisions', arguments: { limit: 1 } });
+    // Newest first unless asked otherwise; filtered as GET /v1/decisions is.
+    const newest = await client.callTool({ name: 'aegis_list_decisions', arguments: { limit: 1 } });
+    assert.equal(newest.structuredContent.decisions[0].decision_id, proceed.structuredContent.decision_id);
+    const listed = await client.callTool({ name: 'aegis_list_decisions', arguments: { limit: 1, order: 'asc' } });
     assert.equal(listed.structuredContent.decisions.length, 1);
     assert.equal(listed.structuredContent.decisions[0].decision_id, halt.structuredContent.decision_id);
     const page2 = await client.callTool({
       name: 'aegis_list_decisions',
-      arguments: { limit: 1, cursor: listed.structuredContent.next_cursor },
+      arguments: { limit: 1, order: 'asc', cursor: listed.structuredContent.next_cursor },
     });
     assert.equal(page2.structuredContent.decisions[0].decision_id, proceed.structuredContent.decision_id);
+    const halts = await client.callTool({ name: 'aegis_list_decisions', arguments: { status: 'halt' } });
+    assert.deepEqual(halts.structuredContent.decisions.map((d) => d.decision_id),
+      [halt.structuredContent.decision_id]);
+    const badOrder = await client.callTool({ name: 'aegis_list_decisions', arguments: { order: 'newest' } });
+    assert.equal(badOrder.isError, true);
 
     const got = await client.callTool({
       name: 'aegis_get_decision', arguments: { decision_id: proceed.structuredContent.decision_id },

@@ -1,5 +1,10 @@
 // API keys, the bearer credential, the rate limiter and the server: section of a config.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <tuple>
 
 #include "aegis/digest.h"
 #include "aegis/http_auth.h"
@@ -79,14 +84,65 @@ TEST(ServerConfig, RbacSectionAndKeyRolesCombine) {
   const std::string yaml =
       "rbac:\n  roles:\n    proposer: [propose]\n  actors:\n    ci: analyst\n";
   const std::vector<ApiKey> keys = {{"ci", ActorRole::PROPOSER, sha256_hex("k")}};
-  auto rbac = server_rbac(yaml, "c.yaml", keys);
-  ASSERT_TRUE(rbac) << rbac.error().message;
-  EXPECT_TRUE(rbac.value().has_permission("ci", "propose"));  // the key's role, as configured
-  EXPECT_FALSE(rbac.value().has_permission("ci", "decide"));  // removed from proposer
-  EXPECT_TRUE(rbac.value().has_permission("ci", "analyze"));  // rbac.actors
-  const auto bad = server_rbac("rbac:\n  roles:\n    proposer: [fly]\n", "c.yaml", keys);
+  auto section = RBACEnforcer::parse_yaml(yaml, "c.yaml");
+  ASSERT_TRUE(section) << section.error().message;
+  const RBACEnforcer rbac = server_rbac(std::move(section).value(), keys);
+  EXPECT_TRUE(rbac.has_permission("ci", "propose"));  // the key's role, as configured
+  EXPECT_FALSE(rbac.has_permission("ci", "decide"));  // removed from proposer
+  EXPECT_TRUE(rbac.has_permission("ci", "analyze"));  // rbac.actors
+  const auto bad = RBACEnforcer::parse_yaml("rbac:\n  roles:\n    proposer: [fly]\n", "c.yaml");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().field, "rbac.roles.proposer");
+}
+
+// The whole file, read once: a typo in any section is an error naming the section, the key and
+// the nearest known key; a section nothing reads is one too; free-form keys are accepted.
+TEST(ServerConfig, EveryUnknownKeyOfEverySectionIsAnErrorWithTheNearestKey) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("aegis_strict_" + std::to_string(::getpid()) + ".yaml");
+  const auto load = [&](const std::string& yaml) {
+    std::ofstream(path) << yaml;
+    return load_config_file(path.string());
+  };
+  const std::string pub = "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
+  const auto ok = load("version: 1\ndescription: d\nname: n\nmetadata: {anything: [1, {x: 2}]}\n"
+                       "novelty_threshold: 0.5\nparameters:\n  gamma: 0.5\n"
+                       "novelty_gate: {N0: 0.7}\nkl_drift: {tau_warning: 0.1}\n"
+                       "telemetry_url: null\nserver: {max_batch_items: 5}\n"
+                       "rbac: {actors: {a: analyst}}\nmcp: {actor_id: a}\n"
+                       "custodians:\n  - {actor_id: r, role: risk_lead, public_key: \"" + pub +
+                       "\"}\n");
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok.value().config.parameters().novelty_threshold, 0.5);
+  EXPECT_EQ(ok.value().server.max_batch_items, 5u);
+  EXPECT_EQ(*ok.value().mcp.actor_id, "a");
+  EXPECT_EQ(ok.value().custodians.size(), 1u);
+  for (const auto& [yaml, field, nearest] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"novelty_treshold: 0.5\n", "novelty_treshold", "novelty_threshold"},
+           {"parameters:\n  gama: 0.5\n", "parameters.gama", "gamma"},
+           {"novelty_gate: {NO: 0.7}\n", "novelty_gate.NO", "N0"},
+           {"kl_drift: {tau_warn: 0.1}\n", "kl_drift.tau_warn", "tau_warning"},
+           {"telemetry_ur: https://x\n", "telemetry_ur", "telemetry_url"},
+           {"server: {max_batch_item: 5}\n", "server.max_batch_item", "max_batch_items"},
+           {"rbac: {actor: {a: analyst}}\n", "rbac.actor", "actors"},
+           {"mcp: {actorid: a}\n", "mcp.actorid", "actor_id"},
+           {"custodians:\n  - {actor_id: r, role: risk_lead, publickey: \"" + pub + "\"}\n",
+            "custodians[0].publickey", "public_key"},
+           {"servr: {}\n", "servr", "server"},
+           {"telemetry: {url: https://x}\n", "telemetry", ""},
+           {"store: {url: sqlite:x}\n", "store", ""},
+           {"roles: {}\n", "roles", ""}}) {
+    const auto r = load(yaml);
+    ASSERT_FALSE(r) << yaml;
+    EXPECT_EQ(r.error().code, "config.unknown_key") << yaml << r.error().message;
+    EXPECT_EQ(r.error().field, field) << yaml;
+    if (!nearest.empty()) {
+      EXPECT_NE(r.error().message.find("did you mean '" + nearest + "'"), std::string::npos)
+          << r.error().message;
+    }
+  }
+  std::filesystem::remove(path);
 }
 
 }  // namespace

@@ -248,6 +248,43 @@ TEST(Mcp, NothingButInitializeAndPingBeforeInitialize) {
   EXPECT_EQ(h.handle_http(decide, "", again.session_id, &a).status, 404);
 }
 
+// Without a store, decisions kept in memory are listed as a store lists them: newest first, the
+// other order on request, with the HTTP route's filters and a cursor.
+TEST(Mcp, ListingIsNewestFirstWithFiltersInMemoryToo) {
+  McpServer s{AegisConfig()};
+  ready(s);
+  auto tool = [&](const char* name, const std::string& args) {
+    return call(s, std::string(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":")") +
+                       name + R"(","arguments":)" + args + "}}")["result"];
+  };
+  const std::string proceed =
+      R"({"agent_id":"b","risk_proposed":0.01,"novelty_score":0.9,"complexity_score":0.9,)"
+      R"("quality_score":0.9,"quality_subscores":[0.9]})";
+  std::vector<std::string> ids;
+  for (const std::string& ctx : {std::string(R"({"agent_id":"a","risk_proposed":0.9})"), proceed,
+                                 std::string(R"({"agent_id":"a","risk_proposed":0.8})")})
+    ids.push_back(tool("aegis_evaluate_proposal", ctx)["structuredContent"]["decision_id"]);
+  const auto listed = [&](const std::string& args) {
+    const json result = tool("aegis_list_decisions", args);  // kept: the loop reads into it
+    std::vector<std::string> out;
+    for (const auto& d : result["structuredContent"]["decisions"]) out.push_back(d["decision_id"]);
+    return out;
+  };
+  EXPECT_EQ(listed("{}"), (std::vector<std::string>{ids[2], ids[1], ids[0]}));
+  EXPECT_EQ(listed(R"({"order":"asc"})"), ids);
+  EXPECT_EQ(listed(R"({"status":"halt"})"), (std::vector<std::string>{ids[2], ids[0]}));
+  EXPECT_EQ(listed(R"({"agent_id":"b"})"), (std::vector<std::string>{ids[1]}));
+  EXPECT_EQ(listed(R"({"failing_gate":"risk","order":"asc"})"),
+            (std::vector<std::string>{ids[0], ids[2]}));
+  const json page = tool("aegis_list_decisions", R"({"limit":2})")["structuredContent"];
+  ASSERT_TRUE(page["next_cursor"].is_string());
+  EXPECT_EQ(listed(R"({"limit":2,"cursor":")" + page["next_cursor"].get<std::string>() + R"("})"),
+            (std::vector<std::string>{ids[0]}));
+  for (const char* bad : {R"({"order":"newest"})", R"({"status":"ok"})", R"({"failing_gate":"x"})",
+                          R"({"since":"yesterday"})", R"({"agent_id":""})"})
+    EXPECT_EQ(tool("aegis_list_decisions", bad)["isError"], true) << bad;
+}
+
 TEST(Mcp, TheConfiguredCallerNeedsItsPermissions) {
   RBACEnforcer rbac;
   rbac.assign("agent-7", ActorRole::ANALYST);

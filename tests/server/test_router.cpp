@@ -53,7 +53,7 @@ TEST(Router, MatchesPatternsAndNamesPlaceholders) {
 }
 
 TEST(Router, TheServersTableIsTheOpenApiDocument) {
-  auto server = ApiServer::create({std::nullopt, "sqlite::memory:"}, nullptr);
+  auto server = ApiServer::create(ConfigFile{}, "sqlite::memory:", nullptr);
   ASSERT_TRUE(server) << server.error().message;
   const nlohmann::json doc = nlohmann::json::parse(openapi_document());
   std::set<std::pair<std::string, std::string>> routes, documented;

@@ -575,6 +575,26 @@ TEST_P(StoreTest, DecisionsAreFoundByTheirKeys) {
   EXPECT_TRUE(s->find_decisions({.until = t}).empty());
   EXPECT_TRUE(s->find_decisions({.since = "9999-01-01T00:00:00.000Z"}).empty());
   EXPECT_TRUE(s->verify_chain().intact);
+  // The in-memory filter selects what the query does.
+  for (const Store::DecisionQuery& q : std::vector<Store::DecisionQuery>{
+           {.limit = 100},
+           {.decision_id = "d7", .limit = 100},
+           {.decision_id = "d7", .status = "halt", .limit = 100},
+           {.status = "halt", .limit = 100},
+           {.agent_id = "agent-2", .limit = 100},
+           {.failing_gate = "novelty", .limit = 100},
+           {.failing_gate = "nov", .limit = 100},
+           {.status = "halt", .failing_gate = "novelty", .limit = 100},
+           {.since = t, .limit = 100},
+           {.until = t, .limit = 100},
+           {.cursor = all[37].seq, .limit = 100},
+           {.cursor = all[5].seq, .newest_first = true, .limit = 100}}) {
+    std::vector<std::string> kept;
+    for (const auto& e : all)
+      if (q.matches(e)) kept.push_back(e.id);
+    if (q.newest_first) std::reverse(kept.begin(), kept.end());
+    EXPECT_EQ(kept, ids(s->find_decisions(q)));
+  }
 }
 
 TEST_P(StoreTest, SchemaVersionAndUrls) {

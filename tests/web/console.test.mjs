@@ -232,7 +232,7 @@ test('each filter narrows the table to what the API finds', async () => {
     // A time range, typed in the browser's local time (UTC+05:30), as the API's UTC bounds.
     await reloaded(page, () => page.click('#f-clear'));
     const second = (t) => t.slice(0, 19);  // the inputs hold seconds
-    const oldest = (await get('/v1/decisions?limit=1')).entries[0].time;
+    const oldest = (await get('/v1/decisions?order=asc&limit=1')).entries[0].time;
     const newest = (await get('/v1/decisions?order=desc&limit=1')).entries[0].time;
     const lo = new Date(Date.parse(`${second(oldest)}Z`) + 1000).toISOString().slice(0, 19);
     const hi = second(newest);
@@ -270,7 +270,7 @@ test('the decision view shows a decision as stored, with its place in the chain'
   const page = await open('&view=decisions');
   try {
     // The oldest of 100,000, found by its id.
-    const oldest = await get('/v1/decisions?limit=1');
+    const oldest = await get('/v1/decisions?order=asc&limit=1');
     const d = oldest.decisions[0], e = oldest.entries[0];
     await page.fill('#f-id', d.decision_id);
     await page.press('#f-id', 'Enter');

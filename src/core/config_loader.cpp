@@ -1,0 +1,40 @@
+#include "aegis/config_loader.h"
+
+#include "config_reader.h"
+
+namespace aegis {
+
+ConfigLoader& ConfigLoader::add_section(std::string name, SectionReader read) {
+  sections_.emplace_back(std::move(name), std::move(read));
+  return *this;
+}
+
+Result<AegisConfig> ConfigLoader::load(const std::filesystem::path& path) const {
+  auto text = read_config_text(path);
+  if (!text) return text.error();
+  return parse(text.value(), path.string());
+}
+
+Result<AegisConfig> ConfigLoader::parse(const std::string& text, const std::string& source) const {
+  auto root = config_detail::parse_config_yaml(text, source);
+  if (!root) return root.error();
+  std::vector<std::string> names;
+  for (const auto& [name, read] : sections_) names.push_back(name);
+  // The gate parameters first: a top-level typo is named before any section is read.
+  auto config = config_detail::read_parameters(root.value(), source, names, nullptr);
+  if (!config) return config;
+  try {
+    for (const auto& kv : root.value()) {
+      const std::string key = kv.first.Scalar();
+      for (const auto& [name, read] : sections_) {
+        if (name != key || !kv.second || kv.second.IsNull()) continue;
+        if (auto e = read(kv.second, source)) return std::move(*e);
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);
+  }
+  return config;
+}
+
+}  // namespace aegis
