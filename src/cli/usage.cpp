@@ -1,6 +1,7 @@
 // Usage errors as the documented JSON error (exit 3), with the nearest valid spelling.
 #include "usage.h"
 
+#include <cctype>
 #include <regex>
 #include <string>
 #include <vector>
@@ -69,7 +70,8 @@ Error usage_error(const CLI::App& app, const CLI::ParseError& e, int argc, char*
   std::string list;
   for (const auto& c : commands) list += (list.empty() ? "" : ", ") + c;
   for (const std::string& token : rest) {  // the first word that is none of this command's
-    if (token.size() >= 2 && token[0] == '-' && token != "--") {
+    const bool number = token.size() >= 2 && std::isdigit(static_cast<unsigned char>(token[1]));
+    if (token.size() >= 2 && token[0] == '-' && token != "--" && !number) {  // a flag, not -1
       const std::string name = token.substr(0, token.find('='));
       if (std::find(options.begin(), options.end(), name) != options.end()) continue;
       return usage(name.substr(name.find_first_not_of('-')),

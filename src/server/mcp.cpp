@@ -639,11 +639,12 @@ json McpServer::call_tool(const std::string& name, const json& args) {
         if (!v) continue;
         const json& allowed = schema[field].value("enum", json::array());
         if ((!allowed.empty() && std::find(allowed.begin(), allowed.end(), *v) == allowed.end()) ||
-            v->empty() || v->size() > kMaxIdLength)
-          return tool_error(invalid_input("mcp.invalid", field,
-                                          std::string(field) + " must be " +
-                                              (allowed.empty() ? std::string("1 to 256 bytes")
-                                                               : "one of " + allowed.dump())));
+            v->empty() || v->size() > kMaxIdLength || v->find('\0') != std::string::npos)
+          return tool_error(invalid_input(
+              "mcp.invalid", field,
+              std::string(field) + " must be " +
+                  (allowed.empty() ? std::string("1 to 256 bytes without U+0000")
+                                   : "one of " + allowed.dump())));
         *into = std::move(*v);
       }
       for (const auto& [field, into] : {std::pair<const char*, std::optional<std::string>*>{

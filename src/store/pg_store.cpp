@@ -244,6 +244,15 @@ class PgStore : public Store {
         const auto res = r.exec(sql);
         if (!res.empty()) return what + res[0][0].as<std::string>();
       }
+      // The head row the appenders link to is the chain's last entry (SQLite reads the head
+      // from the chain itself and keeps no such row).
+      const auto head = r.exec(
+          "SELECT h.seq FROM chain_head h WHERE h.id = 1 AND (h.seq <> coalesce((SELECT "
+          "max(seq) FROM audit), 0) OR h.hash <> coalesce((SELECT entry_hash FROM audit ORDER BY "
+          "seq DESC LIMIT 1), '" + kGenesisHash + "'))");
+      if (!head.empty())
+        return "the chain_head row is not the chain's last entry (its seq " +
+               head[0][0].as<std::string>() + ")";
       return std::nullopt;
     } catch (const pqxx::failure& e) {
       internal(e.what());

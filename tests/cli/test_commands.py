@@ -102,6 +102,7 @@ USAGE = [
     (["evaluate", "--fromat", "text"], "fromat", "'--format'"),
     (["evaluate", "--format", "yaml"], "format", None),
     (["evaluate", "--batch", "-", "--threads", "0"], "threads", None),
+    (["evaluate", "--batch", "-", "--threads", "-1"], "threads", None),
     (["evalute"], "command", "'evaluate'"),
     ([], "command", None),
     (["audit", "verfy", "--db", "sqlite:x.db"], "command", "'verify'"),

@@ -281,7 +281,8 @@ TEST(Mcp, ListingIsNewestFirstWithFiltersInMemoryToo) {
   EXPECT_EQ(listed(R"({"limit":2,"cursor":")" + page["next_cursor"].get<std::string>() + R"("})"),
             (std::vector<std::string>{ids[0]}));
   for (const char* bad : {R"({"order":"newest"})", R"({"status":"ok"})", R"({"failing_gate":"x"})",
-                          R"({"since":"yesterday"})", R"({"agent_id":""})"})
+                          R"({"since":"yesterday"})", R"({"agent_id":""})",
+                          R"({"agent_id":"a\u0000b"})"})
     EXPECT_EQ(tool("aegis_list_decisions", bad)["isError"], true) << bad;
 }
 

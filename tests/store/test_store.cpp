@@ -172,6 +172,8 @@ TEST_P(StoreTest, CheckpointsAndAttestationsReadTheStoredChain) {
   const AuditCheckpoint four = sign_checkpoint(s->head(), key);
   raw(url, "DELETE FROM decision_keys WHERE seq = 4; DELETE FROM decisions WHERE seq = 4; "
            "DELETE FROM audit WHERE seq = 4");
+  if (GetParam() == "postgresql")  // as a thorough attacker would: the head row follows
+    raw(url, "UPDATE chain_head SET seq = 3, hash = (SELECT entry_hash FROM audit WHERE seq = 3)");
   EXPECT_TRUE(s->verify_chain().intact);
   const CheckpointVerification cut = verify_checkpoint(*s, four, key.public_key());
   EXPECT_FALSE(cut.holds);
@@ -466,6 +468,25 @@ TEST_P(StoreTest, EveryDecisionKeyColumnIsVerified) {
   }
 }
 
+// PostgreSQL's head row, which appenders link to, is checked against the chain's last entry.
+TEST_P(StoreTest, TheHeadRowIsVerified) {
+  const std::string url = fresh_url("head");
+  {
+    auto s = Store::open(url);
+    const auto d = decision();
+    const auto appended = s->record_decisions(std::span(&d, 1));
+    ASSERT_TRUE(s->verify_chain().intact);
+    EXPECT_EQ(s->head(), (ChainHead{appended[0].seq, appended[0].entry_hash}));
+  }
+  if (GetParam() != "postgresql") return;  // SQLite reads the head from the chain: no row
+  raw(url, "UPDATE chain_head SET hash = '" + std::string(64, 'f') + "' WHERE id = 1");
+  const ChainVerification v = Store::open(url)->verify_chain();
+  EXPECT_FALSE(v.intact);
+  EXPECT_NE(v.problem.find("chain_head"), std::string::npos) << v.problem;
+  raw(url, "UPDATE chain_head SET seq = 0, hash = '" + kGenesisHash + "' WHERE id = 1");
+  EXPECT_FALSE(Store::open(url)->verify_chain().intact);
+}
+
 // An entry written before the keys were hashed keeps verifying, but only before the chain's
 // first entry that hashes them.
 TEST_P(StoreTest, LegacyHashesOnlyBeforeTheFirstKeyedEntry) {
@@ -509,6 +530,8 @@ TEST_P(StoreTest, LegacyHashesOnlyBeforeTheFirstKeyedEntry) {
                    x.entry_hash + "' WHERE seq = " + std::to_string(seq));
       prev = x.entry_hash;
     }
+    if (GetParam() == "postgresql")  // the head row follows the rewritten chain
+      raw(url, "UPDATE chain_head SET seq = 3, hash = '" + prev + "'");
   };
   rehash({false, true, true});
   EXPECT_TRUE(Store::open(url)->verify_chain().intact) << Store::open(url)->verify_chain().problem;
