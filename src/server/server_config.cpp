@@ -138,36 +138,20 @@ RBACEnforcer server_rbac(RBACEnforcer rbac, const std::vector<ApiKey>& api_keys)
 Result<ConfigFile> load_config_file(const std::optional<std::string>& path) {
   ConfigFile f;
   if (!path) return f;
+  // A section's reader that keeps what `read` made of the node in `out`.
+  const auto into = [](auto& out, auto read) -> ConfigLoader::SectionReader {
+    return [&out, read](const YAML::Node& n, const std::string& source) -> std::optional<Error> {
+      auto r = read(n, source);
+      if (!r) return r.error();
+      out = std::move(r).value();
+      return std::nullopt;
+    };
+  };
   ConfigLoader loader;
-  loader
-      .add_section("server",
-                   [&f](const YAML::Node& n, const std::string& source) -> std::optional<Error> {
-                     auto r = read_server_section(n, source);
-                     if (!r) return r.error();
-                     f.server = std::move(r).value();
-                     return std::nullopt;
-                   })
-      .add_section("rbac",
-                   [&f](const YAML::Node& n, const std::string& source) -> std::optional<Error> {
-                     auto r = RBACEnforcer::read_section(n, source);
-                     if (!r) return r.error();
-                     f.rbac = std::move(r).value();
-                     return std::nullopt;
-                   })
-      .add_section("custodians",
-                   [&f](const YAML::Node& n, const std::string& source) -> std::optional<Error> {
-                     auto r = CustodianRegistry::read_section(n, source);
-                     if (!r) return r.error();
-                     f.custodians = std::move(r).value();
-                     return std::nullopt;
-                   })
-      .add_section("mcp",
-                   [&f](const YAML::Node& n, const std::string& source) -> std::optional<Error> {
-                     auto r = read_mcp_section(n, source);
-                     if (!r) return r.error();
-                     f.mcp = std::move(r).value();
-                     return std::nullopt;
-                   });
+  loader.add_section("server", into(f.server, read_server_section))
+      .add_section("rbac", into(f.rbac, &RBACEnforcer::read_section))
+      .add_section("custodians", into(f.custodians, &CustodianRegistry::read_section))
+      .add_section("mcp", into(f.mcp, read_mcp_section));
   auto config = loader.load(*path);
   if (!config) return config.error();
   f.config = std::move(config).value();
