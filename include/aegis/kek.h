@@ -32,6 +32,11 @@ struct KEKMetadata {
   std::string algorithm;      // e.g. "AES-256-KWP (RFC 5649)"
 };
 
+// The error of a provider used without its configuration: InvalidInputError
+// "kek.not_configured", the first missing setting as the field and every one in the message —
+// the caller's to fix (exit 3 on the command line).
+Error kek_not_configured(std::string_view provider, const std::vector<std::string>& missing);
+
 class KEKProvider {
  public:
   virtual ~KEKProvider() = default;

@@ -54,9 +54,6 @@ struct ServerSettings {
 // the key ("server.api_keys", "server.max_batch_items", ...) for a wrong type or range, and
 // "config.unknown_key" with the nearest setting for a key that is none.
 Result<ServerSettings> read_server_section(const YAML::Node& server, const std::string& source);
-// The same from a config file's whole text.
-Result<ServerSettings> parse_server_settings(const std::string& yaml_text,
-                                             const std::string& source);
 
 // The RBAC enforcer of a server: the config's `rbac:` section (its `roles` replace those roles'
 // default permissions, its `actors` assign roles), then each API key's role added to the roles

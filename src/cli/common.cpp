@@ -35,11 +35,7 @@ std::string upper(std::string_view s) {
   return u;
 }
 
-int report_error(const Error& given) {
-  Error error = given;
-  // A provider the command was told to use but that is not configured is the caller's to fix
-  // (exit 3), although the library keeps the reference's RuntimeError for it.
-  if (error.code == "kek.not_configured") error.kind = ErrorKind::kInvalidInput;
+int report_error(const Error& error) {
   const std::string body =
       error_to_json(error).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::fprintf(stdout, "%s\n", body.c_str());

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "aegis/json.h"
+#include "aegis/server_config.h"
 #include "commands.h"
 #include "common.h"
 #include "aegis/crypto/keyfile.h"
@@ -91,10 +92,10 @@ int run_override_verify(const std::string& request_path, const std::optional<std
   auto text = read_input(request_path, 1 << 20);
   if (!text) return report_error(text.error());
   std::optional<CustodianRegistry> registry;
-  if (config) {
-    auto r = CustodianRegistry::load_yaml(*config);
-    if (!r) return report_error(r.error());
-    if (!r.value().empty()) registry = std::move(r).value();
+  if (config) {  // read whole and strictly, as every command reads a config
+    auto file = load_config_file(*config);
+    if (!file) return report_error(file.error());
+    if (!file.value().custodians.empty()) registry = std::move(file.value().custodians);
   }
   try {
     const auto j = parse_json_strict(text.value());

@@ -211,11 +211,7 @@ HSMKEKProvider::Token& HSMKEKProvider::token() {
   static std::mutex opening;
   std::lock_guard<std::mutex> g(opening);
   if (token_) return *token_;
-  if (const auto m = missing(); !m.empty()) {
-    std::string names;
-    for (const auto& n : m) names += (names.empty() ? "" : ", ") + n;
-    fail("kek.not_configured", "hsm provider is not configured: missing " + names);
-  }
+  if (const auto m = missing(); !m.empty()) throw_error(kek_not_configured("hsm", m));
   auto t = std::make_unique<Token>();
   t->lib = open_library(settings_.pkcs11_lib);
   CK_FUNCTION_LIST_PTR f = t->lib->f;

@@ -59,13 +59,15 @@ std::optional<KekBytes> aes_kwp_unwrap(const uint8_t key[32], std::span<const ui
   return kwp(key, wrapped, false);
 }
 
+Error kek_not_configured(std::string_view provider, const std::vector<std::string>& missing) {
+  std::string names;
+  for (const auto& n : missing) names += (names.empty() ? "" : ", ") + n;
+  return invalid_input("kek.not_configured", missing.empty() ? "" : missing.front(),
+                       std::string(provider) + " provider is not configured: missing " + names);
+}
+
 std::optional<Error> KEKProvider::self_test() {
-  if (const auto m = missing(); !m.empty()) {
-    std::string names;
-    for (const auto& n : m) names += (names.empty() ? "" : ", ") + n;
-    return Error{ErrorKind::kInternal, "kek.not_configured", "",
-                 metadata().provider_type + " provider is not configured: missing " + names};
-  }
+  if (const auto m = missing(); !m.empty()) return kek_not_configured(metadata().provider_type, m);
   uint8_t probe[32];
   if (RAND_bytes(probe, sizeof probe) != 1) throw std::bad_alloc();
   try {
@@ -193,12 +195,12 @@ std::vector<std::string> EnvironmentKEKProvider::missing() const {
 }
 
 KekBytes EnvironmentKEKProvider::wrap(std::span<const uint8_t> plaintext) {
-  if (!has_kek_) fail("kek.not_configured", "environment provider: AEGIS_MASTER_KEK is not set");
+  if (!has_kek_) throw_error(kek_not_configured("environment", missing()));
   return aes_kwp_wrap(kek_, plaintext);
 }
 
 KekBytes EnvironmentKEKProvider::unwrap(std::span<const uint8_t> wrapped) {
-  if (!has_kek_) fail("kek.not_configured", "environment provider: AEGIS_MASTER_KEK is not set");
+  if (!has_kek_) throw_error(kek_not_configured("environment", missing()));
   auto out = aes_kwp_unwrap(kek_, wrapped);
   if (!out)
     fail("kek.unwrap_failed",

@@ -118,11 +118,7 @@ KEKMetadata AWSKMSKEKProvider::metadata() const {
 }
 
 std::string AWSKMSKEKProvider::call(const std::string& target, const std::string& body) {
-  if (const auto m = missing(); !m.empty()) {
-    std::string names;
-    for (const auto& n : m) names += (names.empty() ? "" : ", ") + n;
-    fail("kek.not_configured", "kms provider is not configured: missing " + names);
-  }
+  if (const auto m = missing(); !m.empty()) throw_error(kek_not_configured("kms", m));
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   const std::string url = settings_.endpoint.empty()

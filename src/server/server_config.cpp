@@ -120,16 +120,6 @@ Result<ServerSettings> read_server_section(const YAML::Node& server, const std::
   return s;
 }
 
-Result<ServerSettings> parse_server_settings(const std::string& yaml_text,
-                                             const std::string& source) {
-  try {
-    const YAML::Node root = YAML::Load(yaml_text);
-    return read_server_section(root && root.IsMap() ? root["server"] : YAML::Node(), source);
-  } catch (const YAML::Exception& e) {
-    return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);
-  }
-}
-
 RBACEnforcer server_rbac(RBACEnforcer rbac, const std::vector<ApiKey>& api_keys) {
   for (const ApiKey& k : api_keys) rbac.assign(k.actor_id, k.role);
   return rbac;

@@ -57,7 +57,8 @@ TYPOS = [
 ]
 
 
-@pytest.mark.parametrize("command", ["validate-config", "evaluate", "gate", "mcp", "serve"])
+@pytest.mark.parametrize("command", ["validate-config", "evaluate", "gate", "mcp", "serve",
+                                     "override"])
 @pytest.mark.parametrize("text,field,nearest", TYPOS, ids=[t[1] for t in TYPOS])
 def test_every_command_refuses_a_config_typo_naming_the_nearest_key(aegis, tmp_path, command,
                                                                      text, field, nearest):
@@ -65,12 +66,14 @@ def test_every_command_refuses_a_config_typo_naming_the_nearest_key(aegis, tmp_p
     section nothing reads (telemetry:, store:) was accepted silently."""
     cfg = tmp_path / "c.yaml"
     cfg.write_text(text)
+    (tmp_path / "r.json").write_text("{}")
     args = {"validate-config": ["validate-config", str(cfg)],
             "evaluate": ["evaluate", "-c", str(cfg)],
             "gate": ["gate", "-c", str(cfg)],
             "mcp": ["mcp", "-c", str(cfg)],
             "serve": ["serve", "-c", str(cfg), "--listen", "127.0.0.1:1",
-                      "--db", f"sqlite:{tmp_path / 'never.db'}"]}[command]
+                      "--db", f"sqlite:{tmp_path / 'never.db'}"],
+            "override": ["override", "verify", str(tmp_path / "r.json"), "-c", str(cfg)]}[command]
     r = aegis(*args, stdin="{}")
     assert r.code == 3, (r.code, r.stdout, r.stderr)
     error = r.json()["error"]

@@ -5,6 +5,7 @@ slowloris clients, connection cap, a header flood, a 100 MB body)."""
 import gzip
 import json
 import resource
+import select
 import socket
 import subprocess
 import threading
@@ -442,16 +443,21 @@ def keyed_connection(port, source="127.0.0.1"):
 
 
 def test_connections_beyond_the_cap_get_503_only_when_every_one_is_proven(tmp_path):
-    proc, port = start(tmp_path, "  max_connections: 20\n  reserved_connections: 5\n")
+    # A first-request deadline far away: only eviction closes an idle connection here.
+    proc, port = start(tmp_path, "  max_connections: 20\n  reserved_connections: 5\n"
+                                 "  request_timeout_ms: 600000\n")
     try:
         # Idle connections no key has used are the first to go: the oldest makes room.
         # (Two I/O threads may admit two connections in either order: "oldest" is up to one
         # place off.)
-        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(15)]
-        time.sleep(0.3)
-        assert status_of(exchange(port, post(b"/v1/evaluate", EVAL))) == 200
-        closed = [closed_by_server(s, wait=0.5) for s in idle]
+        # Sixteen against a share of fifteen: the sixteenth's admission closes exactly one.
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+        readable, _, _ = select.select(idle, [], [], 120)  # generous: only a hang reaches it
+        assert readable, "a connection should have been closed to make room"
+        closed = [closed_by_server(s, wait=0.05) for s in idle]
         assert closed.count(True) == 1 and closed.index(True) < 2, closed
+        # A keyed client is served while the unproven ones fill their share.
+        assert status_of(exchange(port, post(b"/v1/evaluate", EVAL))) == 200
         for s in idle:
             s.close()
         # Twenty connections that keys have used are never closed to make room: 503.
@@ -487,7 +493,20 @@ def test_one_address_flooding_idle_connections_locks_no_keyed_client_out(tmp_pat
                 statuses.append(serve_util.call(f"http://127.0.0.1:{port}", "POST",
                                                 "/v1/evaluate", {"risk_proposed": 0.2},
                                                 key=KEY)[0])
+        # Every refusal is answered at once, however slow the machine: wait (generously) until
+        # all but the address's share have their 503, then count.
+        poller = select.poll()
         for s in flood:
+            poller.register(s, select.POLLIN)
+        deadline = time.monotonic() + 300
+        readable = set()
+        while len(readable) < 10000 - 100 and time.monotonic() < deadline:
+            for fd, _ in poller.poll(1000):
+                readable.add(fd)
+                poller.unregister(fd)
+        by_fd = {s.fileno(): s for s in flood}
+        for fd in readable:
+            s = by_fd[fd]
             s.setblocking(False)
             try:
                 if s.recv(4096)[:12] == b"HTTP/1.1 503":

@@ -48,6 +48,11 @@ TEST(Auth, RateLimiterRefillsOverTime) {
   EXPECT_FALSE(unlimited.remaining.has_value());
 }
 
+// The server: section of a config file's text.
+Result<ServerSettings> parse_server_settings(const std::string& yaml, const std::string& source) {
+  return read_server_section(YAML::Load(yaml)["server"], source);
+}
+
 TEST(ServerConfig, SettingsAndTheirErrors) {
   const std::string hash = sha256_hex("k");
   auto s = parse_server_settings("server:\n  max_batch_items: 7\n  api_keys:\n    - {actor_id: a, "
