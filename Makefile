@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc)
 FUZZ_SECS  ?= 15
 CMAKE_ARGS := -G Ninja -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all setup build run test test-unit test-sanitize fuzz bench clean
+.PHONY: all setup build binary run test test-unit test-sanitize fuzz bench clean
 
 all: build
 
@@ -19,6 +19,15 @@ $(BUILD)/build.ninja: CMakeLists.txt | setup
 
 build: setup $(BUILD)/build.ninja
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# Only the `aegis` command, with only what it needs (scripts/setup.sh --runtime): no tests,
+# benchmarks or Python module. For a CI job that runs `aegis gate`.
+BIN_BUILD  := build-bin
+binary:
+	@scripts/setup.sh --runtime
+	@cmake -S . -B $(BIN_BUILD) $(CMAKE_ARGS) -DAEGIS_TESTS=OFF -DAEGIS_BENCH=OFF \
+	  -DAEGIS_PYTHON=OFF >/dev/null
+	@cmake --build $(BIN_BUILD) -j $(JOBS) --target aegis
 
 # Evaluate the example contexts, then serve the API on 127.0.0.1:8080 (SQLite in ./aegis.db).
 run: build
@@ -52,4 +61,4 @@ bench: build
 	@scripts/bench.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(BIN_BUILD)

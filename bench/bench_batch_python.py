@@ -63,7 +63,7 @@ class PCWDecision:
 
 
 def posterior(x):
-    """P(Δ ≥ 2) for the normal posterior of SPEC §4: prior N(0, 1), likelihood variance 0.25."""
+    """P(Δ ≥ 2) for the normal posterior of docs/gates.md#posterior: prior N(0, 1), likelihood variance 0.25."""
     precision = 1.0 + 4.0
     mean, sd = 4.0 * x / precision, math.sqrt(1.0 / precision)
     return 0.5 * math.erfc((2.0 - mean) / (sd * math.sqrt(2.0)))

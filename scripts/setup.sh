@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
 # Installs every Debian package the project needs that is missing. Idempotent: silent when all
 # are present. Runs as root (as on the project machines) or through sudo.
+#   scripts/setup.sh            everything: build, tests, benchmarks, fuzzing, the node test clients
+#   scripts/setup.sh --runtime  only what building and running the `aegis` binary needs
+#                               (`make binary`; for a CI job that runs `aegis gate`)
 set -euo pipefail
+
+runtime_packages=(
+  build-essential cmake ninja-build pkg-config
+  nlohmann-json3-dev libsimdjson-dev libdragonbox-dev libyaml-cpp-dev libssl-dev libsecp256k1-dev
+  libsqlite3-dev libpqxx-dev libcurl4-openssl-dev prometheus-cpp-dev libboost-dev libcli11-dev
+  libfmt-dev libp11-kit-dev
+)
 
 packages=(
   build-essential cmake ninja-build pkg-config
@@ -9,6 +19,7 @@ packages=(
   libboost-dev
   libcpp-httplib-dev  # only as the receiver of the telemetry sink tests
   wrk nginx-light
+  jq                     # the README's runnable examples (tests/cli/test_readme.py)
   libcli11-dev libfmt-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
@@ -49,6 +60,13 @@ install_npm() {
   fi
 }
 
+runtime=false
+case "${1:-}" in
+  "") ;;
+  --runtime) runtime=true; packages=("${runtime_packages[@]}") ;;
+  *) echo "setup: unknown option '$1' (did you mean --runtime?)" >&2; exit 3 ;;
+esac
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -56,7 +74,7 @@ for p in "${packages[@]}"; do
   fi
 done
 if [ ${#missing[@]} -eq 0 ]; then
-  install_npm
+  $runtime || install_npm
   exit 0
 fi
 
@@ -64,4 +82,4 @@ echo "setup: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq >/dev/null
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-install_npm
+$runtime || install_npm

@@ -1,4 +1,4 @@
-// Actors of the governance process (SPEC §6): who proposes, analyses, approves, executes and
+// Actors of the governance process (docs/workflows.md): who proposes, analyses, approves, executes and
 // calibrates, and what each may do by default. Immutable values: thread-safe.
 #pragma once
 

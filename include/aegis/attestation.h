@@ -1,4 +1,4 @@
-// Signed attestations of stored decisions (SPEC §11): a decision's audit entry as an in-toto
+// Signed attestations of stored decisions (docs/audit.md#attestations): a decision's audit entry as an in-toto
 // Statement v1 wrapped in a DSSE envelope and signed with Ed25519, verifiable offline by anyone
 // who holds the public key. Pure functions: thread-safe.
 //

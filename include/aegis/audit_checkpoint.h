@@ -1,4 +1,4 @@
-// Signed audit checkpoints (SPEC §11), the transparency-log idea on the audit chain: a
+// Signed audit checkpoints (docs/audit.md#checkpoints), the transparency-log idea on the audit chain: a
 // checkpoint says "the chain had `entries` entries and its head was `head_hash` at `time`",
 // signed with Ed25519. A later chain must still hold that head at that position: a cut tail or
 // a history rewritten and re-hashed fails, though such a chain is self-consistent.

@@ -1,5 +1,5 @@
 // The standard normal distribution and the Normal–Normal conjugate posterior behind the risk and
-// profit gates (SPEC §2.1). Pure functions and an immutable value type: thread-safe.
+// profit gates (docs/gates.md#posterior). Pure functions and an immutable value type: thread-safe.
 #pragma once
 
 #include <span>

@@ -1,4 +1,4 @@
-// Complexity decomposition (SPEC §2.5): turns raw size measures of a change into the normalised
+// Complexity decomposition (docs/gates.md#complexity): turns raw size measures of a change into the normalised
 // complexity score the complexity gate reads (higher = simpler), with the breakdown of what
 // costs most. Immutable after construction: thread-safe.
 #pragma once

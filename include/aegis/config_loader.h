@@ -33,8 +33,13 @@ class ConfigLoader {
   // the file's order) and reads the rest as the gate parameters, strictly (AegisConfig's
   // load_yaml without warnings), with the registered names among the suggestions. The first
   // error wins: nothing of a file with an error is used.
-  Result<AegisConfig> load(const std::filesystem::path& path) const;
-  Result<AegisConfig> parse(const std::string& text, const std::string& source) const;
+  // With `warnings` (the Python module's from_yaml, the reference's leniency), an unknown key
+  // among the parameters and a section its reader refuses are warnings instead ("...; ignored");
+  // a malformed file and an invalid parameter value are still errors.
+  Result<AegisConfig> load(const std::filesystem::path& path,
+                           std::vector<std::string>* warnings = nullptr) const;
+  Result<AegisConfig> parse(const std::string& text, const std::string& source,
+                            std::vector<std::string>* warnings = nullptr) const;
 
  private:
   std::vector<std::pair<std::string, SectionReader>> sections_;

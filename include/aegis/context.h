@@ -1,4 +1,4 @@
-// The inputs of one governance decision (SPEC §3). PCWContext is an aggregate: designated
+// The inputs of one governance decision (docs/decision-rules.md#inputs). PCWContext is an aggregate: designated
 // initialisers read like the reference's keyword arguments. Plain value: not synchronised.
 #pragma once
 
@@ -57,7 +57,7 @@ struct PCWContext {
   nlohmann::json metadata = nlohmann::json::object();  // any JSON object
 };
 
-// Validates every field (SPEC §3): finite numbers, [0, 1] ranges, known impact, non-empty
+// Validates every field (docs/decision-rules.md#inputs): finite numbers, [0, 1] ranges, known impact, non-empty
 // bounded UTF-8 strings, metadata a JSON object of finite numbers and valid UTF-8. Returns the
 // first violation as an invalid-input Error naming the field and the value, or nullopt.
 // Codes: "context.required", "context.not_finite", "context.out_of_range",

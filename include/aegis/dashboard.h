@@ -1,4 +1,4 @@
-// The operator console of `aegis serve` (GET /, INTERFACES §7 and §9): a static page compiled
+// The operator console of `aegis serve` (GET /, docs/interfaces.md#pictures): a static page compiled
 // into the binary that reads the paged /v1 routes (decisions, overrides, proposals, drift
 // history) and the report fragment (GET /v1/dashboard) with the user's API key. It needs no
 // network beyond the server itself. Thread-safe: built once, then only read.

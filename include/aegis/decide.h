@@ -1,4 +1,4 @@
-// The decision function (SPEC §4): validates a context, evaluates the gates and drift, and
+// The decision function (docs/decision-rules.md#decision-rules): validates a context, evaluates the gates and drift, and
 // returns a PCWDecision that can be logged, replayed and explained. pcw_decide is thread-safe
 // when its drift monitor (if any) is not shared between threads.
 #pragma once
@@ -59,7 +59,7 @@ struct PCWDecision {
   std::optional<ShadowResult> shadow_result;
   std::optional<DriftResult> drift_result;
   // What would pass: per failing gate, each single input that flips it; per passing gate, how
-  // far each input may move (SPEC §11). Each achievable counterfactual is also a next step.
+  // far each input may move (docs/decision-rules.md#explanations). Each achievable counterfactual is also a next step.
   std::vector<Counterfactual> counterfactuals;
   std::vector<GateHeadroom> headroom;
 };

@@ -1,4 +1,4 @@
-// KL-divergence drift detection (SPEC §5): compares a window of recent observations against a
+// KL-divergence drift detection (docs/decision-rules.md#drift): compares a window of recent observations against a
 // baseline histogram. DriftMonitor is NOT thread-safe: give each thread its own, or guard it.
 #pragma once
 

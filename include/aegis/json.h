@@ -1,4 +1,4 @@
-// The JSON wire format (SPEC §8): strict parsing of contexts, serialisation of decisions, gate
+// The JSON wire format (docs/decision-rules.md#wire-format): strict parsing of contexts, serialisation of decisions, gate
 // and drift results, configs and errors, and canonical JSON for hashes.
 #pragma once
 
@@ -50,7 +50,7 @@ Result<std::vector<std::string_view>> split_json_array(std::string_view text);
 // How lenient ContextParser is beyond the strict wire format.
 struct ContextParseOptions {
   // Accept the CLI aliases (risk, risk_base, profit, profit_base, novelty, complexity, quality,
-  // risk_score) of INTERFACES §3.
+  // risk_score) of docs/interfaces.md#command-line.
   bool cli_aliases = false;
   // Fill missing agent_id ("aegis-cli"), session_id ("cli-" and a UUID v4), phase ("plan"),
   // proposal_summary ("CLI evaluation") and estimated_impact ("medium"), as every surface does
@@ -67,7 +67,7 @@ struct ContextRequest {
   std::optional<std::vector<double>> drift_baseline_data;
 };
 
-// Parses context JSON strictly (SPEC §3): unknown fields, duplicate keys, wrong types, invalid
+// Parses context JSON strictly (docs/decision-rules.md#inputs): unknown fields, duplicate keys, wrong types, invalid
 // UTF-8, nesting deeper than 64, documents over 1 MiB and invalid values are errors naming the
 // field. A `utility` object is turned into a UtilityResult with the configuration's
 // parameters; `change_type` is validated and kept in metadata. Reuses its buffers between
@@ -129,7 +129,7 @@ nlohmann::json context_to_json(const PCWContext& context);
 // error.code.
 nlohmann::json error_to_json(const Error& error);
 
-// Canonical JSON (SPEC §8): UTF-8, keys sorted by code point, no whitespace, numbers in the
+// Canonical JSON (docs/decision-rules.md#wire-format): UTF-8, keys sorted by code point, no whitespace, numbers in the
 // shortest round-trip form (ECMAScript formatting, as RFC 8785). Throws InvalidInputError for a
 // non-finite number or invalid UTF-8.
 std::string canonical_json(const nlohmann::json& value);

@@ -1,4 +1,4 @@
-// Key-encryption-key providers (SPEC §10): a KEK that wraps and unwraps bytes, and the X-Wing
+// Key-encryption-key providers (docs/keys.md): a KEK that wraps and unwraps bytes, and the X-Wing
 // (HybridKEM) key pair it protects — the public key from AEGIS_MASTER_KEK_PUBLIC (or a
 // constructor argument), the private key kept only as a blob wrapped by the provider and
 // unwrapped on demand. Providers: in memory, environment, PKCS#11 HSM, AWS KMS.

@@ -1,4 +1,4 @@
-// Prometheus metrics (INTERFACES §6) on prometheus-cpp. PrometheusExporter is a decision side
+// Prometheus metrics (docs/interfaces.md#telemetry-and-metrics) on prometheus-cpp. PrometheusExporter is a decision side
 // channel (pass it to pcw_decide as prometheus_exporter); all methods are thread-safe.
 #pragma once
 

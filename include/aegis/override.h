@@ -1,4 +1,4 @@
-// Two-key overrides (SPEC §7): a failed gate (never complexity) may be overridden only when a
+// Two-key overrides (docs/overrides.md): a failed gate (never complexity) may be overridden only when a
 // Risk Lead and a Security Lead, two different custodians with two different keys, both sign
 // the same override with BIP-322 simple P2TR signatures. OverrideWorkflow is not thread-safe;
 // the rest are immutable values or stateless.
@@ -99,7 +99,7 @@ class CustodianRegistry {
 enum class OverrideState { PENDING, PARTIAL, APPROVED, REJECTED };
 std::string_view to_string(OverrideState s) noexcept;
 
-// Why an override signature was refused (every reason of SPEC §7 has its own value).
+// Why an override signature was refused (every reason of docs/overrides.md has its own value).
 enum class OverrideRejection {
   kNone,                      // accepted
   kBadSignature,              // does not verify for this override's message hash and key

@@ -1,4 +1,4 @@
-// Roles, permissions and the RBAC enforcer (SPEC §6). Configure an RBACEnforcer, then share it
+// Roles, permissions and the RBAC enforcer (docs/roles.md). Configure an RBACEnforcer, then share it
 // read-only: const methods are thread-safe.
 #pragma once
 
@@ -40,7 +40,7 @@ inline constexpr std::array<std::string_view, 8> kPermissions = {
     "approve", "execute", "calibrate",      "sign_override"};
 bool is_permission(std::string_view p) noexcept;
 
-// The default permissions of a role (SPEC §6); admin holds every permission.
+// The default permissions of a role (docs/roles.md); admin holds every permission.
 std::set<std::string> default_permissions(ActorRole role);
 
 class RBACEnforcer : public PermissionChecker {

@@ -1,4 +1,4 @@
-// The `server:` section of a config file (INTERFACES §4): API keys, limits, and the RBAC
+// The `server:` section of a config file (docs/interfaces.md#http-api): API keys, limits, and the RBAC
 // enforcer a server answers with. Plain values: thread-safe once built.
 #pragma once
 

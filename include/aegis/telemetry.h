@@ -1,4 +1,4 @@
-// Telemetry events and HTTP sinks (INTERFACES §6). A TelemetryEmitter is a decision side channel
+// Telemetry events and HTTP sinks (docs/interfaces.md#telemetry-and-metrics). A TelemetryEmitter is a decision side channel
 // (pass it to pcw_decide as telemetry_emitter) that turns each decision into events and hands
 // them to its sinks. Sinks POST off the caller's thread; a full queue or a failed POST is counted,
 // never thrown into a decision. All classes are thread-safe.

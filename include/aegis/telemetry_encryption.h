@@ -1,4 +1,4 @@
-// Encryption of the personal fields of telemetry events (SPEC §10), cheap enough for the
+// Encryption of the personal fields of telemetry events (docs/keys.md), cheap enough for the
 // server's event rate: one HPKE sender context (X-Wing / HKDF-SHA256 / AES-256-GCM, info
 // "aegis-telemetry-v1") per *epoch* — at most `max_events` events or `max_age` — whose exported
 // key Export("aegis-telemetry-v1 event key", 32) seals each event's personal fields with

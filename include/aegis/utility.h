@@ -1,4 +1,4 @@
-// The utility model behind the utility gate (SPEC §2.7): expected utility of a change net of its
+// The utility model behind the utility gate (docs/gates.md#utility): expected utility of a change net of its
 // costs, and its lower confidence bound. Immutable values: thread-safe.
 #pragma once
 

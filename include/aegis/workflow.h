@@ -1,4 +1,4 @@
-// Proposal lifecycle and multi-model consensus (SPEC §6). Not thread-safe: one owner at a time
+// Proposal lifecycle and multi-model consensus (docs/workflows.md). Not thread-safe: one owner at a time
 // (the store serialises access across processes with version checks).
 #pragma once
 

@@ -1,4 +1,4 @@
-// The workflow routes of `aegis serve` (INTERFACES §4) without the transport: proposals, two-key
+// The workflow routes of `aegis serve` (docs/interfaces.md#http-api) without the transport: proposals, two-key
 // overrides, consensus and drift. Workflows live in a Store as versioned objects, so several
 // servers on one PostgreSQL share them; every step is saved with optimistic concurrency (a lost
 // race is a conflict, never a silent overwrite) and leaves an audit entry. Each call takes the

@@ -663,7 +663,7 @@ class TelemetryEmitter:
     def close(self) -> None: ...
 
 
-# Key management (SPEC §10)
+# Key management (docs/keys.md)
 KMS_KEK_AVAILABLE: bool
 HSM_KEK_AVAILABLE: bool
 HYBRID_KEM_AVAILABLE: bool

@@ -176,7 +176,7 @@ dataclass_like(c.PCWDecision, [
     ("headroom", list, list),
 ])
 
-dataclass_like(c.DecisionRequest, [  # the reference's AFA request (INTERFACES §8)
+dataclass_like(c.DecisionRequest, [  # the reference's AFA request (docs/interfaces.md#afa-bridge)
     ("request_id", str, REQUIRED),
     ("candidate_id", str, REQUIRED),
     ("function_name", str, REQUIRED),

@@ -1,7 +1,12 @@
 // AegisConfig and KLDriftConfig: immutable, validated, with the reference's constructors.
 #include <pybind11/stl.h>
 
+#include <yaml-cpp/yaml.h>
+
+#include "aegis/config_loader.h"
 #include "aegis/json.h"
+#include "aegis/override.h"
+#include "aegis/rbac.h"
 #include "aegis/utility.h"
 #include "bindings.h"
 
@@ -121,7 +126,27 @@ void bind_config(py::module_& m) {
             // The reference's documented leniency: an unknown key is ignored, with a warning
             // that names the nearest known key.
             std::vector<std::string> warnings;
-            auto loaded = AegisConfig::load_yaml(p, &warnings);
+            // The sections of an aegis config file are not unknown keys: rbac: and custodians:
+            // are checked by their readers (a fault is a warning here), server: and mcp: belong
+            // to `aegis serve` and `aegis mcp`, which this module does not run.
+            const auto skip = [](const YAML::Node&, const std::string&) -> std::optional<Error> {
+              return std::nullopt;
+            };
+            ConfigLoader loader;
+            loader
+                .add_section("rbac",
+                             [](const YAML::Node& n, const std::string& source) -> std::optional<Error> {
+                               auto r = RBACEnforcer::read_section(n, source);
+                               return r ? std::nullopt : std::optional<Error>(r.error());
+                             })
+                .add_section("custodians",
+                             [](const YAML::Node& n, const std::string& source) -> std::optional<Error> {
+                               auto r = CustodianRegistry::read_section(n, source);
+                               return r ? std::nullopt : std::optional<Error>(r.error());
+                             })
+                .add_section("server", skip)
+                .add_section("mcp", skip);
+            auto loaded = loader.load(p, &warnings);
             const py::object warn = py::module_::import("warnings").attr("warn");
             for (const auto& w : warnings) warn(w, py::module_::import("builtins").attr("UserWarning"), 2);
             if (!loaded) throw_error(loaded.error());

@@ -1,4 +1,4 @@
-// Exceptions (INTERFACES §2) and JSON conversion.
+// Exceptions (README.md#the-python-module) and JSON conversion.
 #include <cmath>
 
 #include "bindings.h"

@@ -1,4 +1,4 @@
-// Telemetry: TelemetryEmitter, HTTPEventSink, BatchHTTPSink, http_sink (INTERFACES §6). The sinks
+// Telemetry: TelemetryEmitter, HTTPEventSink, BatchHTTPSink, http_sink (docs/interfaces.md#telemetry-and-metrics). The sinks
 // post from their own C++ threads; flush() and close() release the GIL while they wait.
 #include <pybind11/stl.h>
 

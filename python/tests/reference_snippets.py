@@ -1,4 +1,4 @@
-"""Code blocks of ../shared/seed/python-sdk-reference.txt, copied verbatim as data.
+"""Code blocks of the reference Python SDK's documentation, copied verbatim as data.
 
 Each entry is the text of one block exactly as the reference prints it (BLOCKS lists them in the
 reference's order); the tests exec them. PLACEHOLDERS lists the only substitutions made before

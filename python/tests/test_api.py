@@ -6,6 +6,7 @@ import math
 import pytest
 
 import aegis_governance as ag
+from conftest import SOURCE
 from aegis_governance import (AegisConfig, GateType, KLDriftConfig, PCWContext, PCWPhase,
                               PCWStatus, pcw_decide)
 
@@ -70,14 +71,25 @@ def test_config_from_yaml_errors(tmp_path):
 def test_config_from_yaml_warns_of_unknown_keys_with_the_nearest_one(tmp_path):
     """The reference ignores unknown keys; we keep that, but say so, with a suggestion."""
     cfg = tmp_path / "c.yaml"
-    cfg.write_text("novelty_treshold: 0.5\nparameters:\n  gamma: 0.5\nserver: {}\n")
+    cfg.write_text("novelty_treshold: 0.5\nparameters:\n  gamma: 0.5\ntelemetry: {}\n"
+                   "custodians:\n  - {actor: a, role: risk_lead, public_key: x}\n")
     with pytest.warns(UserWarning) as caught:
         config = AegisConfig.from_yaml(cfg)
     messages = [str(w.message) for w in caught]
     assert any("novelty_treshold" in m and "did you mean 'novelty_threshold'" in m
                for m in messages), messages
-    assert any("'server'" in m for m in messages)
+    assert any("'telemetry'" in m for m in messages)  # a section nothing reads
+    assert any("custodians[0].actor" in m and "did you mean 'actor_id'" in m for m in messages)
     assert config.gamma == 0.5 and config.novelty_threshold == AegisConfig.default().novelty_threshold
+
+
+def test_config_from_yaml_reads_a_whole_aegis_config_without_a_warning():
+    """Its sections (server:, rbac:, custodians:, mcp:) are AEGIS's, not unknown keys."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        config = AegisConfig.from_yaml(SOURCE / "examples" / "aegis.yaml")
+    assert config.novelty_threshold == 0.6
 
 
 def test_context_defaults_and_fields():

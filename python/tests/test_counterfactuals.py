@@ -1,4 +1,4 @@
-"""Counterfactuals and headroom against an independent oracle: the gates of SPEC §2 written
+"""Counterfactuals and headroom against an independent oracle: the gates of docs/gates.md written
 again here with scipy (ndtr, ndtri, expit), over 10,000 generated contexts and two configurations.
 
 For each counterfactual the engine says is achievable:
@@ -34,7 +34,7 @@ def configs():
 
 
 class Oracle:
-    """The gates of SPEC §2, written from the formulas, not from the engine."""
+    """The gates of docs/gates.md, written from the formulas, not from the engine."""
 
     def __init__(self, cfg):
         self.c = cfg

@@ -1,4 +1,4 @@
-"""The reference's code blocks run unchanged and give what SPEC.md says."""
+"""The reference's code blocks run unchanged and give what the contract in docs/ says."""
 import base64
 import contextlib
 import io

@@ -93,13 +93,42 @@ std::unique_ptr<TelemetryEmitter> make_telemetry(const std::optional<std::string
   return emitter;
 }
 
+namespace {
+void report_lost(uint64_t lost, const char* when) {
+  std::fprintf(stderr,
+               "aegis: warning: telemetry: %llu event%s could not be delivered%s (the receiver "
+               "refused or did not answer); the decisions themselves are unaffected\n",
+               static_cast<unsigned long long>(lost), lost == 1 ? "" : "s", when);
+}
+}  // namespace
+
 void close_telemetry(TelemetryEmitter& telemetry) {
   telemetry.close();
-  if (const uint64_t lost = telemetry.lost())
-    std::fprintf(stderr,
-                 "aegis: warning: telemetry: %llu event%s could not be delivered (the receiver "
-                 "refused or did not answer); the decisions themselves are unaffected\n",
-                 static_cast<unsigned long long>(lost), lost == 1 ? "" : "s");
+  if (const uint64_t lost = telemetry.lost()) report_lost(lost, "");
+}
+
+TelemetryLossLog::TelemetryLossLog(const TelemetryEmitter* telemetry) : telemetry_(telemetry) {
+  if (!telemetry_) return;
+  thread_ = std::thread([this] {
+    std::unique_lock<std::mutex> g(lock_);
+    // Looks every 2 s until the first loss, says so once, and stops looking.
+    while (!stop_.wait_for(g, std::chrono::seconds(2), [this] { return stopping_; })) {
+      if (telemetry_->lost() == 0) continue;
+      report_lost(telemetry_->lost(), " so far; the count is aegis_telemetry_events_dropped_total");
+      return;
+    }
+  });
+}
+
+TelemetryLossLog::~TelemetryLossLog() {
+  if (!telemetry_) return;
+  {
+    std::lock_guard<std::mutex> g(lock_);
+    stopping_ = true;
+  }
+  stop_.notify_all();
+  thread_.join();
+  if (const uint64_t lost = telemetry_->lost()) report_lost(lost, " in all");
 }
 
 Result<AegisConfig> load_config(const std::optional<std::string>& path) {

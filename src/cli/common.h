@@ -1,11 +1,14 @@
 // Shared pieces of the `aegis` subcommands: exit codes, input reading, error output.
 #pragma once
 
+#include <condition_variable>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "aegis/config.h"
@@ -15,7 +18,7 @@
 
 namespace aegis::cli {
 
-// Process exit codes (INTERFACES §3).
+// Process exit codes (docs/interfaces.md#command-line).
 enum Exit : int {
   kExitProceed = 0,
   kExitHalt = 1,
@@ -48,6 +51,23 @@ Result<AegisConfig> load_config(const std::optional<std::string>& path);
 // delivered, says so on stderr once, with their count: telemetry never fails a command, but it
 // never fails silently either.
 void close_telemetry(TelemetryEmitter& telemetry);
+
+// For a long-running command (serve): says on stderr, once, when the first telemetry event is
+// lost, and at destruction the total (after the server has closed its telemetry). Null: nothing.
+class TelemetryLossLog {
+ public:
+  explicit TelemetryLossLog(const TelemetryEmitter* telemetry);
+  ~TelemetryLossLog();
+  TelemetryLossLog(const TelemetryLossLog&) = delete;
+  TelemetryLossLog& operator=(const TelemetryLossLog&) = delete;
+
+ private:
+  const TelemetryEmitter* telemetry_;
+  std::mutex lock_;
+  std::condition_variable stop_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
 
 // The telemetry of a command: --telemetry-url (https only) or else the config's telemetry_url
 // (http only with telemetry_allow_insecure); null when neither is set. `batch_size`: events per

@@ -17,11 +17,11 @@ std::string decision_text(const PCWDecision& d) {
                   d.confidence, d.decision_id, format_timestamp(d.timestamp));
   if (d.shadow_result) out += "(shadow mode: not enforced)\n";
   out += fmt::format("  {:<11} {:<6} {:>12} {:>12} {:>12}\n", "gate", "result", "value",
-                     "threshold", "margin");
+                     "threshold", "distance");
   for (const auto& g : d.gate_evaluation->gates) {
     if (!g) continue;
     out += fmt::format("  {:<11} {:<6} {:>12.6g} {:>12.6g} {:>+12.6g}\n", to_string(g->gate_type),
-                       g->passed ? "pass" : "FAIL", g->value, g->threshold, g->margin());
+                       g->passed ? "pass" : "FAIL", g->value, g->threshold, g->distance());
   }
   if (d.drift_result) out += "  drift: " + d.drift_result->message() + "\n";
   if (!d.counterfactuals.empty()) out += "What would pass (one input changed, the others as they are):\n";

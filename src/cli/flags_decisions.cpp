@@ -3,11 +3,21 @@
 #include <memory>
 #include <thread>
 
+#include "aegis/gates.h"
 #include "commands.h"
 #include "common.h"
 #include "flags.h"
 
 namespace aegis::cli {
+
+namespace {
+// What a context holds and which way each gate passes, below the options of evaluate and gate.
+std::string context_help() {
+  return "Context: a JSON object of the fields in schema/context.schema.json, each optional "
+         "(docs/decision-rules.md#inputs). " +
+         std::string(kWhichWayEachGatePasses) + " More: docs/gates.md.";
+}
+}  // namespace
 
 Dispatch add_decision_flags(CLI::App& app) {
   auto ev = std::make_shared<EvaluateOptions>();
@@ -15,6 +25,7 @@ Dispatch add_decision_flags(CLI::App& app) {
       "evaluate",
       "Decide on one JSON context (exit 0 proceed, 1 halt, 2 pause/escalate, 3 invalid, "
       "4 internal), or on a JSONL file with --batch");
+  evaluate->footer(context_help());
   evaluate->add_option("-i,--input", ev->input, "context JSON file, - for stdin (default)");
   evaluate->add_option("input_file", ev->input, "context JSON file (same as -i)");
   evaluate->add_option("-c,--config", ev->config, "YAML configuration");
@@ -48,6 +59,7 @@ Dispatch add_decision_flags(CLI::App& app) {
       "gate",
       "CI check: decide one context here or with --url, failing closed (exit 0 proceed, 1 halt, "
       "2 review, 3 invalid, 4 internal, 5 rejected, 6 unavailable, 7 malformed)");
+  gate->footer(context_help());
   gate->add_option("-i,--input", go->input, "context JSON file, - for stdin (default)");
   gate->add_option("--url", go->url,
                    "aegis serve base URL (https, or http to this machine); API key from "

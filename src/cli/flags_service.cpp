@@ -68,7 +68,7 @@ Dispatch add_service_flags(CLI::App& app) {
       ->required();
   report->add_option("-o,--output", f->report_output, "HTML file to write (default: stdout)");
   report->add_option("--decision", f->report_decision,
-                     "decision whose gate margins are drawn (default: the newest)");
+                     "decision whose gate distances are drawn (default: the newest)");
 
   auto* apikey = app.add_subcommand("apikey", "API keys for aegis serve");
   apikey->require_subcommand(1);

@@ -1,4 +1,4 @@
-// `aegis serve`: flags to the HTTP API (INTERFACES §4), and `aegis apikey new`.
+// `aegis serve`: flags to the HTTP API (docs/interfaces.md#http-api), and `aegis apikey new`.
 #include <openssl/rand.h>
 
 #include <charconv>
@@ -38,13 +38,17 @@ int run_serve(const ServeOptions& o) {
                  "aegis: warning: no API key is configured (server.api_keys): every route but "
                  "/health, /openapi.json and / will answer 401. Create one with `aegis apikey new "
                  "--actor NAME --role ROLE` and add the line it prints to the config.\n");
+  const TelemetryEmitter* events = telemetry.get();  // owned by the server from here on
   auto server = ApiServer::create(std::move(config).value(), o.db, std::move(telemetry));
   if (!server) return report_error(server.error());
   if (auto e = server.value()->listen(o.listen.substr(0, colon), port, o.tls_cert, o.tls_key))
     return report_error(*e);
   std::fprintf(stderr, "aegis: serving on %s://%s/ (store %s)\n", o.tls_cert ? "https" : "http",
                o.listen.c_str(), redacted_url(o.db).c_str());
-  server.value()->run();
+  {
+    const TelemetryLossLog loss_log(events);
+    server.value()->run();
+  }
   // The checkpoint of the chain as the server left it: keep it (it holds no secret).
   if (const auto checkpoint = server.value()->latest_checkpoint())
     std::fprintf(stderr, "aegis: audit checkpoint %s\n", checkpoint->c_str());

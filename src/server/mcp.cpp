@@ -12,6 +12,7 @@
 #include "aegis/uuid.h"
 #include "aegis/version.h"
 #include "aegis/what_if.h"
+#include "embedded.h"
 
 namespace aegis {
 namespace {
@@ -60,13 +61,13 @@ const json& tool_definitions() {
         {"phase", {{"type", "string"}, {"enum", {"plan", "commit", "work"}}}},
         {"proposal_summary", {{"type", "string"}, {"description", "What the change is"}}},
         {"estimated_impact", {{"type", "string"}, {"enum", {"low", "medium", "high", "critical"}}}},
-        {"risk_baseline", unit_number("Current risk, 0-1")},
-        {"risk_proposed", unit_number("Risk after the change, 0-1")},
+        {"risk_baseline", unit_number("")},
+        {"risk_proposed", unit_number("")},
         {"profit_baseline", {{"type", "number"}}},
         {"profit_proposed", {{"type", "number"}}},
-        {"novelty_score", unit_number("How unprecedented, 0-1")},
-        {"complexity_score", unit_number("Higher = simpler, 0-1; below 0.5 always halts")},
-        {"quality_score", unit_number("Overall quality, 0-1")},
+        {"novelty_score", unit_number("")},
+        {"complexity_score", unit_number("")},
+        {"quality_score", unit_number("")},
         {"quality_subscores", {{"type", "array"}, {"items", unit_number("subscore")}}},
         {"requires_human_approval", {{"type", "boolean"}}},
         {"time_sensitive", {{"type", "boolean"}}},
@@ -90,6 +91,12 @@ const json& tool_definitions() {
           {"items", {{"type", "number"}}},
           {"minItems", 30},
           {"description", "A drift baseline for this evaluation (at least 30 values)"}}}};
+    // What each field means and which way its gate passes: schema/context.schema.json's
+    // descriptions, the one place they are written (docs/gates.md#what-each-gate-rewards).
+    const json schema = json::parse(detail::embedded_file("context.schema.json"));
+    for (auto& [name, prop] : context_props.items())
+      if (schema["properties"].contains(name) && schema["properties"][name].contains("description"))
+        prop["description"] = schema["properties"][name]["description"];
     return json::array({
         {{"name", "aegis_evaluate_proposal"},
          {"description",
@@ -160,7 +167,7 @@ const json& scoring_guides() {
   static const json guides = {
       {"generic",
        "risk_*: probability (0-1) that the change causes harm, before and after it; "
-       "novelty_score: 0 routine ... 1 never done here; complexity_score: 1 trivial ... 0 "
+       "novelty_score: how new the proposal is here, 0 routine ... 1 never done before; complexity_score: 1 trivial ... 0 "
        "sprawling (below 0.5 always halts); quality_score: evidence quality (tests, review); "
        "estimated_impact: blast radius; reversible: can it be undone quickly?"},
       {"cicd",
@@ -600,7 +607,8 @@ json McpServer::call_tool(const std::string& name, const json& args) {
         return tool_error(invalid_input("mcp.invalid", "domain",
                                         "domain must be trading, cicd, moderation, agents or "
                                         "generic"));
-      const std::string guide = scoring_guides()[domain];
+      const std::string guide = scoring_guides()[domain].get<std::string>() + " " +
+                                std::string(kWhichWayEachGatePasses);
       return tool_result(guide, {{"domain", domain}, {"guide", guide}});
     }
     if (name == "aegis_crypto_status") {

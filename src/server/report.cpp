@@ -214,11 +214,12 @@ std::string gate_pass_rates(const std::vector<const json*>& decisions) {
   return svg + "</svg>";
 }
 
-// Headroom: how far each gate is from flipping, positive on the passing side.
-std::string gate_margins(const json* d) {
+// Each gate's distance to its threshold, positive on the passing side (GateResult::distance
+// from the wire's margin and passed).
+std::string gate_distances(const json* d) {
   constexpr int W = 640, row = 26, left = 100, right = 150;
   const int H = row * static_cast<int>(kGates.size()) + 10;
-  std::string svg = svg_open(W, H, "gate margins of the chosen decision");
+  std::string svg = svg_open(W, H, "distance of each gate to its threshold, positive on the passing side");
   const json* gates = d ? gates_of(*d) : nullptr;
   if (!gates) return svg + text(W / 2.0, H / 2.0, "no decision chosen", "middle") + "</svg>";
   double peak = 0.05;
@@ -237,12 +238,12 @@ std::string gate_margins(const json* d) {
     }
     const json& g = (*gates)[std::string(kGates[i])];
     const bool passed = g.is_object() && g.contains("passed") && g["passed"] == true;
-    const double headroom = (passed ? 1 : -1) * std::fabs(number(g, "margin"));
-    const double w = std::fabs(headroom) / peak * half;
+    const double distance = (passed ? 1 : -1) * std::fabs(number(g, "margin"));
+    const double w = std::fabs(distance) / peak * half;
     svg += rect(
-        headroom >= 0 ? mid : mid - w, y + 3, w, row - 8, passed ? "bar pass" : "bar fail",
+        distance >= 0 ? mid : mid - w, y + 3, w, row - 8, passed ? "bar pass" : "bar fail",
         str(g, "message"),
-        " data-gate=\"" + std::string(kGates[i]) + "\" data-headroom=\"" + num(headroom) + "\"");
+        " data-gate=\"" + std::string(kGates[i]) + "\" data-distance=\"" + num(distance) + "\"");
     svg += text(W - right + 6, y + 15,
                 num(number(g, "value"), "%.3g") + " vs " + num(number(g, "threshold"), "%.3g"));
   }
@@ -323,11 +324,13 @@ std::string render_report_fragment(const ReportInput& input) {
                 recent_table(newest_first, chosen ? str(*chosen, "decision_id") : ""));
   out += figure("chart-status-mix", "Status mix over time", status_mix(newest_first));
   out += figure("chart-gate-pass-rates", "Gate pass rates", gate_pass_rates(newest_first));
-  out += figure("chart-gate-margins",
-                chosen ? "Gate margins of decision <code>" + esc(str(*chosen, "decision_id")) +
-                             "</code> (" + esc(str(*chosen, "status")) + ")"
-                       : std::string("Gate margins"),
-                gate_margins(chosen));
+  out += figure("chart-gate-distance",
+                (chosen ? "Distance to each threshold of decision <code>" +
+                              esc(str(*chosen, "decision_id")) + "</code> (" +
+                              esc(str(*chosen, "status")) + ")"
+                        : std::string("Distance to each threshold")) +
+                    " — positive on the passing side",
+                gate_distances(chosen));
   out += figure("chart-drift", "Drift: KL divergence against its thresholds", drift_chart(drift));
   return out + "</div>";
 }

@@ -1,4 +1,4 @@
-// MCP over streamable HTTP at POST /mcp (INTERFACES §5): JSON-RPC in the body, the answer as
+// MCP over streamable HTTP at POST /mcp (docs/interfaces.md#mcp): JSON-RPC in the body, the answer as
 // application/json, in sessions that `initialize` opens and DELETE ends (no server-initiated
 // stream: GET is 405). Mounted in `aegis serve` with the API keys and RBAC, and served alone by
 // `aegis mcp --transport http`.

@@ -57,7 +57,7 @@ void add_workflow_routes(http::Router& router, ApiContext& api) {
   });
   add("GET", "/v1/proposals/{proposal_id}", "read_decisions",
       [&w](const Request& r, const Caller&) { return w.get_proposal(r.param("proposal_id")); });
-  // Each step needs its own permission (SPEC §6); an unknown step is 404.
+  // Each step needs its own permission (docs/workflows.md); an unknown step is 404.
   router.add({"POST", "/v1/proposals/{proposal_id}/{action}", Access::kAuthenticated, "",
               Runs::kOnWorker, [&api, &w](Request& r, const Caller& c, Reply reply) {
                 const std::string& action = r.param("action");

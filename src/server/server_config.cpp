@@ -54,6 +54,14 @@ Result<ServerSettings> read_server_section(const YAML::Node& server, const std::
       for (size_t i = 0; i < keys.size(); ++i) {
         const YAML::Node k = keys[i];
         const std::string where = "server.api_keys[" + std::to_string(i) + "]";
+        static const std::vector<std::string> kEntryKeys = {"actor_id", "role", "key_sha256"};
+        if (k.IsMap())
+          for (const auto& kv : k) {
+            const std::string key = kv.first.Scalar();
+            if (std::find(kEntryKeys.begin(), kEntryKeys.end(), key) == kEntryKeys.end())
+              return unknown_config_key(source, where + "." + key, "server.api_keys", key,
+                                        kEntryKeys);
+          }
         auto text = [&k](const char* name) {
           return k.IsMap() && k[name] && k[name].IsScalar() ? k[name].Scalar() : std::string();
         };

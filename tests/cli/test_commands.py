@@ -169,3 +169,56 @@ def test_every_option_of_every_command_has_a_help_text(aegis):
                     missing.append((" ".join(path), line.strip()))
     assert seen > 100
     assert not missing, missing
+
+
+@pytest.mark.parametrize("command", ["evaluate", "gate"])
+def test_help_says_which_way_each_gate_passes(aegis, command):
+    """The first hour: nothing said what novelty_score measures or that its gate passes high."""
+    out = aegis(command, "--help").out
+    assert "novelty_score HIGH (>= 0.7405: the novelty gate rewards novelty" in out
+    assert "risk_proposed LOW" in out and "docs/gates.md" in out
+
+
+def file_schema():
+    import json
+    import jsonschema
+    root = json.loads((SOURCE / "schema" / "config.schema.json").read_text())
+    return root, jsonschema.Draft202012Validator(root).evolve(schema=root["$defs"]["file"])
+
+
+def test_the_example_config_is_the_documented_format(aegis):
+    """The first hour: the `custodians:` and `server.api_keys` formats were documented nowhere."""
+    import yaml
+    _, validator = file_schema()
+    doc = yaml.safe_load((SOURCE / "examples" / "aegis.yaml").read_text())
+    assert list(validator.iter_errors(doc)) == []
+    assert doc["custodians"] and doc["server"]["api_keys"]
+    assert aegis("validate-config", str(SOURCE / "examples" / "aegis.yaml")).code == 0
+    typo = dict(doc, custodians=[dict(doc["custodians"][0], pubkey="00" * 32)])
+    assert list(validator.iter_errors(typo))
+
+
+# Each section of the schema against what the binary reads: every key the schema lists is known
+# to the reader (its error, if any, is about the value), and a key it does not list is refused.
+SECTION_SAMPLES = {
+    "server": lambda key: {"server": {key: "not-a-value"}},
+    "custodian": lambda key: {"custodians": [{key: "x"}]},
+    "api_key": lambda key: {"server": {"api_keys": [{key: "x"}]}},
+    "rbac": lambda key: {"rbac": {key: "x"}},
+    "mcp": lambda key: {"mcp": {key: ""}},
+}
+
+
+@pytest.mark.parametrize("section", sorted(SECTION_SAMPLES))
+def test_config_schema_sections_match_the_readers(aegis, tmp_path, section):
+    import json
+    root, _ = file_schema()
+    props = (root["$defs"]["file"]["properties"]["mcp"] if section == "mcp"
+             else root["$defs"][section])["properties"]
+    cfg = tmp_path / "c.yaml"
+    for key in list(props) + ["bogus_key"]:
+        cfg.write_text(json.dumps(SECTION_SAMPLES[section](key)))
+        r = aegis("validate-config", str(cfg))
+        error = r.json().get("error") or {}
+        unknown = error.get("detail") == "config.unknown_key"
+        assert unknown == (key == "bogus_key"), (section, key, error)

@@ -62,6 +62,31 @@ def test_text_format(aegis):
     assert "risk" in r.out and "FAIL" in r.out and "Rationale:" in r.out
 
 
+def test_text_table_distance_is_positive_on_the_passing_side(aegis):
+    # risk and profit pass below their threshold, the others above: the wire's margin
+    # (value - threshold) has a different meaning per gate, the table's distance one meaning.
+    ctx = {"risk_proposed": 0.3, "profit_baseline": 1, "profit_proposed": 1.2,
+           "novelty_score": 0.9, "complexity_score": 0.4, "quality_score": 0.9}
+    d = aegis("evaluate", stdin=json.dumps(ctx)).json()
+    r = aegis("evaluate", "--format", "text", stdin=json.dumps(ctx))
+    lines = r.out.splitlines()
+    assert lines[1].split() == ["gate", "result", "value", "threshold", "distance"]
+    rows = {l.split()[0]: l.split() for l in lines[2:7]}
+    gates = d["gate_evaluation"]["gates"]
+    assert set(rows) == set(gates)
+    signs = set()
+    for name, g in gates.items():
+        distance = float(rows[name][4])
+        assert (rows[name][1] == "pass") == g["passed"], name
+        assert distance == pytest.approx((1 if g["passed"] else -1) * abs(g["margin"]), rel=1e-5,
+                                         abs=1e-9), name
+        signs.add((name, g["margin"] > 0, g["passed"]))
+    # The example covers both meanings of a positive margin: a failing risk gate above its
+    # threshold and a passing novelty gate above its own.
+    assert ("risk", True, False) in signs and ("novelty", True, True) in signs
+    assert ("complexity", False, False) in signs and ("profit", False, True) in signs
+
+
 def test_shadow_exits_zero_and_marks_decision(aegis, validate):
     r = aegis("evaluate", "--shadow", stdin='{"risk_proposed":0.3}')
     assert r.code == 0

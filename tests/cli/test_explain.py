@@ -308,7 +308,7 @@ def canonical(value):
 
 
 def rehash_from(db, k, new_body_of):
-    """Rewrites entries k.. with new bodies and re-hashes the chain from k (SPEC §9), so that the
+    """Rewrites entries k.. with new bodies and re-hashes the chain from k (docs/audit.md#the-chain), so that the
     chain is self-consistent again: what an attacker with the database would do."""
     with sqlite3.connect(db) as c:
         rows = c.execute("SELECT a.seq, a.kind, a.id, a.time, a.body, a.prev_hash, k.agent_id, "

@@ -29,7 +29,7 @@ def test_batch_report_counts_and_charts(aegis, tmp_path):
     assert html.startswith("<!doctype html>") and "<script" not in html
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")  # self-contained
     for chart in ("chart-recent", "chart-status-mix", "chart-gate-pass-rates",
-                  "chart-gate-margins", "chart-drift"):
+                  "chart-gate-distance", "chart-drift"):
         assert f'id="{chart}"' in html
     assert f"{len(ds)} decisions" in html and "1 record was not a decision" in html
     for status in ("proceed", "pause", "halt", "escalate"):
@@ -53,16 +53,16 @@ def test_single_decision_margins_and_chosen_decision(aegis, tmp_path):
     r = aegis("report", str(one))
     assert r.code == 0
     for gate, g in halted["gate_evaluation"]["gates"].items():
-        m = re.search(rf'data-gate="{gate}" data-headroom="([-0-9.e]+)"', r.out)
+        m = re.search(rf'data-gate="{gate}" data-distance="([-0-9.e]+)"', r.out)
         assert m, gate
-        headroom = float(m.group(1))
-        assert (headroom >= 0) == g["passed"]
-        assert abs(headroom) == pytest.approx(abs(g["margin"]), rel=1e-3, abs=1e-4)
+        distance = float(m.group(1))
+        assert (distance >= 0) == g["passed"]
+        assert abs(distance) == pytest.approx(abs(g["margin"]), rel=1e-3, abs=1e-4)
     batch = tmp_path / "b.jsonl"
     batch.write_text("".join(json.dumps(d) + "\n" for d in ds))
     chosen = ds[2]["decision_id"]
     r = aegis("report", str(batch), "--decision", chosen)
-    assert r.code == 0 and f"Gate margins of decision <code>{chosen}</code>" in r.out
+    assert r.code == 0 and f"Distance to each threshold of decision <code>{chosen}</code>" in r.out
     assert aegis("report", str(batch), "--decision", "nope").code == 3
 
 

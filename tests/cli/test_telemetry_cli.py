@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from conftest import AEGIS
-from serve_util import api_key_lines, call, free_port, serving
+from serve_util import api_key_lines, call, free_port, serving, wait_for_port
 
 
 def start_receiver(context=None):
@@ -151,7 +151,7 @@ def test_server_events_and_dropped_counter(http_receiver, tmp_path):
     with serving(config, f"sqlite:{tmp_path / 's2.db'}") as base:
         for _ in range(120):  # more than one batch of 100 events
             assert call(base, "POST", "/v1/evaluate", {"risk_proposed": 0.3}, key=key)[0] == 200
-        for _ in range(100):
+        for _ in range(1200):  # a generous bound: only a sink that never counts reaches it
             metrics = call(base, "GET", "/metrics", key=key)[2]
             line = [x for x in metrics.splitlines()
                     if x.startswith("aegis_telemetry_events_dropped_total")]
@@ -159,3 +159,34 @@ def test_server_events_and_dropped_counter(http_receiver, tmp_path):
                 break
             time.sleep(0.1)
         assert line and float(line[0].split()[-1]) >= 100
+
+
+def test_serve_logs_the_first_lost_event_and_the_total(tmp_path):
+    """The first hour: a telemetry sink that cannot deliver said nothing in serve's log."""
+    key = "k-telemetry-loss"
+    config = tmp_path / "c.yaml"
+    config.write_text(f"telemetry_url: \"http://127.0.0.1:{free_port()}/x\"\n"
+                      "telemetry_allow_insecure: true\n"
+                      "server:\n  api_keys:\n" + api_key_lines({key: ("ops", "admin")}))
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with open(log, "w") as err:
+        proc = subprocess.Popen([AEGIS, "serve", "--listen", f"127.0.0.1:{port}", "-c", str(config),
+                                 "--db", f"sqlite:{tmp_path / 's.db'}"], stderr=err)
+        try:
+            wait_for_port(port, proc)
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(101):  # one batch of 100 events and more
+                assert call(base, "POST", "/v1/evaluate", {"risk_proposed": 0.3}, key=key)[0] == 200
+            for _ in range(1200):  # waits for the line; only a server that never says it times out
+                if "could not be delivered so far" in log.read_text():
+                    break
+                time.sleep(0.1)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+    lines = [line for line in log.read_text().splitlines() if "telemetry" in line]
+    assert len(lines) == 2, lines
+    assert "so far" in lines[0] and "aegis_telemetry_events_dropped_total" in lines[0]
+    assert "in all" in lines[1]
+    assert int(lines[1].split("telemetry: ")[1].split()[0]) >= int(lines[0].split("telemetry: ")[1].split()[0])

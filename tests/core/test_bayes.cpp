@@ -63,7 +63,7 @@ TEST(BayesianPosterior, MatchesClosedForm) {
 }
 
 TEST(BayesianPosterior, SingleObservationIdentity) {
-  // SPEC §2.1: with one observation μ = 0.8·x, σ = √0.2.
+  // docs/gates.md#posterior: with one observation μ = 0.8·x, σ = √0.2.
   const BayesianPosterior bp;
   for (double x : {-3.0, 0.0, 0.7, 4.2}) {
     const Posterior post = bp.update(x);

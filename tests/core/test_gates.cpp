@@ -26,7 +26,7 @@ TEST(RiskGate, MatchesScipy) {
 }
 
 TEST(RiskGate, DefaultTriggerPointIsAbout3_4195) {
-  // SPEC §2.2: with defaults the gate fails iff x_R > 3.4195.
+  // docs/gates.md#risk: with defaults the gate fails iff x_R > 3.4195.
   const GateEvaluator eval;
   EXPECT_TRUE(eval.evaluate_risk_gate(0.1, 0.1 + 0.1 * 3.4190).passed);
   EXPECT_FALSE(eval.evaluate_risk_gate(0.1, 0.1 + 0.1 * 3.4200).passed);

@@ -77,6 +77,9 @@ TEST(ServerConfig, SettingsAndTheirErrors) {
            {"server:\n  api_keys:\n    - {actor_id: a, role: admin, key_sha256: \"" + hash +
                 "\"}\n    - {actor_id: b, role: proposer, key_sha256: \"" + hash + "\"}\n",
             "server.api_keys"},
+           {"server:\n  api_keys:\n    - {actor_id: a, role: admin, key_sha265: \"" + hash +
+                "\"}\n",
+            "server.api_keys[0].key_sha265"},  // a typo in an entry, not "needs key_sha256"
            {"server: [1]\n", "server"}}) {
     const auto r = parse_server_settings(yaml, "c.yaml");
     ASSERT_FALSE(r) << yaml;

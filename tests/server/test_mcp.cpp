@@ -6,6 +6,9 @@
 #endif
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "aegis/mcp.h"
 #include "aegis/rbac.h"
 
@@ -91,6 +94,38 @@ TEST(Mcp, RateLimitWindowWithInjectedClock) {
 
 // The key-management flags are true (built in), and each provider says whether it is configured
 // and, when it is, working — nothing secret.
+TEST(Mcp, EveryToolSaysWhichWayEachGatePasses) {
+  McpServer s{AegisConfig()};
+  ready(s);
+  const json tools = call(s, R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})")["result"]["tools"];
+  std::ifstream in(std::string(AEGIS_SOURCE_DIR) + "/schema/context.schema.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  const json schema = json::parse(text.str())["properties"];
+  const json* props = nullptr;
+  for (const json& t : tools)
+    if (t["name"] == "aegis_evaluate_proposal") props = &t["inputSchema"]["properties"];
+  ASSERT_NE(props, nullptr);
+  // The input schema's words are the context schema's, so the two cannot disagree.
+  for (const char* f : {"risk_baseline", "risk_proposed", "profit_proposed", "novelty_score",
+                        "complexity_score", "quality_score"}) {
+    ASSERT_TRUE(schema[f].contains("description")) << f;
+    EXPECT_EQ((*props)[f]["description"], schema[f]["description"]) << f;
+  }
+  const std::string novelty = (*props)["novelty_score"]["description"];
+  EXPECT_NE(novelty.find("passes only for HIGH values"), std::string::npos) << novelty;
+  EXPECT_NE(novelty.find("0.7405"), std::string::npos) << novelty;
+  for (const char* domain : {"generic", "cicd", "trading", "moderation", "agents"}) {
+    const json r = call(s, json{{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/call"},
+                                {"params", {{"name", "aegis_get_scoring_guide"},
+                                            {"arguments", {{"domain", domain}}}}}}
+                               .dump());
+    const std::string guide = r["result"]["structuredContent"]["guide"];
+    EXPECT_NE(guide.find("novelty_score HIGH (>= 0.7405"), std::string::npos) << domain;
+    EXPECT_NE(guide.find("risk_proposed LOW"), std::string::npos) << domain;
+  }
+}
+
 TEST(Mcp, CryptoStatusReportsTheFlagsAndTheProviders) {
   McpServer s{AegisConfig()};
   ready(s);

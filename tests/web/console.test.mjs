@@ -296,14 +296,20 @@ test('the decision view shows a decision as stored, with its place in the chain'
     const gates = h.gate_evaluation.gates;
     const rows = await page.$$eval('#dv-gates tbody tr', (rs) => rs.map((r) => ({
       gate: r.dataset.gate, passed: r.dataset.passed === 'true',
-      margin: r.querySelector('.margin').textContent, cf: r.querySelector('.counterfactual').textContent,
+      distance: r.querySelector('.distance').textContent, cf: r.querySelector('.counterfactual').textContent,
     })));
     assert.deepEqual(rows.map((r) => r.gate).sort(), Object.keys(gates).sort());
     for (const r of rows) {
       assert.equal(r.passed, gates[r.gate].passed, r.gate);
-      assert.ok(Math.abs(Number(r.margin) - gates[r.gate].margin) <= 1e-3 * Math.max(1, Math.abs(gates[r.gate].margin)),
-        `${r.gate}: ${r.margin} vs ${gates[r.gate].margin}`);
+      // One sign convention: positive on the passing side, whichever way the gate compares
+      // (the wire's margin is value - threshold, so a failing risk gate has a positive margin).
+      const expected = (gates[r.gate].passed ? 1 : -1) * Math.abs(gates[r.gate].margin);
+      assert.ok(Math.abs(Number(r.distance) - expected) <= 1e-3 * Math.max(1, Math.abs(expected)),
+        `${r.gate}: ${r.distance} vs ${expected}`);
+      if (Number(r.distance) !== 0) assert.equal(Number(r.distance) > 0, r.passed, `${r.gate}: sign`);
     }
+    assert.ok(gates.risk.margin > 0 && !gates.risk.passed, 'the chosen decision fails risk above its threshold');
+    assert.ok(Number(rows.find((r) => r.gate === 'risk').distance) < 0, 'a failing risk gate shows a negative distance');
     const cf = h.counterfactuals.find((c) => c.gate === 'risk');
     const riskRow = rows.find((r) => r.gate === 'risk');
     assert.ok(riskRow.cf.startsWith(`${cf.input} ${cf.relation} ${Number(cf.required.toPrecision(4))}`), riskRow.cf);

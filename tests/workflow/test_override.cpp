@@ -1,4 +1,4 @@
-// Two-key override workflow (SPEC §7): the happy path and every rejection.
+// Two-key override workflow (docs/overrides.md): the happy path and every rejection.
 #include <gtest/gtest.h>
 
 #include "aegis/digest.h"

@@ -1,4 +1,4 @@
-// RBAC, actors and calibration, the proposal lifecycle and multi-model consensus (SPEC §6).
+// RBAC, actors and calibration, the proposal lifecycle and multi-model consensus (docs/workflows.md).
 #include <gtest/gtest.h>
 
 #include "aegis/workflow.h"
