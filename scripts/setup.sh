@@ -6,28 +6,28 @@
 #                               (`make binary`; for a CI job that runs `aegis gate`)
 set -euo pipefail
 
+# What building and running the `aegis` binary needs (`make binary`; tests/cli/test_setup.py
+# checks it covers every library the build of the binary finds).
 runtime_packages=(
   build-essential cmake ninja-build pkg-config
   nlohmann-json3-dev libsimdjson-dev libdragonbox-dev libyaml-cpp-dev libssl-dev libsecp256k1-dev
   libsqlite3-dev libpqxx-dev libcurl4-openssl-dev prometheus-cpp-dev libboost-dev libcli11-dev
   libfmt-dev libp11-kit-dev
 )
-
+# Everything: the runtime, and what the tests, benchmarks, fuzzing and the Python module need.
 packages=(
-  build-essential cmake ninja-build pkg-config
-  nlohmann-json3-dev libsimdjson-dev libdragonbox-dev libyaml-cpp-dev libssl-dev libsecp256k1-dev libsqlite3-dev libpqxx-dev postgresql-15 libcurl4-openssl-dev prometheus-cpp-dev prometheus
-  libboost-dev
+  "${runtime_packages[@]}"
+  postgresql-15 prometheus
   libcpp-httplib-dev  # only as the receiver of the telemetry sink tests
   wrk nginx-light
   jq                     # the README's runnable examples (tests/cli/test_readme.py)
-  libcli11-dev libfmt-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   chromium
   python3-dev python3-pytest python3-scipy python3-jsonschema python3-yaml pybind11-dev
   python3-pip python3-venv python3-setuptools python3-wheel  # pip install of the Python module
   valgrind                                               # the constant-time check of the KEM
-  softhsm2 opensc libp11-kit-dev                         # PKCS#11: the HSM provider and its tests
+  softhsm2 opensc                                        # PKCS#11: the HSM tests
   python3-botocore python3-cryptography                  # oracles: SigV4 signer, RFC 5649 wrap
 )
 

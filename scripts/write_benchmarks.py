@@ -223,6 +223,6 @@ print(f"\n**What bounds the durable batch.** SQLite writes {sqlite['bytes_per_de
       "was no faster (docs/DECISIONS.md, store). PostgreSQL's server, on the same two cores, "
       "spends its time in the heap and index inserts and lz4.")
 print("\nThe p50/p99 figures time each call with two `steady_clock` reads, whose cost "
-      "(~20–40 ns) is included. For comparison (ENGINEERING.md §6): Cedar reports 4–11 µs "
+      "(~20–40 ns) is included. For comparison, published figures: Cedar reports 4–11 µs "
       "median per authorization, the Microsoft agent governance toolkit 11–103 µs p50, "
       "OPA budgets ~1 ms.")

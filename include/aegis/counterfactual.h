@@ -93,4 +93,10 @@ GateExplanation explain_gates(const GateEvaluator& evaluator, const GateInputs& 
 // significant digits rounded toward passing. Precondition: c.achievable().
 std::string counterfactual_step(const Counterfactual& c);
 
+// Which way each gate passes under `evaluator`'s parameters, as one paragraph with each boundary
+// rounded toward passing (four significant digits), computed by explain_gates: what every MCP
+// scoring guide and `aegis evaluate --help` / `gate --help` end with
+// (docs/gates.md#what-each-gate-rewards).
+std::string which_way_each_gate_passes(const GateEvaluator& evaluator);
+
 }  // namespace aegis

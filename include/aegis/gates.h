@@ -37,17 +37,6 @@ enum class GateNote : uint8_t {
   kOverBudget,    // utility: migration_cost > migration_budget
 };
 
-// Which way each gate passes, with the default parameters, in one paragraph: appended to every
-// MCP scoring guide and to `aegis evaluate --help` and `aegis gate --help`
-// (docs/gates.md#what-each-gate-rewards).
-inline constexpr std::string_view kWhichWayEachGatePasses =
-    "Which way passes, with the default parameters: risk_proposed LOW (the risk gate fails when "
-    "(risk_proposed - risk_baseline) / max(risk_baseline, 0.01) > 3.4195); profit_proposed not "
-    "far below profit_baseline; novelty_score HIGH (>= 0.7405: the novelty gate rewards novelty, "
-    "so a routine proposal scored honestly low fails it, e.g. 0.2 fails and 0.9 passes; where "
-    "routine work must pass, the configuration lowers novelty_N0, never the score); "
-    "complexity_score >= 0.5 (a hard floor); quality_score >= 0.7 with no zero subscore.";
-
 // The result of one gate. `message()` is derived from the fields on demand, so producing a
 // GateResult never allocates.
 struct GateResult {
@@ -66,12 +55,19 @@ struct GateResult {
   // How far the value is from the threshold on the side the gate landed: |margin| when it
   // passed, −|margin| when it failed, so positive is always the passing side (what the text
   // table, the console and the report show; docs/gates.md#distance-to-the-threshold).
-  double distance() const noexcept { return passed ? std::fabs(margin()) : -std::fabs(margin()); }
+  double distance() const noexcept;
   // One human sentence: what was compared and the outcome.
   std::string message() const;
   // Appends message() to `out`.
   void append_message(std::string& out) const;
 };
+
+// A gate's distance to its threshold from its outcome and its wire `margin`: |margin| when it
+// passed, −|margin| when it failed (GateResult::distance; what the report computes from JSON).
+inline double gate_distance(bool passed, double margin) noexcept {
+  return passed ? std::fabs(margin) : -std::fabs(margin);
+}
+inline double GateResult::distance() const noexcept { return gate_distance(passed, margin()); }
 
 // Inputs of evaluate_all. Designated initialisers mirror the reference's keyword arguments.
 // The gate is skipped (absent from the result) only for utility, when `utility_result` is null.
@@ -125,12 +121,13 @@ class GateEvaluator {
                                    std::span<const double> quality_subscores) const;
   GateResult evaluate_utility_gate(const UtilityResult& utility_result) const;
 
-  // Evaluates every gate whose inputs are present (docs/gates.md#evaluating-all-gates). Throws InvalidInputError.
+  // Evaluates every gate whose inputs are present (docs/gates.md#evaluating-all-gates).
+  // Throws InvalidInputError.
   GateEvaluationResult evaluate_all(const GateInputs& inputs) const;
   GateEvaluationResult evaluate_all(const PCWContext& context) const;
 
-  // The normalised adverse changes the risk and profit gates feed to the posterior (docs/gates.md#risk,
-  // §2.3). Finite for finite inputs: a true value beyond the double range saturates at ±DBL_MAX.
+  // The normalised adverse changes the risk and profit gates feed to the posterior
+  // (docs/gates.md#risk, docs/gates.md#profit). Finite for finite inputs: a true value beyond the double range saturates at ±DBL_MAX.
   double normalised_risk(double baseline, double proposed) const noexcept;
   double normalised_profit(double baseline, double proposed) const noexcept;
 

@@ -3,7 +3,7 @@
 #include <memory>
 #include <thread>
 
-#include "aegis/gates.h"
+#include "aegis/counterfactual.h"
 #include "commands.h"
 #include "common.h"
 #include "flags.h"
@@ -15,7 +15,8 @@ namespace {
 std::string context_help() {
   return "Context: a JSON object of the fields in schema/context.schema.json, each optional "
          "(docs/decision-rules.md#inputs). " +
-         std::string(kWhichWayEachGatePasses) + " More: docs/gates.md.";
+         which_way_each_gate_passes(AegisConfig::default_config().create_gate_evaluator()) +
+         " (These are the default parameters' bounds.) More: docs/gates.md.";
 }
 }  // namespace
 

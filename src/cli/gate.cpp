@@ -169,8 +169,15 @@ int run_gate(const GateOptions& o) {
   } else {
     auto config = load_config(o.config);
     if (!config) return report_error(config.error());
-    const DecisionService service(config.value());
+    std::unique_ptr<TelemetryEmitter> telemetry;  // the config's telemetry_url, as evaluate
+    try {
+      telemetry = make_telemetry(std::nullopt, config.value(), std::nullopt);
+    } catch (const AegisError& e) {
+      return report_error(e.error());
+    }
+    const DecisionService service(config.value(), nullptr, nullptr, telemetry.get());
     v = gate_local(service, text.value());
+    if (telemetry) close_telemetry(*telemetry);
     where = "this machine (aegis gate, no --url)";
   }
 

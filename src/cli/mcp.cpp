@@ -27,6 +27,10 @@ int run_mcp(const std::optional<std::string>& config_path, const std::optional<s
   } catch (const AegisError& e) {
     return report_error(e.error());
   }
+  if (f.config.parameters().telemetry_url)  // said, not silently skipped
+    std::fprintf(stderr,
+                 "aegis: warning: telemetry_url is set, but `aegis mcp` sends no telemetry; its "
+                 "decisions are in --db's audit chain (aegis serve's /mcp sends them)\n");
   McpServer server(f.config, store.get(), {}, caller);
   if (transport == "http") {
     if (auto e = serve_mcp_over_http(server, host, port)) return report_error(*e);

@@ -452,4 +452,45 @@ std::string counterfactual_step(const Counterfactual& c) {
   return s;
 }
 
+
+std::string which_way_each_gate_passes(const GateEvaluator& evaluator) {
+  // A reference context: the bounds of risk and profit depend on the baseline, so one is named.
+  const GateInputs in{.risk_baseline = 0.1, .risk_proposed = 0.1, .profit_baseline = 100,
+                      .profit_proposed = 100, .novelty_score = 0.0, .complexity_score = 1.0,
+                      .quality_score = 1.0};
+  const GateExplanation e = explain_gates(evaluator, in, evaluator.evaluate_all(in));
+  // The boundary of `field`, rounded toward passing, or empty when every value passes.
+  auto bound = [&e](GateInputField field) -> std::string {
+    std::optional<double> value;
+    Relation relation = Relation::kAtLeast;
+    for (const Counterfactual& c : e.counterfactuals)
+      if (c.input.field == field) value = c.required, relation = c.relation;
+    for (const GateHeadroom& h : e.headroom)
+      if (h.input.field == field) value = h.limit, relation = h.relation;
+    if (!value) return {};
+    const bool up = relation == Relation::kAtLeast || relation == Relation::kAbove;
+    std::string text;
+    detail::append_num4(text, directed4(*value, up));
+    return text;
+  };
+  auto or_any = [](const std::string& b, const std::string& text) {
+    return b.empty() ? std::string("any value") : text;
+  };
+  const std::string risk = bound(GateInputField::kRiskProposed);
+  const std::string profit = bound(GateInputField::kProfitProposed);
+  const std::string novelty = bound(GateInputField::kNoveltyScore);
+  const std::string complexity = bound(GateInputField::kComplexityScore);
+  const std::string quality = bound(GateInputField::kQualityScore);
+  return "Which way each gate passes: risk_proposed LOW (over a "
+         "risk_baseline of 0.1 it passes up to " + or_any(risk, risk) +
+         "; the allowed rise grows with the baseline); profit_proposed not far below "
+         "profit_baseline (from 100, down to " + or_any(profit, profit) +
+         "); novelty_score HIGH (" + or_any(novelty, "from " + novelty + " up") +
+         ": the novelty gate rewards novelty, so a routine proposal scored honestly low fails "
+         "it; where routine work must pass, lower novelty_N0 in the configuration, never the "
+         "score); complexity_score " + or_any(complexity, "from " + complexity + " up") +
+         " (a hard floor); quality_score " + or_any(quality, "from " + quality + " up") +
+         ", with no subscore exactly 0.";
+}
+
 }  // namespace aegis

@@ -11,6 +11,7 @@
 #include "aegis/json.h"
 #include "aegis/uuid.h"
 #include "aegis/version.h"
+#include "aegis/counterfactual.h"
 #include "aegis/what_if.h"
 #include "embedded.h"
 
@@ -608,7 +609,7 @@ json McpServer::call_tool(const std::string& name, const json& args) {
                                         "domain must be trading, cicd, moderation, agents or "
                                         "generic"));
       const std::string guide = scoring_guides()[domain].get<std::string>() + " " +
-                                std::string(kWhichWayEachGatePasses);
+                                which_way_each_gate_passes(config_.create_gate_evaluator());
       return tool_result(guide, {{"domain", domain}, {"guide", guide}});
     }
     if (name == "aegis_crypto_status") {

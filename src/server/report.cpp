@@ -7,6 +7,8 @@
 #include <map>
 #include <tuple>
 
+#include "aegis/gates.h"
+
 namespace aegis {
 namespace {
 
@@ -214,8 +216,7 @@ std::string gate_pass_rates(const std::vector<const json*>& decisions) {
   return svg + "</svg>";
 }
 
-// Each gate's distance to its threshold, positive on the passing side (GateResult::distance
-// from the wire's margin and passed).
+// Each gate's distance to its threshold, positive on the passing side (gate_distance).
 std::string gate_distances(const json* d) {
   constexpr int W = 640, row = 26, left = 100, right = 150;
   const int H = row * static_cast<int>(kGates.size()) + 10;
@@ -238,7 +239,7 @@ std::string gate_distances(const json* d) {
     }
     const json& g = (*gates)[std::string(kGates[i])];
     const bool passed = g.is_object() && g.contains("passed") && g["passed"] == true;
-    const double distance = (passed ? 1 : -1) * std::fabs(number(g, "margin"));
+    const double distance = gate_distance(passed, number(g, "margin"));
     const double w = std::fabs(distance) / peak * half;
     svg += rect(
         distance >= 0 ? mid : mid - w, y + 3, w, row - 8, passed ? "bar pass" : "bar fail",

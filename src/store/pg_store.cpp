@@ -27,6 +27,15 @@ namespace {
 // 4: decision_keys keeps the agent_id, session_id, status and failing_gates (",risk,novelty,")
 // of each decision by seq, with an index by agent.
 constexpr int kSchemaVersion = 4;
+
+// A command that only reads met a store an older aegis wrote: upgrading it would be a write.
+[[noreturn]] void schema_too_old(int64_t version) {
+  throw_error(Error{ErrorKind::kInvalidInput, "store.schema_old", "db",
+                    "the store's schema (version " + std::to_string(version) +
+                        ") is older than this aegis's (" + std::to_string(kSchemaVersion) +
+                        "); a command that only reads never changes a store: open it once with "
+                        "one that writes (aegis serve, or aegis evaluate --db) to upgrade it"});
+}
 constexpr int64_t kMigrationLock = 0x4145474953;  // "AEGIS"
 
 [[noreturn]] void internal(const std::string& what) {
@@ -82,7 +91,7 @@ class PgStore : public Store {
       if (r.exec("SELECT to_regclass('schema_version')")[0][0].is_null())
         not_found(url, "the database holds no AEGIS store");
     }
-    migrate();
+    migrate(create);
     conn_.prepare("head", "SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE");
     conn_.prepare("set_head", "UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1");
   } catch (const pqxx::failure& e) {
@@ -363,7 +372,9 @@ class PgStore : public Store {
     w.exec_prepared("set_head", tail.seq, tail.hash);
   }
 
-  void migrate() {
+  // `upgrade`: a writer brings an older schema up to date; a reader (a command that only reads)
+  // refuses it instead, so that reading never changes the store.
+  void migrate(bool upgrade) {
     pqxx::work w(conn_);
     w.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLock);
     w.exec("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)");
@@ -374,6 +385,7 @@ class PgStore : public Store {
                         "the database schema (version " + std::to_string(version) +
                             ") is newer than this aegis understands (" +
                             std::to_string(kSchemaVersion) + ")"});
+    if (!upgrade && version < kSchemaVersion) schema_too_old(version);
     if (version < 1) {
       w.exec(
           "CREATE TABLE audit(seq BIGINT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, "

@@ -20,6 +20,15 @@ namespace {
 // with an index by agent.
 constexpr int kSchemaVersion = 3;
 
+// A command that only reads met a store an older aegis wrote: upgrading it would be a write.
+[[noreturn]] void schema_too_old(int64_t version) {
+  throw_error(Error{ErrorKind::kInvalidInput, "store.schema_old", "db",
+                    "the store's schema (version " + std::to_string(version) +
+                        ") is older than this aegis's (" + std::to_string(kSchemaVersion) +
+                        "); a command that only reads never changes a store: open it once with "
+                        "one that writes (aegis serve, or aegis evaluate --db) to upgrade it"});
+}
+
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
   throw_error(Error{ErrorKind::kInternal, "store.sqlite", "",
                     what + ": " + (db ? sqlite3_errmsg(db) : "cannot allocate")});
@@ -226,7 +235,7 @@ class SqliteStore : public Store {
            "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
            "PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=-65536; "
            "PRAGMA journal_size_limit=67108864;");
-      migrate();
+      migrate(create);
       checkpointer_ = std::make_unique<Checkpointer>(path);
       sqlite3_wal_hook(db_, &Checkpointer::wal_hook, checkpointer_.get());
     } catch (...) {
@@ -437,7 +446,9 @@ class SqliteStore : public Store {
     }
   }
 
-  void migrate() {
+  // `upgrade`: a writer brings an older schema up to date; a reader (a command that only reads)
+  // refuses it instead, so that reading never changes the store.
+  void migrate(bool upgrade) {
     Transaction tx(db_, checkpointer_.get());
     exec(db_, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)");
     int64_t version = 0;
@@ -451,6 +462,7 @@ class SqliteStore : public Store {
                             ") is newer than this aegis understands (" +
                             std::to_string(kSchemaVersion) + ")"});
     }
+    if (!upgrade && version < kSchemaVersion) schema_too_old(version);
     if (version < 1) {
       exec(db_,
            "CREATE TABLE audit(seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, "

@@ -1,4 +1,4 @@
-"""An independent plain-Python implementation of docs/gates.md and §4 (default config), with scipy,
+"""An independent plain-Python implementation of docs/gates.md and docs/decision-rules.md (default config), with scipy,
 used as an oracle for the C++ engine. Written from the spec, not from the C++ code."""
 import math
 

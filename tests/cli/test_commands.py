@@ -1,4 +1,6 @@
 """`aegis validate-config`, `health`, `version`, and every command's reading of a config file."""
+import json
+
 import pytest
 
 from conftest import SOURCE
@@ -173,10 +175,22 @@ def test_every_option_of_every_command_has_a_help_text(aegis):
 
 @pytest.mark.parametrize("command", ["evaluate", "gate"])
 def test_help_says_which_way_each_gate_passes(aegis, command):
-    """The first hour: nothing said what novelty_score measures or that its gate passes high."""
-    out = aegis(command, "--help").out
-    assert "novelty_score HIGH (>= 0.7405: the novelty gate rewards novelty" in out
-    assert "risk_proposed LOW" in out and "docs/gates.md" in out
+    """The first hour: nothing said what novelty_score measures or that its gate passes high.
+    The bounds printed are the engine's own, rounded toward passing: at the printed value the
+    gate passes, one digit short of it it fails."""
+    import re
+    out = " ".join(aegis(command, "--help").out.split())
+    assert "the novelty gate rewards novelty" in out and "docs/gates.md" in out
+    novelty = re.search(r"novelty_score HIGH \(from ([0-9.]+) up", out).group(1)
+    risk = re.search(r"risk_baseline of 0.1 it passes up to ([0-9.]+)", out).group(1)
+    assert (novelty, risk) == ("0.7406", "0.4419")
+
+    def gate(ctx, name):
+        return aegis("evaluate", stdin=json.dumps(ctx)).json()["gate_evaluation"]["gates"][name]["passed"]
+    assert gate({"novelty_score": float(novelty)}, "novelty")
+    assert not gate({"novelty_score": float(novelty) - 0.0001}, "novelty")
+    assert gate({"risk_baseline": 0.1, "risk_proposed": float(risk)}, "risk")
+    assert not gate({"risk_baseline": 0.1, "risk_proposed": float(risk) + 0.0001}, "risk")
 
 
 def file_schema():

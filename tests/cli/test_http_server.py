@@ -184,7 +184,7 @@ FRAMING = [
     + b"\r\nContent-Length: 21\r\n\r\n" + EVAL,
     b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nHost: y\r\nContent-Length: 21\r\n\r\n" + EVAL,
     b"POST /v1/evaluate HTTP/1.0\r\nHost: x\r\nHost: y\r\nContent-Length: 21\r\n\r\n" + EVAL,
-    # §6.1: Transfer-Encoding in HTTP/1.0 is faulty framing (refused, connection closed).
+    # RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 is faulty framing (refused, connection closed).
     b"POST /v1/evaluate HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
     b"15\r\n" + EVAL + b"\r\n0\r\n\r\n",
     b"POST /v1/evaluate HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"

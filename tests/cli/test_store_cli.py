@@ -196,6 +196,32 @@ def test_a_read_never_creates_a_sqlite_store(aegis, tmp_path, reader, attestatio
     assert empty.read_bytes() == b"" and sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]
 
 
+@pytest.mark.parametrize("reader", READERS, ids=lambda r: " ".join(r[:2]))
+def test_a_read_never_upgrades_an_older_store(aegis, tmp_path, reader, attestation_key):
+    """A reader refused a missing store but still migrated an older one, adding tables (and,
+    from version 1, rewriting object rows just before verifying them)."""
+    import sqlite3
+    db = tmp_path / "old.db"
+    assert aegis("evaluate", "--db", f"sqlite:{db}", stdin=LINE).code in (0, 1, 2)
+
+    def schema():
+        with sqlite3.connect(db) as c:
+            return (sorted(r[0] for r in c.execute("SELECT name FROM sqlite_master")),
+                    c.execute("SELECT MAX(version) FROM schema_version").fetchone()[0])
+    with sqlite3.connect(db) as c:  # as version 2 left it: no decision_keys yet
+        c.executescript("DROP TABLE decision_keys; DELETE FROM schema_version; "
+                        "INSERT INTO schema_version VALUES (2);")
+    before = schema()
+    r = aegis(*reader_args(reader, attestation_key, f"sqlite:{db}"))
+    assert r.code == 3 and r.json()["error"]["detail"] == "store.schema_old", r.stdout
+    assert "aegis evaluate --db" in r.json()["error"]["message"]
+    assert schema() == before
+    # A writer upgrades it (this imitation of an old store is not one an old aegis wrote, so
+    # its chain is not verified here; tests/store covers the migration itself).
+    assert aegis("evaluate", "--db", f"sqlite:{db}", stdin=LINE).code in (0, 1, 2)
+    assert schema()[1] == 3 and "decision_keys" in schema()[0]
+
+
 def test_a_read_never_creates_a_postgresql_store(aegis, attestation_key):
     base = open(os.environ["AEGIS_PG_URL_FILE"]).read().strip()
     missing = f"{base}/aegis_missing_{uuid.uuid4().hex[:8]}"

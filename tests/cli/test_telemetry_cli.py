@@ -190,3 +190,19 @@ def test_serve_logs_the_first_lost_event_and_the_total(tmp_path):
     assert "so far" in lines[0] and "aegis_telemetry_events_dropped_total" in lines[0]
     assert "in all" in lines[1]
     assert int(lines[1].split("telemetry: ")[1].split()[0]) >= int(lines[0].split("telemetry: ")[1].split()[0])
+
+
+def test_gate_sends_telemetry_and_mcp_says_it_does_not(http_receiver, tmp_path):
+    """A config's telemetry_url was silently ignored by `aegis gate -c` and `aegis mcp -c`."""
+    url, got = http_receiver
+    config = tmp_path / "c.yaml"
+    config.write_text(f"telemetry_url: \"{url}\"\ntelemetry_allow_insecure: true\n")
+    r = subprocess.run([AEGIS, "gate", "-c", str(config), "--format", "json"],
+                       input='{"risk_proposed":0.9}', capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1, r.stdout + r.stderr
+    decision_id = json.loads(r.stdout)["decision_id"]
+    assert any(e["event_type"] == "decision.made" and e["decision_id"] == decision_id
+               for e in events(got))
+    r = subprocess.run([AEGIS, "mcp", "-c", str(config)], input="", capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0 and "sends no telemetry" in r.stderr, r.stderr

@@ -11,7 +11,8 @@ rm -rf "$work/first"
 pc=$(find "$work/moved" -name aegis.pc)
 [ -n "$pc" ] || { echo "no aegis.pc installed"; exit 1; }
 export PKG_CONFIG_PATH=$(dirname "$pc")
-cflags=$(pkg-config --cflags aegis) libs=$(pkg-config --libs aegis)
+cflags=$(pkg-config --cflags aegis)
+libs=$(pkg-config --libs aegis)
 includedir=$(pkg-config --variable=includedir aegis)
 [ -f "$includedir/aegis/decide.h" ] || { echo "includedir $includedir has no aegis/decide.h"; exit 1; }
 case " $cflags $libs " in

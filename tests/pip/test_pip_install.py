@@ -64,7 +64,7 @@ def test_pip_wheel_and_install_in_a_fresh_venv(tmp_path):
         "print(inspect.signature(aegis_governance.pcw_decide_batch))",
     ]) + "\n")
     lines = run([python, str(script)], tmp_path, env).splitlines()
-    assert lines[0] == "halt ['risk', 'novelty']"  # SPEC: x_R = 30 and novelty 0.5 fail
+    assert lines[0] == "halt ['risk', 'novelty']"  # docs/gates.md: x_R = 30 and novelty 0.5 fail
     assert Path(lines[1]).is_relative_to(venv)
     assert lines[2] == "True"
     assert lines[3] == "(contexts, gate_evaluator=None, *, shadow_mode=False, drift_monitor=None)"

@@ -113,17 +113,28 @@ TEST(Mcp, EveryToolSaysWhichWayEachGatePasses) {
     EXPECT_EQ((*props)[f]["description"], schema[f]["description"]) << f;
   }
   const std::string novelty = (*props)["novelty_score"]["description"];
-  EXPECT_NE(novelty.find("passes only for HIGH values"), std::string::npos) << novelty;
-  EXPECT_NE(novelty.find("0.7405"), std::string::npos) << novelty;
+  EXPECT_NE(novelty.find("passes only for HIGH values: from 0.7406 up"), std::string::npos)
+      << novelty;
+  auto guide = [](McpServer& server, const char* domain) -> std::string {
+    const json r = call(server, json{{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/call"},
+                                     {"params", {{"name", "aegis_get_scoring_guide"},
+                                                 {"arguments", {{"domain", domain}}}}}}
+                                    .dump());
+    return r["result"]["structuredContent"]["guide"];
+  };
   for (const char* domain : {"generic", "cicd", "trading", "moderation", "agents"}) {
-    const json r = call(s, json{{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/call"},
-                                {"params", {{"name", "aegis_get_scoring_guide"},
-                                            {"arguments", {{"domain", domain}}}}}}
-                               .dump());
-    const std::string guide = r["result"]["structuredContent"]["guide"];
-    EXPECT_NE(guide.find("novelty_score HIGH (>= 0.7405"), std::string::npos) << domain;
-    EXPECT_NE(guide.find("risk_proposed LOW"), std::string::npos) << domain;
+    const std::string g = guide(s, domain);
+    EXPECT_NE(g.find("novelty_score HIGH (from 0.7406 up"), std::string::npos) << domain << g;
+    EXPECT_NE(g.find("risk_proposed LOW (over a risk_baseline of 0.1 it passes up to 0.4419"),
+              std::string::npos) << domain << g;
   }
+  // The guide's bounds are the server's configuration's, not the defaults'.
+  const auto lowered = AegisConfig::parse_yaml("novelty_N0: 0\n", "c.yaml");
+  ASSERT_TRUE(lowered) << lowered.error().message;
+  McpServer t{lowered.value()};
+  ready(t);
+  EXPECT_NE(guide(t, "agents").find("novelty_score HIGH (from 0.04055 up"), std::string::npos)
+      << guide(t, "agents");
 }
 
 TEST(Mcp, CryptoStatusReportsTheFlagsAndTheProviders) {

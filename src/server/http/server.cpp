@@ -113,7 +113,9 @@ struct Server::Impl {
       auto c = it->connection.lock();
       if (!c) continue;
       c->unproven_listed = false;
-      net::post(it->shard->ioc, [c] { c->evict(); });
+      // The reference moves into the handler: were it the last one left here, the
+      // connection's destructor would take `admission`, which this thread holds.
+      net::post(it->shard->ioc, [c = std::move(c)] { c->evict(); });
       unproven.erase(it);
       return true;
     }
