@@ -1,5 +1,5 @@
-// Actors of the governance process (docs/workflows.md): who proposes, analyses, approves, executes and
-// calibrates, and what each may do by default. Immutable values: thread-safe.
+// Actors of the governance process (docs/workflows.md): who proposes, analyses, approves, executes
+// and calibrates, and what each may do by default. Immutable values: thread-safe.
 #pragma once
 
 #include <chrono>

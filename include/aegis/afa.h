@@ -1,6 +1,6 @@
-// The AFA bridge (docs/interfaces.md#afa-bridge): AFA decision requests in, compact responses out, decided by
-// the one decision pipeline (DecisionService) in the COMMIT phase as agent "afa". decide() is
-// thread-safe; evaluate() is when the service is.
+// The AFA bridge (docs/interfaces.md#afa-bridge): AFA decision requests in, compact responses out,
+// decided by the one decision pipeline (DecisionService) in the COMMIT phase as agent "afa".
+// decide() is thread-safe; evaluate() is when the service is.
 #pragma once
 
 #include <memory>

@@ -1,8 +1,8 @@
-// The HTTP API of `aegis serve` (docs/interfaces.md#http-api): every route of the decision engine, the
-// workflows, the dashboard, metrics and MCP over streamable HTTP at /mcp, on the event-driven
+// The HTTP API of `aegis serve` (docs/interfaces.md#http-api): every route of the decision engine,
+// the workflows, the dashboard, metrics and MCP over streamable HTTP at /mcp, on the event-driven
 // HTTP server, with API keys, RBAC per route and per-key rate limits from the config file.
-// Decisions are answered once the decision log has made them durable. One ApiServer per
-// process; run() on one thread, stop() from any.
+// Decisions are answered once the decision log has made them durable. One ApiServer per process;
+// run() on one thread, stop() from any.
 #pragma once
 
 #include <memory>

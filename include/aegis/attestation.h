@@ -1,6 +1,6 @@
-// Signed attestations of stored decisions (docs/audit.md#attestations): a decision's audit entry as an in-toto
-// Statement v1 wrapped in a DSSE envelope and signed with Ed25519, verifiable offline by anyone
-// who holds the public key. Pure functions: thread-safe.
+// Signed attestations of stored decisions (docs/audit.md#attestations): a decision's audit entry as
+// an in-toto Statement v1 wrapped in a DSSE envelope and signed with Ed25519, verifiable offline by
+// anyone who holds the public key. Pure functions: thread-safe.
 //
 // The statement (canonical JSON, the envelope's payload):
 //   {"_type": "https://in-toto.io/Statement/v1",

@@ -1,7 +1,7 @@
-// Signed audit checkpoints (docs/audit.md#checkpoints), the transparency-log idea on the audit chain: a
-// checkpoint says "the chain had `entries` entries and its head was `head_hash` at `time`",
-// signed with Ed25519. A later chain must still hold that head at that position: a cut tail or
-// a history rewritten and re-hashed fails, though such a chain is self-consistent.
+// Signed audit checkpoints (docs/audit.md#checkpoints), the transparency-log idea on the audit
+// chain: a checkpoint says "the chain had `entries` entries and its head was `head_hash` at
+// `time`", signed with Ed25519. A later chain must still hold that head at that position: a cut
+// tail or a history rewritten and re-hashed fails, though such a chain is self-consistent.
 //
 // Wire form: {"entries", "head_hash", "time", "public_key" (base64), "signature" (base64)};
 // the signature covers the canonical JSON of {"entries", "head_hash", "public_key", "time"}.

@@ -1,6 +1,6 @@
-// Complexity decomposition (docs/gates.md#complexity): turns raw size measures of a change into the normalised
-// complexity score the complexity gate reads (higher = simpler), with the breakdown of what
-// costs most. Immutable after construction: thread-safe.
+// Complexity decomposition (docs/gates.md#complexity): turns raw size measures of a change into the
+// normalised complexity score the complexity gate reads (higher = simpler), with the breakdown of
+// what costs most. Immutable after construction: thread-safe.
 #pragma once
 
 #include <map>

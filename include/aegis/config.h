@@ -1,6 +1,6 @@
-// AEGIS configuration: the frozen parameters of every gate and of drift detection (docs/configuration.md#parameters).
-// AegisConfig is an immutable, validated value: once built its parameters cannot change, so a
-// session cannot drift. Thread-safe (const after construction).
+// AEGIS configuration: the frozen parameters of every gate and of drift detection
+// (docs/configuration.md#parameters). AegisConfig is an immutable, validated value: once built its
+// parameters cannot change, so a session cannot drift. Thread-safe (const after construction).
 #pragma once
 
 #include <cstdint>
@@ -67,9 +67,9 @@ struct NumericParameter {
 // integers and telemetry_url), in declaration order.
 std::span<const NumericParameter> numeric_parameters() noexcept;
 
-// Checks every parameter against its valid range (docs/configuration.md#parameters). Returns the first violation as an
-// invalid-input Error naming the field ("config.out_of_range" / "config.invalid_url"), or
-// nullopt when all are valid.
+// Checks every parameter against its valid range (docs/configuration.md#parameters). Returns the
+// first violation as an invalid-input Error naming the field ("config.out_of_range" /
+// "config.invalid_url"), or nullopt when all are valid.
 std::optional<Error> validate_parameters(const AegisParameters& params);
 
 // Checks a drift configuration; the same contract as validate_parameters.

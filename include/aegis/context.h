@@ -1,5 +1,6 @@
-// The inputs of one governance decision (docs/decision-rules.md#inputs). PCWContext is an aggregate: designated
-// initialisers read like the reference's keyword arguments. Plain value: not synchronised.
+// The inputs of one governance decision (docs/decision-rules.md#inputs). PCWContext is an
+// aggregate: designated initialisers read like the reference's keyword arguments. Plain value: not
+// synchronised.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -57,10 +58,10 @@ struct PCWContext {
   nlohmann::json metadata = nlohmann::json::object();  // any JSON object
 };
 
-// Validates every field (docs/decision-rules.md#inputs): finite numbers, [0, 1] ranges, known impact, non-empty
-// bounded UTF-8 strings, metadata a JSON object of finite numbers and valid UTF-8. Returns the
-// first violation as an invalid-input Error naming the field and the value, or nullopt.
-// Codes: "context.required", "context.not_finite", "context.out_of_range",
+// Validates every field (docs/decision-rules.md#inputs): finite numbers, [0, 1] ranges, known
+// impact, non-empty bounded UTF-8 strings, metadata a JSON object of finite numbers and valid
+// UTF-8. Returns the first violation as an invalid-input Error naming the field and the value, or
+// nullopt. Codes: "context.required", "context.not_finite", "context.out_of_range",
 // "context.unknown_value", "context.too_long", "context.invalid_utf8", "context.wrong_type".
 std::optional<Error> validate_context(const PCWContext& ctx);
 

@@ -1,8 +1,8 @@
-// What would pass (docs/decision-rules.md#explanations): for each failing gate, every single input that flips it with the
-// others held fixed (a counterfactual), and for each passing gate how far each input may move
-// before the gate fails (headroom). Closed form from the gate formulas of docs/gates.md, then settled
-// on the exact double boundary of the gate as it is evaluated. Pure functions of immutable
-// values: thread-safe.
+// What would pass (docs/decision-rules.md#explanations): for each failing gate, every single input
+// that flips it with the others held fixed (a counterfactual), and for each passing gate how far
+// each input may move before the gate fails (headroom). Closed form from the gate formulas of
+// docs/gates.md, then settled on the exact double boundary of the gate as it is evaluated. Pure
+// functions of immutable values: thread-safe.
 #pragma once
 
 #include <cstdint>

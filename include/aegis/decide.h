@@ -1,6 +1,6 @@
-// The decision function (docs/decision-rules.md#decision-rules): validates a context, evaluates the gates and drift, and
-// returns a PCWDecision that can be logged, replayed and explained. pcw_decide is thread-safe
-// when its drift monitor (if any) is not shared between threads.
+// The decision function (docs/decision-rules.md#decision-rules): validates a context, evaluates the
+// gates and drift, and returns a PCWDecision that can be logged, replayed and explained. pcw_decide
+// is thread-safe when its drift monitor (if any) is not shared between threads.
 #pragma once
 
 #include <chrono>
@@ -58,8 +58,9 @@ struct PCWDecision {
   std::optional<DecisionTrace> decision_trace;
   std::optional<ShadowResult> shadow_result;
   std::optional<DriftResult> drift_result;
-  // What would pass: per failing gate, each single input that flips it; per passing gate, how
-  // far each input may move (docs/decision-rules.md#explanations). Each achievable counterfactual is also a next step.
+  // What would pass: per failing gate, each single input that flips it; per passing gate, how far
+  // each input may move (docs/decision-rules.md#explanations). Each achievable counterfactual is
+  // also a next step.
   std::vector<Counterfactual> counterfactuals;
   std::vector<GateHeadroom> headroom;
 };

@@ -1,5 +1,6 @@
-// KL-divergence drift detection (docs/decision-rules.md#drift): compares a window of recent observations against a
-// baseline histogram. DriftMonitor is NOT thread-safe: give each thread its own, or guard it.
+// KL-divergence drift detection (docs/decision-rules.md#drift): compares a window of recent
+// observations against a baseline histogram. DriftMonitor is NOT thread-safe: give each thread its
+// own, or guard it.
 #pragma once
 
 #include <array>

@@ -127,7 +127,8 @@ class GateEvaluator {
   GateEvaluationResult evaluate_all(const PCWContext& context) const;
 
   // The normalised adverse changes the risk and profit gates feed to the posterior
-  // (docs/gates.md#risk, docs/gates.md#profit). Finite for finite inputs: a true value beyond the double range saturates at ±DBL_MAX.
+  // (docs/gates.md#risk, docs/gates.md#profit). Finite for finite inputs: a true value beyond the
+  // double range saturates at ±DBL_MAX.
   double normalised_risk(double baseline, double proposed) const noexcept;
   double normalised_profit(double baseline, double proposed) const noexcept;
 

@@ -1,5 +1,6 @@
-// The JSON wire format (docs/decision-rules.md#wire-format): strict parsing of contexts, serialisation of decisions, gate
-// and drift results, configs and errors, and canonical JSON for hashes.
+// The JSON wire format (docs/decision-rules.md#wire-format): strict parsing of contexts,
+// serialisation of decisions, gate and drift results, configs and errors, and canonical JSON for
+// hashes.
 #pragma once
 
 #include <memory>
@@ -67,11 +68,11 @@ struct ContextRequest {
   std::optional<std::vector<double>> drift_baseline_data;
 };
 
-// Parses context JSON strictly (docs/decision-rules.md#inputs): unknown fields, duplicate keys, wrong types, invalid
-// UTF-8, nesting deeper than 64, documents over 1 MiB and invalid values are errors naming the
-// field. A `utility` object is turned into a UtilityResult with the configuration's
-// parameters; `change_type` is validated and kept in metadata. Reuses its buffers between
-// calls: one parser per thread, not thread-safe.
+// Parses context JSON strictly (docs/decision-rules.md#inputs): unknown fields, duplicate keys,
+// wrong types, invalid UTF-8, nesting deeper than 64, documents over 1 MiB and invalid values are
+// errors naming the field. A `utility` object is turned into a UtilityResult with the
+// configuration's parameters; `change_type` is validated and kept in metadata. Reuses its buffers
+// between calls: one parser per thread, not thread-safe.
 class ContextParser {
  public:
   explicit ContextParser(const AegisConfig& config = AegisConfig(),
@@ -129,9 +130,9 @@ nlohmann::json context_to_json(const PCWContext& context);
 // error.code.
 nlohmann::json error_to_json(const Error& error);
 
-// Canonical JSON (docs/decision-rules.md#wire-format): UTF-8, keys sorted by code point, no whitespace, numbers in the
-// shortest round-trip form (ECMAScript formatting, as RFC 8785). Throws InvalidInputError for a
-// non-finite number or invalid UTF-8.
+// Canonical JSON (docs/decision-rules.md#wire-format): UTF-8, keys sorted by code point, no
+// whitespace, numbers in the shortest round-trip form (ECMAScript formatting, as RFC 8785). Throws
+// InvalidInputError for a non-finite number or invalid UTF-8.
 std::string canonical_json(const nlohmann::json& value);
 // The ECMAScript / RFC 8785 form of a finite double ("0.1", "1e+21", "5e-7", "-0" as "0").
 void append_number(std::string& out, double value);

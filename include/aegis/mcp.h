@@ -1,5 +1,5 @@
-// The MCP server (docs/interfaces.md#mcp): JSON-RPC 2.0 messages in, responses out, with the seven AEGIS
-// tools. Transport-independent: `aegis mcp` feeds it lines from stdin or HTTP bodies. Not
+// The MCP server (docs/interfaces.md#mcp): JSON-RPC 2.0 messages in, responses out, with the seven
+// AEGIS tools. Transport-independent: `aegis mcp` feeds it lines from stdin or HTTP bodies. Not
 // thread-safe: one caller at a time.
 #pragma once
 

@@ -1,5 +1,6 @@
-// Prometheus metrics (docs/interfaces.md#telemetry-and-metrics) on prometheus-cpp. PrometheusExporter is a decision side
-// channel (pass it to pcw_decide as prometheus_exporter); all methods are thread-safe.
+// Prometheus metrics (docs/interfaces.md#telemetry-and-metrics) on prometheus-cpp.
+// PrometheusExporter is a decision side channel (pass it to pcw_decide as prometheus_exporter); all
+// methods are thread-safe.
 #pragma once
 
 #include <memory>

@@ -1,7 +1,7 @@
-// Two-key overrides (docs/overrides.md): a failed gate (never complexity) may be overridden only when a
-// Risk Lead and a Security Lead, two different custodians with two different keys, both sign
-// the same override with BIP-322 simple P2TR signatures. OverrideWorkflow is not thread-safe;
-// the rest are immutable values or stateless.
+// Two-key overrides (docs/overrides.md): a failed gate (never complexity) may be overridden only
+// when a Risk Lead and a Security Lead, two different custodians with two different keys, both sign
+// the same override with BIP-322 simple P2TR signatures. OverrideWorkflow is not thread-safe; the
+// rest are immutable values or stateless.
 #pragma once
 
 #include <chrono>

@@ -1,5 +1,5 @@
-// Roles, permissions and the RBAC enforcer (docs/roles.md). Configure an RBACEnforcer, then share it
-// read-only: const methods are thread-safe.
+// Roles, permissions and the RBAC enforcer (docs/roles.md). Configure an RBACEnforcer, then share
+// it read-only: const methods are thread-safe.
 #pragma once
 
 #include <array>

@@ -1,8 +1,8 @@
-// Pictures of decisions (docs/interfaces.md#pictures) as HTML with inline SVG — no script, no network: recent
-// decisions, status mix over time, gate pass rates, gate distances of a chosen decision, and drift
-// KL against its thresholds. One renderer serves `aegis report` (a self-contained file) and the
-// dashboard of `aegis serve` (which fetches the same fragment). Every string from a decision is
-// HTML-escaped. Stateless and thread-safe.
+// Pictures of decisions (docs/interfaces.md#pictures) as HTML with inline SVG — no script, no
+// network: recent decisions, status mix over time, gate pass rates, gate distances of a chosen
+// decision, and drift KL against its thresholds. One renderer serves `aegis report` (a
+// self-contained file) and the dashboard of `aegis serve` (which fetches the same fragment). Every
+// string from a decision is HTML-escaped. Stateless and thread-safe.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -1,5 +1,5 @@
-// The `server:` section of a config file (docs/interfaces.md#http-api): API keys, limits, and the RBAC
-// enforcer a server answers with. Plain values: thread-safe once built.
+// The `server:` section of a config file (docs/interfaces.md#http-api): API keys, limits, and the
+// RBAC enforcer a server answers with. Plain values: thread-safe once built.
 #pragma once
 
 #include <cstddef>

@@ -1,8 +1,8 @@
-// Durable state behind one interface (docs/audit.md#the-chain): a tamper-evident audit chain of decisions,
-// workflow transitions and override events, and versioned workflow objects with optimistic
-// concurrency. Engines: SQLite ("sqlite:PATH", WAL, one file) and PostgreSQL
-// ("postgresql://user@host:port/db", shared by several processes and machines). A Store is used
-// by one thread at a time; processes share a database through its own locking.
+// Durable state behind one interface (docs/audit.md#the-chain): a tamper-evident audit chain of
+// decisions, workflow transitions and override events, and versioned workflow objects with
+// optimistic concurrency. Engines: SQLite ("sqlite:PATH", WAL, one file) and PostgreSQL
+// ("postgresql://user@host:port/db", shared by several processes and machines). A Store is used by
+// one thread at a time; processes share a database through its own locking.
 #pragma once
 
 #include <cstdint>

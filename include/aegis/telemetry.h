@@ -1,7 +1,7 @@
-// Telemetry events and HTTP sinks (docs/interfaces.md#telemetry-and-metrics). A TelemetryEmitter is a decision side channel
-// (pass it to pcw_decide as telemetry_emitter) that turns each decision into events and hands
-// them to its sinks. Sinks POST off the caller's thread; a full queue or a failed POST is counted,
-// never thrown into a decision. All classes are thread-safe.
+// Telemetry events and HTTP sinks (docs/interfaces.md#telemetry-and-metrics). A TelemetryEmitter is
+// a decision side channel (pass it to pcw_decide as telemetry_emitter) that turns each decision
+// into events and hands them to its sinks. Sinks POST off the caller's thread; a full queue or a
+// failed POST is counted, never thrown into a decision. All classes are thread-safe.
 #pragma once
 
 #include <atomic>

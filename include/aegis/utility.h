@@ -1,5 +1,5 @@
-// The utility model behind the utility gate (docs/gates.md#utility): expected utility of a change net of its
-// costs, and its lower confidence bound. Immutable values: thread-safe.
+// The utility model behind the utility gate (docs/gates.md#utility): expected utility of a change
+// net of its costs, and its lower confidence bound. Immutable values: thread-safe.
 #pragma once
 
 #include <cstdint>

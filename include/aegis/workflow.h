@@ -1,5 +1,5 @@
-// Proposal lifecycle and multi-model consensus (docs/workflows.md). Not thread-safe: one owner at a time
-// (the store serialises access across processes with version checks).
+// Proposal lifecycle and multi-model consensus (docs/workflows.md). Not thread-safe: one owner at a
+// time (the store serialises access across processes with version checks).
 #pragma once
 
 #include <chrono>

@@ -1,9 +1,10 @@
-// The workflow routes of `aegis serve` (docs/interfaces.md#http-api) without the transport: proposals, two-key
-// overrides, consensus and drift. Workflows live in a Store as versioned objects, so several
-// servers on one PostgreSQL share them; every step is saved with optimistic concurrency (a lost
-// race is a conflict, never a silent overwrite) and leaves an audit entry. Each call takes the
-// authenticated actor and the request body and returns a typed result; errors name the field.
-// Thread-safe: store access is serialised by the given mutex, the drift monitor by its own.
+// The workflow routes of `aegis serve` (docs/interfaces.md#http-api) without the transport:
+// proposals, two-key overrides, consensus and drift. Workflows live in a Store as versioned
+// objects, so several servers on one PostgreSQL share them; every step is saved with optimistic
+// concurrency (a lost race is a conflict, never a silent overwrite) and leaves an audit entry. Each
+// call takes the authenticated actor and the request body and returns a typed result; errors name
+// the field. Thread-safe: store access is serialised by the given mutex, the drift monitor by its
+// own.
 #pragma once
 
 #include <deque>

@@ -132,17 +132,18 @@ void bind_config(py::module_& m) {
             const auto skip = [](const YAML::Node&, const std::string&) -> std::optional<Error> {
               return std::nullopt;
             };
+            using Section = std::optional<Error>;
             ConfigLoader loader;
             loader
                 .add_section("rbac",
-                             [](const YAML::Node& n, const std::string& source) -> std::optional<Error> {
+                             [](const YAML::Node& n, const std::string& source) -> Section {
                                auto r = RBACEnforcer::read_section(n, source);
-                               return r ? std::nullopt : std::optional<Error>(r.error());
+                               return r ? std::nullopt : Section(r.error());
                              })
                 .add_section("custodians",
-                             [](const YAML::Node& n, const std::string& source) -> std::optional<Error> {
+                             [](const YAML::Node& n, const std::string& source) -> Section {
                                auto r = CustodianRegistry::read_section(n, source);
-                               return r ? std::nullopt : std::optional<Error>(r.error());
+                               return r ? std::nullopt : Section(r.error());
                              })
                 .add_section("server", skip)
                 .add_section("mcp", skip);

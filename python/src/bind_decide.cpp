@@ -319,7 +319,8 @@ void bind_decide(py::module_& m) {
                      "Per failing gate, each single input that flips it.")
       .def_readwrite("headroom", &PCWDecision::headroom,
                      "Per passing gate, how far each input may move.")
-      .def("to_json", &decision_to_json, "The decision's wire-format JSON (docs/decision-rules.md#wire-format).")
+      .def("to_json", &decision_to_json,
+           "The decision's wire-format JSON (docs/decision-rules.md#wire-format).")
       .def(
           "to_dict",
           [](const PCWDecision& d) { return from_json(nlohmann::json::parse(decision_to_json(d))); },

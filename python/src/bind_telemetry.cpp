@@ -1,5 +1,6 @@
-// Telemetry: TelemetryEmitter, HTTPEventSink, BatchHTTPSink, http_sink (docs/interfaces.md#telemetry-and-metrics). The sinks
-// post from their own C++ threads; flush() and close() release the GIL while they wait.
+// Telemetry: TelemetryEmitter, HTTPEventSink, BatchHTTPSink, http_sink
+// (docs/interfaces.md#telemetry-and-metrics). The sinks post from their own C++ threads; flush()
+// and close() release the GIL while they wait.
 #include <pybind11/stl.h>
 
 #include <cmath>

@@ -1,5 +1,6 @@
 // `aegis report DECISION.json | BATCH.jsonl [-o report.html] [--decision ID]`: the charts of
-// docs/interfaces.md#pictures for a decision file or a batch output, as one self-contained HTML file.
+// docs/interfaces.md#pictures for a decision file or a batch output, as one self-contained HTML
+// file.
 #include "aegis/report.h"
 
 #include <fstream>

@@ -1,6 +1,7 @@
-// The one strict reading of JSON text that every surface shares (docs/decision-rules.md#inputs): nlohmann's SAX parser
-// with UTF-8, depth, duplicate-key and number-range checks, and errors that name the field.
-// GCC 12 reports a false -Wrestrict on std::string concatenation at -O3 (GCC bug 105329).
+// The one strict reading of JSON text that every surface shares (docs/decision-rules.md#inputs):
+// nlohmann's SAX parser with UTF-8, depth, duplicate-key and number-range checks, and errors that
+// name the field. GCC 12 reports a false -Wrestrict on std::string concatenation at -O3 (GCC bug
+// 105329).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wrestrict"
 #endif

@@ -217,7 +217,8 @@ void write_strings(JsonWriter& w, std::string_view key, const std::vector<std::s
 }
 
 // Every object below is written with its keys in code-point order, so a decision's JSON is
-// canonical (docs/decision-rules.md#wire-format) as written: its hash is the SHA-256 of these exact bytes.
+// canonical (docs/decision-rules.md#wire-format) as written: its hash is the SHA-256 of these exact
+// bytes.
 
 // Gates by name in code-point order: complexity, novelty, profit, quality, risk, utility.
 constexpr std::array<GateType, kGateCount> kGatesByName = {

@@ -168,13 +168,16 @@ const json& scoring_guides() {
   static const json guides = {
       {"generic",
        "risk_*: probability (0-1) that the change causes harm, before and after it; "
-       "novelty_score: how new the proposal is here, 0 routine ... 1 never done before; complexity_score: 1 trivial ... 0 "
+       "novelty_score: how new the proposal is here, 0 routine ... 1 never done before; "
+       "complexity_score: 1 trivial ... 0 "
        "sprawling (below 0.5 always halts); quality_score: evidence quality (tests, review); "
        "estimated_impact: blast radius; reversible: can it be undone quickly?"},
       {"cicd",
        "risk_baseline: recent change-failure rate of this service; risk_proposed: the same "
        "adjusted for this diff (failing checks, touched critical paths); complexity_score: "
        "1 - weighted share of files/modules/lines/new dependencies changed (the CI preset); "
+       "novelty_score: how new this kind of change is to the service (a routine dependency "
+       "bump low, a first migration of its kind high); "
        "quality_score: coverage and review; impact high for production, critical for data "
        "migrations; reversible false for schema drops."},
       {"trading",

@@ -220,7 +220,8 @@ std::string gate_pass_rates(const std::vector<const json*>& decisions) {
 std::string gate_distances(const json* d) {
   constexpr int W = 640, row = 26, left = 100, right = 150;
   const int H = row * static_cast<int>(kGates.size()) + 10;
-  std::string svg = svg_open(W, H, "distance of each gate to its threshold, positive on the passing side");
+  std::string svg =
+      svg_open(W, H, "distance of each gate to its threshold, positive on the passing side");
   const json* gates = d ? gates_of(*d) : nullptr;
   if (!gates) return svg + text(W / 2.0, H / 2.0, "no decision chosen", "middle") + "</svg>";
   double peak = 0.05;

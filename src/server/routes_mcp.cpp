@@ -1,5 +1,5 @@
-// MCP over streamable HTTP at POST /mcp (docs/interfaces.md#mcp): JSON-RPC in the body, the answer as
-// application/json, in sessions that `initialize` opens and DELETE ends (no server-initiated
+// MCP over streamable HTTP at POST /mcp (docs/interfaces.md#mcp): JSON-RPC in the body, the answer
+// as application/json, in sessions that `initialize` opens and DELETE ends (no server-initiated
 // stream: GET is 405). Mounted in `aegis serve` with the API keys and RBAC, and served alone by
 // `aegis mcp --transport http`.
 #include <algorithm>

@@ -1,14 +1,25 @@
 // Internal: what both store engines share to keep the index and lookup tables consistent with
-// the audit chain.
+// the audit chain, and to refuse what a reader must not change.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 
+#include "aegis/error.h"
 #include "aegis/json.h"
 #include "aegis/store.h"
 
 namespace aegis::store_detail {
+
+// A command that only reads met a store an older aegis wrote: upgrading it would be a write.
+[[noreturn]] inline void schema_too_old(int64_t version, int current) {
+  throw_error(Error{ErrorKind::kInvalidInput, "store.schema_old", "db",
+                    "the store's schema (version " + std::to_string(version) +
+                        ") is older than this aegis's (" + std::to_string(current) +
+                        "); a command that only reads never changes a store: open it once with "
+                        "one that writes (aegis serve, or aegis evaluate --db) to upgrade it"});
+}
 
 // Saved states are our own JSON: bounded by the store, not by a request's limits.
 inline constexpr JsonLimits kStateLimits{.max_bytes = size_t{1} << 30, .max_depth = 256};

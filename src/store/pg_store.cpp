@@ -27,15 +27,6 @@ namespace {
 // 4: decision_keys keeps the agent_id, session_id, status and failing_gates (",risk,novelty,")
 // of each decision by seq, with an index by agent.
 constexpr int kSchemaVersion = 4;
-
-// A command that only reads met a store an older aegis wrote: upgrading it would be a write.
-[[noreturn]] void schema_too_old(int64_t version) {
-  throw_error(Error{ErrorKind::kInvalidInput, "store.schema_old", "db",
-                    "the store's schema (version " + std::to_string(version) +
-                        ") is older than this aegis's (" + std::to_string(kSchemaVersion) +
-                        "); a command that only reads never changes a store: open it once with "
-                        "one that writes (aegis serve, or aegis evaluate --db) to upgrade it"});
-}
 constexpr int64_t kMigrationLock = 0x4145474953;  // "AEGIS"
 
 [[noreturn]] void internal(const std::string& what) {
@@ -385,7 +376,8 @@ class PgStore : public Store {
                         "the database schema (version " + std::to_string(version) +
                             ") is newer than this aegis understands (" +
                             std::to_string(kSchemaVersion) + ")"});
-    if (!upgrade && version < kSchemaVersion) schema_too_old(version);
+    if (!upgrade && version < kSchemaVersion)
+      store_detail::schema_too_old(version, kSchemaVersion);
     if (version < 1) {
       w.exec(
           "CREATE TABLE audit(seq BIGINT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, "

@@ -20,15 +20,6 @@ namespace {
 // with an index by agent.
 constexpr int kSchemaVersion = 3;
 
-// A command that only reads met a store an older aegis wrote: upgrading it would be a write.
-[[noreturn]] void schema_too_old(int64_t version) {
-  throw_error(Error{ErrorKind::kInvalidInput, "store.schema_old", "db",
-                    "the store's schema (version " + std::to_string(version) +
-                        ") is older than this aegis's (" + std::to_string(kSchemaVersion) +
-                        "); a command that only reads never changes a store: open it once with "
-                        "one that writes (aegis serve, or aegis evaluate --db) to upgrade it"});
-}
-
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
   throw_error(Error{ErrorKind::kInternal, "store.sqlite", "",
                     what + ": " + (db ? sqlite3_errmsg(db) : "cannot allocate")});
@@ -462,7 +453,8 @@ class SqliteStore : public Store {
                             ") is newer than this aegis understands (" +
                             std::to_string(kSchemaVersion) + ")"});
     }
-    if (!upgrade && version < kSchemaVersion) schema_too_old(version);
+    if (!upgrade && version < kSchemaVersion)
+      store_detail::schema_too_old(version, kSchemaVersion);
     if (version < 1) {
       exec(db_,
            "CREATE TABLE audit(seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, "

@@ -1,6 +1,6 @@
-// Counterfactuals and headroom (docs/decision-rules.md#explanations): exact boundaries, the inputs listed per gate, the
-// budget that binds migration_cost, hand-made utility results, and the wire form. The broad
-// agreement with an independent oracle is python/tests/test_counterfactuals.py.
+// Counterfactuals and headroom (docs/decision-rules.md#explanations): exact boundaries, the inputs
+// listed per gate, the budget that binds migration_cost, hand-made utility results, and the wire
+// form. The broad agreement with an independent oracle is python/tests/test_counterfactuals.py.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,4 +1,5 @@
-// The gate path allocates nothing (the project's rule for the gate path): counts every operator new in this binary.
+// The gate path allocates nothing (the project's rule for the gate path): counts every operator
+// new in this binary.
 #include <gtest/gtest.h>
 
 #include <atomic>

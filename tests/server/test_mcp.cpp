@@ -97,7 +97,8 @@ TEST(Mcp, RateLimitWindowWithInjectedClock) {
 TEST(Mcp, EveryToolSaysWhichWayEachGatePasses) {
   McpServer s{AegisConfig()};
   ready(s);
-  const json tools = call(s, R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})")["result"]["tools"];
+  const json tools =
+      call(s, R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})")["result"]["tools"];
   std::ifstream in(std::string(AEGIS_SOURCE_DIR) + "/schema/context.schema.json");
   std::stringstream text;
   text << in.rdbuf();

@@ -1,4 +1,5 @@
-// RBAC, actors and calibration, the proposal lifecycle and multi-model consensus (docs/workflows.md).
+// RBAC, actors and calibration, the proposal lifecycle and multi-model consensus
+// (docs/workflows.md).
 #include <gtest/gtest.h>
 
 #include "aegis/workflow.h"

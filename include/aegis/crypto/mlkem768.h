@@ -27,7 +27,8 @@ void keygen(const uint8_t d[32], const uint8_t z[32], EncapsulationKey* ek, Deca
 
 // The encapsulation key check (FIPS 203 §7.2): the right length and every coefficient below q.
 bool check_encapsulation_key(const uint8_t* ek, size_t size);
-// The decapsulation key check (FIPS 203 §7.3): the stored hash is H of the stored encapsulation key.
+// The decapsulation key check (FIPS 203 §7.3): the stored hash is H of the stored encapsulation
+// key.
 bool check_decapsulation_key(const DecapsulationKey& dk);
 
 // ML-KEM.Encaps_internal(ek, m) (Algorithm 17) with the 32 bytes of randomness `m`. False (and
