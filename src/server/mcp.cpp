@@ -32,8 +32,11 @@ json tool_result(const std::string& text, json structured, bool is_error = false
 
 json tool_error(const Error& e) { return tool_result(e.message, error_to_json(e), true); }
 
-json unit_number(const char* description) {
-  return {{"type", "number"}, {"minimum", 0}, {"maximum", 1}, {"description", description}};
+// A number in [0, 1]; the context's fields take their description from the context schema.
+json unit_number(const char* description = nullptr) {
+  json n = {{"type", "number"}, {"minimum", 0}, {"maximum", 1}};
+  if (description) n["description"] = description;
+  return n;
 }
 
 // aegis_list_decisions' arguments: the filters of GET /v1/decisions.
@@ -62,13 +65,13 @@ const json& tool_definitions() {
         {"phase", {{"type", "string"}, {"enum", {"plan", "commit", "work"}}}},
         {"proposal_summary", {{"type", "string"}, {"description", "What the change is"}}},
         {"estimated_impact", {{"type", "string"}, {"enum", {"low", "medium", "high", "critical"}}}},
-        {"risk_baseline", unit_number("")},
-        {"risk_proposed", unit_number("")},
+        {"risk_baseline", unit_number()},
+        {"risk_proposed", unit_number()},
         {"profit_baseline", {{"type", "number"}}},
         {"profit_proposed", {{"type", "number"}}},
-        {"novelty_score", unit_number("")},
-        {"complexity_score", unit_number("")},
-        {"quality_score", unit_number("")},
+        {"novelty_score", unit_number()},
+        {"complexity_score", unit_number()},
+        {"quality_score", unit_number()},
         {"quality_subscores", {{"type", "array"}, {"items", unit_number("subscore")}}},
         {"requires_human_approval", {{"type", "boolean"}}},
         {"time_sensitive", {{"type", "boolean"}}},
