@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto r = parser->parse(in);
     if (!r) {
       // Bad input: a clear error, never a decision.
-      check(!r.error().message.empty() && !r.error().code.empty());
+      check(!r.error().message.empty() && !r.error().detail.empty());
       continue;
     }
     const PCWContext& ctx = r.value().context;

@@ -1,7 +1,8 @@
 // libFuzzer target for the request path of the HTTP server with the limits of `aegis serve`:
 // the head block (framing, fields, target), Beast's parser of it, the route table and the body
-// decoder fed as the connection feeds it (chunked or not, in pieces, up to the body limit). Nothing may crash, and a
-// head that is accepted must be one the checks allow: CRLF lines, no control character, a path.
+// decoder fed as the connection feeds it (chunked or not, in pieces, up to the body limit). Nothing
+// may crash, and a head that is accepted must be one the checks allow: CRLF lines, no control
+// character, a path.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -17,8 +18,8 @@ const aegis::http::Router& table() {
     aegis::http::Router t;
     auto nothing = [](aegis::http::Request&, const aegis::http::Caller&, aegis::http::Reply) {};
     for (const char* p : {"/v1/evaluate", "/v1/proposals/{proposal_id}/{action}", "/mcp"})
-      t.add({"POST", p, aegis::http::Access::kPermission, "decide",
-             aegis::http::Runs::kOnIoThread, nothing});
+      t.add({"POST", p, aegis::http::Access::kPermission, "decide", aegis::http::Runs::kOnIoThread,
+             nothing});
     return t;
   }();
   return r;

@@ -44,7 +44,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   switch (mode) {
     case 0: {
       const auto ct = take<crypto::xwing::kCiphertextSize>(data, size);
-      if (crypto::xwing::decapsulate(fixed_key(), ct) != crypto::xwing::decapsulate(fixed_key(), ct))
+      if (crypto::xwing::decapsulate(fixed_key(), ct) !=
+          crypto::xwing::decapsulate(fixed_key(), ct))
         std::abort();
       break;
     }

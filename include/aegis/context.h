@@ -10,15 +10,29 @@
 #include <vector>
 
 #include "aegis/error.h"
+#include "aegis/names.h"
 #include "aegis/utility.h"
 
 namespace aegis {
 
 // Plan–Commit–Work lifecycle phase. Wire form: "plan", "commit", "work".
 enum class PCWPhase { PLAN, COMMIT, WORK };
+// The wire names of PCWPhase, one per value.
+inline constexpr EnumName<PCWPhase> kPhaseNames[] = {
+    {PCWPhase::PLAN, "plan"},
+    {PCWPhase::COMMIT, "commit"},
+    {PCWPhase::WORK, "work"},
+};
 
 // Impact level of a proposal. Wire form: "low", "medium", "high", "critical".
 enum class Impact { LOW, MEDIUM, HIGH, CRITICAL };
+// The wire names of Impact, one per value.
+inline constexpr EnumName<Impact> kImpactNames[] = {
+    {Impact::LOW, "low"},
+    {Impact::MEDIUM, "medium"},
+    {Impact::HIGH, "high"},
+    {Impact::CRITICAL, "critical"},
+};
 
 std::string_view to_string(PCWPhase phase) noexcept;
 std::string_view to_string(Impact impact) noexcept;

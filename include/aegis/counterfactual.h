@@ -12,12 +12,18 @@
 #include <vector>
 
 #include "aegis/gates.h"
+#include "aegis/names.h"
 
 namespace aegis {
 
 // The condition on an input under which its gate passes: input REL boundary.
 // Wire form: "<=", ">=", "<", ">", "!=".
 enum class Relation : uint8_t { kAtMost, kAtLeast, kBelow, kAbove, kNotEqual };
+// The wire names of Relation, one per value.
+inline constexpr EnumName<Relation> kRelationNames[] = {
+    {Relation::kAtMost, "<="}, {Relation::kAtLeast, ">="},  {Relation::kBelow, "<"},
+    {Relation::kAbove, ">"},   {Relation::kNotEqual, "!="},
+};
 std::string_view to_string(Relation relation) noexcept;
 std::optional<Relation> parse_relation(std::string_view s) noexcept;
 
@@ -35,6 +41,20 @@ enum class GateInputField : uint8_t {
   kNSamples,  // an integer ≥ 1: its boundaries are whole numbers
   kDisruptionProbability,
   kMigrationCost,
+};
+// The wire names of GateInputField (kQualitySubscore is followed by "[index]").
+inline constexpr EnumName<GateInputField> kGateInputNames[] = {
+    {GateInputField::kRiskProposed, "risk_proposed"},
+    {GateInputField::kProfitProposed, "profit_proposed"},
+    {GateInputField::kNoveltyScore, "novelty_score"},
+    {GateInputField::kComplexityScore, "complexity_score"},
+    {GateInputField::kQualityScore, "quality_score"},
+    {GateInputField::kQualitySubscore, "quality_subscores"},
+    {GateInputField::kExpectedBenefit, "utility.expected_benefit"},
+    {GateInputField::kBenefitStd, "utility.benefit_std"},
+    {GateInputField::kNSamples, "utility.n_samples"},
+    {GateInputField::kDisruptionProbability, "utility.disruption_probability"},
+    {GateInputField::kMigrationCost, "utility.migration_cost"},
 };
 
 struct GateInputRef;

@@ -3,6 +3,7 @@
 // is thread-safe when its drift monitor (if any) is not shared between threads.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -14,13 +15,31 @@
 #include "aegis/counterfactual.h"
 #include "aegis/drift.h"
 #include "aegis/gates.h"
+#include "aegis/names.h"
 
 namespace aegis {
 
 // Decision outcome. Wire form: "proceed", "pause", "halt", "escalate".
 enum class PCWStatus { PROCEED, PAUSE, HALT, ESCALATE };
+// The wire names of PCWStatus, one per value.
+inline constexpr EnumName<PCWStatus> kStatusNames[] = {
+    {PCWStatus::PROCEED, "proceed"},
+    {PCWStatus::PAUSE, "pause"},
+    {PCWStatus::HALT, "halt"},
+    {PCWStatus::ESCALATE, "escalate"},
+};
 std::string_view to_string(PCWStatus status) noexcept;
 std::optional<PCWStatus> parse_status(std::string_view s) noexcept;
+
+// What a decision's failing_gates may hold: the gates' names, and "drift" when critical drift
+// escalated it.
+inline constexpr std::string_view kDriftFailure = "drift";
+inline constexpr auto kFailingGateNames = [] {
+  std::array<std::string_view, std::size(kGateNames) + 1> names{};
+  for (size_t i = 0; i < std::size(kGateNames); ++i) names[i] = kGateNames[i].name;
+  names.back() = kDriftFailure;
+  return names;
+}();
 
 // What the engine saw and computed, for replay and explanation.
 struct DecisionTrace {
@@ -75,7 +94,7 @@ class DecisionObserver {
 };
 
 // Permission check plugged in by RBAC. Returns nullopt when `actor_id` holds `permission`,
-// else the error to raise (kind kForbidden).
+// else the error pcw_decide raises as it is (RBACEnforcer's: errors::kRbacDenied, forbidden).
 class PermissionChecker {
  public:
   virtual ~PermissionChecker() = default;

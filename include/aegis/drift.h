@@ -15,13 +15,27 @@
 #include <vector>
 
 #include "aegis/config.h"
+#include "aegis/names.h"
 
 namespace aegis {
 
 // Wire form: "normal", "warning", "critical", "insufficient_data".
 enum class DriftStatus { NORMAL, WARNING, CRITICAL, INSUFFICIENT_DATA };
+// The wire names of DriftStatus, one per value.
+inline constexpr EnumName<DriftStatus> kDriftStatusNames[] = {
+    {DriftStatus::NORMAL, "normal"},
+    {DriftStatus::WARNING, "warning"},
+    {DriftStatus::CRITICAL, "critical"},
+    {DriftStatus::INSUFFICIENT_DATA, "insufficient_data"},
+};
 // Wire form: "none", "alert", "escalate".
 enum class DriftAction { NONE, ALERT, ESCALATE };
+// The wire names of DriftAction, one per value.
+inline constexpr EnumName<DriftAction> kDriftActionNames[] = {
+    {DriftAction::NONE, "none"},
+    {DriftAction::ALERT, "alert"},
+    {DriftAction::ESCALATE, "escalate"},
+};
 
 std::string_view to_string(DriftStatus status) noexcept;
 std::string_view to_string(DriftAction action) noexcept;

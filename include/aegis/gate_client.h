@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "aegis/decision_service.h"
+#include "aegis/names.h"
 
 namespace aegis {
 
@@ -27,7 +28,13 @@ enum class GateOutcome : int {
   kMalformed = 7,    // a 2xx that is not a decision (no JSON object, no or an unknown status)
 };
 
-// "proceed", "halt", "review", "invalid", "internal", "rejected", "unavailable", "malformed".
+// The wire names of GateOutcome, one per class.
+inline constexpr EnumName<GateOutcome> kGateOutcomeNames[] = {
+    {GateOutcome::kProceed, "proceed"},         {GateOutcome::kHalt, "halt"},
+    {GateOutcome::kReview, "review"},           {GateOutcome::kInvalid, "invalid"},
+    {GateOutcome::kInternal, "internal"},       {GateOutcome::kRejected, "rejected"},
+    {GateOutcome::kUnavailable, "unavailable"}, {GateOutcome::kMalformed, "malformed"},
+};
 std::string_view to_string(GateOutcome outcome);
 
 struct GateVerdict {
@@ -46,8 +53,7 @@ struct GateVerdict {
 // is an id: 1 to 256 letters, digits and "-_.:" (it is written into CI files); anything else is
 // kMalformed. 429, 502, 503 and 504 are kUnavailable (worth retrying); every other status is
 // kRejected, with the service's error message in `detail` when it sent one.
-GateVerdict classify_answer(long http_status, std::string_view content_type,
-                            std::string_view body);
+GateVerdict classify_answer(long http_status, std::string_view content_type, std::string_view body);
 
 struct GateRemote {
   std::string url;      // the service's base URL: http (loopback only) or https
@@ -57,8 +63,7 @@ struct GateRemote {
   std::chrono::milliseconds first_backoff{500};
   std::chrono::milliseconds max_backoff{8000};  // waits double from first_backoff up to this
   // Told before each wait for a retry: the attempt that failed, why, and the wait. May be empty.
-  std::function<void(int attempt, const std::string& why, std::chrono::milliseconds wait)>
-      on_retry;
+  std::function<void(int attempt, const std::string& why, std::chrono::milliseconds wait)> on_retry;
 };
 
 // Sends `context_json` to `remote`, retrying kUnavailable answers, connection failures and

@@ -4,8 +4,8 @@
 #pragma once
 
 #include <array>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -14,6 +14,7 @@
 
 #include "aegis/bayes.h"
 #include "aegis/config.h"
+#include "aegis/names.h"
 #include "aegis/utility.h"
 
 namespace aegis {
@@ -22,6 +23,12 @@ struct PCWContext;
 
 // The six gates, in evaluation (and reporting) order. Wire form: "risk", "profit", ...
 enum class GateType : uint8_t { RISK, PROFIT, NOVELTY, COMPLEXITY, QUALITY, UTILITY };
+// The wire names of GateType, one per value.
+inline constexpr EnumName<GateType> kGateNames[] = {
+    {GateType::RISK, "risk"},       {GateType::PROFIT, "profit"},
+    {GateType::NOVELTY, "novelty"}, {GateType::COMPLEXITY, "complexity"},
+    {GateType::QUALITY, "quality"}, {GateType::UTILITY, "utility"},
+};
 inline constexpr size_t kGateCount = 6;
 inline constexpr std::array<GateType, kGateCount> kAllGates = {
     GateType::RISK,       GateType::PROFIT,  GateType::NOVELTY,

@@ -3,6 +3,8 @@
 // thread-safe: one caller at a time.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -13,8 +15,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-
-#include <yaml-cpp/yaml.h>
 
 #include "aegis/config.h"
 #include "aegis/decide.h"
@@ -52,8 +52,7 @@ class McpServer {
                      McpCaller caller = {});
   // Decides and records through `service` (borrowed: the one pipeline of a server); `store`
   // (borrowed) serves the list/get tools, under `store_lock`.
-  McpServer(const DecisionService& service, Store& store, std::mutex& store_lock,
-            Clock clock = {});
+  McpServer(const DecisionService& service, Store& store, std::mutex& store_lock, Clock clock = {});
   ~McpServer();
 
   // Handles one message of a stdio session: a request, a notification or — when the session's
@@ -92,6 +91,7 @@ class McpServer {
   static constexpr std::string_view kBatchProtocolVersion = "2025-03-26";
 
  private:
+  friend struct McpTools;  // the tools' handlers (src/server/mcp.cpp)
   // `negotiated`: where a successful `initialize` writes its version; `initialized`: whether
   // requests other than initialize and ping may come.
   std::optional<std::string> handle_message(std::string_view message, bool batches,
@@ -102,7 +102,6 @@ class McpServer {
   std::optional<Error> keep(const Evaluation& e);
   nlohmann::json dispatch(const std::string& method, const nlohmann::json& params,
                           std::string* negotiated);
-  nlohmann::json call_tool(const std::string& name, const nlohmann::json& args);
   bool allow_call();
 
   std::unique_ptr<StoreDecisionService> owned_;  // when built on a config and a store
@@ -113,7 +112,7 @@ class McpServer {
   Clock clock_;
   McpCaller caller_;
   const McpCaller* current_caller_ = nullptr;  // this message's caller
-  std::string negotiated_;  // the stdio session's protocol version, once initialized
+  std::string negotiated_;              // the stdio session's protocol version, once initialized
   bool refused_uninitialized_ = false;  // the last message had a request refused for it
   struct HttpSession {
     std::string actor, version;

@@ -4,6 +4,9 @@
 // rest are immutable values or stateless.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -15,11 +18,11 @@
 #include <string_view>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
 #include "aegis/actors.h"
 #include "aegis/crypto/bip322.h"
 #include "aegis/error.h"
+#include "aegis/errors/workflow.h"
+#include "aegis/names.h"
 
 namespace aegis {
 
@@ -45,8 +48,7 @@ struct OverrideBinding {
 // "failed_gates": sorted, "justification", "override_id", "proposal_id",
 // "scheme": "aegis-override-v2"}: the message both custodians sign for a stored override.
 // Throws InvalidInputError for invalid UTF-8.
-std::string create_bound_message_hash(std::string_view proposal_id,
-                                      std::string_view justification,
+std::string create_bound_message_hash(std::string_view proposal_id, std::string_view justification,
                                       std::vector<std::string> failed_gates,
                                       const OverrideBinding& binding, int64_t expires_at_ms);
 
@@ -97,6 +99,13 @@ class CustodianRegistry {
 };
 
 enum class OverrideState { PENDING, PARTIAL, APPROVED, REJECTED };
+// The wire names of OverrideState, one per value.
+inline constexpr EnumName<OverrideState> kOverrideStateNames[] = {
+    {OverrideState::PENDING, "pending"},
+    {OverrideState::PARTIAL, "partial"},
+    {OverrideState::APPROVED, "approved"},
+    {OverrideState::REJECTED, "rejected"},
+};
 std::string_view to_string(OverrideState s) noexcept;
 
 // Why an override signature was refused (every reason of docs/overrides.md has its own value).
@@ -116,8 +125,43 @@ enum class OverrideRejection {
   kKeyNotRegistered,          // key differs from the registry's key for that actor
   kAlreadyFinal,              // the workflow is already APPROVED or REJECTED
 };
+
+// The error each rejection is reported with (nullptr for kNone), in the enum's order.
+struct RejectionError {
+  OverrideRejection value;
+  const ErrorCode* error;
+};
+inline constexpr RejectionError kRejectionErrors[] = {
+    {OverrideRejection::kNone, nullptr},
+    {OverrideRejection::kBadSignature, &errors::kOverrideBadSignature},
+    {OverrideRejection::kMalformedSignature, &errors::kOverrideMalformedSignature},
+    {OverrideRejection::kMalformedKey, &errors::kOverrideMalformedKey},
+    {OverrideRejection::kUnknownRole, &errors::kOverrideUnknownRole},
+    {OverrideRejection::kDuplicateRole, &errors::kOverrideDuplicateRole},
+    {OverrideRejection::kSameActor, &errors::kOverrideSameActor},
+    {OverrideRejection::kSameKey, &errors::kOverrideSameKey},
+    {OverrideRejection::kRequesterSigned, &errors::kOverrideRequesterSigned},
+    {OverrideRejection::kComplexityNotOverridable, &errors::kOverrideComplexityNotOverridable},
+    {OverrideRejection::kExpired, &errors::kOverrideExpired},
+    {OverrideRejection::kNotACustodian, &errors::kOverrideNotACustodian},
+    {OverrideRejection::kKeyNotRegistered, &errors::kOverrideKeyNotRegistered},
+    {OverrideRejection::kAlreadyFinal, &errors::kOverrideAlreadyFinal},
+};
+// The names of the rejections: each error's detail without "override." ("bad_signature", ...),
+// and "none".
+inline constexpr auto kRejectionNames = [] {
+  std::array<EnumName<OverrideRejection>, std::size(kRejectionErrors)> names{};
+  for (size_t i = 0; i < names.size(); ++i) {
+    const ErrorCode* e = kRejectionErrors[i].error;
+    names[i] = {kRejectionErrors[i].value,
+                e ? e->detail.substr(e->detail.find('.') + 1) : std::string_view("none")};
+  }
+  return names;
+}();
 // Stable snake_case names ("bad_signature", ...).
 std::string_view to_string(OverrideRejection r) noexcept;
+// The error a rejection other than kNone is reported with.
+const ErrorCode& rejection_error(OverrideRejection r) noexcept;
 
 // One custodian signature over `message` under a key as given (hex, base64 or P2TR address):
 // kNone, kMalformedKey, kMalformedSignature or kBadSignature. OverrideWorkflow,

@@ -2,6 +2,8 @@
 // it read-only: const methods are thread-safe.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <array>
 #include <filesystem>
 #include <map>
@@ -10,10 +12,9 @@
 #include <string>
 #include <string_view>
 
-#include <yaml-cpp/yaml.h>
-
 #include "aegis/decide.h"
 #include "aegis/error.h"
+#include "aegis/names.h"
 
 namespace aegis {
 
@@ -27,6 +28,13 @@ enum class ActorRole {
   RISK_LEAD,
   SECURITY_LEAD,
   ADMIN
+};
+// The wire names of ActorRole, one per value.
+inline constexpr EnumName<ActorRole> kRoleNames[] = {
+    {ActorRole::PROPOSER, "proposer"},           {ActorRole::ANALYST, "analyst"},
+    {ActorRole::APPROVER, "approver"},           {ActorRole::EXECUTOR, "executor"},
+    {ActorRole::CALIBRATOR, "calibrator"},       {ActorRole::RISK_LEAD, "risk_lead"},
+    {ActorRole::SECURITY_LEAD, "security_lead"}, {ActorRole::ADMIN, "admin"},
 };
 inline constexpr std::array<ActorRole, 8> kAllRoles = {
     ActorRole::PROPOSER,   ActorRole::ANALYST,   ActorRole::APPROVER,      ActorRole::EXECUTOR,

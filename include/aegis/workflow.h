@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "aegis/decide.h"
+#include "aegis/names.h"
 #include "aegis/override.h"
 #include "aegis/rbac.h"
 
@@ -29,6 +30,19 @@ enum class ProposalState {
   COMPLETED,
   FAILED,
   WITHDRAWN
+};
+// The wire names of ProposalState, one per value.
+inline constexpr EnumName<ProposalState> kProposalStateNames[] = {
+    {ProposalState::DRAFT, "draft"},
+    {ProposalState::SUBMITTED, "submitted"},
+    {ProposalState::UNDER_REVIEW, "under_review"},
+    {ProposalState::APPROVED, "approved"},
+    {ProposalState::REJECTED, "rejected"},
+    {ProposalState::ESCALATED, "escalated"},
+    {ProposalState::EXECUTING, "executing"},
+    {ProposalState::COMPLETED, "completed"},
+    {ProposalState::FAILED, "failed"},
+    {ProposalState::WITHDRAWN, "withdrawn"},
 };
 std::string_view to_string(ProposalState s) noexcept;
 std::optional<ProposalState> parse_proposal_state(std::string_view s) noexcept;
@@ -113,11 +127,24 @@ class ProposalWorkflow {
 
 // Wire form: "approve", "reject", "abstain".
 enum class VoteOutcome { APPROVE, REJECT, ABSTAIN };
+// The wire names of VoteOutcome, one per value.
+inline constexpr EnumName<VoteOutcome> kVoteNames[] = {
+    {VoteOutcome::APPROVE, "approve"},
+    {VoteOutcome::REJECT, "reject"},
+    {VoteOutcome::ABSTAIN, "abstain"},
+};
 std::string_view to_string(VoteOutcome v) noexcept;
 std::optional<VoteOutcome> parse_vote(std::string_view s) noexcept;
 
 // Wire form: "open", "approved", "rejected", "no_quorum".
 enum class ConsensusStatus { OPEN, APPROVED, REJECTED, NO_QUORUM };
+// The wire names of ConsensusStatus, one per value.
+inline constexpr EnumName<ConsensusStatus> kConsensusStatusNames[] = {
+    {ConsensusStatus::OPEN, "open"},
+    {ConsensusStatus::APPROVED, "approved"},
+    {ConsensusStatus::REJECTED, "rejected"},
+    {ConsensusStatus::NO_QUORUM, "no_quorum"},
+};
 std::string_view to_string(ConsensusStatus s) noexcept;
 
 struct Vote {

@@ -28,12 +28,14 @@
 namespace aegis {
 
 // What a workflow step answers: the object's JSON, and whether it was created, or refused and
-// saved as refused (a signature that rejected its override). Errors are Result's Error (kind
-// kInvalidInput, kNotFound, kForbidden, kConflict, kInternal); the transport maps both.
+// saved as refused (a signature that rejected its override: the body is the error with the
+// override, answered with the status of `refusal`). Errors are Result's Error; the transport
+// maps both through kErrorKinds.
 struct WorkflowOutcome {
   enum class Kind { kDone, kCreated, kRefused };
   nlohmann::json body;
   Kind kind = Kind::kDone;
+  ErrorKind refusal = ErrorKind::kInvalidInput;
 };
 using WorkflowResult = Result<WorkflowOutcome>;
 
@@ -56,7 +58,7 @@ class WorkflowApi {
   // POST /v1/proposals/{id}/{action} {reason?} (approve also {override_id?}: approves a
   // proposal a HALT rejected, with an approved two-key override covering its failing gates).
   WorkflowResult proposal_step(std::string_view actor, std::string_view id, std::string_view action,
-                         std::string_view body);
+                               std::string_view body);
   // The RBAC permission a proposal action needs; nullopt for an unknown action.
   static std::optional<std::string_view> step_permission(std::string_view action);
 

@@ -11,10 +11,6 @@ from . import _core as c
 from ._dataclasses import REQUIRED, dataclass_like
 
 
-def _default_subscores():
-    return [0.7, 0.7, 0.7]
-
-
 dataclass_like(c.KLDriftConfig, [
     ("tau_warning", float, 0.3),
     ("tau_critical", float, 0.5),
@@ -50,26 +46,29 @@ dataclass_like(c.AegisConfig, [
     ("telemetry_encryption_epoch_seconds", int, 300),
 ], frozen=True, native_kwargs=True)
 
-dataclass_like(c.PCWContext, [
-    ("agent_id", str, REQUIRED),
-    ("session_id", str, REQUIRED),
-    ("phase", c.PCWPhase, REQUIRED),
-    ("proposal_summary", str, REQUIRED),
-    ("estimated_impact", str, REQUIRED),
-    ("risk_baseline", float, 0.0),
-    ("risk_proposed", float, 0.0),
-    ("profit_baseline", float, 0.0),
-    ("profit_proposed", float, 0.0),
-    ("novelty_score", float, 0.5),
-    ("complexity_score", float, 0.5),
-    ("quality_score", float, 0.7),
-    ("quality_subscores", list, dataclasses.field(default_factory=_default_subscores)),
-    ("utility_result", Optional[c.UtilityResult], None),
-    ("requires_human_approval", bool, False),
-    ("time_sensitive", bool, False),
-    ("reversible", bool, True),
-    ("metadata", dict, dict),
-], native_kwargs=True, keep=("quality_subscores", "metadata"))
+def _context_fields():
+    """PCWContext's fields from the engine's one table of them (C++ kContextFields)."""
+    fields = []
+    for name, kind, default in c._context_fields():
+        if kind in ("text", "phase"):
+            fields.append((name, c.PCWPhase if kind == "phase" else str, REQUIRED))
+        elif kind == "number":
+            fields.append((name, float, default))
+        elif kind == "flag":
+            fields.append((name, bool, default))
+        elif kind == "numbers":
+            fields.append((name, list, dataclasses.field(default_factory=lambda d=default: list(d))))
+        elif kind == "utility":
+            fields.append((name, Optional[c.UtilityResult], None))
+        elif kind == "object":
+            fields.append((name, dict, dict))
+        else:
+            raise RuntimeError(f"context field {name}: unknown kind {kind}")
+    return fields
+
+
+dataclass_like(c.PCWContext, _context_fields(), native_kwargs=True,
+               keep=("quality_subscores", "metadata"))
 
 dataclass_like(c.GateResult, [
     ("gate_type", c.GateType, REQUIRED),

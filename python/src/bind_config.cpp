@@ -1,9 +1,9 @@
 // AegisConfig and KLDriftConfig: immutable, validated, with the reference's constructors.
 #include <pybind11/stl.h>
-
 #include <yaml-cpp/yaml.h>
 
 #include "aegis/config_loader.h"
+#include "aegis/errors/core.h"
 #include "aegis/json.h"
 #include "aegis/override.h"
 #include "aegis/rbac.h"
@@ -15,8 +15,8 @@ namespace {
 
 [[noreturn]] void wrong_type(const std::string& field, const char* expected, py::handle v) {
   throw InvalidInputError(
-      invalid_input("config.wrong_type", field,
-                    field + " must be " + expected + ", got " + py::repr(v).cast<std::string>()));
+      Error(errors::kConfigWrongType, field,
+            field + " must be " + expected + ", got " + py::repr(v).cast<std::string>()));
 }
 
 KLDriftConfig make_kl(const py::kwargs& kw) {
@@ -149,12 +149,14 @@ void bind_config(py::module_& m) {
                 .add_section("mcp", skip);
             auto loaded = loader.load(p, &warnings);
             const py::object warn = py::module_::import("warnings").attr("warn");
-            for (const auto& w : warnings) warn(w, py::module_::import("builtins").attr("UserWarning"), 2);
+            for (const auto& w : warnings)
+              warn(w, py::module_::import("builtins").attr("UserWarning"), 2);
             if (!loaded) throw_error(loaded.error());
             return std::move(loaded).value();
           },
           py::arg("path"),
-          "Loads a YAML config. FileNotFoundError if missing, ValueError if invalid. An unknown key "
+          "Loads a YAML config. FileNotFoundError if missing, ValueError if invalid. An unknown "
+          "key "
           "is ignored with a UserWarning naming the nearest known key (the reference's leniency; "
           "the aegis command refuses it).")
       .def("create_gate_evaluator", &AegisConfig::create_gate_evaluator)

@@ -4,6 +4,9 @@
 
 #include <chrono>
 
+#include "aegis/context_fields.h"
+#include "aegis/errors/core.h"
+#include "aegis/errors/workflow.h"
 #include "aegis/json.h"
 #include "aegis/metrics.h"
 #include "aegis/telemetry.h"
@@ -14,71 +17,64 @@ namespace {
 
 [[noreturn]] void wrong_type(const std::string& field, const char* expected, py::handle v) {
   throw InvalidInputError(
-      invalid_input("context.wrong_type", field,
-                    field + " must be " + expected + ", got " + py::repr(v).cast<std::string>()));
+      Error(errors::kContextWrongType, field,
+            field + " must be " + expected + ", got " + py::repr(v).cast<std::string>()));
 }
 
-// One setter per field, shared by the keyword constructor and attribute assignment, so both
-// reject bad types with a ValueError naming the field.
-struct FieldSetter {
-  const char* name;
-  void (*set)(PCWContext&, py::handle);
-  py::object (*get)(const PCWContext&);
-};
+// The scalar fields of kContextFields are attributes read and written through their row, shared
+// by the keyword constructor and attribute assignment, so both reject bad types with a ValueError
+// naming the field.
+bool is_attribute(const ContextField& f) {
+  return f.type == FieldType::kText || f.type == FieldType::kImpact ||
+         f.type == FieldType::kPhase || f.type == FieldType::kNumber || f.type == FieldType::kFlag;
+}
 
-#define AEGIS_NUM(f)                                                                              \
-  {                                                                                               \
-#f, [](PCWContext & c,                                                                        \
-           py::handle v) { c.f = number(#f, v); }, [](const PCWContext& c)                        \
-                                                        -> py::object { return py::float_(c.f); } \
+void set_field(const ContextField& f, PCWContext& c, py::handle v) {
+  const std::string name(f.name);
+  switch (f.type) {
+    case FieldType::kText:
+    case FieldType::kImpact:
+      c.*f.text = text(name, v);
+      return;
+    case FieldType::kNumber:
+      c.*f.number = number(name, v);
+      return;
+    case FieldType::kFlag:
+      c.*f.flag = boolean(name, v);
+      return;
+    case FieldType::kPhase:
+      c.phase = enum_from_python<PCWPhase>(v, "phase");
+      return;
+    default:
+      return;
   }
-#define AEGIS_BOOL(f)                                                                             \
-  {                                                                                               \
-#f, [](PCWContext & c,                                                                        \
-           py::handle v) { c.f = boolean(#f, v); }, [](const PCWContext& c)                       \
-                                                         -> py::object { return py::bool_(c.f); } \
-  }
-#define AEGIS_STR(f)                                                                         \
-  {                                                                                          \
-#f, [](PCWContext & c,                                                                   \
-           py::handle v) { c.f = text(#f, v); }, [](const PCWContext& c)                     \
-                                                      -> py::object { return py::str(c.f); } \
-  }
-const FieldSetter kFields[] = {
-    AEGIS_STR(agent_id),
-    AEGIS_STR(session_id),
-    {"phase", [](PCWContext& c, py::handle v) { c.phase = enum_from_python<PCWPhase>(v, "phase"); },
-     [](const PCWContext& c) { return enum_to_python(c.phase); }},
-    AEGIS_STR(proposal_summary),
-    AEGIS_STR(estimated_impact),
-    AEGIS_NUM(risk_baseline),
-    AEGIS_NUM(risk_proposed),
-    AEGIS_NUM(profit_baseline),
-    AEGIS_NUM(profit_proposed),
-    AEGIS_NUM(novelty_score),
-    AEGIS_NUM(complexity_score),
-    AEGIS_NUM(quality_score),
-    {"utility_result",
-     [](PCWContext& c, py::handle v) {
-       if (v.is_none()) {
-         c.utility_result.reset();
-       } else if (py::isinstance<UtilityResult>(v)) {
-         c.utility_result = v.cast<UtilityResult>();
-       } else {
-         wrong_type("utility_result", "a UtilityResult or None", v);
-       }
-     },
-     [](const PCWContext& c) { return py::cast(c.utility_result); }},
-    AEGIS_BOOL(requires_human_approval),
-    AEGIS_BOOL(time_sensitive),
-    AEGIS_BOOL(reversible),
-};
-#undef AEGIS_NUM
-#undef AEGIS_BOOL
-#undef AEGIS_STR
+}
 
-constexpr const char* kRequired[] = {"agent_id", "session_id", "phase", "proposal_summary",
-                                     "estimated_impact"};
+py::object get_field(const ContextField& f, const PCWContext& c) {
+  switch (f.type) {
+    case FieldType::kText:
+    case FieldType::kImpact:
+      return py::str(c.*f.text);
+    case FieldType::kNumber:
+      return py::float_(c.*f.number);
+    case FieldType::kFlag:
+      return py::bool_(c.*f.flag);
+    case FieldType::kPhase:
+      return enum_to_python(c.phase);
+    default:
+      return py::none();
+  }
+}
+
+void set_utility_result(PCWContext& c, py::handle v) {
+  if (v.is_none()) {
+    c.utility_result.reset();
+  } else if (py::isinstance<UtilityResult>(v)) {
+    c.utility_result = v.cast<UtilityResult>();
+  } else {
+    wrong_type("utility_result", "a UtilityResult or None", v);
+  }
+}
 
 // A context's quality_subscores and metadata are the Python list and dict the caller gave (or
 // that the first read made), kept in the instance: changed in place, they reach the next
@@ -121,14 +117,16 @@ py::object get_subscores(py::handle self) {
 
 py::object get_metadata(py::handle self) {
   py::dict d = instance_dict(self);
-  if (!d.contains(metadata_key())) d[metadata_key()] = from_json(self.cast<const PCWContext&>().metadata);
+  if (!d.contains(metadata_key()))
+    d[metadata_key()] = from_json(self.cast<const PCWContext&>().metadata);
   return d[metadata_key()];
 }
 
 PCWContext make_context(const py::kwargs& kw) {
-  for (const char* r : kRequired) {
-    if (!kw.contains(r))
-      throw py::type_error(std::string("PCWContext() missing required argument '") + r + "'");
+  for (const ContextField& f : kContextFields) {
+    const std::string name(f.name);
+    if (library_required(f) && !kw.contains(name))
+      throw py::type_error("PCWContext() missing required argument '" + name + "'");
   }
   PCWContext c;
   for (auto item : kw) {
@@ -138,11 +136,15 @@ PCWContext make_context(const py::kwargs& kw) {
     } else if (k == "metadata") {
       c.metadata = item.second.is_none() ? nlohmann::json::object() : metadata_json(item.second);
     } else {
-      const FieldSetter* f = nullptr;
-      for (const auto& fs : kFields)
-        if (k == fs.name) f = &fs;
+      const ContextField* f = nullptr;
+      for (const ContextField& row : kContextFields)
+        if (k == row.name && is_attribute(row)) f = &row;
+      if (k == "utility_result") {
+        set_utility_result(c, item.second);
+        continue;
+      }
       if (!f) throw py::type_error("PCWContext() got an unexpected keyword argument '" + k + "'");
-      f->set(c, item.second);
+      set_field(*f, c, item.second);
     }
   }
   return c;
@@ -166,7 +168,7 @@ class PyPermissions : public PermissionChecker {
   explicit PyPermissions(py::object o) : o_(std::move(o)) {}
   std::optional<Error> check(std::string_view actor, std::string_view permission) const override {
     if (o_.attr("has_permission")(actor, permission).cast<bool>()) return std::nullopt;
-    return Error{ErrorKind::kForbidden, "rbac.denied", "agent_id",
+    return Error{errors::kRbacDenied, "agent_id",
                  "actor '" + std::string(actor) + "' lacks the '" + std::string(permission) +
                      "' permission"};
   }
@@ -243,8 +245,9 @@ const PCWContext& synced(py::handle context) {
   // call. Used under the GIL only.
   static auto* caster = new py::detail::make_caster<PCWContext>();
   if (!caster->load(context, false))
-    throw py::type_error("context must be a PCWContext, got " +
-                         py::str(py::type::handle_of(context).attr("__name__")).cast<std::string>());
+    throw py::type_error(
+        "context must be a PCWContext, got " +
+        py::str(py::type::handle_of(context).attr("__name__")).cast<std::string>());
   PCWContext& c = py::detail::cast_op<PCWContext&>(*caster);
   PyObject** dict = _PyObject_GetDictPtr(context.ptr());
   if (dict && *dict) {
@@ -266,10 +269,54 @@ void bind_decide(py::module_& m) {
       .def("to_dict", [](py::handle self) { return from_json(context_to_json(synced(self))); })
       .def_property("quality_subscores", &get_subscores, &set_subscores)
       .def_property("metadata", &get_metadata, &set_metadata);
-  for (const auto& f : kFields) {
-    const FieldSetter* fs = &f;
-    ctx.def_property(f.name, py::cpp_function([fs](const PCWContext& c) { return fs->get(c); }),
-                     py::cpp_function([fs](PCWContext& c, py::handle v) { fs->set(c, v); }));
+  // The dataclass facade's fields (aegis_governance/_values.py), from the same table:
+  // (name, kind, default): the default is None for a required field (text, phase) and for
+  // utility and metadata, whose defaults the facade makes itself.
+  m.def("_context_fields", [] {
+    const PCWContext d;
+    py::list out;
+    for (const ContextField& f : kContextFields) {
+      const std::string name(f.name);
+      const py::object required = py::none();
+      switch (f.type) {
+        case FieldType::kText:
+        case FieldType::kImpact:
+          out.append(py::make_tuple(name, "text", required));
+          break;
+        case FieldType::kPhase:
+          out.append(py::make_tuple(name, "phase", required));
+          break;
+        case FieldType::kNumber:
+          out.append(py::make_tuple(name, "number", d.*f.number));
+          break;
+        case FieldType::kFlag:
+          out.append(py::make_tuple(name, "flag", d.*f.flag));
+          break;
+        case FieldType::kUnitList:
+          out.append(py::make_tuple(name, "numbers", d.quality_subscores));
+          break;
+        case FieldType::kUtility:
+          out.append(py::make_tuple("utility_result", "utility", required));
+          break;
+        case FieldType::kObject:
+          out.append(py::make_tuple(name, "object", required));
+          break;
+        case FieldType::kChangeType:  // metadata.change_type: no attribute of its own
+          break;
+      }
+    }
+    return out;
+  });
+  ctx.def_property(
+      "utility_result", [](const PCWContext& c) { return py::cast(c.utility_result); },
+      &set_utility_result);
+  for (const ContextField& f : kContextFields) {
+    if (!is_attribute(f)) continue;
+    const ContextField* row = &f;
+    ctx.def_property(
+        std::string(f.name).c_str(),
+        py::cpp_function([row](const PCWContext& c) { return get_field(*row, c); }),
+        py::cpp_function([row](PCWContext& c, py::handle v) { set_field(*row, c, v); }));
   }
 
   // Value types for the dataclass facade (aegis_governance/_dataclasses.py).
@@ -323,7 +370,9 @@ void bind_decide(py::module_& m) {
            "The decision's wire-format JSON (docs/decision-rules.md#wire-format).")
       .def(
           "to_dict",
-          [](const PCWDecision& d) { return from_json(nlohmann::json::parse(decision_to_json(d))); },
+          [](const PCWDecision& d) {
+            return from_json(nlohmann::json::parse(decision_to_json(d)));
+          },
           "The wire form as plain Python values (json.dumps takes it).");
 
   m.def(
@@ -332,8 +381,8 @@ void bind_decide(py::module_& m) {
          py::object prometheus_exporter, py::object rbac_enforcer, bool shadow_mode,
          py::handle drift_monitor_object, py::object telemetry_emitter) {
         const PCWContext& context = synced(context_object);
-        const auto* gate_evaluator = optional_object<GateEvaluator>(gate_evaluator_object,
-                                                                    "gate_evaluator");
+        const auto* gate_evaluator =
+            optional_object<GateEvaluator>(gate_evaluator_object, "gate_evaluator");
         auto* drift_monitor = optional_object<DriftMonitor>(drift_monitor_object, "drift_monitor");
         std::optional<PyObserver> prom = observer(prometheus_exporter, "prometheus_exporter");
         std::optional<PyObserver> tele = observer(telemetry_emitter, "telemetry_emitter");
@@ -346,7 +395,8 @@ void bind_decide(py::module_& m) {
         }
         // The C++ exporter is called directly; other objects through on_decision().
         DecisionObserver* exporter = prom ? static_cast<DecisionObserver*>(&*prom) : nullptr;
-        if (!prometheus_exporter.is_none() && py::isinstance<PrometheusExporter>(prometheus_exporter))
+        if (!prometheus_exporter.is_none() &&
+            py::isinstance<PrometheusExporter>(prometheus_exporter))
           exporter = prometheus_exporter.cast<PrometheusExporter*>();
         DecisionObserver* emitter = tele ? static_cast<DecisionObserver*>(&*tele) : nullptr;
         if (!telemetry_emitter.is_none() && py::isinstance<TelemetryEmitter>(telemetry_emitter))
@@ -374,8 +424,8 @@ void bind_decide(py::module_& m) {
       "pcw_decide_batch",
       [](py::handle contexts, py::handle gate_evaluator_object, bool shadow_mode,
          py::handle drift_monitor_object) {
-        const auto* gate_evaluator = optional_object<GateEvaluator>(gate_evaluator_object,
-                                                                    "gate_evaluator");
+        const auto* gate_evaluator =
+            optional_object<GateEvaluator>(gate_evaluator_object, "gate_evaluator");
         auto* drift_monitor = optional_object<DriftMonitor>(drift_monitor_object, "drift_monitor");
         if (!is_sequence(contexts))
           throw py::type_error(
@@ -442,18 +492,16 @@ void bind_decide(py::module_& m) {
         return safe;
       },
       py::arg("agent_id"), py::arg("action_description"), py::arg("risk_score"),
-      py::arg("threshold") = Number{0.5},
-        "risk_score < threshold (no Bayesian evaluation).");
+      py::arg("threshold") = Number{0.5}, "risk_score < threshold (no Bayesian evaluation).");
   m.def(
       "require_human_approval",
       [](py::handle context, py::handle gate_evaluator) {
         return require_human_approval(
             synced(context), optional_object<GateEvaluator>(gate_evaluator, "gate_evaluator"));
       },
-      py::arg("context"),
-        py::arg("gate_evaluator") = py::none(),
-        "True for high/critical impact, irreversible, flagged, failing risk gate, or risk "
-        "posterior >= 0.5.");
+      py::arg("context"), py::arg("gate_evaluator") = py::none(),
+      "True for high/critical impact, irreversible, flagged, failing risk gate, or risk "
+      "posterior >= 0.5.");
 }
 
 }  // namespace aegis::python

@@ -1,6 +1,7 @@
 // Exceptions (README.md#the-python-module) and JSON conversion.
 #include <cmath>
 
+#include "aegis/errors/core.h"
 #include "bindings.h"
 
 namespace aegis::python {
@@ -20,9 +21,9 @@ namespace {
 
 nlohmann::json to_json_at(py::handle v, const std::string& path, int depth) {
   if (depth > kMaxDepth)
-    throw InvalidInputError(invalid_input("context.too_deep", path,
-                                          path + " nests deeper than " + std::to_string(kMaxDepth) +
-                                              " levels (or refers to itself)"));
+    throw InvalidInputError(Error(errors::kContextTooDeep, path,
+                                  path + " nests deeper than " + std::to_string(kMaxDepth) +
+                                      " levels (or refers to itself)"));
   if (v.is_none()) return nullptr;
   if (py::isinstance<py::bool_>(v)) return v.cast<bool>();
   if (py::isinstance<py::int_>(v)) {
@@ -30,14 +31,14 @@ nlohmann::json to_json_at(py::handle v, const std::string& path, int depth) {
       return v.cast<int64_t>();
     } catch (const py::cast_error&) {
       throw InvalidInputError(
-          invalid_input("context.out_of_range", path, path + " is an integer beyond 64 bits"));
+          Error(errors::kContextOutOfRange, path, path + " is an integer beyond 64 bits"));
     }
   }
   if (py::isinstance<py::float_>(v)) {
     const double d = v.cast<double>();
     if (!std::isfinite(d))
       throw InvalidInputError(
-          invalid_input("context.not_finite", path, path + " must be a finite number"));
+          Error(errors::kContextNotFinite, path, path + " must be a finite number"));
     return d;
   }
   if (py::isinstance<py::str>(v)) return v.cast<std::string>();
@@ -46,7 +47,7 @@ nlohmann::json to_json_at(py::handle v, const std::string& path, int depth) {
     for (auto item : v.cast<py::dict>()) {
       if (!py::isinstance<py::str>(item.first))
         throw InvalidInputError(
-            invalid_input("context.wrong_type", path, path + " keys must be strings"));
+            Error(errors::kContextWrongType, path, path + " keys must be strings"));
       const std::string key = item.first.cast<std::string>();
       j[key] = to_json_at(item.second, path + "." + key, depth + 1);
     }
@@ -60,9 +61,9 @@ nlohmann::json to_json_at(py::handle v, const std::string& path, int depth) {
     return j;
   }
   throw InvalidInputError(
-      invalid_input("context.wrong_type", path,
-                    path + " must be JSON-able (dict, list, str, int, float, bool, None), got " +
-                        py::str(v.get_type().attr("__name__")).cast<std::string>()));
+      Error(errors::kContextWrongType, path,
+            path + " must be JSON-able (dict, list, str, int, float, bool, None), got " +
+                py::str(v.get_type().attr("__name__")).cast<std::string>()));
 }
 
 }  // namespace
@@ -102,7 +103,7 @@ namespace {
 void raise(PyObject* type, const Error& e) {
   py::object exc = py::reinterpret_borrow<py::object>(type)(e.message);
   exc.attr("code") = std::string(wire_code(e.kind));
-  exc.attr("detail") = e.code;
+  exc.attr("detail") = std::string(e.detail);
   exc.attr("field") = e.field.empty() ? py::object(py::none()) : py::object(py::str(e.field));
   PyErr_SetObject(type, exc.ptr());
 }

@@ -4,26 +4,26 @@
 
 #include "aegis/bayes.h"
 #include "aegis/complexity.h"
+#include "aegis/errors/python.h"
 #include "aegis/utility.h"
 #include "bindings.h"
 
 namespace aegis::python {
 namespace {
 
-
 GateInputRef input_of(const std::string& name) {
   auto ref = parse_gate_input(name);
   if (!ref)
-    throw InvalidInputError(invalid_input("python.unknown_value", "input",
-                                          "input is not a gate input: " + name));
+    throw InvalidInputError(
+        Error(errors::kPythonUnknownValue, "input", "input is not a gate input: " + name));
   return *ref;
 }
 
 Relation relation_of(const std::string& s) {
   auto r = parse_relation(s);
   if (!r)
-    throw InvalidInputError(invalid_input("python.unknown_value", "relation",
-                                          "relation must be <=, >=, <, > or !=, got " + s));
+    throw InvalidInputError(Error(errors::kPythonUnknownValue, "relation",
+                                  "relation must be <=, >=, <, > or !=, got " + s));
   return *r;
 }
 
@@ -52,15 +52,20 @@ void bind_gates(py::module_& m) {
           [](const GateResult& g) {
             return g.note == GateNote::kZeroSubscore ? "zero_subscore"
                    : g.note == GateNote::kOverBudget ? "over_budget"
-                                                      : "none";
+                                                     : "none";
           },
           [](GateResult& g, const std::string& n) {
-            if (n == "none") g.note = GateNote::kNone;
-            else if (n == "zero_subscore") g.note = GateNote::kZeroSubscore;
-            else if (n == "over_budget") g.note = GateNote::kOverBudget;
-            else throw InvalidInputError(invalid_input("python.unknown_value", "note",
-                                                       "note must be none, zero_subscore or "
-                                                       "over_budget, got " + n));
+            if (n == "none")
+              g.note = GateNote::kNone;
+            else if (n == "zero_subscore")
+              g.note = GateNote::kZeroSubscore;
+            else if (n == "over_budget")
+              g.note = GateNote::kOverBudget;
+            else
+              throw InvalidInputError(Error(errors::kPythonUnknownValue, "note",
+                                            "note must be none, zero_subscore or "
+                                            "over_budget, got " +
+                                                n));
           },
           "Why a gate failed beyond value and threshold (the message names it).")
       .def_readwrite("note_index", &GateResult::note_index, "The zero subscore's index, or -1.")
@@ -82,23 +87,27 @@ void bind_gates(py::module_& m) {
                              "One input that flips a failing gate, the others held fixed.")
       .def(py::init<>())
       .def_readwrite("gate", &Counterfactual::gate)
-      .def_property("input", [](const Counterfactual& c) { return c.input.name(); },
-                    [](Counterfactual& c, const std::string& s) { c.input = input_of(s); })
+      .def_property(
+          "input", [](const Counterfactual& c) { return c.input.name(); },
+          [](Counterfactual& c, const std::string& s) { c.input = input_of(s); })
       .def_readwrite("current", &Counterfactual::current)
       .def_readwrite("required", &Counterfactual::required, "None when not achievable")
-      .def_property("relation", [](const Counterfactual& c) { return std::string(to_string(c.relation)); },
-                    [](Counterfactual& c, const std::string& s) { c.relation = relation_of(s); })
+      .def_property(
+          "relation", [](const Counterfactual& c) { return std::string(to_string(c.relation)); },
+          [](Counterfactual& c, const std::string& s) { c.relation = relation_of(s); })
       .def_property_readonly("achievable", &Counterfactual::achievable);
 
   py::class_<GateHeadroom>(m, "GateHeadroom", "How far one input of a passing gate may move.")
       .def(py::init<>())
       .def_readwrite("gate", &GateHeadroom::gate)
-      .def_property("input", [](const GateHeadroom& h) { return h.input.name(); },
-                    [](GateHeadroom& h, const std::string& s) { h.input = input_of(s); })
+      .def_property(
+          "input", [](const GateHeadroom& h) { return h.input.name(); },
+          [](GateHeadroom& h, const std::string& s) { h.input = input_of(s); })
       .def_readwrite("current", &GateHeadroom::current)
       .def_readwrite("limit", &GateHeadroom::limit, "None when no valid value fails the gate")
-      .def_property("relation", [](const GateHeadroom& h) { return std::string(to_string(h.relation)); },
-                    [](GateHeadroom& h, const std::string& s) { h.relation = relation_of(s); });
+      .def_property(
+          "relation", [](const GateHeadroom& h) { return std::string(to_string(h.relation)); },
+          [](GateHeadroom& h, const std::string& s) { h.relation = relation_of(s); });
 
   py::class_<UtilityComponents>(m, "UtilityComponents",
                                 "What a change is expected to bring and cost.")
@@ -190,8 +199,7 @@ void bind_gates(py::module_& m) {
           [](const GateEvaluator& e, Number quality_score, const Numbers& subscores) {
             return e.evaluate_quality_gate(quality_score, subscores.value);
           },
-          py::arg("quality_score"),
-          py::arg("quality_subscores") = Numbers{{0.7, 0.7, 0.7}})
+          py::arg("quality_score"), py::arg("quality_subscores") = Numbers{{0.7, 0.7, 0.7}})
       .def("evaluate_utility_gate", &GateEvaluator::evaluate_utility_gate,
            py::arg("utility_result"))
       .def(
@@ -200,10 +208,10 @@ void bind_gates(py::module_& m) {
              Number profit_baseline, Number profit_proposed, Number novelty_score,
              Number complexity_score, Number quality_score, const Numbers& quality_subscores,
              py::handle utility_result) {
-            return e.evaluate_all(GateInputs{
-                risk_baseline, risk_proposed, profit_baseline, profit_proposed, novelty_score,
-                complexity_score, quality_score, quality_subscores.value,
-                optional_object<UtilityResult>(utility_result, "utility_result")});
+            return e.evaluate_all(
+                GateInputs{risk_baseline, risk_proposed, profit_baseline, profit_proposed,
+                           novelty_score, complexity_score, quality_score, quality_subscores.value,
+                           optional_object<UtilityResult>(utility_result, "utility_result")});
           },
           py::arg("risk_baseline") = Number{0.0}, py::arg("risk_proposed") = Number{0.0},
           py::arg("profit_baseline") = Number{0.0}, py::arg("profit_proposed") = Number{0.0},

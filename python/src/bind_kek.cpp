@@ -7,6 +7,9 @@
 
 #include "aegis/crypto/hpke.h"
 #include "aegis/crypto/xwing.h"
+#include "aegis/errors/crypto.h"
+#include "aegis/errors/kek.h"
+#include "aegis/errors/python.h"
 #include "aegis/kek.h"
 #include "aegis/kek_hsm.h"
 #include "aegis/kek_kms.h"
@@ -27,18 +30,19 @@ KekBytes bytes_of(const py::handle& value, const char* field) {
     const auto* p = static_cast<const uint8_t*>(info.ptr);
     return KekBytes(p, p + info.size * info.itemsize);
   }
-  throw InvalidInputError(invalid_input("python.bytes", field,
-                                        std::string(field) + " must be bytes, not " +
-                                            py::str(value.get_type().attr("__name__")).cast<std::string>()));
+  throw InvalidInputError(
+      Error(errors::kPythonBytes, field,
+            std::string(field) + " must be bytes, not " +
+                py::str(value.get_type().attr("__name__")).cast<std::string>()));
 }
 
 template <size_t N>
 std::array<uint8_t, N> fixed(const py::handle& value, const char* field) {
   KekBytes b = bytes_of(value, field);
   if (b.size() != N)
-    throw InvalidInputError(invalid_input("python.bytes", field,
-                                          std::string(field) + " must be " + std::to_string(N) +
-                                              " bytes, not " + std::to_string(b.size())));
+    throw InvalidInputError(Error(errors::kPythonBytes, field,
+                                  std::string(field) + " must be " + std::to_string(N) +
+                                      " bytes, not " + std::to_string(b.size())));
   std::array<uint8_t, N> out;
   std::memcpy(out.data(), b.data(), N);
   OPENSSL_cleanse(b.data(), b.size());
@@ -102,24 +106,26 @@ void bind_kek(py::module_& m) {
           },
           py::arg("wrapped"))
       .def("metadata", &KEKProvider::metadata)
-      .def("public_key",
-           [](const KEKProvider& p) -> py::object {
-             if (!p.public_key()) return py::none();
-             return to_bytes(*p.public_key());
-           },
-           "The HybridKEM public key (1216 bytes; AEGIS_MASTER_KEK_PUBLIC), or None.")
-      .def("private_key",
-           [](KEKProvider& p) {
-             crypto::xwing::PrivateKey sk;
-             {
-               py::gil_scoped_release free;
-               sk = p.private_key();
-             }
-             py::bytes b = to_bytes(sk);
-             OPENSSL_cleanse(sk.data(), sk.size());
-             return b;
-           },
-           "The HybridKEM private key (32 bytes), unwrapped from the provider's blob.")
+      .def(
+          "public_key",
+          [](const KEKProvider& p) -> py::object {
+            if (!p.public_key()) return py::none();
+            return to_bytes(*p.public_key());
+          },
+          "The HybridKEM public key (1216 bytes; AEGIS_MASTER_KEK_PUBLIC), or None.")
+      .def(
+          "private_key",
+          [](KEKProvider& p) {
+            crypto::xwing::PrivateKey sk;
+            {
+              py::gil_scoped_release free;
+              sk = p.private_key();
+            }
+            py::bytes b = to_bytes(sk);
+            OPENSSL_cleanse(sk.data(), sk.size());
+            return b;
+          },
+          "The HybridKEM private key (32 bytes), unwrapped from the provider's blob.")
       .def("is_configured", &KEKProvider::configured)
       .def("missing", &KEKProvider::missing)
       .def(
@@ -160,8 +166,10 @@ void bind_kek(py::module_& m) {
                        const py::object& public_key_bytes, int64_t pool_size) {
              if (pool_size < 1)
                throw InvalidInputError(
-                   invalid_input("kek.hsm.pool_size", "pool_size", "pool_size must be at least 1"));
-             HsmSettings s{std::move(pkcs11_lib), std::move(token_label), std::move(pin),
+                   Error(errors::kKekHsmPoolSize, "pool_size", "pool_size must be at least 1"));
+             HsmSettings s{std::move(pkcs11_lib),
+                           std::move(token_label),
+                           std::move(pin),
                            std::move(wrapping_key_label),
                            optional_bytes(wrapped_private_key, "wrapped_private_key"),
                            optional_bytes(public_key_bytes, "public_key_bytes"),
@@ -201,7 +209,7 @@ void bind_kek(py::module_& m) {
         if (!r) {
           Error e = r.error();
           // The reference raises RuntimeError for a provider it cannot give.
-          if (e.code != "kek.provider") e.kind = ErrorKind::kInternal;
+          if (e.detail != errors::kKekProvider.detail) throw InternalError(e);
           throw_error(e);
         }
         return std::move(r).value();
@@ -217,23 +225,25 @@ void bind_kek(py::module_& m) {
   struct HybridKEM {};
   py::class_<HybridKEM>(m, "HybridKEM",
                         "X-Wing (draft-connolly-cfrg-xwing-kem-10): ML-KEM-768 + X25519.")
-      .def_static("generate_keypair",
-                  [] {
-                    auto sk = crypto::xwing::generate_private_key();
-                    const auto pk = crypto::xwing::public_key(sk);
-                    py::tuple t = py::make_tuple(to_bytes(sk), to_bytes(pk));
-                    OPENSSL_cleanse(sk.data(), sk.size());
-                    return t;
-                  },
-                  "(private_key: 32 bytes, public_key: 1216 bytes)")
-      .def_static("public_key",
-                  [](const py::object& private_key) {
-                    auto sk = fixed<32>(private_key, "private_key");
-                    const auto pk = crypto::xwing::public_key(sk);
-                    OPENSSL_cleanse(sk.data(), sk.size());
-                    return to_bytes(pk);
-                  },
-                  py::arg("private_key"))
+      .def_static(
+          "generate_keypair",
+          [] {
+            auto sk = crypto::xwing::generate_private_key();
+            const auto pk = crypto::xwing::public_key(sk);
+            py::tuple t = py::make_tuple(to_bytes(sk), to_bytes(pk));
+            OPENSSL_cleanse(sk.data(), sk.size());
+            return t;
+          },
+          "(private_key: 32 bytes, public_key: 1216 bytes)")
+      .def_static(
+          "public_key",
+          [](const py::object& private_key) {
+            auto sk = fixed<32>(private_key, "private_key");
+            const auto pk = crypto::xwing::public_key(sk);
+            OPENSSL_cleanse(sk.data(), sk.size());
+            return to_bytes(pk);
+          },
+          py::arg("private_key"))
       .def_static(
           "encapsulate",
           [](const py::object& public_key, const py::object& eseed) {
@@ -247,9 +257,9 @@ void bind_kek(py::module_& m) {
               OPENSSL_cleanse(seed.data(), seed.size());
             }
             if (!e)
-              throw InvalidInputError(invalid_input(
-                  "kem.public_key", "public_key",
-                  "not an X-Wing public key: its ML-KEM-768 half fails the FIPS 203 check"));
+              throw InvalidInputError(
+                  Error(errors::kKemPublicKey, "public_key",
+                        "not an X-Wing public key: its ML-KEM-768 half fails the FIPS 203 check"));
             py::tuple t = py::make_tuple(to_bytes(e->ciphertext), to_bytes(e->shared_secret));
             OPENSSL_cleanse(e->shared_secret.data(), e->shared_secret.size());
             return t;
@@ -278,8 +288,8 @@ void bind_kek(py::module_& m) {
                        a = bytes_of(aad, "aad");
         auto sealed = crypto::hpke::seal(pk, i, a, pt);
         if (!sealed)
-          throw InvalidInputError(invalid_input("kem.public_key", "public_key",
-                                                "not an X-Wing public key"));
+          throw InvalidInputError(
+              Error(errors::kKemPublicKey, "public_key", "not an X-Wing public key"));
         return py::make_tuple(to_bytes(sealed->enc), to_bytes(sealed->ct));
       },
       py::arg("public_key"), py::arg("plaintext"), py::arg("info") = py::bytes(""),
@@ -296,9 +306,9 @@ void bind_kek(py::module_& m) {
         auto pt = crypto::hpke::open(sk, e, i, a, ct);
         OPENSSL_cleanse(sk.data(), sk.size());
         if (!pt)
-          throw InvalidInputError(invalid_input("hpke.open", "ciphertext",
-                                                "the ciphertext does not open with this key, info "
-                                                "and aad (tampered, or another recipient's)"));
+          throw InvalidInputError(Error(errors::kHpkeOpen, "ciphertext",
+                                        "the ciphertext does not open with this key, info "
+                                        "and aad (tampered, or another recipient's)"));
         return to_bytes(*pt);
       },
       py::arg("private_key"), py::arg("enc"), py::arg("ciphertext"),

@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "aegis/errors/workflow.h"
 #include "bindings.h"
 
 namespace aegis::python {
@@ -31,8 +32,8 @@ SecretKey secret_from(py::handle key) {
     if (auto k = SecretKey::from_bytes(reinterpret_cast<const uint8_t*>(b.data()), b.size()))
       return *k;
   }
-  throw InvalidInputError(invalid_input("override.invalid", "secret_key",
-                                        "secret_key must be a SecretKey or 32 bytes"));
+  throw InvalidInputError(
+      Error(errors::kOverrideInvalid, "secret_key", "secret_key must be a SecretKey or 32 bytes"));
 }
 
 }  // namespace
@@ -108,9 +109,8 @@ void bind_override(py::module_& m) {
              for (const auto& [actor, role, key] : list) {
                const auto b = crypto::from_hex(key.value);
                if (!b || b->size() != 32)
-                 throw InvalidInputError(invalid_input(
-                     "override.registry", "public_key",
-                     "public_key must be 64 hex digits or 32 raw bytes"));
+                 throw InvalidInputError(Error(errors::kOverrideRegistry, "public_key",
+                                               "public_key must be 64 hex digits or 32 raw bytes"));
                crypto::XOnlyKey k;
                std::copy(b->begin(), b->end(), k.begin());
                cs.push_back({actor, role, k});

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <thread>
 
+#include "aegis/errors/telemetry.h"
 #include "aegis/telemetry.h"
 #include "bindings.h"
 
@@ -19,14 +20,14 @@ Headers headers_of(const std::optional<std::map<std::string, std::string>>& h) {
 std::chrono::seconds seconds(double s, const char* name) {
   if (!(s > 0) || s > 86400)
     throw_error(
-        invalid_input("telemetry.timeout", name, std::string(name) + " must be in (0, 86400]"));
+        Error(errors::kTelemetryTimeout, name, std::string(name) + " must be in (0, 86400]"));
   return std::chrono::seconds(static_cast<int64_t>(std::ceil(s)));
 }
 
 std::chrono::milliseconds millis(double s, const char* name) {
   if (!(s >= 0) || s > 86400)
     throw_error(
-        invalid_input("telemetry.interval", name, std::string(name) + " must be in [0, 86400]"));
+        Error(errors::kTelemetryInterval, name, std::string(name) + " must be in [0, 86400]"));
   return std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
 }
 
@@ -52,7 +53,7 @@ TelemetryEvent event_from(const py::dict& d) {
   text("session_id", e.session_id);
   text("decision_id", e.decision_id);
   if (e.event_type.empty())
-    throw_error(invalid_input("telemetry.event", "event_type", "event_type is required"));
+    throw_error(Error(errors::kTelemetryEvent, "event_type", "event_type is required"));
   if (j.contains("payload")) e.payload = j["payload"];
   return e;
 }
@@ -95,10 +96,10 @@ void close_python_sinks() {
 // runs on the sink's own thread; an exception it raises counts the event as failed.
 std::shared_ptr<EventSink> python_sink(const py::object& object) {
   if (!py::hasattr(object, "emit") || !PyCallable_Check(object.attr("emit").ptr()))
-    throw InvalidInputError(invalid_input(
-        "telemetry.sink", "sink",
-        "sink must be an EventSink or have an emit(event: dict) method, got a " +
-            py::str(py::type::handle_of(object).attr("__name__")).cast<std::string>()));
+    throw InvalidInputError(
+        Error(errors::kTelemetrySink, "sink",
+              "sink must be an EventSink or have an emit(event: dict) method, got a " +
+                  py::str(py::type::handle_of(object).attr("__name__")).cast<std::string>()));
   auto ref = std::make_shared<PyRef>(object);
   auto call = [ref](const char* method) -> std::function<void()> {
     if (!py::hasattr(ref->object, method)) return {};
@@ -130,17 +131,17 @@ std::shared_ptr<EventSink> python_sink(const py::object& object) {
   // Destroyed without the GIL (closing joins the sink's thread, which may be waiting for it),
   // and never on that thread itself (a sink whose emit drops the last reference to it): then on
   // a thread of its own.
-  auto sink = std::shared_ptr<CallbackSink>(
-      new CallbackSink(deliver, call("flush"), call("close")), [](CallbackSink* s) {
-        if (s->on_delivery_thread()) {
-          std::thread([s] { delete s; }).detach();
-        } else if (Py_IsInitialized() && PyGILState_Check()) {
-          py::gil_scoped_release release;
-          delete s;
-        } else {
-          delete s;
-        }
-      });
+  auto sink = std::shared_ptr<CallbackSink>(new CallbackSink(deliver, call("flush"), call("close")),
+                                            [](CallbackSink* s) {
+                                              if (s->on_delivery_thread()) {
+                                                std::thread([s] { delete s; }).detach();
+                                              } else if (Py_IsInitialized() && PyGILState_Check()) {
+                                                py::gil_scoped_release release;
+                                                delete s;
+                                              } else {
+                                                delete s;
+                                              }
+                                            });
   std::lock_guard<std::mutex> g(python_sinks_lock);
   std::erase_if(python_sinks, [](const auto& w) { return w.expired(); });
   python_sinks.push_back(sink);
@@ -179,7 +180,7 @@ void bind_telemetry(py::module_& m) {
                        int max_retries, double retry_delay_seconds, bool allow_insecure) {
              if (batch_size < 1)
                throw_error(
-                   invalid_input("telemetry.batch_size", "batch_size", "batch_size must be >= 1"));
+                   Error(errors::kTelemetryBatchSize, "batch_size", "batch_size must be >= 1"));
              return std::make_shared<BatchHTTPSink>(
                  std::move(url), headers_of(headers), seconds(timeout, "timeout"),
                  static_cast<size_t>(batch_size),
@@ -197,8 +198,7 @@ void bind_telemetry(py::module_& m) {
          std::optional<std::map<std::string, std::string>> headers, double timeout,
          bool allow_insecure) {
         if (batch_size && *batch_size < 1)
-          throw_error(
-              invalid_input("telemetry.batch_size", "batch_size", "batch_size must be >= 1"));
+          throw_error(Error(errors::kTelemetryBatchSize, "batch_size", "batch_size must be >= 1"));
         return http_sink(
             std::move(url),
             batch_size ? std::optional<size_t>(static_cast<size_t>(*batch_size)) : std::nullopt,
@@ -213,12 +213,14 @@ void bind_telemetry(py::module_& m) {
                                "(pcw_decide(..., telemetry_emitter=emitter)).")
       .def(py::init([](std::string source, const py::object& key) {
              std::optional<std::string> k;
-             if (py::isinstance<py::bytes>(key)) k = key.cast<std::string>();
-             else if (py::isinstance<py::str>(key)) k = key.cast<std::string>();
+             if (py::isinstance<py::bytes>(key))
+               k = key.cast<std::string>();
+             else if (py::isinstance<py::str>(key))
+               k = key.cast<std::string>();
              else if (!key.is_none())
-               throw InvalidInputError(invalid_input(
-                   "telemetry.encryption_key", "encryption_public_key",
-                   "encryption_public_key must be bytes (1216) or their base64 text"));
+               throw InvalidInputError(
+                   Error(errors::kTelemetryEncryptionKey, "encryption_public_key",
+                         "encryption_public_key must be bytes (1216) or their base64 text"));
              return std::make_unique<TelemetryEmitter>(std::move(source), std::move(k));
            }),
            py::arg("source"), py::arg("encryption_public_key") = py::none(),

@@ -4,6 +4,7 @@
 
 #include "aegis/actors.h"
 #include "aegis/afa.h"
+#include "aegis/errors/workflow.h"
 #include "aegis/store.h"
 #include "bindings.h"
 
@@ -26,8 +27,8 @@ nlohmann::json parse_saved(const std::string& text) {
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw InvalidInputError(invalid_input("workflow.saved_state", "text",
-                                          std::string("saved state is not JSON: ") + e.what()));
+    throw InvalidInputError(Error(errors::kWorkflowSavedState, "text",
+                                  std::string("saved state is not JSON: ") + e.what()));
   }
 }
 
@@ -131,8 +132,8 @@ void bind_workflow(py::module_& m) {
       .def("submit", &ProposalWorkflow::submit, py::arg("actor_id"), py::arg("reason") = "")
       .def("analyze",
            py::overload_cast<std::string_view, const GateEvaluator*>(&ProposalWorkflow::analyze),
-           py::arg("actor_id"),
-           py::arg("gate_evaluator") = py::none(), py::return_value_policy::copy)
+           py::arg("actor_id"), py::arg("gate_evaluator") = py::none(),
+           py::return_value_policy::copy)
       .def("approve", &ProposalWorkflow::approve, py::arg("actor_id"), py::arg("reason"))
       .def("reject", &ProposalWorkflow::reject, py::arg("actor_id"), py::arg("reason"))
       .def(

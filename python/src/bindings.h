@@ -6,6 +6,7 @@
 #include <pybind11/pybind11.h>
 
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -17,6 +18,8 @@
 #include "aegis/context.h"
 #include "aegis/decide.h"
 #include "aegis/drift.h"
+#include "aegis/errors/core.h"
+#include "aegis/errors/python.h"
 #include "aegis/gates.h"
 #include "aegis/override.h"
 #include "aegis/store.h"
@@ -26,86 +29,33 @@ namespace aegis::python {
 
 namespace py = pybind11;
 
-// The members of a C++ enum as (NAME, "value") pairs, in declaration order.
+// A wire enum as a Python class: its name and the C++ name table its members come from.
 template <typename E>
 struct EnumInfo;
 
-#define AEGIS_ENUM_INFO(E, PYNAME, ...)                                                            \
-  template <>                                                                                      \
-  struct EnumInfo<E> {                                                                             \
-    static constexpr const char* kName = PYNAME;                                                   \
-    static constexpr std::pair<E, std::pair<const char*, const char*>> kMembers[] = {__VA_ARGS__}; \
-    static py::object& cls() {                                                                     \
-      static py::object* c = new py::object();                                                     \
-      return *c;                                                                                   \
-    }                                                                                              \
+#define AEGIS_ENUM_INFO(E, PYNAME, TABLE)        \
+  template <>                                    \
+  struct EnumInfo<E> {                           \
+    static constexpr const char* kName = PYNAME; \
+    static constexpr const auto& kNames = TABLE; \
+    static py::object& cls() {                   \
+      static py::object* c = new py::object();   \
+      return *c;                                 \
+    }                                            \
   };
 
-AEGIS_ENUM_INFO(PCWPhase, "PCWPhase", {PCWPhase::PLAN, {"PLAN", "plan"}},
-                {PCWPhase::COMMIT, {"COMMIT", "commit"}}, {PCWPhase::WORK, {"WORK", "work"}})
-AEGIS_ENUM_INFO(PCWStatus, "PCWStatus", {PCWStatus::PROCEED, {"PROCEED", "proceed"}},
-                {PCWStatus::PAUSE, {"PAUSE", "pause"}}, {PCWStatus::HALT, {"HALT", "halt"}},
-                {PCWStatus::ESCALATE, {"ESCALATE", "escalate"}})
-AEGIS_ENUM_INFO(GateType, "GateType", {GateType::RISK, {"RISK", "risk"}},
-                {GateType::PROFIT, {"PROFIT", "profit"}},
-                {GateType::NOVELTY, {"NOVELTY", "novelty"}},
-                {GateType::COMPLEXITY, {"COMPLEXITY", "complexity"}},
-                {GateType::QUALITY, {"QUALITY", "quality"}},
-                {GateType::UTILITY, {"UTILITY", "utility"}})
-AEGIS_ENUM_INFO(DriftStatus, "DriftStatus", {DriftStatus::NORMAL, {"NORMAL", "normal"}},
-                {DriftStatus::WARNING, {"WARNING", "warning"}},
-                {DriftStatus::CRITICAL, {"CRITICAL", "critical"}},
-                {DriftStatus::INSUFFICIENT_DATA, {"INSUFFICIENT_DATA", "insufficient_data"}})
-AEGIS_ENUM_INFO(DriftAction, "DriftAction", {DriftAction::NONE, {"NONE", "none"}},
-                {DriftAction::ALERT, {"ALERT", "alert"}},
-                {DriftAction::ESCALATE, {"ESCALATE", "escalate"}})
-
-AEGIS_ENUM_INFO(OverrideState, "OverrideState", {OverrideState::PENDING, {"PENDING", "pending"}},
-                {OverrideState::PARTIAL, {"PARTIAL", "partial"}},
-                {OverrideState::APPROVED, {"APPROVED", "approved"}},
-                {OverrideState::REJECTED, {"REJECTED", "rejected"}})
-AEGIS_ENUM_INFO(
-    OverrideRejection, "OverrideRejection", {OverrideRejection::kNone, {"NONE", "none"}},
-    {OverrideRejection::kBadSignature, {"BAD_SIGNATURE", "bad_signature"}},
-    {OverrideRejection::kMalformedSignature, {"MALFORMED_SIGNATURE", "malformed_signature"}},
-    {OverrideRejection::kMalformedKey, {"MALFORMED_KEY", "malformed_key"}},
-    {OverrideRejection::kUnknownRole, {"UNKNOWN_ROLE", "unknown_role"}},
-    {OverrideRejection::kDuplicateRole, {"DUPLICATE_ROLE", "duplicate_role"}},
-    {OverrideRejection::kSameActor, {"SAME_ACTOR", "same_actor"}},
-    {OverrideRejection::kSameKey, {"SAME_KEY", "same_key"}},
-    {OverrideRejection::kRequesterSigned, {"REQUESTER_SIGNED", "requester_signed"}},
-    {OverrideRejection::kComplexityNotOverridable,
-     {"COMPLEXITY_NOT_OVERRIDABLE", "complexity_not_overridable"}},
-    {OverrideRejection::kExpired, {"EXPIRED", "expired"}},
-    {OverrideRejection::kNotACustodian, {"NOT_A_CUSTODIAN", "not_a_custodian"}},
-    {OverrideRejection::kKeyNotRegistered, {"KEY_NOT_REGISTERED", "key_not_registered"}},
-    {OverrideRejection::kAlreadyFinal, {"ALREADY_FINAL", "already_final"}})
-
-AEGIS_ENUM_INFO(ActorRole, "ActorRole", {ActorRole::PROPOSER, {"PROPOSER", "proposer"}},
-                {ActorRole::ANALYST, {"ANALYST", "analyst"}},
-                {ActorRole::APPROVER, {"APPROVER", "approver"}},
-                {ActorRole::EXECUTOR, {"EXECUTOR", "executor"}},
-                {ActorRole::CALIBRATOR, {"CALIBRATOR", "calibrator"}},
-                {ActorRole::RISK_LEAD, {"RISK_LEAD", "risk_lead"}},
-                {ActorRole::SECURITY_LEAD, {"SECURITY_LEAD", "security_lead"}},
-                {ActorRole::ADMIN, {"ADMIN", "admin"}})
-AEGIS_ENUM_INFO(ProposalState, "ProposalState", {ProposalState::DRAFT, {"DRAFT", "draft"}},
-                {ProposalState::SUBMITTED, {"SUBMITTED", "submitted"}},
-                {ProposalState::UNDER_REVIEW, {"UNDER_REVIEW", "under_review"}},
-                {ProposalState::APPROVED, {"APPROVED", "approved"}},
-                {ProposalState::REJECTED, {"REJECTED", "rejected"}},
-                {ProposalState::ESCALATED, {"ESCALATED", "escalated"}},
-                {ProposalState::EXECUTING, {"EXECUTING", "executing"}},
-                {ProposalState::COMPLETED, {"COMPLETED", "completed"}},
-                {ProposalState::FAILED, {"FAILED", "failed"}},
-                {ProposalState::WITHDRAWN, {"WITHDRAWN", "withdrawn"}})
-AEGIS_ENUM_INFO(VoteOutcome, "VoteOutcome", {VoteOutcome::APPROVE, {"APPROVE", "approve"}},
-                {VoteOutcome::REJECT, {"REJECT", "reject"}},
-                {VoteOutcome::ABSTAIN, {"ABSTAIN", "abstain"}})
-AEGIS_ENUM_INFO(ConsensusStatus, "ConsensusStatus", {ConsensusStatus::OPEN, {"OPEN", "open"}},
-                {ConsensusStatus::APPROVED, {"APPROVED", "approved"}},
-                {ConsensusStatus::REJECTED, {"REJECTED", "rejected"}},
-                {ConsensusStatus::NO_QUORUM, {"NO_QUORUM", "no_quorum"}})
+// Python members are the C++ names upper-cased: PCWPhase.PLAN == "plan".
+AEGIS_ENUM_INFO(PCWPhase, "PCWPhase", kPhaseNames)
+AEGIS_ENUM_INFO(PCWStatus, "PCWStatus", kStatusNames)
+AEGIS_ENUM_INFO(GateType, "GateType", kGateNames)
+AEGIS_ENUM_INFO(DriftStatus, "DriftStatus", kDriftStatusNames)
+AEGIS_ENUM_INFO(DriftAction, "DriftAction", kDriftActionNames)
+AEGIS_ENUM_INFO(OverrideState, "OverrideState", kOverrideStateNames)
+AEGIS_ENUM_INFO(OverrideRejection, "OverrideRejection", kRejectionNames)
+AEGIS_ENUM_INFO(ActorRole, "ActorRole", kRoleNames)
+AEGIS_ENUM_INFO(ProposalState, "ProposalState", kProposalStateNames)
+AEGIS_ENUM_INFO(VoteOutcome, "VoteOutcome", kVoteNames)
+AEGIS_ENUM_INFO(ConsensusStatus, "ConsensusStatus", kConsensusStatusNames)
 
 #undef AEGIS_ENUM_INFO
 
@@ -113,8 +63,11 @@ AEGIS_ENUM_INFO(ConsensusStatus, "ConsensusStatus", {ConsensusStatus::OPEN, {"OP
 template <typename E>
 void bind_enum(py::module_& m, const char* doc) {
   py::list members;
-  for (const auto& [value, names] : EnumInfo<E>::kMembers)
-    members.append(py::make_tuple(names.first, names.second));
+  for (const auto& row : EnumInfo<E>::kNames) {
+    std::string member(row.name);
+    for (char& ch : member) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    members.append(py::make_tuple(member, std::string(row.name)));
+  }
   py::object enum_cls = py::module_::import("enum").attr("Enum");
   py::object cls = enum_cls(EnumInfo<E>::kName, members, py::arg("module") = m.attr("__name__"),
                             py::arg("type") = py::module_::import("builtins").attr("str"));
@@ -131,19 +84,18 @@ E enum_from_python(py::handle value, const char* field) {
   if (py::isinstance(v, cls)) v = v.attr("value");
   if (py::isinstance<py::str>(v)) {
     const std::string s = v.cast<std::string>();
-    for (const auto& [e, names] : EnumInfo<E>::kMembers)
-      if (s == names.second) return e;
+    if (const auto e = value_in<EnumInfo<E>::kNames>(s)) return *e;
   }
-  throw InvalidInputError(invalid_input("context.unknown_value", field,
-                                        std::string(field) + " must be a " + EnumInfo<E>::kName +
-                                            ", got " + py::repr(value).cast<std::string>()));
+  throw InvalidInputError(Error(errors::kContextUnknownValue, field,
+                                std::string(field) + " must be a " + EnumInfo<E>::kName + ", got " +
+                                    py::repr(value).cast<std::string>()));
 }
 
 template <typename E>
 py::object enum_to_python(E e) {
-  for (const auto& [value, names] : EnumInfo<E>::kMembers)
-    if (value == e) return EnumInfo<E>::cls().attr(names.first);
-  throw InternalError(Error{ErrorKind::kInternal, "python.enum", "", "unknown enum value"});
+  const std::string_view name = name_in(EnumInfo<E>::kNames, e);
+  if (!name.empty()) return EnumInfo<E>::cls()(std::string(name));
+  throw InternalError(Error{errors::kPythonEnum, "", "unknown enum value"});
 }
 
 // Values the way Python passes them (issue 14), one rule for every class and function. Each
@@ -259,21 +211,21 @@ struct aegis_enum_caster {
 };
 
 // Number, Integer and Numbers parameters: aegis::python::number() and friends decide.
-#define AEGIS_VALUE_CASTER(T, V, READ, NAME)                                       \
-  template <>                                                                      \
-  struct type_caster<T> {                                                          \
-    PYBIND11_TYPE_CASTER(T, const_name(NAME));                                     \
-    bool load(handle src, bool) {                                                  \
-      try {                                                                        \
-        value.value = READ("value", src);                                          \
-        return true;                                                               \
-      } catch (const aegis::InvalidInputError&) {                                  \
-        return false;                                                              \
-      }                                                                            \
-    }                                                                              \
-    static handle cast(const T& v, return_value_policy p, handle parent) {         \
-      return make_caster<V>::cast(v.value, p, parent);                             \
-    }                                                                              \
+#define AEGIS_VALUE_CASTER(T, V, READ, NAME)                               \
+  template <>                                                              \
+  struct type_caster<T> {                                                  \
+    PYBIND11_TYPE_CASTER(T, const_name(NAME));                             \
+    bool load(handle src, bool) {                                          \
+      try {                                                                \
+        value.value = READ("value", src);                                  \
+        return true;                                                       \
+      } catch (const aegis::InvalidInputError&) {                          \
+        return false;                                                      \
+      }                                                                    \
+    }                                                                      \
+    static handle cast(const T& v, return_value_policy p, handle parent) { \
+      return make_caster<V>::cast(v.value, p, parent);                     \
+    }                                                                      \
   };
 AEGIS_VALUE_CASTER(aegis::python::Number, double, aegis::python::number, "float")
 AEGIS_VALUE_CASTER(aegis::python::Integer, int64_t, aegis::python::integer, "int")

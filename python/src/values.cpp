@@ -4,16 +4,18 @@
 #include <cstring>
 
 #include "aegis/crypto/encoding.h"
+#include "aegis/errors/core.h"
+#include "aegis/errors/python.h"
 #include "bindings.h"
 
 namespace aegis::python {
 namespace {
 
 [[noreturn]] void wrong_type(const std::string& field, const char* expected, py::handle v) {
-  throw InvalidInputError(invalid_input(
-      "python.wrong_type", field,
-      field + " must be " + expected + ", got " + py::repr(v).cast<std::string>() + " (" +
-          py::str(py::type::handle_of(v).attr("__name__")).cast<std::string>() + ")"));
+  throw InvalidInputError(
+      Error(errors::kPythonWrongType, field,
+            field + " must be " + expected + ", got " + py::repr(v).cast<std::string>() + " (" +
+                py::str(py::type::handle_of(v).attr("__name__")).cast<std::string>() + ")"));
 }
 
 bool is_numpy_bool(py::handle v) {
@@ -42,9 +44,9 @@ double number(const std::string& field, py::handle v) {
   }
   if (d == -1.0 && PyErr_Occurred()) {
     PyErr_Clear();
-    throw InvalidInputError(invalid_input("python.not_finite", field,
-                                          field + " is beyond the double range: " +
-                                              py::repr(v).cast<std::string>()));
+    throw InvalidInputError(
+        Error(errors::kPythonNotFinite, field,
+              field + " is beyond the double range: " + py::repr(v).cast<std::string>()));
   }
   return d;
 }
@@ -59,9 +61,9 @@ int64_t integer(const std::string& field, py::handle v) {
   const long long x = i ? PyLong_AsLongLongAndOverflow(i.ptr(), &overflow) : -1;
   if (!i || overflow || (x == -1 && PyErr_Occurred())) {
     PyErr_Clear();
-    throw InvalidInputError(invalid_input("python.out_of_range", field,
-                                          field + " is beyond 64 bits: " +
-                                              py::repr(v).cast<std::string>()));
+    throw InvalidInputError(
+        Error(errors::kPythonOutOfRange, field,
+              field + " is beyond 64 bits: " + py::repr(v).cast<std::string>()));
   }
   return x;
 }
@@ -79,7 +81,7 @@ std::string text(const std::string& field, py::handle v) {
   if (!data) {
     PyErr_Clear();
     throw InvalidInputError(
-        invalid_input("context.invalid_utf8", field, field + " is not valid UTF-8"));
+        Error(errors::kContextInvalidUtf8, field, field + " is not valid UTF-8"));
   }
   return std::string(data, static_cast<size_t>(size));
 }
@@ -98,8 +100,8 @@ std::string public_key_text(const std::string& field, py::handle v) {
 
 bool is_sequence(py::handle v) {
   PyObject* o = v.ptr();
-  return PySequence_Check(o) && !PyUnicode_Check(o) && !PyBytes_Check(o) &&
-         !PyByteArray_Check(o) && !PyDict_Check(o);
+  return PySequence_Check(o) && !PyUnicode_Check(o) && !PyBytes_Check(o) && !PyByteArray_Check(o) &&
+         !PyDict_Check(o);
 }
 
 std::vector<double> numbers(const std::string& field, py::handle v) {
@@ -152,14 +154,14 @@ std::chrono::system_clock::time_point from_datetime(py::handle d, const std::str
   static py::object* datetime = new py::object(py::module_::import("datetime").attr("datetime"));
   if (!py::isinstance(d, *datetime)) wrong_type(field, "a datetime", d);
   // A naive datetime is taken as UTC, the engine's only time zone.
-  py::object aware = d.attr("tzinfo").is_none()
-                         ? d.attr("replace")(py::arg("tzinfo") = py::module_::import("datetime")
-                                                                      .attr("timezone")
-                                                                      .attr("utc"))
-                         : py::reinterpret_borrow<py::object>(d);
+  py::object aware =
+      d.attr("tzinfo").is_none()
+          ? d.attr("replace")(py::arg("tzinfo") =
+                                  py::module_::import("datetime").attr("timezone").attr("utc"))
+          : py::reinterpret_borrow<py::object>(d);
   const double seconds = aware.attr("timestamp")().cast<double>();
-  return std::chrono::system_clock::time_point(std::chrono::milliseconds(
-      static_cast<int64_t>(std::llround(seconds * 1000.0))));
+  return std::chrono::system_clock::time_point(
+      std::chrono::milliseconds(static_cast<int64_t>(std::llround(seconds * 1000.0))));
 }
 
 }  // namespace aegis::python

@@ -5,6 +5,7 @@
 #include "aegis/attestation.h"
 #include "aegis/audit_checkpoint.h"
 #include "aegis/crypto/keyfile.h"
+#include "aegis/errors/cli.h"
 #include "aegis/json.h"
 #include "commands.h"
 #include "common.h"
@@ -19,9 +20,9 @@ int print_line(const std::string& text) {
 Result<crypto::Ed25519PublicKey> public_key_flag(const std::string& text) {
   const auto key = parse_ed25519_public_key(text);
   if (!key)
-    return invalid_input("cli.public_key", "public_key",
-                         "--public-key must be a 32-byte Ed25519 key in base64 (what "
-                         "`aegis attest keygen` printed)");
+    return Error(errors::kCliPublicKey, "public_key",
+                 "--public-key must be a 32-byte Ed25519 key in base64 (what "
+                 "`aegis attest keygen` printed)");
   return *key;
 }
 
@@ -47,8 +48,7 @@ int run_attest_export(const std::string& db, const std::string& decision_id,
     const auto store = Store::open(db, Store::OpenMode::kExisting);
     const auto entry = store->decision_entry(decision_id);
     if (!entry)
-      return report_error(
-          Error{ErrorKind::kNotFound, "cli.not_found", "decision", "no decision " + decision_id});
+      return report_error(Error{errors::kCliNotFound, "decision", "no decision " + decision_id});
     return print_line(attest_decision(*entry, key.value()));
   } catch (const AegisError& e) {
     return report_error(e.error());

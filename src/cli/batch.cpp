@@ -1,4 +1,6 @@
 // `aegis evaluate --batch`: one decision per JSONL line, streamed.
+#include "aegis/batch.h"
+
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,8 +9,8 @@
 #include <chrono>
 #include <cstring>
 
-#include "aegis/batch.h"
 #include "aegis/decision_service.h"
+#include "aegis/errors/cli.h"
 #include "aegis/store.h"
 #include "commands.h"
 #include "common.h"
@@ -86,14 +88,14 @@ int run_batch(const EvaluateOptions& o) {
   const std::string& in_path = *o.batch;
   std::FILE* in = in_path == "-" ? stdin : std::fopen(in_path.c_str(), "rb");
   if (!in) {
-    return report_error(Error{ErrorKind::kNotFound, "cli.not_found", "batch",
-                              in_path + ": " + std::strerror(errno)});
+    return report_error(
+        Error{errors::kCliNotFound, "batch", in_path + ": " + std::strerror(errno)});
   }
   std::FILE* out = o.output == "-" ? stdout : std::fopen(o.output.c_str(), "wb");
   if (!out) {
     if (in != stdin) std::fclose(in);
     return report_error(
-        invalid_input("cli.output", "output", o.output + ": " + std::strerror(errno)));
+        Error(errors::kCliOutput, "output", o.output + ": " + std::strerror(errno)));
   }
   uint64_t total_bytes = 0;
   struct stat st {};
@@ -119,9 +121,8 @@ int run_batch(const EvaluateOptions& o) {
       .drift = monitor ? &*monitor : nullptr,
       .parse = {.cli_aliases = true, .cli_defaults = true, .request_fields = true},
       .fields = fields};
-  const BatchOutput output{
-      .write = [out](std::string_view text) { return write_all(out, text); },
-      .flush = [out] { return std::fflush(out) == 0; }};
+  const BatchOutput output{.write = [out](std::string_view text) { return write_all(out, text); },
+                           .flush = [out] { return std::fflush(out) == 0; }};
 
   bool io_error = false;
   BatchCounts counts;
@@ -143,8 +144,8 @@ int run_batch(const EvaluateOptions& o) {
   fmt::print(stderr,
              "aegis: batch: {} lines, {} decisions (proceed {}, pause {}, halt {}, escalate {}), "
              "{} errors, {:.3f} s, {:.0f} decisions/s\n",
-             counts.lines, counts.decisions(), counts.status[0], counts.status[1],
-             counts.status[2], counts.status[3], counts.errors, secs,
+             counts.lines, counts.decisions(), counts.status[0], counts.status[1], counts.status[2],
+             counts.status[3], counts.errors, secs,
              secs > 0 ? static_cast<double>(counts.decisions()) / secs : 0.0);
   if (io_error) {
     std::fprintf(stderr,

@@ -7,6 +7,9 @@
 #include <cstring>
 #include <fstream>
 
+#include "aegis/errors/cli.h"
+#include "aegis/errors/core.h"
+#include "aegis/errors/telemetry.h"
 #include "aegis/json.h"
 #include "aegis/server_config.h"
 
@@ -25,9 +28,7 @@ int exit_code_for(PCWStatus status) {
   return kExitInternal;
 }
 
-int exit_code_for(const Error& error) {
-  return error.kind == ErrorKind::kInternal ? kExitInternal : kExitInvalid;
-}
+int exit_code_for(const Error& error) { return kind_info(error.kind).exit_code; }
 
 std::string upper(std::string_view s) {
   std::string u(s);
@@ -55,8 +56,7 @@ Result<std::string> read_input(const std::string& path, size_t limit) {
                  "-i FILE\n");
   std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
   if (!f) {
-    return Error{ErrorKind::kNotFound, "cli.not_found", "input",
-                 path + ": " + std::strerror(errno)};
+    return Error{errors::kCliNotFound, "input", path + ": " + std::strerror(errno)};
   }
   std::string data;
   char buf[65536];
@@ -68,9 +68,9 @@ Result<std::string> read_input(const std::string& path, size_t limit) {
   }
   const bool failed = std::ferror(f);
   if (f != stdin) std::fclose(f);
-  if (failed) return invalid_input("cli.read", "input", path + ": read error");
+  if (failed) return Error(errors::kCliRead, "input", path + ": read error");
   if (data.size() > limit) {
-    return Error{ErrorKind::kPayloadTooLarge, "json.too_large", "input",
+    return Error{errors::kJsonTooLarge, "input",
                  "the input is over the limit of " + std::to_string(limit) + " bytes"};
   }
   return data;
@@ -82,7 +82,7 @@ std::unique_ptr<TelemetryEmitter> make_telemetry(const std::optional<std::string
   const auto& p = config.parameters();
   if (!flag_url && !p.telemetry_url) return nullptr;
   if (flag_url && flag_url->rfind("https://", 0) != 0)
-    throw_error(invalid_input("telemetry.url", "telemetry_url", "--telemetry-url must be https://"));
+    throw_error(Error(errors::kTelemetryUrl, "telemetry_url", "--telemetry-url must be https://"));
   const std::string url = flag_url ? *flag_url : *p.telemetry_url;
   auto emitter = std::make_unique<TelemetryEmitter>(
       "aegis", p.telemetry_encryption_public_key,
@@ -148,15 +148,15 @@ Result<std::vector<double>> load_drift_baseline(const std::string& path) {
   }
   const nlohmann::json& j = parsed.value();
   if (!j.is_array()) {
-    return invalid_input("cli.drift_baseline", "drift_baseline",
-                         path + ": the drift baseline must be a JSON array of numbers");
+    return Error(errors::kCliDriftBaseline, "drift_baseline",
+                 path + ": the drift baseline must be a JSON array of numbers");
   }
   std::vector<double> values;
   values.reserve(j.size());
   for (size_t i = 0; i < j.size(); ++i) {
     if (!j[i].is_number()) {
-      return invalid_input("cli.drift_baseline", "drift_baseline[" + std::to_string(i) + "]",
-                           path + ": element " + std::to_string(i) + " is not a number");
+      return Error(errors::kCliDriftBaseline, "drift_baseline[" + std::to_string(i) + "]",
+                   path + ": element " + std::to_string(i) + " is not a number");
     }
     values.push_back(j[i].get<double>());
   }

@@ -1,8 +1,9 @@
 // `aegis evaluate`: one decision from a JSON context.
 #include <fmt/format.h>
 
-#include "aegis/json.h"
 #include "aegis/decision_service.h"
+#include "aegis/errors/cli.h"
+#include "aegis/json.h"
 #include "aegis/store.h"
 #include "aegis/what_if.h"
 #include "commands.h"
@@ -24,17 +25,18 @@ std::string decision_text(const PCWDecision& d) {
                        g->passed ? "pass" : "FAIL", g->value, g->threshold, g->distance());
   }
   if (d.drift_result) out += "  drift: " + d.drift_result->message() + "\n";
-  if (!d.counterfactuals.empty()) out += "What would pass (one input changed, the others as they are):\n";
+  if (!d.counterfactuals.empty())
+    out += "What would pass (one input changed, the others as they are):\n";
   for (const Counterfactual& c : d.counterfactuals) {
-    out += fmt::format("  {:<11} {:<32} now {:<12.6g} ", to_string(c.gate), c.input.name(),
-                       c.current);
+    out +=
+        fmt::format("  {:<11} {:<32} now {:<12.6g} ", to_string(c.gate), c.input.name(), c.current);
     out += c.required ? fmt::format("needs {} {:.10g}\n", to_string(c.relation), *c.required)
                       : std::string("cannot pass by this input alone\n");
   }
   if (!d.headroom.empty()) out += "Headroom (how far an input of a passing gate may move):\n";
   for (const GateHeadroom& h : d.headroom) {
-    out += fmt::format("  {:<11} {:<32} now {:<12.6g} ", to_string(h.gate), h.input.name(),
-                       h.current);
+    out +=
+        fmt::format("  {:<11} {:<32} now {:<12.6g} ", to_string(h.gate), h.input.name(), h.current);
     out += h.limit ? fmt::format("passes while {} {:.10g}\n", to_string(h.relation), *h.limit)
                    : std::string("passes over its whole range\n");
   }
@@ -58,22 +60,22 @@ std::string what_if_text(const WhatIf& w) {
     const GateResult* a = w.original.decision.gate_evaluation->get(g);
     const GateResult* b = w.changed.decision.gate_evaluation->get(g);
     if (!a || !b || (a->passed == b->passed && a->value == b->value)) continue;
-    out += fmt::format("  {:<11} {} {:.6g} -> {} {:.6g}\n", to_string(g),
-                       a->passed ? "pass" : "FAIL", a->value, b->passed ? "pass" : "FAIL", b->value);
+    out +=
+        fmt::format("  {:<11} {} {:.6g} -> {} {:.6g}\n", to_string(g), a->passed ? "pass" : "FAIL",
+                    a->value, b->passed ? "pass" : "FAIL", b->value);
   }
   return out;
 }
 
 // `--what-if`: the context decided as given and with the changes; prints the changed decision
 // and the difference; records the changed one only with --record.
-int run_what_if(const EvaluateOptions& o, const DecisionService& service,
-                const std::string& text) {
+int run_what_if(const EvaluateOptions& o, const DecisionService& service, const std::string& text) {
   if (o.shadow || o.drift_baseline)
-    return report_error(invalid_input("cli.usage", "what_if",
-                                      "--what-if cannot be combined with --shadow or "
-                                      "--drift-baseline"));
+    return report_error(Error(errors::kCliUsage, "what_if",
+                              "--what-if cannot be combined with --shadow or "
+                              "--drift-baseline"));
   if (o.record && !service.durable())
-    return report_error(invalid_input("cli.usage", "record", "--record needs --db"));
+    return report_error(Error(errors::kCliUsage, "record", "--record needs --db"));
   auto changes = parse_changes(*o.what_if);
   if (!changes) return report_error(changes.error());
   auto context = read_json(text);
@@ -83,8 +85,8 @@ int run_what_if(const EvaluateOptions& o, const DecisionService& service,
   if (!answer) return report_error(answer.error());
   const WhatIf& w = answer.value();
   if (o.record && !service.record_and_wait({w.changed.entry()}))
-    return report_error(Error{ErrorKind::kInternal, "cli.store", "db",
-                              "the decision could not be stored; it was not printed"});
+    return report_error(
+        Error{errors::kCliStore, "db", "the decision could not be stored; it was not printed"});
   const std::string out = o.format == "text" ? what_if_text(w) : w.to_json(o.record) + "\n";
   if (!write_all(stdout, out) || std::fflush(stdout) != 0) return kExitInternal;
   return exit_code_for(w.changed.decision.status);
@@ -115,7 +117,7 @@ int run_evaluate(const EvaluateOptions& o) {
   const DecisionService& service = pipeline.service;
   if (o.what_if) return run_what_if(o, service, text.value());
   if (o.record)
-    return report_error(invalid_input("cli.usage", "record", "--record is for --what-if"));
+    return report_error(Error(errors::kCliUsage, "record", "--record is for --what-if"));
   ContextParser parser =
       service.parser({.cli_aliases = true, .cli_defaults = true, .request_fields = true});
   std::optional<DriftMonitor> monitor;
@@ -136,8 +138,8 @@ int run_evaluate(const EvaluateOptions& o) {
   try {
     // Printed only once durable: a crash after this line cannot lose a shown decision.
     if (!service.record_and_wait({made.value().entry()}))
-      return report_error(Error{ErrorKind::kInternal, "cli.store", "db",
-                                "the decision could not be stored; it was not printed"});
+      return report_error(
+          Error{errors::kCliStore, "db", "the decision could not be stored; it was not printed"});
     const std::string out = o.format == "text" ? decision_text(d) : decision_to_json(d) + "\n";
     if (!write_all(stdout, out) || std::fflush(stdout) != 0) {
       std::fprintf(stderr, "aegis: error: cannot write the decision to stdout\n");
@@ -148,7 +150,7 @@ int run_evaluate(const EvaluateOptions& o) {
   } catch (const AegisError& e) {
     return report_error(e.error());
   } catch (const std::exception&) {
-    return report_error(Error{ErrorKind::kInternal, "cli.internal", "", "internal error"});
+    return report_error(Error{errors::kCliInternal, "", "internal error"});
   }
 }
 

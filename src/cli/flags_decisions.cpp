@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "aegis/counterfactual.h"
+#include "aegis/errors/cli.h"
 #include "commands.h"
 #include "common.h"
 #include "flags.h"
@@ -38,9 +39,10 @@ Dispatch add_decision_flags(CLI::App& app) {
   evaluate->add_option("--batch", ev->batch, "JSONL input, one context per line (- for stdin)");
   evaluate->add_option("-o,--output", ev->output, "JSONL output for --batch (default stdout)");
   ev->threads = std::max(1u, std::thread::hardware_concurrency());
-  evaluate->add_option("--threads", ev->threads,
-                       "--batch: threads deciding lines (default: the machine's cores; output "
-                       "stays in input order)")
+  evaluate
+      ->add_option("--threads", ev->threads,
+                   "--batch: threads deciding lines (default: the machine's cores; output "
+                   "stays in input order)")
       ->check(CLI::Range(1u, 256u));
   evaluate->add_option("--fields", ev->fields,
                        "--batch: write only these top-level fields of each decision "
@@ -82,22 +84,22 @@ Dispatch add_decision_flags(CLI::App& app) {
     if (*evaluate) {
       if (ev->batch) {
         if (ev->format != "json")
-          return report_error(invalid_input("cli.usage", "format",
-                                            "--batch writes JSONL; --format text is not "
-                                            "available with it"));
+          return report_error(Error(errors::kCliUsage, "format",
+                                    "--batch writes JSONL; --format text is not "
+                                    "available with it"));
         return run_batch(*ev);
       }
       if (ev->fields)
-        return report_error(invalid_input("cli.usage", "fields",
-                                          "--fields chooses the fields of --batch lines; use it "
-                                          "with --batch"));
+        return report_error(Error(errors::kCliUsage, "fields",
+                                  "--fields chooses the fields of --batch lines; use it "
+                                  "with --batch"));
       return run_evaluate(*ev);
     }
     if (*gate) {
       if (go->url && go->config)
-        return report_error(invalid_input("cli.usage", "config",
-                                          "--config is for deciding here; the service at --url "
-                                          "decides with its own"));
+        return report_error(Error(errors::kCliUsage, "config",
+                                  "--config is for deciding here; the service at --url "
+                                  "decides with its own"));
       return run_gate(*go);
     }
     return std::nullopt;

@@ -8,6 +8,8 @@
 #include "aegis/crypto/encoding.h"
 #include "aegis/crypto/keyfile.h"
 #include "aegis/crypto/xwing.h"
+#include "aegis/errors/cli.h"
+#include "aegis/errors/crypto.h"
 #include "aegis/kek.h"
 #include "aegis/telemetry_encryption.h"
 #include "commands.h"
@@ -31,9 +33,9 @@ template <size_t N>
 Result<std::array<uint8_t, N>> fixed_base64(const std::string& text, const char* field) {
   auto b = crypto::from_base64(text);
   if (!b || b->size() != N)
-    return invalid_input("cli.base64", field,
-                         std::string("--") + field + " must be base64 of " + std::to_string(N) +
-                             " bytes" + (b ? ", not " + std::to_string(b->size()) : ""));
+    return Error(errors::kCliBase64, field,
+                 std::string("--") + field + " must be base64 of " + std::to_string(N) + " bytes" +
+                     (b ? ", not " + std::to_string(b->size()) : ""));
   std::array<uint8_t, N> out;
   std::memcpy(out.data(), b->data(), N);
   return out;
@@ -76,23 +78,25 @@ int run_kem_public_key(const std::string& key_file) {
   return 0;
 }
 
-int run_kem_encapsulate(const std::string& public_key, const std::optional<std::string>& eseed_hex) {
+int run_kem_encapsulate(const std::string& public_key,
+                        const std::optional<std::string>& eseed_hex) {
   auto pk = fixed_base64<crypto::xwing::kPublicKeySize>(public_key, "public-key");
   if (!pk) return report_error(pk.error());
   std::optional<crypto::xwing::Encapsulation> enc;
   if (eseed_hex) {
     auto eseed = crypto::from_hex(*eseed_hex);
     if (!eseed || eseed->size() != 64)
-      return report_error(invalid_input("cli.hex", "eseed-hex", "--eseed-hex must be 64 bytes as 128 hex digits"));
+      return report_error(
+          Error(errors::kCliHex, "eseed-hex", "--eseed-hex must be 64 bytes as 128 hex digits"));
     enc = crypto::xwing::encapsulate(pk.value(), eseed->data());
     OPENSSL_cleanse(eseed->data(), eseed->size());
   } else {
     enc = crypto::xwing::encapsulate(pk.value());
   }
   if (!enc)
-    return report_error(invalid_input("kem.public_key", "public-key",
-                                      "not an X-Wing public key: its ML-KEM-768 half fails the "
-                                      "FIPS 203 encapsulation key check"));
+    return report_error(Error(errors::kKemPublicKey, "public-key",
+                              "not an X-Wing public key: its ML-KEM-768 half fails the "
+                              "FIPS 203 encapsulation key check"));
   print({{"ciphertext", b64(enc->ciphertext)}, {"shared_secret", b64(enc->shared_secret)}});
   OPENSSL_cleanse(enc->shared_secret.data(), enc->shared_secret.size());
   return 0;
@@ -118,7 +122,8 @@ int run_kek_status() {
 int run_kek_wrap(const std::string& type, const std::optional<std::string>& input,
                  const std::optional<std::string>& kem_key_file) {
   if (input.has_value() == kem_key_file.has_value())
-    return report_error(invalid_input("cli.usage", "input", "give one of -i FILE and --kem-key-file"));
+    return report_error(
+        Error(errors::kCliUsage, "input", "give one of -i FILE and --kem-key-file"));
   KekBytes plain;
   if (input) {
     auto text = read_input(*input, 1u << 20);
@@ -147,7 +152,7 @@ int run_kek_wrap(const std::string& type, const std::optional<std::string>& inpu
 
 int run_kek_unwrap(const std::string& type, const std::string& wrapped) {
   auto blob = crypto::from_base64(wrapped);
-  if (!blob) return report_error(invalid_input("cli.base64", "wrapped", "--wrapped must be base64"));
+  if (!blob) return report_error(Error(errors::kCliBase64, "wrapped", "--wrapped must be base64"));
   auto p = provider(type);
   if (!p) return report_error(p.error());
   try {
@@ -171,8 +176,9 @@ int run_kek_provision(const std::string& type, const std::string& output) {
          {"key_id", k.metadata.key_id},
          {"public_key", b64(k.public_key)},
          {"env_file", output},
-         {"environment", {{k.wrapped_variable, b64(k.wrapped_private_key)},
-                          {"AEGIS_MASTER_KEK_PUBLIC", b64(k.public_key)}}}});
+         {"environment",
+          {{k.wrapped_variable, b64(k.wrapped_private_key)},
+           {"AEGIS_MASTER_KEK_PUBLIC", b64(k.public_key)}}}});
   return 0;
 }
 

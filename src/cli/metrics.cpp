@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "aegis/errors/cli.h"
 #include "aegis/store.h"
 #include "commands.h"
 #include "common.h"
@@ -23,7 +24,7 @@ int run_metrics(const std::optional<std::string>& db) {
   } catch (const AegisError& e) {
     return report_error(e.error());
   } catch (const nlohmann::json::exception& e) {
-    return report_error(Error{ErrorKind::kInternal, "cli.metrics", "db",
+    return report_error(Error{errors::kCliMetrics, "db",
                               std::string("a stored decision is not readable: ") + e.what()});
   }
   return write_all(stdout, exporter.text()) ? 0 : kExitInternal;

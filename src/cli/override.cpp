@@ -3,11 +3,13 @@
 
 #include <cstdio>
 
+#include "aegis/crypto/keyfile.h"
+#include "aegis/errors/cli.h"
+#include "aegis/errors/workflow.h"
 #include "aegis/json.h"
 #include "aegis/server_config.h"
 #include "commands.h"
 #include "common.h"
-#include "aegis/crypto/keyfile.h"
 
 namespace aegis::cli {
 namespace {
@@ -48,24 +50,23 @@ int run_override_hash(const std::string& proposal_id, const std::string& justifi
                       const std::optional<OverrideBinding>& binding, int64_t expires_at_ms) {
   const auto gates = split_gates(failed_gates);
   if (proposal_id.empty() || gates.empty())
-    return report_error(invalid_input("cli.usage",
-                                      proposal_id.empty() ? "proposal_id" : "failed_gates",
-                                      "--proposal-id and --failed-gates are required"));
+    return report_error(Error(errors::kCliUsage,
+                              proposal_id.empty() ? "proposal_id" : "failed_gates",
+                              "--proposal-id and --failed-gates are required"));
   for (const auto& g : gates) {
     if (g == "complexity")
-      return report_error(invalid_input("override.complexity_not_overridable", "failed_gates",
-                                        "the complexity floor can never be overridden"));
+      return report_error(Error(errors::kOverrideComplexityNotOverridable, "failed_gates",
+                                "the complexity floor can never be overridden"));
   }
   try {
     if (binding && !binding->context_hash.empty() &&
         (binding->context_hash.size() != 64 || !crypto::from_hex(binding->context_hash)))
-      return report_error(invalid_input("cli.usage", "context_hash",
-                                        "--context-hash must be 64 hex digits"));
+      return report_error(
+          Error(errors::kCliUsage, "context_hash", "--context-hash must be 64 hex digits"));
     nlohmann::json out = {
-        {"message_hash",
-         binding ? create_bound_message_hash(proposal_id, justification, gates, *binding,
-                                             expires_at_ms)
-                 : create_message_hash(proposal_id, justification, gates)},
+        {"message_hash", binding ? create_bound_message_hash(proposal_id, justification, gates,
+                                                             *binding, expires_at_ms)
+                                 : create_message_hash(proposal_id, justification, gates)},
         {"proposal_id", proposal_id},
         {"failed_gates", gates}};
     if (binding) out["override_id"] = binding->override_id;
@@ -78,7 +79,7 @@ int run_override_hash(const std::string& proposal_id, const std::string& justifi
 
 int run_override_sign(const std::string& key_path, const std::string& hash) {
   if (hash.size() != 64 || !crypto::from_hex(hash))
-    return report_error(invalid_input("cli.usage", "hash", "--hash must be 64 hex digits"));
+    return report_error(Error(errors::kCliUsage, "hash", "--hash must be 64 hex digits"));
   auto key = crypto::read_key_file(key_path);
   if (!key) return report_error(key.error());
   const auto pub = key.value().public_key();
@@ -102,24 +103,24 @@ int run_override_verify(const std::string& request_path, const std::optional<std
     auto str = [&](const char* k) {
       if (!j.contains(k) || !j[k].is_string())
         throw AegisError(
-            invalid_input("cli.override_request", k, std::string(k) + " must be a string"));
+            Error(errors::kCliOverrideRequest, k, std::string(k) + " must be a string"));
       return j[k].get<std::string>();
     };
     if (!j.contains("failed_gates") || !j["failed_gates"].is_array())
-      throw AegisError(invalid_input("cli.override_request", "failed_gates",
-                                     "failed_gates must be a list of gate names"));
+      throw AegisError(Error(errors::kCliOverrideRequest, "failed_gates",
+                             "failed_gates must be a list of gate names"));
     std::vector<std::string> gates;
     for (const auto& g : j["failed_gates"]) {
       if (!g.is_string())
-        throw AegisError(invalid_input("cli.override_request", "failed_gates",
-                                       "failed_gates must be a list of gate names"));
+        throw AegisError(Error(errors::kCliOverrideRequest, "failed_gates",
+                               "failed_gates must be a list of gate names"));
       gates.push_back(g.get<std::string>());
     }
     OverrideWorkflow w(str("proposal_id"), str("justification"), gates, str("requested_by"),
                        std::chrono::hours(24), registry ? &*registry : nullptr);
     if (!j.contains("signatures") || !j["signatures"].is_array())
       throw AegisError(
-          invalid_input("cli.override_request", "signatures", "signatures must be a list"));
+          Error(errors::kCliOverrideRequest, "signatures", "signatures must be a list"));
     for (const auto& s : j["signatures"]) {
       auto field = [&](const char* k) {
         return s.contains(k) && s[k].is_string() ? s[k].get<std::string>() : std::string();
@@ -143,9 +144,9 @@ int run_override_verify(const std::string& request_path, const std::optional<std
            {"registry", registry ? "config" : "none"}});
     return r.approved ? 0 : 1;
   } catch (const nlohmann::json::exception&) {
-    return report_error(invalid_input("cli.override_request", "",
-                                      request_path + ": not an override request (a JSON object "
-                                                     "with the fields the README lists)"));
+    return report_error(Error(errors::kCliOverrideRequest, "",
+                              request_path + ": not an override request (a JSON object "
+                                             "with the fields the README lists)"));
   } catch (const AegisError& e) {
     return report_error(e.error());
   }
@@ -163,12 +164,12 @@ int run_signature_verify(const std::string& message, const std::optional<std::st
                          const std::optional<std::string>& address, const std::string& signature) {
   if (pubkey.has_value() == address.has_value())
     return report_error(
-        invalid_input("cli.usage", "pubkey", "give exactly one of --pubkey or --address"));
+        Error(errors::kCliUsage, "pubkey", "give exactly one of --pubkey or --address"));
   crypto::Bip322Error e;
   if (pubkey) {
     const auto k = crypto::from_hex(*pubkey);
     if (!k || k->size() != 32)
-      return report_error(invalid_input("cli.usage", "pubkey", "--pubkey must be 64 hex digits"));
+      return report_error(Error(errors::kCliUsage, "pubkey", "--pubkey must be 64 hex digits"));
     crypto::XOnlyKey p;
     std::copy(k->begin(), k->end(), p.begin());
     e = crypto::bip322_verify_with_internal_key(p, message, signature);
@@ -176,8 +177,8 @@ int run_signature_verify(const std::string& message, const std::optional<std::st
     e = crypto::bip322_verify_with_address(*address, message, signature);
   }
   if (e == crypto::Bip322Error::kUnsupportedAddress || e == crypto::Bip322Error::kBadPublicKey)
-    return report_error(invalid_input("cli.usage", pubkey ? "pubkey" : "address",
-                                      std::string(crypto::to_string(e))));
+    return report_error(
+        Error(errors::kCliUsage, pubkey ? "pubkey" : "address", std::string(crypto::to_string(e))));
   print({{"valid", e == crypto::Bip322Error::kValid}, {"reason", crypto::to_string(e)}});
   return e == crypto::Bip322Error::kValid ? 0 : 1;
 }

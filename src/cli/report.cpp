@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "aegis/errors/cli.h"
 #include "commands.h"
 #include "common.h"
 
@@ -43,9 +44,9 @@ int run_report(const std::string& input, const std::optional<std::string>& outpu
       if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
       auto j = nlohmann::json::parse(line, nullptr, false);
       if (j.is_discarded())
-        return report_error(invalid_input(
-            "report.input", "input",
-            input + ":" + std::to_string(line_no) + ": not a decision and not JSON lines"));
+        return report_error(
+            Error(errors::kReportInput, "input",
+                  input + ":" + std::to_string(line_no) + ": not a decision and not JSON lines"));
       if (is_decision(j))
         report.decisions.push_back(std::move(j));
       else
@@ -53,12 +54,12 @@ int run_report(const std::string& input, const std::optional<std::string>& outpu
     }
   }
   if (report.decisions.empty())
-    return report_error(invalid_input("report.input", "input", input + ": holds no decision"));
+    return report_error(Error(errors::kReportInput, "input", input + ": holds no decision"));
   if (decision_id) {
     bool found = false;
     for (const auto& d : report.decisions) found = found || d["decision_id"] == *decision_id;
     if (!found)
-      return report_error(Error{ErrorKind::kNotFound, "report.decision", "decision",
+      return report_error(Error{errors::kReportDecision, "decision",
                                 "no decision " + *decision_id + " in " + input});
   }
   const std::string html = render_report_page(
@@ -67,8 +68,7 @@ int run_report(const std::string& input, const std::optional<std::string>& outpu
   if (!output) return write_all(stdout, html) ? 0 : kExitInternal;
   std::ofstream out(*output, std::ios::binary | std::ios::trunc);
   if (!(out << html) || !out.flush())
-    return report_error(
-        Error{ErrorKind::kInternal, "report.write", "output", "cannot write " + *output});
+    return report_error(Error{errors::kReportWrite, "output", "cannot write " + *output});
   return 0;
 }
 

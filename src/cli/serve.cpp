@@ -7,6 +7,7 @@
 #include "aegis/api_server.h"
 #include "aegis/crypto/encoding.h"
 #include "aegis/digest.h"
+#include "aegis/errors/cli.h"
 #include "aegis/rbac.h"
 #include "aegis/store.h"
 #include "commands.h"
@@ -24,7 +25,7 @@ int run_serve(const ServeOptions& o) {
     if (ec != std::errc() || end != last) port = 0;
   }
   if (port < 1 || port > 65535)
-    return report_error(invalid_input("cli.usage", "listen", "--listen must be HOST:PORT"));
+    return report_error(Error(errors::kCliUsage, "listen", "--listen must be HOST:PORT"));
   auto config = load_config_file(o.config);
   if (!config) return report_error(config.error());
   std::unique_ptr<TelemetryEmitter> telemetry;  // the config's telemetry_url, batched
@@ -57,12 +58,12 @@ int run_serve(const ServeOptions& o) {
 
 int run_apikey_new(const std::string& actor, const std::string& role) {
   if (actor.empty())
-    return report_error(invalid_input("cli.usage", "actor", "--actor must not be empty"));
+    return report_error(Error(errors::kCliUsage, "actor", "--actor must not be empty"));
   if (!parse_role(role))  // CLI11 checks the set; a library caller may not have
-    return report_error(invalid_input("cli.usage", "role", "--role is not a known role"));
+    return report_error(Error(errors::kCliUsage, "role", "--role is not a known role"));
   unsigned char bytes[32];
   if (RAND_bytes(bytes, sizeof bytes) != 1)
-    return report_error(Error{ErrorKind::kInternal, "cli.random", "", "the random generator failed"});
+    return report_error(Error{errors::kCliRandom, "", "the random generator failed"});
   const std::string key = "aegis_" + crypto::to_hex(bytes, sizeof bytes);
   OPENSSL_cleanse(bytes, sizeof bytes);
   std::printf(

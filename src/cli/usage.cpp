@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "aegis/errors/cli.h"
 #include "aegis/spelling.h"
 
 namespace aegis::cli {
@@ -50,7 +51,7 @@ Error usage_error(const CLI::App& app, const CLI::ParseError& e, int argc, char*
   const CLI::App* at = chosen(app);
   const std::string where = path_of(at);
   const auto usage = [](const std::string& field, const std::string& message) {
-    return invalid_input("cli.usage", field, message);
+    return Error(errors::kCliUsage, field, message);
   };
   // The tokens after the chosen subcommand's name.
   std::vector<std::string> rest;

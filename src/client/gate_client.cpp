@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "aegis/decide.h"
+#include "aegis/errors/client.h"
+#include "aegis/errors/core.h"
 #include "aegis/json.h"
 
 namespace aegis {
@@ -77,7 +79,8 @@ size_t header(char* data, size_t size, size_t n, void* user) {
     if (!value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
           return std::isdigit(static_cast<unsigned char>(c)) != 0;
         })) {
-      a->retry_after = milliseconds(std::min<long long>(std::stoll(value.substr(0, 9)), 86400) * 1000);
+      a->retry_after =
+          milliseconds(std::min<long long>(std::stoll(value.substr(0, 9)), 86400) * 1000);
     } else if (const time_t at = curl_getdate(value.c_str(), nullptr); at != -1) {
       const time_t now = std::time(nullptr);
       a->retry_after = milliseconds(at > now ? static_cast<long long>(at - now) * 1000 : 0);
@@ -115,7 +118,8 @@ Answer post(const std::string& url, std::string_view body, const std::string& ap
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &a);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(1, budget.count())));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+                   static_cast<long>(std::max<int64_t>(1, budget.count())));
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(std::clamp<int64_t>(budget.count(), 1, 10000)));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -128,7 +132,8 @@ Answer post(const std::string& url, std::string_view body, const std::string& ap
   curl_easy_cleanup(curl);
   curl_slist_free_all(headers);
   OPENSSL_cleanse(authorization.data(), authorization.size());
-  if (a.rc != CURLE_OK) a.error = std::string(curl_easy_strerror(a.rc)) + (why[0] ? std::string(": ") + why : "");
+  if (a.rc != CURLE_OK)
+    a.error = std::string(curl_easy_strerror(a.rc)) + (why[0] ? std::string(": ") + why : "");
   return a;
 }
 
@@ -174,8 +179,8 @@ GateVerdict transport_failure(const Answer& a) {
 // write other outputs or markup.
 bool plain_id(std::string_view id) {
   return !id.empty() && id.size() <= 256 && std::all_of(id.begin(), id.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' ||
-           c == '.' || c == ':';
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.' ||
+           c == ':';
   });
 }
 
@@ -186,17 +191,7 @@ std::string seconds(milliseconds ms) {
 }  // namespace
 
 std::string_view to_string(GateOutcome outcome) {
-  switch (outcome) {
-    case GateOutcome::kProceed: return "proceed";
-    case GateOutcome::kHalt: return "halt";
-    case GateOutcome::kReview: return "review";
-    case GateOutcome::kInvalid: return "invalid";
-    case GateOutcome::kInternal: return "internal";
-    case GateOutcome::kRejected: return "rejected";
-    case GateOutcome::kUnavailable: return "unavailable";
-    case GateOutcome::kMalformed: return "malformed";
-  }
-  return "internal";
+  return name_in(kGateOutcomeNames, outcome, "internal");
 }
 
 GateVerdict classify_answer(long http_status, std::string_view content_type,
@@ -218,8 +213,7 @@ GateVerdict classify_answer(long http_status, std::string_view content_type,
   std::string media = lower(content_type.substr(0, content_type.find(';')));
   media.erase(media.find_last_not_of(" \t") + 1);
   if (media != "application/json")
-    return malformed("it is served as \"" + std::string(content_type) +
-                     "\", not application/json");
+    return malformed("it is served as \"" + std::string(content_type) + "\", not application/json");
   // The project's strict reading: a duplicate key (which a proxy may read first and this gate
   // last), a byte order mark or bytes after the object never pass.
   auto read = read_json(body);
@@ -250,9 +244,9 @@ namespace {
 
 void validate_remote(const GateRemote& remote) {
   if (remote.retries < 0 || remote.retries > 100)
-    throw_error(invalid_input("gate.retries", "retries", "must be between 0 and 100"));
+    throw_error(Error(errors::kGateRetries, "retries", "must be between 0 and 100"));
   if (remote.timeout.count() < 1 || remote.timeout.count() > 3'600'000)
-    throw_error(invalid_input("gate.timeout", "timeout", "must be between 1 ms and 1 hour"));
+    throw_error(Error(errors::kGateTimeout, "timeout", "must be between 1 ms and 1 hour"));
   CURLU* u = curl_url();
   if (!u) throw std::bad_alloc();
   char* scheme = nullptr;
@@ -264,14 +258,14 @@ void validate_remote(const GateRemote& remote) {
   curl_free(scheme);
   curl_free(host);
   curl_url_cleanup(u);
-  if (!parsed)
-    throw_error(invalid_input("gate.url", "url", "\"" + remote.url + "\" is not a URL"));
+  if (!parsed) throw_error(Error(errors::kGateUrl, "url", "\"" + remote.url + "\" is not a URL"));
   if (s != "https" && s != "http")
-    throw_error(invalid_input("gate.url", "url", "the scheme must be https (or http to this machine)"));
+    throw_error(
+        Error(errors::kGateUrl, "url", "the scheme must be https (or http to this machine)"));
   if (s == "http" && h != "127.0.0.1" && h != "[::1]" && h != "localhost")
-    throw_error(invalid_input("gate.url", "url",
-                              "plain http is only for this machine (127.0.0.1, ::1, localhost): the "
-                              "API key would cross the network in clear; use https"));
+    throw_error(Error(errors::kGateUrl, "url",
+                      "plain http is only for this machine (127.0.0.1, ::1, localhost): the "
+                      "API key would cross the network in clear; use https"));
 }
 
 }  // namespace
@@ -283,7 +277,7 @@ GateVerdict gate_remote(std::string_view context_json, const GateRemote& remote)
   auto read = read_json(context_json);
   if (!read) throw_error(read.error());
   if (!read.value().is_object())
-    throw_error(invalid_input("json.not_object", "", "the context must be a JSON object"));
+    throw_error(Error(errors::kJsonNotObject, "", "the context must be a JSON object"));
   std::string url = remote.url;
   while (!url.empty() && url.back() == '/') url.pop_back();
   url += "/v1/evaluate";
@@ -298,7 +292,8 @@ GateVerdict gate_remote(std::string_view context_json, const GateRemote& remote)
     const int attempts_left = remote.retries - attempt + 2;
     const Answer a = post(url, context_json, remote.api_key,
                           std::min(left, std::max(left / attempts_left, milliseconds(1000))));
-    last = a.rc == CURLE_OK ? classify_answer(a.status, a.content_type, a.body) : transport_failure(a);
+    last =
+        a.rc == CURLE_OK ? classify_answer(a.status, a.content_type, a.body) : transport_failure(a);
     last.attempts = attempt;
     if (last.outcome != GateOutcome::kUnavailable) return last;
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "aegis/error.h"
+#include "aegis/errors/core.h"
 
 namespace aegis {
 
@@ -58,10 +59,10 @@ double normal_quantile(double p) noexcept {
 BayesianPosterior::BayesianPosterior(double prior_mean, double prior_std, double likelihood_std)
     : prior_mean_(prior_mean), prior_std_(prior_std), likelihood_std_(likelihood_std) {
   auto bad = [](const char* field, double v) {
-    throw_error(invalid_input("bayes.invalid_parameter", field,
-                              std::string(field) + " must be finite" +
-                                  (std::string(field) == "prior_mean" ? "" : " and > 0") +
-                                  ", got " + std::to_string(v)));
+    throw_error(Error(errors::kBayesInvalidParameter, field,
+                      std::string(field) + " must be finite" +
+                          (std::string(field) == "prior_mean" ? "" : " and > 0") + ", got " +
+                          std::to_string(v)));
   };
   if (!std::isfinite(prior_mean)) bad("prior_mean", prior_mean);
   if (!(std::isfinite(prior_std) && prior_std > 0)) bad("prior_std", prior_std);

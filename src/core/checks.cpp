@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "aegis/errors/core.h"
 #include "format.h"
 
 namespace aegis::detail {
@@ -10,14 +11,14 @@ namespace aegis::detail {
 std::optional<Error> check_finite(std::string_view field, double v) {
   if (std::isfinite(v)) return std::nullopt;
   std::string f(field);
-  return invalid_input("context.not_finite", f, f + " must be a finite number, got " + num(v));
+  return Error(errors::kContextNotFinite, f, f + " must be a finite number, got " + num(v));
 }
 
 std::optional<Error> check_unit(std::string_view field, double v) {
   if (v >= 0.0 && v <= 1.0) return std::nullopt;
   if (auto e = check_finite(field, v)) return e;
   std::string f(field);
-  return invalid_input("context.out_of_range", f, f + " must be in [0, 1], got " + num(v));
+  return Error(errors::kContextOutOfRange, f, f + " must be in [0, 1], got " + num(v));
 }
 
 std::optional<Error> check_subscores(std::span<const double> subscores) {

@@ -5,13 +5,14 @@
 #include <set>
 
 #include "aegis/error.h"
+#include "aegis/errors/core.h"
 #include "format.h"
 
 namespace aegis {
 namespace {
 
-[[noreturn]] void bad(const std::string& code, const std::string& field, const std::string& msg) {
-  throw_error(invalid_input(code, field, msg));
+[[noreturn]] void bad(const ErrorCode& code, const std::string& field, const std::string& msg) {
+  throw_error(Error(code, field, msg));
 }
 
 }  // namespace
@@ -19,23 +20,24 @@ namespace {
 ComplexityDecomposer::ComplexityDecomposer(std::vector<ComplexityComponent> components)
     : components_(std::move(components)), total_weight_(0.0) {
   if (components_.empty())
-    bad("complexity.empty", "components", "at least one component is needed");
+    bad(errors::kComplexityEmpty, "components", "at least one component is needed");
   std::set<std::string> names;
   for (const auto& c : components_) {
-    if (c.name.empty()) bad("complexity.invalid", "components", "a component has an empty name");
+    if (c.name.empty())
+      bad(errors::kComplexityInvalid, "components", "a component has an empty name");
     if (!names.insert(c.name).second)
-      bad("complexity.invalid", c.name, "component '" + c.name + "' is declared twice");
+      bad(errors::kComplexityInvalid, c.name, "component '" + c.name + "' is declared twice");
     if (!(std::isfinite(c.saturation) && c.saturation > 0))
-      bad("complexity.invalid", c.name,
+      bad(errors::kComplexityInvalid, c.name,
           "saturation of '" + c.name + "' must be finite and > 0, got " +
               detail::num(c.saturation));
     if (!(std::isfinite(c.weight) && c.weight >= 0))
-      bad("complexity.invalid", c.name,
+      bad(errors::kComplexityInvalid, c.name,
           "weight of '" + c.name + "' must be finite and >= 0, got " + detail::num(c.weight));
     total_weight_ += c.weight;
   }
   if (!(total_weight_ > 0) || !std::isfinite(total_weight_))
-    bad("complexity.invalid", "components", "the weights must sum to a finite value > 0");
+    bad(errors::kComplexityInvalid, "components", "the weights must sum to a finite value > 0");
 }
 
 ComplexityDecomposer ComplexityDecomposer::ci_preset() {
@@ -52,7 +54,7 @@ ComplexityBreakdown ComplexityDecomposer::decompose(
     const bool known = std::any_of(components_.begin(), components_.end(),
                                    [&](const auto& c) { return c.name == name; });
     if (!known)
-      bad("complexity.unknown_component", name, "unknown complexity component '" + name + "'");
+      bad(errors::kComplexityUnknownComponent, name, "unknown complexity component '" + name + "'");
   }
   ComplexityBreakdown out;
   double weighted = 0.0;
@@ -60,11 +62,11 @@ ComplexityBreakdown ComplexityDecomposer::decompose(
   for (const auto& c : components_) {
     auto it = raw.find(c.name);
     if (it == raw.end())
-      bad("complexity.missing_component", c.name,
+      bad(errors::kComplexityMissingComponent, c.name,
           "complexity component '" + c.name + "' is missing");
     const double v = it->second;
     if (!(std::isfinite(v) && v >= 0))
-      bad("complexity.out_of_range", c.name,
+      bad(errors::kComplexityOutOfRange, c.name,
           "complexity component '" + c.name + "' must be finite and >= 0, got " + detail::num(v));
     ComplexityContribution k;
     k.name = c.name;

@@ -1,9 +1,8 @@
 #include "aegis/config.h"
 
-#include <cctype>
-
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -11,6 +10,7 @@
 
 #include "aegis/digest.h"
 #include "aegis/drift.h"
+#include "aegis/errors/core.h"
 #include "aegis/gates.h"
 #include "aegis/json.h"
 #include "aegis/spelling.h"
@@ -24,8 +24,8 @@ namespace {
 using detail::num;
 
 std::optional<Error> range_error(const char* field, double v, const char* expected) {
-  return invalid_input("config.out_of_range", field,
-                       std::string(field) + " must be " + expected + ", got " + num(v));
+  return Error(errors::kConfigOutOfRange, field,
+               std::string(field) + " must be " + expected + ", got " + num(v));
 }
 
 // Checks a finite v against a range; the expected text goes into the message.
@@ -83,10 +83,10 @@ std::optional<Error> validate_parameters(const AegisParameters& p) {
     bool clean = is_valid_utf8(u);
     for (unsigned char c : u) clean = clean && c > 0x20 && c != 0x7F;
     if (!clean || !(https || (http && p.telemetry_allow_insecure))) {
-      return invalid_input("config.invalid_url", "telemetry_url",
-                           "telemetry_url must be an https:// URL (http:// only with "
-                           "telemetry_allow_insecure), got \"" +
-                               u + "\"");
+      return Error(errors::kConfigInvalidUrl, "telemetry_url",
+                   "telemetry_url must be an https:// URL (http:// only with "
+                   "telemetry_allow_insecure), got \"" +
+                       u + "\"");
     }
   }
   if (mcp_rate_limit < 0)
@@ -99,9 +99,9 @@ std::optional<Error> validate_parameters(const AegisParameters& p) {
     for (size_t i = 0; ok && i < 1622; ++i)
       ok = std::isalnum(static_cast<unsigned char>(k[i])) || k[i] == '+' || k[i] == '/';
     if (!ok)
-      return invalid_input("config.invalid_key", "telemetry_encryption_public_key",
-                           "telemetry_encryption_public_key must be an X-Wing public key: 1216 "
-                           "bytes in base64 (1624 characters)");
+      return Error(errors::kConfigInvalidKey, "telemetry_encryption_public_key",
+                   "telemetry_encryption_public_key must be an X-Wing public key: 1216 "
+                   "bytes in base64 (1624 characters)");
   }
   if (telemetry_encryption_epoch_events < 1)
     return range_error("telemetry_encryption_epoch_events",
@@ -161,11 +161,13 @@ namespace {
 const std::vector<std::string> kFreeFormKeys = {"version", "description", "name", "metadata"};
 
 // The parameters other than the floating-point ones, by the name a config file gives them.
-const std::vector<std::string> kOtherParameters = {
-    "quality_no_zero_subscore",          "telemetry_allow_insecure",
-    "mcp_rate_limit",                    "telemetry_url",
-    "telemetry_encryption_public_key",   "telemetry_encryption_epoch_events",
-    "telemetry_encryption_epoch_seconds"};
+const std::vector<std::string> kOtherParameters = {"quality_no_zero_subscore",
+                                                   "telemetry_allow_insecure",
+                                                   "mcp_rate_limit",
+                                                   "telemetry_url",
+                                                   "telemetry_encryption_public_key",
+                                                   "telemetry_encryption_epoch_events",
+                                                   "telemetry_encryption_epoch_seconds"};
 
 const std::vector<std::pair<std::string, std::string>> kNoveltyGateKeys = {
     {"N0", "novelty_N0"}, {"k", "novelty_k"}, {"output_threshold", "novelty_threshold"}};
@@ -193,7 +195,7 @@ class YamlReader {
 
   std::optional<Error> read(const YAML::Node& root, AegisParameters& p) {
     if (!root || root.IsNull()) return std::nullopt;  // an empty file: all defaults
-    if (!root.IsMap()) return fail("config.wrong_type", "", "the document must be a mapping");
+    if (!root.IsMap()) return fail(errors::kConfigWrongType, "", "the document must be a mapping");
     for (const auto& kv : root) {
       const std::string key = kv.first.Scalar();
       if (std::find(others_.begin(), others_.end(), key) != others_.end() ||
@@ -201,7 +203,8 @@ class YamlReader {
         continue;
       if (key == "parameters") {
         if (kv.second.IsNull()) continue;
-        if (!kv.second.IsMap()) return fail("config.wrong_type", "parameters", "must be a mapping");
+        if (!kv.second.IsMap())
+          return fail(errors::kConfigWrongType, "parameters", "must be a mapping");
         for (const auto& inner : kv.second) {
           if (auto e = entry("parameters.", inner.first.Scalar(), inner.second, p, false)) return e;
         }
@@ -213,45 +216,46 @@ class YamlReader {
   }
 
  private:
-  std::optional<Error> fail(const char* code, const std::string& key, const std::string& why) {
-    return invalid_input(code, key,
-                         source_ + (key.empty() ? "" : ": key '" + key + "'") + ": " + why);
+  std::optional<Error> fail(const ErrorCode& code, const std::string& key, const std::string& why) {
+    return Error(code, key, source_ + (key.empty() ? "" : ": key '" + key + "'") + ": " + why);
   }
 
   std::optional<Error> claim(const std::string& name, const std::string& key) {
     if (!assigned_.insert(name).second)
-      return fail("config.duplicate_key", key, "parameter '" + name + "' is given more than once");
+      return fail(errors::kConfigDuplicateKey, key,
+                  "parameter '" + name + "' is given more than once");
     return std::nullopt;
   }
 
   std::optional<Error> number(const std::string& key, const YAML::Node& n, double& out) {
-    if (!n.IsScalar() || n.Tag() == "!") return fail("config.wrong_type", key, "must be a number");
+    if (!n.IsScalar() || n.Tag() == "!")
+      return fail(errors::kConfigWrongType, key, "must be a number");
     try {
       out = n.as<double>();
     } catch (const YAML::Exception&) {
-      return fail("config.wrong_type", key, "must be a number, got '" + n.Scalar() + "'");
+      return fail(errors::kConfigWrongType, key, "must be a number, got '" + n.Scalar() + "'");
     }
     return std::nullopt;
   }
 
   std::optional<Error> integer(const std::string& key, const YAML::Node& n, int64_t& out) {
     if (!n.IsScalar() || n.Tag() == "!")
-      return fail("config.wrong_type", key, "must be an integer");
+      return fail(errors::kConfigWrongType, key, "must be an integer");
     try {
       out = n.as<int64_t>();
     } catch (const YAML::Exception&) {
-      return fail("config.wrong_type", key, "must be an integer, got '" + n.Scalar() + "'");
+      return fail(errors::kConfigWrongType, key, "must be an integer, got '" + n.Scalar() + "'");
     }
     return std::nullopt;
   }
 
   std::optional<Error> boolean(const std::string& key, const YAML::Node& n, bool& out) {
     if (!n.IsScalar() || n.Tag() == "!")
-      return fail("config.wrong_type", key, "must be true or false");
+      return fail(errors::kConfigWrongType, key, "must be true or false");
     try {
       out = n.as<bool>();
     } catch (const YAML::Exception&) {
-      return fail("config.wrong_type", key, "must be true or false, got '" + n.Scalar() + "'");
+      return fail(errors::kConfigWrongType, key, "must be true or false, got '" + n.Scalar() + "'");
     }
     return std::nullopt;
   }
@@ -266,7 +270,7 @@ class YamlReader {
                               const std::vector<std::pair<std::string, std::string>>& names,
                               AegisParameters& p) {
     if (n.IsNull()) return std::nullopt;
-    if (!n.IsMap()) return fail("config.wrong_type", key, "must be a mapping");
+    if (!n.IsMap()) return fail(errors::kConfigWrongType, key, "must be a mapping");
     for (const auto& kv : n) {
       const std::string sub = kv.first.Scalar();
       const std::string full = key + "." + sub;
@@ -303,7 +307,7 @@ class YamlReader {
         p.telemetry_encryption_public_key.reset();
         return std::nullopt;
       }
-      if (!n.IsScalar()) return fail("config.wrong_type", key, "must be a string or null");
+      if (!n.IsScalar()) return fail(errors::kConfigWrongType, key, "must be a string or null");
       p.telemetry_encryption_public_key = n.Scalar();
       return std::nullopt;
     }
@@ -312,11 +316,11 @@ class YamlReader {
         p.telemetry_url.reset();
         return std::nullopt;
       }
-      if (!n.IsScalar()) return fail("config.wrong_type", key, "must be a string or null");
+      if (!n.IsScalar()) return fail(errors::kConfigWrongType, key, "must be a string or null");
       p.telemetry_url = n.Scalar();
       return std::nullopt;
     }
-    return fail("config.unknown", key, "internal: unhandled parameter");
+    return fail(errors::kConfigUnknown, key, "internal: unhandled parameter");
   }
 
   std::optional<Error> entry(const std::string& prefix, const std::string& name,
@@ -369,11 +373,11 @@ Result<YAML::Node> parse_config_yaml(const std::string& text, const std::string&
   try {
     return YAML::Load(text);
   } catch (const YAML::ParserException& e) {
-    return invalid_input("config.yaml_syntax", "",
-                         source + ": malformed YAML at line " + std::to_string(e.mark.line + 1) +
-                             ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return Error(errors::kConfigYamlSyntax, "",
+                 source + ": malformed YAML at line " + std::to_string(e.mark.line + 1) +
+                     ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
   } catch (const YAML::Exception& e) {
-    return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);
+    return Error(errors::kConfigYamlSyntax, "", source + ": malformed YAML: " + e.msg);
   }
 }
 
@@ -385,7 +389,7 @@ Result<AegisConfig> read_parameters(const YAML::Node& root, const std::string& s
     YamlReader reader(source, std::move(others), warnings);
     if (auto e = reader.read(root, params)) return std::move(*e);
   } catch (const YAML::Exception& e) {
-    return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);
+    return Error(errors::kConfigYamlSyntax, "", source + ": malformed YAML: " + e.msg);
   }
   if (auto e = validate_parameters(params)) {
     e->message = source + ": " + e->message;
@@ -400,26 +404,25 @@ Error unknown_config_key(const std::string& source, const std::string& path,
                          const std::string& section, const std::string& name,
                          const std::vector<std::string>& known) {
   const std::string where = section.empty() ? "at the top level" : "in section '" + section + "'";
-  return invalid_input("config.unknown_key", path,
-                       source + ": key '" + path + "': unknown key " + where +
-                           did_you_mean(name, known));
+  return Error(errors::kConfigUnknownKey, path,
+               source + ": key '" + path + "': unknown key " + where + did_you_mean(name, known));
 }
 
 Result<std::string> read_config_text(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
-    return Error{ErrorKind::kNotFound, "config.not_found", "",
+    return Error{errors::kConfigNotFound, "",
                  path.string() + ": config file does not exist or is not a regular file"};
   }
   std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;
   ss << in.rdbuf();
   if (!in.good() && !in.eof()) {
-    return Error{ErrorKind::kNotFound, "config.not_found", "", path.string() + ": cannot read"};
+    return Error{errors::kConfigNotFound, "", path.string() + ": cannot read"};
   }
   std::string text = ss.str();
   if (text.size() > (1u << 20)) {
-    return invalid_input("config.too_large", "", path.string() + ": config file over 1 MiB");
+    return Error(errors::kConfigTooLarge, "", path.string() + ": config file over 1 MiB");
   }
   return text;
 }

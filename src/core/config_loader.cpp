@@ -1,5 +1,6 @@
 #include "aegis/config_loader.h"
 
+#include "aegis/errors/core.h"
 #include "config_reader.h"
 
 namespace aegis {
@@ -37,7 +38,7 @@ Result<AegisConfig> ConfigLoader::parse(const std::string& text, const std::stri
       }
     }
   } catch (const YAML::Exception& e) {
-    return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);
+    return Error(errors::kConfigYamlSyntax, "", source + ": malformed YAML: " + e.msg);
   }
   return config;
 }

@@ -2,51 +2,24 @@
 
 #include <cmath>
 
+#include "aegis/context_fields.h"
+#include "aegis/errors/core.h"
 #include "aegis/json.h"
 #include "checks.h"
 #include "format.h"
 
 namespace aegis {
 
-std::string_view to_string(PCWPhase phase) noexcept {
-  switch (phase) {
-    case PCWPhase::PLAN:
-      return "plan";
-    case PCWPhase::COMMIT:
-      return "commit";
-    case PCWPhase::WORK:
-      return "work";
-  }
-  return "plan";
-}
+std::string_view to_string(PCWPhase v) noexcept { return name_in(kPhaseNames, v); }
 
-std::string_view to_string(Impact impact) noexcept {
-  switch (impact) {
-    case Impact::LOW:
-      return "low";
-    case Impact::MEDIUM:
-      return "medium";
-    case Impact::HIGH:
-      return "high";
-    case Impact::CRITICAL:
-      return "critical";
-  }
-  return "critical";
-}
+std::string_view to_string(Impact v) noexcept { return name_in(kImpactNames, v); }
 
 std::optional<PCWPhase> parse_phase(std::string_view s) noexcept {
-  if (s == "plan") return PCWPhase::PLAN;
-  if (s == "commit") return PCWPhase::COMMIT;
-  if (s == "work") return PCWPhase::WORK;
-  return std::nullopt;
+  return value_in<kPhaseNames>(s);
 }
 
 std::optional<Impact> parse_impact(std::string_view s) noexcept {
-  if (s == "low") return Impact::LOW;
-  if (s == "medium") return Impact::MEDIUM;
-  if (s == "high") return Impact::HIGH;
-  if (s == "critical") return Impact::CRITICAL;
-  return std::nullopt;
+  return value_in<kImpactNames>(s);
 }
 
 bool is_valid_utf8(std::string_view s) noexcept {
@@ -91,19 +64,15 @@ using detail::check_subscores;
 using detail::check_unit;
 using detail::num;
 
-Error field_error(const char* code, std::string field, std::string message) {
-  return invalid_input(code, std::move(field), std::move(message));
-}
-
 std::optional<Error> check_string(const char* field, const std::string& v, size_t max_len) {
   if (v.empty())
-    return field_error("context.required", field, std::string(field) + " is required (non-empty)");
+    return Error(errors::kContextRequired, field, std::string(field) + " is required (non-empty)");
   if (v.size() > max_len)
-    return field_error("context.too_long", field,
-                       std::string(field) + " is " + std::to_string(v.size()) +
-                           " bytes, over the limit of " + std::to_string(max_len));
+    return Error(errors::kContextTooLong, field,
+                 std::string(field) + " is " + std::to_string(v.size()) +
+                     " bytes, over the limit of " + std::to_string(max_len));
   if (!is_valid_utf8(v))
-    return field_error("context.invalid_utf8", field, std::string(field) + " is not valid UTF-8");
+    return Error(errors::kContextInvalidUtf8, field, std::string(field) + " is not valid UTF-8");
   return std::nullopt;
 }
 
@@ -111,15 +80,15 @@ std::optional<Error> check_string(const char* field, const std::string& v, size_
 std::optional<Error> check_metadata(const nlohmann::json& j, const std::string& path,
                                     size_t depth) {
   if ((j.is_object() || j.is_array()) && depth + 1 > kMaxMetadataDepth)
-    return field_error("context.too_deep", path,
-                       "metadata nests more than " + std::to_string(kMaxMetadataDepth) +
-                           " objects and arrays (the context document at most " +
-                           std::to_string(kMaxJsonDepth) + ")");
+    return Error(errors::kContextTooDeep, path,
+                 "metadata nests more than " + std::to_string(kMaxMetadataDepth) +
+                     " objects and arrays (the context document at most " +
+                     std::to_string(kMaxJsonDepth) + ")");
   switch (j.type()) {
     case nlohmann::json::value_t::object:
       for (const auto& [k, v] : j.items()) {
         if (!is_valid_utf8(k))
-          return field_error("context.invalid_utf8", path, path + " has a key that is not UTF-8");
+          return Error(errors::kContextInvalidUtf8, path, path + " has a key that is not UTF-8");
         if (auto e = check_metadata(v, path + "." + k, depth + 1)) return e;
       }
       return std::nullopt;
@@ -132,64 +101,79 @@ std::optional<Error> check_metadata(const nlohmann::json& j, const std::string& 
     }
     case nlohmann::json::value_t::string:
       if (!is_valid_utf8(j.get_ref<const std::string&>()))
-        return field_error("context.invalid_utf8", path, path + " is not valid UTF-8");
+        return Error(errors::kContextInvalidUtf8, path, path + " is not valid UTF-8");
       return std::nullopt;
     case nlohmann::json::value_t::number_float:
       if (!std::isfinite(j.get<double>()))
-        return field_error("context.not_finite", path, path + " must be a finite number");
+        return Error(errors::kContextNotFinite, path, path + " must be a finite number");
       return std::nullopt;
     case nlohmann::json::value_t::binary:
     case nlohmann::json::value_t::discarded:
-      return field_error("context.wrong_type", path, path + " holds a value JSON cannot carry");
+      return Error(errors::kContextWrongType, path, path + " holds a value JSON cannot carry");
     default:
       return std::nullopt;
   }
 }
 
+// The error of an estimated_impact that parse_impact refused.
+Error impact_error(const std::string& v) {
+  if (v.empty())
+    return Error(errors::kContextRequired, "estimated_impact",
+                 "estimated_impact is required (low, medium, high or critical)");
+  const std::string shown = v.size() <= 64 && is_valid_utf8(v) ? v : std::string("<unprintable>");
+  return Error(
+      errors::kContextUnknownValue, "estimated_impact",
+      "estimated_impact must be one of low, medium, high, critical, got \"" + shown + "\"");
+}
+
 }  // namespace
 
 std::optional<Error> validate_context(const PCWContext& c) {
-  if (auto e = check_string("agent_id", c.agent_id, kMaxIdLength)) return e;
-  if (auto e = check_string("session_id", c.session_id, kMaxIdLength)) return e;
-  // The ids are keys the store indexes as text, which cannot hold U+0000 (PostgreSQL refuses it).
-  for (const auto& [field, id] : {std::pair<const char*, const std::string*>{"agent_id", &c.agent_id},
-                                  {"session_id", &c.session_id}})
-    if (id->find('\0') != std::string::npos)
-      return field_error("context.nul_character", field,
-                         std::string(field) + " must not contain U+0000");
-  if (auto e = check_string("proposal_summary", c.proposal_summary, kMaxSummaryLength)) return e;
-  if (static_cast<unsigned>(c.phase) > static_cast<unsigned>(PCWPhase::WORK))
-    return field_error("context.unknown_value", "phase", "phase must be plan, commit or work");
-  if (c.estimated_impact.empty())
-    return field_error("context.required", "estimated_impact",
-                       "estimated_impact is required (low, medium, high or critical)");
-  if (!parse_impact(c.estimated_impact)) {
-    std::string shown = c.estimated_impact.size() <= 64 && is_valid_utf8(c.estimated_impact)
-                            ? c.estimated_impact
-                            : std::string("<unprintable>");
-    return field_error(
-        "context.unknown_value", "estimated_impact",
-        "estimated_impact must be one of low, medium, high, critical, got \"" + shown + "\"");
-  }
-  if (auto e = check_unit("risk_baseline", c.risk_baseline)) return e;
-  if (auto e = check_unit("risk_proposed", c.risk_proposed)) return e;
-  if (auto e = check_finite("profit_baseline", c.profit_baseline)) return e;
-  if (auto e = check_finite("profit_proposed", c.profit_proposed)) return e;
-  if (auto e = check_unit("novelty_score", c.novelty_score)) return e;
-  if (auto e = check_unit("complexity_score", c.complexity_score)) return e;
-  if (auto e = check_unit("quality_score", c.quality_score)) return e;
+  std::optional<Error> bad;
+  // Keeps the first fault; the check of a valid field costs no assignment.
+  const auto found = [&bad](std::optional<Error> e) {
+    if (!e) return false;
+    bad = std::move(e);
+    return true;
+  };
+  visit_context_fields([&]<size_t I>() {
+    constexpr const ContextField& f = kContextFields[I];
+    constexpr const char* name = f.name.data();  // the table's names are literals
+    if constexpr (f.type == FieldType::kText) {
+      const std::string& v = c.*f.text;
+      if (auto e = check_string(name, v, f.max_bytes)) return found(std::move(e));
+      if (f.no_nul && v.find('\0') != std::string::npos)
+        return found(Error(errors::kContextNulCharacter, name,
+                           std::string(name) + " must not contain U+0000"));
+    } else if constexpr (f.type == FieldType::kPhase) {
+      if (static_cast<unsigned>(c.phase) > static_cast<unsigned>(PCWPhase::WORK))
+        return found(
+            Error(errors::kContextUnknownValue, name, "phase must be plan, commit or work"));
+    } else if constexpr (f.type == FieldType::kImpact) {
+      if (!parse_impact(c.*f.text)) return found(impact_error(c.*f.text));
+    } else if constexpr (is_unit(f)) {
+      if (auto e = check_unit(f.name, c.*f.number)) return found(std::move(e));
+    } else if constexpr (f.type == FieldType::kNumber) {
+      if (auto e = check_finite(f.name, c.*f.number)) return found(std::move(e));
+    }  // the others are checked below, after every scalar
+    return false;
+  });
+  if (bad) return bad;
   if (c.quality_subscores.size() > kMaxSubscores)
-    return field_error("context.too_long", "quality_subscores",
-                       "quality_subscores has " + std::to_string(c.quality_subscores.size()) +
-                           " entries, over the limit of " + std::to_string(kMaxSubscores));
+    return Error(errors::kContextTooLong, "quality_subscores",
+                 "quality_subscores has " + std::to_string(c.quality_subscores.size()) +
+                     " entries, over the limit of " + std::to_string(kMaxSubscores));
   if (auto e = check_subscores(c.quality_subscores)) return e;
   if (c.utility_result) {
     if (auto e = validate_utility_result(*c.utility_result)) return e;
   }
   if (!c.metadata.is_null()) {
     if (!c.metadata.is_object())
-      return field_error("context.wrong_type", "metadata", "metadata must be a JSON object");
-    if (auto e = check_metadata(c.metadata, "metadata", 0)) return e;
+      return Error(errors::kContextWrongType, "metadata", "metadata must be a JSON object");
+    // An empty object has nothing to check (and its path need not be built).
+    if (!c.metadata.empty()) {
+      if (auto e = check_metadata(c.metadata, "metadata", 0)) return e;
+    }
   }
   return std::nullopt;
 }

@@ -9,27 +9,10 @@
 
 namespace aegis {
 
-std::string_view to_string(Relation relation) noexcept {
-  switch (relation) {
-    case Relation::kAtMost:
-      return "<=";
-    case Relation::kAtLeast:
-      return ">=";
-    case Relation::kBelow:
-      return "<";
-    case Relation::kAbove:
-      return ">";
-    case Relation::kNotEqual:
-      return "!=";
-  }
-  return "<=";
-}
+std::string_view to_string(Relation v) noexcept { return name_in(kRelationNames, v); }
 
 std::optional<Relation> parse_relation(std::string_view s) noexcept {
-  for (Relation r : {Relation::kAtMost, Relation::kAtLeast, Relation::kBelow, Relation::kAbove,
-                     Relation::kNotEqual})
-    if (to_string(r) == s) return r;
-  return std::nullopt;
+  return value_in<kRelationNames>(s);
 }
 
 std::optional<GateInputRef> parse_gate_input(std::string_view name) {
@@ -41,51 +24,17 @@ std::optional<GateInputRef> parse_gate_input(std::string_view name) {
     if (ec != std::errc() || end != digits.data() + digits.size() || i < 0) return std::nullopt;
     return GateInputRef{GateInputField::kQualitySubscore, i};
   }
-  for (int f = 0; f <= static_cast<int>(GateInputField::kMigrationCost); ++f) {
-    const GateInputRef ref{static_cast<GateInputField>(f)};
-    if (ref.field != GateInputField::kQualitySubscore && ref.name() == name) return ref;
-  }
-  return std::nullopt;
+  const auto field = value_in<kGateInputNames>(name);
+  if (!field || *field == GateInputField::kQualitySubscore) return std::nullopt;
+  return GateInputRef{*field};
 }
 
 void GateInputRef::append_name(std::string& out) const {
-  switch (field) {
-    case GateInputField::kRiskProposed:
-      out += "risk_proposed";
-      return;
-    case GateInputField::kProfitProposed:
-      out += "profit_proposed";
-      return;
-    case GateInputField::kNoveltyScore:
-      out += "novelty_score";
-      return;
-    case GateInputField::kComplexityScore:
-      out += "complexity_score";
-      return;
-    case GateInputField::kQualityScore:
-      out += "quality_score";
-      return;
-    case GateInputField::kQualitySubscore:
-      out += "quality_subscores[";
-      out += std::to_string(index);
-      out += ']';
-      return;
-    case GateInputField::kExpectedBenefit:
-      out += "utility.expected_benefit";
-      return;
-    case GateInputField::kBenefitStd:
-      out += "utility.benefit_std";
-      return;
-    case GateInputField::kNSamples:
-      out += "utility.n_samples";
-      return;
-    case GateInputField::kDisruptionProbability:
-      out += "utility.disruption_probability";
-      return;
-    case GateInputField::kMigrationCost:
-      out += "utility.migration_cost";
-      return;
-  }
+  out += name_in(kGateInputNames, field);
+  if (field != GateInputField::kQualitySubscore) return;
+  out += '[';
+  out += std::to_string(index);
+  out += ']';
 }
 
 std::string GateInputRef::name() const {
@@ -197,11 +146,11 @@ struct Probe {
 };
 
 template <class Passes>
-Probe<Passes> probe(GateType gate, GateInputRef input, double current, Relation relation,
-                    double lo, double hi, double guess, const Passes& passes, bool integer = false) {
+Probe<Passes> probe(GateType gate, GateInputRef input, double current, Relation relation, double lo,
+                    double hi, double guess, const Passes& passes, bool integer = false) {
   const bool up = relation == Relation::kAtLeast || relation == Relation::kAbove;
-  return Probe<Passes>{gate,  input, current, relation, up ? hi : lo, up ? lo : hi,
-                       guess, integer, passes};
+  return Probe<Passes>{gate,         input, current, relation, up ? hi : lo,
+                       up ? lo : hi, guess, integer, passes};
 }
 
 class Explainer {
@@ -250,8 +199,8 @@ class Explainer {
     const double pp = 1.0 / (post.prior_std() * post.prior_std());
     const double lp = 1.0 / (post.likelihood_std() * post.likelihood_std());
     const double precision = pp + lp;
-    const double mean = trigger - std::sqrt(1.0 / precision) *
-                                      normal_quantile(1.0 - p_.trigger_confidence_prob);
+    const double mean =
+        trigger - std::sqrt(1.0 / precision) * normal_quantile(1.0 - p_.trigger_confidence_prob);
     return (mean * precision - post.prior_mean() * pp) / lp;
   }
 
@@ -260,15 +209,15 @@ class Explainer {
     auto passes = [&](double v) { return ev_.evaluate_risk_gate(rb, v).passed; };
     const double guess =
         rb + observation_boundary(p_.risk_trigger_factor) * std::max(rb, p_.epsilon_R);
-    add(probe(GateType::RISK, {GateInputField::kRiskProposed}, in_.risk_proposed,
-              Relation::kAtMost, 0.0, 1.0, guess, passes));
+    add(probe(GateType::RISK, {GateInputField::kRiskProposed}, in_.risk_proposed, Relation::kAtMost,
+              0.0, 1.0, guess, passes));
   }
 
   void profit() {
     const double pb = in_.profit_baseline;
     auto passes = [&](double v) { return ev_.evaluate_profit_gate(pb, v).passed; };
-    const double guess = pb - observation_boundary(p_.profit_trigger_factor) *
-                                  std::max(std::fabs(pb), p_.epsilon_P);
+    const double guess =
+        pb - observation_boundary(p_.profit_trigger_factor) * std::max(std::fabs(pb), p_.epsilon_P);
     add(probe(GateType::PROFIT, {GateInputField::kProfitProposed}, in_.profit_proposed,
               Relation::kAtLeast, -kMax, kMax, guess, passes));
   }
@@ -290,9 +239,8 @@ class Explainer {
   void quality() {
     const std::span<const double> subs = in_.quality_subscores;
     auto passes = [&](double v) { return ev_.evaluate_quality_gate(v, subs).passed; };
-    const auto score = probe(GateType::QUALITY, {GateInputField::kQualityScore},
-                             in_.quality_score, Relation::kAtLeast, 0.0, 1.0,
-                             p_.quality_min_score, passes);
+    const auto score = probe(GateType::QUALITY, {GateInputField::kQualityScore}, in_.quality_score,
+                             Relation::kAtLeast, 0.0, 1.0, p_.quality_min_score, passes);
     if (!failed(GateType::QUALITY)) {
       add(score);
       return;
@@ -349,16 +297,15 @@ class Explainer {
 
     const auto spread = with([](UtilityComponents& x, double v) { x.benefit_std = v; });
     add(probe(GateType::UTILITY, {GateInputField::kBenefitStd}, c.benefit_std, Relation::kBelow,
-              0.0, kMax, c.benefit_std + gap / (kappa * (p_.gamma + u->z / std::sqrt(n))),
-              spread));
+              0.0, kMax, c.benefit_std + gap / (kappa * (p_.gamma + u->z / std::sqrt(n))), spread));
 
     if (c.benefit_std > 0) {
-      const auto samples = with(
-          [](UtilityComponents& x, double v) { x.n_samples = static_cast<int64_t>(v); });
+      const auto samples =
+          with([](UtilityComponents& x, double v) { x.n_samples = static_cast<int64_t>(v); });
       const double clear = u->expected_utility - p_.utility_threshold;
       const double root = u->z * kappa * c.benefit_std / clear;
-      add(probe(GateType::UTILITY, {GateInputField::kNSamples}, n, Relation::kAtLeast, 1.0,
-                0x1p62, clear > 0 ? root * root : 0x1p62, samples, true));
+      add(probe(GateType::UTILITY, {GateInputField::kNSamples}, n, Relation::kAtLeast, 1.0, 0x1p62,
+                clear > 0 ? root * root : 0x1p62, samples, true));
     }
     if (p_.phi_D > 0) {
       const auto disruption =
@@ -452,11 +399,14 @@ std::string counterfactual_step(const Counterfactual& c) {
   return s;
 }
 
-
 std::string which_way_each_gate_passes(const GateEvaluator& evaluator) {
   // A reference context: the bounds of risk and profit depend on the baseline, so one is named.
-  const GateInputs in{.risk_baseline = 0.1, .risk_proposed = 0.1, .profit_baseline = 100,
-                      .profit_proposed = 100, .novelty_score = 0.0, .complexity_score = 1.0,
+  const GateInputs in{.risk_baseline = 0.1,
+                      .risk_proposed = 0.1,
+                      .profit_baseline = 100,
+                      .profit_proposed = 100,
+                      .novelty_score = 0.0,
+                      .complexity_score = 1.0,
                       .quality_score = 1.0};
   const GateExplanation e = explain_gates(evaluator, in, evaluator.evaluate_all(in));
   // The boundary of `field`, rounded toward passing, or empty when every value passes.
@@ -482,15 +432,17 @@ std::string which_way_each_gate_passes(const GateEvaluator& evaluator) {
   const std::string complexity = bound(GateInputField::kComplexityScore);
   const std::string quality = bound(GateInputField::kQualityScore);
   return "Which way each gate passes: risk_proposed LOW (over a "
-         "risk_baseline of 0.1 it passes up to " + or_any(risk, risk) +
+         "risk_baseline of 0.1 it passes up to " +
+         or_any(risk, risk) +
          "; the allowed rise grows with the baseline); profit_proposed not far below "
-         "profit_baseline (from 100, down to " + or_any(profit, profit) +
-         "); novelty_score HIGH (" + or_any(novelty, "from " + novelty + " up") +
+         "profit_baseline (from 100, down to " +
+         or_any(profit, profit) + "); novelty_score HIGH (" +
+         or_any(novelty, "from " + novelty + " up") +
          ": the novelty gate rewards novelty, so a routine proposal scored honestly low fails "
          "it; where routine work must pass, lower novelty_N0 in the configuration, never the "
-         "score); complexity_score " + or_any(complexity, "from " + complexity + " up") +
-         " (a hard floor); quality_score " + or_any(quality, "from " + quality + " up") +
-         ", with no subscore exactly 0.";
+         "score); complexity_score " +
+         or_any(complexity, "from " + complexity + " up") + " (a hard floor); quality_score " +
+         or_any(quality, "from " + quality + " up") + ", with no subscore exactly 0.";
 }
 
 }  // namespace aegis

@@ -3,31 +3,18 @@
 #include <atomic>
 #include <cmath>
 
+#include "aegis/errors/core.h"
+#include "aegis/uuid.h"
 #include "aegis/version.h"
 #include "checks.h"
 #include "format.h"
-#include "aegis/uuid.h"
 
 namespace aegis {
 
-std::string_view to_string(PCWStatus status) noexcept {
-  switch (status) {
-    case PCWStatus::PROCEED:
-      return "proceed";
-    case PCWStatus::PAUSE:
-      return "pause";
-    case PCWStatus::HALT:
-      return "halt";
-    case PCWStatus::ESCALATE:
-      return "escalate";
-  }
-  return "halt";
-}
+std::string_view to_string(PCWStatus v) noexcept { return name_in(kStatusNames, v, "halt"); }
 
 std::optional<PCWStatus> parse_status(std::string_view s) noexcept {
-  for (PCWStatus st : {PCWStatus::PROCEED, PCWStatus::PAUSE, PCWStatus::HALT, PCWStatus::ESCALATE})
-    if (to_string(st) == s) return st;
-  return std::nullopt;
+  return value_in<kStatusNames>(s);
 }
 
 namespace {
@@ -119,7 +106,7 @@ PCWDecision decide_validated(const PCWContext& ctx, const DecideOptions& opt,
     append_gate_item(failing, *g);
   }
   if (drift_critical) {
-    d.failing_gates.emplace_back("drift");
+    d.failing_gates.emplace_back(kDriftFailure);
     if (!failing.empty()) failing += ", ";
     append_drift_item(failing, *drift);
   }
@@ -268,10 +255,8 @@ PCWDecision pcw_decide(const PCWContext& context, const DecideOptions& options) 
   const auto t0 = std::chrono::steady_clock::now();
   if (auto e = validate_context(context)) throw_error(std::move(*e));
   if (options.rbac_enforcer) {
-    if (auto e = options.rbac_enforcer->check(context.agent_id, "decide")) {
-      e->kind = ErrorKind::kForbidden;
-      throw_error(std::move(*e));
-    }
+    if (auto e = options.rbac_enforcer->check(context.agent_id, "decide"))
+      throw_error(std::move(*e));  // rbac.denied: forbidden
   }
   PCWDecision decision;
   try {
@@ -280,7 +265,7 @@ PCWDecision pcw_decide(const PCWContext& context, const DecideOptions& options) 
     throw;
   } catch (const std::exception& e) {
     // Fail closed: whatever went wrong after validation, the caller gets no decision.
-    throw_error(Error{ErrorKind::kInternal, "decide.internal", "",
+    throw_error(Error{errors::kDecideInternal, "",
                       std::string("decision failed after validation: ") + e.what()});
   }
   notify(options.prometheus_exporter, context, decision);
@@ -299,12 +284,12 @@ bool require_human_approval(const PCWContext& context, const GateEvaluator* gate
 bool quick_risk_check(std::string_view agent_id, std::string_view action_description,
                       double risk_score, double threshold) {
   if (agent_id.empty())
-    throw_error(invalid_input("context.required", "agent_id", "agent_id is required (non-empty)"));
+    throw_error(Error(errors::kContextRequired, "agent_id", "agent_id is required (non-empty)"));
   if (!is_valid_utf8(agent_id))
-    throw_error(invalid_input("context.invalid_utf8", "agent_id", "agent_id is not valid UTF-8"));
+    throw_error(Error(errors::kContextInvalidUtf8, "agent_id", "agent_id is not valid UTF-8"));
   if (!is_valid_utf8(action_description))
-    throw_error(invalid_input("context.invalid_utf8", "action_description",
-                              "action_description is not valid UTF-8"));
+    throw_error(Error(errors::kContextInvalidUtf8, "action_description",
+                      "action_description is not valid UTF-8"));
   if (auto e = detail::check_unit("risk_score", risk_score)) throw_error(std::move(*e));
   if (auto e = detail::check_unit("threshold", threshold)) throw_error(std::move(*e));
   return risk_score < threshold;

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include "aegis/error.h"
+#include "aegis/errors/core.h"
 
 namespace aegis {
 namespace {
@@ -10,7 +11,7 @@ namespace {
 // Fetched once: by-name lookups take locks on every call in OpenSSL 3.
 const EVP_MD* sha256_md() {
   static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  if (!md) throw_error(Error{ErrorKind::kInternal, "digest.unavailable", "", "SHA-256 unavailable"});
+  if (!md) throw_error(Error{errors::kDigestUnavailable, "", "SHA-256 unavailable"});
   return md;
 }
 
@@ -24,9 +25,7 @@ std::string to_hex(const unsigned char* md, unsigned int len) {
   return out;
 }
 
-[[noreturn]] void failed() {
-  throw_error(Error{ErrorKind::kInternal, "digest.failed", "", "SHA-256 failed"});
-}
+[[noreturn]] void failed() { throw_error(Error{errors::kDigestFailed, "", "SHA-256 failed"}); }
 
 }  // namespace
 

@@ -4,36 +4,15 @@
 #include <cmath>
 
 #include "aegis/digest.h"
+#include "aegis/errors/core.h"
 #include "aegis/json.h"
 #include "format.h"
 
 namespace aegis {
 
-std::string_view to_string(DriftStatus status) noexcept {
-  switch (status) {
-    case DriftStatus::NORMAL:
-      return "normal";
-    case DriftStatus::WARNING:
-      return "warning";
-    case DriftStatus::CRITICAL:
-      return "critical";
-    case DriftStatus::INSUFFICIENT_DATA:
-      return "insufficient_data";
-  }
-  return "insufficient_data";
-}
+std::string_view to_string(DriftStatus v) noexcept { return name_in(kDriftStatusNames, v); }
 
-std::string_view to_string(DriftAction action) noexcept {
-  switch (action) {
-    case DriftAction::NONE:
-      return "none";
-    case DriftAction::ALERT:
-      return "alert";
-    case DriftAction::ESCALATE:
-      return "escalate";
-  }
-  return "none";
-}
+std::string_view to_string(DriftAction v) noexcept { return name_in(kDriftActionNames, v); }
 
 void DriftResult::append_message(std::string& m) const {
   using detail::append_num4;
@@ -87,14 +66,14 @@ size_t DriftMonitor::bin_of(double value) const noexcept {
 
 void DriftMonitor::set_baseline(std::span<const double> values) {
   if (values.size() < kMinBaseline) {
-    throw_error(invalid_input("drift.baseline", "baseline",
-                              "a drift baseline needs at least " + std::to_string(kMinBaseline) +
-                                  " values, got " + std::to_string(values.size())));
+    throw_error(Error(errors::kDriftBaseline, "baseline",
+                      "a drift baseline needs at least " + std::to_string(kMinBaseline) +
+                          " values, got " + std::to_string(values.size())));
   }
   for (size_t i = 0; i < values.size(); ++i) {
     if (!std::isfinite(values[i]))
-      throw_error(invalid_input(
-          "drift.baseline", "baseline[" + std::to_string(i) + "]",
+      throw_error(Error(
+          errors::kDriftBaseline, "baseline[" + std::to_string(i) + "]",
           "baseline[" + std::to_string(i) + "] must be finite, got " + detail::num(values[i])));
   }
   const auto [mn, mx] = std::minmax_element(values.begin(), values.end());
@@ -105,8 +84,8 @@ void DriftMonitor::set_baseline(std::span<const double> values) {
   }
   const double width = (hi - lo) / static_cast<double>(kDriftBins);
   if (!(std::isfinite(width) && width > 0)) {
-    throw_error(invalid_input("drift.baseline", "baseline",
-                              "the baseline range is too wide or too narrow to bin"));
+    throw_error(Error(errors::kDriftBaseline, "baseline",
+                      "the baseline range is too wide or too narrow to bin"));
   }
   baseline_.assign(values.begin(), values.end());
   lo_ = lo;
@@ -131,8 +110,8 @@ void DriftMonitor::add_observation(double value) { add_observation(value, clock_
 
 void DriftMonitor::add_observation(double value, TimePoint time) {
   if (!std::isfinite(value)) {
-    throw_error(invalid_input("drift.observation", "value",
-                              "a drift observation must be finite, got " + detail::num(value)));
+    throw_error(Error(errors::kDriftObservation, "value",
+                      "a drift observation must be finite, got " + detail::num(value)));
   }
   // Without a baseline the bin is provisional: set_baseline re-bins the window.
   const Observation obs{time, value, static_cast<uint8_t>(baseline_.empty() ? 0 : bin_of(value))};
@@ -207,9 +186,9 @@ DriftResult DriftMonitor::check(std::span<const double> values) const {
   std::array<int64_t, kDriftBins> counts{};
   for (size_t i = 0; i < values.size(); ++i) {
     if (!std::isfinite(values[i]))
-      throw_error(invalid_input(
-          "drift.observation", "values[" + std::to_string(i) + "]",
-          "values[" + std::to_string(i) + "] must be finite, got " + detail::num(values[i])));
+      throw_error(
+          Error(errors::kDriftObservation, "values[" + std::to_string(i) + "]",
+                "values[" + std::to_string(i) + "] must be finite, got " + detail::num(values[i])));
     if (!baseline_.empty()) ++counts[bin_of(values[i])];
   }
   const auto n = static_cast<int64_t>(values.size());

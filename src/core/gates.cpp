@@ -10,28 +10,10 @@
 
 namespace aegis {
 
-std::string_view to_string(GateType gate) noexcept {
-  switch (gate) {
-    case GateType::RISK:
-      return "risk";
-    case GateType::PROFIT:
-      return "profit";
-    case GateType::NOVELTY:
-      return "novelty";
-    case GateType::COMPLEXITY:
-      return "complexity";
-    case GateType::QUALITY:
-      return "quality";
-    case GateType::UTILITY:
-      return "utility";
-  }
-  return "risk";
-}
+std::string_view to_string(GateType v) noexcept { return name_in(kGateNames, v); }
 
 std::optional<GateType> parse_gate_type(std::string_view s) noexcept {
-  for (GateType g : kAllGates)
-    if (to_string(g) == s) return g;
-  return std::nullopt;
+  return value_in<kGateNames>(s);
 }
 
 void GateResult::append_message(std::string& m) const {

@@ -1,85 +1,64 @@
 // Strict context parsing on simdjson's DOM (validates UTF-8 and depth while it parses).
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <optional>
 
+#include "aegis/context_fields.h"
+#include "aegis/errors/core.h"
 #include "aegis/json.h"
-#include "format.h"
 #include "aegis/uuid.h"
+#include "format.h"
 
 namespace aegis {
 namespace {
 
 namespace dom = simdjson::dom;
 
-enum Field : uint8_t {
-  kAgentId,
-  kSessionId,
-  kPhase,
-  kProposalSummary,
-  kEstimatedImpact,
-  kRiskBaseline,
-  kRiskProposed,
-  kProfitBaseline,
-  kProfitProposed,
-  kNoveltyScore,
-  kComplexityScore,
-  kQualityScore,
-  kQualitySubscores,
-  kUtility,
-  kRequiresHumanApproval,
-  kTimeSensitive,
-  kReversible,
-  kMetadata,
-  kChangeType,
-  // request fields
-  kShadow,
-  kDriftBaselineData,
-  // CLI aliases
-  kRisk,
-  kRiskBase,
-  kProfit,
-  kProfitBase,
-  kNovelty,
-  kComplexity,
-  kQuality,
-  kRiskScore,
-  kFieldCount
-};
+// A key the reader knows, by index: the context's fields (kContextFields, same order), then the
+// request fields, then the CLI aliases (each field's cli_alias, in the table's order, and
+// risk_score).
+using Field = size_t;
+constexpr Field kSubscores = context_field_index(FieldType::kUnitList);
+constexpr Field kUtility = context_field_index(FieldType::kUtility);
+constexpr Field kMetadata = context_field_index(FieldType::kObject);
+constexpr Field kChangeType = context_field_index(FieldType::kChangeType);
+constexpr Field kShadow = kContextFieldCount;
+constexpr Field kDriftBaselineData = kShadow + 1;
 constexpr Field kFirstRequestField = kShadow;
-constexpr Field kFirstAlias = kRisk;
+constexpr Field kFirstAlias = kDriftBaselineData + 1;
 
-constexpr std::array<std::string_view, kFieldCount> kNames = {"agent_id",
-                                                              "session_id",
-                                                              "phase",
-                                                              "proposal_summary",
-                                                              "estimated_impact",
-                                                              "risk_baseline",
-                                                              "risk_proposed",
-                                                              "profit_baseline",
-                                                              "profit_proposed",
-                                                              "novelty_score",
-                                                              "complexity_score",
-                                                              "quality_score",
-                                                              "quality_subscores",
-                                                              "utility",
-                                                              "requires_human_approval",
-                                                              "time_sensitive",
-                                                              "reversible",
-                                                              "metadata",
-                                                              "change_type",
-                                                              "shadow",
-                                                              "drift_baseline_data",
-                                                              "risk",
-                                                              "risk_base",
-                                                              "profit",
-                                                              "profit_base",
-                                                              "novelty",
-                                                              "complexity",
-                                                              "quality",
-                                                              "risk_score"};
+// The canonical field of each CLI alias, in order, and how many there are.
+constexpr auto kAliasOf = [] {
+  std::array<Field, kContextFieldCount> of{};
+  size_t n = 0;
+  for (Field f = 0; f < kContextFieldCount; ++f)
+    if (!kContextFields[f].cli_alias.empty()) of[n++] = f;
+  return std::pair{of, n};
+}();
+constexpr size_t kAliasCount = kAliasOf.second;
+// risk_score stands for the field aliased "risk" when that is not given (the reference MCP's name).
+constexpr Field kRiskScore = kFirstAlias + kAliasCount;
+constexpr Field kRiskScoreFor = [] {
+  Field f = 0;
+  while (kContextFields[f].cli_alias != "risk") ++f;
+  return f;
+}();
+constexpr Field kFieldCount = kRiskScore + 1;
+static_assert(kFieldCount <= 64, "the reader keeps the keys it saw in one 64-bit set");
+
+constexpr std::array<std::string_view, kFieldCount> kNames = [] {
+  std::array<std::string_view, kFieldCount> names{};
+  for (Field f = 0; f < kContextFieldCount; ++f) names[f] = kContextFields[f].name;
+  names[kShadow] = "shadow";
+  names[kDriftBaselineData] = "drift_baseline_data";
+  for (size_t i = 0; i < kAliasCount; ++i)
+    names[kFirstAlias + i] = kContextFields[kAliasOf.first[i]].cli_alias;
+  names[kRiskScore] = "risk_score";
+  return names;
+}();
 
 // Field lookup bucketed by key length: each bucket holds a handful of names.
 struct FieldTable {
@@ -134,40 +113,48 @@ struct Failure {
   Error error;
 };
 
-[[noreturn]] void fail(const char* code, std::string field, std::string message) {
-  throw Failure{invalid_input(code, std::move(field), std::move(message))};
+[[noreturn]] void fail(const ErrorCode& code, std::string field, std::string message) {
+  throw Failure{Error(code, std::move(field), std::move(message))};
 }
 
-[[noreturn]] void wrong_type(const std::string& field, std::string_view expected, dom::element e) {
-  fail("json.wrong_type", field,
-       field + " must be " + std::string(expected) + ", got " + std::string(type_name(e.type())));
+// The getters take the field's name as a view: its string is made only for an error.
+[[noreturn]] void wrong_type(std::string_view field, std::string_view expected, dom::element e) {
+  fail(errors::kJsonWrongType, std::string(field),
+       std::string(field) + " must be " + std::string(expected) + ", got " +
+           std::string(type_name(e.type())));
 }
 
-double get_number(const std::string& field, dom::element e) {
+double get_number(std::string_view field, dom::element e) {
   double v;
   if (e.get_double().get(v) != simdjson::SUCCESS) wrong_type(field, "a number", e);
   return v;
 }
 
-bool get_bool(const std::string& field, dom::element e) {
+bool get_bool(std::string_view field, dom::element e) {
   bool v;
   if (e.get_bool().get(v) != simdjson::SUCCESS) wrong_type(field, "a boolean", e);
   return v;
 }
 
-std::string_view get_string(const std::string& field, dom::element e) {
+std::string_view get_string(std::string_view field, dom::element e) {
   std::string_view v;
   if (e.get_string().get(v) != simdjson::SUCCESS) wrong_type(field, "a string", e);
   return v;
 }
 
-std::vector<double> get_numbers(const std::string& field, dom::element e) {
+std::vector<double> get_numbers(std::string_view field, dom::element e) {
   dom::array a;
   if (e.get_array().get(a) != simdjson::SUCCESS) wrong_type(field, "an array of numbers", e);
   std::vector<double> out;
   out.reserve(a.size());
   size_t i = 0;
-  for (dom::element x : a) out.push_back(get_number(field + "[" + std::to_string(i++) + "]", x));
+  for (dom::element x : a) {
+    double v;
+    if (x.get_double().get(v) != simdjson::SUCCESS)
+      wrong_type(std::string(field) + "[" + std::to_string(i) + "]", "a number", x);
+    out.push_back(v);
+    ++i;
+  }
   return out;
 }
 
@@ -178,7 +165,7 @@ nlohmann::json to_nlohmann(const std::string& path, dom::element e) {
       for (dom::key_value_pair kv : dom::object(e)) {
         std::string key(kv.key);
         if (j.contains(key))
-          fail("json.duplicate_key", path + "." + key,
+          fail(errors::kJsonDuplicateKey, path + "." + key,
                "duplicate key \"" + shown_key(key) + "\" in " + path);
         j[key] = to_nlohmann(path + "." + key, kv.value);
       }
@@ -224,13 +211,13 @@ UtilityComponents get_utility(dom::element e) {
       continue;
     }
     const std::string field = "utility." + std::string(kv.key);
-    if (seen & (1u << idx)) fail("json.duplicate_key", field, "duplicate key " + field);
+    if (seen & (1u << idx)) fail(errors::kJsonDuplicateKey, field, "duplicate key " + field);
     seen |= 1u << idx;
     val[static_cast<size_t>(idx)] = kv.value;
   }
   if (unknown) {
     const std::string field = "utility." + shown_key(*unknown);
-    fail("json.unknown_field", field, "unknown field " + field);
+    fail(errors::kJsonUnknownField, field, "unknown field " + field);
   }
   // Checked in a fixed order, whatever the order of the keys.
   UtilityComponents c;
@@ -248,7 +235,8 @@ UtilityComponents get_utility(dom::element e) {
   number(3, c.disruption_probability);
   number(4, c.migration_cost);
   if (!(seen & 1u))
-    fail("context.required", "utility.expected_benefit", "utility.expected_benefit is required");
+    fail(errors::kContextRequired, "utility.expected_benefit",
+         "utility.expected_benefit is required");
   return c;
 }
 
@@ -272,7 +260,7 @@ struct ContextParser::Impl {
 ContextRequest ContextParser::Impl::build(dom::element root) {
   dom::object obj;
   if (root.get_object().get(obj) != simdjson::SUCCESS)
-    fail("json.not_object", "",
+    fail(errors::kJsonNotObject, "",
          "a context must be a JSON object, got " + std::string(type_name(root.type())));
 
   ContextRequest req;
@@ -284,16 +272,17 @@ ContextRequest ContextParser::Impl::build(dom::element root) {
   // depend on the order of the keys (a re-serialised copy names the same field).
   std::optional<std::string_view> unknown;
   for (dom::key_value_pair kv : obj) {
-    const int f = kTable.find(kv.key);
+    const int found = kTable.find(kv.key);
+    const Field f = static_cast<Field>(found);
     const bool allowed =
-        f >= 0 && (f < kFirstRequestField ||
-                   (f < kFirstAlias ? options.request_fields : options.cli_aliases));
+        found >= 0 && (f < kFirstRequestField ||
+                       (f < kFirstAlias ? options.request_fields : options.cli_aliases));
     if (!allowed) {
       if (!unknown || kv.key < *unknown) unknown = kv.key;
       continue;
     }
     if (seen & (uint64_t{1} << f)) {
-      fail("json.duplicate_key", std::string(kv.key),
+      fail(errors::kJsonDuplicateKey, std::string(kv.key),
            "duplicate key \"" + std::string(kv.key) + "\"");
     }
     seen |= uint64_t{1} << f;
@@ -301,74 +290,59 @@ ContextRequest ContextParser::Impl::build(dom::element root) {
   }
   if (unknown) {
     const std::string key = shown_key(*unknown);
-    fail("json.unknown_field", key, "unknown field \"" + key + "\"");
+    fail(errors::kJsonUnknownField, key, "unknown field \"" + key + "\"");
   }
   auto has = [&](Field f) { return (seen >> f) & 1; };
   auto name = [](Field f) { return std::string(kNames[f]); };
 
   // Aliases: each stands for one canonical field; giving both is ambiguous.
-  static constexpr std::pair<Field, Field> kAliases[] = {
-      {kRisk, kRiskProposed},         {kRiskBase, kRiskBaseline}, {kProfit, kProfitProposed},
-      {kProfitBase, kProfitBaseline}, {kNovelty, kNoveltyScore},  {kComplexity, kComplexityScore},
-      {kQuality, kQualityScore}};
-  for (auto [alias, canonical] : kAliases) {
+  for (size_t i = 0; i < kAliasCount; ++i) {
+    const Field alias = kFirstAlias + i, canonical = kAliasOf.first[i];
     if (!has(alias)) continue;
     if (has(canonical))
-      fail("json.conflict", name(alias),
+      fail(errors::kJsonConflict, name(alias),
            name(alias) + " and " + name(canonical) + " are the same input; give one");
     val[canonical] = val[alias];
     seen |= uint64_t{1} << canonical;
   }
-  if (has(kRiskScore) && !has(kRiskProposed)) {
-    val[kRiskProposed] = val[kRiskScore];
-    seen |= uint64_t{1} << kRiskProposed;
+  if (has(kRiskScore) && !has(kRiskScoreFor)) {
+    val[kRiskScoreFor] = val[kRiskScore];
+    seen |= uint64_t{1} << kRiskScoreFor;
   }
 
-  auto str = [&](Field f, std::string& out) {
-    if (has(f)) out = get_string(name(f), val[f]);
-  };
-  str(kAgentId, c.agent_id);
-  str(kSessionId, c.session_id);
-  str(kProposalSummary, c.proposal_summary);
-  str(kEstimatedImpact, c.estimated_impact);
-  if (has(kPhase)) {
-    const std::string_view p = get_string("phase", val[kPhase]);
-    auto phase = parse_phase(p);
-    if (!phase)
-      fail("context.unknown_value", "phase",
-           "phase must be one of plan, commit, work, got \"" + shown_key(p) + "\"");
-    c.phase = *phase;
-  } else if (!options.cli_defaults) {
-    fail("context.required", "phase", "phase is required");
-  }
-  if (options.cli_defaults) {
-    if (!has(kAgentId)) c.agent_id = "aegis-cli";
-    if (!has(kSessionId)) c.session_id = "cli-" + new_uuid_v4();
-    if (!has(kProposalSummary)) c.proposal_summary = "CLI evaluation";
-    if (!has(kEstimatedImpact)) c.estimated_impact = "medium";
-  }
-
-  auto num = [&](Field f, double& out) {
-    if (has(f)) out = get_number(name(f), val[f]);
-  };
-  num(kRiskBaseline, c.risk_baseline);
-  num(kRiskProposed, c.risk_proposed);
-  num(kProfitBaseline, c.profit_baseline);
-  num(kProfitProposed, c.profit_proposed);
-  num(kNoveltyScore, c.novelty_score);
-  num(kComplexityScore, c.complexity_score);
-  num(kQualityScore, c.quality_score);
-  if (has(kQualitySubscores))
-    c.quality_subscores = get_numbers("quality_subscores", val[kQualitySubscores]);
-  auto flag = [&](Field f, bool& out) {
-    if (has(f)) out = get_bool(name(f), val[f]);
-  };
-  flag(kRequiresHumanApproval, c.requires_human_approval);
-  flag(kTimeSensitive, c.time_sensitive);
-  flag(kReversible, c.reversible);
-  flag(kShadow, req.shadow);
+  visit_context_fields([&]<size_t I>() {
+    constexpr const ContextField& f = kContextFields[I];
+    constexpr Field field = I;
+    if (!has(field)) {
+      if constexpr (f.type == FieldType::kPhase) {
+        if (!options.cli_defaults) fail(errors::kContextRequired, "phase", "phase is required");
+      }
+      if constexpr (f.text != nullptr) {  // the CLI's defaults: the table's, and a fresh session
+        if (options.cli_defaults)
+          c.*f.text = f.default_text.empty() ? "cli-" + new_uuid_v4() : std::string(f.default_text);
+      }
+      return false;
+    }
+    if constexpr (f.type == FieldType::kPhase) {
+      const std::string_view p = get_string(f.name, val[I]);
+      const auto phase = parse_phase(p);
+      if (!phase)
+        fail(errors::kContextUnknownValue, "phase",
+             "phase must be one of plan, commit, work, got \"" + shown_key(p) + "\"");
+      c.phase = *phase;
+    } else if constexpr (f.type == FieldType::kText || f.type == FieldType::kImpact) {
+      c.*f.text = get_string(f.name, val[I]);
+    } else if constexpr (f.type == FieldType::kNumber) {
+      c.*f.number = get_number(f.name, val[I]);
+    } else if constexpr (f.type == FieldType::kFlag) {
+      c.*f.flag = get_bool(f.name, val[I]);
+    }  // the others are read below
+    return false;
+  });
+  if (has(kSubscores)) c.quality_subscores = get_numbers(kNames[kSubscores], val[kSubscores]);
+  if (has(kShadow)) req.shadow = get_bool(kNames[kShadow], val[kShadow]);
   if (has(kDriftBaselineData))
-    req.drift_baseline_data = get_numbers("drift_baseline_data", val[kDriftBaselineData]);
+    req.drift_baseline_data = get_numbers(kNames[kDriftBaselineData], val[kDriftBaselineData]);
 
   if (has(kMetadata)) {
     if (val[kMetadata].type() != dom::element_type::OBJECT)
@@ -377,13 +351,13 @@ ContextRequest ContextParser::Impl::build(dom::element root) {
   }
   if (has(kChangeType)) {
     const std::string_view ct = get_string("change_type", val[kChangeType]);
-    if (ct != "feature" && ct != "refactor" && ct != "bugfix" && ct != "config")
-      fail("context.unknown_value", "change_type",
+    if (std::find(std::begin(kChangeTypes), std::end(kChangeTypes), ct) == std::end(kChangeTypes))
+      fail(errors::kContextUnknownValue, "change_type",
            "change_type must be one of feature, refactor, bugfix, config, got \"" + shown_key(ct) +
                "\"");
     auto it = c.metadata.find("change_type");
     if (it != c.metadata.end() && *it != ct)
-      fail("json.conflict", "change_type", "change_type differs from metadata.change_type");
+      fail(errors::kJsonConflict, "change_type", "change_type differs from metadata.change_type");
     c.metadata["change_type"] = std::string(ct);
   }
   if (has(kUtility)) {
@@ -411,13 +385,13 @@ Result<ContextRequest> ContextParser::parse(std::string_view json) {
 Result<ContextRequest> ContextParser::parse_padded(const char* data, size_t size) {
   static_assert(simdjson::SIMDJSON_PADDING <= kJsonPadding);
   if (size > kMaxJsonBytes) {
-    return Error{ErrorKind::kPayloadTooLarge, "json.too_large", "",
+    return Error{errors::kJsonTooLarge, "",
                  "the document is " + std::to_string(size) + " bytes, over the limit of " +
                      std::to_string(kMaxJsonBytes)};
   }
   const std::string_view text(data, size);
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
-    return invalid_input("json.empty", "", "the input is empty");
+    return Error(errors::kJsonEmpty, "", "the input is empty");
   dom::element root;
   const auto err = impl_->parser.parse(data, size, false).get(root);
   // Whatever the error, the strict reader (read_json) says it first when it objects to the
@@ -428,8 +402,8 @@ Result<ContextRequest> ContextParser::parse_padded(const char* data, size_t size
     return strict ? std::move(fallback) : strict.error();
   };
   if (err != simdjson::SUCCESS)
-    return structural_first(invalid_input(
-        "json.syntax", "", std::string("malformed JSON: ") + simdjson::error_message(err)));
+    return structural_first(Error(errors::kJsonSyntax, "",
+                                  std::string("malformed JSON: ") + simdjson::error_message(err)));
   try {
     return impl_->build(root);
   } catch (Failure& f) {

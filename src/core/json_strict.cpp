@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "aegis/errors/core.h"
 #include "aegis/json.h"
 
 namespace aegis {
@@ -44,8 +45,8 @@ class StrictSax {
     Frame& f = frames_.back();
     if (f.value->contains(k)) {
       f.key = k;
-      throw Failure{invalid_input("json.duplicate_key", path(), "duplicate key \"" + shown(k) +
-                                                                    "\"" + where())};
+      throw Failure{
+          Error(errors::kJsonDuplicateKey, path(), "duplicate key \"" + shown(k) + "\"" + where())};
     }
     f.key = std::move(k);
     return true;
@@ -58,10 +59,10 @@ class StrictSax {
     std::string what = e.what();
     // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..." —
     // keep the position and the reason, not the library's tag.
-    if (const size_t tag = what.find("] "); what.rfind("[json.exception.", 0) == 0 &&
-                                            tag != std::string::npos)
+    if (const size_t tag = what.find("] ");
+        what.rfind("[json.exception.", 0) == 0 && tag != std::string::npos)
       what.erase(0, tag + 2);
-    throw Failure{invalid_input("json.syntax", "", "malformed JSON: " + what)};
+    throw Failure{Error(errors::kJsonSyntax, "", "malformed JSON: " + what)};
   }
 
   json take() { return std::move(root_); }
@@ -99,10 +100,9 @@ class StrictSax {
 
   [[noreturn]] void out_of_range(const std::string& token) const {
     const std::string p = path();
-    throw Failure{invalid_input("json.number_out_of_range", p,
-                                (p.empty() ? std::string("the value") : p) + " is " +
-                                    shown(token) + ", beyond the range of a double" +
-                                    " (integers: 64 bits)")};
+    throw Failure{Error(errors::kJsonNumberOutOfRange, p,
+                        (p.empty() ? std::string("the value") : p) + " is " + shown(token) +
+                            ", beyond the range of a double" + " (integers: 64 bits)")};
   }
 
   // Adds a value where the parser is; returns where it went.
@@ -122,9 +122,8 @@ class StrictSax {
   }
   bool open(json container) {
     if (frames_.size() + 1 > max_depth_)
-      throw Failure{invalid_input("json.too_deep", path(),
-                                  "the JSON nests deeper than " + std::to_string(max_depth_) +
-                                      " levels")};
+      throw Failure{Error(errors::kJsonTooDeep, path(),
+                          "the JSON nests deeper than " + std::to_string(max_depth_) + " levels")};
     json* where = put(std::move(container));
     frames_.push_back({where, {}});
     return true;
@@ -143,21 +142,21 @@ class StrictSax {
 
 Result<nlohmann::json> read_json(std::string_view text, JsonLimits limits) {
   if (text.size() > limits.max_bytes)
-    return Error{ErrorKind::kPayloadTooLarge, "json.too_large", "",
-                 "the document is " + std::to_string(text.size()) +
-                     " bytes, over the limit of " + std::to_string(limits.max_bytes)};
+    return Error{errors::kJsonTooLarge, "",
+                 "the document is " + std::to_string(text.size()) + " bytes, over the limit of " +
+                     std::to_string(limits.max_bytes)};
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
-    return invalid_input("json.empty", "", "the input is empty");
+    return Error(errors::kJsonEmpty, "", "the input is empty");
   if (!simdjson::validate_utf8(text.data(), text.size()))
-    return invalid_input("json.invalid_utf8", "", "the input is not valid UTF-8");
+    return Error(errors::kJsonInvalidUtf8, "", "the input is not valid UTF-8");
   // RFC 8259 §8.1: no byte order mark; nlohmann would skip one silently.
   if (text.rfind("\xEF\xBB\xBF", 0) == 0)
-    return invalid_input("json.syntax", "", "malformed JSON: a byte order mark is not JSON");
+    return Error(errors::kJsonSyntax, "", "malformed JSON: a byte order mark is not JSON");
   // No raw NUL belongs to JSON (in a string it is written \u0000); nlohmann's lexer would take
   // one for the end of the input and ignore whatever follows it.
   if (const size_t nul = text.find('\0'); nul != std::string_view::npos)
-    return invalid_input("json.syntax", "",
-                         "malformed JSON: a NUL byte at offset " + std::to_string(nul));
+    return Error(errors::kJsonSyntax, "",
+                 "malformed JSON: a NUL byte at offset " + std::to_string(nul));
   StrictSax sax(limits.max_depth);
   try {
     json::sax_parse(text.begin(), text.end(), &sax, nlohmann::detail::input_format_t::json,
@@ -176,8 +175,8 @@ nlohmann::json parse_json_strict(std::string_view text, JsonLimits limits) {
 
 Result<std::vector<std::string_view>> split_json_array(std::string_view text) {
   auto malformed = [](size_t at, const char* why) {
-    return invalid_input("json.syntax", "",
-                         "malformed JSON array at byte " + std::to_string(at) + ": " + why);
+    return Error(errors::kJsonSyntax, "",
+                 "malformed JSON array at byte " + std::to_string(at) + ": " + why);
   };
   auto ws = [&text](size_t i) {
     while (i < text.size() &&
@@ -220,8 +219,8 @@ Result<std::vector<std::string_view>> split_json_array(std::string_view text) {
     }
     if (i >= text.size()) return malformed(text.size(), "the array is not closed");
     size_t end = i;
-    while (end > start && (text[end - 1] == ' ' || text[end - 1] == '\t' ||
-                           text[end - 1] == '\r' || text[end - 1] == '\n'))
+    while (end > start && (text[end - 1] == ' ' || text[end - 1] == '\t' || text[end - 1] == '\r' ||
+                           text[end - 1] == '\n'))
       --end;
     if (end == start) return malformed(start, "an element is missing");
     if (text[i] == '}') return malformed(i, "unexpected '}'");

@@ -1,4 +1,6 @@
 // Serialisation: the fast decision writer, canonical JSON, and nlohmann forms of results.
+#include <dragonbox/dragonbox.h>
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -6,8 +8,8 @@
 #include <chrono>
 #include <cmath>
 
-#include <dragonbox/dragonbox.h>
-
+#include "aegis/context_fields.h"
+#include "aegis/errors/core.h"
 #include "aegis/json.h"
 #include "json_writer.h"
 
@@ -17,7 +19,7 @@ namespace detail {
 namespace {
 
 [[noreturn]] void not_finite() {
-  throw_error(invalid_input("json.not_finite", "", "JSON cannot carry a non-finite number"));
+  throw_error(Error(errors::kJsonNotFinite, "", "JSON cannot carry a non-finite number"));
 }
 
 // "00" to "99", for writing two digits at a time.
@@ -221,9 +223,9 @@ void write_strings(JsonWriter& w, std::string_view key, const std::vector<std::s
 // bytes.
 
 // Gates by name in code-point order: complexity, novelty, profit, quality, risk, utility.
-constexpr std::array<GateType, kGateCount> kGatesByName = {
-    GateType::COMPLEXITY, GateType::NOVELTY, GateType::PROFIT,
-    GateType::QUALITY,    GateType::RISK,    GateType::UTILITY};
+constexpr std::array<GateType, kGateCount> kGatesByName = {GateType::COMPLEXITY, GateType::NOVELTY,
+                                                           GateType::PROFIT,     GateType::QUALITY,
+                                                           GateType::RISK,       GateType::UTILITY};
 
 void write_gate(JsonWriter& w, const GateResult& g) {
   w.begin_object();
@@ -427,15 +429,31 @@ void write_headroom(JsonWriter& w, const std::vector<GateHeadroom>& items) {
 
 // The decision's top-level fields, in the order written (code-point order).
 enum Field : uint32_t {
-  kConfidence, kConstraints, kCounterfactuals, kDecisionId, kDecisionTrace, kDriftResult,
-  kFailingGates, kGateEvaluation, kGatesFailed, kGatesPassed, kHeadroom, kNextSteps,
-  kOverrideEligible, kOverrideRequires, kRationale, kShadowResult, kStatus, kTimestamp, kFields
+  kConfidence,
+  kConstraints,
+  kCounterfactuals,
+  kDecisionId,
+  kDecisionTrace,
+  kDriftResult,
+  kFailingGates,
+  kGateEvaluation,
+  kGatesFailed,
+  kGatesPassed,
+  kHeadroom,
+  kNextSteps,
+  kOverrideEligible,
+  kOverrideRequires,
+  kRationale,
+  kShadowResult,
+  kStatus,
+  kTimestamp,
+  kFields
 };
 constexpr std::array<std::string_view, kFields> kFieldNames = {
-    "confidence",     "constraints",     "counterfactuals",   "decision_id",  "decision_trace",
-    "drift_result",   "failing_gates",   "gate_evaluation",   "gates_failed", "gates_passed",
-    "headroom",       "next_steps",      "override_eligible", "override_requires",
-    "rationale",      "shadow_result",   "status",            "timestamp"};
+    "confidence",    "constraints",   "counterfactuals",   "decision_id",       "decision_trace",
+    "drift_result",  "failing_gates", "gate_evaluation",   "gates_failed",      "gates_passed",
+    "headroom",      "next_steps",    "override_eligible", "override_requires", "rationale",
+    "shadow_result", "status",        "timestamp"};
 
 void write_decision(JsonWriter& w, const PCWDecision& d, uint32_t mask) {
   const auto on = [mask](Field f) { return (mask >> f & 1u) != 0; };
@@ -538,7 +556,7 @@ void canonical(std::string& out, const nlohmann::json& j) {
     case V::string: {
       const auto& s = j.get_ref<const std::string&>();
       if (!is_valid_utf8(s))
-        throw_error(invalid_input("json.invalid_utf8", "", "a string is not valid UTF-8"));
+        throw_error(Error(errors::kJsonInvalidUtf8, "", "a string is not valid UTF-8"));
       append_string(out, s);
       return;
     }
@@ -562,7 +580,7 @@ void canonical(std::string& out, const nlohmann::json& j) {
         if (!first) out += ',';
         first = false;
         if (!is_valid_utf8(k))
-          throw_error(invalid_input("json.invalid_utf8", "", "a key is not valid UTF-8"));
+          throw_error(Error(errors::kJsonInvalidUtf8, "", "a key is not valid UTF-8"));
         append_string(out, k);
         out += ':';
         canonical(out, v);
@@ -572,7 +590,7 @@ void canonical(std::string& out, const nlohmann::json& j) {
     }
     case V::binary:
     case V::discarded:
-      throw_error(invalid_input("json.wrong_type", "", "value has no JSON form"));
+      throw_error(Error(errors::kJsonWrongType, "", "value has no JSON form"));
   }
 }
 
@@ -624,15 +642,14 @@ Result<DecisionFields> DecisionFields::parse(std::string_view names, std::string
     while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
     while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
     if (name.empty())
-      return invalid_input("json.fields", std::string(field_name),
-                           "an empty field name in the list (expected some of: " + known + ")");
+      return Error(errors::kJsonFields, std::string(field_name),
+                   "an empty field name in the list (expected some of: " + known + ")");
     const auto it = std::find(kFieldNames.begin(), kFieldNames.end(), name);
-    if (it == kFieldNames.end())
-    {
+    if (it == kFieldNames.end()) {
       std::string why = "\"";
       why.append(name).append("\" is not a top-level field of a decision (expected some of: ");
       why.append(known).append(")");
-      return invalid_input("json.fields", std::string(field_name), why);
+      return Error(errors::kJsonFields, std::string(field_name), why);
     }
     f.mask_ |= 1u << static_cast<uint32_t>(it - kFieldNames.begin());
     if (comma == std::string_view::npos) break;
@@ -724,29 +741,41 @@ nlohmann::json config_to_json(const AegisParameters& p) {
 }
 
 nlohmann::json context_to_json(const PCWContext& c) {
-  nlohmann::json j = {{"agent_id", c.agent_id},
-                      {"session_id", c.session_id},
-                      {"phase", to_string(c.phase)},
-                      {"proposal_summary", c.proposal_summary},
-                      {"estimated_impact", c.estimated_impact},
-                      {"risk_baseline", c.risk_baseline},
-                      {"risk_proposed", c.risk_proposed},
-                      {"profit_baseline", c.profit_baseline},
-                      {"profit_proposed", c.profit_proposed},
-                      {"novelty_score", c.novelty_score},
-                      {"complexity_score", c.complexity_score},
-                      {"quality_score", c.quality_score},
-                      {"quality_subscores", c.quality_subscores},
-                      {"requires_human_approval", c.requires_human_approval},
-                      {"time_sensitive", c.time_sensitive},
-                      {"reversible", c.reversible},
-                      {"metadata", c.metadata.is_null() ? nlohmann::json::object() : c.metadata}};
-  if (c.utility_result) j["utility"] = utility_result_to_json(*c.utility_result)["components"];
+  nlohmann::json j = nlohmann::json::object();
+  for (const ContextField& f : kContextFields) {
+    const std::string name(f.name);
+    switch (f.type) {
+      case FieldType::kText:
+      case FieldType::kImpact:
+        j[name] = c.*f.text;
+        break;
+      case FieldType::kPhase:
+        j[name] = to_string(c.phase);
+        break;
+      case FieldType::kNumber:
+        j[name] = c.*f.number;
+        break;
+      case FieldType::kFlag:
+        j[name] = c.*f.flag;
+        break;
+      case FieldType::kUnitList:
+        j[name] = c.quality_subscores;
+        break;
+      case FieldType::kObject:
+        j[name] = c.metadata.is_null() ? nlohmann::json::object() : c.metadata;
+        break;
+      case FieldType::kUtility:
+        if (c.utility_result) j[name] = utility_result_to_json(*c.utility_result)["components"];
+        break;
+      case FieldType::kChangeType:  // kept in metadata.change_type
+        break;
+    }
+  }
   return j;
 }
 
 nlohmann::json error_to_json(const Error& e) {
-  nlohmann::json body = {{"code", wire_code(e.kind)}, {"detail", e.code}, {"message", e.message}};
+  nlohmann::json body = {{"code", wire_code(e.kind)}, {"detail", e.detail}, {"message", e.message}};
   if (!e.field.empty()) body["field"] = e.field;
   return {{"error", body}};
 }

@@ -4,14 +4,15 @@
 
 #include "aegis/bayes.h"
 #include "aegis/config.h"
+#include "aegis/errors/core.h"
 #include "format.h"
 
 namespace aegis {
 namespace {
 
 Error bad(const char* field, const std::string& expected, double v) {
-  return invalid_input(
-      "utility.out_of_range", std::string("utility.") + field,
+  return Error(
+      errors::kUtilityOutOfRange, std::string("utility.") + field,
       std::string("utility.") + field + " must be " + expected + ", got " + detail::num(v));
 }
 
@@ -66,8 +67,8 @@ UtilityResult UtilityCalculator::compute(const UtilityComponents& c) const {
   r.lcb = r.expected_utility - z_ * r.standard_error;
   r.within_budget = c.migration_cost <= migration_budget_;
   if (!std::isfinite(r.lcb) || !std::isfinite(r.expected_utility)) {
-    throw_error(invalid_input("utility.overflow", "utility",
-                              "utility components overflow the double range"));
+    throw_error(
+        Error(errors::kUtilityOverflow, "utility", "utility components overflow the double range"));
   }
   return r;
 }

@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "aegis/error.h"
+#include "aegis/errors/core.h"
 
 namespace aegis {
 namespace {
@@ -28,7 +29,7 @@ struct RandomPool {
     const uint64_t gen = g_fork_generation.load(std::memory_order_relaxed);
     if (pos + 16 > sizeof bytes || gen != generation) {
       if (RAND_bytes(bytes, sizeof bytes) != 1) {
-        throw_error(Error{ErrorKind::kInternal, "uuid.random", "", "the random generator failed"});
+        throw_error(Error{errors::kUuidRandom, "", "the random generator failed"});
       }
       pos = 0;
       generation = gen;

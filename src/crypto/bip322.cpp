@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include "aegis/names.h"
+
 namespace aegis::crypto {
 namespace {
 
@@ -87,26 +89,26 @@ Bip322Error decode_simple(std::string_view signature, Bytes& witness) {
 
 }  // namespace
 
+namespace {
+
+// Why a BIP-322 signature was refused, as people read it.
+constexpr EnumName<Bip322Error> kBip322Reasons[] = {
+    {Bip322Error::kValid, "valid"},
+    {Bip322Error::kBadEncoding, "signature is not valid base64"},
+    {Bip322Error::kFullFormat,
+     "the full BIP-322 variant (\"ful\") is not accepted; sign with the simple form"},
+    {Bip322Error::kProofOfFunds, "proof-of-funds signatures (\"pof\") are not accepted"},
+    {Bip322Error::kUnsupportedAddress, "only P2TR (bc1p...) addresses are supported"},
+    {Bip322Error::kBadWitness,
+     "the witness is not a single 64-byte key-path signature (SIGHASH_DEFAULT)"},
+    {Bip322Error::kBadPublicKey, "not a valid x-only public key"},
+    {Bip322Error::kInvalidSignature, "invalid signature"},
+};
+
+}  // namespace
+
 std::string_view to_string(Bip322Error e) noexcept {
-  switch (e) {
-    case Bip322Error::kValid:
-      return "valid";
-    case Bip322Error::kBadEncoding:
-      return "signature is not valid base64";
-    case Bip322Error::kFullFormat:
-      return "the full BIP-322 variant (\"ful\") is not accepted; sign with the simple form";
-    case Bip322Error::kProofOfFunds:
-      return "proof-of-funds signatures (\"pof\") are not accepted";
-    case Bip322Error::kUnsupportedAddress:
-      return "only P2TR (bc1p...) addresses are supported";
-    case Bip322Error::kBadWitness:
-      return "the witness is not a single 64-byte key-path signature (SIGHASH_DEFAULT)";
-    case Bip322Error::kBadPublicKey:
-      return "not a valid x-only public key";
-    case Bip322Error::kInvalidSignature:
-      return "invalid signature";
-  }
-  return "invalid signature";
+  return name_in(kBip322Reasons, e, "invalid signature");
 }
 
 Hash32 bip322_message_hash(std::string_view message) {

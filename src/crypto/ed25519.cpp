@@ -7,11 +7,13 @@
 #include <memory>
 #include <string>
 
+#include "aegis/errors/crypto.h"
+
 namespace aegis::crypto {
 namespace {
 
 [[noreturn]] void fail(const char* what) {
-  throw_error(Error{ErrorKind::kInternal, "crypto.ed25519", "", std::string("Ed25519: ") + what});
+  throw_error(Error{errors::kCryptoEd25519, "", std::string("Ed25519: ") + what});
 }
 
 struct MdCtx {

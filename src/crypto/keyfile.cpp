@@ -7,10 +7,12 @@
 
 #include <cerrno>
 #include <cstring>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "aegis/crypto/encoding.h"
+#include "aegis/errors/crypto.h"
+#include "aegis/names.h"
 
 namespace aegis::crypto {
 namespace {
@@ -23,38 +25,32 @@ struct SecretString {
 
 constexpr std::string_view kHeader = "aegis-key: ";
 
-std::string_view token(KeyKind kind) noexcept {
-  switch (kind) {
-    case KeyKind::kCustodian:
-      return "custodian-bip340";
-    case KeyKind::kAttestation:
-      return "attestation-ed25519";
-    case KeyKind::kXWing:
-      return "xwing";
-  }
-  return "xwing";
-}
+// Each kind's token in the file's header line (its name) and how people call it.
+struct KeyKindRow {
+  KeyKind value;
+  std::string_view name;
+  std::string_view description;
+};
+constexpr KeyKindRow kKeyKinds[] = {
+    {KeyKind::kCustodian, "custodian-bip340", "custodian BIP-340 key"},
+    {KeyKind::kAttestation, "attestation-ed25519", "attestation Ed25519 key"},
+    {KeyKind::kXWing, "xwing", "X-Wing key"},
+};
+
+std::string_view token(KeyKind kind) noexcept { return name_in(kKeyKinds, kind); }
 
 }  // namespace
 
 std::string_view describe(KeyKind kind) noexcept {
-  switch (kind) {
-    case KeyKind::kCustodian:
-      return "custodian BIP-340 key";
-    case KeyKind::kAttestation:
-      return "attestation Ed25519 key";
-    case KeyKind::kXWing:
-      return "X-Wing key";
-  }
-  return "X-Wing key";
+  return kKeyKinds[static_cast<size_t>(kind)].description;
 }
 
 Result<bool> write_key_bytes(const std::string& path, const KeyBytes& key, KeyKind kind) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return invalid_input("key_file.create", "output",
-                         path + ": cannot create key file (" + std::strerror(errno) +
-                             "); an existing file is never overwritten");
+    return Error(errors::kKeyFileCreate, "output",
+                 path + ": cannot create key file (" + std::strerror(errno) +
+                     "); an existing file is never overwritten");
   }
   SecretString body;
   body.s = std::string(kHeader) + std::string(token(kind)) + "\n" + to_hex(key.data(), key.size()) +
@@ -64,7 +60,7 @@ Result<bool> write_key_bytes(const std::string& path, const KeyBytes& key, KeyKi
   const bool closed = ::close(fd) == 0;
   if (!ok || !synced || !closed) {
     ::unlink(path.c_str());
-    return Error{ErrorKind::kInternal, "key_file.write", "output", path + ": write failed"};
+    return Error{errors::kKeyFileWrite, "output", path + ": write failed"};
   }
   return true;
 }
@@ -72,12 +68,12 @@ Result<bool> write_key_bytes(const std::string& path, const KeyBytes& key, KeyKi
 Result<KeyBytes> read_key_bytes(const std::string& path, KeyKind kind) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
-    return Error{ErrorKind::kNotFound, "key_file.not_found", "key", path + ": " + std::strerror(errno)};
+    return Error{errors::kKeyFileNotFound, "key", path + ": " + std::strerror(errno)};
   if (st.st_mode & 077)
-    return invalid_input("key_file.permissions", "key",
-                         path + ": key file is readable by others; chmod 600 it");
+    return Error(errors::kKeyFilePermissions, "key",
+                 path + ": key file is readable by others; chmod 600 it");
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return invalid_input("key_file.invalid", "key", path + ": " + std::strerror(errno));
+  if (fd < 0) return Error(errors::kKeyFileInvalid, "key", path + ": " + std::strerror(errno));
   SecretString text;
   char buf[4096];
   ssize_t n;
@@ -93,12 +89,12 @@ Result<KeyBytes> read_key_bytes(const std::string& path, KeyKind kind) {
     for (const KeyKind k : {KeyKind::kCustodian, KeyKind::kAttestation, KeyKind::kXWing})
       if (said == token(k)) found = k;
     if (!found)
-      return invalid_input("key_file.invalid", "key",
-                           path + ": unknown key kind \"" + said.substr(0, 40) + "\"");
+      return Error(errors::kKeyFileInvalid, "key",
+                   path + ": unknown key kind \"" + said.substr(0, 40) + "\"");
     if (*found != kind)
-      return invalid_input("key_file.wrong_kind", "key",
-                           path + " holds a " + std::string(describe(*found)) +
-                               ", but this command needs a " + std::string(describe(kind)));
+      return Error(errors::kKeyFileWrongKind, "key",
+                   path + " holds a " + std::string(describe(*found)) +
+                       ", but this command needs a " + std::string(describe(kind)));
     hex.s = text.s.substr(eol + 1);
     if (!hex.s.empty() && hex.s.back() == '\n') hex.s.pop_back();
   } else if (!text.s.empty() && text.s.front() == '{') {  // the former custodian format
@@ -106,7 +102,7 @@ Result<KeyBytes> read_key_bytes(const std::string& path, KeyKind kind) {
       const auto j = nlohmann::json::parse(text.s);
       hex.s = j.at("secret_key").get<std::string>();
     } catch (const nlohmann::json::exception&) {
-      return invalid_input("key_file.invalid", "key", path + ": not an aegis key file");
+      return Error(errors::kKeyFileInvalid, "key", path + ": not an aegis key file");
     }
   } else {
     hex.s = text.s;
@@ -114,8 +110,8 @@ Result<KeyBytes> read_key_bytes(const std::string& path, KeyKind kind) {
   }
   auto bytes = hex.s.size() == 64 ? from_hex(hex.s) : std::nullopt;
   if (!bytes)
-    return invalid_input("key_file.invalid", "key",
-                         path + ": not an aegis key file (64 hex digits and a newline)");
+    return Error(errors::kKeyFileInvalid, "key",
+                 path + ": not an aegis key file (64 hex digits and a newline)");
   KeyBytes key;
   std::memcpy(key.data(), bytes->data(), key.size());
   OPENSSL_cleanse(bytes->data(), bytes->size());
@@ -135,7 +131,8 @@ Result<SecretKey> read_key_file(const std::string& path) {
   if (!bytes) return bytes.error();
   auto key = SecretKey::from_bytes(bytes.value().data(), bytes.value().size());
   OPENSSL_cleanse(bytes.value().data(), bytes.value().size());
-  if (!key) return invalid_input("key_file.invalid", "key", path + ": not a valid secp256k1 secret key");
+  if (!key)
+    return Error(errors::kKeyFileInvalid, "key", path + ": not a valid secp256k1 secret key");
   return *key;
 }
 

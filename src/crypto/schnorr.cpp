@@ -11,12 +11,13 @@
 #include <stdexcept>
 
 #include "aegis/error.h"
+#include "aegis/errors/crypto.h"
 
 namespace aegis::crypto {
 namespace {
 
 [[noreturn]] void internal(const char* what) {
-  throw_error(Error{ErrorKind::kInternal, "crypto.internal", "", what});
+  throw_error(Error{errors::kCryptoInternal, "", what});
 }
 
 void random_bytes(uint8_t* out, size_t n) {

@@ -1,11 +1,12 @@
 // get_kek_provider: the providers by name, and "auto".
-#include "aegis/kek.h"
-#include "aegis/kek_hsm.h"
-#include "aegis/kek_kms.h"
-
 #include <openssl/crypto.h>
 
 #include <algorithm>
+
+#include "aegis/errors/kek.h"
+#include "aegis/kek.h"
+#include "aegis/kek_hsm.h"
+#include "aegis/kek_kms.h"
 
 namespace aegis {
 namespace {
@@ -19,9 +20,9 @@ Result<std::unique_ptr<KEKProvider>> make(std::string_view type) {
   if (type == "hsm") return up(HSMKEKProvider::from_environment());
   if (type == "environment") return up(EnvironmentKEKProvider::from_environment());
   if (type == "in_memory") return std::unique_ptr<KEKProvider>(new InMemoryKEKProvider());
-  return invalid_input("kek.provider", "provider",
-                       "unknown KEK provider \"" + std::string(type) +
-                           "\" (expected auto, kms, hsm, environment or in_memory)");
+  return Error(errors::kKekProvider, "provider",
+               "unknown KEK provider \"" + std::string(type) +
+                   "\" (expected auto, kms, hsm, environment or in_memory)");
 }
 
 }  // namespace
@@ -78,7 +79,7 @@ nlohmann::json kek_status_json() {
       p["key_id"] = s.metadata->key_id;
       p["algorithm"] = s.metadata->algorithm;
     }
-    if (s.error) p["error"] = {{"code", s.error->code}, {"message", s.error->message}};
+    if (s.error) p["error"] = {{"code", s.error->detail}, {"message", s.error->message}};
     providers.push_back(std::move(p));
   }
   return {{"providers", std::move(providers)},
@@ -98,9 +99,9 @@ Result<ProvisionedKey> provision_hybrid_key(KEKProvider& provider) {
   const KEKMetadata meta = provider.metadata();
   const std::string variable = wrapped_key_variable(meta.provider_type);
   if (variable.empty())
-    return invalid_input("kek.provision", "provider",
-                         "the in_memory KEK ends with the process: provision with kms, hsm or "
-                         "environment");
+    return Error(errors::kKekProvision, "provider",
+                 "the in_memory KEK ends with the process: provision with kms, hsm or "
+                 "environment");
   auto sk = crypto::xwing::generate_private_key();
   try {
     ProvisionedKey out{crypto::xwing::public_key(sk), provider.wrap(sk), variable, meta};
@@ -109,8 +110,7 @@ Result<ProvisionedKey> provision_hybrid_key(KEKProvider& provider) {
     OPENSSL_cleanse(back.data(), back.size());
     OPENSSL_cleanse(sk.data(), sk.size());
     if (!same)
-      return Error{ErrorKind::kInternal, "kek.provision", "",
-                   "the provider did not unwrap the new key to itself"};
+      return Error{errors::kKekSelfTest, "", "the provider did not unwrap the new key to itself"};
     out.metadata = provider.metadata();
     return out;
   } catch (const AegisError& e) {

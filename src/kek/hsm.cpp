@@ -2,21 +2,21 @@
 // temporary session object (a generic secret, never on the token), C_WrapKey wraps it under the
 // wrapping key, and the object is destroyed; unwrapping is C_UnwrapKey into such an object and
 // reading its value.
-#include "aegis/kek_hsm.h"
-
 #include <dlfcn.h>
 #include <openssl/crypto.h>
 #include <p11-kit/pkcs11.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <algorithm>
 #include <map>
 #include <mutex>
 
 #include "aegis/crypto/encoding.h"
+#include "aegis/errors/kek.h"
+#include "aegis/kek_hsm.h"
 
 namespace aegis {
 namespace {
@@ -25,8 +25,8 @@ namespace {
 constexpr CK_MECHANISM_TYPE CKM_AES_KEY_WRAP_KWP = 0x210B;
 #endif
 
-[[noreturn]] void fail(std::string code, std::string message) {
-  throw_error(Error{ErrorKind::kInternal, std::move(code), "", std::move(message)});
+[[noreturn]] void fail(const ErrorCode& code, std::string message) {
+  throw_error(Error(code, "", std::move(message)));
 }
 
 std::string rv_name(CK_RV rv) {
@@ -83,16 +83,17 @@ std::shared_ptr<Library> open_library(const std::string& path) {
   lib->handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!lib->handle) {
     const char* why = dlerror();
-    fail("kek.hsm.library", "cannot load the PKCS#11 library " + path + ": " + (why ? why : "?"));
+    fail(errors::kKekHsmLibrary,
+         "cannot load the PKCS#11 library " + path + ": " + (why ? why : "?"));
   }
   auto get = reinterpret_cast<CK_C_GetFunctionList>(dlsym(lib->handle, "C_GetFunctionList"));
   if (!get || get(&lib->f) != CKR_OK || !lib->f)
-    fail("kek.hsm.library", path + " is not a PKCS#11 library (no C_GetFunctionList)");
+    fail(errors::kKekHsmLibrary, path + " is not a PKCS#11 library (no C_GetFunctionList)");
   CK_C_INITIALIZE_ARGS args{};
   args.flags = CKF_OS_LOCKING_OK;
   const CK_RV rv = lib->f->C_Initialize(&args);
   if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
-    fail("kek.hsm.initialize", "C_Initialize of " + path + " failed: " + rv_name(rv));
+    fail(errors::kKekHsmInitialize, "C_Initialize of " + path + " failed: " + rv_name(rv));
   lib->initialized_here = rv == CKR_OK;
   open[path] = lib;
   return lib;
@@ -105,7 +106,8 @@ std::string label_of(const CK_UTF8CHAR (&label)[32]) {
 }
 
 const char* mechanism_name(CK_MECHANISM_TYPE m) {
-  return m == CKM_AES_KEY_WRAP_KWP ? "CKM_AES_KEY_WRAP_KWP (0x210B)" : "CKM_AES_KEY_WRAP_PAD (0x210A)";
+  return m == CKM_AES_KEY_WRAP_KWP ? "CKM_AES_KEY_WRAP_KWP (0x210B)"
+                                   : "CKM_AES_KEY_WRAP_PAD (0x210A)";
 }
 
 }  // namespace
@@ -155,7 +157,7 @@ Result<std::unique_ptr<HSMKEKProvider>> HSMKEKProvider::create(HsmSettings setti
     p->public_key_ = pk.value();
   }
   if (p->settings_.pool_size == 0)
-    return invalid_input("kek.hsm.pool_size", "pool_size", "pool_size must be at least 1");
+    return Error(errors::kKekHsmPoolSize, "pool_size", "pool_size must be at least 1");
   return p;
 }
 
@@ -179,7 +181,9 @@ Result<std::unique_ptr<HSMKEKProvider>> HSMKEKProvider::from_environment() {
     const std::string v = text(name);
     if (v.empty()) continue;
     auto b = crypto::from_base64(v);
-    if (!b) return invalid_input("kek.environment", name, std::string(name) + " is not base64 (RFC 4648, padded)");
+    if (!b)
+      return Error(errors::kKekEnvironment, name,
+                   std::string(name) + " is not base64 (RFC 4648, padded)");
     *into = std::move(*b);
   }
   auto p = create(std::move(s));
@@ -218,10 +222,10 @@ HSMKEKProvider::Token& HSMKEKProvider::token() {
   // The slot whose token has our label.
   CK_ULONG count = 0;
   if (CK_RV rv = f->C_GetSlotList(CK_TRUE, nullptr, &count); rv != CKR_OK)
-    fail("kek.hsm.token", "C_GetSlotList failed: " + rv_name(rv));
+    fail(errors::kKekHsmToken, "C_GetSlotList failed: " + rv_name(rv));
   std::vector<CK_SLOT_ID> slots(count);
   if (count && f->C_GetSlotList(CK_TRUE, slots.data(), &count) != CKR_OK)
-    fail("kek.hsm.token", "C_GetSlotList failed");
+    fail(errors::kKekHsmToken, "C_GetSlotList failed");
   bool found = false;
   std::string seen;
   for (CK_SLOT_ID s : slots) {
@@ -236,8 +240,9 @@ HSMKEKProvider::Token& HSMKEKProvider::token() {
     seen += (seen.empty() ? "" : ", ") + ("\"" + label + "\"");
   }
   if (!found)
-    fail("kek.hsm.token", "no token labelled \"" + settings_.token_label + "\" in " +
-                              settings_.pkcs11_lib + " (tokens: " + (seen.empty() ? "none" : seen) + ")");
+    fail(errors::kKekHsmToken, "no token labelled \"" + settings_.token_label + "\" in " +
+                                   settings_.pkcs11_lib +
+                                   " (tokens: " + (seen.empty() ? "none" : seen) + ")");
   // The mechanism: KWP when listed, else PAD.
   CK_ULONG nmech = 0;
   f->C_GetMechanismList(t->slot, nullptr, &nmech);
@@ -251,24 +256,26 @@ HSMKEKProvider::Token& HSMKEKProvider::token() {
   else if (listed(CKM_AES_KEY_WRAP_PAD))
     t->mechanism = CKM_AES_KEY_WRAP_PAD;
   else
-    fail("kek.hsm.mechanism", "token \"" + settings_.token_label +
-                                  "\" offers neither CKM_AES_KEY_WRAP_KWP (0x210B) nor "
-                                  "CKM_AES_KEY_WRAP_PAD (0x210A)");
+    fail(errors::kKekHsmMechanism, "token \"" + settings_.token_label +
+                                       "\" offers neither CKM_AES_KEY_WRAP_KWP (0x210B) nor "
+                                       "CKM_AES_KEY_WRAP_PAD (0x210A)");
   // The sessions, one login (it holds for every session of this application).
   for (size_t i = 0; i < settings_.pool_size; ++i) {
     CK_SESSION_HANDLE s;
-    if (CK_RV rv = f->C_OpenSession(t->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &s);
+    if (CK_RV rv =
+            f->C_OpenSession(t->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &s);
         rv != CKR_OK)
-      fail("kek.hsm.session", "C_OpenSession failed: " + rv_name(rv));
+      fail(errors::kKekHsmSession, "C_OpenSession failed: " + rv_name(rv));
     t->all.push_back(s);
     t->idle.push_back(s);
   }
-  CK_RV rv = f->C_Login(t->all[0], CKU_USER,
-                        reinterpret_cast<CK_UTF8CHAR_PTR>(settings_.pin.data()),
-                        static_cast<CK_ULONG>(settings_.pin.size()));
+  CK_RV rv =
+      f->C_Login(t->all[0], CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(settings_.pin.data()),
+                 static_cast<CK_ULONG>(settings_.pin.size()));
   if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN)
-    fail("kek.hsm.login", "token \"" + settings_.token_label + "\" refused the login: " + rv_name(rv) +
-                              (rv == CKR_PIN_INCORRECT ? " — the PIN is wrong" : ""));
+    fail(errors::kKekHsmLogin, "token \"" + settings_.token_label +
+                                   "\" refused the login: " + rv_name(rv) +
+                                   (rv == CKR_PIN_INCORRECT ? " — the PIN is wrong" : ""));
   // The wrapping key, by label.
   CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
   CK_ATTRIBUTE find[] = {
@@ -278,11 +285,11 @@ HSMKEKProvider::Token& HSMKEKProvider::token() {
   CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
   if (f->C_FindObjectsInit(t->all[0], find, 2) != CKR_OK ||
       f->C_FindObjects(t->all[0], &key, 1, &n) != CKR_OK)
-    fail("kek.hsm.key", "cannot search token \"" + settings_.token_label + "\" for keys");
+    fail(errors::kKekHsmKey, "cannot search token \"" + settings_.token_label + "\" for keys");
   f->C_FindObjectsFinal(t->all[0]);
   if (n == 0)
-    fail("kek.hsm.key", "no secret key labelled \"" + settings_.wrapping_key_label +
-                            "\" on token \"" + settings_.token_label + "\"");
+    fail(errors::kKekHsmKey, "no secret key labelled \"" + settings_.wrapping_key_label +
+                                 "\" on token \"" + settings_.token_label + "\"");
   t->key = key;
   mechanism_ = t->mechanism;
   token_ = std::move(t);
@@ -317,9 +324,9 @@ struct SecretTemplate {
 
 KekBytes HSMKEKProvider::wrap(std::span<const uint8_t> plaintext) {
   Token& t = token();
-  if (plaintext.empty()) fail("kek.empty", "there is nothing to wrap (0 bytes)");
+  if (plaintext.empty()) fail(errors::kKekEmpty, "there is nothing to wrap (0 bytes)");
   if (t.mechanism == CKM_AES_KEY_WRAP_PAD && plaintext.size() % 8 != 0)
-    fail("kek.hsm.length",
+    fail(errors::kKekHsmLength,
          "with CKM_AES_KEY_WRAP_PAD (0x210A) this token zero-pads its input, so only multiples "
          "of 8 bytes can be wrapped and unwrapped exactly; got " +
              std::to_string(plaintext.size()) + " bytes");
@@ -328,14 +335,14 @@ KekBytes HSMKEKProvider::wrap(std::span<const uint8_t> plaintext) {
   SecretTemplate object(plaintext);
   CK_OBJECT_HANDLE h;
   if (CK_RV rv = f->C_CreateObject(session.get(), object.attrs, object.count, &h); rv != CKR_OK)
-    fail("kek.hsm.wrap", "the token could not hold the bytes to wrap: " + rv_name(rv));
+    fail(errors::kKekHsmWrap, "the token could not hold the bytes to wrap: " + rv_name(rv));
   CK_MECHANISM mech{t.mechanism, nullptr, 0};
   CK_ULONG len = 0;
   CK_RV rv = f->C_WrapKey(session.get(), &mech, t.key, h, nullptr, &len);
   KekBytes out(len);
   if (rv == CKR_OK) rv = f->C_WrapKey(session.get(), &mech, t.key, h, out.data(), &len);
   f->C_DestroyObject(session.get(), h);
-  if (rv != CKR_OK) fail("kek.hsm.wrap", "C_WrapKey failed: " + rv_name(rv));
+  if (rv != CKR_OK) fail(errors::kKekHsmWrap, "C_WrapKey failed: " + rv_name(rv));
   out.resize(len);
   return out;
 }
@@ -348,11 +355,10 @@ KekBytes HSMKEKProvider::unwrap(std::span<const uint8_t> wrapped) {
   CK_MECHANISM mech{t.mechanism, nullptr, 0};
   CK_OBJECT_HANDLE h;
   CK_RV rv = f->C_UnwrapKey(session.get(), &mech, t.key, const_cast<uint8_t*>(wrapped.data()),
-                            static_cast<CK_ULONG>(wrapped.size()), object.attrs, object.count,
-                            &h);
+                            static_cast<CK_ULONG>(wrapped.size()), object.attrs, object.count, &h);
   if (rv != CKR_OK)
-    fail("kek.unwrap_failed", "the token could not unwrap the blob under \"" +
-                                  settings_.wrapping_key_label + "\": " + rv_name(rv));
+    fail(errors::kKekUnwrapFailed, "the token could not unwrap the blob under \"" +
+                                       settings_.wrapping_key_label + "\": " + rv_name(rv));
   CK_ATTRIBUTE value{CKA_VALUE, nullptr, 0};
   rv = f->C_GetAttributeValue(session.get(), h, &value, 1);
   KekBytes out(value.ulValueLen);
@@ -361,7 +367,7 @@ KekBytes HSMKEKProvider::unwrap(std::span<const uint8_t> wrapped) {
   f->C_DestroyObject(session.get(), h);
   if (rv != CKR_OK) {
     OPENSSL_cleanse(out.data(), out.size());
-    fail("kek.hsm.unwrap", "cannot read the unwrapped bytes: " + rv_name(rv));
+    fail(errors::kKekHsmUnwrap, "cannot read the unwrapped bytes: " + rv_name(rv));
   }
   return out;
 }

@@ -14,12 +14,13 @@
 #include <new>
 
 #include "aegis/crypto/encoding.h"
+#include "aegis/errors/kek.h"
 
 namespace aegis {
 namespace {
 
-[[noreturn]] void fail(std::string code, std::string message) {
-  throw_error(Error{ErrorKind::kInternal, std::move(code), "", std::move(message)});
+[[noreturn]] void fail(const ErrorCode& code, std::string message) {
+  throw_error(Error(code, "", std::move(message)));
 }
 
 std::optional<KekBytes> kwp(const uint8_t key[32], std::span<const uint8_t> in, bool wrap) {
@@ -48,7 +49,7 @@ std::optional<KekBytes> kwp(const uint8_t key[32], std::span<const uint8_t> in, 
 }  // namespace
 
 KekBytes aes_kwp_wrap(const uint8_t key[32], std::span<const uint8_t> plaintext) {
-  if (plaintext.empty()) fail("kek.empty", "there is nothing to wrap (0 bytes)");
+  if (plaintext.empty()) fail(errors::kKekEmpty, "there is nothing to wrap (0 bytes)");
   auto out = kwp(key, plaintext, true);
   if (!out) throw std::bad_alloc();
   return std::move(*out);
@@ -62,8 +63,8 @@ std::optional<KekBytes> aes_kwp_unwrap(const uint8_t key[32], std::span<const ui
 Error kek_not_configured(std::string_view provider, const std::vector<std::string>& missing) {
   std::string names;
   for (const auto& n : missing) names += (names.empty() ? "" : ", ") + n;
-  return invalid_input("kek.not_configured", missing.empty() ? "" : missing.front(),
-                       std::string(provider) + " provider is not configured: missing " + names);
+  return Error(errors::kKekNotConfigured, missing.empty() ? "" : missing.front(),
+               std::string(provider) + " provider is not configured: missing " + names);
 }
 
 std::optional<Error> KEKProvider::self_test() {
@@ -73,7 +74,7 @@ std::optional<Error> KEKProvider::self_test() {
   try {
     const KekBytes back = unwrap(wrap(std::span<const uint8_t>(probe, sizeof probe)));
     if (back.size() != sizeof probe || std::memcmp(back.data(), probe, sizeof probe) != 0)
-      return Error{ErrorKind::kInternal, "kek.self_test", "",
+      return Error{errors::kKekSelfTest, "",
                    metadata().provider_type + " provider: unwrap did not return what was wrapped"};
   } catch (const AegisError& e) {
     return e.error();
@@ -83,17 +84,17 @@ std::optional<Error> KEKProvider::self_test() {
 
 crypto::xwing::PrivateKey KEKProvider::private_key() {
   if (wrapped_private_key_.empty())
-    fail("kek.no_private_key",
-         "no configured provider holds the HybridKEM private key (the " +
-             metadata().provider_type + " provider has no wrapped private key" +
+    fail(errors::kKekNoPrivateKey,
+         "no configured provider holds the HybridKEM private key (the " + metadata().provider_type +
+             " provider has no wrapped private key" +
              (wrapped_private_key_source_.empty() ? "" : "; set " + wrapped_private_key_source_) +
              ")");
   KekBytes plain = unwrap(wrapped_private_key_);
   if (plain.size() != crypto::xwing::kPrivateKeySize) {
     OPENSSL_cleanse(plain.data(), plain.size());
-    fail("kek.bad_private_key", "the wrapped private key unwraps to " +
-                                    std::to_string(plain.size()) + " bytes, not 32 (" +
-                                    wrapped_private_key_source_ + ")");
+    fail(errors::kKekBadPrivateKey, "the wrapped private key unwraps to " +
+                                        std::to_string(plain.size()) + " bytes, not 32 (" +
+                                        wrapped_private_key_source_ + ")");
   }
   crypto::xwing::PrivateKey sk;
   std::memcpy(sk.data(), plain.data(), sk.size());
@@ -102,11 +103,11 @@ crypto::xwing::PrivateKey KEKProvider::private_key() {
 }
 
 Result<crypto::xwing::PublicKey> KEKProvider::parse_public_key(std::span<const uint8_t> bytes,
-                                                                 std::string_view field) {
+                                                               std::string_view field) {
   if (bytes.size() != crypto::xwing::kPublicKeySize)
-    return invalid_input("kek.public_key", std::string(field),
-                         std::string(field) + " must be an X-Wing public key of 1216 bytes, not " +
-                             std::to_string(bytes.size()));
+    return Error(errors::kKekPublicKey, std::string(field),
+                 std::string(field) + " must be an X-Wing public key of 1216 bytes, not " +
+                     std::to_string(bytes.size()));
   crypto::xwing::PublicKey pk;
   std::memcpy(pk.data(), bytes.data(), pk.size());
   return pk;
@@ -132,7 +133,9 @@ KekBytes InMemoryKEKProvider::wrap(std::span<const uint8_t> plaintext) {
 
 KekBytes InMemoryKEKProvider::unwrap(std::span<const uint8_t> wrapped) {
   auto out = aes_kwp_unwrap(kek_, wrapped);
-  if (!out) fail("kek.unwrap_failed", "the blob was not wrapped by this in-memory KEK (RFC 5649 integrity check failed)");
+  if (!out)
+    fail(errors::kKekUnwrapFailed,
+         "the blob was not wrapped by this in-memory KEK (RFC 5649 integrity check failed)");
   return std::move(*out);
 }
 
@@ -149,7 +152,9 @@ Result<std::optional<KekBytes>> base64_variable(const char* name) {
   const char* v = std::getenv(name);
   if (!v || !*v) return std::optional<KekBytes>();
   auto b = crypto::from_base64(v);
-  if (!b) return invalid_input("kek.environment", name, std::string(name) + " is not base64 (RFC 4648, padded)");
+  if (!b)
+    return Error(errors::kKekEnvironment, name,
+                 std::string(name) + " is not base64 (RFC 4648, padded)");
   return std::optional<KekBytes>(std::move(*b));
 }
 
@@ -162,9 +167,8 @@ Result<std::unique_ptr<EnvironmentKEKProvider>> EnvironmentKEKProvider::from_env
   if (auto& k = kek.value()) {
     if (k->size() != 32) {
       OPENSSL_cleanse(k->data(), k->size());
-      return invalid_input("kek.environment", "AEGIS_MASTER_KEK",
-                           "AEGIS_MASTER_KEK must be 32 bytes (base64), not " +
-                               std::to_string(k->size()));
+      return Error(errors::kKekEnvironment, "AEGIS_MASTER_KEK",
+                   "AEGIS_MASTER_KEK must be 32 bytes (base64), not " + std::to_string(k->size()));
     }
     std::memcpy(p->kek_, k->data(), 32);
     OPENSSL_cleanse(k->data(), k->size());
@@ -203,8 +207,9 @@ KekBytes EnvironmentKEKProvider::unwrap(std::span<const uint8_t> wrapped) {
   if (!has_kek_) throw_error(kek_not_configured("environment", missing()));
   auto out = aes_kwp_unwrap(kek_, wrapped);
   if (!out)
-    fail("kek.unwrap_failed",
-         "the blob was not wrapped by the KEK in AEGIS_MASTER_KEK (RFC 5649 integrity check failed)");
+    fail(errors::kKekUnwrapFailed,
+         "the blob was not wrapped by the KEK in AEGIS_MASTER_KEK (RFC 5649 integrity check "
+         "failed)");
   return std::move(*out);
 }
 
@@ -218,15 +223,15 @@ std::optional<Error> write_environment_file(const ProvisionedKey& key, const std
                             "\nexport AEGIS_MASTER_KEK_PUBLIC=" + b64(key.public_key) + "\n";
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
-    return invalid_input("kek.env_file", "output",
-                         path + ": cannot create (" + std::strerror(errno) +
-                             "); an existing file is never overwritten");
+    return Error(errors::kKekEnvFile, "output",
+                 path + ": cannot create (" + std::strerror(errno) +
+                     "); an existing file is never overwritten");
   const bool ok = ::write(fd, lines.data(), lines.size()) == static_cast<ssize_t>(lines.size()) &&
                   ::fsync(fd) == 0;
   const bool closed = ::close(fd) == 0;
   if (!ok || !closed) {
     ::unlink(path.c_str());
-    return Error{ErrorKind::kInternal, "kek.env_file_write", "output", path + ": write failed"};
+    return Error{errors::kKekEnvFileWrite, "output", path + ": write failed"};
   }
   return std::nullopt;
 }

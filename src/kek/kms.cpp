@@ -1,5 +1,3 @@
-#include "aegis/kek_kms.h"
-
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
@@ -8,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "aegis/crypto/encoding.h"
+#include "aegis/errors/kek.h"
+#include "aegis/kek_kms.h"
 #include "sigv4.h"
 
 namespace aegis {
@@ -15,8 +15,8 @@ namespace {
 
 using nlohmann::json;
 
-[[noreturn]] void fail(std::string code, std::string message) {
-  throw_error(Error{ErrorKind::kInternal, std::move(code), "", std::move(message)});
+[[noreturn]] void fail(const ErrorCode& code, std::string message) {
+  throw_error(Error(code, "", std::move(message)));
 }
 
 std::string env(const char* name) {
@@ -36,21 +36,23 @@ std::string host_of(const std::string& url) {
   std::string rest = url.substr(scheme.size());
   const size_t slash = rest.find('/');
   if (slash != std::string::npos) rest = rest.substr(0, slash);
-  if (rest.size() > 4 && rest.compare(rest.size() - 4, 4, ":443") == 0) rest.resize(rest.size() - 4);
+  if (rest.size() > 4 && rest.compare(rest.size() - 4, 4, ":443") == 0)
+    rest.resize(rest.size() - 4);
   return rest;
 }
 
 // A KMS error type and its code here.
-std::string code_for(const std::string& type) {
-  if (type == "AccessDeniedException") return "kek.kms.access_denied";
-  if (type == "NotFoundException") return "kek.kms.not_found";
+const ErrorCode& code_for(const std::string& type) {
+  if (type == "AccessDeniedException") return errors::kKekKmsAccessDenied;
+  if (type == "NotFoundException") return errors::kKekKmsNotFound;
   if (type == "InvalidCiphertextException" || type == "IncorrectKeyException")
-    return "kek.unwrap_failed";
+    return errors::kKekUnwrapFailed;
   if (type == "InvalidSignatureException" || type == "UnrecognizedClientException" ||
       type == "ExpiredTokenException" || type == "IncompleteSignature")
-    return "kek.kms.credentials";
-  if (type == "DisabledException" || type == "KMSInvalidStateException") return "kek.kms.key_state";
-  return "kek.kms.refused";
+    return errors::kKekKmsCredentials;
+  if (type == "DisabledException" || type == "KMSInvalidStateException")
+    return errors::kKekKmsKeyState;
+  return errors::kKekKmsRefused;
 }
 
 }  // namespace
@@ -63,8 +65,8 @@ Result<std::unique_ptr<AWSKMSKEKProvider>> AWSKMSKEKProvider::create(KmsSettings
     p->public_key_ = pk.value();
   }
   if (!p->settings_.endpoint.empty() && host_of(p->settings_.endpoint).empty())
-    return invalid_input("kek.kms.endpoint", "AWS_ENDPOINT_URL_KMS",
-                         "the KMS endpoint must be an https:// URL, not " + p->settings_.endpoint);
+    return Error(errors::kKekKmsEndpoint, "AWS_ENDPOINT_URL_KMS",
+                 "the KMS endpoint must be an https:// URL, not " + p->settings_.endpoint);
   return p;
 }
 
@@ -92,7 +94,9 @@ Result<std::unique_ptr<AWSKMSKEKProvider>> AWSKMSKEKProvider::from_environment()
     const std::string v = env(name);
     if (v.empty()) continue;
     auto b = crypto::from_base64(v);
-    if (!b) return invalid_input("kek.environment", name, std::string(name) + " is not base64 (RFC 4648, padded)");
+    if (!b)
+      return Error(errors::kKekEnvironment, name,
+                   std::string(name) + " is not base64 (RFC 4648, padded)");
     *into = std::move(*b);
   }
   read_aws_environment(s);
@@ -129,10 +133,9 @@ std::string AWSKMSKEKProvider::call(const std::string& target, const std::string
   req.body = body;
   req.headers = {{"content-type", "application/x-amz-json-1.1"},
                  {"x-amz-target", "TrentService." + target}};
-  const std::string authorization =
-      kek::sigv4_sign(req, {settings_.access_key_id, settings_.secret_access_key,
-                            settings_.session_token},
-                      settings_.region, "kms", std::chrono::system_clock::now());
+  const std::string authorization = kek::sigv4_sign(
+      req, {settings_.access_key_id, settings_.secret_access_key, settings_.session_token},
+      settings_.region, "kms", std::chrono::system_clock::now());
   curl_slist* headers = nullptr;
   std::vector<std::string> lines;
   for (const auto& [k, v] : req.headers) lines.push_back(k + ": " + v);
@@ -155,7 +158,8 @@ std::string AWSKMSKEKProvider::call(const std::string& target, const std::string
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, settings_.timeout_ms);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, why);
-  if (!settings_.ca_bundle.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, settings_.ca_bundle.c_str());
+  if (!settings_.ca_bundle.empty())
+    curl_easy_setopt(curl, CURLOPT_CAINFO, settings_.ca_bundle.c_str());
   const CURLcode rc = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   curl_easy_cleanup(curl);
@@ -163,22 +167,23 @@ std::string AWSKMSKEKProvider::call(const std::string& target, const std::string
   for (auto& l : lines) OPENSSL_cleanse(l.data(), l.size());  // the token is among them
   OPENSSL_cleanse(req.body.data(), req.body.size());
   if (rc == CURLE_OPERATION_TIMEDOUT)
-    fail("kek.kms.timeout", "KMS " + target + " at " + url + " did not answer within " +
-                                std::to_string(settings_.timeout_ms) + " ms");
+    fail(errors::kKekKmsTimeout, "KMS " + target + " at " + url + " did not answer within " +
+                                     std::to_string(settings_.timeout_ms) + " ms");
   if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
       rc == CURLE_SSL_CONNECT_ERROR)
-    fail("kek.kms.tls", "KMS " + url + ": TLS failed (" + std::string(curl_easy_strerror(rc)) +
-                            "; set AWS_CA_BUNDLE for a private CA)");
+    fail(errors::kKekKmsTls, "KMS " + url + ": TLS failed (" + std::string(curl_easy_strerror(rc)) +
+                                 "; set AWS_CA_BUNDLE for a private CA)");
   if (rc != CURLE_OK)
-    fail("kek.kms.unreachable", "KMS " + url + ": " + curl_easy_strerror(rc) +
-                                    (why[0] ? std::string(" (") + why + ")" : ""));
+    fail(errors::kKekKmsUnreachable, "KMS " + url + ": " + curl_easy_strerror(rc) +
+                                         (why[0] ? std::string(" (") + why + ")" : ""));
   if (status != 200) {
     std::string type = "HTTP " + std::to_string(status), message;
     try {
       const json e = json::parse(answer);
       if (e.contains("__type") && e["__type"].is_string()) {
         type = e["__type"].get<std::string>();
-        if (const size_t hash = type.rfind('#'); hash != std::string::npos) type = type.substr(hash + 1);
+        if (const size_t hash = type.rfind('#'); hash != std::string::npos)
+          type = type.substr(hash + 1);
       }
       for (const char* k : {"message", "Message"})
         if (e.contains(k) && e[k].is_string()) message = e[k].get<std::string>();
@@ -192,7 +197,8 @@ std::string AWSKMSKEKProvider::call(const std::string& target, const std::string
 
 KekBytes AWSKMSKEKProvider::wrap(std::span<const uint8_t> plaintext) {
   if (plaintext.empty() || plaintext.size() > 4096)
-    fail("kek.kms.length", "KMS Encrypt takes 1 to 4096 bytes, not " + std::to_string(plaintext.size()));
+    fail(errors::kKekKmsLength,
+         "KMS Encrypt takes 1 to 4096 bytes, not " + std::to_string(plaintext.size()));
   std::string b64 = crypto::to_base64(plaintext.data(), plaintext.size());
   std::string body = json{{"KeyId", settings_.kms_key_id}, {"Plaintext", b64}}.dump();
   OPENSSL_cleanse(b64.data(), b64.size());
@@ -204,7 +210,7 @@ KekBytes AWSKMSKEKProvider::wrap(std::span<const uint8_t> plaintext) {
     if (blob) return std::move(*blob);
   } catch (const json::exception&) {
   }
-  fail("kek.kms.answer", "KMS Encrypt answered without a base64 CiphertextBlob");
+  fail(errors::kKekKmsAnswer, "KMS Encrypt answered without a base64 CiphertextBlob");
 }
 
 KekBytes AWSKMSKEKProvider::unwrap(std::span<const uint8_t> wrapped) {
@@ -222,7 +228,7 @@ KekBytes AWSKMSKEKProvider::unwrap(std::span<const uint8_t> wrapped) {
   } catch (const json::exception&) {
   }
   OPENSSL_cleanse(answer.data(), answer.size());
-  if (!plain) fail("kek.kms.answer", "KMS Decrypt answered without a base64 Plaintext");
+  if (!plain) fail(errors::kKekKmsAnswer, "KMS Decrypt answered without a base64 Plaintext");
   return std::move(*plain);
 }
 

@@ -10,6 +10,7 @@
 
 #include "aegis/crypto/encoding.h"
 #include "aegis/crypto/keyfile.h"
+#include "aegis/errors/server.h"
 #include "aegis/version.h"
 #include "http/server.h"
 #include "routes.h"
@@ -17,16 +18,9 @@
 namespace aegis {
 namespace {
 
-http::Response http_refusal(int status, std::string_view code, std::string_view detail,
-                            std::string_view message) {
-  return server::json_response(
-      status, nlohmann::json{{"error", {{"code", code}, {"detail", detail}, {"message", message}}}}
-                  .dump());
-}
-
 std::string request_id(const http::Request& req) {
-  if (const std::string* given = req.header("x-request-id"); given && !given->empty() &&
-                                                              given->size() <= 128) {
+  if (const std::string* given = req.header("x-request-id");
+      given && !given->empty() && given->size() <= 128) {
     bool printable = true;
     for (char c : *given) printable = printable && c > 0x20 && c < 0x7f;
     if (printable) return *given;
@@ -88,7 +82,9 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(ConfigFile config, const st
   }
   DecisionLog::Committed committed;
   if (api.checkpoints)
-    committed = [signer = api.checkpoints.get()](const ChainHead& head) { signer->committed(head); };
+    committed = [signer = api.checkpoints.get()](const ChainHead& head) {
+      signer->committed(head);
+    };
   api.log = std::make_unique<DecisionLog>(*api.store, api.store_lock, 4096, std::move(committed));
   api.service = std::make_unique<DecisionService>(api.config, api.log.get(), &api.metrics,
                                                   api.telemetry.get());
@@ -117,21 +113,24 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(ConfigFile config, const st
   hooks.admit = [&api](const http::Request& req,
                        const http::Route& route) -> std::variant<http::Caller, http::Response> {
     const std::string* header = req.header("authorization");
-    const auto credential =
-        header && req.header_count("authorization") == 1 ? bearer_credential(*header) : std::nullopt;
+    const auto credential = header && req.header_count("authorization") == 1
+                                ? bearer_credential(*header)
+                                : std::nullopt;
     if (!credential)
-      return http_refusal(401, "unauthorized", "server.unauthorized",
-                          "an API key is required: one header Authorization: Bearer <key>");
+      return server::error_response(
+          Error(errors::kServerUnauthorized, "",
+                "an API key is required: one header Authorization: Bearer <key>"));
     const ApiKey* key = find_api_key(api.settings.api_keys, *credential);
-    if (!key) return http_refusal(401, "unauthorized", "server.bad_key", "the API key is not valid");
+    if (!key)
+      return server::error_response(Error(errors::kServerBadKey, "", "the API key is not valid"));
     if (route.access == http::Access::kPermission) {
       if (auto denied = api.rbac.check(key->actor_id, route.permission))
         return server::error_response(*denied);
     }
     const RateLimiter::Decision rate = api.limiter->take(key->key_sha256);
     if (!rate.allowed) {
-      http::Response r = http_refusal(429, "rate_limited", "server.rate_limited",
-                                      "too many requests for this API key");
+      http::Response r = server::error_response(
+          Error(errors::kServerRateLimited, "", "too many requests for this API key"));
       r.headers.emplace_back("Retry-After", std::to_string(rate.retry_after_seconds));
       return r;
     }
@@ -163,11 +162,11 @@ std::optional<Error> ApiServer::listen(const std::string& host, int port,
   if (tls_cert) tls = http::TlsFiles{*tls_cert, tls_key.value_or("")};
   if (auto e = impl_->http->listen(host, port, tls)) {
     if (tls && e->find("TLS") != std::string::npos)
-      return invalid_input("cli.tls", "tls_cert",
-                           "cannot load the TLS certificate and key (--tls-cert " + *tls_cert +
-                               ", --tls-key " + tls_key.value_or("") + ")");
-    return invalid_input("cli.listen", "listen",
-                         "cannot listen on " + host + ":" + std::to_string(port) + ": " + *e);
+      return Error(errors::kServerTls, "tls_cert",
+                   "cannot load the TLS certificate and key (--tls-cert " + *tls_cert +
+                       ", --tls-key " + tls_key.value_or("") + ")");
+    return Error(errors::kServerListen, "listen",
+                 "cannot listen on " + host + ":" + std::to_string(port) + ": " + *e);
   }
   return std::nullopt;
 }
@@ -206,7 +205,8 @@ std::optional<std::string> ApiServer::latest_checkpoint() const {
 
 std::vector<ApiServer::RouteInfo> ApiServer::routes() const {
   std::vector<RouteInfo> out;
-  for (const http::Route& r : impl_->router.routes()) out.push_back({r.method, r.pattern, r.permission});
+  for (const http::Route& r : impl_->router.routes())
+    out.push_back({r.method, r.pattern, r.permission});
   return out;
 }
 
@@ -224,8 +224,8 @@ std::optional<Error> serve_mcp_over_http(McpServer& mcp, const std::string& host
   };
   http::Server http(router, http::Limits{}, std::move(hooks));
   if (auto e = http.listen(host, port))
-    return invalid_input("cli.listen", "port",
-                         "cannot listen on " + host + ":" + std::to_string(port) + ": " + *e);
+    return Error(errors::kServerListen, "port",
+                 "cannot listen on " + host + ":" + std::to_string(port) + ": " + *e);
   std::fprintf(stderr, "aegis: MCP over HTTP on http://%s:%d/mcp\n", host.c_str(), port);
   boost::asio::io_context signals_ioc;
   boost::asio::signal_set signals(signals_ioc, SIGTERM, SIGINT);

@@ -3,6 +3,7 @@
 #include "aegis/crypto/encoding.h"
 #include "aegis/digest.h"
 #include "aegis/error.h"
+#include "aegis/errors/server.h"
 #include "aegis/report.h"
 #include "embedded.h"
 
@@ -15,8 +16,7 @@ DashboardPage build() {
   const size_t css = html.find(css_marker);
   const size_t open = html.find("<script>"), close = html.find("</script>");
   if (css == std::string::npos || open == std::string::npos || close == std::string::npos)
-    throw_error(Error{ErrorKind::kInternal, "dashboard.asset", "",
-                      "the embedded dashboard page is incomplete"});
+    throw_error(Error{errors::kDashboardAsset, "", "the embedded dashboard page is incomplete"});
   const std::string script = html.substr(open + 8, close - open - 8);
   const auto digest = crypto::from_hex(sha256_hex(script));
   html.replace(css, css_marker.size(), report_css());

@@ -1,17 +1,20 @@
 #include "aegis/mcp.h"
 
-#include "aegis/kek.h"
-
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 
+#include "aegis/counterfactual.h"
 #include "aegis/decide.h"
+#include "aegis/errors/core.h"
+#include "aegis/errors/server.h"
 #include "aegis/json.h"
+#include "aegis/kek.h"
+#include "aegis/strict_object.h"
 #include "aegis/uuid.h"
 #include "aegis/version.h"
-#include "aegis/counterfactual.h"
 #include "aegis/what_if.h"
 #include "embedded.h"
 
@@ -32,7 +35,7 @@ json tool_result(const std::string& text, json structured, bool is_error = false
 
 json tool_error(const Error& e) { return tool_result(e.message, error_to_json(e), true); }
 
-// A number in [0, 1]; the context's fields take their description from the context schema.
+// A number in [0, 1] (the arguments of aegis_quick_risk_check).
 json unit_number(const char* description = nullptr) {
   json n = {{"type", "number"}, {"minimum", 0}, {"maximum", 1}};
   if (description) n["description"] = description;
@@ -47,122 +50,158 @@ const json& list_decisions_schema() {
        {{"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100}}},
         {"cursor", {{"type", "string"}, {"description", "next_cursor of the previous page"}}},
         {"order", {{"enum", {"desc", "asc"}}, {"description", "desc (default): newest first"}}},
-        {"status", {{"enum", {"proceed", "pause", "halt", "escalate"}}}},
+        {"status", {{"enum", names_of<kStatusNames>()}}},
         {"agent_id", {{"type", "string"}, {"minLength", 1}, {"maxLength", 256}}},
-        {"failing_gate",
-         {{"enum", {"complexity", "novelty", "profit", "quality", "risk", "utility", "drift"}}}},
+        {"failing_gate", {{"enum", kFailingGateNames}}},
         {"since", {{"type", "string"}, {"description", "RFC 3339 UTC time: at or after"}}},
         {"until", {{"type", "string"}, {"description", "RFC 3339 UTC time: before"}}}}},
       {"additionalProperties", false}};
   return schema;
 }
 
+// The context's fields as an input schema: schema/context.schema.json's properties (the one
+// place they and their descriptions are written, docs/gates.md#what-each-gate-rewards) with its
+// $refs inlined, and the request fields of POST /v1/evaluate from schema/openapi.json.
+json context_input_schema() {
+  const json schema = json::parse(detail::embedded_file("context.schema.json"));
+  const json openapi = json::parse(detail::embedded_file("openapi.json"));
+  std::function<json(const json&)> inline_refs = [&](const json& j) -> json {
+    if (j.is_object()) {
+      // A $ref's target, with the keywords beside it (description, default) kept.
+      json out =
+          j.contains("$ref")
+              ? inline_refs(schema.at(json::json_pointer(j["$ref"].get<std::string>().substr(1))))
+              : json::object();
+      for (const auto& [k, v] : j.items())
+        if (k != "$ref") out[k] = inline_refs(v);
+      return out;
+    }
+    if (j.is_array()) {
+      json out = json::array();
+      for (const auto& v : j) out.push_back(inline_refs(v));
+      return out;
+    }
+    return j;
+  };
+  json props = inline_refs(schema["properties"]);
+  const json& request = openapi["components"]["schemas"]["EvaluateRequest"]["properties"];
+  for (const char* field : {"shadow", "drift_baseline_data"}) props[field] = request.at(field);
+  return {{"type", "object"}, {"properties", props}, {"additionalProperties", false}};
+}
+
+json no_arguments() {
+  return {{"type", "object"}, {"properties", json::object()}, {"additionalProperties", false}};
+}
+
+json what_if_schema() {
+  const json context = context_input_schema();
+  return {{"type", "object"},
+          {"properties",
+           {{"context", context},
+            {"changes", {{"type", "object"}, {"description", "JSON merge patch of the context"}}},
+            {"record", {{"type", "boolean"}, {"description", "Record the changed decision"}}}}},
+          {"required", {"context", "changes"}},
+          {"additionalProperties", false}};
+}
+
+json quick_risk_check_schema() {
+  return {{"type", "object"},
+          {"properties",
+           {{"agent_id", {{"type", "string"}}},
+            {"action_description", {{"type", "string"}}},
+            {"risk_score", unit_number("Estimated risk, 0-1")},
+            {"threshold", unit_number("Default 0.5")}}},
+          {"required", {"action_description", "risk_score"}},
+          {"additionalProperties", false}};
+}
+
+json scoring_guide_schema() {
+  return {
+      {"type", "object"},
+      {"properties",
+       {{"domain",
+         {{"type", "string"}, {"enum", {"trading", "cicd", "moderation", "agents", "generic"}}}}}},
+      {"additionalProperties", false}};
+}
+
+json list_decisions_input_schema() { return list_decisions_schema(); }
+
+json get_decision_schema() {
+  return {{"type", "object"},
+          {"properties", {{"decision_id", {{"type", "string"}}}}},
+          {"required", {"decision_id"}},
+          {"additionalProperties", false}};
+}
+
+}  // namespace
+
+// The tools' handlers: members of a friend, so the table below can name them.
+struct McpTools {
+  static json evaluate_proposal(McpServer& s, const json& args);
+  static json what_if(McpServer& s, const json& args);
+  static json quick_risk_check(McpServer& s, const json& args);
+  static json check_thresholds(McpServer& s, const json& args);
+  static json get_scoring_guide(McpServer& s, const json& args);
+  static json crypto_status(McpServer& s, const json& args);
+  static json list_decisions(McpServer& s, const json& args);
+  static json get_decision(McpServer& s, const json& args);
+};
+
+namespace {
+
+// One row per tool: its name, the permission it needs from the caller ("" for static
+// information), what it does, its input schema and its handler. tools/list, the permission
+// check and tools/call all read this table.
+struct McpTool {
+  std::string_view name;
+  std::string_view permission;
+  std::string_view description;
+  json (*input_schema)();
+  json (*handler)(McpServer&, const json&);
+};
+
+constexpr McpTool kTools[] = {
+    {"aegis_evaluate_proposal", "decide",
+     "Decide whether a proposed change should go ahead: PROCEED, PAUSE, HALT or ESCALATE, with "
+     "the gates, rationale and next steps.",
+     context_input_schema, McpTools::evaluate_proposal},
+    {"aegis_what_if", "decide",
+     "What would the decision be if the context changed? Give the context and the changes (a "
+     "JSON merge patch: nested utility fields merge, null removes a field); returns the changed "
+     "decision and how it differs. Nothing is recorded unless record is true.",
+     what_if_schema, McpTools::what_if},
+    {"aegis_quick_risk_check", "decide",
+     "Fast check: is risk_score below threshold (no Bayesian evaluation)?", quick_risk_check_schema,
+     McpTools::quick_risk_check},
+    {"aegis_check_thresholds", "",
+     "The gate thresholds and parameters in force, with the config hash.", no_arguments,
+     McpTools::check_thresholds},
+    {"aegis_get_scoring_guide", "", "How to turn a domain's signals into AEGIS scores.",
+     scoring_guide_schema, McpTools::get_scoring_guide},
+    {"aegis_crypto_status", "", "Which signature and key-management features this server has.",
+     no_arguments, McpTools::crypto_status},
+    {"aegis_list_decisions", "read_decisions",
+     "Decisions, newest first (order: asc for the oldest first), filtered as GET /v1/decisions "
+     "is, with a cursor for the next page.",
+     list_decisions_input_schema, McpTools::list_decisions},
+    {"aegis_get_decision", "read_decisions", "One stored decision by its id.", get_decision_schema,
+     McpTools::get_decision},
+};
+
+const McpTool* find_tool(std::string_view name) {
+  for (const McpTool& tool : kTools)
+    if (tool.name == name) return &tool;
+  return nullptr;
+}
+
 const json& tool_definitions() {
   static const json tools = [] {
-    json context_props = {
-        {"agent_id", {{"type", "string"}, {"description", "Who asks (default aegis-cli)"}}},
-        {"session_id", {{"type", "string"}}},
-        {"phase", {{"type", "string"}, {"enum", {"plan", "commit", "work"}}}},
-        {"proposal_summary", {{"type", "string"}, {"description", "What the change is"}}},
-        {"estimated_impact", {{"type", "string"}, {"enum", {"low", "medium", "high", "critical"}}}},
-        {"risk_baseline", unit_number()},
-        {"risk_proposed", unit_number()},
-        {"profit_baseline", {{"type", "number"}}},
-        {"profit_proposed", {{"type", "number"}}},
-        {"novelty_score", unit_number()},
-        {"complexity_score", unit_number()},
-        {"quality_score", unit_number()},
-        {"quality_subscores", {{"type", "array"}, {"items", unit_number("subscore")}}},
-        {"requires_human_approval", {{"type", "boolean"}}},
-        {"time_sensitive", {{"type", "boolean"}}},
-        {"reversible", {{"type", "boolean"}}},
-        {"metadata", {{"type", "object"}}},
-        {"change_type",
-         {{"type", "string"}, {"enum", {"feature", "refactor", "bugfix", "config"}}}},
-        {"utility",
-         {{"type", "object"},
-          {"properties",
-           {{"expected_benefit", {{"type", "number"}}},
-            {"benefit_std", {{"type", "number"}, {"minimum", 0}}},
-            {"n_samples", {{"type", "integer"}, {"minimum", 1}}},
-            {"disruption_probability", unit_number("Probability of disruption, 0-1")},
-            {"migration_cost", {{"type", "number"}, {"minimum", 0}}}}},
-          {"required", {"expected_benefit"}},
-          {"additionalProperties", false}}},
-        {"shadow", {{"type", "boolean"}, {"description", "Evaluate without enforcing"}}},
-        {"drift_baseline_data",
-         {{"type", "array"},
-          {"items", {{"type", "number"}}},
-          {"minItems", 30},
-          {"description", "A drift baseline for this evaluation (at least 30 values)"}}}};
-    // What each field means and which way its gate passes: schema/context.schema.json's
-    // descriptions, the one place they are written (docs/gates.md#what-each-gate-rewards).
-    const json schema = json::parse(detail::embedded_file("context.schema.json"));
-    for (auto& [name, prop] : context_props.items())
-      if (schema["properties"].contains(name) && schema["properties"][name].contains("description"))
-        prop["description"] = schema["properties"][name]["description"];
-    return json::array({
-        {{"name", "aegis_evaluate_proposal"},
-         {"description",
-          "Decide whether a proposed change should go ahead: PROCEED, PAUSE, HALT or ESCALATE, "
-          "with the gates, rationale and next steps."},
-         {"inputSchema",
-          {{"type", "object"}, {"properties", context_props}, {"additionalProperties", false}}}},
-        {{"name", "aegis_what_if"},
-         {"description",
-          "What would the decision be if the context changed? Give the context and the changes "
-          "(a JSON merge patch: nested utility fields merge, null removes a field); returns the "
-          "changed decision and how it differs. Nothing is recorded unless record is true."},
-         {"inputSchema",
-          {{"type", "object"},
-           {"properties",
-            {{"context",
-              {{"type", "object"}, {"properties", context_props}, {"additionalProperties", false}}},
-             {"changes", {{"type", "object"}, {"description", "JSON merge patch of the context"}}},
-             {"record", {{"type", "boolean"}, {"description", "Record the changed decision"}}}}},
-           {"required", {"context", "changes"}},
-           {"additionalProperties", false}}}},
-        {{"name", "aegis_quick_risk_check"},
-         {"description", "Fast check: is risk_score below threshold (no Bayesian evaluation)?"},
-         {"inputSchema",
-          {{"type", "object"},
-           {"properties",
-            {{"agent_id", {{"type", "string"}}},
-             {"action_description", {{"type", "string"}}},
-             {"risk_score", unit_number("Estimated risk, 0-1")},
-             {"threshold", unit_number("Default 0.5")}}},
-           {"required", {"action_description", "risk_score"}},
-           {"additionalProperties", false}}}},
-        {{"name", "aegis_check_thresholds"},
-         {"description", "The gate thresholds and parameters in force, with the config hash."},
-         {"inputSchema",
-          {{"type", "object"}, {"properties", json::object()}, {"additionalProperties", false}}}},
-        {{"name", "aegis_get_scoring_guide"},
-         {"description", "How to turn a domain's signals into AEGIS scores."},
-         {"inputSchema",
-          {{"type", "object"},
-           {"properties",
-            {{"domain",
-              {{"type", "string"},
-               {"enum", {"trading", "cicd", "moderation", "agents", "generic"}}}}}},
-           {"additionalProperties", false}}}},
-        {{"name", "aegis_crypto_status"},
-         {"description", "Which signature and key-management features this server has."},
-         {"inputSchema",
-          {{"type", "object"}, {"properties", json::object()}, {"additionalProperties", false}}}},
-        {{"name", "aegis_list_decisions"},
-         {"description",
-          "Decisions, newest first (order: asc for the oldest first), filtered as GET "
-          "/v1/decisions is, with a cursor for the next page."},
-         {"inputSchema", list_decisions_schema()}},
-        {{"name", "aegis_get_decision"},
-         {"description", "One stored decision by its id."},
-         {"inputSchema",
-          {{"type", "object"},
-           {"properties", {{"decision_id", {{"type", "string"}}}}},
-           {"required", {"decision_id"}},
-           {"additionalProperties", false}}}},
-    });
+    json list = json::array();
+    for (const McpTool& tool : kTools)
+      list.push_back({{"name", tool.name},
+                      {"description", tool.description},
+                      {"inputSchema", tool.input_schema()}});
+    return list;
   }();
   return tools;
 }
@@ -197,62 +236,6 @@ const json& scoring_guides() {
        "... 0 chained writes; reversible false for payments, deletions and messages sent; "
        "requires_human_approval for anything touching money or credentials."}};
   return guides;
-}
-
-// Reads a tool's arguments strictly: only the names its inputSchema lists, each of its type.
-// Errors are InvalidInputError "mcp.invalid" naming the argument.
-class Args {
- public:
-  Args(const json& args, std::initializer_list<std::string_view> allowed) : args_(args) {
-    std::optional<std::string> unknown;  // the least in byte order, as the context parser does
-    for (const auto& [key, value] : args.items()) {
-      bool known = false;
-      for (auto a : allowed) known = known || a == key;
-      if (!known && (!unknown || key < *unknown)) unknown = key;
-    }
-    if (unknown)
-      throw_error(invalid_input("json.unknown_field", *unknown,
-                                "unknown argument \"" + *unknown + "\""));
-  }
-  std::optional<double> number(const char* name) const {
-    const json* v = find(name);
-    if (!v) return std::nullopt;
-    if (!v->is_number()) wrong(name, "a number");
-    return v->get<double>();
-  }
-  std::optional<int64_t> integer(const char* name) const {
-    const json* v = find(name);
-    if (!v) return std::nullopt;
-    if (!v->is_number_integer() || (v->is_number_unsigned() && v->get<uint64_t>() > INT64_MAX))
-      wrong(name, "an integer");
-    return v->get<int64_t>();
-  }
-  std::optional<std::string> string(const char* name) const {
-    const json* v = find(name);
-    if (!v) return std::nullopt;
-    if (!v->is_string()) wrong(name, "a string");
-    return v->get<std::string>();
-  }
-
- private:
-  const json* find(const char* name) const {
-    const auto it = args_.find(name);
-    return it == args_.end() ? nullptr : &*it;
-  }
-  [[noreturn]] static void wrong(const char* name, const char* expected) {
-    throw_error(invalid_input("mcp.invalid", name,
-                              std::string(name) + " must be " + expected));
-  }
-  const json& args_;
-};
-
-// The permission a tool needs from the configured caller (none for static information).
-std::optional<std::string_view> tool_permission(std::string_view tool) {
-  if (tool == "aegis_evaluate_proposal" || tool == "aegis_quick_risk_check" ||
-      tool == "aegis_what_if")
-    return "decide";
-  if (tool == "aegis_list_decisions" || tool == "aegis_get_decision") return "read_decisions";
-  return std::nullopt;
 }
 
 // The keys each method's params may hold (MCP's `_meta` everywhere); the one that sorts first
@@ -291,7 +274,7 @@ json parse_error_reply(const Error& e) {
       field.erase(0, at + kArgs.size());
     data["field"] = field;
   }
-  const int code = e.kind == ErrorKind::kPayloadTooLarge ? -32600 : -32700;
+  const int code = kind_info(e.kind).jsonrpc_code;
   return rpc_error(nullptr, code, code == -32700 ? "parse error: " + e.message : e.message,
                    std::move(data));
 }
@@ -303,7 +286,7 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 Result<McpSettings> read_mcp_section(const YAML::Node& mcp, const std::string& source) {
   McpSettings s;
   auto fail = [&](const std::string& key, const std::string& why) {
-    return invalid_input("mcp.config", key, source + ": " + key + " " + why);
+    return Error(errors::kMcpConfig, key, source + ": " + key + " " + why);
   };
   try {
     if (!mcp || mcp.IsNull()) return s;
@@ -317,7 +300,7 @@ Result<McpSettings> read_mcp_section(const YAML::Node& mcp, const std::string& s
       s.actor_id = kv.second.Scalar();
     }
   } catch (const YAML::Exception& e) {
-    return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);
+    return Error(errors::kConfigYamlSyntax, "", source + ": malformed YAML: " + e.msg);
   }
   return s;
 }
@@ -369,8 +352,7 @@ std::optional<std::string> McpServer::handle(std::string_view message) {
 
 McpServer::HttpAnswer McpServer::handle_http(std::string_view message,
                                              std::string_view protocol_version,
-                                             std::string_view session_id,
-                                             const McpCaller* caller) {
+                                             std::string_view session_id, const McpCaller* caller) {
   const std::string& actor = caller ? caller->actor_id : caller_.actor_id;
   const auto now = clock_();
   HttpSession* session = nullptr;
@@ -379,9 +361,10 @@ McpServer::HttpAnswer McpServer::handle_http(std::string_view message,
     if (it == sessions_.end() || it->second.actor != actor ||
         now - it->second.last_used >= kSessionIdle) {
       if (it != sessions_.end() && it->second.actor == actor) sessions_.erase(it);
-      return {404, dump(rpc_error(nullptr, -32001,
-                                  "no such MCP session (ended, expired or another caller's): "
-                                  "send initialize again")),
+      return {404,
+              dump(rpc_error(nullptr, -32001,
+                             "no such MCP session (ended, expired or another caller's): "
+                             "send initialize again")),
               ""};
     }
     session = &it->second;
@@ -392,9 +375,9 @@ McpServer::HttpAnswer McpServer::handle_http(std::string_view message,
   std::string opened;
   current_caller_ = caller;
   refused_uninitialized_ = false;
-  HttpAnswer answer{200, handle_message(message, version == kBatchProtocolVersion,
-                                        session != nullptr, &opened),
-                    ""};
+  HttpAnswer answer{
+      200, handle_message(message, version == kBatchProtocolVersion, session != nullptr, &opened),
+      ""};
   current_caller_ = nullptr;
   if (refused_uninitialized_) answer.status = 400;  // no session: initialize first
   if (!opened.empty()) {
@@ -423,8 +406,8 @@ std::optional<std::string> McpServer::handle_message(std::string_view message, b
   try {
     // The envelope adds up to three levels (batch, request, params) above the arguments, which
     // the context parser then holds to the context's own limit.
-    auto parsed = read_json(message, {.max_bytes = kMaxMessageBytes,
-                                      .max_depth = kMaxJsonDepth + 3});
+    auto parsed =
+        read_json(message, {.max_bytes = kMaxMessageBytes, .max_depth = kMaxJsonDepth + 3});
     if (!parsed) return dump(parse_error_reply(parsed.error()));
     const json& msg = parsed.value();
     if (!msg.is_array()) {
@@ -433,9 +416,9 @@ std::optional<std::string> McpServer::handle_message(std::string_view message, b
     }
     if (msg.empty()) return dump(rpc_error(nullptr, -32600, "an empty batch is not a request"));
     if (!batches)
-      return dump(rpc_error(nullptr, -32600,
-                            "JSON-RPC batches need protocol version " +
-                                std::string(kBatchProtocolVersion)));
+      return dump(rpc_error(
+          nullptr, -32600,
+          "JSON-RPC batches need protocol version " + std::string(kBatchProtocolVersion)));
     json replies = json::array();
     for (const json& request : msg)
       if (auto reply = handle_request(request, true, initialized, negotiated))
@@ -481,9 +464,8 @@ std::optional<json> McpServer::handle_request(const json& req, bool in_batch, bo
   }
   if (auto unknown = unknown_param(name, params))
     return rpc_error(id, -32602, "unknown key \"" + *unknown + "\" in params",
-                     error_to_json(invalid_input("json.unknown_field", "params." + *unknown,
-                                                 "unknown key \"" + *unknown + "\" in params"))
-                         ["error"]);
+                     error_to_json(Error(errors::kJsonUnknownField, "params." + *unknown,
+                                         "unknown key \"" + *unknown + "\" in params"))["error"]);
   json result = dispatch(name, params, negotiated);
   if (result.contains("__rpc_error")) {
     const json& e = result["__rpc_error"];
@@ -504,8 +486,7 @@ json McpServer::dispatch(const std::string& method, const json& params, std::str
       return error(-32602, "initialize needs protocolVersion, a string");
     const auto& supported = supported_protocol_versions();
     std::string version = supported.back();  // a version we speak, when the client's is not one
-    if (std::find(supported.begin(), supported.end(), asked->get<std::string>()) !=
-        supported.end())
+    if (std::find(supported.begin(), supported.end(), asked->get<std::string>()) != supported.end())
       version = asked->get<std::string>();
     *negotiated = version;
     return {{"protocolVersion", version},
@@ -520,26 +501,31 @@ json McpServer::dispatch(const std::string& method, const json& params, std::str
     if (!params.contains("name") || !params["name"].is_string())
       return error(-32602, "tools/call needs a tool name");
     const std::string name = params["name"].get<std::string>();
-    bool known = false;
-    for (const auto& t : tool_definitions()) known |= t["name"] == name;
-    if (!known) return error(-32602, "unknown tool: " + name.substr(0, 64));
+    const McpTool* tool = find_tool(name);
+    if (!tool) return error(-32602, "unknown tool: " + name.substr(0, 64));
     const json args = params.contains("arguments") ? params["arguments"] : json::object();
     if (!args.is_object())
       return error(-32602, "arguments must be an object",
-                   error_to_json(invalid_input("json.not_object", "arguments",
-                                               "arguments must be an object"))["error"]);
+                   error_to_json(Error(errors::kJsonNotObject, "arguments",
+                                       "arguments must be an object"))["error"]);
     const McpCaller& caller = current_caller_ ? *current_caller_ : caller_;
-    if (const auto permission = tool_permission(name); permission && caller.rbac) {
-      if (auto denied = caller.rbac->check(caller.actor_id, *permission))
+    if (!tool->permission.empty() && caller.rbac) {
+      if (auto denied = caller.rbac->check(caller.actor_id, tool->permission))
         return tool_error(*denied);
     }
     if (!allow_call()) {
-      return tool_error(Error{ErrorKind::kInvalidInput, "mcp.rate_limited", "",
+      return tool_error(Error{errors::kMcpRateLimited, "",
                               "rate limit exceeded: at most " +
                                   std::to_string(config_.parameters().mcp_rate_limit) +
                                   " tool calls per minute"});
     }
-    return call_tool(name, args);
+    try {
+      return tool->handler(*this, args);
+    } catch (const AegisError& e) {
+      return tool_error(e.error());
+    } catch (const json::exception&) {
+      return tool_error(Error(errors::kMcpInvalid, "", "the arguments do not fit the tool"));
+    }
   }
   return error(-32601, "method not found: " + method.substr(0, 64));
 }
@@ -554,170 +540,164 @@ std::optional<Error> McpServer::keep(const Evaluation& e) {
     return std::nullopt;
   }
   if (service_->record_and_wait({e.entry()})) return std::nullopt;
-  return Error{ErrorKind::kInternal, "mcp.store", "",
-               "the decision could not be stored; it was not returned"};
+  return Error{errors::kMcpStore, "", "the decision could not be stored; it was not returned"};
 }
 
-json McpServer::call_tool(const std::string& name, const json& args) {
-  try {
-    if (name == "aegis_evaluate_proposal") {
-      ContextParser parser =
-          service_->parser({.cli_aliases = false, .cli_defaults = true, .request_fields = true});
-      auto made = service_->evaluate(args.dump(), parser);
-      if (!made) return tool_error(made.error());
-      const Evaluation& e = made.value();
-      if (auto failed = keep(e)) return tool_error(*failed);
-      return tool_result(e.decision.rationale, json::parse(e.json));
-    }
-    if (name == "aegis_what_if") {
-      auto request = what_if_request(args);
-      if (!request) return tool_error(request.error());
-      ContextParser parser =
-          service_->parser({.cli_aliases = false, .cli_defaults = true, .request_fields = true});
-      auto answer =
-          what_if(*service_, request.value().context, request.value().changes, parser);
-      if (!answer) return tool_error(answer.error());
-      const WhatIf& w = answer.value();
-      if (request.value().record) {
-        if (auto failed = keep(w.changed)) return tool_error(*failed);
-      }
-      return tool_result(std::string(to_string(w.original.decision.status)) + " -> " +
-                             std::string(to_string(w.changed.decision.status)) + ": " +
-                             w.changed.decision.rationale,
-                         json::parse(w.to_json(request.value().record)));
-    }
-    if (name == "aegis_quick_risk_check") {
-      const Args a(args, {"agent_id", "action_description", "risk_score", "threshold"});
-      const auto score = a.number("risk_score");
-      const auto action = a.string("action_description");
-      if (!score || !action)
-        return tool_error(invalid_input("mcp.invalid", score ? "action_description" : "risk_score",
-                                        "risk_score (number) and action_description (string) "
-                                        "are required"));
-      const double threshold = a.number("threshold").value_or(0.5);
-      const bool safe =
-          quick_risk_check(a.string("agent_id").value_or("mcp-agent"), *action, *score, threshold);
-      return tool_result(
-          safe ? "safe: risk below threshold" : "not safe: risk at or above threshold",
-          {{"safe", safe}, {"risk_score", *score}, {"threshold", threshold}});
-    }
-    if (name == "aegis_check_thresholds") {
-      const Args a(args, {});
-      return tool_result("parameters in force (config " + config_.config_hash().substr(0, 12) + ")",
-                         {{"parameters", config_to_json(config_.parameters())},
-                          {"config_hash", config_.config_hash()}});
-    }
-    if (name == "aegis_get_scoring_guide") {
-      const Args a(args, {"domain"});
-      const std::string domain = a.string("domain").value_or("generic");
-      if (!scoring_guides().contains(domain))
-        return tool_error(invalid_input("mcp.invalid", "domain",
-                                        "domain must be trading, cicd, moderation, agents or "
-                                        "generic"));
-      const std::string guide = scoring_guides()[domain].get<std::string>() + " " +
-                                which_way_each_gate_passes(config_.create_gate_evaluator());
-      return tool_result(guide, {{"domain", domain}, {"guide", guide}});
-    }
-    if (name == "aegis_crypto_status") {
-      const Args a(args, {});
-      json status = kek_status_json();
-      status["override_signatures"] = "BIP-322 simple, P2TR key path (BIP-340 Schnorr, secp256k1)";
-      status["two_key_override"] = true;
-      status["hybrid_kem"] = "X-Wing (draft-connolly-cfrg-xwing-kem-10: ML-KEM-768 + X25519)";
-      return tool_result(status.dump(), status);
-    }
-    if (name == "aegis_list_decisions") {
-      const Args a(args, {"limit", "cursor", "order", "status", "agent_id", "failing_gate",
-                          "since", "until"});
-      const int64_t limit = a.integer("limit").value_or(20);
-      if (limit < 1 || limit > 100)
-        return tool_error(invalid_input("mcp.invalid", "limit", "limit must be in [1, 100]"));
-      Store::DecisionQuery q{.limit = static_cast<size_t>(limit)};
-      if (const auto c = a.string("cursor")) {
-        bool ok = !c->empty() && c->size() <= 18;
-        for (char ch : *c) ok = ok && ch >= '0' && ch <= '9';
-        if (!ok)
-          return tool_error(invalid_input("mcp.invalid", "cursor", "cursor is not one we gave"));
-        q.cursor = std::stoll(*c);
-      }
-      const auto order = a.string("order").value_or("desc");
-      if (order != "asc" && order != "desc")
-        return tool_error(invalid_input("mcp.invalid", "order", "order must be asc or desc"));
-      q.newest_first = order == "desc";
-      // The schema's enums (tool_definitions) are the names each filter takes.
-      const json& schema = list_decisions_schema()["properties"];
-      for (const auto& [field, into] : {std::pair<const char*, std::optional<std::string>*>{
-                                            "status", &q.status},
-                                        {"failing_gate", &q.failing_gate},
-                                        {"agent_id", &q.agent_id}}) {
-        auto v = a.string(field);
-        if (!v) continue;
-        const json& allowed = schema[field].value("enum", json::array());
-        if ((!allowed.empty() && std::find(allowed.begin(), allowed.end(), *v) == allowed.end()) ||
-            v->empty() || v->size() > kMaxIdLength || v->find('\0') != std::string::npos)
-          return tool_error(invalid_input(
-              "mcp.invalid", field,
-              std::string(field) + " must be " +
-                  (allowed.empty() ? std::string("1 to 256 bytes without U+0000")
-                                   : "one of " + allowed.dump())));
-        *into = std::move(*v);
-      }
-      for (const auto& [field, into] : {std::pair<const char*, std::optional<std::string>*>{
-                                            "since", &q.since},
-                                        {"until", &q.until}}) {
-        const auto v = a.string(field);
-        if (!v) continue;
-        *into = Store::DecisionQuery::time_bound(*v);
-        if (!*into)
-          return tool_error(invalid_input("mcp.invalid", field,
-                                          std::string(field) +
-                                              " must be an RFC 3339 UTC time such as "
-                                              "2026-12-02T21:08:01.123Z (or its date)"));
-      }
-      std::vector<AuditEntry> found;
-      if (store_) {
-        std::lock_guard<std::mutex> g(*store_lock_);
-        found = store_->find_decisions(q);
-      } else {  // the same selection over the decisions kept in memory
-        const auto take = [&](const AuditEntry& e) {
-          if (found.size() < q.limit && q.matches(e)) found.push_back(e);
-        };
-        if (q.newest_first)
-          std::for_each(memory_.rbegin(), memory_.rend(), take);
-        else
-          std::for_each(memory_.begin(), memory_.end(), take);
-      }
-      json list = json::array();
-      for (const auto& e : found) list.push_back(json::parse(e.body));
-      json out = {{"decisions", list}};
-      out["next_cursor"] = found.size() == q.limit ? json(std::to_string(found.back().seq))
-                                                   : json(nullptr);
-      return tool_result(std::to_string(list.size()) + " decisions", out);
-    }
-    if (name == "aegis_get_decision") {
-      const Args a(args, {"decision_id"});
-      const auto id = a.string("decision_id");
-      if (!id)
-        return tool_error(invalid_input("mcp.invalid", "decision_id", "decision_id is required"));
-      std::optional<std::string> found;
-      if (store_) {
-        std::lock_guard<std::mutex> g(*store_lock_);
-        found = store_->get_decision(*id);
-      } else {
-        for (const auto& e : memory_)
-          if (e.id == *id) found = e.body;
-      }
-      if (!found)
-        return tool_error(Error{ErrorKind::kNotFound, "mcp.not_found", "decision_id",
-                                "no decision " + id->substr(0, 64)});
-      return tool_result(*found, json::parse(*found));
-    }
-  } catch (const AegisError& e) {
-    return tool_error(e.error());
-  } catch (const json::exception&) {
-    return tool_error(invalid_input("mcp.invalid", "", "the arguments do not fit the tool"));
+json McpTools::evaluate_proposal(McpServer& s, const json& args) {
+  ContextParser parser =
+      s.service_->parser({.cli_aliases = false, .cli_defaults = true, .request_fields = true});
+  auto made = s.service_->evaluate(args.dump(), parser);
+  if (!made) return tool_error(made.error());
+  const Evaluation& e = made.value();
+  if (auto failed = s.keep(e)) return tool_error(*failed);
+  return tool_result(e.decision.rationale, json::parse(e.json));
+}
+
+json McpTools::what_if(McpServer& s, const json& args) {
+  auto request = what_if_request(args);
+  if (!request) return tool_error(request.error());
+  ContextParser parser =
+      s.service_->parser({.cli_aliases = false, .cli_defaults = true, .request_fields = true});
+  auto answer =
+      aegis::what_if(*s.service_, request.value().context, request.value().changes, parser);
+  if (!answer) return tool_error(answer.error());
+  const WhatIf& w = answer.value();
+  if (request.value().record) {
+    if (auto failed = s.keep(w.changed)) return tool_error(*failed);
   }
-  return tool_error(Error{ErrorKind::kInternal, "mcp.internal", "", "unhandled tool " + name});
+  return tool_result(std::string(to_string(w.original.decision.status)) + " -> " +
+                         std::string(to_string(w.changed.decision.status)) + ": " +
+                         w.changed.decision.rationale,
+                     json::parse(w.to_json(request.value().record)));
+}
+
+json McpTools::quick_risk_check(McpServer& /*server*/, const json& args) {
+  const StrictObject a(args, {"agent_id", "action_description", "risk_score", "threshold"},
+                       errors::kMcpInvalid);
+  const auto score = a.number("risk_score");
+  const auto action = a.string("action_description");
+  if (!score || !action)
+    return tool_error(Error(errors::kMcpInvalid, score ? "action_description" : "risk_score",
+                            "risk_score (number) and action_description (string) "
+                            "are required"));
+  const double threshold = a.number("threshold").value_or(0.5);
+  const bool safe = aegis::quick_risk_check(a.string("agent_id").value_or("mcp-agent"), *action,
+                                            *score, threshold);
+  return tool_result(safe ? "safe: risk below threshold" : "not safe: risk at or above threshold",
+                     {{"safe", safe}, {"risk_score", *score}, {"threshold", threshold}});
+}
+
+json McpTools::check_thresholds(McpServer& s, const json& args) {
+  const StrictObject a(args, {}, errors::kMcpInvalid);
+  return tool_result("parameters in force (config " + s.config_.config_hash().substr(0, 12) + ")",
+                     {{"parameters", config_to_json(s.config_.parameters())},
+                      {"config_hash", s.config_.config_hash()}});
+}
+
+json McpTools::get_scoring_guide(McpServer& s, const json& args) {
+  const StrictObject a(args, {"domain"}, errors::kMcpInvalid);
+  const std::string domain = a.string("domain").value_or("generic");
+  if (!scoring_guides().contains(domain))
+    return tool_error(Error(errors::kMcpInvalid, "domain",
+                            "domain must be trading, cicd, moderation, agents or "
+                            "generic"));
+  const std::string guide = scoring_guides()[domain].get<std::string>() + " " +
+                            which_way_each_gate_passes(s.config_.create_gate_evaluator());
+  return tool_result(guide, {{"domain", domain}, {"guide", guide}});
+}
+
+json McpTools::crypto_status(McpServer& /*server*/, const json& args) {
+  const StrictObject a(args, {}, errors::kMcpInvalid);
+  json status = kek_status_json();
+  status["override_signatures"] = "BIP-322 simple, P2TR key path (BIP-340 Schnorr, secp256k1)";
+  status["two_key_override"] = true;
+  status["hybrid_kem"] = "X-Wing (draft-connolly-cfrg-xwing-kem-10: ML-KEM-768 + X25519)";
+  return tool_result(status.dump(), status);
+}
+
+json McpTools::list_decisions(McpServer& s, const json& args) {
+  const StrictObject a(
+      args, {"limit", "cursor", "order", "status", "agent_id", "failing_gate", "since", "until"},
+      errors::kMcpInvalid);
+  const int64_t limit = a.integer("limit").value_or(20);
+  if (limit < 1 || limit > 100)
+    return tool_error(Error(errors::kMcpInvalid, "limit", "limit must be in [1, 100]"));
+  Store::DecisionQuery q{.limit = static_cast<size_t>(limit)};
+  if (const auto c = a.string("cursor")) {
+    bool ok = !c->empty() && c->size() <= 18;
+    for (char ch : *c) ok = ok && ch >= '0' && ch <= '9';
+    if (!ok) return tool_error(Error(errors::kMcpInvalid, "cursor", "cursor is not one we gave"));
+    q.cursor = std::stoll(*c);
+  }
+  const auto order = a.string("order").value_or("desc");
+  if (order != "asc" && order != "desc")
+    return tool_error(Error(errors::kMcpInvalid, "order", "order must be asc or desc"));
+  q.newest_first = order == "desc";
+  // The schema's enums (tool_definitions) are the names each filter takes.
+  const json& schema = list_decisions_schema()["properties"];
+  for (const auto& [field, into] :
+       {std::pair<const char*, std::optional<std::string>*>{"status", &q.status},
+        {"failing_gate", &q.failing_gate},
+        {"agent_id", &q.agent_id}}) {
+    auto v = a.string(field);
+    if (!v) continue;
+    const json& allowed = schema[field].value("enum", json::array());
+    if ((!allowed.empty() && std::find(allowed.begin(), allowed.end(), *v) == allowed.end()) ||
+        v->empty() || v->size() > kMaxIdLength || v->find('\0') != std::string::npos)
+      return tool_error(Error(errors::kMcpInvalid, field,
+                              std::string(field) + " must be " +
+                                  (allowed.empty() ? std::string("1 to 256 bytes without U+0000")
+                                                   : "one of " + allowed.dump())));
+    *into = std::move(*v);
+  }
+  for (const auto& [field, into] :
+       {std::pair<const char*, std::optional<std::string>*>{"since", &q.since},
+        {"until", &q.until}}) {
+    const auto v = a.string(field);
+    if (!v) continue;
+    *into = Store::DecisionQuery::time_bound(*v);
+    if (!*into)
+      return tool_error(Error(errors::kMcpInvalid, field,
+                              std::string(field) + " must be an RFC 3339 UTC time such as "
+                                                   "2026-12-02T21:08:01.123Z (or its date)"));
+  }
+  std::vector<AuditEntry> found;
+  if (s.store_) {
+    std::lock_guard<std::mutex> g(*s.store_lock_);
+    found = s.store_->find_decisions(q);
+  } else {  // the same selection over the decisions kept in memory
+    const auto take = [&](const AuditEntry& e) {
+      if (found.size() < q.limit && q.matches(e)) found.push_back(e);
+    };
+    if (q.newest_first)
+      std::for_each(s.memory_.rbegin(), s.memory_.rend(), take);
+    else
+      std::for_each(s.memory_.begin(), s.memory_.end(), take);
+  }
+  json list = json::array();
+  for (const auto& e : found) list.push_back(json::parse(e.body));
+  json out = {{"decisions", list}};
+  out["next_cursor"] =
+      found.size() == q.limit ? json(std::to_string(found.back().seq)) : json(nullptr);
+  return tool_result(std::to_string(list.size()) + " decisions", out);
+}
+
+json McpTools::get_decision(McpServer& s, const json& args) {
+  const StrictObject a(args, {"decision_id"}, errors::kMcpInvalid);
+  const auto id = a.string("decision_id");
+  if (!id) return tool_error(Error(errors::kMcpInvalid, "decision_id", "decision_id is required"));
+  std::optional<std::string> found;
+  if (s.store_) {
+    std::lock_guard<std::mutex> g(*s.store_lock_);
+    found = s.store_->get_decision(*id);
+  } else {
+    for (const auto& e : s.memory_)
+      if (e.id == *id) found = e.body;
+  }
+  if (!found)
+    return tool_error(
+        Error{errors::kMcpNotFound, "decision_id", "no decision " + id->substr(0, 64)});
+  return tool_result(*found, json::parse(*found));
 }
 
 }  // namespace aegis

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "aegis/error.h"
+#include "aegis/errors/server.h"
 #include "aegis/version.h"
 #include "embedded.h"
 
@@ -16,7 +17,7 @@ constexpr std::string_view kSchemaBase = "https://aegis.dev/schema/";
 nlohmann::json embedded(std::string_view file) {
   const std::string_view text = detail::embedded_file(file);
   if (!text.empty()) return nlohmann::json::parse(text);
-  throw_error(Error{ErrorKind::kInternal, "openapi.missing_schema", "",
+  throw_error(Error{errors::kOpenapiMissingSchema, "",
                     "schema/" + std::string(file) + " is not embedded in this build"});
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <tuple>
 
+#include "aegis/decide.h"
 #include "aegis/gates.h"
 
 namespace aegis {
@@ -14,9 +15,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 4> kStatuses = {"proceed", "pause", "halt", "escalate"};
-constexpr std::array<std::string_view, 6> kGates = {"risk",       "profit",  "novelty",
-                                                    "complexity", "quality", "utility"};
+constexpr auto kStatuses = names_of<kStatusNames>();
+constexpr auto kGates = names_of<kGateNames>();
 constexpr size_t kRecentRows = 20;
 constexpr size_t kMaxBuckets = 24;
 
@@ -326,13 +326,13 @@ std::string render_report_fragment(const ReportInput& input) {
                 recent_table(newest_first, chosen ? str(*chosen, "decision_id") : ""));
   out += figure("chart-status-mix", "Status mix over time", status_mix(newest_first));
   out += figure("chart-gate-pass-rates", "Gate pass rates", gate_pass_rates(newest_first));
-  out += figure("chart-gate-distance",
-                (chosen ? "Distance to each threshold of decision <code>" +
-                              esc(str(*chosen, "decision_id")) + "</code> (" +
-                              esc(str(*chosen, "status")) + ")"
-                        : std::string("Distance to each threshold")) +
-                    " — positive on the passing side",
-                gate_distances(chosen));
+  out += figure(
+      "chart-gate-distance",
+      (chosen ? "Distance to each threshold of decision <code>" + esc(str(*chosen, "decision_id")) +
+                    "</code> (" + esc(str(*chosen, "status")) + ")"
+              : std::string("Distance to each threshold")) +
+          " — positive on the passing side",
+      gate_distances(chosen));
   out += figure("chart-drift", "Drift: KL divergence against its thresholds", drift_chart(drift));
   return out + "</div>";
 }

@@ -33,7 +33,8 @@ struct ApiContext {
   std::unique_ptr<Store> store;
   std::mutex store_lock;
   std::unique_ptr<crypto::Ed25519Key> attestation_key;  // server.attestation_key_file, if any
-  std::unique_ptr<CheckpointSigner> checkpoints;       // with that key  // the store, for reads and workflow steps; the log takes it to commit
+  std::unique_ptr<CheckpointSigner> checkpoints;        // with that key
+  // The store, for reads and workflow steps; the log takes it to commit.
   std::unique_ptr<DecisionLog> log;
   PrometheusExporter metrics;
   std::unique_ptr<TelemetryEmitter> telemetry;
@@ -45,17 +46,14 @@ struct ApiContext {
   std::atomic<uint64_t> telemetry_lost_counted{0};
 };
 
-// The HTTP status of an error: 400 malformed (json.*), 422 invalid values, 403, 404, 409, 413,
-// 500.
-int http_status_for(const Error& e);
-// An error as its HTTP response ({"error": {...}}).
+// An error as its HTTP response ({"error": {...}}), with its kind's status (kErrorKinds).
 http::Response error_response(const Error& e);
 http::Response json_response(int status, std::string body);
 // A workflow step's typed result as its HTTP response.
 http::Response workflow_response(const WorkflowResult& r);
 
-void add_decision_routes(http::Router& router, ApiContext& api);  // evaluate, batch, risk, AFA
-void add_workflow_routes(http::Router& router, ApiContext& api);  // proposals, overrides, ...
+void add_decision_routes(http::Router& router, ApiContext& api);    // evaluate, batch, risk, AFA
+void add_workflow_routes(http::Router& router, ApiContext& api);    // proposals, overrides, ...
 void add_operations_routes(http::Router& router, ApiContext& api);  // health, metrics, pages
 void add_mcp_route(http::Router& router, ApiContext& api);          // POST, DELETE /mcp
 // POST /mcp (a message; Mcp-Session-Id on the answer that opens a session) and DELETE /mcp (ends
@@ -80,8 +78,8 @@ namespace aegis::server {
 std::optional<Error> check_query(const http::Request& request,
                                  std::initializer_list<std::string_view> allowed);
 // An integer query parameter: whole decimal digits within [lo, hi]; `fallback` when absent.
-Result<int64_t> query_integer(const http::Request& request, std::string_view name,
-                              int64_t fallback, int64_t lo, int64_t hi);
+Result<int64_t> query_integer(const http::Request& request, std::string_view name, int64_t fallback,
+                              int64_t lo, int64_t hi);
 const std::string* query_value(const http::Request& request, std::string_view name);
 // A time query parameter: RFC 3339 UTC as stored ("2026-12-02T21:08:01.123Z") or cut after the
 // day, minute or second, a final Z optional (every stored time is UTC); "" when absent. Returned

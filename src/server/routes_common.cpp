@@ -1,27 +1,10 @@
 #include <nlohmann/json.hpp>
 
+#include "aegis/errors/core.h"
 #include "aegis/json.h"
 #include "routes.h"
 
 namespace aegis::server {
-
-int http_status_for(const Error& e) {
-  switch (e.kind) {
-    case ErrorKind::kPayloadTooLarge:
-      return 413;
-    case ErrorKind::kNotFound:
-      return 404;
-    case ErrorKind::kForbidden:
-      return 403;
-    case ErrorKind::kConflict:
-      return 409;
-    case ErrorKind::kInternal:
-      return 500;
-    case ErrorKind::kInvalidInput:
-      return e.code.rfind("json.", 0) == 0 ? 400 : 422;  // malformed vs invalid values
-  }
-  return 500;
-}
 
 http::Response json_response(int status, std::string body) {
   http::Response r;
@@ -31,18 +14,19 @@ http::Response json_response(int status, std::string body) {
 }
 
 http::Response error_response(const Error& e) {
-  return json_response(http_status_for(e), error_to_json(e).dump(
-                                               -1, ' ', false,
-                                               nlohmann::json::error_handler_t::replace));
+  return json_response(
+      kind_info(e.kind).http_status,
+      error_to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 http::Response workflow_response(const WorkflowResult& r) {
   if (!r) return error_response(r.error());
-  const int status = r.value().kind == WorkflowOutcome::Kind::kCreated   ? 201
-                     : r.value().kind == WorkflowOutcome::Kind::kRefused ? 422
-                                                                          : 200;
-  return json_response(status, r.value().body.dump(-1, ' ', false,
-                                                   nlohmann::json::error_handler_t::replace));
+  const int status = r.value().kind == WorkflowOutcome::Kind::kCreated ? 201
+                     : r.value().kind == WorkflowOutcome::Kind::kRefused
+                         ? kind_info(r.value().refusal).http_status
+                         : 200;
+  return json_response(
+      status, r.value().body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace aegis::server
@@ -61,18 +45,18 @@ std::optional<Error> check_query(const http::Request& request,
     bool known = false;
     for (auto a : allowed) known = known || a == name;
     if (!known)
-      return invalid_input("json.query", name,
-                           "unknown query parameter \"" + name.substr(0, 64) + "\"");
+      return Error(errors::kJsonQuery, name,
+                   "unknown query parameter \"" + name.substr(0, 64) + "\"");
     size_t n = 0;
     for (const auto& q : request.query) n += q.first == name;
     if (n != 1)
-      return invalid_input("json.query", name, "query parameter " + name + " is given twice");
+      return Error(errors::kJsonQuery, name, "query parameter " + name + " is given twice");
   }
   return std::nullopt;
 }
 
-Result<int64_t> query_integer(const http::Request& request, std::string_view name,
-                              int64_t fallback, int64_t lo, int64_t hi) {
+Result<int64_t> query_integer(const http::Request& request, std::string_view name, int64_t fallback,
+                              int64_t lo, int64_t hi) {
   const std::string* v = query_value(request, name);
   if (!v) return fallback;
   int64_t n = 0;
@@ -82,9 +66,9 @@ Result<int64_t> query_integer(const http::Request& request, std::string_view nam
     if (ok) n = n * 10 + (c - '0');
   }
   if (!ok || n < lo || n > hi)
-    return invalid_input("json.query", std::string(name),
-                         std::string(name) + " must be a whole number in [" + std::to_string(lo) +
-                             ", " + std::to_string(hi) + "], got \"" + v->substr(0, 32) + "\"");
+    return Error(errors::kJsonQuery, std::string(name),
+                 std::string(name) + " must be a whole number in [" + std::to_string(lo) + ", " +
+                     std::to_string(hi) + "], got \"" + v->substr(0, 32) + "\"");
   return n;
 }
 
@@ -93,9 +77,9 @@ Result<std::string> query_time(const http::Request& req, std::string_view name) 
   if (!v) return std::string();
   auto t = Store::DecisionQuery::time_bound(*v);
   if (!t)
-    return invalid_input("json.query", std::string(name),
-                         "expected an RFC 3339 UTC time such as 2026-12-02T21:08:01.123Z (or its "
-                         "date, minute or second)");
+    return Error(errors::kJsonQuery, std::string(name),
+                 "expected an RFC 3339 UTC time such as 2026-12-02T21:08:01.123Z (or its "
+                 "date, minute or second)");
   return *t;
 }
 

@@ -3,10 +3,14 @@
 // runs on the I/O thread (microseconds, no lock); the reply leaves when the decision log has made
 // the decisions durable.
 #include <nlohmann/json.hpp>
+#include <span>
 
 #include "aegis/afa.h"
 #include "aegis/attestation.h"
+#include "aegis/errors/core.h"
+#include "aegis/errors/server.h"
 #include "aegis/json.h"
+#include "aegis/strict_object.h"
 #include "aegis/what_if.h"
 #include "routes.h"
 
@@ -20,15 +24,15 @@ ContextParser& request_parser(const DecisionService& service) {
   thread_local const DecisionService* owner = nullptr;
   thread_local std::optional<ContextParser> parser;
   if (owner != &service || !parser) {
-    parser.emplace(service.parser({.cli_aliases = true, .cli_defaults = true,
-                                   .request_fields = true}));
+    parser.emplace(
+        service.parser({.cli_aliases = true, .cli_defaults = true, .request_fields = true}));
     owner = &service;
   }
   return *parser;
 }
 
 Error not_stored(const char* what) {
-  return Error{ErrorKind::kInternal, "server.store", "",
+  return Error{errors::kServerStore, "",
                std::string(what) + " could not be stored; nothing was returned"};
 }
 
@@ -37,11 +41,10 @@ void evaluate(ApiContext& api, http::Request& req, http::Reply reply) {
   if (!made) return reply(error_response(made.error()));
   NewEntry entry = made.value().entry();
   auto body = std::make_shared<std::string>(std::move(made.value().json));
-  api.service->record({std::move(entry)},
-                      [body, reply = std::move(reply)](bool durable) {
-                        reply(durable ? json_response(200, std::move(*body))
-                                      : error_response(not_stored("the decision")));
-                      });
+  api.service->record({std::move(entry)}, [body, reply = std::move(reply)](bool durable) {
+    reply(durable ? json_response(200, std::move(*body))
+                  : error_response(not_stored("the decision")));
+  });
 }
 
 void evaluate_batch(ApiContext& api, http::Request& req, http::Reply reply) {
@@ -64,11 +67,10 @@ void evaluate_batch(ApiContext& api, http::Request& req, http::Reply reply) {
   }
   const size_t limit = api.settings.max_batch_items;
   if (items.size() > limit)
-    return reply(error_response(Error{ErrorKind::kPayloadTooLarge, "server.too_many_items",
-                                      "server.max_batch_items",
-                                      "the batch holds " + std::to_string(items.size()) +
-                                          " contexts, over server.max_batch_items = " +
-                                          std::to_string(limit)}));
+    return reply(error_response(
+        Error{errors::kServerTooManyItems, "server.max_batch_items",
+              "the batch holds " + std::to_string(items.size()) +
+                  " contexts, over server.max_batch_items = " + std::to_string(limit)}));
   ContextParser& parser = request_parser(*api.service);
   auto out = std::make_shared<std::string>("[");
   std::vector<NewEntry> entries;
@@ -114,24 +116,17 @@ void evaluate_what_if(ApiContext& api, http::Request& req, http::Reply reply) {
 void risk_check(http::Request& req, const http::Caller& caller, http::Reply reply) {
   try {
     const json j = parse_json_strict(req.body);
-    if (!j.is_object() || !j.contains("risk_score") || !j["risk_score"].is_number() ||
-        !j.value("action_description", json()).is_string())
-      return reply(error_response(invalid_input("server.invalid", "risk_score",
-                                                "action_description (string) and risk_score "
-                                                "(number) are required")));
-    for (const auto& [key, value] : j.items())
-      if (key != "action_description" && key != "risk_score" && key != "threshold")
-        return reply(error_response(
-            invalid_input("json.unknown_field", key, "unknown field \"" + key + "\"")));
-    if (j.contains("threshold") && !j["threshold"].is_number())
-      return reply(error_response(
-          invalid_input("server.invalid", "threshold", "threshold must be a number")));
-    const double threshold = j.value("threshold", 0.5);
-    const double score = j["risk_score"].get<double>();
-    const bool safe = quick_risk_check(caller.actor_id, j["action_description"].get<std::string>(),
-                                       score, threshold);
+    const StrictObject in(j, {"action_description", "risk_score", "threshold"},
+                          errors::kServerInvalid);
+    const auto score = in.number("risk_score");
+    const auto action = in.string("action_description");
+    if (!score || !action)
+      in.fail(score ? "action_description" : "risk_score",
+              "action_description (string) and risk_score (number) are required");
+    const double threshold = in.number("threshold").value_or(0.5);
+    const bool safe = quick_risk_check(caller.actor_id, *action, *score, threshold);
     reply(json_response(
-        200, json{{"safe", safe}, {"risk_score", score}, {"threshold", threshold}}.dump()));
+        200, json{{"safe", safe}, {"risk_score", *score}, {"threshold", threshold}}.dump()));
   } catch (const AegisError& e) {
     reply(error_response(e.error()));
   }
@@ -146,8 +141,7 @@ void afa_decide(ApiContext& api, http::Request& req, http::Reply reply) {
     const AFABridge bridge(*api.service);
     Evaluation made = bridge.decide(request.value());
     auto answer = std::make_shared<std::string>(
-        AFABridge::response_to_json(AFABridge::response_of(request.value(), made.decision))
-            .dump());
+        AFABridge::response_to_json(AFABridge::response_of(request.value(), made.decision)).dump());
     api.service->record({made.entry()}, [answer, reply = std::move(reply)](bool durable) {
       reply(durable ? json_response(200, std::move(*answer))
                     : error_response(not_stored("the decision")));
@@ -166,7 +160,7 @@ void list_decisions(ApiContext& api, http::Request& req, http::Reply reply) {
   const auto cursor = query_integer(req, "cursor", 0, 0, int64_t{1} << 53);
   if (!cursor) return reply(error_response(cursor.error()));
   Store::DecisionQuery q{.cursor = cursor.value(), .limit = static_cast<size_t>(limit.value())};
-  const auto one_of = [&](std::string_view name, std::initializer_list<std::string_view> names,
+  const auto one_of = [&](std::string_view name, std::span<const std::string_view> names,
                           std::optional<std::string>& into) -> std::optional<Error> {
     const std::string* v = query_value(req, name);
     if (!v) return std::nullopt;
@@ -178,32 +172,31 @@ void list_decisions(ApiContext& api, http::Request& req, http::Reply reply) {
       }
       list += (list.empty() ? "" : ", ") + std::string(n);
     }
-    return invalid_input("json.query", std::string(name), "expected one of " + list);
+    return Error(errors::kJsonQuery, std::string(name), "expected one of " + list);
   };
   std::optional<std::string> order;
-  if (auto e = one_of("status", {"proceed", "pause", "halt", "escalate"}, q.status))
+  static constexpr auto kStatuses = names_of<kStatusNames>();
+  static constexpr std::string_view kOrders[] = {"asc", "desc"};
+  if (auto e = one_of("status", kStatuses, q.status)) return reply(error_response(*e));
+  if (auto e = one_of("failing_gate", kFailingGateNames, q.failing_gate))
     return reply(error_response(*e));
-  if (auto e = one_of("failing_gate",
-                      {"complexity", "novelty", "profit", "quality", "risk", "utility", "drift"},
-                      q.failing_gate))
-    return reply(error_response(*e));
-  if (auto e = one_of("order", {"asc", "desc"}, order)) return reply(error_response(*e));
+  if (auto e = one_of("order", kOrders, order)) return reply(error_response(*e));
   q.newest_first = order != "asc";  // newest first unless asked otherwise
-  for (const auto& [name, into] : {std::pair<const char*, std::optional<std::string>*>{
-                                       "decision_id", &q.decision_id},
-                                   {"agent_id", &q.agent_id}}) {
+  for (const auto& [name, into] :
+       {std::pair<const char*, std::optional<std::string>*>{"decision_id", &q.decision_id},
+        {"agent_id", &q.agent_id}}) {
     const std::string* v = query_value(req, name);
     if (!v) continue;
     if (v->empty() || v->size() > kMaxIdLength)
-      return reply(error_response(invalid_input("json.query", name, "expected 1 to 256 bytes")));
+      return reply(error_response(Error(errors::kJsonQuery, name, "expected 1 to 256 bytes")));
     if (!is_valid_utf8(*v) || v->find('\0') != std::string::npos)
-      return reply(error_response(
-          invalid_input("json.query", name, "expected UTF-8 text without U+0000")));
+      return reply(
+          error_response(Error(errors::kJsonQuery, name, "expected UTF-8 text without U+0000")));
     *into = *v;
   }
-  for (const auto& [name, into] : {std::pair<const char*, std::optional<std::string>*>{
-                                       "since", &q.since},
-                                   {"until", &q.until}}) {
+  for (const auto& [name, into] :
+       {std::pair<const char*, std::optional<std::string>*>{"since", &q.since},
+        {"until", &q.until}}) {
     auto t = query_time(req, name);
     if (!t) return reply(error_response(t.error()));
     if (!t.value().empty()) *into = t.value();
@@ -247,15 +240,14 @@ void get_decision(ApiContext& api, http::Request& req, http::Reply reply) {
     return reply(error_response(e.error()));
   }
   if (!found)
-    return reply(error_response(
-        Error{ErrorKind::kNotFound, "server.not_found", "decision_id", "no such decision"}));
+    return reply(error_response(Error{errors::kServerNotFound, "decision_id", "no such decision"}));
   reply(json_response(200, std::move(*found)));
 }
 
 // The decision's DSSE envelope, signed with server.attestation_key_file.
 void get_attestation(ApiContext& api, http::Request& req, http::Reply reply) {
   if (!api.attestation_key)
-    return reply(error_response(Error{ErrorKind::kNotFound, "server.no_attestation_key", "",
+    return reply(error_response(Error{errors::kServerNoAttestationKey, "",
                                       "this server signs no attestations: "
                                       "server.attestation_key_file is not configured"}));
   std::optional<AuditEntry> entry;
@@ -266,8 +258,7 @@ void get_attestation(ApiContext& api, http::Request& req, http::Reply reply) {
     return reply(error_response(e.error()));
   }
   if (!entry)
-    return reply(error_response(
-        Error{ErrorKind::kNotFound, "server.not_found", "decision_id", "no such decision"}));
+    return reply(error_response(Error{errors::kServerNotFound, "decision_id", "no such decision"}));
   try {
     reply(json_response(200, attest_decision(*entry, *api.attestation_key)));
   } catch (const AegisError& e) {
@@ -279,7 +270,7 @@ void get_attestation(ApiContext& api, http::Request& req, http::Reply reply) {
 void get_checkpoint(ApiContext& api, http::Reply reply) {
   std::optional<std::string> latest = api.checkpoints ? api.checkpoints->latest() : std::nullopt;
   if (!latest)
-    return reply(error_response(Error{ErrorKind::kNotFound, "server.no_attestation_key", "",
+    return reply(error_response(Error{errors::kServerNoAttestationKey, "",
                                       "this server signs no checkpoints: "
                                       "server.attestation_key_file is not configured"}));
   reply(json_response(200, std::move(*latest)));
@@ -304,8 +295,8 @@ void add_decision_routes(http::Router& router, ApiContext& api) {
               [&api](http::Request& r, const http::Caller&, http::Reply reply) {
                 evaluate_what_if(api, r, std::move(reply));
               }});
-  router.add({"POST", "/v1/risk-check", Access::kPermission, "decide", Runs::kOnIoThread,
-              risk_check});
+  router.add(
+      {"POST", "/v1/risk-check", Access::kPermission, "decide", Runs::kOnIoThread, risk_check});
   router.add({"POST", "/v1/afa/decide", Access::kPermission, "decide", Runs::kOnIoThread,
               [&api](http::Request& r, const http::Caller&, http::Reply reply) {
                 afa_decide(api, r, std::move(reply));

@@ -4,6 +4,7 @@
 // `aegis mcp --transport http`.
 #include <algorithm>
 
+#include "aegis/errors/server.h"
 #include "http/head.h"
 #include "routes.h"
 
@@ -45,12 +46,7 @@ std::optional<std::string_view> host_of(std::string_view authority) {
 }
 
 http::Response refused(std::string_view why) {
-  http::Response r;
-  r.status = 403;
-  r.body = "{\"error\":{\"code\":\"forbidden\",\"detail\":\"mcp.origin\",\"message\":\"";
-  r.body += why;
-  r.body += "\"}}";
-  return r;
+  return error_response(Error(errors::kMcpOrigin, "", std::string(why)));
 }
 
 }  // namespace
@@ -79,30 +75,28 @@ std::optional<http::Response> check_mcp_origin(const http::Request& req,
 void add_mcp_routes(http::Router& router, McpServer& mcp, std::mutex& lock,
                     const RBACEnforcer* rbac) {
   const http::Access access = rbac ? http::Access::kAuthenticated : http::Access::kPublic;
-  router.add({"POST", "/mcp", access, "", http::Runs::kOnWorker,
-              [&mcp, &lock, rbac](http::Request& req, const http::Caller& c, http::Reply reply) {
-                const std::string* version = req.header("mcp-protocol-version");
-                const auto& supported = McpServer::supported_protocol_versions();
-                if (version && std::find(supported.begin(), supported.end(), *version) ==
-                                   supported.end())
-                  return reply(json_response(
-                      400, R"({"error":{"code":"invalid_input","detail":"mcp.protocol_version",)"
-                           R"("message":"unsupported MCP-Protocol-Version"}})"));
-                const std::string* session = req.header("mcp-session-id");
-                const McpCaller caller{c.actor_id, rbac};
-                McpServer::HttpAnswer answer;
-                {
-                  std::lock_guard<std::mutex> g(lock);
-                  answer = mcp.handle_http(req.body, version ? *version : "",
-                                           session ? *session : "", rbac ? &caller : nullptr);
-                }
-                http::Response r =
-                    answer.body ? json_response(answer.status, std::move(*answer.body))
-                                : json_response(202, "");
-                if (!answer.session_id.empty())
-                  r.headers.emplace_back("Mcp-Session-Id", answer.session_id);
-                reply(std::move(r));
-              }});
+  router.add(
+      {"POST", "/mcp", access, "", http::Runs::kOnWorker,
+       [&mcp, &lock, rbac](http::Request& req, const http::Caller& c, http::Reply reply) {
+         const std::string* version = req.header("mcp-protocol-version");
+         const auto& supported = McpServer::supported_protocol_versions();
+         if (version && std::find(supported.begin(), supported.end(), *version) == supported.end())
+           return reply(error_response(
+               Error(errors::kMcpProtocolVersion, "", "unsupported MCP-Protocol-Version")));
+         const std::string* session = req.header("mcp-session-id");
+         const McpCaller caller{c.actor_id, rbac};
+         McpServer::HttpAnswer answer;
+         {
+           std::lock_guard<std::mutex> g(lock);
+           answer = mcp.handle_http(req.body, version ? *version : "", session ? *session : "",
+                                    rbac ? &caller : nullptr);
+         }
+         http::Response r = answer.body ? json_response(answer.status, std::move(*answer.body))
+                                        : json_response(202, "");
+         if (!answer.session_id.empty())
+           r.headers.emplace_back("Mcp-Session-Id", answer.session_id);
+         reply(std::move(r));
+       }});
   router.add({"DELETE", "/mcp", access, "", http::Runs::kOnWorker,
               [&mcp, &lock, rbac](http::Request& req, const http::Caller& c, http::Reply reply) {
                 const std::string* session = req.header("mcp-session-id");
@@ -113,13 +107,11 @@ void add_mcp_routes(http::Router& router, McpServer& mcp, std::mutex& lock,
                   ended = mcp.end_session(*session, rbac ? &caller : nullptr);
                 }
                 if (!session)
-                  return reply(json_response(
-                      400, R"({"error":{"code":"invalid_input","detail":"mcp.session",)"
-                           R"("message":"DELETE /mcp needs the Mcp-Session-Id to end"}})"));
+                  return reply(error_response(Error(
+                      errors::kMcpSession, "", "DELETE /mcp needs the Mcp-Session-Id to end")));
                 if (!ended)
-                  return reply(json_response(
-                      404, R"({"error":{"code":"not_found","detail":"mcp.session",)"
-                           R"("message":"no such MCP session"}})"));
+                  return reply(
+                      error_response(Error(errors::kMcpUnknownSession, "", "no such MCP session")));
                 reply(json_response(204, ""));
               }});
   // GET: the router answers 405 with Allow (no server-initiated stream).

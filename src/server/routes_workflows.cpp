@@ -1,5 +1,6 @@
 // Proposals, two-key overrides, consensus and drift: adapters from HTTP to WorkflowApi. Steps
 // read and write the store, so they run on the worker pool.
+#include "aegis/errors/server.h"
 #include "routes.h"
 
 namespace aegis::server {
@@ -63,8 +64,8 @@ void add_workflow_routes(http::Router& router, ApiContext& api) {
                 const std::string& action = r.param("action");
                 const auto permission = WorkflowApi::step_permission(action);
                 if (!permission)
-                  return reply(error_response(Error{ErrorKind::kNotFound, "api.not_found",
-                                                    "action", "no such proposal action"}));
+                  return reply(error_response(
+                      Error{errors::kApiNotFound, "action", "no such proposal action"}));
                 if (auto denied = api.rbac.check(c.actor_id, *permission))
                   return reply(error_response(*denied));
                 reply(workflow_response(

@@ -6,12 +6,14 @@
 #include <set>
 
 #include "aegis/config_loader.h"
+#include "aegis/errors/core.h"
+#include "aegis/errors/server.h"
 
 namespace aegis {
 namespace {
 
 Error bad(const std::string& source, const std::string& key, const std::string& why) {
-  return invalid_input("server.config", key, source + ": " + key + " " + why);
+  return Error(errors::kServerConfig, key, source + ": " + key + " " + why);
 }
 
 bool is_lower_hex(const std::string& s) {
@@ -37,12 +39,21 @@ Result<ServerSettings> read_server_section(const YAML::Node& server, const std::
   try {
     if (!server || server.IsNull()) return s;
     if (!server.IsMap()) return bad(source, "server", "must be a mapping");
-    static const std::vector<std::string> kKnown = {
-        "api_keys",          "rate_limit_per_minute", "max_body_bytes",  "max_batch_items",
-        "request_timeout_ms", "idle_timeout_ms",      "max_header_bytes", "max_header_fields",
-        "max_connections",   "io_threads",            "workers",
-        "max_connections_per_peer", "reserved_connections",
-        "attestation_key_file", "checkpoint_every"};
+    static const std::vector<std::string> kKnown = {"api_keys",
+                                                    "rate_limit_per_minute",
+                                                    "max_body_bytes",
+                                                    "max_batch_items",
+                                                    "request_timeout_ms",
+                                                    "idle_timeout_ms",
+                                                    "max_header_bytes",
+                                                    "max_header_fields",
+                                                    "max_connections",
+                                                    "io_threads",
+                                                    "workers",
+                                                    "max_connections_per_peer",
+                                                    "reserved_connections",
+                                                    "attestation_key_file",
+                                                    "checkpoint_every"};
     for (const auto& kv : server) {
       const std::string key = kv.first.Scalar();
       if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end())
@@ -69,12 +80,12 @@ Result<ServerSettings> read_server_section(const YAML::Node& server, const std::
         std::string hash = text("key_sha256");
         for (char& c : hash) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         if (text("actor_id").empty() || !role || hash.size() != 64 || !is_lower_hex(hash))
-          return invalid_input("server.api_keys", "server.api_keys",
-                               source + ": " + where +
-                                   " needs actor_id, a known role and a 64-hex key_sha256");
+          return Error(
+              errors::kServerApiKeys, "server.api_keys",
+              source + ": " + where + " needs actor_id, a known role and a 64-hex key_sha256");
         if (!hashes.insert(hash).second)
-          return invalid_input("server.api_keys", "server.api_keys",
-                               source + ": " + where + " repeats the key of an earlier entry");
+          return Error(errors::kServerApiKeys, "server.api_keys",
+                       source + ": " + where + " repeats the key of an earlier entry");
         s.api_keys.push_back({text("actor_id"), *role, hash});
       }
     }
@@ -123,7 +134,7 @@ Result<ServerSettings> read_server_section(const YAML::Node& server, const std::
         *l.out = static_cast<size_t>(v.value());
     }
   } catch (const YAML::Exception& e) {
-    return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);
+    return Error(errors::kConfigYamlSyntax, "", source + ": malformed YAML: " + e.msg);
   }
   return s;
 }

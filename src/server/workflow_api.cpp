@@ -7,7 +7,11 @@
 
 #include "aegis/crypto/encoding.h"
 #include "aegis/digest.h"
+#include "aegis/errors/core.h"
+#include "aegis/errors/server.h"
+#include "aegis/errors/workflow.h"
 #include "aegis/json.h"
+#include "aegis/strict_object.h"
 #include "aegis/uuid.h"
 #include "aegis/workflow.h"
 
@@ -20,39 +24,30 @@ constexpr size_t kMaxText = 4096;
 constexpr int64_t kMaxTtlSeconds = 30LL * 24 * 3600;
 
 [[noreturn]] void bad(const std::string& field, const std::string& message) {
-  throw_error(invalid_input("api.invalid", field, message));
+  throw_error(Error(errors::kApiInvalid, field, message));
 }
 
 [[noreturn]] void not_found(const std::string& what, const std::string& field) {
-  throw_error(Error{ErrorKind::kNotFound, "api.not_found", field, "no such " + what});
+  throw_error(Error{errors::kApiNotFound, field, "no such " + what});
 }
 
-// A JSON object body with only the listed fields ({} for an empty body).
-json object_body(std::string_view body, std::initializer_list<std::string_view> allowed) {
+// A request body as JSON ({} for an empty body); StrictObject then reads its fields.
+json json_body(std::string_view body) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return json::object();
-  json j = parse_json_strict(body);
-  if (!j.is_object())
-    throw_error(invalid_input("json.not_object", "", "the body must be a JSON object"));
-  for (const auto& [key, value] : j.items()) {
-    bool known = false;
-    for (auto a : allowed) known = known || a == key;
-    if (!known)
-      throw_error(invalid_input("json.unknown_field", key, "unknown field \"" + key + "\""));
-  }
-  return j;
+  return parse_json_strict(body);
 }
 
-std::optional<std::string> opt_string(const json& j, const char* field) {
-  const auto it = j.find(field);
-  if (it == j.end() || it->is_null()) return std::nullopt;
-  if (!it->is_string()) bad(field, std::string(field) + " must be a string");
-  std::string s = it->get<std::string>();
-  if (s.size() > kMaxText) bad(field, std::string(field) + " is longer than 4096 bytes");
-  return s;
+// A body's fields: only the listed ones; null reads as absent.
+StrictObject fields(const json& j, std::initializer_list<std::string_view> allowed) {
+  return StrictObject(j, allowed, errors::kApiInvalid, "", true);
 }
 
-std::string req_string(const json& j, const char* field) {
-  auto s = opt_string(j, field);
+std::optional<std::string> opt_string(const StrictObject& in, const char* field) {
+  return in.string(field, kMaxText);
+}
+
+std::string req_string(const StrictObject& in, const char* field) {
+  auto s = opt_string(in, field);
   if (!s || s->empty()) bad(field, std::string(field) + " is required (a non-empty string)");
   return *s;
 }
@@ -67,10 +62,9 @@ std::string checked_id(const std::string& id, const char* field) {
   return id;
 }
 
-std::vector<double> number_list(const json& j, const char* field) {
-  const auto it = j.find(field);
-  if (it == j.end() || !it->is_array())
-    bad(field, std::string(field) + " must be an array of numbers");
+std::vector<double> number_list(const StrictObject& in, const char* field) {
+  const json* it = in.find(field);
+  if (!it || !it->is_array()) bad(field, std::string(field) + " must be an array of numbers");
   std::vector<double> out;
   out.reserve(it->size());
   for (size_t i = 0; i < it->size(); ++i) {
@@ -105,11 +99,11 @@ WorkflowResult guarded(Fn&& fn) {
   } catch (const AegisError& e) {
     return e.error();
   } catch (const json::exception&) {  // a value of an unexpected JSON type
-    return invalid_input("api.invalid", "",
-                         "the body does not have the shape the route documents (see "
-                         "/openapi.json)");
+    return Error(errors::kApiInvalid, "",
+                 "the body does not have the shape the route documents (see "
+                 "/openapi.json)");
   } catch (const std::exception&) {
-    return Error{ErrorKind::kInternal, "api.internal", "", "internal error"};
+    return Error{errors::kApiInternal, "", "internal error"};
   }
 }
 
@@ -139,7 +133,7 @@ std::string proposal_context_hash(const ProposalWorkflow& p) {
 // whose state was copied under another id is refused.
 void require_bound(const OverrideWorkflow& w, std::string_view id) {
   if (!w.binding() || w.binding()->override_id != id)
-    throw_error(Error{ErrorKind::kConflict, "override.unbound", "override_id",
+    throw_error(Error{errors::kOverrideUnbound, "override_id",
                       "override " + std::string(id) +
                           " is not bound to its own id (saved by an earlier version or copied); "
                           "request a new override"});
@@ -176,8 +170,9 @@ WorkflowApi::WorkflowApi(const AegisConfig& config, Store& store, std::mutex& st
 
 WorkflowResult WorkflowApi::create_proposal(std::string_view actor, std::string_view body) {
   return guarded([&] {
-    const json j = object_body(body, {"proposal_id", "context"});
-    const auto given = opt_string(j, "proposal_id");
+    const json j = json_body(body);
+    const StrictObject in = fields(j, {"proposal_id", "context"});
+    const auto given = opt_string(in, "proposal_id");
     const std::string id = given ? checked_id(*given, "proposal_id") : new_uuid_v4();
     if (!j.contains("context") || !j["context"].is_object())
       bad("context", "context is required (a PCW context object)");
@@ -196,8 +191,8 @@ WorkflowResult WorkflowApi::get_proposal(std::string_view id) {
     std::lock_guard<std::mutex> g(store_lock_);
     const auto stored = store_.load_object("proposal", id);
     if (!stored) not_found("proposal", "proposal_id");
-    return done(proposal_json(ProposalWorkflow::from_json(json::parse(stored->state)),
-                                    stored->version));
+    return done(
+        proposal_json(ProposalWorkflow::from_json(json::parse(stored->state)), stored->version));
   });
 }
 
@@ -210,12 +205,13 @@ std::optional<std::string_view> WorkflowApi::step_permission(std::string_view ac
 }
 
 WorkflowResult WorkflowApi::proposal_step(std::string_view actor, std::string_view id,
-                                    std::string_view action, std::string_view body) {
+                                          std::string_view action, std::string_view body) {
   return guarded([&] {
     if (!step_permission(action)) not_found("proposal action", "action");
-    const json j = object_body(body, {"reason", "override_id"});
-    const std::string reason = opt_string(j, "reason").value_or("");
-    const auto override_id = opt_string(j, "override_id");
+    const json j = json_body(body);
+    const StrictObject in = fields(j, {"reason", "override_id"});
+    const std::string reason = opt_string(in, "reason").value_or("");
+    const auto override_id = opt_string(in, "override_id");
     if (override_id && action != "approve")
       bad("override_id", "override_id is accepted only by approve");
     // The store is locked only to read and to save: an analysis waits for its decision to be
@@ -241,7 +237,7 @@ WorkflowResult WorkflowApi::proposal_step(std::string_view actor, std::string_vi
         return made->decision;
       });
       if (!service_.record_and_wait({made->entry()}))
-        throw_error(Error{ErrorKind::kInternal, "api.store", "",
+        throw_error(Error{errors::kApiStore, "",
                           "the analysis could not be stored; the proposal did not move"});
     } else if (action == "approve" && override_id) {
       const auto o = load("override", *override_id);
@@ -249,7 +245,7 @@ WorkflowResult WorkflowApi::proposal_step(std::string_view actor, std::string_vi
       OverrideWorkflow ow = OverrideWorkflow::from_json(json::parse(o->state), &custodians_);
       require_bound(ow, *override_id);
       if (ow.binding()->context_hash != proposal_context_hash(w))
-        throw_error(Error{ErrorKind::kForbidden, "proposal.override_mismatch", "override_id",
+        throw_error(Error{errors::kProposalOverrideMismatch, "override_id",
                           "the override's signatures do not cover this proposal's context (it "
                           "was requested before the proposal was stored)"});
       w.approve_with_override(actor, ow, ow.get_result());
@@ -277,12 +273,13 @@ WorkflowResult WorkflowApi::proposal_step(std::string_view actor, std::string_vi
 WorkflowResult WorkflowApi::create_override(std::string_view actor, std::string_view body) {
   return guarded([&] {
     if (custodians_.empty())
-      throw_error(Error{ErrorKind::kConflict, "override.no_custodians", "custodians",
+      throw_error(Error{errors::kOverrideNoCustodians, "custodians",
                         "this server has no custodians configured (config `custodians:`)"});
-    const json j =
-        object_body(body, {"proposal_id", "justification", "failed_gates", "ttl_seconds"});
-    const std::string proposal_id = checked_id(req_string(j, "proposal_id"), "proposal_id");
-    const std::string justification = req_string(j, "justification");
+    const json j = json_body(body);
+    const StrictObject in =
+        fields(j, {"proposal_id", "justification", "failed_gates", "ttl_seconds"});
+    const std::string proposal_id = checked_id(req_string(in, "proposal_id"), "proposal_id");
+    const std::string justification = req_string(in, "justification");
     int64_t ttl = 24 * 3600;
     if (j.contains("ttl_seconds")) {
       if (!j["ttl_seconds"].is_number_integer() || j["ttl_seconds"].get<int64_t>() < 1 ||
@@ -319,18 +316,19 @@ WorkflowResult WorkflowApi::create_override(std::string_view actor, std::string_
 }
 
 WorkflowResult WorkflowApi::sign_override(std::string_view actor, std::string_view id,
-                                    std::string_view body) {
+                                          std::string_view body) {
   return guarded([&] {
-    const json j = object_body(body, {"role", "signature", "public_key"});
-    const std::string role = req_string(j, "role");
-    const std::string signature = req_string(j, "signature");
+    const json j = json_body(body);
+    const StrictObject in = fields(j, {"role", "signature", "public_key"});
+    const std::string role = req_string(in, "role");
+    const std::string signature = req_string(in, "signature");
     // Someone who is no custodian at all is not a party to the override: refused without
     // touching it (else any holder of sign_override could reject every override).
     const Custodian* custodian = custodians_.find(actor);
     if (!custodian)
-      throw_error(Error{ErrorKind::kForbidden, "override.not_a_custodian", "actor_id",
+      throw_error(Error{errors::kOverrideNotACustodian, "actor_id",
                         std::string(actor) + " is not a registered custodian"});
-    std::string public_key = opt_string(j, "public_key").value_or("");
+    std::string public_key = opt_string(in, "public_key").value_or("");
     if (public_key.empty())
       public_key = crypto::to_hex(custodian->public_key.data(), custodian->public_key.size());
     std::lock_guard<std::mutex> g(store_lock_);
@@ -340,7 +338,7 @@ WorkflowResult WorkflowApi::sign_override(std::string_view actor, std::string_vi
     require_bound(w, id);
     const OverrideRejection r = w.add_signature(actor, role, signature, public_key);
     if (r == OverrideRejection::kAlreadyFinal)
-      throw_error(Error{ErrorKind::kConflict, "override.already_final", "override_id",
+      throw_error(Error{errors::kOverrideAlreadyFinal, "override_id",
                         "the override is already " + std::string(to_string(w.state()))});
     const int64_t version = store_.save_object("override", id, w.to_json().dump(), stored->version);
     json out = override_json(w, std::string(id), version);
@@ -350,11 +348,10 @@ WorkflowResult WorkflowApi::sign_override(std::string_view actor, std::string_vi
     if (metrics_) metrics_->record_override(outcome);
     if (outcome[0] != 's') override_event(std::string("override.") + outcome, out);
     if (r == OverrideRejection::kNone) return done(out);
-    json err =
-        error_to_json(Error{ErrorKind::kInvalidInput, "override." + std::string(to_string(r)),
-                            "signature", out["reason_message"].get<std::string>()});
+    const ErrorCode& why = rejection_error(r);
+    json err = error_to_json(Error(why, "signature", out["reason_message"].get<std::string>()));
     err["override"] = std::move(out);
-    return WorkflowOutcome{std::move(err), WorkflowOutcome::Kind::kRefused};
+    return WorkflowOutcome{std::move(err), WorkflowOutcome::Kind::kRefused, why.kind};
   });
 }
 
@@ -368,7 +365,7 @@ WorkflowResult WorkflowApi::get_override(std::string_view id) {
   });
 }
 
-// ---- lists ----------------------------------------------------------------------------------------
+// ---- lists --------------------------------------------------------------------------------------
 
 // Walks the objects of `type` newest change first, a store page at a time, until `limit` of them
 // were kept by `visit(id, state, version)` (a JSON object, or null to skip it).
@@ -400,16 +397,17 @@ WorkflowResult WorkflowApi::list_objects(const char* type, const char* key, size
       }
     }
     json out = {{key, std::move(items)}};
-    out["next_cursor"] = more && out[key].size() == limit ? json(std::to_string(last_kept)) : json();
+    out["next_cursor"] =
+        more && out[key].size() == limit ? json(std::to_string(last_kept)) : json();
     return done(std::move(out));
   });
 }
 
 WorkflowResult WorkflowApi::list_proposals(std::string_view state, size_t limit, int64_t cursor) {
   if (!state.empty() && !parse_proposal_state(state))
-    return invalid_input("json.query", "state",
-                         "not a proposal state (draft, submitted, under_review, approved, "
-                         "rejected, escalated, executing, completed, failed, withdrawn)");
+    return Error(errors::kJsonQuery, "state",
+                 "not a proposal state (draft, submitted, under_review, approved, "
+                 "rejected, escalated, executing, completed, failed, withdrawn)");
   return list_objects("proposal", "proposals", limit, cursor,
                       [&](const std::string&, const json& saved, int64_t version) {
                         json j = proposal_json(ProposalWorkflow::from_json(saved), version);
@@ -419,10 +417,9 @@ WorkflowResult WorkflowApi::list_proposals(std::string_view state, size_t limit,
 
 WorkflowResult WorkflowApi::list_overrides(std::string_view state, size_t limit, int64_t cursor) {
   // "open": waiting for a signature (pending or partial), what the console lists first.
-  if (!state.empty() && state != "pending" && state != "partial" && state != "approved" &&
-      state != "rejected" && state != "open")
-    return invalid_input("json.query", "state",
-                         "not an override state (pending, partial, approved, rejected) or open");
+  if (!state.empty() && state != "open" && !value_in<kOverrideStateNames>(state))
+    return Error(errors::kJsonQuery, "state",
+                 "not an override state (pending, partial, approved, rejected) or open");
   return list_objects("override", "overrides", limit, cursor,
                       [&](const std::string& id, const json& saved, int64_t version) {
                         OverrideWorkflow w = OverrideWorkflow::from_json(saved, &custodians_);
@@ -446,8 +443,9 @@ WorkflowResult WorkflowApi::list_overrides(std::string_view state, size_t limit,
 
 WorkflowResult WorkflowApi::create_consensus(std::string_view, std::string_view body) {
   return guarded([&] {
-    const json j = object_body(body, {"consensus_id", "min_voters", "electorate"});
-    const auto given = opt_string(j, "consensus_id");
+    const json j = json_body(body);
+    const StrictObject in = fields(j, {"consensus_id", "min_voters", "electorate"});
+    const auto given = opt_string(in, "consensus_id");
     const std::string id = given ? checked_id(*given, "consensus_id") : new_uuid_v4();
     int min_voters = 3;
     if (j.contains("min_voters")) {
@@ -465,10 +463,12 @@ WorkflowResult WorkflowApi::create_consensus(std::string_view, std::string_view 
   });
 }
 
-WorkflowResult WorkflowApi::vote(std::string_view actor, std::string_view id, std::string_view body) {
+WorkflowResult WorkflowApi::vote(std::string_view actor, std::string_view id,
+                                 std::string_view body) {
   return guarded([&] {
-    const json j = object_body(body, {"outcome", "confidence"});
-    const auto outcome = parse_vote(req_string(j, "outcome"));
+    const json j = json_body(body);
+    const StrictObject in = fields(j, {"outcome", "confidence"});
+    const auto outcome = parse_vote(req_string(in, "outcome"));
     if (!outcome) bad("outcome", "outcome must be approve, reject or abstain");
     std::optional<double> confidence;
     if (j.contains("confidence") && !j["confidence"].is_null()) {
@@ -504,8 +504,8 @@ WorkflowResult WorkflowApi::get_consensus(std::string_view id) {
     std::lock_guard<std::mutex> g(store_lock_);
     const auto stored = store_.load_object("consensus", id);
     if (!stored) not_found("consensus", "consensus_id");
-    return done(consensus_json(ConsensusWorkflow::from_json(json::parse(stored->state)),
-                                     stored->version));
+    return done(
+        consensus_json(ConsensusWorkflow::from_json(json::parse(stored->state)), stored->version));
   });
 }
 
@@ -547,8 +547,9 @@ json WorkflowApi::drift_reply_locked(const DriftResult& r) {
 
 WorkflowResult WorkflowApi::set_drift_baseline(std::string_view actor, std::string_view body) {
   return guarded([&] {
-    const json j = object_body(body, {"values"});
-    const std::vector<double> values = number_list(j, "values");
+    const json j = json_body(body);
+    const StrictObject in = fields(j, {"values"});
+    const std::vector<double> values = number_list(in, "values");
     DriftMonitor check = config_.create_drift_monitor();
     check.set_baseline(values);  // validates before anything is saved
     std::lock_guard<std::mutex> d(drift_lock_);
@@ -568,8 +569,9 @@ WorkflowResult WorkflowApi::set_drift_baseline(std::string_view actor, std::stri
 
 WorkflowResult WorkflowApi::add_drift_observations(std::string_view body) {
   return guarded([&] {
-    const json j = object_body(body, {"values"});
-    const std::vector<double> values = number_list(j, "values");
+    const json j = json_body(body);
+    const StrictObject in = fields(j, {"values"});
+    const std::vector<double> values = number_list(in, "values");
     if (values.empty()) bad("values", "values must hold at least one number");
     std::lock_guard<std::mutex> d(drift_lock_);
     refresh_baseline_locked();

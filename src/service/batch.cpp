@@ -14,14 +14,17 @@
 #include <thread>
 #include <vector>
 
+#include "aegis/errors/core.h"
+#include "aegis/errors/service.h"
+
 namespace aegis {
 namespace {
 
 constexpr size_t kReadCapacity = 8u << 20;  // holds any line up to kMaxJsonBytes with room to read
 constexpr size_t kChunkLines = 512;
 constexpr size_t kChunkBytes = 1u << 20;
-constexpr size_t kGroup = 8192;        // decisions per durable group
-constexpr size_t kInFlight = 2;        // groups in the log at once (one syncing, one linked)
+constexpr size_t kGroup = 8192;  // decisions per durable group
+constexpr size_t kInFlight = 2;  // groups in the log at once (one syncing, one linked)
 
 struct Line {
   uint64_t number = 0;
@@ -67,7 +70,7 @@ class Decider {
       ++c.counts.errors;
       append_error_record(
           c.output, l.number,
-          Error{ErrorKind::kPayloadTooLarge, "json.too_large", "",
+          Error{errors::kJsonTooLarge, "",
                 "the line is over the limit of " + std::to_string(kMaxJsonBytes) + " bytes"});
       return;
     }
@@ -81,9 +84,9 @@ class Decider {
     if (!req) return error(c, l.number, req.error());
     if (req.value().drift_baseline_data)
       return error(c, l.number,
-                   invalid_input("cli.conflict", "drift_baseline_data",
-                                 "drift_baseline_data is not accepted in a batch line; use "
-                                 "--drift-baseline"));
+                   Error(errors::kBatchConflict, "drift_baseline_data",
+                         "drift_baseline_data is not accepted in a batch line; use "
+                         "--drift-baseline"));
     auto made = service_.evaluate(req.value().context, options_.shadow || req.value().shadow,
                                   options_.drift);
     if (!made) return error(c, l.number, made.error());
@@ -289,11 +292,12 @@ class Writer {
       std::unique_ptr<Group> group;
       {
         std::unique_lock<std::mutex> l(lock_);
-        if (in_flight_.empty() || (in_flight_.size() <= keep && in_flight_.front()->state == kPending))
+        if (in_flight_.empty() ||
+            (in_flight_.size() <= keep && in_flight_.front()->state == kPending))
           break;
         landed_.wait(l, [this] { return in_flight_.front()->state != kPending; });
         if (in_flight_.front()->state == kFailed)
-          throw_error(Error{ErrorKind::kInternal, "cli.store", "db",
+          throw_error(Error{errors::kBatchStore, "db",
                             "the decisions could not be stored; they were not printed"});
         group = std::move(in_flight_.front());
         in_flight_.pop_front();

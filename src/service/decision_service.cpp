@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include "aegis/errors/service.h"
+
 namespace aegis {
 
 DecisionService::DecisionService(const AegisConfig& config, DecisionLog* log,
@@ -22,16 +24,17 @@ Result<Evaluation> DecisionService::evaluate(std::string_view text, ContextParse
   if (!request) return request.error();
   std::optional<DriftMonitor> own;
   if (request.value().drift_baseline_data && drift)
-    return invalid_input("request.conflict", "drift_baseline_data",
-                         "the drift baseline is given both by the request (drift_baseline_data) "
-                         "and by the caller (--drift-baseline)");
+    return Error(errors::kRequestConflict, "drift_baseline_data",
+                 "the drift baseline is given both by the request (drift_baseline_data) "
+                 "and by the caller (--drift-baseline)");
   if (request.value().drift_baseline_data) {
     try {
       own.emplace(config_.create_drift_monitor());
       own->set_baseline(*request.value().drift_baseline_data);
     } catch (const AegisError& e) {
       Error err = e.error();
-      if (err.field.rfind("baseline", 0) == 0) err.field = "drift_baseline_data" + err.field.substr(8);
+      if (err.field.rfind("baseline", 0) == 0)
+        err.field = "drift_baseline_data" + err.field.substr(8);
       return err;
     }
     drift = &*own;

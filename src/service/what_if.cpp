@@ -1,6 +1,9 @@
 #include "aegis/what_if.h"
 
+#include "aegis/errors/core.h"
+#include "aegis/errors/service.h"
 #include "aegis/json.h"
+#include "aegis/strict_object.h"
 
 namespace aegis {
 namespace {
@@ -29,13 +32,18 @@ std::vector<std::string_view> split_items(std::string_view text) {
   for (size_t i = 0; i <= text.size(); ++i) {
     const char c = i < text.size() ? text[i] : ',';
     if (quoted) {
-      if (c == '\\') ++i;
-      else if (c == '"') quoted = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        quoted = false;
       continue;
     }
-    if (c == '"') quoted = true;
-    else if (c == '[' || c == '{') ++depth;
-    else if (c == ']' || c == '}') --depth;
+    if (c == '"')
+      quoted = true;
+    else if (c == '[' || c == '{')
+      ++depth;
+    else if (c == ']' || c == '}')
+      --depth;
     else if (c == ',' && depth == 0) {
       out.push_back(text.substr(start, i - start));
       start = i + 1;
@@ -78,38 +86,28 @@ std::string WhatIf::to_json(bool recorded) const {
 }
 
 Result<WhatIfRequest> what_if_request(const json& body) {
-  if (!body.is_object())
-    return invalid_input("json.not_object", "", "the request must be a JSON object");
-  WhatIfRequest r;
-  for (const auto& [key, value] : body.items()) {
-    if (key == "context") {
-      if (!value.is_object())
-        return invalid_input("json.wrong_type", "context", "context must be an object");
-      r.context = value;
-    } else if (key == "changes") {
-      if (!value.is_object())
-        return invalid_input("json.wrong_type", "changes",
-                             "changes must be an object (a JSON merge patch of the context)");
-      r.changes = value;
-    } else if (key == "record") {
-      if (!value.is_boolean())
-        return invalid_input("json.wrong_type", "record", "record must be true or false");
-      r.record = value.get<bool>();
-    } else {
-      return invalid_input("json.unknown_field", key, "unknown field \"" + key + "\"");
-    }
+  try {
+    const StrictObject in(body, {"context", "changes", "record"}, errors::kJsonWrongType);
+    WhatIfRequest r;
+    const json* context = in.object("context");
+    const json* changes = in.find("changes");
+    if (changes && !changes->is_object())
+      in.fail("changes", "changes must be an object (a JSON merge patch of the context)");
+    r.record = in.boolean("record").value_or(false);
+    if (!context) return Error(errors::kContextRequired, "context", "context is required");
+    if (!changes) return Error(errors::kContextRequired, "changes", "changes is required");
+    r.context = *context;
+    r.changes = *changes;
+    return r;
+  } catch (const AegisError& e) {
+    return e.error();
   }
-  if (r.context.is_null())
-    return invalid_input("context.required", "context", "context is required");
-  if (r.changes.is_null())
-    return invalid_input("context.required", "changes", "changes is required");
-  return r;
 }
 
 Result<json> parse_changes(std::string_view text) {
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos)
-    return invalid_input("context.required", "what_if", "--what-if needs at least one change");
+    return Error(errors::kContextRequired, "what_if", "--what-if needs at least one change");
   if (text[first] == '{') {
     auto patch = read_json(text);
     if (!patch) return prefixed(patch.error(), "what_if");
@@ -119,8 +117,8 @@ Result<json> parse_changes(std::string_view text) {
   for (std::string_view item : split_items(text)) {
     const auto eq = item.find('=');
     if (eq == std::string_view::npos || eq == 0)
-      return invalid_input("what_if.syntax", "what_if",
-                           "a change is K=V (\"" + std::string(item.substr(0, 64)) + "\")");
+      return Error(errors::kWhatIfSyntax, "what_if",
+                   "a change is K=V (\"" + std::string(item.substr(0, 64)) + "\")");
     const std::string_view name = item.substr(0, eq), text_value = item.substr(eq + 1);
     auto parsed = read_json(text_value);
     json value = parsed ? std::move(parsed).value() : json(std::string(text_value));
@@ -129,8 +127,8 @@ Result<json> parse_changes(std::string_view text) {
       const auto dot = name.find('.', start);
       const std::string part(name.substr(start, dot - start));
       if (part.empty())
-        return invalid_input("what_if.syntax", "what_if",
-                             "an empty field name in \"" + std::string(name) + "\"");
+        return Error(errors::kWhatIfSyntax, "what_if",
+                     "an empty field name in \"" + std::string(name) + "\"");
       if (dot == std::string_view::npos) {
         (*at)[part] = std::move(value);
         break;
@@ -146,10 +144,10 @@ Result<json> parse_changes(std::string_view text) {
 Result<WhatIf> what_if(const DecisionService& service, const json& context, const json& changes,
                        ContextParser& parser) {
   if (!context.is_object())
-    return invalid_input("json.not_object", "context", "the context must be a JSON object");
+    return Error(errors::kJsonNotObject, "context", "the context must be a JSON object");
   if (!changes.is_object())
-    return invalid_input("json.wrong_type", "changes",
-                         "changes must be an object (a JSON merge patch of the context)");
+    return Error(errors::kJsonWrongType, "changes",
+                 "changes must be an object (a JSON merge patch of the context)");
   auto decide = [&](const json& doc, std::string_view prefix) -> Result<Evaluation> {
     auto request = parser.parse(doc.dump());
     if (!request) return prefixed(request.error(), prefix);

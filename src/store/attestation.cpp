@@ -4,6 +4,7 @@
 
 #include "aegis/crypto/encoding.h"
 #include "aegis/digest.h"
+#include "aegis/errors/store.h"
 #include "aegis/json.h"
 
 namespace aegis {
@@ -37,20 +38,20 @@ std::string dsse_pae(std::string_view payload_type, std::string_view payload) {
 
 std::string decision_statement(const AuditEntry& entry) {
   if (entry.kind != "decision")
-    throw_error(invalid_input("attestation.not_decision", "decision_id",
-                              "audit entry " + std::to_string(entry.seq) + " is a " + entry.kind +
-                                  ", not a decision"));
+    throw_error(Error(
+        errors::kAttestationNotDecision, "decision_id",
+        "audit entry " + std::to_string(entry.seq) + " is a " + entry.kind + ", not a decision"));
   const json d = parse_json_strict(entry.body);
   json gates = json::object();
   if (d.contains("gate_evaluation") && d["gate_evaluation"].is_object())
     for (const auto& [name, g] : d["gate_evaluation"]["gates"].items())
-      gates[name] = {{"passed", g.at("passed")}, {"value", g.at("value")},
-                     {"threshold", g.at("threshold")}};
+      gates[name] = {
+          {"passed", g.at("passed")}, {"value", g.at("value")}, {"threshold", g.at("threshold")}};
   const json& trace = d.at("decision_trace");
   const json statement = {
       {"_type", kInTotoStatementType},
-      {"subject",
-       json::array({{{"name", d.at("decision_id")}, {"digest", {{"sha256", sha256_hex(entry.body)}}}}})},
+      {"subject", json::array({{{"name", d.at("decision_id")},
+                                {"digest", {{"sha256", sha256_hex(entry.body)}}}}})},
       {"predicateType", kDecisionPredicateType},
       {"predicate",
        {{"decision_id", d.at("decision_id")},
@@ -67,8 +68,8 @@ std::string attest_decision(const AuditEntry& entry, const crypto::Ed25519Key& k
   const std::string statement = decision_statement(entry);
   const crypto::Ed25519Signature sig = key.sign(bytes_of(dsse_pae(kInTotoPayloadType, statement)));
   const json envelope = {
-      {"payload", crypto::to_base64(reinterpret_cast<const uint8_t*>(statement.data()),
-                                    statement.size())},
+      {"payload",
+       crypto::to_base64(reinterpret_cast<const uint8_t*>(statement.data()), statement.size())},
       {"payloadType", kInTotoPayloadType},
       {"signatures", json::array({{{"keyid", ed25519_key_id(key.public_key())},
                                    {"sig", crypto::to_base64(sig.data(), sig.size())}}})}};
@@ -136,12 +137,11 @@ AttestationCheck verify_attestation(std::string_view envelope_json,
   if (string_at(st, "predicateType") != kDecisionPredicateType)
     return refused("predicateType is not " + std::string(kDecisionPredicateType));
   const auto subjects = st.find("subject");
-  const bool subject_ok =
-      subjects != st.end() && subjects->is_array() && subjects->size() == 1 &&
-      (*subjects)[0].is_object() && (*subjects)[0].contains("name") &&
-      (*subjects)[0]["name"].is_string() && (*subjects)[0].contains("digest") &&
-      (*subjects)[0]["digest"].is_object() &&
-      string_at((*subjects)[0]["digest"], "sha256").size() == 64;
+  const bool subject_ok = subjects != st.end() && subjects->is_array() && subjects->size() == 1 &&
+                          (*subjects)[0].is_object() && (*subjects)[0].contains("name") &&
+                          (*subjects)[0]["name"].is_string() && (*subjects)[0].contains("digest") &&
+                          (*subjects)[0]["digest"].is_object() &&
+                          string_at((*subjects)[0]["digest"], "sha256").size() == 64;
   if (!subject_ok) return refused("the statement's subject is not one decision with a sha256");
   AttestationCheck ok;
   ok.valid = true;

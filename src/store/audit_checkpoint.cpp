@@ -5,6 +5,8 @@
 
 #include "aegis/attestation.h"
 #include "aegis/crypto/encoding.h"
+#include "aegis/errors/core.h"
+#include "aegis/errors/store.h"
 #include "aegis/json.h"
 
 namespace aegis {
@@ -20,7 +22,7 @@ bool is_hash(const std::string& s) {
 }
 
 Error bad(const char* field, std::string why) {
-  return invalid_input("checkpoint.invalid", field, std::string(field) + " " + why);
+  return Error(errors::kCheckpointInvalid, field, std::string(field) + " " + why);
 }
 
 }  // namespace
@@ -55,13 +57,14 @@ Result<AuditCheckpoint> checkpoint_from_json(std::string_view text) {
   auto read = read_json(text);
   if (!read) return read.error();
   const json& j = read.value();
-  if (!j.is_object()) return invalid_input("json.not_object", "", "a checkpoint is a JSON object");
+  if (!j.is_object()) return Error(errors::kJsonNotObject, "", "a checkpoint is a JSON object");
   for (const auto& [name, value] : j.items())
     if (name != "entries" && name != "head_hash" && name != "time" && name != "public_key" &&
         name != "signature")
-      return invalid_input("json.unknown_field", name, "unknown field \"" + name + "\"");
+      return Error(errors::kJsonUnknownField, name, "unknown field \"" + name + "\"");
   AuditCheckpoint c;
-  if (!j.contains("entries") || !j["entries"].is_number_integer() || j["entries"].get<int64_t>() < 0)
+  if (!j.contains("entries") || !j["entries"].is_number_integer() ||
+      j["entries"].get<int64_t>() < 0)
     return bad("entries", "must be a whole number >= 0");
   c.entries = j["entries"].get<int64_t>();
   if (!j.contains("head_hash") || !j["head_hash"].is_string() ||
@@ -86,9 +89,8 @@ Result<AuditCheckpoint> checkpoint_from_json(std::string_view text) {
 bool checkpoint_signature_valid(const AuditCheckpoint& c) noexcept {
   try {
     const std::string text = checkpoint_signed_text(c);
-    return crypto::ed25519_verify(c.public_key,
-                                  {reinterpret_cast<const uint8_t*>(text.data()), text.size()},
-                                  c.signature);
+    return crypto::ed25519_verify(
+        c.public_key, {reinterpret_cast<const uint8_t*>(text.data()), text.size()}, c.signature);
   } catch (...) {
     return false;  // a time that is not valid UTF-8 cannot be canonical: not signed by anyone
   }

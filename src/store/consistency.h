@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "aegis/error.h"
+#include "aegis/errors/store.h"
 #include "aegis/json.h"
 #include "aegis/store.h"
 
@@ -14,7 +15,7 @@ namespace aegis::store_detail {
 
 // A command that only reads met a store an older aegis wrote: upgrading it would be a write.
 [[noreturn]] inline void schema_too_old(int64_t version, int current) {
-  throw_error(Error{ErrorKind::kInvalidInput, "store.schema_old", "db",
+  throw_error(Error{errors::kStoreSchemaOld, "db",
                     "the store's schema (version " + std::to_string(version) +
                         ") is older than this aegis's (" + std::to_string(current) +
                         "); a command that only reads never changes a store: open it once with "
@@ -55,7 +56,7 @@ inline void check_object_row(const AuditEntry& e, std::string_view type, std::st
                              const StoredObject& row) {
   check_entry_is(e, "object." + std::string(type), id);
   if (e.body != object_entry_body(row.state, row.version))
-    throw_error(Error{ErrorKind::kInternal, "store.integrity", "",
+    throw_error(Error{errors::kStoreIntegrity, "",
                       "the store is inconsistent: the objects table holds another version of " +
                           std::string(type) + " " + std::string(id) + " than audit entry " +
                           std::to_string(e.seq) + " (run aegis audit verify)"});

@@ -13,6 +13,7 @@
 #include <pqxx/pqxx>
 #include <pqxx/tablewriter>
 
+#include "aegis/errors/store.h"
 #include "aegis/json.h"
 #include "consistency.h"
 #include "decision_query.h"
@@ -30,11 +31,11 @@ constexpr int kSchemaVersion = 4;
 constexpr int64_t kMigrationLock = 0x4145474953;  // "AEGIS"
 
 [[noreturn]] void internal(const std::string& what) {
-  throw_error(Error{ErrorKind::kInternal, "store.postgresql", "", what});
+  throw_error(Error{errors::kStorePostgresql, "", what});
 }
 
 [[noreturn]] void not_found(const std::string& url, const std::string& why) {
-  throw_error(Error{ErrorKind::kNotFound, "store.not_found", "db",
+  throw_error(Error{errors::kStoreNotFound, "db",
                     redacted_url(url) + ": " + why +
                         "; a command that only reads never creates a store: check the URL"});
 }
@@ -46,8 +47,7 @@ pqxx::connection connect(const std::string& url) {
     return pqxx::connection(url);
   } catch (const pqxx::broken_connection& e) {
     const std::string what = e.what();
-    if (what.find("does not exist") != std::string::npos)
-      not_found(url, "no such database");
+    if (what.find("does not exist") != std::string::npos) not_found(url, "no such database");
     throw;
   }
 }
@@ -112,11 +112,11 @@ class PgStore : public Store {
   std::optional<AuditEntry> decision_entry(std::string_view decision_id) override {
     try {
       pqxx::read_transaction r(conn_);
-      const pqxx::result res = r.exec_params(
-          std::string("SELECT ") + store_detail::kEntryColumns +
-              ", d.seq FROM decisions d LEFT JOIN audit a ON a.seq = d.seq "
-              "LEFT JOIN decision_keys k ON k.seq = d.seq WHERE d.decision_id = $1",
-          std::string(decision_id));
+      const pqxx::result res =
+          r.exec_params(std::string("SELECT ") + store_detail::kEntryColumns +
+                            ", d.seq FROM decisions d LEFT JOIN audit a ON a.seq = d.seq "
+                            "LEFT JOIN decision_keys k ON k.seq = d.seq WHERE d.decision_id = $1",
+                        std::string(decision_id));
       if (res.empty()) return std::nullopt;
       AuditEntry e = keyed_entry(res[0]);
       e.seq = res[0][11].as<int64_t>();
@@ -226,8 +226,8 @@ class PgStore : public Store {
       std::vector<ListedObject> out;
       for (const auto& row : res) {
         const AuditEntry e = entry(row);
-        ListedObject o{row[9].as<std::string>(),
-                       {row[7].as<std::string>(), row[8].as<int64_t>()}, e.seq};
+        ListedObject o{
+            row[9].as<std::string>(), {row[7].as<std::string>(), row[8].as<int64_t>()}, e.seq};
         store_detail::check_object_row(e, type, o.id, o.object);
         out.push_back(std::move(o));
       }
@@ -249,7 +249,8 @@ class PgStore : public Store {
       const auto head = r.exec(
           "SELECT h.seq FROM chain_head h WHERE h.id = 1 AND (h.seq <> coalesce((SELECT "
           "max(seq) FROM audit), 0) OR h.hash <> coalesce((SELECT entry_hash FROM audit ORDER BY "
-          "seq DESC LIMIT 1), '" + kGenesisHash + "'))");
+          "seq DESC LIMIT 1), '" +
+          kGenesisHash + "'))");
       if (!head.empty())
         return "the chain_head row is not the chain's last entry (its seq " +
                head[0][0].as<std::string>() + ")";
@@ -264,11 +265,11 @@ class PgStore : public Store {
       int64_t after = 0;
       while (true) {
         pqxx::read_transaction r(conn_);
-        const auto res = r.exec_params(
-            std::string("SELECT ") + store_detail::kEntryColumns +
-                " FROM audit a LEFT JOIN decision_keys k ON k.seq = a.seq "
-                "WHERE a.seq > $1 ORDER BY a.seq LIMIT 10000",
-            after);
+        const auto res =
+            r.exec_params(std::string("SELECT ") + store_detail::kEntryColumns +
+                              " FROM audit a LEFT JOIN decision_keys k ON k.seq = a.seq "
+                              "WHERE a.seq > $1 ORDER BY a.seq LIMIT 10000",
+                          after);
         if (res.empty()) return;
         for (const auto& row : res) {
           const AuditEntry e = keyed_entry(row);
@@ -284,7 +285,7 @@ class PgStore : public Store {
  private:
   [[noreturn]] static void conflict(std::string_view type, std::string_view id,
                                     const std::string& why) {
-    throw_error(Error{ErrorKind::kConflict, "store.version_conflict", "version",
+    throw_error(Error{errors::kStoreVersionConflict, "version",
                       std::string(type) + " " + std::string(id) + ": " + why});
   }
 
@@ -292,8 +293,14 @@ class PgStore : public Store {
   // nothing) read as empty.
   static AuditEntry entry(const pqxx::row& r) {
     auto text = [&r](int i) { return r[i].is_null() ? std::string() : r[i].as<std::string>(); };
-    return {r[0].is_null() ? 0 : r[0].as<int64_t>(), text(1), text(2), text(3), text(4), text(5),
-            text(6), {}};
+    return {r[0].is_null() ? 0 : r[0].as<int64_t>(),
+            text(1),
+            text(2),
+            text(3),
+            text(4),
+            text(5),
+            text(6),
+            {}};
   }
   // A row of store_detail::kEntryColumns.
   static AuditEntry keyed_entry(const pqxx::row& r) {
@@ -318,7 +325,8 @@ class PgStore : public Store {
       for (const AuditEntry& e : group.entries) {
         line.clear();
         line += std::to_string(e.seq);
-        for (const std::string* v : {&e.kind, &e.id, &e.time, &e.body, &e.prev_hash, &e.entry_hash}) {
+        for (const std::string* v :
+             {&e.kind, &e.id, &e.time, &e.body, &e.prev_hash, &e.entry_hash}) {
           line += '\t';
           append_copy_text(line, *v);
         }
@@ -372,12 +380,11 @@ class PgStore : public Store {
     const auto v = w.exec("SELECT COALESCE(MAX(version), 0) FROM schema_version");
     const int version = v[0][0].as<int>();
     if (version > kSchemaVersion)
-      throw_error(Error{ErrorKind::kInternal, "store.schema", "db",
+      throw_error(Error{errors::kStoreSchema, "db",
                         "the database schema (version " + std::to_string(version) +
                             ") is newer than this aegis understands (" +
                             std::to_string(kSchemaVersion) + ")"});
-    if (!upgrade && version < kSchemaVersion)
-      store_detail::schema_too_old(version, kSchemaVersion);
+    if (!upgrade && version < kSchemaVersion) store_detail::schema_too_old(version, kSchemaVersion);
     if (version < 1) {
       w.exec(
           "CREATE TABLE audit(seq BIGINT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, "
@@ -400,8 +407,7 @@ class PgStore : public Store {
           "SELECT o.type, o.id, a.seq, a.body FROM objects o JOIN audit a ON a.seq = "
           "(SELECT MAX(seq) FROM audit WHERE kind = 'object.' || o.type AND id = o.id)");
       for (const auto& row : rows) {
-        const auto parsed =
-            parse_json_strict(row[3].as<std::string>(), store_detail::kStateLimits);
+        const auto parsed = parse_json_strict(row[3].as<std::string>(), store_detail::kStateLimits);
         w.exec_params("UPDATE objects SET seq = $1, state = $2 WHERE type = $3 AND id = $4",
                       row[2].as<int64_t>(), canonical_json(parsed.at("state")),
                       row[0].as<std::string>(), row[1].as<std::string>());

@@ -7,6 +7,7 @@
 #include <thread>
 #include <utility>
 
+#include "aegis/errors/store.h"
 #include "aegis/json.h"
 #include "consistency.h"
 #include "decision_query.h"
@@ -21,8 +22,8 @@ namespace {
 constexpr int kSchemaVersion = 3;
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
-  throw_error(Error{ErrorKind::kInternal, "store.sqlite", "",
-                    what + ": " + (db ? sqlite3_errmsg(db) : "cannot allocate")});
+  throw_error(
+      Error{errors::kStoreSqlite, "", what + ": " + (db ? sqlite3_errmsg(db) : "cannot allocate")});
 }
 
 // A prepared statement, finalized on scope exit.
@@ -88,7 +89,7 @@ void exec(sqlite3* db, const char* sql) {
   if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     const std::string msg = err ? err : "unknown";
     sqlite3_free(err);
-    throw_error(Error{ErrorKind::kInternal, "store.sqlite", "", std::string(sql) + ": " + msg});
+    throw_error(Error{errors::kStoreSqlite, "", std::string(sql) + ": " + msg});
   }
 }
 
@@ -110,7 +111,7 @@ class Checkpointer {
                         nullptr) != SQLITE_OK) {
       const std::string msg = db_ ? sqlite3_errmsg(db_) : "cannot open";
       sqlite3_close(db_);
-      throw_error(Error{ErrorKind::kInternal, "store.sqlite", "db", path + ": " + msg});
+      throw_error(Error{errors::kStoreSqlite, "db", path + ": " + msg});
     }
     sqlite3_busy_timeout(db_, 10000);
     // A connection finds the WAL when it first reads: before that, a checkpoint does nothing.
@@ -195,20 +196,20 @@ class SqliteStore : public Store {
  public:
   SqliteStore(const std::string& path, bool create) {
     const auto missing = [&path](const char* why) {
-      throw_error(Error{ErrorKind::kNotFound, "store.not_found", "db",
+      throw_error(Error{errors::kStoreNotFound, "db",
                         "sqlite:" + path + ": " + why +
                             "; a command that only reads never creates a store: check the path"});
     };
     std::error_code ec;
     if (!create && !std::filesystem::is_regular_file(path, ec)) missing("no such file");
-    if (sqlite3_open_v2(path.c_str(), &db_,
-                        SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
-                            SQLITE_OPEN_FULLMUTEX,
-                        nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(
+            path.c_str(), &db_,
+            SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_FULLMUTEX,
+            nullptr) != SQLITE_OK) {
       const std::string msg = db_ ? sqlite3_errmsg(db_) : "cannot open";
       sqlite3_close(db_);
       db_ = nullptr;
-      throw_error(Error{ErrorKind::kInternal, "store.sqlite", "db", path + ": " + msg});
+      throw_error(Error{errors::kStoreSqlite, "db", path + ": " + msg});
     }
     sqlite3_busy_timeout(db_, 10000);
     try {
@@ -289,12 +290,14 @@ class SqliteStore : public Store {
 
   int64_t save_object(std::string_view type, std::string_view id, const std::string& state,
                       int64_t expected_version) override {
-    const std::string canonical = canonical_json(parse_json_strict(state, store_detail::kStateLimits));
+    const std::string canonical =
+        canonical_json(parse_json_strict(state, store_detail::kStateLimits));
     Transaction tx(db_, checkpointer_.get());
     int64_t version;
     if (expected_version == 0) {
-      Stmt ins(db_,
-               "INSERT OR IGNORE INTO objects(type, id, version, state, seq) VALUES (?, ?, 1, ?, 0)");
+      Stmt ins(
+          db_,
+          "INSERT OR IGNORE INTO objects(type, id, version, state, seq) VALUES (?, ?, 1, ?, 0)");
       ins.bind(1, type).bind(2, id).bind(3, canonical);
       ins.run();
       if (sqlite3_changes(db_) == 0) conflict(type, id, "it already exists");
@@ -395,7 +398,7 @@ class SqliteStore : public Store {
 
   [[noreturn]] static void conflict(std::string_view type, std::string_view id,
                                     const std::string& why) {
-    throw_error(Error{ErrorKind::kConflict, "store.version_conflict", "version",
+    throw_error(Error{errors::kStoreVersionConflict, "version",
                       std::string(type) + " " + std::string(id) + ": " + why});
   }
 
@@ -448,13 +451,12 @@ class SqliteStore : public Store {
       if (v.step()) version = v.integer(0);
     }
     if (version > kSchemaVersion) {
-      throw_error(Error{ErrorKind::kInternal, "store.schema", "db",
+      throw_error(Error{errors::kStoreSchema, "db",
                         "the database schema (version " + std::to_string(version) +
                             ") is newer than this aegis understands (" +
                             std::to_string(kSchemaVersion) + ")"});
     }
-    if (!upgrade && version < kSchemaVersion)
-      store_detail::schema_too_old(version, kSchemaVersion);
+    if (!upgrade && version < kSchemaVersion) store_detail::schema_too_old(version, kSchemaVersion);
     if (version < 1) {
       exec(db_,
            "CREATE TABLE audit(seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, "

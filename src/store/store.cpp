@@ -7,6 +7,7 @@
 #include <map>
 
 #include "aegis/digest.h"
+#include "aegis/errors/store.h"
 #include "aegis/json.h"
 #include "pg_store.h"
 #include "sqlite_store.h"
@@ -103,10 +104,11 @@ std::string audit_entry_to_json(const AuditEntry& e) {
   }
   s += "\"body\":";
   s += e.body;
-  for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"entry_hash", &e.entry_hash},
-                                   {"id", &e.id},
-                                   {"kind", &e.kind},
-                                   {"prev_hash", &e.prev_hash}}) {
+  for (const auto& [key, value] :
+       {std::pair<const char*, const std::string*>{"entry_hash", &e.entry_hash},
+        {"id", &e.id},
+        {"kind", &e.kind},
+        {"prev_hash", &e.prev_hash}}) {
     s += ",\"";
     s += key;
     s += "\":";
@@ -146,8 +148,8 @@ LinkedGroup link_entries(std::vector<NewEntry> entries, const ChainHead& head) {
   const std::string now = format_timestamp(std::chrono::system_clock::now());
   group.entries.reserve(entries.size());
   for (NewEntry& n : entries)
-    group.entries.push_back({0, std::move(n.kind), std::move(n.id), now, std::move(n.body), "", "",
-                             std::move(n.keys)});
+    group.entries.push_back(
+        {0, std::move(n.kind), std::move(n.id), now, std::move(n.body), "", "", std::move(n.keys)});
   relink(group, head);
   return group;
 }
@@ -198,9 +200,9 @@ std::unique_ptr<Store> Store::open(const std::string& url, OpenMode mode) {
     return open_sqlite_store(url.substr(7), create);
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
     return open_pg_store(url, create);
-  throw_error(invalid_input("store.url", "db",
-                            "unsupported database URL \"" + url +
-                                "\" (expected sqlite:PATH or postgresql://user@host:port/db)"));
+  throw_error(Error(errors::kStoreUrl, "db",
+                    "unsupported database URL \"" + url +
+                        "\" (expected sqlite:PATH or postgresql://user@host:port/db)"));
 }
 
 std::string redacted_url(const std::string& url) {
@@ -222,7 +224,9 @@ std::vector<AuditEntry> Store::record_decisions(std::span<const PCWDecision> dec
   std::vector<NewEntry> entries;
   entries.reserve(decisions.size());
   for (const auto& d : decisions)
-    entries.push_back({"decision", d.decision_id, decision_to_json(d),
+    entries.push_back({"decision",
+                       d.decision_id,
+                       decision_to_json(d),
                        {"", "", std::string(to_string(d.status)), d.failing_gates}});
   return append(entries);
 }
@@ -244,7 +248,7 @@ void check_entry_is(const AuditEntry& e, std::string_view kind, std::string_view
   else if (kind == "decision")
     why = decision_keys_problem(e);
   if (!why.empty())
-    throw_error(Error{ErrorKind::kInternal, "store.integrity", "",
+    throw_error(Error{errors::kStoreIntegrity, "",
                       "the store is inconsistent: " + why + " (run aegis audit verify)"});
 }
 
@@ -284,13 +288,16 @@ ChainVerification Store::verify_chain() {
     if (e.prev_hash != prev) return broken("prev_hash does not match the previous entry's hash");
     switch (match_entry_hash(e)) {
       case EntryHashMatch::kBroken:
-        return broken("entry_hash does not match the entry's content (or its decision keys: "
-                      "agent_id, session_id)");
+        return broken(
+            "entry_hash does not match the entry's content (or its decision keys: "
+            "agent_id, session_id)");
       case EntryHashMatch::kLegacy:
         // Only entries written before the keys were hashed may leave them out.
         if (first_keyed)
-          return broken("entry_hash leaves out the decision keys (agent_id, session_id), "
-                        "although entry " + std::to_string(first_keyed) + " before it covers them");
+          return broken(
+              "entry_hash leaves out the decision keys (agent_id, session_id), "
+              "although entry " +
+              std::to_string(first_keyed) + " before it covers them");
         break;
       case EntryHashMatch::kMatches:
         if (!first_keyed && audit_entry_hashes_keys(e)) first_keyed = e.seq;

@@ -1,5 +1,3 @@
-#include "aegis/telemetry_encryption.h"
-
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -7,8 +5,10 @@
 #include <new>
 
 #include "aegis/crypto/encoding.h"
+#include "aegis/errors/telemetry.h"
 #include "aegis/json.h"
 #include "aegis/telemetry.h"
+#include "aegis/telemetry_encryption.h"
 
 namespace aegis {
 namespace {
@@ -26,27 +26,29 @@ EventEncryptor::EventEncryptor(const crypto::xwing::PublicKey& recipient, Epoch 
     : recipient_(recipient), policy_(epoch) {}
 
 Result<std::unique_ptr<EventEncryptor>> EventEncryptor::from_text_or_bytes(std::string_view key,
-                                                                          std::string_view field,
-                                                                          Epoch epoch) {
+                                                                           std::string_view field,
+                                                                           Epoch epoch) {
   crypto::Bytes bytes(key.begin(), key.end());
   if (bytes.size() != crypto::xwing::kPublicKeySize) {
     auto decoded = crypto::from_base64(key);
     if (!decoded)
-      return invalid_input("telemetry.encryption_key", std::string(field),
-                           std::string(field) + " must be an X-Wing public key: 1216 bytes or their base64");
+      return Error(
+          errors::kTelemetryEncryptionKey, std::string(field),
+          std::string(field) + " must be an X-Wing public key: 1216 bytes or their base64");
     bytes = std::move(*decoded);
   }
   if (bytes.size() != crypto::xwing::kPublicKeySize)
-    return invalid_input("telemetry.encryption_key", std::string(field),
-                         std::string(field) + " must be an X-Wing public key of 1216 bytes, not " +
-                             std::to_string(bytes.size()));
+    return Error(errors::kTelemetryEncryptionKey, std::string(field),
+                 std::string(field) + " must be an X-Wing public key of 1216 bytes, not " +
+                     std::to_string(bytes.size()));
   crypto::xwing::PublicKey pk;
   std::memcpy(pk.data(), bytes.data(), pk.size());
   // A key whose ML-KEM half is malformed is refused now, not at the first event.
   if (!crypto::hpke::SenderContext::setup(pk, view(kInfo)))
-    return invalid_input("telemetry.encryption_key", std::string(field),
-                         std::string(field) + " is not a valid X-Wing public key (its ML-KEM-768 "
-                                              "half fails the FIPS 203 encapsulation key check)");
+    return Error(errors::kTelemetryEncryptionKey, std::string(field),
+                 std::string(field) +
+                     " is not a valid X-Wing public key (its ML-KEM-768 "
+                     "half fails the FIPS 203 encapsulation key check)");
   return std::make_unique<EventEncryptor>(pk, epoch);
 }
 
@@ -54,8 +56,9 @@ EventEncryptor::~EventEncryptor() { OPENSSL_cleanse(key_, sizeof key_); }
 
 void EventEncryptor::new_epoch() {
   context_ = crypto::hpke::SenderContext::setup(recipient_, view(kInfo));
-  if (!context_) throw_error(Error{ErrorKind::kInternal, "telemetry.encryption_key", "",
-                                   "the telemetry encryption key was refused"});
+  if (!context_)
+    throw_error(
+        Error{errors::kTelemetryEncryptionSetup, "", "the telemetry encryption key was refused"});
   const crypto::hpke::Bytes key = context_->export_secret(view(kExportContext), 32);
   std::memcpy(key_, key.data(), 32);
   OPENSSL_cleanse(const_cast<uint8_t*>(key.data()), key.size());
@@ -103,7 +106,8 @@ uint64_t EventEncryptor::epochs() const {
   return epochs_;
 }
 
-EventDecryptor::EventDecryptor(const crypto::xwing::PrivateKey& recipient) : recipient_(recipient) {}
+EventDecryptor::EventDecryptor(const crypto::xwing::PrivateKey& recipient)
+    : recipient_(recipient) {}
 
 EventDecryptor::~EventDecryptor() {
   OPENSSL_cleanse(recipient_.data(), recipient_.size());
@@ -111,7 +115,8 @@ EventDecryptor::~EventDecryptor() {
 }
 
 Result<nlohmann::json> EventDecryptor::decrypt(const nlohmann::json& event) {
-  if (!event.is_object()) return invalid_input("telemetry.event", "", "an event must be a JSON object");
+  if (!event.is_object())
+    return Error(errors::kTelemetryEvent, "", "an event must be a JSON object");
   const auto it = event.find("encrypted");
   if (it == event.end()) return event;
   const nlohmann::json& e = *it;
@@ -120,17 +125,19 @@ Result<nlohmann::json> EventDecryptor::decrypt(const nlohmann::json& event) {
     return e[k].get<std::string>();
   };
   if (text("alg") != std::string(kTelemetryEncryptionAlg))
-    return invalid_input("telemetry.encrypted", "encrypted.alg",
-                         std::string("encrypted.alg must be \"") + kTelemetryEncryptionAlg + "\"");
+    return Error(errors::kTelemetryEncrypted, "encrypted.alg",
+                 std::string("encrypted.alg must be \"") + kTelemetryEncryptionAlg + "\"");
   const auto enc_text = text("enc");
   const auto enc = enc_text ? crypto::from_base64(*enc_text) : std::nullopt;
   const auto nonce = text("nonce") ? crypto::from_base64(*text("nonce")) : std::nullopt;
   const auto ct = text("ct") ? crypto::from_base64(*text("ct")) : std::nullopt;
   if (!enc || enc->size() != crypto::xwing::kCiphertextSize)
-    return invalid_input("telemetry.encrypted", "encrypted.enc", "encrypted.enc must be base64 of 1120 bytes");
+    return Error(errors::kTelemetryEncrypted, "encrypted.enc",
+                 "encrypted.enc must be base64 of 1120 bytes");
   if (!nonce || nonce->size() != 12)
-    return invalid_input("telemetry.encrypted", "encrypted.nonce", "encrypted.nonce must be base64 of 12 bytes");
-  if (!ct) return invalid_input("telemetry.encrypted", "encrypted.ct", "encrypted.ct must be base64");
+    return Error(errors::kTelemetryEncrypted, "encrypted.nonce",
+                 "encrypted.nonce must be base64 of 12 bytes");
+  if (!ct) return Error(errors::kTelemetryEncrypted, "encrypted.ct", "encrypted.ct must be base64");
   const std::string event_id = event.value("event_id", "");
   if (*enc_text != last_enc_) {
     crypto::xwing::Ciphertext c;
@@ -143,14 +150,15 @@ Result<nlohmann::json> EventDecryptor::decrypt(const nlohmann::json& event) {
   }
   auto plain = crypto::hpke::aes256gcm_open(key_, nonce->data(), view(event_id), *ct);
   if (!plain)
-    return invalid_input("telemetry.encrypted", "encrypted.ct",
-                         "event " + event_id + " does not decrypt: the wrong private key, or the "
-                         "event or its ciphertext was changed");
+    return Error(errors::kTelemetryEncrypted, "encrypted.ct",
+                 "event " + event_id +
+                     " does not decrypt: the wrong private key, or the "
+                     "event or its ciphertext was changed");
   nlohmann::json personal;
   try {
     personal = nlohmann::json::parse(plain->begin(), plain->end());
   } catch (const nlohmann::json::exception&) {
-    return invalid_input("telemetry.encrypted", "encrypted.ct", "the decrypted fields are not JSON");
+    return Error(errors::kTelemetryEncrypted, "encrypted.ct", "the decrypted fields are not JSON");
   }
   OPENSSL_cleanse(plain->data(), plain->size());
   nlohmann::json out = event;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <thread>
 
+#include "aegis/errors/telemetry.h"
 #include "aegis/json.h"
 #include "aegis/uuid.h"
 
@@ -26,8 +27,8 @@ void init_curl_once() {
 
 nlohmann::json TelemetryEvent::to_json() const {
   if (encrypted)
-    return {{"event_id", event_id},       {"event_type", event_type}, {"timestamp", timestamp},
-            {"source", source},           {"decision_id", decision_id}, {"payload", payload},
+    return {{"event_id", event_id},   {"event_type", event_type},   {"timestamp", timestamp},
+            {"source", source},       {"decision_id", decision_id}, {"payload", payload},
             {"encrypted", *encrypted}};
   return {{"event_id", event_id},       {"event_type", event_type}, {"timestamp", timestamp},
           {"source", source},           {"agent_id", agent_id},     {"session_id", session_id},
@@ -38,11 +39,11 @@ void validate_sink_url(std::string_view url, bool allow_insecure, std::string_vi
   const bool https = url.rfind("https://", 0) == 0 && url.size() > 8;
   const bool http = url.rfind("http://", 0) == 0 && url.size() > 7;
   if (https || (http && allow_insecure)) return;
-  throw_error(invalid_input("telemetry.url", std::string(field),
-                            http ? std::string(field) +
-                                       " must be https:// (http:// only with allow_insecure, for "
-                                       "local development)"
-                                 : std::string(field) + " must be an https:// URL"));
+  throw_error(Error(errors::kTelemetryUrl, std::string(field),
+                    http ? std::string(field) +
+                               " must be https:// (http:// only with allow_insecure, for "
+                               "local development)"
+                         : std::string(field) + " must be an https:// URL"));
 }
 
 namespace detail {
@@ -61,13 +62,12 @@ class SinkWorker {
     std::chrono::milliseconds close_grace{0};  // how long close() still delivers
   };
 
-  SinkWorker(Options options, Deliver deliver)
-      : options_(options), deliver_(std::move(deliver)) {
+  SinkWorker(Options options, Deliver deliver) : options_(options), deliver_(std::move(deliver)) {
     if (options_.max_retries < 0)
-      throw_error(invalid_input("telemetry.retries", "max_retries", "max_retries must be >= 0"));
+      throw_error(Error(errors::kTelemetryRetries, "max_retries", "max_retries must be >= 0"));
     if (options_.batch_size > 0 && options_.flush_interval.count() <= 0)
-      throw_error(invalid_input("telemetry.interval", "flush_interval_seconds",
-                                "flush_interval_seconds must be positive"));
+      throw_error(Error(errors::kTelemetryInterval, "flush_interval_seconds",
+                        "flush_interval_seconds must be positive"));
     thread_ = std::thread([this] { run(); });
   }
 
@@ -201,12 +201,12 @@ class Poster {
   Poster(std::string url, const Headers& headers, std::chrono::seconds timeout)
       : url_(std::move(url)), timeout_(timeout) {
     if (timeout_.count() <= 0)
-      throw_error(invalid_input("telemetry.timeout", "timeout", "timeout must be positive"));
+      throw_error(Error(errors::kTelemetryTimeout, "timeout", "timeout must be positive"));
     for (const auto& [k, v] : headers) {
       if (k.empty() || k.find_first_of(":\r\n") != std::string::npos ||
           v.find_first_of("\r\n") != std::string::npos)
-        throw_error(invalid_input("telemetry.header", "headers",
-                                  "header names may not contain ':', nor any header a line break"));
+        throw_error(Error(errors::kTelemetryHeader, "headers",
+                          "header names may not contain ':', nor any header a line break"));
       headers_ = curl_slist_append(headers_, (k + ": " + v).c_str());
     }
     headers_ = curl_slist_append(headers_, "Content-Type: application/json");
@@ -286,7 +286,7 @@ HTTPEventSink::HTTPEventSink(std::string url, Headers headers, std::chrono::seco
 namespace {
 size_t checked_batch_size(size_t n) {
   if (n < 1)
-    throw_error(invalid_input("telemetry.batch_size", "batch_size", "batch_size must be >= 1"));
+    throw_error(Error(errors::kTelemetryBatchSize, "batch_size", "batch_size must be >= 1"));
   return n;
 }
 }  // namespace
@@ -301,7 +301,7 @@ BatchHTTPSink::BatchHTTPSink(std::string url, Headers headers, std::chrono::seco
 CallbackSink::CallbackSink(Deliver deliver, std::function<void()> on_flush,
                            std::function<void()> on_close, std::chrono::milliseconds close_grace)
     : on_flush_(std::move(on_flush)), on_close_(std::move(on_close)) {
-  if (!deliver) throw_error(invalid_input("telemetry.sink", "deliver", "deliver is empty"));
+  if (!deliver) throw_error(Error(errors::kTelemetrySink, "deliver", "deliver is empty"));
   worker_ = std::make_unique<detail::SinkWorker>(
       detail::SinkWorker::Options{.close_grace = close_grace},
       [deliver = std::move(deliver)](const std::vector<std::string>& events) {
@@ -337,8 +337,7 @@ TelemetryEmitter::TelemetryEmitter(std::string source,
                                    std::optional<std::string> encryption_public_key,
                                    TelemetryEpoch epoch)
     : source_(std::move(source)) {
-  if (source_.empty())
-    throw_error(invalid_input("telemetry.source", "source", "source is required"));
+  if (source_.empty()) throw_error(Error(errors::kTelemetrySource, "source", "source is required"));
   std::string_view field = "encryption_public_key";
   if (!encryption_public_key) {
     const char* env = std::getenv("AEGIS_MASTER_KEK_PUBLIC");
@@ -353,7 +352,7 @@ TelemetryEmitter::TelemetryEmitter(std::string source,
 }
 
 void TelemetryEmitter::add_sink(std::shared_ptr<EventSink> sink) {
-  if (!sink) throw_error(invalid_input("telemetry.sink", "sink", "sink is null"));
+  if (!sink) throw_error(Error(errors::kTelemetrySink, "sink", "sink is null"));
   std::lock_guard<std::mutex> g(lock_);
   sinks_.push_back(std::move(sink));
 }

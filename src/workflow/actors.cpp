@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "aegis/errors/workflow.h"
+
 namespace aegis {
 namespace {
 
@@ -32,7 +34,7 @@ nlohmann::json calibration_to_json(const CalibrationRecord& r) {
 Actor::Actor(std::string actor_id, std::string name, ActorRole role)
     : actor_id_(std::move(actor_id)), name_(std::move(name)), role_(role) {
   if (actor_id_.empty())
-    throw_error(invalid_input("actor.invalid", "actor_id", "actor_id is required"));
+    throw_error(Error(errors::kActorInvalid, "actor_id", "actor_id is required"));
 }
 
 CalibrationProposal Calibrator::propose(const AegisConfig& current, std::string parameter,
@@ -40,14 +42,13 @@ CalibrationProposal Calibrator::propose(const AegisConfig& current, std::string 
   AegisParameters p = current.parameters();
   double* slot = parameter_slot(p, parameter);
   if (!slot)
-    throw_error(invalid_input("calibration.unknown_parameter", "parameter",
-                              "unknown numeric parameter \"" + parameter + "\""));
+    throw_error(Error(errors::kCalibrationUnknownParameter, "parameter",
+                      "unknown numeric parameter \"" + parameter + "\""));
   if (justification.empty())
-    throw_error(
-        invalid_input("calibration.invalid", "justification", "a justification is required"));
+    throw_error(Error(errors::kCalibrationInvalid, "justification", "a justification is required"));
   if (parameter == "complexity_floor" && value < *slot)
-    throw_error(invalid_input("calibration.floor_lowered", "complexity_floor",
-                              "the complexity floor can be raised, never lowered"));
+    throw_error(Error(errors::kCalibrationFloorLowered, "complexity_floor",
+                      "the complexity floor can be raised, never lowered"));
   const double old = *slot;
   *slot = value;
   (void)AegisConfig(p);  // validates the new value (InvalidInputError naming the field)
@@ -58,22 +59,22 @@ CalibrationProposal Calibrator::propose(const AegisConfig& current, std::string 
 AegisConfig Governance::apply(const AegisConfig& current, const CalibrationProposal& proposal,
                               const Actor& approver, CalibrationRecord* record) const {
   if (!approver.capabilities().can("approve"))
-    throw_error(Error{ErrorKind::kForbidden, "rbac.denied", "approver",
+    throw_error(Error{errors::kRbacDenied, "approver",
                       "actor '" + approver.actor_id() + "' lacks the 'approve' permission"});
   if (approver.actor_id() == proposal.proposed_by)
-    throw_error(Error{ErrorKind::kForbidden, "calibration.self_approval", "approver",
+    throw_error(Error{errors::kCalibrationSelfApproval, "approver",
                       "the proposer of a calibration may not approve it"});
   AegisParameters p = current.parameters();
   double* slot = parameter_slot(p, proposal.parameter);
   if (!slot)
-    throw_error(invalid_input("calibration.unknown_parameter", "parameter",
-                              "unknown numeric parameter \"" + proposal.parameter + "\""));
+    throw_error(Error(errors::kCalibrationUnknownParameter, "parameter",
+                      "unknown numeric parameter \"" + proposal.parameter + "\""));
   if (*slot != proposal.current_value)
-    throw_error(Error{ErrorKind::kConflict, "calibration.stale", "parameter",
+    throw_error(Error{errors::kCalibrationStale, "parameter",
                       proposal.parameter + " changed since the proposal was made"});
   if (proposal.parameter == "complexity_floor" && proposal.proposed_value < *slot)
-    throw_error(invalid_input("calibration.floor_lowered", "complexity_floor",
-                              "the complexity floor can be raised, never lowered"));
+    throw_error(Error(errors::kCalibrationFloorLowered, "complexity_floor",
+                      "the complexity floor can be raised, never lowered"));
   *slot = proposal.proposed_value;
   AegisConfig next(p);
   if (record) {

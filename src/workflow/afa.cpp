@@ -1,12 +1,13 @@
 #include "aegis/afa.h"
 
+#include "aegis/errors/workflow.h"
 #include "aegis/json.h"
+#include "aegis/strict_object.h"
 
 namespace aegis {
 
 AFABridge::AFABridge(const AegisConfig& config, Store* store)
-    : owned_(std::make_unique<StoreDecisionService>(config, store)),
-      service_(&owned_->service) {}
+    : owned_(std::make_unique<StoreDecisionService>(config, store)), service_(&owned_->service) {}
 
 AFABridge::AFABridge(const DecisionService& service) : service_(&service) {}
 
@@ -19,16 +20,16 @@ Evaluation AFABridge::decide(const DecisionRequest& req) const {
         {"candidate_id", &req.candidate_id},
         {"function_name", &req.function_name}}) {
     if (value->empty())
-      throw_error(invalid_input("afa.required", field, std::string(field) + " is required"));
+      throw_error(Error(errors::kAfaRequired, field, std::string(field) + " is required"));
   }
   if (!req.metrics.is_object())
-    throw_error(invalid_input("afa.wrong_type", "metrics", "metrics must be an object"));
+    throw_error(Error(errors::kAfaWrongType, "metrics", "metrics must be an object"));
   // The context: the request's metrics, with the bridge's fixed identity and phase.
   nlohmann::json ctx = req.metrics;
   for (const char* fixed : {"agent_id", "session_id", "phase", "proposal_summary", "metadata"}) {
     if (ctx.contains(fixed))
-      throw_error(invalid_input("afa.fixed_field", std::string("metrics.") + fixed,
-                                std::string("metrics.") + fixed + " is set by the bridge"));
+      throw_error(Error(errors::kAfaFixedField, std::string("metrics.") + fixed,
+                        std::string("metrics.") + fixed + " is set by the bridge"));
   }
   ctx["agent_id"] = "afa";
   ctx["session_id"] = req.request_id;
@@ -58,41 +59,28 @@ DecisionResponse AFABridge::response_of(const DecisionRequest& req, const PCWDec
 DecisionResponse AFABridge::evaluate(const DecisionRequest& req) {
   Evaluation made = decide(req);
   if (!service_->record_and_wait({made.entry()}))
-    throw_error(Error{ErrorKind::kInternal, "afa.store", "",
-                      "the decision could not be stored; it was not returned"});
+    throw_error(
+        Error{errors::kAfaStore, "", "the decision could not be stored; it was not returned"});
   return response_of(req, made.decision);
 }
 
 Result<DecisionRequest> AFABridge::request_from_json(const nlohmann::json& j) {
-  if (!j.is_object()) return invalid_input("afa.wrong_type", "", "a request must be an object");
-  DecisionRequest r;
-  for (const auto& item : j.items()) {
-    const std::string key = item.key();
-    const nlohmann::json& value = item.value();
-    auto text = [&](std::string& out) -> std::optional<Error> {
-      if (!value.is_string())
-        return invalid_input("afa.wrong_type", key, key + " must be a string");
-      out = value.get<std::string>();
-      return std::nullopt;
-    };
-    std::optional<Error> e;
-    if (key == "request_id")
-      e = text(r.request_id);
-    else if (key == "candidate_id")
-      e = text(r.candidate_id);
-    else if (key == "function_name")
-      e = text(r.function_name);
-    else if (key == "proposal_summary")
-      e = text(r.proposal_summary);
-    else if (key == "metrics")
-      r.metrics = value;
-    else if (key == "metadata")
-      r.metadata = value;
-    else
-      e = invalid_input("afa.unknown_field", key, "unknown field \"" + key + "\"");
-    if (e) return *e;
+  try {
+    const StrictObject in(
+        j,
+        {"request_id", "candidate_id", "function_name", "proposal_summary", "metrics", "metadata"},
+        errors::kAfaWrongType);
+    DecisionRequest r;
+    r.request_id = in.string("request_id").value_or("");
+    r.candidate_id = in.string("candidate_id").value_or("");
+    r.function_name = in.string("function_name").value_or("");
+    r.proposal_summary = in.string("proposal_summary").value_or("");
+    if (const nlohmann::json* m = in.find("metrics")) r.metrics = *m;
+    if (const nlohmann::json* m = in.find("metadata")) r.metadata = *m;
+    return r;
+  } catch (const AegisError& e) {
+    return e.error();
   }
-  return r;
 }
 
 nlohmann::json AFABridge::response_to_json(const DecisionResponse& r) {

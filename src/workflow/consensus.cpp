@@ -1,41 +1,18 @@
 #include <algorithm>
 #include <cmath>
 
+#include "aegis/errors/workflow.h"
 #include "aegis/workflow.h"
 
 namespace aegis {
 
-std::string_view to_string(VoteOutcome v) noexcept {
-  switch (v) {
-    case VoteOutcome::APPROVE:
-      return "approve";
-    case VoteOutcome::REJECT:
-      return "reject";
-    case VoteOutcome::ABSTAIN:
-      return "abstain";
-  }
-  return "abstain";
-}
+std::string_view to_string(VoteOutcome v) noexcept { return name_in(kVoteNames, v); }
 
 std::optional<VoteOutcome> parse_vote(std::string_view s) noexcept {
-  for (VoteOutcome v : {VoteOutcome::APPROVE, VoteOutcome::REJECT, VoteOutcome::ABSTAIN})
-    if (to_string(v) == s) return v;
-  return std::nullopt;
+  return value_in<kVoteNames>(s);
 }
 
-std::string_view to_string(ConsensusStatus s) noexcept {
-  switch (s) {
-    case ConsensusStatus::OPEN:
-      return "open";
-    case ConsensusStatus::APPROVED:
-      return "approved";
-    case ConsensusStatus::REJECTED:
-      return "rejected";
-    case ConsensusStatus::NO_QUORUM:
-      return "no_quorum";
-  }
-  return "open";
-}
+std::string_view to_string(ConsensusStatus v) noexcept { return name_in(kConsensusStatusNames, v); }
 
 ConsensusWorkflow::ConsensusWorkflow(std::string consensus_id, int min_voters,
                                      std::vector<std::string> electorate, Clock clock)
@@ -44,9 +21,9 @@ ConsensusWorkflow::ConsensusWorkflow(std::string consensus_id, int min_voters,
       electorate_(std::move(electorate)),
       clock_(std::move(clock)) {
   if (id_.empty())
-    throw_error(invalid_input("consensus.invalid", "consensus_id", "consensus_id is required"));
+    throw_error(Error(errors::kConsensusInvalid, "consensus_id", "consensus_id is required"));
   if (min_voters_ < 1)
-    throw_error(invalid_input("consensus.invalid", "min_voters", "min_voters must be >= 1"));
+    throw_error(Error(errors::kConsensusInvalid, "min_voters", "min_voters must be >= 1"));
   if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
 }
 
@@ -59,22 +36,22 @@ int required_approvals(int n) { return (2 * n + 2) / 3; }  // ⌈2n/3⌉
 const ConsensusResult& ConsensusWorkflow::vote(std::string_view voter_id, VoteOutcome outcome,
                                                std::optional<double> confidence) {
   if (voter_id.empty())
-    throw_error(invalid_input("consensus.invalid", "voter_id", "voter_id is required"));
+    throw_error(Error(errors::kConsensusInvalid, "voter_id", "voter_id is required"));
   if (result_.outcome != ConsensusStatus::OPEN)
-    throw_error(Error{ErrorKind::kConflict, "consensus.closed", "voter_id",
+    throw_error(Error{errors::kConsensusClosed, "voter_id",
                       "consensus " + id_ + " is already settled (" +
                           std::string(to_string(result_.outcome)) + ")"});
   if (!electorate_.empty() &&
       std::find(electorate_.begin(), electorate_.end(), voter_id) == electorate_.end())
-    throw_error(invalid_input("consensus.not_eligible", "voter_id",
-                              "voter " + std::string(voter_id) + " is not in the electorate"));
+    throw_error(Error(errors::kConsensusNotEligible, "voter_id",
+                      "voter " + std::string(voter_id) + " is not in the electorate"));
   for (const auto& v : result_.votes) {
     if (v.voter_id == voter_id)
-      throw_error(Error{ErrorKind::kConflict, "consensus.duplicate_vote", "voter_id",
+      throw_error(Error{errors::kConsensusDuplicateVote, "voter_id",
                         "voter " + std::string(voter_id) + " has already voted"});
   }
   if (confidence && !(*confidence >= 0.0 && *confidence <= 1.0))
-    throw_error(invalid_input("consensus.invalid", "confidence", "confidence must be in [0, 1]"));
+    throw_error(Error(errors::kConsensusInvalid, "confidence", "confidence must be in [0, 1]"));
   result_.votes.push_back({std::string(voter_id), outcome, confidence, clock_()});
   switch (outcome) {
     case VoteOutcome::APPROVE:
@@ -151,7 +128,7 @@ ConsensusWorkflow ConsensusWorkflow::from_json(const nlohmann::json& j, Clock cl
     for (const auto& v : j.at("votes")) {
       const auto outcome = parse_vote(v.at("outcome").get<std::string>());
       if (!outcome)
-        throw_error(invalid_input("workflow.saved_state", "votes", "unknown vote outcome"));
+        throw_error(Error(errors::kWorkflowSavedState, "votes", "unknown vote outcome"));
       Vote vote{v.at("voter_id").get<std::string>(), *outcome, std::nullopt,
                 std::chrono::system_clock::time_point(
                     std::chrono::milliseconds(v.at("at_ms").get<int64_t>()))};
@@ -173,12 +150,12 @@ ConsensusWorkflow ConsensusWorkflow::from_json(const nlohmann::json& j, Clock cl
     c.settle(false);  // early settlement, as when the votes came in
     if (c.result_.outcome == ConsensusStatus::OPEN && outcome != "open") c.settle(true);
     if (to_string(c.result_.outcome) != outcome)
-      throw_error(invalid_input("workflow.saved_state", "outcome",
-                                "the saved outcome does not follow from the saved votes"));
+      throw_error(Error(errors::kWorkflowSavedState, "outcome",
+                        "the saved outcome does not follow from the saved votes"));
     return c;
   } catch (const nlohmann::json::exception& e) {
-    throw_error(invalid_input("workflow.saved_state", "consensus",
-                              std::string("malformed saved consensus: ") + e.what()));
+    throw_error(Error(errors::kWorkflowSavedState, "consensus",
+                      std::string("malformed saved consensus: ") + e.what()));
   }
 }
 

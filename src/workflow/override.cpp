@@ -8,6 +8,8 @@
 
 #include "aegis/context.h"
 #include "aegis/digest.h"
+#include "aegis/errors/core.h"
+#include "aegis/errors/workflow.h"
 #include "aegis/json.h"
 
 namespace aegis {
@@ -50,8 +52,7 @@ std::string create_message_hash(std::string_view proposal_id, std::string_view j
   return sha256_hex(canonical_json(body));
 }
 
-std::string create_bound_message_hash(std::string_view proposal_id,
-                                      std::string_view justification,
+std::string create_bound_message_hash(std::string_view proposal_id, std::string_view justification,
                                       std::vector<std::string> failed_gates,
                                       const OverrideBinding& binding, int64_t expires_at_ms) {
   std::sort(failed_gates.begin(), failed_gates.end());
@@ -121,7 +122,7 @@ CustodianRegistry::CustodianRegistry(std::vector<Custodian> custodians)
     const Custodian& c = custodians_[i];
     const std::string where = "custodians[" + std::to_string(i) + "]";
     auto bad = [&](const std::string& why) {
-      throw_error(invalid_input("override.registry", where, where + ": " + why));
+      throw_error(Error(errors::kOverrideRegistry, where, where + ": " + why));
     };
     if (c.actor_id.empty() || !is_valid_utf8(c.actor_id))
       bad("actor_id must be a non-empty string");
@@ -146,7 +147,7 @@ Result<CustodianRegistry> CustodianRegistry::parse_yaml(const std::string& text,
     const YAML::Node root = YAML::Load(text);
     return read_section(root && root.IsMap() ? root["custodians"] : YAML::Node(), source);
   } catch (const YAML::Exception& e) {
-    return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);
+    return Error(errors::kConfigYamlSyntax, "", source + ": malformed YAML: " + e.msg);
   }
 }
 
@@ -156,8 +157,7 @@ Result<CustodianRegistry> CustodianRegistry::read_section(const YAML::Node& node
   try {
     if (!node || node.IsNull()) return CustodianRegistry();
     if (!node.IsSequence())
-      return invalid_input("override.registry", "custodians",
-                           source + ": custodians must be a list");
+      return Error(errors::kOverrideRegistry, "custodians", source + ": custodians must be a list");
     for (size_t i = 0; i < node.size(); ++i) {
       const YAML::Node e = node[i];
       const std::string where = source + ": custodians[" + std::to_string(i) + "]";
@@ -172,17 +172,17 @@ Result<CustodianRegistry> CustodianRegistry::read_section(const YAML::Node& node
       }
       if (!e.IsMap() || !e["actor_id"] || !e["role"] || !e["public_key"] ||
           !e["actor_id"].IsScalar() || !e["role"].IsScalar() || !e["public_key"].IsScalar())
-        return invalid_input("override.registry", "custodians",
-                             where + ": needs actor_id, role and public_key strings");
+        return Error(errors::kOverrideRegistry, "custodians",
+                     where + ": needs actor_id, role and public_key strings");
       const auto key = crypto::from_hex(e["public_key"].Scalar());
       const auto k = key ? key_bytes(*key) : std::nullopt;
       if (!k)
-        return invalid_input("override.registry", "custodians",
-                             where + ": public_key must be 64 hex digits (x-only key)");
+        return Error(errors::kOverrideRegistry, "custodians",
+                     where + ": public_key must be 64 hex digits (x-only key)");
       list.push_back({e["actor_id"].Scalar(), e["role"].Scalar(), *k});
     }
   } catch (const YAML::Exception& e) {
-    return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);
+    return Error(errors::kConfigYamlSyntax, "", source + ": malformed YAML: " + e.msg);
   }
   try {
     return CustodianRegistry(std::move(list));
@@ -201,52 +201,21 @@ Result<CustodianRegistry> CustodianRegistry::load_yaml(const std::filesystem::pa
 
 // ---- workflow --------------------------------------------------------------------------------
 
-std::string_view to_string(OverrideState s) noexcept {
-  switch (s) {
-    case OverrideState::PENDING:
-      return "pending";
-    case OverrideState::PARTIAL:
-      return "partial";
-    case OverrideState::APPROVED:
-      return "approved";
-    case OverrideState::REJECTED:
-      return "rejected";
-  }
-  return "rejected";
-}
+std::string_view to_string(OverrideState v) noexcept { return name_in(kOverrideStateNames, v); }
 
-std::string_view to_string(OverrideRejection r) noexcept {
-  switch (r) {
-    case OverrideRejection::kNone:
-      return "none";
-    case OverrideRejection::kBadSignature:
-      return "bad_signature";
-    case OverrideRejection::kMalformedSignature:
-      return "malformed_signature";
-    case OverrideRejection::kMalformedKey:
-      return "malformed_key";
-    case OverrideRejection::kUnknownRole:
-      return "unknown_role";
-    case OverrideRejection::kDuplicateRole:
-      return "duplicate_role";
-    case OverrideRejection::kSameActor:
-      return "same_actor";
-    case OverrideRejection::kSameKey:
-      return "same_key";
-    case OverrideRejection::kRequesterSigned:
-      return "requester_signed";
-    case OverrideRejection::kComplexityNotOverridable:
-      return "complexity_not_overridable";
-    case OverrideRejection::kExpired:
-      return "expired";
-    case OverrideRejection::kNotACustodian:
-      return "not_a_custodian";
-    case OverrideRejection::kKeyNotRegistered:
-      return "key_not_registered";
-    case OverrideRejection::kAlreadyFinal:
-      return "already_final";
-  }
-  return "bad_signature";
+std::string_view to_string(OverrideRejection r) noexcept { return name_in(kRejectionNames, r); }
+
+static_assert(
+    [] {
+      for (size_t i = 0; i < std::size(kRejectionErrors); ++i)
+        if (static_cast<size_t>(kRejectionErrors[i].value) != i) return false;
+      return true;
+    }(),
+    "kRejectionErrors must list the rejections in the enum's order");
+
+const ErrorCode& rejection_error(OverrideRejection r) noexcept {
+  const ErrorCode* e = kRejectionErrors[static_cast<size_t>(r)].error;
+  return e ? *e : errors::kOverrideInvalid;
 }
 
 OverrideWorkflow::OverrideWorkflow(std::string proposal_id, std::string justification,
@@ -260,7 +229,7 @@ OverrideWorkflow::OverrideWorkflow(std::string proposal_id, std::string justific
       registry_(registry),
       clock_(std::move(clock)) {
   auto bad = [](const char* field, const char* why) {
-    throw_error(invalid_input("override.invalid", field, std::string(field) + " " + why));
+    throw_error(Error(errors::kOverrideInvalid, field, std::string(field) + " " + why));
   };
   if (proposal_id_.empty()) bad("proposal_id", "is required");
   if (requested_by_.empty()) bad("requested_by", "is required");
@@ -283,10 +252,10 @@ std::string OverrideWorkflow::compute_message_hash() const {
 
 void OverrideWorkflow::bind(OverrideBinding binding) {
   if (binding.override_id.empty())
-    throw_error(invalid_input("override.invalid", "override_id", "override_id is required"));
+    throw_error(Error(errors::kOverrideInvalid, "override_id", "override_id is required"));
   if (!signatures_.empty())
-    throw_error(invalid_input("override.invalid", "override_id",
-                              "an override cannot be bound once it has signatures"));
+    throw_error(Error(errors::kOverrideInvalid, "override_id",
+                      "an override cannot be bound once it has signatures"));
   binding_ = std::move(binding);
   message_hash_ = compute_message_hash();
 }
@@ -355,8 +324,8 @@ OverrideRejection OverrideWorkflow::add_signature(std::string_view actor_id, std
     if (k == output_key->bytes())
       return reject(OverrideRejection::kSameKey, "the same key has already signed");
   std::string detail;
-  switch (const auto verdict = check_custodian_signature(message_hash_, signature, *output_key,
-                                                         &detail)) {
+  switch (const auto verdict =
+              check_custodian_signature(message_hash_, signature, *output_key, &detail)) {
     case OverrideRejection::kNone:
       break;
     case OverrideRejection::kBadSignature:
@@ -386,18 +355,11 @@ OverrideResult OverrideWorkflow::get_result() {
 namespace {
 
 std::optional<OverrideState> parse_override_state(std::string_view s) {
-  for (auto st : {OverrideState::PENDING, OverrideState::PARTIAL, OverrideState::APPROVED,
-                  OverrideState::REJECTED})
-    if (to_string(st) == s) return st;
-  return std::nullopt;
+  return value_in<kOverrideStateNames>(s);
 }
 
 std::optional<OverrideRejection> parse_rejection(std::string_view s) {
-  for (int i = 0; i <= static_cast<int>(OverrideRejection::kAlreadyFinal); ++i) {
-    const auto r = static_cast<OverrideRejection>(i);
-    if (to_string(r) == s) return r;
-  }
-  return std::nullopt;
+  return value_in<kRejectionNames>(s);
 }
 
 int64_t to_ms(std::chrono::system_clock::time_point t) {
@@ -420,15 +382,15 @@ nlohmann::json OverrideWorkflow::to_json() const {
                     {"signed_at_ms", to_ms(s.signed_at)}});
   }
   nlohmann::json j = {{"proposal_id", proposal_id_},
-          {"justification", justification_},
-          {"failed_gates", failed_gates_},
-          {"requested_by", requested_by_},
-          {"expires_at_ms", to_ms(expires_at_)},
-          {"state", to_string(state_)},
-          {"reason", to_string(reason_)},
-          {"reason_message", reason_message_},
-          {"signatures", sigs},
-          {"message_hash", message_hash_}};
+                      {"justification", justification_},
+                      {"failed_gates", failed_gates_},
+                      {"requested_by", requested_by_},
+                      {"expires_at_ms", to_ms(expires_at_)},
+                      {"state", to_string(state_)},
+                      {"reason", to_string(reason_)},
+                      {"reason_message", reason_message_},
+                      {"signatures", sigs},
+                      {"message_hash", message_hash_}};
   if (binding_)
     j["binding"] = {{"override_id", binding_->override_id},
                     {"context_hash", binding_->context_hash}};
@@ -438,7 +400,7 @@ nlohmann::json OverrideWorkflow::to_json() const {
 OverrideWorkflow OverrideWorkflow::from_json(const nlohmann::json& j,
                                              const CustodianRegistry* registry, Clock clock) {
   auto bad = [](const std::string& why) {
-    throw_error(invalid_input("workflow.saved_state", "override", "saved override: " + why));
+    throw_error(Error(errors::kWorkflowSavedState, "override", "saved override: " + why));
   };
   try {
     OverrideWorkflow w(j.at("proposal_id").get<std::string>(),
@@ -480,7 +442,7 @@ OverrideWorkflow OverrideWorkflow::from_json(const nlohmann::json& j,
   } catch (const nlohmann::json::exception& e) {
     bad(e.what());
   }
-  throw_error(invalid_input("workflow.saved_state", "override", "unreachable"));
+  throw_error(Error(errors::kWorkflowSavedState, "override", "unreachable"));
 }
 
 // ---- validator, provider, approver -------------------------------------------------------------

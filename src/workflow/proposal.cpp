@@ -1,42 +1,15 @@
 #include <algorithm>
 
+#include "aegis/errors/workflow.h"
 #include "aegis/json.h"
 #include "aegis/workflow.h"
 
 namespace aegis {
 
-std::string_view to_string(ProposalState s) noexcept {
-  switch (s) {
-    case ProposalState::DRAFT:
-      return "draft";
-    case ProposalState::SUBMITTED:
-      return "submitted";
-    case ProposalState::UNDER_REVIEW:
-      return "under_review";
-    case ProposalState::APPROVED:
-      return "approved";
-    case ProposalState::REJECTED:
-      return "rejected";
-    case ProposalState::ESCALATED:
-      return "escalated";
-    case ProposalState::EXECUTING:
-      return "executing";
-    case ProposalState::COMPLETED:
-      return "completed";
-    case ProposalState::FAILED:
-      return "failed";
-    case ProposalState::WITHDRAWN:
-      return "withdrawn";
-  }
-  return "draft";
-}
+std::string_view to_string(ProposalState v) noexcept { return name_in(kProposalStateNames, v); }
 
 std::optional<ProposalState> parse_proposal_state(std::string_view s) noexcept {
-  for (int i = 0; i <= static_cast<int>(ProposalState::WITHDRAWN); ++i) {
-    const auto st = static_cast<ProposalState>(i);
-    if (to_string(st) == s) return st;
-  }
-  return std::nullopt;
+  return value_in<kProposalStateNames>(s);
 }
 
 ProposalWorkflow::ProposalWorkflow(std::string proposal_id, PCWContext context,
@@ -47,9 +20,9 @@ ProposalWorkflow::ProposalWorkflow(std::string proposal_id, PCWContext context,
       rbac_(rbac),
       clock_(std::move(clock)) {
   if (id_.empty())
-    throw_error(invalid_input("proposal.invalid", "proposal_id", "proposal_id is required"));
+    throw_error(Error(errors::kProposalInvalid, "proposal_id", "proposal_id is required"));
   if (proposer_.empty())
-    throw_error(invalid_input("proposal.invalid", "proposer_id", "proposer_id is required"));
+    throw_error(Error(errors::kProposalInvalid, "proposer_id", "proposer_id is required"));
   if (auto e = validate_context(context_)) throw_error(std::move(*e));
   if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
 }
@@ -58,12 +31,12 @@ void ProposalWorkflow::move(std::string_view action, std::string_view actor_id,
                             std::string_view permission, std::initializer_list<ProposalState> from,
                             ProposalState to, std::string_view reason) {
   if (actor_id.empty())
-    throw_error(invalid_input("proposal.invalid", "actor_id", "actor_id is required"));
+    throw_error(Error(errors::kProposalInvalid, "actor_id", "actor_id is required"));
   if (std::find(from.begin(), from.end(), state_) == from.end()) {
     std::string allowed;
     for (ProposalState s : from)
       allowed += (allowed.empty() ? "" : ", ") + std::string(to_string(s));
-    throw_error(Error{ErrorKind::kConflict, "proposal.illegal_transition", "state",
+    throw_error(Error{errors::kProposalIllegalTransition, "state",
                       "cannot " + std::string(action) + " a proposal in state " +
                           std::string(to_string(state_)) + " (allowed from " + allowed + ")"});
   }
@@ -75,7 +48,7 @@ void ProposalWorkflow::move(std::string_view action, std::string_view actor_id,
 
 void ProposalWorkflow::refuse_self_approval(std::string_view actor_id) const {
   if (actor_id == proposer_)
-    throw_error(Error{ErrorKind::kForbidden, "proposal.self_approval", "actor_id",
+    throw_error(Error{errors::kProposalSelfApproval, "actor_id",
                       "actor '" + std::string(actor_id) +
                           "' created this proposal and cannot approve it (separation of duties)"});
 }
@@ -140,24 +113,24 @@ void ProposalWorkflow::approve_with_override(std::string_view actor_id,
                                              OverrideResult override_result) {
   if (state_ != ProposalState::REJECTED || decision_status_ != PCWStatus::HALT) {
     throw_error(
-        Error{ErrorKind::kConflict, "proposal.illegal_transition", "state",
+        Error{errors::kProposalIllegalTransition, "state",
               "an override can approve only a proposal rejected by a HALT decision (state " +
                   std::string(to_string(state_)) + ")"});
   }
   if (actor_id.empty())
-    throw_error(invalid_input("proposal.invalid", "actor_id", "actor_id is required"));
+    throw_error(Error(errors::kProposalInvalid, "actor_id", "actor_id is required"));
   if (rbac_) rbac_->require(actor_id, "approve");
   refuse_self_approval(actor_id);
   if (!override_result.approved)
-    throw_error(Error{ErrorKind::kForbidden, "proposal.override_not_approved", "override",
-                      "the override is not approved"});
+    throw_error(
+        Error{errors::kProposalOverrideNotApproved, "override", "the override is not approved"});
   if (override_workflow.proposal_id() != id_)
-    throw_error(Error{ErrorKind::kForbidden, "proposal.override_mismatch", "override",
+    throw_error(Error{errors::kProposalOverrideMismatch, "override",
                       "the override is for proposal " + override_workflow.proposal_id()});
   std::vector<std::string> covered = override_workflow.failed_gates();
   for (const auto& g : failing_) {
     if (std::find(covered.begin(), covered.end(), g) == covered.end())
-      throw_error(Error{ErrorKind::kForbidden, "proposal.override_mismatch", "override",
+      throw_error(Error{errors::kProposalOverrideMismatch, "override",
                         "the override does not cover the failing gate " + g});
   }
   history_.push_back({state_, ProposalState::APPROVED, std::string(actor_id),
@@ -189,7 +162,7 @@ namespace aegis {
 namespace {
 
 [[noreturn]] void bad_saved(const std::string& field, const std::string& what) {
-  throw_error(invalid_input("workflow.saved_state", field, what + ": " + field));
+  throw_error(Error(errors::kWorkflowSavedState, field, what + ": " + field));
 }
 
 std::chrono::system_clock::time_point ms_to_time(int64_t ms) {

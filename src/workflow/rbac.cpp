@@ -2,36 +2,14 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "aegis/errors/core.h"
+#include "aegis/errors/workflow.h"
 
 namespace aegis {
 
-std::string_view to_string(ActorRole role) noexcept {
-  switch (role) {
-    case ActorRole::PROPOSER:
-      return "proposer";
-    case ActorRole::ANALYST:
-      return "analyst";
-    case ActorRole::APPROVER:
-      return "approver";
-    case ActorRole::EXECUTOR:
-      return "executor";
-    case ActorRole::CALIBRATOR:
-      return "calibrator";
-    case ActorRole::RISK_LEAD:
-      return "risk_lead";
-    case ActorRole::SECURITY_LEAD:
-      return "security_lead";
-    case ActorRole::ADMIN:
-      return "admin";
-  }
-  return "proposer";
-}
+std::string_view to_string(ActorRole v) noexcept { return name_in(kRoleNames, v); }
 
-std::optional<ActorRole> parse_role(std::string_view s) noexcept {
-  for (ActorRole r : kAllRoles)
-    if (to_string(r) == s) return r;
-  return std::nullopt;
-}
+std::optional<ActorRole> parse_role(std::string_view s) noexcept { return value_in<kRoleNames>(s); }
 
 bool is_permission(std::string_view p) noexcept {
   for (auto k : kPermissions)
@@ -67,15 +45,15 @@ RBACEnforcer::RBACEnforcer() {
 void RBACEnforcer::set_role_permissions(ActorRole role, std::set<std::string> permissions) {
   for (const auto& p : permissions) {
     if (!is_permission(p))
-      throw_error(invalid_input("rbac.unknown_permission", "permissions",
-                                "unknown permission \"" + p + "\""));
+      throw_error(
+          Error(errors::kRbacUnknownPermission, "permissions", "unknown permission \"" + p + "\""));
   }
   table_[role] = std::move(permissions);
 }
 
 void RBACEnforcer::assign(std::string actor_id, ActorRole role) {
   if (actor_id.empty())
-    throw_error(invalid_input("rbac.invalid", "actor_id", "actor_id is required"));
+    throw_error(Error(errors::kRbacInvalid, "actor_id", "actor_id is required"));
   actors_[std::move(actor_id)].insert(role);
 }
 
@@ -101,7 +79,7 @@ bool RBACEnforcer::has_permission(std::string_view actor_id, std::string_view pe
 std::optional<Error> RBACEnforcer::check(std::string_view actor_id,
                                          std::string_view permission) const {
   if (has_permission(actor_id, permission)) return std::nullopt;
-  return Error{ErrorKind::kForbidden, "rbac.denied", "actor_id",
+  return Error{errors::kRbacDenied, "actor_id",
                "actor '" + std::string(actor_id) + "' lacks the '" + std::string(permission) +
                    "' permission"};
 }
@@ -115,14 +93,14 @@ Result<RBACEnforcer> RBACEnforcer::parse_yaml(const std::string& text, const std
     const YAML::Node root = YAML::Load(text);
     return read_section(root && root.IsMap() ? root["rbac"] : YAML::Node(), source);
   } catch (const YAML::Exception& e) {
-    return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);
+    return Error(errors::kConfigYamlSyntax, "", source + ": malformed YAML: " + e.msg);
   }
 }
 
 Result<RBACEnforcer> RBACEnforcer::read_section(const YAML::Node& rbac, const std::string& source) {
   RBACEnforcer r;
   auto fail = [&](const std::string& key, const std::string& why) {
-    return invalid_input("rbac.config", key, source + ": key '" + key + "': " + why);
+    return Error(errors::kRbacConfig, key, source + ": key '" + key + "': " + why);
   };
   try {
     if (!rbac || rbac.IsNull()) return r;
@@ -168,7 +146,7 @@ Result<RBACEnforcer> RBACEnforcer::read_section(const YAML::Node& rbac, const st
       }
     }
   } catch (const YAML::Exception& e) {
-    return invalid_input("config.yaml_syntax", "", source + ": malformed YAML: " + e.msg);
+    return Error(errors::kConfigYamlSyntax, "", source + ": malformed YAML: " + e.msg);
   }
   return r;
 }

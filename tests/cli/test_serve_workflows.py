@@ -234,7 +234,9 @@ def test_override_refusals(c, env):
     status, e = c("POST", sign_path, "k-risk",
                   {"role": "security_lead", "signature": sign(d / "risk.key", o["message_hash"])},
                   override_id=o["override_id"])
-    assert status == 422 and e["error"]["detail"] == "override.not_a_custodian"
+    # One detail, one status: a refused signature is answered with its detail's status.
+    assert status == 403 and e["error"]["detail"] == "override.not_a_custodian"
+    assert e["override"]["state"] == "rejected"
     # Not a custodian at all: refused without touching the override.
     status, o = c("POST", "/v1/overrides", "k-proposer", body)
     status, e = c("POST", sign_path, "k-rogue", {"role": "risk_lead", "signature": wrong},

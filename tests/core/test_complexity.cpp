@@ -45,7 +45,7 @@ TEST(Complexity, RejectsBadInput) {
   const auto d = ComplexityDecomposer::ci_preset();
   EXPECT_EQ(error_of([&] {
               d.decompose({{"files_changed", 1}});
-            }).code,
+            }).detail,
             "complexity.missing_component");
   EXPECT_EQ(error_of([&] {
               d.decompose({{"files_changed", 1},
@@ -62,9 +62,9 @@ TEST(Complexity, RejectsBadInput) {
                            {"new_dependencies", 1}});
             }).field,
             "files_changed");
-  EXPECT_EQ(error_of([] { ComplexityDecomposer({}); }).code, "complexity.empty");
+  EXPECT_EQ(error_of([] { ComplexityDecomposer({}); }).detail, "complexity.empty");
   EXPECT_EQ(error_of([] { ComplexityDecomposer({{"a", 0, 1}}); }).field, "a");
-  EXPECT_EQ(error_of([] { ComplexityDecomposer({{"a", 1, 0}}); }).code, "complexity.invalid");
+  EXPECT_EQ(error_of([] { ComplexityDecomposer({{"a", 1, 0}}); }).detail, "complexity.invalid");
   EXPECT_EQ(error_of([] { ComplexityDecomposer({{"a", 1, 1}, {"a", 2, 1}}); }).field, "a");
 }
 

@@ -210,7 +210,7 @@ TEST(ConfigYaml, Errors) {
   for (const auto& c : cases) {
     auto r = AegisConfig::parse_yaml(c.yaml, "cfg.yaml");
     ASSERT_FALSE(r) << c.yaml;
-    EXPECT_EQ(r.error().code, c.code) << c.yaml;
+    EXPECT_EQ(r.error().detail, c.code) << c.yaml;
     EXPECT_EQ(r.error().field, c.field) << c.yaml;
     EXPECT_EQ(r.error().message.rfind("cfg.yaml", 0), 0u) << r.error().message;
   }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "aegis/decide.h"
+#include "aegis/errors/workflow.h"
 #include "aegis/json.h"
 #include "aegis/version.h"
 #include "test_util.h"
@@ -333,7 +334,7 @@ TEST(Decide, SideChannelsNeverChangeOrBreakTheDecision) {
 class DenyAll : public PermissionChecker {
  public:
   std::optional<Error> check(std::string_view actor, std::string_view perm) const override {
-    return Error{ErrorKind::kForbidden, "rbac.denied", "agent_id",
+    return Error{errors::kRbacDenied, "agent_id",
                  std::string(actor) + " lacks " + std::string(perm)};
   }
 };

@@ -40,7 +40,7 @@ TEST(Drift, KlMatchesScipy) {
 TEST(Drift, BaselineNeedsThirtyFiniteValues) {
   DriftMonitor m;
   const Error e = error_of([&] { m.set_baseline(ramp(29, 0, 1)); });
-  EXPECT_EQ(e.code, "drift.baseline");
+  EXPECT_EQ(e.detail, "drift.baseline");
   EXPECT_NE(e.message.find("30"), std::string::npos);
   auto v = ramp(30, 0, 1);
   v[7] = NAN;
@@ -144,7 +144,7 @@ TEST(Drift, ObservationsBeforeBaselineAreRebinned) {
 
 TEST(Drift, RejectsNonFiniteObservations) {
   DriftMonitor m;
-  EXPECT_EQ(error_of([&] { m.add_observation(NAN); }).code, "drift.observation");
+  EXPECT_EQ(error_of([&] { m.add_observation(NAN); }).detail, "drift.observation");
   const std::vector<double> v = {0.1, INFINITY};
   m.set_baseline(ramp(30, 0, 1));
   EXPECT_EQ(error_of([&] { m.check(v); }).field, "values[1]");

@@ -103,7 +103,8 @@ TEST(Gates, InvalidInputNamesTheField) {
   const GateEvaluator eval;
   EXPECT_EQ(error_of([&] { eval.evaluate_risk_gate(NAN, 0.1); }).field, "risk_baseline");
   EXPECT_EQ(error_of([&] { eval.evaluate_risk_gate(0.1, 1.5); }).field, "risk_proposed");
-  EXPECT_EQ(error_of([&] { eval.evaluate_risk_gate(0.1, -INFINITY); }).code, "context.not_finite");
+  EXPECT_EQ(error_of([&] { eval.evaluate_risk_gate(0.1, -INFINITY); }).detail,
+            "context.not_finite");
   EXPECT_EQ(error_of([&] { eval.evaluate_profit_gate(INFINITY, 1); }).field, "profit_baseline");
   EXPECT_EQ(error_of([&] { eval.evaluate_novelty_gate(-0.01); }).field, "novelty_score");
   EXPECT_EQ(error_of([&] { eval.evaluate_complexity_gate(NAN); }).field, "complexity_score");

@@ -6,6 +6,7 @@
 #include <random>
 #include <vector>
 
+#include "aegis/errors/core.h"
 #include "aegis/json.h"
 #include "test_util.h"
 
@@ -166,7 +167,7 @@ TEST(ContextJson, DefaultsAndRequiredFields) {
     auto e = parser.parse(j.dump());
     ASSERT_FALSE(e) << field;
     EXPECT_EQ(e.error().field, field);
-    EXPECT_EQ(e.error().code, "context.required");
+    EXPECT_EQ(e.error().detail, "context.required");
   }
 }
 
@@ -179,7 +180,7 @@ TEST(ContextJson, IdsMustNotHoldNul) {
     auto e = parser.parse(j.dump());
     ASSERT_FALSE(e) << field;
     EXPECT_EQ(e.error().field, field);
-    EXPECT_EQ(e.error().code, "context.nul_character");
+    EXPECT_EQ(e.error().detail, "context.nul_character");
   }
   nlohmann::json j = nlohmann::json::parse(kMinimal);
   j["proposal_summary"] = std::string("a\0b", 3);
@@ -207,8 +208,8 @@ TEST(ContextJson, RejectsBadInputNamingTheField) {
       {with("\"risk_proposed\": Infinity"), "json.syntax", ""},
       {with("\"risk_proposed\": 1e999"), "json.number_out_of_range", "risk_proposed"},
       {with("\"metadata\": {\"n\": [1, -1e999]}"), "json.number_out_of_range", "metadata.n[1]"},
-      {with("\"metadata\": {\"n\": 123456789012345678901234567890}"),
-       "json.number_out_of_range", "metadata.n"},
+      {with("\"metadata\": {\"n\": 123456789012345678901234567890}"), "json.number_out_of_range",
+       "metadata.n"},
       {with("\"risk_proposed\": 1.5"), "context.out_of_range", "risk_proposed"},
       {with("\"risk_baseline\": -0.5"), "context.out_of_range", "risk_baseline"},
       {with("\"novelty_score\": 2"), "context.out_of_range", "novelty_score"},
@@ -252,9 +253,11 @@ TEST(ContextJson, RejectsBadInputNamingTheField) {
   for (const auto& c : cases) {
     auto r = parser.parse(c.json);
     ASSERT_FALSE(r) << c.json;
-    EXPECT_EQ(r.error().code, c.code) << c.json << " -> " << r.error().message;
+    EXPECT_EQ(r.error().detail, c.code) << c.json << " -> " << r.error().message;
     EXPECT_EQ(r.error().field, c.field) << c.json << " -> " << r.error().message;
-    EXPECT_EQ(r.error().kind, ErrorKind::kInvalidInput);
+    // Malformed JSON (400) and a wrong value (422) are both invalid_input on the wire.
+    EXPECT_EQ(r.error().kind, r.error().detail.starts_with("json.") ? ErrorKind::kMalformed
+                                                                    : ErrorKind::kInvalidInput);
     EXPECT_FALSE(r.error().message.empty());
   }
 }
@@ -276,14 +279,14 @@ TEST(ContextJson, DepthLimit) {
   EXPECT_TRUE(at_limit) << at_limit.error().message;
   auto too_deep = parser.parse(nest(65));
   ASSERT_FALSE(too_deep);
-  EXPECT_EQ(too_deep.error().code, "json.too_deep");
+  EXPECT_EQ(too_deep.error().detail, "json.too_deep");
   // A context built by hand is held to the same 63 containers inside metadata.
   PCWContext c = at_limit.value().context;
   EXPECT_FALSE(validate_context(c).has_value());
   c.metadata = nlohmann::json::object({{"deep", c.metadata}});
   const auto e = validate_context(c);
   ASSERT_TRUE(e.has_value());
-  EXPECT_EQ(e->code, "context.too_deep");
+  EXPECT_EQ(e->detail, "context.too_deep");
 }
 
 // The context schema says what every surface does (the parser with the surfaces' defaults):
@@ -339,7 +342,7 @@ TEST(ContextJson, OversizeInput) {
   big += ",\"metadata\":{\"pad\":\"" + std::string(kMaxJsonBytes, 'x') + "\"}}";
   auto r = parser.parse(big);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, "json.too_large");
+  EXPECT_EQ(r.error().detail, "json.too_large");
   EXPECT_EQ(r.error().kind, ErrorKind::kPayloadTooLarge);
   std::string long_summary = kMinimal;
   const std::string needle = "\"proposal_summary\":\"p\"";
@@ -381,7 +384,7 @@ TEST(ContextJson, CliAliasesAndDefaults) {
   EXPECT_EQ(ignored.value().context.risk_proposed, 0.2);
   auto conflict = cli.parse(R"({"risk":0.4,"risk_proposed":0.2})");
   ASSERT_FALSE(conflict);
-  EXPECT_EQ(conflict.error().code, "json.conflict");
+  EXPECT_EQ(conflict.error().detail, "json.conflict");
   EXPECT_EQ(conflict.error().field, "risk");
 }
 
@@ -450,7 +453,7 @@ TEST(DecisionJson, FieldsWriteTheChosenSubsetOfTheWholeRecord) {
   for (const char* bad : {"", "status,", "status,,rationale", "Status", "gate_evaluation.gates"}) {
     auto f = DecisionFields::parse(bad, "fields");
     ASSERT_FALSE(f) << bad;
-    EXPECT_EQ(f.error().code, "json.fields");
+    EXPECT_EQ(f.error().detail, "json.fields");
     EXPECT_EQ(f.error().field, "fields");
   }
   EXPECT_NE(DecisionFields::parse("status,verdict", "fields").error().message.find("\"verdict\""),
@@ -458,13 +461,12 @@ TEST(DecisionJson, FieldsWriteTheChosenSubsetOfTheWholeRecord) {
 }
 
 TEST(ErrorJson, WireForm) {
-  const nlohmann::json j =
-      error_to_json(invalid_input("context.out_of_range", "risk_proposed", "m"));
+  const nlohmann::json j = error_to_json(Error(errors::kContextOutOfRange, "risk_proposed", "m"));
   EXPECT_EQ(
       j,
       nlohmann::json::parse(
           R"({"error":{"code":"invalid_input","detail":"context.out_of_range","field":"risk_proposed","message":"m"}})"));
-  EXPECT_FALSE(error_to_json(Error{ErrorKind::kInternal, "x", "", "m"})["error"].contains("field"));
+  EXPECT_FALSE(error_to_json(Error(errors::kDecideInternal, "", "m"))["error"].contains("field"));
 }
 
 }  // namespace
@@ -502,7 +504,7 @@ TEST(StrictJson, RefusalsNameTheCodeAndThePath) {
   for (const auto& c : cases) {
     auto r = read_json(c.text);
     ASSERT_FALSE(r) << c.text;
-    EXPECT_EQ(r.error().code, c.code) << c.text << " -> " << r.error().message;
+    EXPECT_EQ(r.error().detail, c.code) << c.text << " -> " << r.error().message;
     EXPECT_EQ(r.error().field, c.field) << c.text;
     EXPECT_EQ(r.error().message.find("json.exception"), std::string::npos) << r.error().message;
   }
@@ -520,7 +522,7 @@ TEST(StrictJson, LimitsOfDepthAndSize) {
   EXPECT_TRUE(read_json(nest(64)));
   auto deep = read_json(nest(65));
   ASSERT_FALSE(deep);
-  EXPECT_EQ(deep.error().code, "json.too_deep");
+  EXPECT_EQ(deep.error().detail, "json.too_deep");
   EXPECT_TRUE(read_json(nest(66), {.max_depth = 66}));
   EXPECT_FALSE(read_json(std::string(100000, '[')));  // refused early, no deep recursion
   const auto big = read_json("[" + std::string(100, ' ') + "]", {.max_bytes = 50});
@@ -541,7 +543,7 @@ TEST(StrictJson, ContextParserAgreesWithTheStrictReader) {
     const auto context = parser.parse(text);
     ASSERT_FALSE(strict) << text;
     ASSERT_FALSE(context) << text;
-    EXPECT_EQ(context.error().code, strict.error().code) << text;
+    EXPECT_EQ(context.error().detail, strict.error().detail) << text;
     EXPECT_EQ(context.error().field, strict.error().field) << text;
   }
   for (const auto& [a, b] : std::vector<std::pair<std::string, std::string>>{
@@ -554,7 +556,7 @@ TEST(StrictJson, ContextParserAgreesWithTheStrictReader) {
     ASSERT_FALSE(ra);
     ASSERT_FALSE(rb);
     EXPECT_EQ(ra.error().field, rb.error().field) << a;
-    EXPECT_EQ(ra.error().code, rb.error().code) << a;
+    EXPECT_EQ(ra.error().detail, rb.error().detail) << a;
   }
   EXPECT_EQ(parser.parse(R"({"zeta":1,"alpha":2})").error().field, "alpha");
   EXPECT_EQ(parser.parse(R"({"utility":{"n_samples":"x","expected_benefit":"y"}})").error().field,
@@ -577,14 +579,14 @@ TEST(StrictJson, SplitArrayKeepsEachElementsText) {
                                 "[\"open]", "[[1]", "[1]]"}) {
     const auto r = split_json_array(bad);
     ASSERT_FALSE(r) << bad;
-    EXPECT_EQ(r.error().code, "json.syntax") << bad;
+    EXPECT_EQ(r.error().detail, "json.syntax") << bad;
   }
 }
 
 TEST(NormalisedChange, FiniteForFiniteInputs) {
   const GateEvaluator eval;
   EXPECT_EQ(eval.normalised_profit(1e308, -1e308), 2.0);  // (b − p) overflows, b/m − p/m does not
-  EXPECT_EQ(eval.normalised_profit(100, 90), 0.1);         // the usual form is unchanged
+  EXPECT_EQ(eval.normalised_profit(100, 90), 0.1);        // the usual form is unchanged
   EXPECT_EQ(eval.normalised_profit(0, -1.7e308), std::numeric_limits<double>::max());
   EXPECT_EQ(eval.normalised_profit(0, 1.7e308), -std::numeric_limits<double>::max());
   AegisParameters p;

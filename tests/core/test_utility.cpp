@@ -49,7 +49,7 @@ TEST(Utility, RejectsBadComponents) {
       "utility.disruption_probability");
   EXPECT_EQ(error_of([&] { calc.compute({.expected_benefit = 1, .migration_cost = -5}); }).field,
             "utility.migration_cost");
-  EXPECT_EQ(error_of([&] { calc.compute({.expected_benefit = INFINITY}); }).code,
+  EXPECT_EQ(error_of([&] { calc.compute({.expected_benefit = INFINITY}); }).detail,
             "utility.out_of_range");
 }
 

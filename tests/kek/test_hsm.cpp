@@ -14,9 +14,9 @@
 #include <fstream>
 #include <thread>
 
+#include "../common/error_of.h"
 #include "aegis/crypto/encoding.h"
 #include "aegis/kek_hsm.h"
-#include "../common/error_of.h"
 
 namespace aegis {
 namespace {
@@ -50,7 +50,8 @@ class Hsm : public ::testing::Test {
     setenv("SOFTHSM2_CONF", (dir_ / "softhsm2.conf").c_str(), 1);
     const auto key = crypto::from_hex(kKeyHex);
     std::ofstream(dir_ / "kek.bin", std::ios::binary)
-        .write(reinterpret_cast<const char*>(key->data()), static_cast<std::streamsize>(key->size()));
+        .write(reinterpret_cast<const char*>(key->data()),
+               static_cast<std::streamsize>(key->size()));
     run("softhsm2-util --init-token --free --label aegis-test --so-pin 12345678 --pin " +
         std::string(kPin) + " 2>&1");
     run(std::string("pkcs11-tool --module ") + kLib + " --token-label aegis-test --login --pin " +
@@ -75,9 +76,11 @@ class Hsm : public ::testing::Test {
   }
   // Python cryptography's RFC 5649, under the same key value.
   static std::string py(const std::string& fn, const std::string& hex) {
-    std::string out = run("/usr/bin/python3 -c \"import sys; from cryptography.hazmat.primitives."
-                          "keywrap import " + fn + " as f; print(f(bytes.fromhex('" + kKeyHex +
-                          "'), bytes.fromhex('" + hex + "')).hex())\"");
+    std::string out =
+        run("/usr/bin/python3 -c \"import sys; from cryptography.hazmat.primitives."
+            "keywrap import " +
+            fn + " as f; print(f(bytes.fromhex('" + kKeyHex + "'), bytes.fromhex('" + hex +
+            "')).hex())\"");
     while (!out.empty() && out.back() == '\n') out.pop_back();
     return out;
   }
@@ -117,11 +120,11 @@ TEST_F(Hsm, OtherLengthsAreRefusedClearly) {
   auto p = provider();
   for (size_t n : {1u, 7u, 33u}) {
     const Error e = error_of([&] { p->wrap(KekBytes(n, 1)); });
-    EXPECT_EQ(e.code, "kek.hsm.length") << n;
+    EXPECT_EQ(e.detail, "kek.hsm.length") << n;
     EXPECT_NE(e.message.find("multiples of 8"), std::string::npos) << e.message;
   }
   const Error e = error_of([&] { p->unwrap(KekBytes(40, 7)); });  // not a blob of this key
-  EXPECT_EQ(e.code, "kek.unwrap_failed");
+  EXPECT_EQ(e.detail, "kek.unwrap_failed");
 }
 
 TEST_F(Hsm, WrongPinIsNamedButNotShown) {
@@ -129,27 +132,27 @@ TEST_F(Hsm, WrongPinIsNamedButNotShown) {
   s.pin = "11112222";
   auto p = provider(s);
   const Error e = error_of([&] { p->wrap(KekBytes(32, 1)); });
-  EXPECT_EQ(e.code, "kek.hsm.login");
+  EXPECT_EQ(e.detail, "kek.hsm.login");
   EXPECT_NE(e.message.find("CKR_PIN_INCORRECT"), std::string::npos) << e.message;
   EXPECT_EQ(e.message.find("11112222"), std::string::npos);
   const auto st = p->self_test();
   ASSERT_TRUE(st);
-  EXPECT_EQ(st->code, "kek.hsm.login");
+  EXPECT_EQ(st->detail, "kek.hsm.login");
 }
 
 TEST_F(Hsm, UnknownTokenKeyOrLibrary) {
   auto s = settings();
   s.token_label = "no-such-token";
-  EXPECT_EQ(error_of([&] { provider(s)->wrap(KekBytes(32, 1)); }).code, "kek.hsm.token");
+  EXPECT_EQ(error_of([&] { provider(s)->wrap(KekBytes(32, 1)); }).detail, "kek.hsm.token");
   s = settings();
   s.wrapping_key_label = "no-such-key";
   const Error key = error_of([&] { provider(s)->wrap(KekBytes(32, 1)); });
-  EXPECT_EQ(key.code, "kek.hsm.key");
+  EXPECT_EQ(key.detail, "kek.hsm.key");
   EXPECT_NE(key.message.find("no-such-key"), std::string::npos);
   s = settings();
   s.pkcs11_lib = "/nonexistent/libpkcs11.so";
   const Error lib = error_of([&] { provider(s)->wrap(KekBytes(32, 1)); });
-  EXPECT_EQ(lib.code, "kek.hsm.library");
+  EXPECT_EQ(lib.detail, "kek.hsm.library");
   EXPECT_NE(lib.message.find("/nonexistent/libpkcs11.so"), std::string::npos);
   s = settings();
   s.pin.clear();
@@ -184,7 +187,7 @@ TEST_F(Hsm, PrivateKeyFromTheWrappedBlob) {
   auto p = provider(s);
   EXPECT_EQ(p->private_key(), sk);
   EXPECT_EQ(*p->public_key(), pk);
-  EXPECT_EQ(error_of([&] { first->private_key(); }).code, "kek.no_private_key");
+  EXPECT_EQ(error_of([&] { first->private_key(); }).detail, "kek.no_private_key");
 }
 
 }  // namespace

@@ -5,9 +5,9 @@
 
 #include <cstdlib>
 
+#include "../common/error_of.h"
 #include "aegis/crypto/encoding.h"
 #include "aegis/kek.h"
-#include "../common/error_of.h"
 
 namespace aegis {
 namespace {
@@ -31,7 +31,8 @@ TEST(Rfc5649, RoundTripLengthsAndIntegrity) {
     forged[3] ^= 1;
     EXPECT_FALSE(aes_kwp_unwrap(key, forged)) << n;
   }
-  EXPECT_EQ(crypto::to_hex(aes_kwp_wrap(key, KekBytes(1, 0x5A))), "98763ddaec071c0e6df0f4732227d2af");
+  EXPECT_EQ(crypto::to_hex(aes_kwp_wrap(key, KekBytes(1, 0x5A))),
+            "98763ddaec071c0e6df0f4732227d2af");
   EXPECT_EQ(crypto::to_hex(aes_kwp_wrap(key, KekBytes(20, 0x5A))),
             "734a84e0ced0adfd714506ba48c7c478fd9b92fed9534c0b171d791cb778c655");
   EXPECT_EQ(crypto::to_hex(aes_kwp_wrap(key, KekBytes(32, 0x5A))),
@@ -45,9 +46,9 @@ TEST(InMemoryKek, WrapsAndHoldsNoPrivateKeyUnlessGiven) {
   const KekBytes data = hex("00112233445566778899aabbccddeeff");
   EXPECT_EQ(p.unwrap(p.wrap(data)), data);
   InMemoryKEKProvider other;
-  EXPECT_EQ(error_of([&] { other.unwrap(p.wrap(data)); }).code, "kek.unwrap_failed");
+  EXPECT_EQ(error_of([&] { other.unwrap(p.wrap(data)); }).detail, "kek.unwrap_failed");
   const Error none = error_of([&] { p.private_key(); });
-  EXPECT_EQ(none.code, "kek.no_private_key");
+  EXPECT_EQ(none.detail, "kek.no_private_key");
   EXPECT_NE(none.message.find("no configured provider holds the HybridKEM private key"),
             std::string::npos);
   const auto sk = crypto::xwing::generate_private_key();
@@ -64,7 +65,7 @@ TEST(EnvironmentKek, ReadsValidatesAndNamesWhatIsWrong) {
   auto empty = EnvironmentKEKProvider::from_environment();
   ASSERT_TRUE(empty);
   EXPECT_EQ(empty.value()->missing(), std::vector<std::string>{"AEGIS_MASTER_KEK"});
-  EXPECT_EQ(empty.value()->self_test()->code, "kek.not_configured");
+  EXPECT_EQ(empty.value()->self_test()->detail, "kek.not_configured");
 
   const std::string secret = crypto::to_base64(KekBytes(32, 0x17));
   setenv("AEGIS_MASTER_KEK", "not base64!", 1);

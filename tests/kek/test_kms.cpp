@@ -12,8 +12,8 @@
 #include <fstream>
 #include <thread>
 
-#include "aegis/kek_kms.h"
 #include "../common/error_of.h"
+#include "aegis/kek_kms.h"
 
 namespace aegis {
 namespace {
@@ -88,17 +88,18 @@ TEST_F(Kms, RoundTripThroughTheSignedApi) {
   KekBytes forged = blob;
   forged[forged.size() - 1] ^= 1;
   const Error e = error_of([&] { p->unwrap(forged); });
-  EXPECT_EQ(e.code, "kek.unwrap_failed");
+  EXPECT_EQ(e.detail, "kek.unwrap_failed");
   EXPECT_NE(e.message.find("InvalidCiphertextException"), std::string::npos) << e.message;
 }
 
 TEST_F(Kms, KmsErrorTypesAreNamed) {
-  const Error denied = error_of([&] { provider(settings("alias/aegis-denied"))->wrap(KekBytes(8, 1)); });
-  EXPECT_EQ(denied.code, "kek.kms.access_denied");
+  const Error denied =
+      error_of([&] { provider(settings("alias/aegis-denied"))->wrap(KekBytes(8, 1)); });
+  EXPECT_EQ(denied.detail, "kek.kms.access_denied");
   EXPECT_NE(denied.message.find("AccessDeniedException"), std::string::npos) << denied.message;
   expect_no_secret(denied);
   const Error missing = error_of([&] { provider(settings("alias/nope"))->wrap(KekBytes(8, 1)); });
-  EXPECT_EQ(missing.code, "kek.kms.not_found");
+  EXPECT_EQ(missing.detail, "kek.kms.not_found");
   EXPECT_NE(missing.message.find("NotFoundException"), std::string::npos) << missing.message;
 }
 
@@ -106,7 +107,7 @@ TEST_F(Kms, AWrongSecretKeyIsRefusedByTheSignatureCheck) {
   auto s = settings();
   s.secret_access_key = "not-the-secret-key-at-all";
   const Error e = error_of([&] { provider(s)->wrap(KekBytes(8, 1)); });
-  EXPECT_EQ(e.code, "kek.kms.credentials");
+  EXPECT_EQ(e.detail, "kek.kms.credentials");
   EXPECT_NE(e.message.find("InvalidSignatureException"), std::string::npos) << e.message;
   EXPECT_EQ(e.message.find("not-the-secret-key-at-all"), std::string::npos);
 }
@@ -116,7 +117,7 @@ TEST_F(Kms, ASlowEndpointTimesOut) {
   s.timeout_ms = 800;
   const auto start = std::chrono::steady_clock::now();
   const Error e = error_of([&] { provider(s)->wrap(KekBytes(8, 1)); });
-  EXPECT_EQ(e.code, "kek.kms.timeout");
+  EXPECT_EQ(e.detail, "kek.kms.timeout");
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
@@ -124,7 +125,7 @@ TEST_F(Kms, TheEndpointsCertificateIsVerified) {
   auto s = settings();
   s.ca_bundle.clear();  // the system's CAs do not know the test CA
   const Error e = error_of([&] { provider(s)->wrap(KekBytes(8, 1)); });
-  EXPECT_EQ(e.code, "kek.kms.tls");
+  EXPECT_EQ(e.detail, "kek.kms.tls");
   auto plain = settings();
   plain.endpoint = "http://127.0.0.1:" + std::to_string(port_);
   EXPECT_FALSE(AWSKMSKEKProvider::create(plain));  // never in the clear
@@ -137,7 +138,7 @@ TEST_F(Kms, UnconfiguredNamesWhatIsMissing) {
   EXPECT_FALSE(p->configured());
   const auto st = p->self_test();
   ASSERT_TRUE(st);
-  EXPECT_EQ(st->code, "kek.not_configured");
+  EXPECT_EQ(st->detail, "kek.not_configured");
   EXPECT_NE(st->message.find("AWS_REGION"), std::string::npos);
   EXPECT_NE(st->message.find("AWS_SECRET_ACCESS_KEY"), std::string::npos);
 }

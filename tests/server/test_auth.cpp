@@ -18,9 +18,9 @@ TEST(Auth, BearerSchemeIsCaseInsensitiveWithExactlyOneToken) {
     EXPECT_EQ(bearer_credential(ok), std::optional<std::string_view>("k1")) << ok;
   EXPECT_EQ(bearer_credential("Bearer a-b.c_d~e+f/g=="),
             std::optional<std::string_view>("a-b.c_d~e+f/g=="));
-  for (const char* bad : {"", "Bearer", "Bearer ", "Bearerk1", "Basic k1", "Bearer k1 k2",
-                          "Bearer k1 ", "Bearer\tk1", "Bearer k=1", "Bearer =k", "Bearer k\x01",
-                          " Bearer k1", "Bearer k\xc3\xa9"})
+  for (const char* bad :
+       {"", "Bearer", "Bearer ", "Bearerk1", "Basic k1", "Bearer k1 k2", "Bearer k1 ", "Bearer\tk1",
+        "Bearer k=1", "Bearer =k", "Bearer k\x01", " Bearer k1", "Bearer k\xc3\xa9"})
     EXPECT_FALSE(bearer_credential(bad).has_value()) << bad;
 }
 
@@ -55,9 +55,11 @@ Result<ServerSettings> parse_server_settings(const std::string& yaml, const std:
 
 TEST(ServerConfig, SettingsAndTheirErrors) {
   const std::string hash = sha256_hex("k");
-  auto s = parse_server_settings("server:\n  max_batch_items: 7\n  api_keys:\n    - {actor_id: a, "
-                                 "role: admin, key_sha256: \"" + hash + "\"}\n",
-                                 "c.yaml");
+  auto s = parse_server_settings(
+      "server:\n  max_batch_items: 7\n  api_keys:\n    - {actor_id: a, "
+      "role: admin, key_sha256: \"" +
+          hash + "\"}\n",
+      "c.yaml");
   ASSERT_TRUE(s) << s.error().message;
   EXPECT_EQ(s.value().max_batch_items, 7u);
   EXPECT_EQ(s.value().max_body_bytes, 1u << 20);
@@ -89,8 +91,7 @@ TEST(ServerConfig, SettingsAndTheirErrors) {
 }
 
 TEST(ServerConfig, RbacSectionAndKeyRolesCombine) {
-  const std::string yaml =
-      "rbac:\n  roles:\n    proposer: [propose]\n  actors:\n    ci: analyst\n";
+  const std::string yaml = "rbac:\n  roles:\n    proposer: [propose]\n  actors:\n    ci: analyst\n";
   const std::vector<ApiKey> keys = {{"ci", ActorRole::PROPOSER, sha256_hex("k")}};
   auto section = RBACEnforcer::parse_yaml(yaml, "c.yaml");
   ASSERT_TRUE(section) << section.error().message;
@@ -113,13 +114,14 @@ TEST(ServerConfig, EveryUnknownKeyOfEverySectionIsAnErrorWithTheNearestKey) {
     return load_config_file(path.string());
   };
   const std::string pub = "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
-  const auto ok = load("version: 1\ndescription: d\nname: n\nmetadata: {anything: [1, {x: 2}]}\n"
-                       "novelty_threshold: 0.5\nparameters:\n  gamma: 0.5\n"
-                       "novelty_gate: {N0: 0.7}\nkl_drift: {tau_warning: 0.1}\n"
-                       "telemetry_url: null\nserver: {max_batch_items: 5}\n"
-                       "rbac: {actors: {a: analyst}}\nmcp: {actor_id: a}\n"
-                       "custodians:\n  - {actor_id: r, role: risk_lead, public_key: \"" + pub +
-                       "\"}\n");
+  const auto ok = load(
+      "version: 1\ndescription: d\nname: n\nmetadata: {anything: [1, {x: 2}]}\n"
+      "novelty_threshold: 0.5\nparameters:\n  gamma: 0.5\n"
+      "novelty_gate: {N0: 0.7}\nkl_drift: {tau_warning: 0.1}\n"
+      "telemetry_url: null\nserver: {max_batch_items: 5}\n"
+      "rbac: {actors: {a: analyst}}\nmcp: {actor_id: a}\n"
+      "custodians:\n  - {actor_id: r, role: risk_lead, public_key: \"" +
+      pub + "\"}\n");
   ASSERT_TRUE(ok) << ok.error().message;
   EXPECT_EQ(ok.value().config.parameters().novelty_threshold, 0.5);
   EXPECT_EQ(ok.value().server.max_batch_items, 5u);
@@ -143,7 +145,7 @@ TEST(ServerConfig, EveryUnknownKeyOfEverySectionIsAnErrorWithTheNearestKey) {
            {"roles: {}\n", "roles", ""}}) {
     const auto r = load(yaml);
     ASSERT_FALSE(r) << yaml;
-    EXPECT_EQ(r.error().code, "config.unknown_key") << yaml << r.error().message;
+    EXPECT_EQ(r.error().detail, "config.unknown_key") << yaml << r.error().message;
     EXPECT_EQ(r.error().field, field) << yaml;
     if (!nearest.empty()) {
       EXPECT_NE(r.error().message.find("did you mean '" + nearest + "'"), std::string::npos)

@@ -2,14 +2,15 @@
 // failures reported to every writer of the group, groups linked ahead of their commit linked
 // again when the chain moved under them, and nothing queued lost at shutdown.
 #include <gtest/gtest.h>
-
-#include <atomic>
-#include <set>
-#include <filesystem>
-#include <thread>
 #include <unistd.h>
 
+#include <atomic>
+#include <filesystem>
+#include <set>
+#include <thread>
+
 #include "aegis/decision_log.h"
+#include "aegis/errors/store.h"
 
 namespace aegis {
 namespace {
@@ -61,8 +62,7 @@ class FlakyStore : public Store {
     // so that the writers certainly queue the next group behind it).
     const bool fails = !real_ || fail_at_.count(++calls_);
     std::this_thread::sleep_for(std::chrono::milliseconds(fails && real_ ? 50 : 1));
-    if (fails)
-      throw_error(Error{ErrorKind::kInternal, "store.test", "", "disk full"});
+    if (fails) throw_error(Error(errors::kStoreSqlite, "", "disk full"));
     real_->append_linked(group);
   }
   ChainHead head() override { return real_ ? real_->head() : ChainHead{}; }
@@ -146,9 +146,9 @@ class IntrudedStore : public FlakyStore {
 };
 
 TEST(DecisionLog, AnotherWriterBetweenGroupsIsLinkedAround) {
-  const std::string path = (std::filesystem::temp_directory_path() /
-                            ("aegis_dlog_" + std::to_string(getpid()) + ".db"))
-                               .string();
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("aegis_dlog_" + std::to_string(getpid()) + ".db"))
+          .string();
   for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path + ext);
   auto mine = Store::open("sqlite:" + path);
   auto other = Store::open("sqlite:" + path);

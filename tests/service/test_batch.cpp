@@ -4,15 +4,16 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
-#include <cctype>
-#include <algorithm>
 #include <mutex>
 #include <sstream>
 #include <string>
 
 #include "aegis/batch.h"
+#include "aegis/errors/store.h"
 #include "aegis/store.h"
 
 namespace aegis {
@@ -31,10 +32,18 @@ std::string input(int n) {
   std::string s;
   for (int i = 0; i < n; ++i) {
     switch (i % 9) {
-      case 0: s += "{broken\n"; break;
-      case 1: s += "   \n"; break;
-      case 2: s += "{\"risk_propsed\": 0.1}\n"; break;
-      case 3: s += "{\"risk_proposed\": 2}\n"; break;
+      case 0:
+        s += "{broken\n";
+        break;
+      case 1:
+        s += "   \n";
+        break;
+      case 2:
+        s += "{\"risk_propsed\": 0.1}\n";
+        break;
+      case 3:
+        s += "{\"risk_proposed\": 2}\n";
+        break;
       default:
         s += "{\"risk_baseline\": 0.1, \"risk_proposed\": " + std::to_string((i % 40) / 100.0) +
              ", \"novelty_score\": " + std::to_string((i % 11) / 10.0) +
@@ -87,8 +96,10 @@ std::string steady(const std::string& s) {
     }
     if (best == std::string::npos) break;
     size_t end = best + key_len;
-    if (s[end] == '"') end = s.find('"', end + 1) + 1;
-    else while (end < s.size() && std::isdigit(static_cast<unsigned char>(s[end]))) ++end;
+    if (s[end] == '"')
+      end = s.find('"', end + 1) + 1;
+    else
+      while (end < s.size() && std::isdigit(static_cast<unsigned char>(s[end]))) ++end;
     out.append(s, at, best + key_len - at);
     out += '0';
     at = end;
@@ -184,8 +195,8 @@ TEST(Batch, ADurableRunWritesOnlyWhatTheChainHolds) {
                                    ++r.flushes;
                                    return true;
                                  }};
-    r.counts = decide_batch(pipeline.service, fd, {.threads = 3, .parse = kCli}, output,
-                            r.io_error);
+    r.counts =
+        decide_batch(pipeline.service, fd, {.threads = 3, .parse = kCli}, output, r.io_error);
     ::close(fd);
   }
   EXPECT_GT(checked, 3u);
@@ -193,8 +204,7 @@ TEST(Batch, ADurableRunWritesOnlyWhatTheChainHolds) {
   std::vector<std::string> printed, stored;
   std::istringstream lines(r.out);
   std::string line;
-  while (std::getline(lines, line))
-    printed.push_back(nlohmann::json::parse(line)["decision_id"]);
+  while (std::getline(lines, line)) printed.push_back(nlohmann::json::parse(line)["decision_id"]);
   store->for_each_entry([&](const AuditEntry& e) {
     stored.push_back(e.id);
     return true;
@@ -208,8 +218,7 @@ class FailingSecondAppend : public Store {
  public:
   explicit FailingSecondAppend(std::unique_ptr<Store> inner) : inner_(std::move(inner)) {}
   void append_linked(LinkedGroup& group) override {
-    if (++appends_ == 2)
-      throw_error(Error{ErrorKind::kInternal, "store.sqlite", "", "disk full (simulated)"});
+    if (++appends_ == 2) throw_error(Error(errors::kStoreSqlite, "", "disk full (simulated)"));
     inner_->append_linked(group);
   }
   ChainHead head() override { return inner_->head(); }
@@ -266,7 +275,7 @@ TEST(Batch, AGroupThatCannotBeStoredStopsTheOutputBeforeIt) {
       decide_batch(pipeline.service, fd, {.threads = 2, .parse = kCli}, output, io_error);
     } catch (const AegisError& e) {
       threw = true;
-      EXPECT_EQ(e.error().code, "cli.store");
+      EXPECT_EQ(e.error().detail, "batch.store");
     }
   }
   ::close(fd);
@@ -276,8 +285,7 @@ TEST(Batch, AGroupThatCannotBeStoredStopsTheOutputBeforeIt) {
   std::vector<std::string> printed, stored;
   std::istringstream lines(out);
   std::string line;
-  while (std::getline(lines, line))
-    printed.push_back(nlohmann::json::parse(line)["decision_id"]);
+  while (std::getline(lines, line)) printed.push_back(nlohmann::json::parse(line)["decision_id"]);
   store.for_each_entry([&](const AuditEntry& e) {
     stored.push_back(e.id);
     return true;

@@ -160,8 +160,7 @@ TEST_P(StoreTest, CheckpointsAndAttestationsReadTheStoredChain) {
             std::string::npos);
   const AuditCheckpoint longer = sign_checkpoint({9, entries[0].entry_hash}, key);
   EXPECT_NE(verify_checkpoint(*s, longer, std::nullopt).problem.find("cut"), std::string::npos);
-  EXPECT_FALSE(
-      verify_checkpoint(*s, cp, crypto::Ed25519Key::generate().public_key()).holds);
+  EXPECT_FALSE(verify_checkpoint(*s, cp, crypto::Ed25519Key::generate().public_key()).holds);
   // The wire form round-trips and the signature covers it.
   auto back = checkpoint_from_json(checkpoint_to_json(cp));
   ASSERT_TRUE(back);
@@ -170,8 +169,9 @@ TEST_P(StoreTest, CheckpointsAndAttestationsReadTheStoredChain) {
   EXPECT_FALSE(checkpoint_signature_valid(back.value()));
   // A tail cut after the checkpoint of 4 entries: self-consistent, but the checkpoint fails.
   const AuditCheckpoint four = sign_checkpoint(s->head(), key);
-  raw(url, "DELETE FROM decision_keys WHERE seq = 4; DELETE FROM decisions WHERE seq = 4; "
-           "DELETE FROM audit WHERE seq = 4");
+  raw(url,
+      "DELETE FROM decision_keys WHERE seq = 4; DELETE FROM decisions WHERE seq = 4; "
+      "DELETE FROM audit WHERE seq = 4");
   if (GetParam() == "postgresql")  // as a thorough attacker would: the head row follows
     raw(url, "UPDATE chain_head SET seq = 3, hash = (SELECT entry_hash FROM audit WHERE seq = 3)");
   EXPECT_TRUE(s->verify_chain().intact);
@@ -259,10 +259,11 @@ TEST_P(StoreTest, EscapedAndNonAsciiBytesRoundTrip) {
   const std::string id = "p\\1\t\u00e9\u6f22";  // a backslash, a tab, é and 漢 in the id itself
   const std::string state = R"({"s":"tab\tnl\nret\rback\\slash \"q\" \u00e9\u6f22"})";
   ASSERT_EQ(s->save_object("proposal", id, state, 0), 1);
-  const std::vector<AuditEntry> appended =
-      s->append(std::vector<NewEntry>{{"decision", "d\\\t2",
-                                        R"({"failing_gates":["risk"],"status":"halt","x":"a\\b\tc"})",
-                                        {"a\\\tgent", "s\u00e9", "halt", {"risk"}}}});
+  const std::vector<AuditEntry> appended = s->append(
+      std::vector<NewEntry>{{"decision",
+                             "d\\\t2",
+                             R"({"failing_gates":["risk"],"status":"halt","x":"a\\b\tc"})",
+                             {"a\\\tgent", "s\u00e9", "halt", {"risk"}}}});
   const auto o = s->load_object("proposal", id);
   ASSERT_TRUE(o.has_value());
   EXPECT_EQ(o->state, canonical_json(nlohmann::json::parse(state)));
@@ -302,7 +303,7 @@ TEST_P(StoreTest, IndexAndLookupTablesAreCheckedAgainstTheChain) {
       s->get_decision(ds[0].decision_id);
       ADD_FAILURE() << "a swapped index row returned a decision";
     } catch (const InternalError& e) {
-      EXPECT_EQ(e.code(), "store.integrity");
+      EXPECT_EQ(e.detail(), "store.integrity");
       EXPECT_EQ(std::string(e.what()).find(ds[1].decision_id), std::string::npos);
     }
     EXPECT_EQ(*s->get_decision(ds[2].decision_id), decision_to_json(ds[2]));
@@ -339,9 +340,9 @@ TEST_P(StoreTest, IndexAndLookupTablesAreCheckedAgainstTheChain) {
       auto s = Store::open(copy);
       s->save_object("proposal", "p-0", R"({"x":0})", 0);
       s->record_decisions(std::vector<PCWDecision>{decision(), decision()});
-      s->save_object("proposal", "p-1", R"({"b":1,"a":[2]})", 0);  // seq 4
+      s->save_object("proposal", "p-1", R"({"b":1,"a":[2]})", 0);    // seq 4
       s->save_object("proposal", "p-2", R"({"state":"draft"})", 0);  // seq 5
-      s->save_object("proposal", "p-1", R"({"b":2})", 1);           // seq 6
+      s->save_object("proposal", "p-1", R"({"b":2})", 1);            // seq 6
     }
     raw(copy, tamper);
     auto s = Store::open(copy);
@@ -416,17 +417,26 @@ TEST_P(StoreTest, ObjectsAreListedNewestChangeFirst) {
 // Every column of a decision's keys, edited, is caught by audit verify and by the reads that
 // filter on it: agent and session by the entry's hash, status and gates against the body.
 TEST_P(StoreTest, EveryDecisionKeyColumnIsVerified) {
-  const PCWDecision proceed = pcw_decide({.agent_id = "a", .session_id = "s",
-                                          .proposal_summary = "p", .estimated_impact = "low",
-                                          .risk_proposed = 0.01, .novelty_score = 0.9,
-                                          .complexity_score = 0.9, .quality_score = 0.9,
+  const PCWDecision proceed = pcw_decide({.agent_id = "a",
+                                          .session_id = "s",
+                                          .proposal_summary = "p",
+                                          .estimated_impact = "low",
+                                          .risk_proposed = 0.01,
+                                          .novelty_score = 0.9,
+                                          .complexity_score = 0.9,
+                                          .quality_score = 0.9,
                                           .quality_subscores = {0.9, 0.9, 0.9}});
   ASSERT_EQ(proceed.status, PCWStatus::PROCEED);
-  PCWDecision halted = pcw_decide({.agent_id = "a", .session_id = "s", .proposal_summary = "p",
-                                   .estimated_impact = "low", .risk_proposed = 0.9});
+  PCWDecision halted = pcw_decide({.agent_id = "a",
+                                   .session_id = "s",
+                                   .proposal_summary = "p",
+                                   .estimated_impact = "low",
+                                   .risk_proposed = 0.9});
   ASSERT_EQ(halted.status, PCWStatus::HALT);
   const auto entry = [](const PCWDecision& d) {
-    return NewEntry{"decision", d.decision_id, decision_to_json(d),
+    return NewEntry{"decision",
+                    d.decision_id,
+                    decision_to_json(d),
                     {"agent-1", "session-1", std::string(to_string(d.status)), d.failing_gates}};
   };
   for (const std::string& tamper : std::vector<std::string>{
@@ -462,7 +472,7 @@ TEST_P(StoreTest, EveryDecisionKeyColumnIsVerified) {
               << tamper << ": listed seq " << e.seq;
         }
       } catch (const InternalError& e) {
-        EXPECT_EQ(e.code(), "store.integrity") << tamper;
+        EXPECT_EQ(e.detail(), "store.integrity") << tamper;
       }
     }
   }
@@ -490,8 +500,14 @@ TEST_P(StoreTest, TheHeadRowIsVerified) {
 // An entry written before the keys were hashed keeps verifying, but only before the chain's
 // first entry that hashes them.
 TEST_P(StoreTest, LegacyHashesOnlyBeforeTheFirstKeyedEntry) {
-  AuditEntry e{1, "decision", "d", "t", R"({"failing_gates":[],"status":"proceed"})",
-               kGenesisHash, "", {"a", "s", "proceed", {}}};
+  AuditEntry e{1,
+               "decision",
+               "d",
+               "t",
+               R"({"failing_gates":[],"status":"proceed"})",
+               kGenesisHash,
+               "",
+               {"a", "s", "proceed", {}}};
   AuditEntry unkeyed = e;
   unkeyed.keys = {};
   e.entry_hash = audit_entry_hash(unkeyed);
@@ -510,10 +526,9 @@ TEST_P(StoreTest, LegacyHashesOnlyBeforeTheFirstKeyedEntry) {
   const std::string url = fresh_url("legacy");
   {
     auto s = Store::open(url);
-    const NewEntry three[] = {
-        {"decision", "d1", e.body, {"a", "s", "proceed", {}}},
-        {"decision", "d2", e.body, {"a", "s", "proceed", {}}},
-        {"decision", "d3", e.body, {"a", "s", "proceed", {}}}};
+    const NewEntry three[] = {{"decision", "d1", e.body, {"a", "s", "proceed", {}}},
+                              {"decision", "d2", e.body, {"a", "s", "proceed", {}}},
+                              {"decision", "d3", e.body, {"a", "s", "proceed", {}}}};
     s->append(three);
   }
   // Rewrites entry `seq` (and relinks the rest) as the given form would have hashed it.
@@ -526,8 +541,8 @@ TEST_P(StoreTest, LegacyHashesOnlyBeforeTheFirstKeyedEntry) {
       AuditEntry h = x;
       if (!keyed[static_cast<size_t>(seq - 1)]) h.keys = {};
       x.entry_hash = audit_entry_hash(h);
-      raw(url, "UPDATE audit SET prev_hash = '" + x.prev_hash + "', entry_hash = '" +
-                   x.entry_hash + "' WHERE seq = " + std::to_string(seq));
+      raw(url, "UPDATE audit SET prev_hash = '" + x.prev_hash + "', entry_hash = '" + x.entry_hash +
+                   "' WHERE seq = " + std::to_string(seq));
       prev = x.entry_hash;
     }
     if (GetParam() == "postgresql")  // the head row follows the rewritten chain
@@ -551,10 +566,13 @@ TEST_P(StoreTest, DecisionsAreFoundByTheirKeys) {
     if (status != "proceed" && status != "pause") failing = {"risk"};
     if (i % 5 == 0 && !failing.empty()) failing.push_back("novelty");
     // A body with what the keys repeat: find_decisions checks the keys against it.
-    const std::string body = canonical_json({{"n", i}, {"status", status}, {"failing_gates", failing}});
-    entries.push_back({"decision", "d" + std::to_string(i), body,
-                       {"agent-" + std::to_string(i % 3), "s\t" + std::to_string(i % 2), status,
-                        failing}});
+    const std::string body =
+        canonical_json({{"n", i}, {"status", status}, {"failing_gates", failing}});
+    entries.push_back(
+        {"decision",
+         "d" + std::to_string(i),
+         body,
+         {"agent-" + std::to_string(i % 3), "s\t" + std::to_string(i % 2), status, failing}});
   }
   s->append(entries);
   s->save_object("proposal", "p", "{}", 0);  // not a decision: never found
@@ -695,8 +713,8 @@ TEST(SqliteStore, WalIsCheckpointedBesideTheWriter) {
   for (int g = 0; g < 1500; ++g) {
     std::vector<NewEntry> group;
     for (int i = 0; i < 8; ++i)
-      group.push_back({"decision", std::to_string(g) + "-" + std::to_string(i), body,
-                       {"", "", "proceed", {}}});
+      group.push_back(
+          {"decision", std::to_string(g) + "-" + std::to_string(i), body, {"", "", "proceed", {}}});
     s->append(group);
   }
   // 12,000 entries of 2 KB are more than 24,000 WAL frames of 4 KiB without a checkpoint.

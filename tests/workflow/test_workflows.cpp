@@ -2,8 +2,8 @@
 // (docs/workflows.md).
 #include <gtest/gtest.h>
 
-#include "aegis/workflow.h"
 #include "../common/error_of.h"
+#include "aegis/workflow.h"
 
 namespace aegis {
 namespace {
@@ -221,7 +221,7 @@ TEST(Proposal, HaltApprovedOnlyWithAMatchingApprovedOverride) {
     w.approve_with_override("alice", o, o.get_result());
     ADD_FAILURE() << "the proposer approved its own proposal";
   } catch (const PermissionDeniedError& e) {
-    EXPECT_EQ(e.code(), "proposal.self_approval");
+    EXPECT_EQ(e.detail(), "proposal.self_approval");
   }
   EXPECT_EQ(w.state(), ProposalState::REJECTED);
   w.approve_with_override("carol", o, o.get_result());
@@ -247,7 +247,7 @@ TEST(Proposal, TheProposerCannotApproveItsOwnProposalWhateverItsRole) {
       w.approve("root", "mine");
       ADD_FAILURE() << "an admin approved its own proposal";
     } catch (const PermissionDeniedError& e) {
-      EXPECT_EQ(e.code(), "proposal.self_approval");
+      EXPECT_EQ(e.detail(), "proposal.self_approval");
       EXPECT_EQ(e.error().kind, ErrorKind::kForbidden);
     }
     EXPECT_EQ(w.history().size(), 2u + (risk < 0.5 ? 0u : 1u));  // nothing recorded
@@ -298,7 +298,7 @@ TEST(Consensus, EdgeCases) {
   EXPECT_EQ(error_of([&] { c.vote("a", VoteOutcome::REJECT); }).kind, ErrorKind::kConflict);
   EXPECT_EQ(error_of([&] { c.vote("b", VoteOutcome::REJECT, 1.5); }).field, "confidence");
   c.close();
-  EXPECT_EQ(error_of([&] { c.vote("z", VoteOutcome::APPROVE); }).code, "consensus.closed");
+  EXPECT_EQ(error_of([&] { c.vote("z", VoteOutcome::APPROVE); }).detail, "consensus.closed");
   EXPECT_THROW(ConsensusWorkflow("x", 0), InvalidInputError);
 }
 
@@ -313,7 +313,7 @@ TEST(Consensus, KnownElectorateSettlesEarly) {
   EXPECT_EQ(error_of([] {
               ConsensusWorkflow x("x", 1, {"a"});
               x.vote("intruder", VoteOutcome::APPROVE);
-            }).code,
+            }).detail,
             "consensus.not_eligible");
   ConsensusWorkflow yes("y", 3, {"a", "b", "c", "d"});
   yes.vote("a", VoteOutcome::APPROVE);
@@ -352,7 +352,7 @@ TEST(Calibration, ProposeApproveApply) {
   forged.proposed_value = 0.4;
   EXPECT_THROW(gov.apply(base, forged, approver), InvalidInputError);
   EXPECT_EQ(error_of([&] { cal.propose(base, "gamma", -1, "x"); }).field, "gamma");
-  EXPECT_EQ(error_of([&] { cal.propose(base, "nope", 1, "x"); }).code,
+  EXPECT_EQ(error_of([&] { cal.propose(base, "nope", 1, "x"); }).detail,
             "calibration.unknown_parameter");
 }
 

@@ -1,7 +1,5 @@
 #include "server.h"
 
-#include "head.h"
-
 #include <sys/resource.h>
 
 #include <boost/asio.hpp>
@@ -14,6 +12,9 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
+#include "aegis/errors/server.h"
+#include "head.h"
 
 namespace aegis::http {
 namespace {
@@ -35,11 +36,11 @@ std::string error_body(std::string_view code, std::string_view detail, std::stri
   return s;
 }
 
-Response refusal(int status, std::string_view code, std::string_view detail,
-                 std::string_view message) {
+// A refusal the server answers before any route runs; status and code follow from the detail.
+Response refusal(const ErrorCode& detail, std::string_view message) {
   Response r;
-  r.status = status;
-  r.body = error_body(code, detail, message);
+  r.status = kind_info(detail.kind).http_status;
+  r.body = error_body(wire_code(detail.kind), detail.detail, message);
   r.close = true;
   return r;
 }
@@ -98,11 +99,12 @@ struct Server::Impl {
   size_t per_peer_cap() const {
     return limits.max_connections_per_peer
                ? limits.max_connections_per_peer
-               : std::min(limits.max_connections, std::max<size_t>(64, limits.max_connections / 100));
+               : std::min(limits.max_connections,
+                          std::max<size_t>(64, limits.max_connections / 100));
   }
   size_t unproven_cap() const {
-    const size_t reserve = limits.reserved_connections ? limits.reserved_connections
-                                                       : limits.max_connections / 10;
+    const size_t reserve =
+        limits.reserved_connections ? limits.reserved_connections : limits.max_connections / 10;
     return limits.max_connections > reserve ? limits.max_connections - reserve : 1;
   }
   // Under `admission`: takes the oldest unproven connection still alive off the list and
@@ -173,13 +175,13 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
   void start(const char* refused) {
     {
       std::lock_guard<std::mutex> g(shard_.lock);
-      registration_ = shard_.connections.insert(
-          shard_.connections.end(), std::weak_ptr<Closable>(this->shared_from_this()));
+      registration_ = shard_.connections.insert(shard_.connections.end(),
+                                                std::weak_ptr<Closable>(this->shared_from_this()));
     }
     registered_ = true;
     if (refused) {
       refused_at_accept_ = true;
-      reply_now(refusal(503, "unavailable", "server.connections", refused));
+      reply_now(refusal(errors::kServerConnections, refused));
       return;
     }
     if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
@@ -223,13 +225,14 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
     if (buffer_.size() > 0) return read_head();
     idle_ = true;
     arm(served_ ? srv_.limits.idle_timeout : srv_.limits.request_timeout);
-    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](
-                                                       error_code ec, size_t n) {
-      self->idle_ = false;
-      if (ec || n == 0) return self->close();  // the client left, idled out, or we stop
-      self->buffer_.commit(n);
-      self->read_head();
-    });
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = this->shared_from_this()](error_code ec, size_t n) {
+                              self->idle_ = false;
+                              if (ec || n == 0)
+                                return self->close();  // the client left, idled out, or we stop
+                              self->buffer_.commit(n);
+                              self->read_head();
+                            });
   }
 
   // Reads until the header block is complete: one deadline for head and body, from the first
@@ -245,34 +248,31 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
     const size_t end = have.find("\r\n\r\n");
     if (end == std::string_view::npos) {
       if (have.size() > srv_.limits.max_header_bytes)
-        return reply_now(refusal(431, "headers_too_large", "http.headers_too_large",
-                                 "the request header block is over the limit"));
+        return reply_now(
+            refusal(errors::kHttpHeadersTooLarge, "the request header block is over the limit"));
       // A head that can only be LF-terminated never completes: refuse it now.
       if (have.find("\n\n") != std::string_view::npos ||
           have.find("\n\r\n") != std::string_view::npos)
-        return reply_now(refusal(400, "invalid_input", "http.framing",
-                                 "a line of the header ends in a bare LF"));
-      stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](
-                                                         error_code ec, size_t n) {
-        if (ec) return self->read_failed(ec);
-        self->buffer_.commit(n);
-        self->continue_head();
-      });
+        return reply_now(refusal(errors::kHttpFraming, "a line of the header ends in a bare LF"));
+      stream_.async_read_some(buffer_.prepare(4096),
+                              [self = this->shared_from_this()](error_code ec, size_t n) {
+                                if (ec) return self->read_failed(ec);
+                                self->buffer_.commit(n);
+                                self->continue_head();
+                              });
       return;
     }
     const std::string_view block = have.substr(0, end + 4);
     if (block.size() > srv_.limits.max_header_bytes + 4)
-      return reply_now(refusal(431, "headers_too_large", "http.headers_too_large",
-                               "the request header block is over the limit"));
+      return reply_now(
+          refusal(errors::kHttpHeadersTooLarge, "the request header block is over the limit"));
     parser_.emplace();
     req_ = Request{};
     const HeadCheck head = http::read_head(block, srv_.limits, *parser_, &req_);
-    if (head.status == 431)
-      return reply_now(refusal(431, "headers_too_large", "http.headers_too_large", head.why));
+    if (head.status == 431) return reply_now(refusal(errors::kHttpHeadersTooLarge, head.why));
     if (head.status)
-      return reply_now(refusal(head.status, "invalid_input",
-                               head.status == 415 ? "http.content_encoding" : "http.framing",
-                               head.why));
+      return reply_now(refusal(
+          head.status == 415 ? errors::kHttpContentEncoding : errors::kHttpFraming, head.why));
     buffer_.consume(block.size());
     on_head();
   }
@@ -284,9 +284,8 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
     const Router::Match m =
         srv_.router.match(head_only_ ? "GET" : req_.method, req_.path, &req_.params);
     if (!m.route) {
-      Response r = m.path_known
-                       ? refusal(405, "invalid_input", "http.method", "method not allowed")
-                       : refusal(404, "not_found", "http.not_found", "no such route");
+      Response r = m.path_known ? refusal(errors::kHttpMethod, "method not allowed")
+                                : refusal(errors::kHttpNotFound, "no such route");
       if (m.path_known) r.headers.emplace_back("Allow", m.allow);
       r.close = body_pending_;
       return reply_now(std::move(r));
@@ -308,13 +307,14 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
       caller_ = std::get<Caller>(admitted);
       prove();
     }
-    if (const auto length = parser_->content_length(); length && *length > srv_.limits.max_body_bytes)
-      return reply_now(refusal(413, "payload_too_large", "http.body_too_large",
-                               "the request body is over the limit"));
+    if (const auto length = parser_->content_length();
+        length && *length > srv_.limits.max_body_bytes)
+      return reply_now(refusal(errors::kHttpBodyTooLarge, "the request body is over the limit"));
     decoder_.emplace(parser_->content_length().value_or(0), parser_->chunked(),
                      srv_.limits.max_body_bytes, srv_.limits.max_header_bytes);
     if (!body_pending_) return dispatch();
-    if (const std::string* expect = req_.header("expect"); expect && lower(*expect) == "100-continue") {
+    if (const std::string* expect = req_.header("expect");
+        expect && lower(*expect) == "100-continue") {
       static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
       net::async_write(stream_, net::buffer(kContinue, sizeof kContinue - 1),
                        [self = this->shared_from_this()](error_code ec, size_t) {
@@ -339,28 +339,27 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
       case BodyDecoder::Status::kDone:
         return dispatch();
       case BodyDecoder::Status::kTooLarge:
-        return reply_now(refusal(413, "payload_too_large", "http.body_too_large",
-                                 "the request body is over the limit"));
+        return reply_now(refusal(errors::kHttpBodyTooLarge, "the request body is over the limit"));
       case BodyDecoder::Status::kMalformed:
-        return reply_now(refusal(400, "invalid_input", "http.framing",
+        return reply_now(refusal(errors::kHttpFraming,
                                  "the chunked body is malformed (RFC 9112 framing, CRLF only)"));
       case BodyDecoder::Status::kNeedMore:
         break;
     }
-    stream_.async_read_some(buffer_.prepare(65536), [self = this->shared_from_this()](
-                                                        error_code ec, size_t n) {
-      if (ec) return self->read_failed(ec);
-      self->buffer_.commit(n);
-      self->read_body();
-    });
+    stream_.async_read_some(buffer_.prepare(65536),
+                            [self = this->shared_from_this()](error_code ec, size_t n) {
+                              if (ec) return self->read_failed(ec);
+                              self->buffer_.commit(n);
+                              self->read_body();
+                            });
   }
 
   // A read of the head or body failed: past the deadline, 408; otherwise the client went away
   // (or we stop) mid-request, and there is nothing to answer.
   void read_failed(error_code) {
     if (timed_out_)
-      return reply_now(refusal(408, "request_timeout", "http.request_timeout",
-                               "the request was not received in time"));
+      return reply_now(
+          refusal(errors::kHttpRequestTimeout, "the request was not received in time"));
     close();
   }
 
@@ -371,7 +370,8 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
     decoder_.reset();
     auto self = this->shared_from_this();
     Reply reply = [self](Response r) {
-      if (self->shard_.ioc.get_executor().running_in_this_thread()) return self->write(std::move(r));
+      if (self->shard_.ioc.get_executor().running_in_this_thread())
+        return self->write(std::move(r));
       net::post(self->shard_.ioc,
                 [self, r = std::move(r)]() mutable { self->write(std::move(r)); });
     };
@@ -436,16 +436,17 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
     arm(srv_.limits.request_timeout);
     const bool unread = unread_;
     unread_ = false;
-    net::async_write(stream_, net::buffer(out_), [self = this->shared_from_this(), keep, unread](
-                                                     error_code ec, size_t) {
-      self->timer_.cancel();
-      if (ec) return self->close();
-      // Refused at accept: nothing was read, and a flood's refusals are not kept open.
-      if (self->refused_at_accept_) return self->close();
-      if (unread) return self->linger();
-      if (!keep) return self->close();
-      self->wait_for_request();
-    });
+    net::async_write(stream_, net::buffer(out_),
+                     [self = this->shared_from_this(), keep, unread](error_code ec, size_t) {
+                       self->timer_.cancel();
+                       if (ec) return self->close();
+                       // Refused at accept: nothing was read, and a flood's refusals are not kept
+                       // open.
+                       if (self->refused_at_accept_) return self->close();
+                       if (unread) return self->linger();
+                       if (!keep) return self->close();
+                       self->wait_for_request();
+                     });
   }
 
   // After refusing a request whose body was not read: stop sending, then read and drop what the
@@ -459,11 +460,11 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
   }
   void drain(size_t budget) {
     buffer_.clear();
-    stream_.async_read_some(buffer_.prepare(65536), [self = this->shared_from_this(), budget](
-                                                        error_code ec, size_t n) {
-      if (ec || n >= budget) return self->close();
-      self->drain(budget - n);
-    });
+    stream_.async_read_some(buffer_.prepare(65536),
+                            [self = this->shared_from_this(), budget](error_code ec, size_t n) {
+                              if (ec || n >= budget) return self->close();
+                              self->drain(budget - n);
+                            });
   }
 
   void close() {
@@ -484,7 +485,7 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
   net::steady_timer timer_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;  // the head
-  std::optional<BodyDecoder> decoder_;                              // the body
+  std::optional<BodyDecoder> decoder_;                               // the body
   Request req_;
   std::string out_;  // the response being written
   const Route* route_ = nullptr;
@@ -547,7 +548,8 @@ void Server::Impl::accept() {
     socket.set_option(tcp::no_delay(true), ignored);
     net::post(shard.ioc, [this, &shard, socket = std::move(socket)]() mutable {
       if (tls)
-        serve(shard, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls));
+        serve(shard,
+              beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls));
       else
         serve(shard, beast::tcp_stream(std::move(socket)));
     });
