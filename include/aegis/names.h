@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <iterator>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace aegis {
@@ -29,6 +30,17 @@ constexpr std::string_view name_in(const Table& table, E value,
   for (const auto& row : table)
     if (row.value == value) return row.name;
   return fallback;
+}
+
+// `names` separated by ", " ("low, medium, high"), for the message of a name not among them.
+template <typename Names>
+std::string joined(const Names& names) {
+  std::string out;
+  for (std::string_view n : names) {
+    if (!out.empty()) out += ", ";
+    out += n;
+  }
+  return out;
 }
 
 // The names of `table`, in its order.

@@ -121,9 +121,9 @@ Error impact_error(const std::string& v) {
     return Error(errors::kContextRequired, "estimated_impact",
                  "estimated_impact is required (low, medium, high or critical)");
   const std::string shown = v.size() <= 64 && is_valid_utf8(v) ? v : std::string("<unprintable>");
-  return Error(
-      errors::kContextUnknownValue, "estimated_impact",
-      "estimated_impact must be one of low, medium, high, critical, got \"" + shown + "\"");
+  return Error(errors::kContextUnknownValue, "estimated_impact",
+               "estimated_impact must be one of " + joined(names_of<kImpactNames>()) + ", got \"" +
+                   shown + "\"");
 }
 
 }  // namespace

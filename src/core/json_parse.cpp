@@ -328,7 +328,8 @@ ContextRequest ContextParser::Impl::build(dom::element root) {
       const auto phase = parse_phase(p);
       if (!phase)
         fail(errors::kContextUnknownValue, "phase",
-             "phase must be one of plan, commit, work, got \"" + shown_key(p) + "\"");
+             "phase must be one of " + joined(names_of<kPhaseNames>()) + ", got \"" + shown_key(p) +
+                 "\"");
       c.phase = *phase;
     } else if constexpr (f.type == FieldType::kText || f.type == FieldType::kImpact) {
       c.*f.text = get_string(f.name, val[I]);
@@ -352,9 +353,9 @@ ContextRequest ContextParser::Impl::build(dom::element root) {
   if (has(kChangeType)) {
     const std::string_view ct = get_string("change_type", val[kChangeType]);
     if (std::find(std::begin(kChangeTypes), std::end(kChangeTypes), ct) == std::end(kChangeTypes))
-      fail(errors::kContextUnknownValue, "change_type",
-           "change_type must be one of feature, refactor, bugfix, config, got \"" + shown_key(ct) +
-               "\"");
+      fail(
+          errors::kContextUnknownValue, "change_type",
+          "change_type must be one of " + joined(kChangeTypes) + ", got \"" + shown_key(ct) + "\"");
     auto it = c.metadata.find("change_type");
     if (it != c.metadata.end() && *it != ct)
       fail(errors::kJsonConflict, "change_type", "change_type differs from metadata.change_type");

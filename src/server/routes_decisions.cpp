@@ -164,15 +164,13 @@ void list_decisions(ApiContext& api, http::Request& req, http::Reply reply) {
                           std::optional<std::string>& into) -> std::optional<Error> {
     const std::string* v = query_value(req, name);
     if (!v) return std::nullopt;
-    std::string list;
     for (std::string_view n : names) {
       if (*v == n) {
         into = *v;
         return std::nullopt;
       }
-      list += (list.empty() ? "" : ", ") + std::string(n);
     }
-    return Error(errors::kJsonQuery, std::string(name), "expected one of " + list);
+    return Error(errors::kJsonQuery, std::string(name), "expected one of " + joined(names));
   };
   std::optional<std::string> order;
   static constexpr auto kStatuses = names_of<kStatusNames>();
