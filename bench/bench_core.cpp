@@ -8,8 +8,8 @@
 #include <fstream>
 #include <vector>
 
-#include "aegis/decide.h"
-#include "aegis/json.h"
+#include "aegis/core/decide.h"
+#include "aegis/core/json.h"
 
 namespace {
 

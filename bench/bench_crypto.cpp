@@ -4,7 +4,7 @@
 #include <secp256k1_extrakeys.h>
 #include <secp256k1_schnorrsig.h>
 
-#include "aegis/override.h"
+#include "aegis/workflow/override.h"
 
 namespace {
 

@@ -9,9 +9,9 @@
 #include "aegis/crypto/hpke.h"
 #include "aegis/crypto/mlkem768.h"
 #include "aegis/crypto/xwing.h"
-#include "aegis/kek.h"
-#include "aegis/kek_hsm.h"
-#include "aegis/telemetry.h"
+#include "aegis/kek/kek.h"
+#include "aegis/kek/hsm.h"
+#include "aegis/telemetry/telemetry.h"
 
 using namespace aegis;
 

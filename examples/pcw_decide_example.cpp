@@ -2,10 +2,10 @@
 #include <iostream>
 #include <vector>
 
-#include "aegis/config.h"
-#include "aegis/decide.h"
-#include "aegis/drift.h"
-#include "aegis/gates.h"
+#include "aegis/core/config.h"
+#include "aegis/core/decide.h"
+#include "aegis/core/drift.h"
+#include "aegis/core/gates.h"
 
 int main() {
   using namespace aegis;

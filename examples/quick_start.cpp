@@ -1,9 +1,9 @@
 // C++ twin of the reference's "Quick Start" snippet. Prints the decision it reaches.
 #include <iostream>
 
-#include "aegis/config.h"
-#include "aegis/decide.h"
-#include "aegis/gates.h"
+#include "aegis/core/config.h"
+#include "aegis/core/decide.h"
+#include "aegis/core/gates.h"
 
 int main() {
   using namespace aegis;

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "aegis/json.h"
+#include "aegis/core/json.h"
 
 namespace {
 

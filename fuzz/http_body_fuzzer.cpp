@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "aegis/json.h"
-#include "aegis/workflow_api.h"
+#include "aegis/core/json.h"
+#include "aegis/workflow/workflow_api.h"
 
 namespace {
 

@@ -10,9 +10,9 @@
 #include "aegis/crypto/encoding.h"
 #include "aegis/crypto/hpke.h"
 #include "aegis/crypto/mlkem768.h"
-#include "aegis/json.h"
-#include "aegis/kek.h"
-#include "aegis/telemetry_encryption.h"
+#include "aegis/core/json.h"
+#include "aegis/kek/kek.h"
+#include "aegis/telemetry/encryption.h"
 
 using namespace aegis;
 

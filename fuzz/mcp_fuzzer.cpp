@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "aegis/mcp.h"
+#include "aegis/server/mcp.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Initialized once, so that inputs reach the tools (an input may initialize again).

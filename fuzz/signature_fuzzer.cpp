@@ -6,7 +6,7 @@
 #include <string>
 
 #include "aegis/crypto/bip322.h"
-#include "aegis/override.h"
+#include "aegis/workflow/override.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace aegis;

@@ -10,6 +10,7 @@ set -euo pipefail
 # checks it covers every library the build of the binary finds).
 runtime_packages=(
   build-essential cmake ninja-build pkg-config
+  ccache                 # optional for the build, used when present: a clean clone compiles from cache
   nlohmann-json3-dev libsimdjson-dev libdragonbox-dev libyaml-cpp-dev libssl-dev libsecp256k1-dev
   libsqlite3-dev libpqxx-dev libcurl4-openssl-dev prometheus-cpp-dev libboost-dev libcli11-dev
   libfmt-dev libp11-kit-dev
@@ -29,6 +30,7 @@ packages=(
   valgrind                                               # the constant-time check of the KEM
   softhsm2 opensc                                        # PKCS#11: the HSM tests
   python3-botocore python3-cryptography                  # oracles: SigV4 signer, RFC 5649 wrap
+  python3-mypy                                           # stubtest: _core.pyi against the module
 )
 
 # The node test clients (npm, lock files committed): the MCP SDK, the OpenAPI validator, the

@@ -1,20 +1,3 @@
-// The operator console of `aegis serve` (GET /, docs/interfaces.md#pictures): a static page
-// compiled into the binary that reads the paged /v1 routes (decisions, overrides, proposals, drift
-// history) and the report fragment (GET /v1/dashboard) with the user's API key. It needs no network
-// beyond the server itself. Thread-safe: built once, then only read.
+// Moved to aegis/server/dashboard.h: this path forwards there for one release (0.1.x) and then goes.
 #pragma once
-
-#include <string>
-
-namespace aegis {
-
-struct DashboardPage {
-  std::string html;
-  // Content-Security-Policy for the page: only its own inline script (by hash) and style, and
-  // requests to the same origin.
-  std::string content_security_policy;
-};
-
-const DashboardPage& dashboard_page();
-
-}  // namespace aegis
+#include "aegis/server/dashboard.h"  // IWYU pragma: export

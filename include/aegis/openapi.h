@@ -1,12 +1,3 @@
-// The OpenAPI 3.1 description of `aegis serve` (GET /openapi.json): schema/openapi.json with the
-// project's JSON Schemas (context, decision, gate result, drift result, error) embedded as
-// components, so the document is complete without network access.
+// Moved to aegis/server/openapi.h: this path forwards there for one release (0.1.x) and then goes.
 #pragma once
-
-#include <string>
-
-namespace aegis {
-
-std::string openapi_document();
-
-}  // namespace aegis
+#include "aegis/server/openapi.h"  // IWYU pragma: export

@@ -1,12 +1,3 @@
-// Random identifiers (decision, proposal, override ids).
+// Moved to aegis/core/uuid.h: this path forwards there for one release (0.1.x) and then goes.
 #pragma once
-
-#include <string>
-
-namespace aegis {
-
-// A random (version 4) UUID in its 36-character form, from OpenSSL's DRBG (pooled per thread,
-// refilled after fork). Throws InternalError if the generator fails.
-std::string new_uuid_v4();
-
-}  // namespace aegis
+#include "aegis/core/uuid.h"  // IWYU pragma: export

@@ -1,9 +1,3 @@
-// Version of the AEGIS engine and its wire format.
+// Moved to aegis/core/version.h: this path forwards there for one release (0.1.x) and then goes.
 #pragma once
-
-namespace aegis {
-
-// The engine version, recorded in every decision trace.
-inline constexpr const char* kEngineVersion = "0.1.0";
-
-}  // namespace aegis
+#include "aegis/core/version.h"  // IWYU pragma: export

@@ -2,12 +2,12 @@
 #include <pybind11/stl.h>
 #include <yaml-cpp/yaml.h>
 
-#include "aegis/config_loader.h"
-#include "aegis/errors/core.h"
-#include "aegis/json.h"
-#include "aegis/override.h"
-#include "aegis/rbac.h"
-#include "aegis/utility.h"
+#include "aegis/core/config_loader.h"
+#include "aegis/core/errors.h"
+#include "aegis/core/json.h"
+#include "aegis/workflow/override.h"
+#include "aegis/workflow/rbac.h"
+#include "aegis/core/utility.h"
 #include "bindings.h"
 
 namespace aegis::python {

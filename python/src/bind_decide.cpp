@@ -4,12 +4,12 @@
 
 #include <chrono>
 
-#include "aegis/context_fields.h"
-#include "aegis/errors/core.h"
-#include "aegis/errors/workflow.h"
-#include "aegis/json.h"
-#include "aegis/metrics.h"
-#include "aegis/telemetry.h"
+#include "aegis/core/context_fields.h"
+#include "aegis/core/errors.h"
+#include "aegis/workflow/errors.h"
+#include "aegis/core/json.h"
+#include "aegis/telemetry/metrics.h"
+#include "aegis/telemetry/telemetry.h"
 #include "bindings.h"
 
 namespace aegis::python {

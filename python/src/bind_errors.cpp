@@ -1,7 +1,7 @@
 // Exceptions (README.md#the-python-module) and JSON conversion.
 #include <cmath>
 
-#include "aegis/errors/core.h"
+#include "aegis/core/errors.h"
 #include "bindings.h"
 
 namespace aegis::python {

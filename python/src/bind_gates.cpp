@@ -2,10 +2,10 @@
 // the utility model and the complexity decomposer.
 #include <pybind11/stl.h>
 
-#include "aegis/bayes.h"
-#include "aegis/complexity.h"
-#include "aegis/errors/python.h"
-#include "aegis/utility.h"
+#include "aegis/core/bayes.h"
+#include "aegis/core/complexity.h"
+#include "errors.h"
+#include "aegis/core/utility.h"
 #include "bindings.h"
 
 namespace aegis::python {

@@ -7,13 +7,13 @@
 
 #include "aegis/crypto/hpke.h"
 #include "aegis/crypto/xwing.h"
-#include "aegis/errors/crypto.h"
-#include "aegis/errors/kek.h"
-#include "aegis/errors/python.h"
-#include "aegis/kek.h"
-#include "aegis/kek_hsm.h"
-#include "aegis/kek_kms.h"
-#include "aegis/telemetry_encryption.h"
+#include "aegis/crypto/errors.h"
+#include "aegis/kek/errors.h"
+#include "errors.h"
+#include "aegis/kek/kek.h"
+#include "aegis/kek/hsm.h"
+#include "aegis/kek/kms.h"
+#include "aegis/telemetry/encryption.h"
 #include "bindings.h"
 
 namespace aegis::python {

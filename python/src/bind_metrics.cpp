@@ -1,5 +1,5 @@
 // PrometheusExporter: a decision side channel with the Prometheus text of its counters.
-#include "aegis/metrics.h"
+#include "aegis/telemetry/metrics.h"
 #include "bindings.h"
 
 namespace aegis::python {

@@ -5,7 +5,7 @@
 
 #include <chrono>
 
-#include "aegis/errors/workflow.h"
+#include "aegis/workflow/errors.h"
 #include "bindings.h"
 
 namespace aegis::python {

@@ -3,7 +3,7 @@
 
 #include <mutex>
 
-#include "aegis/store.h"
+#include "aegis/store/store.h"
 #include "bindings.h"
 
 namespace aegis::python {

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <thread>
 
-#include "aegis/errors/telemetry.h"
-#include "aegis/telemetry.h"
+#include "aegis/telemetry/errors.h"
+#include "aegis/telemetry/telemetry.h"
 #include "bindings.h"
 
 namespace aegis::python {

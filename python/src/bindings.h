@@ -15,15 +15,15 @@
 #include <utility>
 #include <vector>
 
-#include "aegis/context.h"
-#include "aegis/decide.h"
-#include "aegis/drift.h"
-#include "aegis/errors/core.h"
-#include "aegis/errors/python.h"
-#include "aegis/gates.h"
-#include "aegis/override.h"
-#include "aegis/store.h"
-#include "aegis/workflow.h"
+#include "aegis/core/context.h"
+#include "aegis/core/decide.h"
+#include "aegis/core/drift.h"
+#include "aegis/core/errors.h"
+#include "errors.h"
+#include "aegis/core/gates.h"
+#include "aegis/workflow/override.h"
+#include "aegis/store/store.h"
+#include "aegis/workflow/workflow.h"
 
 namespace aegis::python {
 
@@ -187,7 +187,7 @@ void add_text_signatures(py::module_& m);
 
 }  // namespace aegis::python
 
-#include "aegis/json.h"
+#include "aegis/core/json.h"
 
 inline std::string aegis::python::canonical_json_of(const nlohmann::json& j) {
   return aegis::canonical_json(j);

@@ -1,5 +1,5 @@
 // The aegis_governance._core extension: the C++ engine, with the reference SDK's names.
-#include "aegis/version.h"
+#include "aegis/core/version.h"
 #include "bindings.h"
 
 PYBIND11_MODULE(_core, m) {

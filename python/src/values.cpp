@@ -4,8 +4,8 @@
 #include <cstring>
 
 #include "aegis/crypto/encoding.h"
-#include "aegis/errors/core.h"
-#include "aegis/errors/python.h"
+#include "aegis/core/errors.h"
+#include "errors.h"
 #include "bindings.h"
 
 namespace aegis::python {

@@ -2,11 +2,11 @@
 // flags in, the attestation and checkpoint functions of the store layer out.
 #include <cstdio>
 
-#include "aegis/attestation.h"
-#include "aegis/audit_checkpoint.h"
+#include "aegis/store/attestation.h"
+#include "aegis/store/audit_checkpoint.h"
 #include "aegis/crypto/keyfile.h"
-#include "aegis/errors/cli.h"
-#include "aegis/json.h"
+#include "errors.h"
+#include "aegis/core/json.h"
 #include "commands.h"
 #include "common.h"
 

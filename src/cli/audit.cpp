@@ -1,8 +1,8 @@
 // `aegis audit verify|export --db URL`.
 #include <cstdio>
 
-#include "aegis/json.h"
-#include "aegis/store.h"
+#include "aegis/core/json.h"
+#include "aegis/store/store.h"
 #include "commands.h"
 #include "common.h"
 

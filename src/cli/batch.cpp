@@ -1,5 +1,5 @@
 // `aegis evaluate --batch`: one decision per JSONL line, streamed.
-#include "aegis/batch.h"
+#include "aegis/service/batch.h"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -9,9 +9,9 @@
 #include <chrono>
 #include <cstring>
 
-#include "aegis/decision_service.h"
-#include "aegis/errors/cli.h"
-#include "aegis/store.h"
+#include "aegis/service/decision_service.h"
+#include "errors.h"
+#include "aegis/store/store.h"
 #include "commands.h"
 #include "common.h"
 
@@ -55,6 +55,60 @@ class Progress {
   std::chrono::steady_clock::time_point start_, last_;
 };
 
+// With --drift-baseline, loads the baseline into a new monitor of `config`. On failure, reports
+// the error and returns its exit code.
+std::optional<int> load_drift_monitor(const EvaluateOptions& o, const AegisConfig& config,
+                                      std::optional<DriftMonitor>& monitor) {
+  if (o.drift_baseline) {
+    auto loaded = load_drift_baseline(*o.drift_baseline);
+    if (!loaded) return report_error(loaded.error());
+    try {
+      monitor.emplace(config.create_drift_monitor());
+      monitor->set_baseline(loaded.value());
+    } catch (const AegisError& e) {
+      return report_error(e.error());
+    }
+  }
+  return std::nullopt;
+}
+
+// Opens the --batch input and the -o output ("-": stdin, stdout). On failure, closes what it
+// opened, reports the error and returns its exit code.
+std::optional<int> open_batch_files(const EvaluateOptions& o, std::FILE*& in, std::FILE*& out) {
+  const std::string& in_path = *o.batch;
+  in = in_path == "-" ? stdin : std::fopen(in_path.c_str(), "rb");
+  if (!in) {
+    return report_error(
+        Error{errors::kCliNotFound, "batch", in_path + ": " + std::strerror(errno)});
+  }
+  out = o.output == "-" ? stdout : std::fopen(o.output.c_str(), "wb");
+  if (!out) {
+    if (in != stdin) std::fclose(in);
+    return report_error(
+        Error(errors::kCliOutput, "output", o.output + ": " + std::strerror(errno)));
+  }
+  return std::nullopt;
+}
+
+// Prints the batch's summary on stderr (the time since `t0`) and returns the exit code.
+int report_batch(const BatchCounts& counts, std::chrono::steady_clock::time_point t0,
+                 bool io_error) {
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  fmt::print(stderr,
+             "aegis: batch: {} lines, {} decisions (proceed {}, pause {}, halt {}, escalate {}), "
+             "{} errors, {:.3f} s, {:.0f} decisions/s\n",
+             counts.lines, counts.decisions(), counts.status[0], counts.status[1], counts.status[2],
+             counts.status[3], counts.errors, secs,
+             secs > 0 ? static_cast<double>(counts.decisions()) / secs : 0.0);
+  if (io_error) {
+    std::fprintf(stderr,
+                 "aegis: error: an I/O error occurred while reading or writing the batch\n");
+    return kExitInternal;
+  }
+  if (counts.internal > 0) return kExitInternal;
+  return counts.errors > 0 ? kExitInvalid : kExitProceed;
+}
+
 }  // namespace
 
 int run_batch(const EvaluateOptions& o) {
@@ -67,16 +121,7 @@ int run_batch(const EvaluateOptions& o) {
     return report_error(e.error());
   }
   std::optional<DriftMonitor> monitor;
-  if (o.drift_baseline) {
-    auto loaded = load_drift_baseline(*o.drift_baseline);
-    if (!loaded) return report_error(loaded.error());
-    try {
-      monitor.emplace(config.value().create_drift_monitor());
-      monitor->set_baseline(loaded.value());
-    } catch (const AegisError& e) {
-      return report_error(e.error());
-    }
-  }
+  if (auto failed = load_drift_monitor(o, config.value(), monitor)) return *failed;
 
   DecisionFields fields;
   if (o.fields) {
@@ -85,18 +130,9 @@ int run_batch(const EvaluateOptions& o) {
     fields = chosen.value();
   }
 
-  const std::string& in_path = *o.batch;
-  std::FILE* in = in_path == "-" ? stdin : std::fopen(in_path.c_str(), "rb");
-  if (!in) {
-    return report_error(
-        Error{errors::kCliNotFound, "batch", in_path + ": " + std::strerror(errno)});
-  }
-  std::FILE* out = o.output == "-" ? stdout : std::fopen(o.output.c_str(), "wb");
-  if (!out) {
-    if (in != stdin) std::fclose(in);
-    return report_error(
-        Error(errors::kCliOutput, "output", o.output + ": " + std::strerror(errno)));
-  }
+  std::FILE* in = nullptr;
+  std::FILE* out = nullptr;
+  if (auto failed = open_batch_files(o, in, out)) return *failed;
   uint64_t total_bytes = 0;
   struct stat st {};
   if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode))
@@ -139,21 +175,7 @@ int run_batch(const EvaluateOptions& o) {
   if (out != stdout) io_error |= std::fclose(out) != 0;
   progress.finish();
   if (telemetry) close_telemetry(*telemetry);
-
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  fmt::print(stderr,
-             "aegis: batch: {} lines, {} decisions (proceed {}, pause {}, halt {}, escalate {}), "
-             "{} errors, {:.3f} s, {:.0f} decisions/s\n",
-             counts.lines, counts.decisions(), counts.status[0], counts.status[1], counts.status[2],
-             counts.status[3], counts.errors, secs,
-             secs > 0 ? static_cast<double>(counts.decisions()) / secs : 0.0);
-  if (io_error) {
-    std::fprintf(stderr,
-                 "aegis: error: an I/O error occurred while reading or writing the batch\n");
-    return kExitInternal;
-  }
-  if (counts.internal > 0) return kExitInternal;
-  return counts.errors > 0 ? kExitInvalid : kExitProceed;
+  return report_batch(counts, t0, io_error);
 }
 
 }  // namespace aegis::cli

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "aegis/override.h"
+#include "aegis/workflow/override.h"
 
 namespace aegis {
 class McpServer;

@@ -7,11 +7,11 @@
 #include <cstring>
 #include <fstream>
 
-#include "aegis/errors/cli.h"
-#include "aegis/errors/core.h"
-#include "aegis/errors/telemetry.h"
-#include "aegis/json.h"
-#include "aegis/server_config.h"
+#include "errors.h"
+#include "aegis/core/errors.h"
+#include "aegis/telemetry/errors.h"
+#include "aegis/core/json.h"
+#include "aegis/server/server_config.h"
 
 namespace aegis::cli {
 

@@ -11,10 +11,10 @@
 #include <thread>
 #include <vector>
 
-#include "aegis/config.h"
-#include "aegis/decide.h"
-#include "aegis/error.h"
-#include "aegis/telemetry.h"
+#include "aegis/core/config.h"
+#include "aegis/core/decide.h"
+#include "aegis/core/error.h"
+#include "aegis/telemetry/telemetry.h"
 
 namespace aegis::cli {
 

@@ -1,11 +1,11 @@
 // `aegis evaluate`: one decision from a JSON context.
 #include <fmt/format.h>
 
-#include "aegis/decision_service.h"
-#include "aegis/errors/cli.h"
-#include "aegis/json.h"
-#include "aegis/store.h"
-#include "aegis/what_if.h"
+#include "aegis/service/decision_service.h"
+#include "errors.h"
+#include "aegis/core/json.h"
+#include "aegis/store/store.h"
+#include "aegis/service/what_if.h"
 #include "commands.h"
 #include "common.h"
 

@@ -2,9 +2,10 @@
 #include <algorithm>
 #include <memory>
 #include <thread>
+#include <vector>
 
-#include "aegis/counterfactual.h"
-#include "aegis/errors/cli.h"
+#include "aegis/core/counterfactual.h"
+#include "errors.h"
 #include "commands.h"
 #include "common.h"
 #include "flags.h"
@@ -19,9 +20,9 @@ std::string context_help() {
          which_way_each_gate_passes(AegisConfig::default_config().create_gate_evaluator()) +
          " (These are the default parameters' bounds.) More: docs/gates.md.";
 }
-}  // namespace
 
-Dispatch add_decision_flags(CLI::App& app) {
+// evaluate: one context, --what-if, or a JSONL file with --batch.
+Dispatch add_evaluate_flags(CLI::App& app) {
   auto ev = std::make_shared<EvaluateOptions>();
   auto* evaluate = app.add_subcommand(
       "evaluate",
@@ -57,6 +58,27 @@ Dispatch add_decision_flags(CLI::App& app) {
                        "prints the changed decision and the difference, records nothing");
   evaluate->add_flag("--record", ev->record, "with --what-if: record the changed decision in --db");
 
+  return [=]() -> std::optional<int> {
+    if (*evaluate) {
+      if (ev->batch) {
+        if (ev->format != "json")
+          return report_error(Error(errors::kCliUsage, "format",
+                                    "--batch writes JSONL; --format text is not "
+                                    "available with it"));
+        return run_batch(*ev);
+      }
+      if (ev->fields)
+        return report_error(Error(errors::kCliUsage, "fields",
+                                  "--fields chooses the fields of --batch lines; use it "
+                                  "with --batch"));
+      return run_evaluate(*ev);
+    }
+    return std::nullopt;
+  };
+}
+
+// gate: the CI check, here or with --url.
+Dispatch add_gate_flags(CLI::App& app) {
   auto go = std::make_shared<GateOptions>();
   auto* gate = app.add_subcommand(
       "gate",
@@ -81,20 +103,6 @@ Dispatch add_decision_flags(CLI::App& app) {
       ->check(CLI::IsMember({"json", "text"}));
 
   return [=]() -> std::optional<int> {
-    if (*evaluate) {
-      if (ev->batch) {
-        if (ev->format != "json")
-          return report_error(Error(errors::kCliUsage, "format",
-                                    "--batch writes JSONL; --format text is not "
-                                    "available with it"));
-        return run_batch(*ev);
-      }
-      if (ev->fields)
-        return report_error(Error(errors::kCliUsage, "fields",
-                                  "--fields chooses the fields of --batch lines; use it "
-                                  "with --batch"));
-      return run_evaluate(*ev);
-    }
     if (*gate) {
       if (go->url && go->config)
         return report_error(Error(errors::kCliUsage, "config",
@@ -102,6 +110,18 @@ Dispatch add_decision_flags(CLI::App& app) {
                                   "decides with its own"));
       return run_gate(*go);
     }
+    return std::nullopt;
+  };
+}
+
+}  // namespace
+
+Dispatch add_decision_flags(CLI::App& app) {
+  // Registered in this order (the help's); a braced list is evaluated left to right.
+  const std::vector<Dispatch> families = {add_evaluate_flags(app), add_gate_flags(app)};
+  return [families]() -> std::optional<int> {
+    for (const auto& family : families)
+      if (auto code = family()) return code;
     return std::nullopt;
   };
 }

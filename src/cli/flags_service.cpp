@@ -3,7 +3,7 @@
 #include <memory>
 #include <string>
 
-#include "aegis/rbac.h"
+#include "aegis/workflow/rbac.h"
 #include "commands.h"
 #include "flags.h"
 

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "aegis/gate_client.h"
+#include "aegis/client/gate_client.h"
 #include "commands.h"
 #include "common.h"
 

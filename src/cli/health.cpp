@@ -3,9 +3,9 @@
 #include <cstdio>
 #include <functional>
 
-#include "aegis/bayes.h"
-#include "aegis/json.h"
-#include "aegis/version.h"
+#include "aegis/core/bayes.h"
+#include "aegis/core/json.h"
+#include "aegis/core/version.h"
 #include "commands.h"
 #include "common.h"
 

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "aegis/version.h"
+#include "aegis/core/version.h"
 #include "common.h"
 #include "flags.h"
 #include "usage.h"

@@ -1,13 +1,13 @@
 // `aegis mcp`: the MCP server over stdio (newline-delimited JSON-RPC 2.0).
-#include "aegis/mcp.h"
+#include "aegis/server/mcp.h"
 
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 
-#include "aegis/api_server.h"
-#include "aegis/rbac.h"
+#include "aegis/server/api_server.h"
+#include "aegis/workflow/rbac.h"
 #include "commands.h"
 #include "common.h"
 

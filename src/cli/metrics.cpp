@@ -1,11 +1,11 @@
 // `aegis metrics [--db URL]`: the Prometheus text of the exporter, replaying a store's
 // decisions when one is given.
-#include "aegis/metrics.h"
+#include "aegis/telemetry/metrics.h"
 
 #include <cstdio>
 
-#include "aegis/errors/cli.h"
-#include "aegis/store.h"
+#include "errors.h"
+#include "aegis/store/store.h"
 #include "commands.h"
 #include "common.h"
 

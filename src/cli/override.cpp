@@ -1,13 +1,13 @@
 // `aegis keygen`, `aegis override hash|sign|verify`, `aegis signature sign|verify`.
-#include "aegis/override.h"
+#include "aegis/workflow/override.h"
 
 #include <cstdio>
 
 #include "aegis/crypto/keyfile.h"
-#include "aegis/errors/cli.h"
-#include "aegis/errors/workflow.h"
-#include "aegis/json.h"
-#include "aegis/server_config.h"
+#include "errors.h"
+#include "aegis/workflow/errors.h"
+#include "aegis/core/json.h"
+#include "aegis/server/server_config.h"
 #include "commands.h"
 #include "common.h"
 

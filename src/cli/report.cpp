@@ -1,11 +1,11 @@
 // `aegis report DECISION.json | BATCH.jsonl [-o report.html] [--decision ID]`: the charts of
 // docs/interfaces.md#pictures for a decision file or a batch output, as one self-contained HTML
 // file.
-#include "aegis/report.h"
+#include "aegis/server/report.h"
 
 #include <fstream>
 
-#include "aegis/errors/cli.h"
+#include "errors.h"
 #include "commands.h"
 #include "common.h"
 

@@ -4,12 +4,12 @@
 #include <charconv>
 #include <cstdio>
 
-#include "aegis/api_server.h"
+#include "aegis/server/api_server.h"
 #include "aegis/crypto/encoding.h"
-#include "aegis/digest.h"
-#include "aegis/errors/cli.h"
-#include "aegis/rbac.h"
-#include "aegis/store.h"
+#include "aegis/core/digest.h"
+#include "errors.h"
+#include "aegis/workflow/rbac.h"
+#include "aegis/store/store.h"
 #include "commands.h"
 #include "common.h"
 

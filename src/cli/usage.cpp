@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "aegis/errors/cli.h"
-#include "aegis/spelling.h"
+#include "errors.h"
+#include "aegis/core/spelling.h"
 
 namespace aegis::cli {
 namespace {

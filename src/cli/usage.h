@@ -5,7 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "aegis/error.h"
+#include "aegis/core/error.h"
 
 namespace aegis::cli {
 

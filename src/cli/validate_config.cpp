@@ -3,8 +3,8 @@
 // its parameters, or the first error with the nearest known key.
 #include <cstdio>
 
-#include "aegis/json.h"
-#include "aegis/server_config.h"
+#include "aegis/core/json.h"
+#include "aegis/server/server_config.h"
 #include "commands.h"
 #include "common.h"
 

@@ -1,12 +1,12 @@
 // `aegis version`: the engine's and its libraries' versions.
-#include "aegis/version.h"
+#include "aegis/core/version.h"
 
 #include <openssl/crypto.h>
 #include <simdjson.h>
 
 #include <cstdio>
 
-#include "aegis/json.h"
+#include "aegis/core/json.h"
 #include "commands.h"
 
 #define AEGIS_STR2(x) #x

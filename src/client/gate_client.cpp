@@ -1,4 +1,4 @@
-#include "aegis/gate_client.h"
+#include "aegis/client/gate_client.h"
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
@@ -10,10 +10,10 @@
 #include <optional>
 #include <thread>
 
-#include "aegis/decide.h"
-#include "aegis/errors/client.h"
-#include "aegis/errors/core.h"
-#include "aegis/json.h"
+#include "aegis/core/decide.h"
+#include "aegis/client/errors.h"
+#include "aegis/core/errors.h"
+#include "aegis/core/json.h"
 
 namespace aegis {
 namespace {

@@ -1,12 +1,12 @@
-#include "aegis/bayes.h"
+#include "aegis/core/bayes.h"
 
 #include <cmath>
 #include <limits>
 #include <numbers>
 #include <string>
 
-#include "aegis/error.h"
-#include "aegis/errors/core.h"
+#include "aegis/core/error.h"
+#include "aegis/core/errors.h"
 
 namespace aegis {
 

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include "aegis/errors/core.h"
+#include "aegis/core/errors.h"
 #include "format.h"
 
 namespace aegis::detail {

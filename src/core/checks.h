@@ -6,7 +6,7 @@
 #include <span>
 #include <string_view>
 
-#include "aegis/error.h"
+#include "aegis/core/error.h"
 
 namespace aegis::detail {
 

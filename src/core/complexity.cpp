@@ -1,11 +1,11 @@
-#include "aegis/complexity.h"
+#include "aegis/core/complexity.h"
 
 #include <algorithm>
 #include <cmath>
 #include <set>
 
-#include "aegis/error.h"
-#include "aegis/errors/core.h"
+#include "aegis/core/error.h"
+#include "aegis/core/errors.h"
 #include "format.h"
 
 namespace aegis {

@@ -1,4 +1,4 @@
-#include "aegis/config.h"
+#include "aegis/core/config.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -8,13 +8,13 @@
 #include <set>
 #include <sstream>
 
-#include "aegis/digest.h"
-#include "aegis/drift.h"
-#include "aegis/errors/core.h"
-#include "aegis/gates.h"
-#include "aegis/json.h"
-#include "aegis/spelling.h"
-#include "aegis/utility.h"
+#include "aegis/core/digest.h"
+#include "aegis/core/drift.h"
+#include "aegis/core/errors.h"
+#include "aegis/core/gates.h"
+#include "aegis/core/json.h"
+#include "aegis/core/spelling.h"
+#include "aegis/core/utility.h"
 #include "config_reader.h"
 #include "format.h"
 

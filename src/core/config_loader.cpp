@@ -1,6 +1,6 @@
-#include "aegis/config_loader.h"
+#include "aegis/core/config_loader.h"
 
-#include "aegis/errors/core.h"
+#include "aegis/core/errors.h"
 #include "config_reader.h"
 
 namespace aegis {

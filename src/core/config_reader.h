@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "aegis/config.h"
+#include "aegis/core/config.h"
 
 namespace aegis::config_detail {
 

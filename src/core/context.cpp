@@ -1,10 +1,10 @@
-#include "aegis/context.h"
+#include "aegis/core/context.h"
 
 #include <cmath>
 
-#include "aegis/context_fields.h"
-#include "aegis/errors/core.h"
-#include "aegis/json.h"
+#include "aegis/core/context_fields.h"
+#include "aegis/core/errors.h"
+#include "aegis/core/json.h"
 #include "checks.h"
 #include "format.h"
 

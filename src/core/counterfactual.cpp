@@ -1,4 +1,4 @@
-#include "aegis/counterfactual.h"
+#include "aegis/core/counterfactual.h"
 
 #include <bit>
 #include <charconv>

@@ -1,11 +1,11 @@
-#include "aegis/decide.h"
+#include "aegis/core/decide.h"
 
 #include <atomic>
 #include <cmath>
 
-#include "aegis/errors/core.h"
-#include "aegis/uuid.h"
-#include "aegis/version.h"
+#include "aegis/core/errors.h"
+#include "aegis/core/uuid.h"
+#include "aegis/core/version.h"
 #include "checks.h"
 #include "format.h"
 
@@ -78,26 +78,25 @@ void notify(DecisionObserver* observer, const PCWContext& ctx, const PCWDecision
   }
 }
 
-PCWDecision decide_validated(const PCWContext& ctx, const DecideOptions& opt,
-                             std::chrono::steady_clock::time_point t0) {
-  const GateEvaluator& eval = opt.gate_evaluator ? *opt.gate_evaluator : default_evaluator();
-  PCWDecision d;
-  const GateInputs inputs = gate_inputs(ctx);
-  GateEvaluationResult ge = eval.evaluate_all(inputs);
-  GateExplanation why_not = explain_gates(eval, inputs, ge);
+// The rule that decides a context, in the order the rules apply (docs/decision-rules.md).
+enum class Rule { kComplexityFloor, kEscalate, kOverridable, kHumanApproval, kProceed };
 
-  std::optional<DriftResult> drift;
-  if (opt.drift_monitor) {
-    opt.drift_monitor->add_observation(ctx.risk_proposed);
-    drift = opt.drift_monitor->evaluate();
-  }
+// How a context was classified: the rule, and what its rationale names.
+struct Verdict {
+  Rule rule = Rule::kProceed;
+  Impact impact = Impact::LOW;
+  HumanReasons human;  // why a human must approve; set when no gate fails
+};
+
+// Lists the failing gates (in gate order, then critical drift) in d.failing_gates and, with
+// their values, in `failing`; counts them; sets the status and override eligibility.
+Verdict classify(const PCWContext& ctx, const GateEvaluationResult& ge,
+                 const std::optional<DriftResult>& drift, std::string& failing, PCWDecision& d) {
   const bool drift_critical = drift && drift->status == DriftStatus::CRITICAL;
-  const bool drift_warning = drift && drift->status == DriftStatus::WARNING;
 
-  // Failing items, in gate order, then drift. Strings are built in place (reserve + append):
-  // a rejected proposal otherwise pays for a dozen temporaries.
+  // Strings are built in place (reserve + append): a rejected proposal otherwise pays for a
+  // dozen temporaries.
   d.failing_gates.reserve(kGateCount + 1);
-  std::string failing;
   failing.reserve(160);
   for (const auto& g : ge.gates) {
     if (!g || g->passed) continue;
@@ -116,107 +115,192 @@ PCWDecision decide_validated(const PCWContext& ctx, const DecideOptions& opt,
 
   const GateResult& risk = *ge.get(GateType::RISK);
   const GateResult& complexity = *ge.get(GateType::COMPLEXITY);
-  const Impact impact = context_impact(ctx);
-  std::string& why = d.rationale;
-  why.reserve(failing.size() + 160);
-  auto step = [&d](std::string_view prefix, std::string_view rest = {}) {
-    std::string& s = d.next_steps.emplace_back();
-    s.reserve(prefix.size() + rest.size());
-    s.append(prefix).append(rest);
-  };
-  // Names the failing gates, then what would pass each: one step per achievable counterfactual.
-  auto step_naming_failures = [&](std::string_view prefix) {
-    std::string& s = d.next_steps.emplace_back(prefix);
-    for (size_t i = 0; i < d.failing_gates.size(); ++i) {
-      if (i) s += ", ";
-      s += d.failing_gates[i];
-    }
-    for (const Counterfactual& c : why_not.counterfactuals)
-      if (c.achievable()) d.next_steps.push_back(counterfactual_step(c));
-  };
-  d.next_steps.reserve(2 + why_not.counterfactuals.size());
-
+  Verdict v;
+  v.impact = context_impact(ctx);
   if (!complexity.passed) {
     d.status = PCWStatus::HALT;
-    why += "HALT: complexity ";
-    append_num4(why, complexity.value);
-    why += " is below the hard floor ";
-    append_num4(why, complexity.threshold);
-    why.append(", which no override can lift; failing: ").append(failing).append(".");
-    step(
-        "Redesign the proposal to reduce its complexity: the complexity floor cannot be "
-        "overridden");
-    step_naming_failures("Address the failing gates: ");
+    v.rule = Rule::kComplexityFloor;
   } else if (!d.failing_gates.empty()) {
-    const bool high = impact == Impact::HIGH || impact == Impact::CRITICAL;
-    const char* gates_word = d.gates_failed == 1 ? " gate failed" : " gates failed";
+    const bool high = v.impact == Impact::HIGH || v.impact == Impact::CRITICAL;
     if (high || !ctx.reversible) {
       d.status = PCWStatus::ESCALATE;
-      why.append("ESCALATE: ").append(std::to_string(d.gates_failed)).append(gates_word);
+      v.rule = Rule::kEscalate;
+    } else {
+      d.status = PCWStatus::HALT;
+      v.rule = Rule::kOverridable;
+    }
+    d.override_eligible = true;
+    d.override_requires = {"risk_lead", "security_lead"};
+  } else if (v.human = human_reasons(ctx, risk); v.human.any()) {
+    d.status = PCWStatus::PAUSE;
+    v.rule = Rule::kHumanApproval;
+  } else {
+    d.status = PCWStatus::PROCEED;
+    v.rule = Rule::kProceed;
+  }
+  return v;
+}
+
+// " gate failed" or " gates failed", after the count of failing items.
+const char* gates_failed_word(int gates_failed) {
+  return gates_failed == 1 ? " gate failed" : " gates failed";
+}
+
+// Appends to `why` the human-approval reasons of a PAUSE, comma-separated, then a period.
+void append_human_reasons(std::string& why, const HumanReasons& hr, Impact impact,
+                          const GateResult& risk) {
+  const char* sep = "";
+  if (hr.high_impact) {
+    why.append("impact is ").append(to_string(impact));
+    sep = ", ";
+  }
+  if (hr.irreversible) {
+    why.append(sep).append("the action is not reversible");
+    sep = ", ";
+  }
+  if (hr.requested) {
+    why.append(sep).append("requires_human_approval is set");
+    sep = ", ";
+  }
+  if (hr.risk_posterior) {
+    why.append(sep).append("the risk posterior ");
+    append_num4(why, risk.value);
+    why.append(" is >= 0.5");
+  }
+  why += '.';
+}
+
+// Appends the drift warning to the rationale and adds it to the constraints.
+void warn_drift(const DriftResult& drift, PCWDecision& d) {
+  std::string c = "drift_warning: KL=";
+  append_num4(c, drift.kl_divergence);
+  c += " >= ";
+  append_num4(c, drift.tau_warning);
+  d.rationale += " Drift warning: KL=";
+  append_num4(d.rationale, drift.kl_divergence);
+  d.rationale += " >= ";
+  append_num4(d.rationale, drift.tau_warning);
+  d.rationale += ".";
+  d.constraints.push_back(std::move(c));
+}
+
+// Writes d.rationale: why the verdict's rule decided, then any drift warning.
+void write_rationale(const PCWContext& ctx, const GateEvaluationResult& ge, const Verdict& v,
+                     const std::string& failing, const std::optional<DriftResult>& drift,
+                     PCWDecision& d) {
+  std::string& why = d.rationale;
+  why.reserve(failing.size() + 160);
+  switch (v.rule) {
+    case Rule::kComplexityFloor: {
+      const GateResult& complexity = *ge.get(GateType::COMPLEXITY);
+      why += "HALT: complexity ";
+      append_num4(why, complexity.value);
+      why += " is below the hard floor ";
+      append_num4(why, complexity.threshold);
+      why.append(", which no override can lift; failing: ").append(failing).append(".");
+      break;
+    }
+    case Rule::kEscalate: {
+      const bool high = v.impact == Impact::HIGH || v.impact == Impact::CRITICAL;
+      why.append("ESCALATE: ").append(std::to_string(d.gates_failed));
+      why.append(gates_failed_word(d.gates_failed));
       if (high && !ctx.reversible) {
-        why.append(" on an irreversible ").append(to_string(impact)).append("-impact action");
+        why.append(" on an irreversible ").append(to_string(v.impact)).append("-impact action");
       } else if (high) {
-        why.append(" on a ").append(to_string(impact)).append("-impact action");
+        why.append(" on a ").append(to_string(v.impact)).append("-impact action");
       } else {
         why.append(" on an irreversible action");
       }
       why.append(": ").append(failing).append(".");
-      step("Escalate to the Risk Lead for review");
-      step_naming_failures("Prepare a justification for the failing gates: ");
-    } else {
-      d.status = PCWStatus::HALT;
-      why.append("HALT: ").append(std::to_string(d.gates_failed)).append(gates_word);
+      break;
+    }
+    case Rule::kOverridable:
+      why.append("HALT: ").append(std::to_string(d.gates_failed));
+      why.append(gates_failed_word(d.gates_failed));
       why.append(": ").append(failing).append(
           "; eligible for a two-key override (risk_lead and security_lead).");
-      step_naming_failures("Address the failing gates: ");
-      step("Or request a two-key override signed by risk_lead and security_lead");
-    }
-    d.override_eligible = true;
-    d.override_requires = {"risk_lead", "security_lead"};
-  } else if (const HumanReasons hr = human_reasons(ctx, risk); hr.any()) {
-    d.status = PCWStatus::PAUSE;
-    why.append("PAUSE: all ").append(std::to_string(d.gates_passed));
-    why.append(" evaluated gates passed, but human approval is required: ");
-    const char* sep = "";
-    if (hr.high_impact) {
-      why.append("impact is ").append(to_string(impact));
-      sep = ", ";
-    }
-    if (hr.irreversible) {
-      why.append(sep).append("the action is not reversible");
-      sep = ", ";
-    }
-    if (hr.requested) {
-      why.append(sep).append("requires_human_approval is set");
-      sep = ", ";
-    }
-    if (hr.risk_posterior) {
-      why.append(sep).append("the risk posterior ");
-      append_num4(why, risk.value);
-      why.append(" is >= 0.5");
-    }
-    why += '.';
-    step("Obtain human approval before proceeding");
-  } else {
-    d.status = PCWStatus::PROCEED;
-    why.append("PROCEED: all ").append(std::to_string(d.gates_passed));
-    why.append(" evaluated gates passed.");
-    step("Proceed with the change");
-    step("Monitor for drift after rollout");
+      break;
+    case Rule::kHumanApproval:
+      why.append("PAUSE: all ").append(std::to_string(d.gates_passed));
+      why.append(" evaluated gates passed, but human approval is required: ");
+      append_human_reasons(why, v.human, v.impact, *ge.get(GateType::RISK));
+      break;
+    case Rule::kProceed:
+      why.append("PROCEED: all ").append(std::to_string(d.gates_passed));
+      why.append(" evaluated gates passed.");
+      break;
+  }
+  if (drift && drift->status == DriftStatus::WARNING) warn_drift(*drift, d);
+}
+
+// Appends one next step, `text`.
+void add_step(std::vector<std::string>& steps, std::string_view text) {
+  std::string& s = steps.emplace_back();
+  s.reserve(text.size());
+  s.append(text);
+}
+
+// Adds a step naming the failing gates after `prefix`, then what would pass each: one step per
+// achievable counterfactual.
+void add_failure_steps(PCWDecision& d, std::string_view prefix,
+                       const std::vector<Counterfactual>& counterfactuals) {
+  std::string& s = d.next_steps.emplace_back(prefix);
+  for (size_t i = 0; i < d.failing_gates.size(); ++i) {
+    if (i) s += ", ";
+    s += d.failing_gates[i];
+  }
+  for (const Counterfactual& c : counterfactuals)
+    if (c.achievable()) d.next_steps.push_back(counterfactual_step(c));
+}
+
+// Writes d.next_steps for the verdict's rule.
+void write_next_steps(const Verdict& v, const std::vector<Counterfactual>& counterfactuals,
+                      PCWDecision& d) {
+  std::vector<std::string>& steps = d.next_steps;
+  steps.reserve(2 + counterfactuals.size());
+  switch (v.rule) {
+    case Rule::kComplexityFloor:
+      add_step(steps,
+               "Redesign the proposal to reduce its complexity: the complexity floor cannot be "
+               "overridden");
+      add_failure_steps(d, "Address the failing gates: ", counterfactuals);
+      break;
+    case Rule::kEscalate:
+      add_step(steps, "Escalate to the Risk Lead for review");
+      add_failure_steps(d, "Prepare a justification for the failing gates: ", counterfactuals);
+      break;
+    case Rule::kOverridable:
+      add_failure_steps(d, "Address the failing gates: ", counterfactuals);
+      add_step(steps, "Or request a two-key override signed by risk_lead and security_lead");
+      break;
+    case Rule::kHumanApproval:
+      add_step(steps, "Obtain human approval before proceeding");
+      break;
+    case Rule::kProceed:
+      add_step(steps, "Proceed with the change");
+      add_step(steps, "Monitor for drift after rollout");
+      break;
+  }
+}
+
+PCWDecision decide_validated(const PCWContext& ctx, const DecideOptions& opt,
+                             std::chrono::steady_clock::time_point t0) {
+  const GateEvaluator& eval = opt.gate_evaluator ? *opt.gate_evaluator : default_evaluator();
+  PCWDecision d;
+  const GateInputs inputs = gate_inputs(ctx);
+  GateEvaluationResult ge = eval.evaluate_all(inputs);
+  GateExplanation why_not = explain_gates(eval, inputs, ge);
+
+  std::optional<DriftResult> drift;
+  if (opt.drift_monitor) {
+    opt.drift_monitor->add_observation(ctx.risk_proposed);
+    drift = opt.drift_monitor->evaluate();
   }
 
-  if (drift_warning) {
-    std::string c = "drift_warning: KL=";
-    append_num4(c, drift->kl_divergence);
-    c += " >= ";
-    append_num4(c, drift->tau_warning);
-    why += " Drift warning: KL=";
-    append_num4(why, drift->kl_divergence);
-    why += " >= ";
-    append_num4(why, drift->tau_warning);
-    why += ".";
-    d.constraints.push_back(std::move(c));
-  }
+  std::string failing;  // the failing items with their values, for the rationale
+  const Verdict verdict = classify(ctx, ge, drift, failing, d);
+  write_rationale(ctx, ge, verdict, failing, drift, d);
+  write_next_steps(verdict, why_not.counterfactuals, d);
 
   d.decision_id = new_uuid_v4();
   d.timestamp =

@@ -1,9 +1,9 @@
-#include "aegis/digest.h"
+#include "aegis/core/digest.h"
 
 #include <openssl/evp.h>
 
-#include "aegis/error.h"
-#include "aegis/errors/core.h"
+#include "aegis/core/error.h"
+#include "aegis/core/errors.h"
 
 namespace aegis {
 namespace {

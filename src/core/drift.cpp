@@ -1,11 +1,11 @@
-#include "aegis/drift.h"
+#include "aegis/core/drift.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "aegis/digest.h"
-#include "aegis/errors/core.h"
-#include "aegis/json.h"
+#include "aegis/core/digest.h"
+#include "aegis/core/errors.h"
+#include "aegis/core/json.h"
 #include "format.h"
 
 namespace aegis {

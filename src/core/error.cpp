@@ -1,4 +1,4 @@
-#include "aegis/error.h"
+#include "aegis/core/error.h"
 
 namespace aegis {
 

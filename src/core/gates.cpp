@@ -1,10 +1,10 @@
-#include "aegis/gates.h"
+#include "aegis/core/gates.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include "aegis/context.h"
+#include "aegis/core/context.h"
 #include "checks.h"
 #include "format.h"
 

@@ -6,10 +6,10 @@
 #include <cstring>
 #include <optional>
 
-#include "aegis/context_fields.h"
-#include "aegis/errors/core.h"
-#include "aegis/json.h"
-#include "aegis/uuid.h"
+#include "aegis/core/context_fields.h"
+#include "aegis/core/errors.h"
+#include "aegis/core/json.h"
+#include "aegis/core/uuid.h"
 #include "format.h"
 
 namespace aegis {
@@ -240,6 +240,34 @@ UtilityComponents get_utility(dom::element e) {
   return c;
 }
 
+// The values of the known keys of a context object, by field, and which of them were given.
+struct KnownKeys {
+  std::array<dom::element, kFieldCount> val{};
+  uint64_t seen = 0;
+
+  bool has(Field f) const { return ((seen >> f) & 1) != 0; }
+  void set(Field f, dom::element e) {
+    val[f] = e;
+    seen |= uint64_t{1} << f;
+  }
+};
+
+// Gives each CLI alias's value to the field it stands for (giving both is ambiguous), and
+// risk_score's to its field when that is not given.
+void resolve_aliases(KnownKeys& keys) {
+  auto name = [](Field f) { return std::string(kNames[f]); };
+  for (size_t i = 0; i < kAliasCount; ++i) {
+    const Field alias = kFirstAlias + i, canonical = kAliasOf.first[i];
+    if (!keys.has(alias)) continue;
+    if (keys.has(canonical))
+      fail(errors::kJsonConflict, name(alias),
+           name(alias) + " and " + name(canonical) + " are the same input; give one");
+    keys.set(canonical, keys.val[alias]);
+  }
+  if (keys.has(kRiskScore) && !keys.has(kRiskScoreFor))
+    keys.set(kRiskScoreFor, keys.val[kRiskScore]);
+}
+
 }  // namespace
 
 struct ContextParser::Impl {
@@ -255,6 +283,15 @@ struct ContextParser::Impl {
   std::vector<char> buffer;  // padded copy of the input
 
   ContextRequest build(dom::element root);
+
+ private:
+  // Reads the known keys of `obj` the options allow; a duplicate or unknown key is an error.
+  KnownKeys read_keys(dom::object obj) const;
+  // Reads the fields of the context table in its order (quality_subscores, utility, metadata
+  // and change_type excepted), with the CLI defaults for those missing when the options ask.
+  void read_table_fields(const KnownKeys& keys, PCWContext& c) const;
+  // Reads quality_subscores, the request fields, metadata, change_type and utility, in order.
+  void read_other_fields(const KnownKeys& keys, ContextRequest& req) const;
 };
 
 ContextRequest ContextParser::Impl::build(dom::element root) {
@@ -266,8 +303,16 @@ ContextRequest ContextParser::Impl::build(dom::element root) {
   ContextRequest req;
   PCWContext& c = req.context;
   c.metadata = nlohmann::json::object();
-  std::array<dom::element, kFieldCount> val{};
-  uint64_t seen = 0;
+  KnownKeys keys = read_keys(obj);
+  resolve_aliases(keys);
+  read_table_fields(keys, c);
+  read_other_fields(keys, req);
+  if (auto e = validate_context(c)) throw Failure{std::move(*e)};
+  return req;
+}
+
+KnownKeys ContextParser::Impl::read_keys(dom::object obj) const {
+  KnownKeys keys;
   // Of several unknown fields the least in byte order is named, so that the error does not
   // depend on the order of the keys (a re-serialised copy names the same field).
   std::optional<std::string_view> unknown;
@@ -281,39 +326,24 @@ ContextRequest ContextParser::Impl::build(dom::element root) {
       if (!unknown || kv.key < *unknown) unknown = kv.key;
       continue;
     }
-    if (seen & (uint64_t{1} << f)) {
+    if (keys.has(f)) {
       fail(errors::kJsonDuplicateKey, std::string(kv.key),
            "duplicate key \"" + std::string(kv.key) + "\"");
     }
-    seen |= uint64_t{1} << f;
-    val[f] = kv.value;
+    keys.set(f, kv.value);
   }
   if (unknown) {
     const std::string key = shown_key(*unknown);
     fail(errors::kJsonUnknownField, key, "unknown field \"" + key + "\"");
   }
-  auto has = [&](Field f) { return (seen >> f) & 1; };
-  auto name = [](Field f) { return std::string(kNames[f]); };
+  return keys;
+}
 
-  // Aliases: each stands for one canonical field; giving both is ambiguous.
-  for (size_t i = 0; i < kAliasCount; ++i) {
-    const Field alias = kFirstAlias + i, canonical = kAliasOf.first[i];
-    if (!has(alias)) continue;
-    if (has(canonical))
-      fail(errors::kJsonConflict, name(alias),
-           name(alias) + " and " + name(canonical) + " are the same input; give one");
-    val[canonical] = val[alias];
-    seen |= uint64_t{1} << canonical;
-  }
-  if (has(kRiskScore) && !has(kRiskScoreFor)) {
-    val[kRiskScoreFor] = val[kRiskScore];
-    seen |= uint64_t{1} << kRiskScoreFor;
-  }
-
+void ContextParser::Impl::read_table_fields(const KnownKeys& keys, PCWContext& c) const {
   visit_context_fields([&]<size_t I>() {
     constexpr const ContextField& f = kContextFields[I];
     constexpr Field field = I;
-    if (!has(field)) {
+    if (!keys.has(field)) {
       if constexpr (f.type == FieldType::kPhase) {
         if (!options.cli_defaults) fail(errors::kContextRequired, "phase", "phase is required");
       }
@@ -324,7 +354,7 @@ ContextRequest ContextParser::Impl::build(dom::element root) {
       return false;
     }
     if constexpr (f.type == FieldType::kPhase) {
-      const std::string_view p = get_string(f.name, val[I]);
+      const std::string_view p = get_string(f.name, keys.val[I]);
       const auto phase = parse_phase(p);
       if (!phase)
         fail(errors::kContextUnknownValue, "phase",
@@ -332,25 +362,30 @@ ContextRequest ContextParser::Impl::build(dom::element root) {
                  "\"");
       c.phase = *phase;
     } else if constexpr (f.type == FieldType::kText || f.type == FieldType::kImpact) {
-      c.*f.text = get_string(f.name, val[I]);
+      c.*f.text = get_string(f.name, keys.val[I]);
     } else if constexpr (f.type == FieldType::kNumber) {
-      c.*f.number = get_number(f.name, val[I]);
+      c.*f.number = get_number(f.name, keys.val[I]);
     } else if constexpr (f.type == FieldType::kFlag) {
-      c.*f.flag = get_bool(f.name, val[I]);
-    }  // the others are read below
+      c.*f.flag = get_bool(f.name, keys.val[I]);
+    }  // the others are read by read_other_fields
     return false;
   });
-  if (has(kSubscores)) c.quality_subscores = get_numbers(kNames[kSubscores], val[kSubscores]);
-  if (has(kShadow)) req.shadow = get_bool(kNames[kShadow], val[kShadow]);
-  if (has(kDriftBaselineData))
+}
+
+void ContextParser::Impl::read_other_fields(const KnownKeys& keys, ContextRequest& req) const {
+  PCWContext& c = req.context;
+  const auto& val = keys.val;
+  if (keys.has(kSubscores)) c.quality_subscores = get_numbers(kNames[kSubscores], val[kSubscores]);
+  if (keys.has(kShadow)) req.shadow = get_bool(kNames[kShadow], val[kShadow]);
+  if (keys.has(kDriftBaselineData))
     req.drift_baseline_data = get_numbers(kNames[kDriftBaselineData], val[kDriftBaselineData]);
 
-  if (has(kMetadata)) {
+  if (keys.has(kMetadata)) {
     if (val[kMetadata].type() != dom::element_type::OBJECT)
       wrong_type("metadata", "an object", val[kMetadata]);
     c.metadata = to_nlohmann("metadata", val[kMetadata]);
   }
-  if (has(kChangeType)) {
+  if (keys.has(kChangeType)) {
     const std::string_view ct = get_string("change_type", val[kChangeType]);
     if (std::find(std::begin(kChangeTypes), std::end(kChangeTypes), ct) == std::end(kChangeTypes))
       fail(
@@ -361,13 +396,11 @@ ContextRequest ContextParser::Impl::build(dom::element root) {
       fail(errors::kJsonConflict, "change_type", "change_type differs from metadata.change_type");
     c.metadata["change_type"] = std::string(ct);
   }
-  if (has(kUtility)) {
+  if (keys.has(kUtility)) {
     const UtilityComponents comp = get_utility(val[kUtility]);
     if (auto e = validate_utility_components(comp)) throw Failure{std::move(*e)};
     c.utility_result = calculator.compute(comp);
   }
-  if (auto e = validate_context(c)) throw Failure{std::move(*e)};
-  return req;
 }
 
 ContextParser::ContextParser(const AegisConfig& config, ContextParseOptions options)

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "aegis/errors/core.h"
-#include "aegis/json.h"
+#include "aegis/core/errors.h"
+#include "aegis/core/json.h"
 
 namespace aegis {
 namespace {
@@ -84,7 +84,9 @@ class StrictSax {
     for (size_t i = 0; i < frames_.size(); ++i) {
       const Frame& f = frames_[i];
       if (f.value->is_array()) {
-        p += "[" + std::to_string(f.value->size() - (i + 1 < frames_.size() ? 1 : 0)) + "]";
+        p += '[';
+        p += std::to_string(f.value->size() - (i + 1 < frames_.size() ? 1 : 0));
+        p += ']';
       } else {
         if (!p.empty()) p += '.';
         p += shown(f.key);

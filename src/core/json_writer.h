@@ -1,13 +1,21 @@
 // Internal: a JSON token writer that batches output in a stack buffer and appends it to a
 // std::string in large pieces. Writing a decision is hundreds of small tokens; going through
-// std::string::append for each costs more than formatting them.
+// std::string::append for each costs more than formatting them. Also declares the writing
+// functions that more than one of the json_*.cpp files uses.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
+
+namespace aegis {
+struct DriftResult;
+struct GateEvaluationResult;
+struct GateResult;
+}  // namespace aegis
 
 namespace aegis::detail {
 
@@ -122,5 +130,14 @@ class JsonWriter {
   bool first_ = true;       // no element yet in the innermost container
   bool after_key_ = false;  // a key was just written: a container opened now needs no comma
 };
+
+// Writes "2026-11-25T23:48:01.123Z" (RFC 3339 UTC) into buf (24 bytes); returns its length.
+size_t format_timestamp_to(char* buf, std::chrono::system_clock::time_point t);
+// Writes a gate result as a JSON object, keys in code-point order.
+void write_gate(JsonWriter& w, const GateResult& g);
+// Writes a gate evaluation as a JSON object, its gates keyed by name in code-point order.
+void write_gate_evaluation(JsonWriter& w, const GateEvaluationResult& ge);
+// Writes a drift result as a JSON object, keys in code-point order.
+void write_drift(JsonWriter& w, const DriftResult& d);
 
 }  // namespace aegis::detail

@@ -1,4 +1,4 @@
-#include "aegis/spelling.h"
+#include "aegis/core/spelling.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,8 +1,8 @@
-#include "aegis/strict_object.h"
+#include "aegis/core/strict_object.h"
 
 #include <cmath>
 
-#include "aegis/errors/core.h"
+#include "aegis/core/errors.h"
 
 namespace aegis {
 

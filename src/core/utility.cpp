@@ -1,10 +1,10 @@
-#include "aegis/utility.h"
+#include "aegis/core/utility.h"
 
 #include <cmath>
 
-#include "aegis/bayes.h"
-#include "aegis/config.h"
-#include "aegis/errors/core.h"
+#include "aegis/core/bayes.h"
+#include "aegis/core/config.h"
+#include "aegis/core/errors.h"
 #include "format.h"
 
 namespace aegis {

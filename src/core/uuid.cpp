@@ -1,12 +1,12 @@
-#include "aegis/uuid.h"
+#include "aegis/core/uuid.h"
 
 #include <openssl/rand.h>
 #include <pthread.h>
 
 #include <atomic>
 
-#include "aegis/error.h"
-#include "aegis/errors/core.h"
+#include "aegis/core/error.h"
+#include "aegis/core/errors.h"
 
 namespace aegis {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <openssl/crypto.h>
 
-#include "aegis/names.h"
+#include "aegis/core/names.h"
 
 namespace aegis::crypto {
 namespace {

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "aegis/errors/crypto.h"
+#include "aegis/crypto/errors.h"
 
 namespace aegis::crypto {
 namespace {

@@ -11,8 +11,8 @@
 #include <optional>
 
 #include "aegis/crypto/encoding.h"
-#include "aegis/errors/crypto.h"
-#include "aegis/names.h"
+#include "aegis/crypto/errors.h"
+#include "aegis/core/names.h"
 
 namespace aegis::crypto {
 namespace {

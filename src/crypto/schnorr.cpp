@@ -10,8 +10,8 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "aegis/error.h"
-#include "aegis/errors/crypto.h"
+#include "aegis/core/error.h"
+#include "aegis/crypto/errors.h"
 
 namespace aegis::crypto {
 namespace {

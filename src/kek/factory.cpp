@@ -3,10 +3,10 @@
 
 #include <algorithm>
 
-#include "aegis/errors/kek.h"
-#include "aegis/kek.h"
-#include "aegis/kek_hsm.h"
-#include "aegis/kek_kms.h"
+#include "aegis/kek/errors.h"
+#include "aegis/kek/kek.h"
+#include "aegis/kek/hsm.h"
+#include "aegis/kek/kms.h"
 
 namespace aegis {
 namespace {

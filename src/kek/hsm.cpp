@@ -15,8 +15,8 @@
 #include <mutex>
 
 #include "aegis/crypto/encoding.h"
-#include "aegis/errors/kek.h"
-#include "aegis/kek_hsm.h"
+#include "aegis/kek/errors.h"
+#include "aegis/kek/hsm.h"
 
 namespace aegis {
 namespace {
@@ -211,6 +211,92 @@ KEKMetadata HSMKEKProvider::metadata() const {
           m ? mechanism_name(m) : "CKM_AES_KEY_WRAP_KWP or _PAD (RFC 5649)"};
 }
 
+namespace {
+
+// The slot whose token is labelled settings.token_label.
+CK_SLOT_ID find_slot(CK_FUNCTION_LIST_PTR f, const HsmSettings& settings) {
+  CK_ULONG count = 0;
+  if (CK_RV rv = f->C_GetSlotList(CK_TRUE, nullptr, &count); rv != CKR_OK)
+    fail(errors::kKekHsmToken, "C_GetSlotList failed: " + rv_name(rv));
+  std::vector<CK_SLOT_ID> slots(count);
+  if (count && f->C_GetSlotList(CK_TRUE, slots.data(), &count) != CKR_OK)
+    fail(errors::kKekHsmToken, "C_GetSlotList failed");
+  std::string seen;
+  for (CK_SLOT_ID s : slots) {
+    CK_TOKEN_INFO info{};
+    if (f->C_GetTokenInfo(s, &info) != CKR_OK) continue;
+    const std::string label = label_of(info.label);
+    if (label == settings.token_label) return s;
+    seen += (seen.empty() ? "" : ", ") + ("\"" + label + "\"");
+  }
+  fail(errors::kKekHsmToken, "no token labelled \"" + settings.token_label + "\" in " +
+                                 settings.pkcs11_lib +
+                                 " (tokens: " + (seen.empty() ? "none" : seen) + ")");
+}
+
+// The wrap mechanism of the token in `slot`: KWP when listed, else PAD.
+CK_MECHANISM_TYPE choose_mechanism(CK_FUNCTION_LIST_PTR f, CK_SLOT_ID slot,
+                                   const std::string& token_label) {
+  CK_ULONG nmech = 0;
+  f->C_GetMechanismList(slot, nullptr, &nmech);
+  std::vector<CK_MECHANISM_TYPE> mechs(nmech);
+  if (nmech) f->C_GetMechanismList(slot, mechs.data(), &nmech);
+  auto listed = [&](CK_MECHANISM_TYPE m) {
+    return std::find(mechs.begin(), mechs.end(), m) != mechs.end();
+  };
+  if (listed(CKM_AES_KEY_WRAP_KWP)) return CKM_AES_KEY_WRAP_KWP;
+  if (listed(CKM_AES_KEY_WRAP_PAD)) return CKM_AES_KEY_WRAP_PAD;
+  fail(errors::kKekHsmMechanism, "token \"" + token_label +
+                                     "\" offers neither CKM_AES_KEY_WRAP_KWP (0x210B) nor "
+                                     "CKM_AES_KEY_WRAP_PAD (0x210A)");
+}
+
+// Opens `pool_size` sessions on t.slot into the pool (t closes them, even on a later failure).
+void open_sessions(HSMKEKProvider::Token& t, size_t pool_size) {
+  CK_FUNCTION_LIST_PTR f = t.lib->f;
+  for (size_t i = 0; i < pool_size; ++i) {
+    CK_SESSION_HANDLE s;
+    if (CK_RV rv =
+            f->C_OpenSession(t.slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &s);
+        rv != CKR_OK)
+      fail(errors::kKekHsmSession, "C_OpenSession failed: " + rv_name(rv));
+    t.all.push_back(s);
+    t.idle.push_back(s);
+  }
+}
+
+// Logs the user in on `session`; the login holds for every session of this application. The
+// error names the token, never the PIN.
+void log_in(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE session, HsmSettings& settings) {
+  CK_RV rv = f->C_Login(session, CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(settings.pin.data()),
+                        static_cast<CK_ULONG>(settings.pin.size()));
+  if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN)
+    fail(errors::kKekHsmLogin, "token \"" + settings.token_label +
+                                   "\" refused the login: " + rv_name(rv) +
+                                   (rv == CKR_PIN_INCORRECT ? " — the PIN is wrong" : ""));
+}
+
+// The secret key labelled settings.wrapping_key_label, found through `session`.
+CK_OBJECT_HANDLE find_wrapping_key(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE session,
+                                   HsmSettings& settings) {
+  CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+  CK_ATTRIBUTE find[] = {
+      {CKA_CLASS, &cls, sizeof cls},
+      {CKA_LABEL, settings.wrapping_key_label.data(), settings.wrapping_key_label.size()}};
+  CK_ULONG n = 0;
+  CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
+  if (f->C_FindObjectsInit(session, find, 2) != CKR_OK ||
+      f->C_FindObjects(session, &key, 1, &n) != CKR_OK)
+    fail(errors::kKekHsmKey, "cannot search token \"" + settings.token_label + "\" for keys");
+  f->C_FindObjectsFinal(session);
+  if (n == 0)
+    fail(errors::kKekHsmKey, "no secret key labelled \"" + settings.wrapping_key_label +
+                                 "\" on token \"" + settings.token_label + "\"");
+  return key;
+}
+
+}  // namespace
+
 HSMKEKProvider::Token& HSMKEKProvider::token() {
   static std::mutex opening;
   std::lock_guard<std::mutex> g(opening);
@@ -219,78 +305,11 @@ HSMKEKProvider::Token& HSMKEKProvider::token() {
   auto t = std::make_unique<Token>();
   t->lib = open_library(settings_.pkcs11_lib);
   CK_FUNCTION_LIST_PTR f = t->lib->f;
-  // The slot whose token has our label.
-  CK_ULONG count = 0;
-  if (CK_RV rv = f->C_GetSlotList(CK_TRUE, nullptr, &count); rv != CKR_OK)
-    fail(errors::kKekHsmToken, "C_GetSlotList failed: " + rv_name(rv));
-  std::vector<CK_SLOT_ID> slots(count);
-  if (count && f->C_GetSlotList(CK_TRUE, slots.data(), &count) != CKR_OK)
-    fail(errors::kKekHsmToken, "C_GetSlotList failed");
-  bool found = false;
-  std::string seen;
-  for (CK_SLOT_ID s : slots) {
-    CK_TOKEN_INFO info{};
-    if (f->C_GetTokenInfo(s, &info) != CKR_OK) continue;
-    const std::string label = label_of(info.label);
-    if (label == settings_.token_label) {
-      t->slot = s;
-      found = true;
-      break;
-    }
-    seen += (seen.empty() ? "" : ", ") + ("\"" + label + "\"");
-  }
-  if (!found)
-    fail(errors::kKekHsmToken, "no token labelled \"" + settings_.token_label + "\" in " +
-                                   settings_.pkcs11_lib +
-                                   " (tokens: " + (seen.empty() ? "none" : seen) + ")");
-  // The mechanism: KWP when listed, else PAD.
-  CK_ULONG nmech = 0;
-  f->C_GetMechanismList(t->slot, nullptr, &nmech);
-  std::vector<CK_MECHANISM_TYPE> mechs(nmech);
-  if (nmech) f->C_GetMechanismList(t->slot, mechs.data(), &nmech);
-  auto listed = [&](CK_MECHANISM_TYPE m) {
-    return std::find(mechs.begin(), mechs.end(), m) != mechs.end();
-  };
-  if (listed(CKM_AES_KEY_WRAP_KWP))
-    t->mechanism = CKM_AES_KEY_WRAP_KWP;
-  else if (listed(CKM_AES_KEY_WRAP_PAD))
-    t->mechanism = CKM_AES_KEY_WRAP_PAD;
-  else
-    fail(errors::kKekHsmMechanism, "token \"" + settings_.token_label +
-                                       "\" offers neither CKM_AES_KEY_WRAP_KWP (0x210B) nor "
-                                       "CKM_AES_KEY_WRAP_PAD (0x210A)");
-  // The sessions, one login (it holds for every session of this application).
-  for (size_t i = 0; i < settings_.pool_size; ++i) {
-    CK_SESSION_HANDLE s;
-    if (CK_RV rv =
-            f->C_OpenSession(t->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &s);
-        rv != CKR_OK)
-      fail(errors::kKekHsmSession, "C_OpenSession failed: " + rv_name(rv));
-    t->all.push_back(s);
-    t->idle.push_back(s);
-  }
-  CK_RV rv =
-      f->C_Login(t->all[0], CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(settings_.pin.data()),
-                 static_cast<CK_ULONG>(settings_.pin.size()));
-  if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN)
-    fail(errors::kKekHsmLogin, "token \"" + settings_.token_label +
-                                   "\" refused the login: " + rv_name(rv) +
-                                   (rv == CKR_PIN_INCORRECT ? " — the PIN is wrong" : ""));
-  // The wrapping key, by label.
-  CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
-  CK_ATTRIBUTE find[] = {
-      {CKA_CLASS, &cls, sizeof cls},
-      {CKA_LABEL, settings_.wrapping_key_label.data(), settings_.wrapping_key_label.size()}};
-  CK_ULONG n = 0;
-  CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
-  if (f->C_FindObjectsInit(t->all[0], find, 2) != CKR_OK ||
-      f->C_FindObjects(t->all[0], &key, 1, &n) != CKR_OK)
-    fail(errors::kKekHsmKey, "cannot search token \"" + settings_.token_label + "\" for keys");
-  f->C_FindObjectsFinal(t->all[0]);
-  if (n == 0)
-    fail(errors::kKekHsmKey, "no secret key labelled \"" + settings_.wrapping_key_label +
-                                 "\" on token \"" + settings_.token_label + "\"");
-  t->key = key;
+  t->slot = find_slot(f, settings_);
+  t->mechanism = choose_mechanism(f, t->slot, settings_.token_label);
+  open_sessions(*t, settings_.pool_size);
+  log_in(f, t->all[0], settings_);
+  t->key = find_wrapping_key(f, t->all[0], settings_);
   mechanism_ = t->mechanism;
   token_ = std::move(t);
   return *token_;

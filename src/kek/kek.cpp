@@ -1,5 +1,5 @@
 // The KEKProvider base, RFC 5649 through OpenSSL, and the in-memory and environment providers.
-#include "aegis/kek.h"
+#include "aegis/kek/kek.h"
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -14,7 +14,7 @@
 #include <new>
 
 #include "aegis/crypto/encoding.h"
-#include "aegis/errors/kek.h"
+#include "aegis/kek/errors.h"
 
 namespace aegis {
 namespace {

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "aegis/crypto/encoding.h"
-#include "aegis/errors/kek.h"
-#include "aegis/kek_kms.h"
+#include "aegis/kek/errors.h"
+#include "aegis/kek/kms.h"
 #include "sigv4.h"
 
 namespace aegis {

@@ -1,4 +1,4 @@
-#include "aegis/api_server.h"
+#include "aegis/server/api_server.h"
 
 #include <openssl/rand.h>
 
@@ -10,8 +10,8 @@
 
 #include "aegis/crypto/encoding.h"
 #include "aegis/crypto/keyfile.h"
-#include "aegis/errors/server.h"
-#include "aegis/version.h"
+#include "aegis/server/errors.h"
+#include "aegis/core/version.h"
 #include "http/server.h"
 #include "routes.h"
 
@@ -38,22 +38,12 @@ std::string request_id(const http::Request& req) {
   return crypto::to_hex(b, sizeof b);
 }
 
-}  // namespace
-
-struct ApiServer::Impl {
-  server::ApiContext api;
-  http::Router router;
-  std::unique_ptr<http::Server> http;
-  std::string listen_host;
-};
-
-ApiServer::ApiServer() : impl_(std::make_unique<Impl>()) {}
-ApiServer::~ApiServer() = default;
-
-Result<std::unique_ptr<ApiServer>> ApiServer::create(ConfigFile config, const std::string& db,
-                                                     std::unique_ptr<TelemetryEmitter> telemetry) {
-  std::unique_ptr<ApiServer> s(new ApiServer());
-  server::ApiContext& api = s->impl_->api;
+// create(), step 1: the config's parts into `api`, the store at `db`, then `telemetry` (taken
+// only once the store is open), and the attestation key with its checkpoint signer, which signs
+// the chain as the server found it. The error, or nullopt.
+std::optional<Error> load_context(server::ApiContext& api, ConfigFile&& config,
+                                  const std::string& db,
+                                  std::unique_ptr<TelemetryEmitter>&& telemetry) {
   api.config = std::move(config.config);
   api.settings = std::move(config.server);
   api.rbac = server_rbac(std::move(config.rbac), api.settings.api_keys);
@@ -80,6 +70,12 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(ConfigFile config, const st
       return e.error();
     }
   }
+  return std::nullopt;
+}
+
+// create(), step 2: the decision log, the services over the store, and the route table, each
+// group of routes given only what it uses of `api`.
+void wire_context(server::ApiContext& api, http::Router& router) {
   DecisionLog::Committed committed;
   if (api.checkpoints)
     committed = [signer = api.checkpoints.get()](const ChainHead& head) {
@@ -94,12 +90,30 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(ConfigFile config, const st
   api.limiter = std::make_unique<RateLimiter>(api.settings.rate_limit_per_minute);
   api.mcp = std::make_unique<McpServer>(*api.service, *api.store, api.store_lock);
 
-  http::Router& router = s->impl_->router;
-  server::add_decision_routes(router, api);
-  server::add_workflow_routes(router, api);
-  server::add_operations_routes(router, api);
-  server::add_mcp_route(router, api);
+  server::add_decision_routes(router, {.service = *api.service,
+                                       .settings = api.settings,
+                                       .store = *api.store,
+                                       .store_lock = api.store_lock,
+                                       .attestation_key = api.attestation_key.get(),
+                                       .checkpoints = api.checkpoints.get()});
+  server::add_workflow_routes(router, {.workflows = *api.workflows, .rbac = api.rbac});
+  server::add_operations_routes(router, {.config = api.config,
+                                         .service = *api.service,
+                                         .store = *api.store,
+                                         .store_lock = api.store_lock,
+                                         .workflows = *api.workflows,
+                                         .metrics = api.metrics,
+                                         .telemetry = api.telemetry.get(),
+                                         .telemetry_lost_counted = api.telemetry_lost_counted});
+  server::add_mcp_route(router, {.mcp = *api.mcp, .lock = api.mcp_lock, .rbac = api.rbac});
+}
 
+// create(), step 3: the HTTP server of `router`, with the settings' limits and the hooks: an API
+// key, RBAC and its rate limit admit a request; /mcp checks Origin and Host against
+// `listen_host` (read per request: listen() sets it later); each response gets the common
+// headers and is counted.
+std::unique_ptr<http::Server> serve_with_hooks(server::ApiContext& api, const http::Router& router,
+                                               const std::string& listen_host) {
   const ServerSettings& set = api.settings;
   http::Limits limits{.request_timeout = std::chrono::milliseconds(set.request_timeout_ms),
                       .idle_timeout = std::chrono::milliseconds(set.idle_timeout_ms),
@@ -139,10 +153,9 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(ConfigFile config, const st
       caller.headers.emplace_back("X-AEGIS-Rate-Remaining", std::to_string(*rate.remaining));
     return caller;
   };
-  Impl* impl = s->impl_.get();
-  hooks.check = [impl](const http::Request& req,
-                       const http::Route& route) -> std::optional<http::Response> {
-    if (route.pattern == "/mcp") return server::check_mcp_origin(req, impl->listen_host);
+  hooks.check = [host = &listen_host](const http::Request& req,
+                                      const http::Route& route) -> std::optional<http::Response> {
+    if (route.pattern == "/mcp") return server::check_mcp_origin(req, *host);
     return std::nullopt;
   };
   hooks.finish = [&api](const http::Request& req, const std::string& label, http::Response& r) {
@@ -150,7 +163,29 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(ConfigFile config, const st
     r.headers.emplace_back("X-Request-Id", request_id(req));
     api.metrics.record_http_request(label, r.status);
   };
-  s->impl_->http = std::make_unique<http::Server>(router, limits, std::move(hooks));
+  return std::make_unique<http::Server>(router, limits, std::move(hooks));
+}
+
+}  // namespace
+
+struct ApiServer::Impl {
+  server::ApiContext api;
+  http::Router router;
+  std::unique_ptr<http::Server> http;
+  std::string listen_host;
+};
+
+ApiServer::ApiServer() : impl_(std::make_unique<Impl>()) {}
+ApiServer::~ApiServer() = default;
+
+Result<std::unique_ptr<ApiServer>> ApiServer::create(ConfigFile config, const std::string& db,
+                                                     std::unique_ptr<TelemetryEmitter> telemetry) {
+  std::unique_ptr<ApiServer> s(new ApiServer());
+  Impl& impl = *s->impl_;
+  if (auto e = load_context(impl.api, std::move(config), db, std::move(telemetry)))
+    return std::move(*e);
+  wire_context(impl.api, impl.router);
+  impl.http = serve_with_hooks(impl.api, impl.router, impl.listen_host);
   return s;
 }
 

@@ -1,10 +1,10 @@
-#include "aegis/dashboard.h"
+#include "aegis/server/dashboard.h"
 
 #include "aegis/crypto/encoding.h"
-#include "aegis/digest.h"
-#include "aegis/error.h"
-#include "aegis/errors/server.h"
-#include "aegis/report.h"
+#include "aegis/core/digest.h"
+#include "aegis/core/error.h"
+#include "aegis/server/errors.h"
+#include "aegis/server/report.h"
 #include "embedded.h"
 
 namespace aegis {

@@ -1,8 +1,8 @@
-#include "aegis/http_auth.h"
+#include "aegis/server/http_auth.h"
 
 #include <cmath>
 
-#include "aegis/digest.h"
+#include "aegis/core/digest.h"
 
 namespace aegis {
 namespace {

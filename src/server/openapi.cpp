@@ -1,12 +1,12 @@
-#include "aegis/openapi.h"
+#include "aegis/server/openapi.h"
 
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
-#include "aegis/error.h"
-#include "aegis/errors/server.h"
-#include "aegis/version.h"
+#include "aegis/core/error.h"
+#include "aegis/server/errors.h"
+#include "aegis/core/version.h"
 #include "embedded.h"
 
 namespace aegis {

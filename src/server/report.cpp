@@ -1,4 +1,4 @@
-#include "aegis/report.h"
+#include "aegis/server/report.h"
 
 #include <algorithm>
 #include <array>
@@ -7,8 +7,8 @@
 #include <map>
 #include <tuple>
 
-#include "aegis/decide.h"
-#include "aegis/gates.h"
+#include "aegis/core/decide.h"
+#include "aegis/core/gates.h"
 
 namespace aegis {
 namespace {

@@ -7,24 +7,25 @@
 #include <mutex>
 #include <string>
 
-#include "aegis/audit_checkpoint.h"
+#include "aegis/store/audit_checkpoint.h"
 #include "aegis/crypto/ed25519.h"
-#include "aegis/decision_log.h"
-#include "aegis/decision_service.h"
-#include "aegis/http_auth.h"
-#include "aegis/mcp.h"
-#include "aegis/metrics.h"
-#include "aegis/override.h"
-#include "aegis/rbac.h"
-#include "aegis/server_config.h"
-#include "aegis/store.h"
-#include "aegis/telemetry.h"
-#include "aegis/workflow_api.h"
+#include "aegis/store/decision_log.h"
+#include "aegis/service/decision_service.h"
+#include "aegis/server/http_auth.h"
+#include "aegis/server/mcp.h"
+#include "aegis/telemetry/metrics.h"
+#include "aegis/workflow/override.h"
+#include "aegis/workflow/rbac.h"
+#include "aegis/server/server_config.h"
+#include "aegis/store/store.h"
+#include "aegis/telemetry/telemetry.h"
+#include "aegis/workflow/workflow_api.h"
 #include "http/message.h"
 #include "http/router.h"
 
 namespace aegis::server {
 
+// Everything `aegis serve` owns; each group of routes borrows what it uses (DecisionRoutes, ...).
 struct ApiContext {
   AegisConfig config;
   ServerSettings settings;
@@ -52,10 +53,46 @@ http::Response json_response(int status, std::string body);
 // A workflow step's typed result as its HTTP response.
 http::Response workflow_response(const WorkflowResult& r);
 
-void add_decision_routes(http::Router& router, ApiContext& api);    // evaluate, batch, risk, AFA
-void add_workflow_routes(http::Router& router, ApiContext& api);    // proposals, overrides, ...
-void add_operations_routes(http::Router& router, ApiContext& api);  // health, metrics, pages
-void add_mcp_route(http::Router& router, ApiContext& api);          // POST, DELETE /mcp
+// What each group of routes uses, borrowed from the ApiContext that owns it (and outlives the
+// router); each route keeps a copy of its group's struct.
+
+// Evaluate, batch, what-if, risk, AFA, the stored decisions, attestations and checkpoints.
+struct DecisionRoutes {
+  const DecisionService& service;
+  const ServerSettings& settings;  // max_batch_items
+  Store& store;                    // used under store_lock
+  std::mutex& store_lock;
+  const crypto::Ed25519Key* attestation_key;  // null without server.attestation_key_file
+  const CheckpointSigner* checkpoints;        // null without server.attestation_key_file
+};
+// Proposals, overrides, consensus and drift.
+struct WorkflowRoutes {
+  WorkflowApi& workflows;
+  const RBACEnforcer& rbac;  // each proposal step's own permission
+};
+// Health, metrics, the OpenAPI document, the dashboard page and its fragment.
+struct OperationsRoutes {
+  const AegisConfig& config;       // its hash, for /health
+  const DecisionService& service;  // its gate evaluator, for the self-test of /health
+  Store& store;                    // used under store_lock
+  std::mutex& store_lock;
+  WorkflowApi& workflows;  // the drift status, for the dashboard
+  PrometheusExporter& metrics;
+  TelemetryEmitter* telemetry;  // may be null
+  std::atomic<uint64_t>& telemetry_lost_counted;
+};
+// POST and DELETE /mcp, with the API keys and RBAC.
+struct McpRoutes {
+  McpServer& mcp;
+  std::mutex& lock;  // mcp is used under it
+  const RBACEnforcer& rbac;
+};
+
+void add_decision_routes(http::Router& router, const DecisionRoutes& d);
+void add_workflow_routes(http::Router& router, const WorkflowRoutes& wf);
+void add_operations_routes(http::Router& router, const OperationsRoutes& o);
+void add_mcp_route(http::Router& router, const McpRoutes& m);
+
 // POST /mcp (a message; Mcp-Session-Id on the answer that opens a session) and DELETE /mcp (ends
 // the session named): `mcp` used under `lock`. With `rbac`, the routes need an API key and tools
 // are called as its actor; without, they are public (`aegis mcp --transport http`).

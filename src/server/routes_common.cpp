@@ -1,7 +1,7 @@
 #include <nlohmann/json.hpp>
 
-#include "aegis/errors/core.h"
-#include "aegis/json.h"
+#include "aegis/core/errors.h"
+#include "aegis/core/json.h"
 #include "routes.h"
 
 namespace aegis::server {

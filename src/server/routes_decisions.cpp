@@ -5,13 +5,13 @@
 #include <nlohmann/json.hpp>
 #include <span>
 
-#include "aegis/afa.h"
-#include "aegis/attestation.h"
-#include "aegis/errors/core.h"
-#include "aegis/errors/server.h"
-#include "aegis/json.h"
-#include "aegis/strict_object.h"
-#include "aegis/what_if.h"
+#include "aegis/workflow/afa.h"
+#include "aegis/store/attestation.h"
+#include "aegis/core/errors.h"
+#include "aegis/server/errors.h"
+#include "aegis/core/json.h"
+#include "aegis/core/strict_object.h"
+#include "aegis/service/what_if.h"
 #include "routes.h"
 
 namespace aegis::server {
@@ -36,18 +36,18 @@ Error not_stored(const char* what) {
                std::string(what) + " could not be stored; nothing was returned"};
 }
 
-void evaluate(ApiContext& api, http::Request& req, http::Reply reply) {
-  auto made = api.service->evaluate(req.body, request_parser(*api.service));
+void evaluate(const DecisionRoutes& d, http::Request& req, http::Reply reply) {
+  auto made = d.service.evaluate(req.body, request_parser(d.service));
   if (!made) return reply(error_response(made.error()));
   NewEntry entry = made.value().entry();
   auto body = std::make_shared<std::string>(std::move(made.value().json));
-  api.service->record({std::move(entry)}, [body, reply = std::move(reply)](bool durable) {
+  d.service.record({std::move(entry)}, [body, reply = std::move(reply)](bool durable) {
     reply(durable ? json_response(200, std::move(*body))
                   : error_response(not_stored("the decision")));
   });
 }
 
-void evaluate_batch(ApiContext& api, http::Request& req, http::Reply reply) {
+void evaluate_batch(const DecisionRoutes& d, http::Request& req, http::Reply reply) {
   // The items' texts, each read on its own (an item's error stays in its place).
   std::vector<std::string_view> items;
   const std::string_view body = req.body;
@@ -65,19 +65,19 @@ void evaluate_batch(ApiContext& api, http::Request& req, http::Reply reply) {
       start = nl + 1;
     }
   }
-  const size_t limit = api.settings.max_batch_items;
+  const size_t limit = d.settings.max_batch_items;
   if (items.size() > limit)
     return reply(error_response(
         Error{errors::kServerTooManyItems, "server.max_batch_items",
               "the batch holds " + std::to_string(items.size()) +
                   " contexts, over server.max_batch_items = " + std::to_string(limit)}));
-  ContextParser& parser = request_parser(*api.service);
+  ContextParser& parser = request_parser(d.service);
   auto out = std::make_shared<std::string>("[");
   std::vector<NewEntry> entries;
   entries.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
     if (i) *out += ',';
-    auto made = api.service->evaluate(items[i], parser);
+    auto made = d.service.evaluate(items[i], parser);
     if (!made) {
       json err = error_to_json(made.error());
       err["index"] = i;
@@ -88,7 +88,7 @@ void evaluate_batch(ApiContext& api, http::Request& req, http::Reply reply) {
     entries.push_back(made.value().entry());
   }
   *out += ']';
-  api.service->record(std::move(entries), [out, reply = std::move(reply)](bool durable) {
+  d.service.record(std::move(entries), [out, reply = std::move(reply)](bool durable) {
     reply(durable ? json_response(200, std::move(*out))
                   : error_response(not_stored("the decisions")));
   });
@@ -96,21 +96,20 @@ void evaluate_batch(ApiContext& api, http::Request& req, http::Reply reply) {
 
 // {"context", "changes", "record"}: both decisions hypothetical; the changed one recorded only
 // when asked, and then answered once durable.
-void evaluate_what_if(ApiContext& api, http::Request& req, http::Reply reply) {
+void evaluate_what_if(const DecisionRoutes& d, http::Request& req, http::Reply reply) {
   auto body = read_json(req.body, {.max_depth = kMaxJsonDepth + 1});
   if (!body) return reply(error_response(body.error()));
   auto request = what_if_request(body.value());
   if (!request) return reply(error_response(request.error()));
-  auto answer = what_if(*api.service, request.value().context, request.value().changes,
-                        request_parser(*api.service));
+  auto answer = what_if(d.service, request.value().context, request.value().changes,
+                        request_parser(d.service));
   if (!answer) return reply(error_response(answer.error()));
   if (!request.value().record) return reply(json_response(200, answer.value().to_json(false)));
   auto out = std::make_shared<std::string>(answer.value().to_json(true));
-  api.service->record({answer.value().changed.entry()},
-                      [out, reply = std::move(reply)](bool durable) {
-                        reply(durable ? json_response(200, std::move(*out))
-                                      : error_response(not_stored("the decision")));
-                      });
+  d.service.record({answer.value().changed.entry()}, [out, reply = std::move(reply)](bool durable) {
+    reply(durable ? json_response(200, std::move(*out))
+                  : error_response(not_stored("the decision")));
+  });
 }
 
 void risk_check(http::Request& req, const http::Caller& caller, http::Reply reply) {
@@ -132,17 +131,17 @@ void risk_check(http::Request& req, const http::Caller& caller, http::Reply repl
   }
 }
 
-void afa_decide(ApiContext& api, http::Request& req, http::Reply reply) {
+void afa_decide(const DecisionRoutes& d, http::Request& req, http::Reply reply) {
   try {
     // The metrics (a context) sit one level inside the request.
     auto request =
         AFABridge::request_from_json(parse_json_strict(req.body, {.max_depth = kMaxJsonDepth + 1}));
     if (!request) return reply(error_response(request.error()));
-    const AFABridge bridge(*api.service);
+    const AFABridge bridge(d.service);
     Evaluation made = bridge.decide(request.value());
     auto answer = std::make_shared<std::string>(
         AFABridge::response_to_json(AFABridge::response_of(request.value(), made.decision)).dump());
-    api.service->record({made.entry()}, [answer, reply = std::move(reply)](bool durable) {
+    d.service.record({made.entry()}, [answer, reply = std::move(reply)](bool durable) {
       reply(durable ? json_response(200, std::move(*answer))
                     : error_response(not_stored("the decision")));
     });
@@ -151,7 +150,7 @@ void afa_decide(ApiContext& api, http::Request& req, http::Reply reply) {
   }
 }
 
-void list_decisions(ApiContext& api, http::Request& req, http::Reply reply) {
+void list_decisions(const DecisionRoutes& d, http::Request& req, http::Reply reply) {
   if (auto e = check_query(req, {"limit", "cursor", "decision_id", "status", "agent_id",
                                  "failing_gate", "since", "until", "order"}))
     return reply(error_response(*e));
@@ -202,8 +201,8 @@ void list_decisions(ApiContext& api, http::Request& req, http::Reply reply) {
 
   std::vector<AuditEntry> found;
   try {
-    std::lock_guard<std::mutex> g(api.store_lock);
-    found = api.store->find_decisions(q);
+    std::lock_guard<std::mutex> g(d.store_lock);
+    found = d.store.find_decisions(q);
   } catch (const AegisError& e) {
     return reply(error_response(e.error()));
   }
@@ -229,11 +228,11 @@ void list_decisions(ApiContext& api, http::Request& req, http::Reply reply) {
   reply(json_response(200, std::move(out)));
 }
 
-void get_decision(ApiContext& api, http::Request& req, http::Reply reply) {
+void get_decision(const DecisionRoutes& d, http::Request& req, http::Reply reply) {
   std::optional<std::string> found;
   try {
-    std::lock_guard<std::mutex> g(api.store_lock);
-    found = api.store->get_decision(req.param("decision_id"));
+    std::lock_guard<std::mutex> g(d.store_lock);
+    found = d.store.get_decision(req.param("decision_id"));
   } catch (const AegisError& e) {  // store.integrity: never another decision
     return reply(error_response(e.error()));
   }
@@ -243,30 +242,30 @@ void get_decision(ApiContext& api, http::Request& req, http::Reply reply) {
 }
 
 // The decision's DSSE envelope, signed with server.attestation_key_file.
-void get_attestation(ApiContext& api, http::Request& req, http::Reply reply) {
-  if (!api.attestation_key)
+void get_attestation(const DecisionRoutes& d, http::Request& req, http::Reply reply) {
+  if (!d.attestation_key)
     return reply(error_response(Error{errors::kServerNoAttestationKey, "",
                                       "this server signs no attestations: "
                                       "server.attestation_key_file is not configured"}));
   std::optional<AuditEntry> entry;
   try {
-    std::lock_guard<std::mutex> g(api.store_lock);
-    entry = api.store->decision_entry(req.param("decision_id"));
+    std::lock_guard<std::mutex> g(d.store_lock);
+    entry = d.store.decision_entry(req.param("decision_id"));
   } catch (const AegisError& e) {
     return reply(error_response(e.error()));
   }
   if (!entry)
     return reply(error_response(Error{errors::kServerNotFound, "decision_id", "no such decision"}));
   try {
-    reply(json_response(200, attest_decision(*entry, *api.attestation_key)));
+    reply(json_response(200, attest_decision(*entry, *d.attestation_key)));
   } catch (const AegisError& e) {
     reply(error_response(e.error()));
   }
 }
 
 // The latest signed audit checkpoint.
-void get_checkpoint(ApiContext& api, http::Reply reply) {
-  std::optional<std::string> latest = api.checkpoints ? api.checkpoints->latest() : std::nullopt;
+void get_checkpoint(const DecisionRoutes& d, http::Reply reply) {
+  std::optional<std::string> latest = d.checkpoints ? d.checkpoints->latest() : std::nullopt;
   if (!latest)
     return reply(error_response(Error{errors::kServerNoAttestationKey, "",
                                       "this server signs no checkpoints: "
@@ -276,45 +275,45 @@ void get_checkpoint(ApiContext& api, http::Reply reply) {
 
 }  // namespace
 
-void add_decision_routes(http::Router& router, ApiContext& api) {
+void add_decision_routes(http::Router& router, const DecisionRoutes& d) {
   using http::Access;
   using http::Runs;
   for (const char* path : {"/v1/evaluate", "/evaluate"}) {
     router.add({"POST", path, Access::kPermission, "decide", Runs::kOnIoThread,
-                [&api](http::Request& r, const http::Caller&, http::Reply reply) {
-                  evaluate(api, r, std::move(reply));
+                [d](http::Request& r, const http::Caller&, http::Reply reply) {
+                  evaluate(d, r, std::move(reply));
                 }});
   }
   router.add({"POST", "/v1/evaluate/batch", Access::kPermission, "decide", Runs::kOnIoThread,
-              [&api](http::Request& r, const http::Caller&, http::Reply reply) {
-                evaluate_batch(api, r, std::move(reply));
+              [d](http::Request& r, const http::Caller&, http::Reply reply) {
+                evaluate_batch(d, r, std::move(reply));
               }});
   router.add({"POST", "/v1/evaluate/what-if", Access::kPermission, "decide", Runs::kOnIoThread,
-              [&api](http::Request& r, const http::Caller&, http::Reply reply) {
-                evaluate_what_if(api, r, std::move(reply));
+              [d](http::Request& r, const http::Caller&, http::Reply reply) {
+                evaluate_what_if(d, r, std::move(reply));
               }});
   router.add(
       {"POST", "/v1/risk-check", Access::kPermission, "decide", Runs::kOnIoThread, risk_check});
   router.add({"POST", "/v1/afa/decide", Access::kPermission, "decide", Runs::kOnIoThread,
-              [&api](http::Request& r, const http::Caller&, http::Reply reply) {
-                afa_decide(api, r, std::move(reply));
+              [d](http::Request& r, const http::Caller&, http::Reply reply) {
+                afa_decide(d, r, std::move(reply));
               }});
   router.add({"GET", "/v1/decisions", Access::kPermission, "read_decisions", Runs::kOnWorker,
-              [&api](http::Request& r, const http::Caller&, http::Reply reply) {
-                list_decisions(api, r, std::move(reply));
+              [d](http::Request& r, const http::Caller&, http::Reply reply) {
+                list_decisions(d, r, std::move(reply));
               }});
   router.add({"GET", "/v1/decisions/{decision_id}", Access::kPermission, "read_decisions",
-              Runs::kOnWorker, [&api](http::Request& r, const http::Caller&, http::Reply reply) {
-                get_decision(api, r, std::move(reply));
+              Runs::kOnWorker, [d](http::Request& r, const http::Caller&, http::Reply reply) {
+                get_decision(d, r, std::move(reply));
               }});
   router.add({"GET", "/v1/decisions/{decision_id}/attestation", Access::kPermission,
               "read_decisions", Runs::kOnWorker,
-              [&api](http::Request& r, const http::Caller&, http::Reply reply) {
-                get_attestation(api, r, std::move(reply));
+              [d](http::Request& r, const http::Caller&, http::Reply reply) {
+                get_attestation(d, r, std::move(reply));
               }});
   router.add({"GET", "/v1/audit/checkpoint", Access::kPermission, "read_decisions",
-              Runs::kOnIoThread, [&api](http::Request&, const http::Caller&, http::Reply reply) {
-                get_checkpoint(api, std::move(reply));
+              Runs::kOnIoThread, [d](http::Request&, const http::Caller&, http::Reply reply) {
+                get_checkpoint(d, std::move(reply));
               }});
 }
 

@@ -4,7 +4,7 @@
 // `aegis mcp --transport http`.
 #include <algorithm>
 
-#include "aegis/errors/server.h"
+#include "aegis/server/errors.h"
 #include "http/head.h"
 #include "routes.h"
 
@@ -117,8 +117,8 @@ void add_mcp_routes(http::Router& router, McpServer& mcp, std::mutex& lock,
   // GET: the router answers 405 with Allow (no server-initiated stream).
 }
 
-void add_mcp_route(http::Router& router, ApiContext& api) {
-  add_mcp_routes(router, *api.mcp, api.mcp_lock, &api.rbac);
+void add_mcp_route(http::Router& router, const McpRoutes& m) {
+  add_mcp_routes(router, m.mcp, m.lock, &m.rbac);
 }
 
 }  // namespace aegis::server

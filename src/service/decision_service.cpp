@@ -1,8 +1,8 @@
-#include "aegis/decision_service.h"
+#include "aegis/service/decision_service.h"
 
 #include <optional>
 
-#include "aegis/errors/service.h"
+#include "aegis/service/errors.h"
 
 namespace aegis {
 

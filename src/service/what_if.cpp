@@ -1,9 +1,9 @@
-#include "aegis/what_if.h"
+#include "aegis/service/what_if.h"
 
-#include "aegis/errors/core.h"
-#include "aegis/errors/service.h"
-#include "aegis/json.h"
-#include "aegis/strict_object.h"
+#include "aegis/core/errors.h"
+#include "aegis/service/errors.h"
+#include "aegis/core/json.h"
+#include "aegis/core/strict_object.h"
 
 namespace aegis {
 namespace {

@@ -1,11 +1,11 @@
-#include "aegis/attestation.h"
+#include "aegis/store/attestation.h"
 
 #include <cstring>
 
 #include "aegis/crypto/encoding.h"
-#include "aegis/digest.h"
-#include "aegis/errors/store.h"
-#include "aegis/json.h"
+#include "aegis/core/digest.h"
+#include "aegis/store/errors.h"
+#include "aegis/core/json.h"
 
 namespace aegis {
 namespace {

@@ -1,13 +1,13 @@
-#include "aegis/audit_checkpoint.h"
+#include "aegis/store/audit_checkpoint.h"
 
 #include <chrono>
 #include <cstring>
 
-#include "aegis/attestation.h"
+#include "aegis/store/attestation.h"
 #include "aegis/crypto/encoding.h"
-#include "aegis/errors/core.h"
-#include "aegis/errors/store.h"
-#include "aegis/json.h"
+#include "aegis/core/errors.h"
+#include "aegis/store/errors.h"
+#include "aegis/core/json.h"
 
 namespace aegis {
 namespace {

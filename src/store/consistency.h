@@ -6,10 +6,10 @@
 #include <string>
 #include <utility>
 
-#include "aegis/error.h"
-#include "aegis/errors/store.h"
-#include "aegis/json.h"
-#include "aegis/store.h"
+#include "aegis/core/error.h"
+#include "aegis/store/errors.h"
+#include "aegis/core/json.h"
+#include "aegis/store/store.h"
 
 namespace aegis::store_detail {
 

@@ -1,4 +1,4 @@
-#include "aegis/decision_log.h"
+#include "aegis/store/decision_log.h"
 
 #include <future>
 

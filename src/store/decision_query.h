@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "aegis/store.h"
+#include "aegis/store/store.h"
 
 namespace aegis::store_detail {
 

@@ -13,8 +13,8 @@
 #include <pqxx/pqxx>
 #include <pqxx/tablewriter>
 
-#include "aegis/errors/store.h"
-#include "aegis/json.h"
+#include "aegis/store/errors.h"
+#include "aegis/core/json.h"
 #include "consistency.h"
 #include "decision_query.h"
 

@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "aegis/store.h"
+#include "aegis/store/store.h"
 
 namespace aegis {
 

@@ -1,4 +1,4 @@
-#include "aegis/store.h"
+#include "aegis/store/store.h"
 
 #include <simdjson.h>
 
@@ -6,9 +6,9 @@
 #include <chrono>
 #include <map>
 
-#include "aegis/digest.h"
-#include "aegis/errors/store.h"
-#include "aegis/json.h"
+#include "aegis/core/digest.h"
+#include "aegis/store/errors.h"
+#include "aegis/core/json.h"
 #include "pg_store.h"
 #include "sqlite_store.h"
 

@@ -5,10 +5,10 @@
 #include <new>
 
 #include "aegis/crypto/encoding.h"
-#include "aegis/errors/telemetry.h"
-#include "aegis/json.h"
-#include "aegis/telemetry.h"
-#include "aegis/telemetry_encryption.h"
+#include "aegis/telemetry/errors.h"
+#include "aegis/core/json.h"
+#include "aegis/telemetry/telemetry.h"
+#include "aegis/telemetry/encryption.h"
 
 namespace aegis {
 namespace {

@@ -1,4 +1,4 @@
-#include "aegis/metrics.h"
+#include "aegis/telemetry/metrics.h"
 
 #include <cstdio>
 

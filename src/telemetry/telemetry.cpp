@@ -1,4 +1,4 @@
-#include "aegis/telemetry.h"
+#include "aegis/telemetry/telemetry.h"
 
 #include <curl/curl.h>
 
@@ -8,9 +8,9 @@
 #include <functional>
 #include <thread>
 
-#include "aegis/errors/telemetry.h"
-#include "aegis/json.h"
-#include "aegis/uuid.h"
+#include "aegis/telemetry/errors.h"
+#include "aegis/core/json.h"
+#include "aegis/core/uuid.h"
 
 namespace aegis {
 

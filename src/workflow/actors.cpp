@@ -1,8 +1,8 @@
-#include "aegis/actors.h"
+#include "aegis/workflow/actors.h"
 
 #include <cmath>
 
-#include "aegis/errors/workflow.h"
+#include "aegis/workflow/errors.h"
 
 namespace aegis {
 namespace {

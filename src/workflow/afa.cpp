@@ -1,8 +1,8 @@
-#include "aegis/afa.h"
+#include "aegis/workflow/afa.h"
 
-#include "aegis/errors/workflow.h"
-#include "aegis/json.h"
-#include "aegis/strict_object.h"
+#include "aegis/workflow/errors.h"
+#include "aegis/core/json.h"
+#include "aegis/core/strict_object.h"
 
 namespace aegis {
 

@@ -1,8 +1,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "aegis/errors/workflow.h"
-#include "aegis/workflow.h"
+#include "aegis/workflow/errors.h"
+#include "aegis/workflow/workflow.h"
 
 namespace aegis {
 

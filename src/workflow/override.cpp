@@ -1,4 +1,4 @@
-#include "aegis/override.h"
+#include "aegis/workflow/override.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -6,11 +6,11 @@
 #include <set>
 #include <typeinfo>
 
-#include "aegis/context.h"
-#include "aegis/digest.h"
-#include "aegis/errors/core.h"
-#include "aegis/errors/workflow.h"
-#include "aegis/json.h"
+#include "aegis/core/context.h"
+#include "aegis/core/digest.h"
+#include "aegis/core/errors.h"
+#include "aegis/workflow/errors.h"
+#include "aegis/core/json.h"
 
 namespace aegis {
 namespace {

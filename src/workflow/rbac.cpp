@@ -1,9 +1,9 @@
-#include "aegis/rbac.h"
+#include "aegis/workflow/rbac.h"
 
 #include <yaml-cpp/yaml.h>
 
-#include "aegis/errors/core.h"
-#include "aegis/errors/workflow.h"
+#include "aegis/core/errors.h"
+#include "aegis/workflow/errors.h"
 
 namespace aegis {
 

@@ -14,7 +14,8 @@ except ImportError:  # run as a script
     SOURCE = Path(__file__).resolve().parents[2]
 
 CODE_DIRS = ["src", "python/src"]
-TABLES = "include/aegis/errors"
+# Each layer's error table, and the command's and the module's (private to them).
+TABLES = ["include/aegis/*/errors.h", "src/cli/errors.h", "python/src/errors.h"]
 DETAIL = re.compile(r'X\(k\w+,\s*"([a-z_.0-9]+)",\s*k\w+,')
 LITERAL = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 RAW = re.compile(r'R"\((.*?)\)"', re.S)
@@ -23,10 +24,15 @@ ENUM_CASE = re.compile(r'case\s+(\w+)::\w+:\s*return\s*"')
 FIELD_NAMED_AS_ITS_DETAIL = {("src/server/server_config.cpp", "server.api_keys")}
 
 
+def table_files(root):
+    return sorted(p for pattern in TABLES for p in root.glob(pattern))
+
+
 def code_files(root):
+    tables = set(table_files(root))
     for d in CODE_DIRS:
         for p in sorted((root / d).rglob("*")):
-            if p.suffix in {".cpp", ".h", ".in"} and p.is_file():
+            if p.suffix in {".cpp", ".h", ".in"} and p.is_file() and p not in tables:
                 yield p
 
 
@@ -64,7 +70,7 @@ def without_comments(text):
 
 def declared_details(root):
     details = set()
-    for h in sorted((root / TABLES).glob("*.h")):
+    for h in table_files(root):
         details |= set(DETAIL.findall(h.read_text()))
     return details
 
@@ -137,8 +143,10 @@ def test_no_detail_literal_outside_the_tables():
 
 def test_only_the_command_line_raises_cli_details():
     """No detail below the CLI starts with cli.: only src/cli includes its table."""
+    table = (SOURCE / "src/cli/errors.h").resolve()
     users = [str(p.relative_to(SOURCE)) for p in code_files(SOURCE)
-             if '"aegis/errors/cli.h"' in p.read_text()]
+             if any((p.parent / name).resolve() == table or name.endswith("cli/errors.h")
+                    for name in re.findall(r'#include "([^"]+)"', p.read_text()))]
     assert users and all(u.startswith("src/cli/") for u in users), users
 
 
@@ -154,8 +162,8 @@ def test_the_context_fields_are_listed_once():
 
 def test_the_scanner_sees_what_it_should(tmp_path):
     """The counts above can fail: a literal detail, a switch and a field list are found."""
-    (tmp_path / "include/aegis/errors").mkdir(parents=True)
-    (tmp_path / "include/aegis/errors/core.h").write_text(
+    (tmp_path / "include/aegis/core").mkdir(parents=True)
+    (tmp_path / "include/aegis/core/errors.h").write_text(
         'X(kJsonSyntax, "json.syntax", kMalformed, "m")\n')
     (tmp_path / "src").mkdir()
     (tmp_path / "src/a.cpp").write_text(

@@ -5,7 +5,7 @@
 
 #include <functional>
 
-#include "aegis/error.h"
+#include "aegis/core/error.h"
 
 namespace aegis::testing {
 

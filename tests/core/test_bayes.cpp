@@ -1,7 +1,7 @@
 #include <cmath>
 #include <limits>
 
-#include "aegis/bayes.h"
+#include "aegis/core/bayes.h"
 #include "test_util.h"
 
 namespace aegis {

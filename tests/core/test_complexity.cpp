@@ -1,4 +1,4 @@
-#include "aegis/complexity.h"
+#include "aegis/core/complexity.h"
 #include "test_util.h"
 
 namespace aegis {

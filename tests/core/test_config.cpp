@@ -2,10 +2,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "aegis/config.h"
-#include "aegis/digest.h"
-#include "aegis/json.h"
+#include "aegis/core/config.h"
+#include "aegis/core/digest.h"
+#include "aegis/core/json.h"
 #include "test_util.h"
+#include "tests/common/paths.h"
 
 namespace aegis {
 namespace {
@@ -60,7 +61,7 @@ TEST(Config, NumericParameterTableMatchesTheJsonForm) {
 
 TEST(Config, InterfaceContractYamlEqualsDefaults) {
   std::vector<std::string> warnings;
-  auto c = AegisConfig::load_yaml(std::string(AEGIS_SOURCE_DIR) + "/schema/interface-contract.yaml",
+  auto c = AegisConfig::load_yaml(aegis::test::source_dir() + "/schema/interface-contract.yaml",
                                   &warnings);
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c.value().config_hash(), AegisConfig().config_hash());

@@ -8,13 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "aegis/context_fields.h"
+#include "aegis/core/context_fields.h"
+#include "tests/common/paths.h"
 
 namespace aegis {
 namespace {
 
 nlohmann::ordered_json schema() {
-  std::ifstream in(AEGIS_SOURCE_DIR "/schema/context.schema.json");
+  std::ifstream in(aegis::test::source_dir() + "/schema/context.schema.json");
   std::stringstream s;
   s << in.rdbuf();
   return nlohmann::ordered_json::parse(s.str());

@@ -6,9 +6,9 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "aegis/counterfactual.h"
-#include "aegis/decide.h"
-#include "aegis/json.h"
+#include "aegis/core/counterfactual.h"
+#include "aegis/core/decide.h"
+#include "aegis/core/json.h"
 
 namespace aegis {
 namespace {

@@ -4,10 +4,10 @@
 #include <regex>
 #include <set>
 
-#include "aegis/decide.h"
-#include "aegis/errors/workflow.h"
-#include "aegis/json.h"
-#include "aegis/version.h"
+#include "aegis/core/decide.h"
+#include "aegis/workflow/errors.h"
+#include "aegis/core/json.h"
+#include "aegis/core/version.h"
 #include "test_util.h"
 
 namespace aegis {

@@ -1,9 +1,9 @@
 #include <cmath>
 
-#include "aegis/config.h"
-#include "aegis/digest.h"
-#include "aegis/drift.h"
-#include "aegis/json.h"
+#include "aegis/core/config.h"
+#include "aegis/core/digest.h"
+#include "aegis/core/drift.h"
+#include "aegis/core/json.h"
 #include "test_util.h"
 
 namespace aegis {

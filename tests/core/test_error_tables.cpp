@@ -1,4 +1,5 @@
-// The error vocabulary is one set of tables (include/aegis/error.h, include/aegis/errors/):
+// The error vocabulary is one set of tables (include/aegis/core/error.h and each layer's
+// errors.h, listed in error_tables.h):
 // this test holds them consistent, holds the wire schema to them, and holds docs/ERRORS.md
 // equal to what they generate. AEGIS_WRITE_DOCS=1 rewrites the file instead of comparing.
 #include <gtest/gtest.h>
@@ -11,7 +12,8 @@
 #include <sstream>
 #include <string>
 
-#include "aegis/errors/all.h"
+#include "error_tables.h"
+#include "tests/common/paths.h"
 
 namespace aegis {
 namespace {
@@ -27,7 +29,7 @@ std::string read(const std::string& path) {
 std::string render() {
   std::ostringstream o;
   o << "# Error codes\n\n"
-       "<!-- Generated from include/aegis/error.h and include/aegis/errors/ by\n"
+       "<!-- Generated from include/aegis/core/error.h and each layer's errors.h by\n"
        "     tests/core/test_error_tables.cpp: edit the tables, then run the test with\n"
        "     AEGIS_WRITE_DOCS=1. -->\n\n"
        "Every interface answers a failure with the same object:\n\n"
@@ -93,7 +95,7 @@ TEST(ErrorTables, EveryDetailIsDeclaredOnceWithAModulePrefixAndAMeaning) {
 }
 
 TEST(ErrorTables, TheSchemaNamesExactlyTheKindsWireCodesAndTheDetailShape) {
-  const auto schema = nlohmann::json::parse(read(AEGIS_SOURCE_DIR "/schema/error.schema.json"));
+  const auto schema = nlohmann::json::parse(read(aegis::test::source_dir() + "/schema/error.schema.json"));
   const auto& props = schema["properties"]["error"]["properties"];
   std::set<std::string> in_schema, in_table;
   for (const auto& c : props["code"]["enum"]) in_schema.insert(c.get<std::string>());
@@ -117,7 +119,7 @@ TEST(ErrorTables, KindsMapOntoStatusesOnce) {
 }
 
 TEST(ErrorTables, DocsErrorsMdIsGeneratedFromTheTables) {
-  const std::string path = AEGIS_SOURCE_DIR "/docs/ERRORS.md";
+  const std::string path = aegis::test::source_dir() + "/docs/ERRORS.md";
   const std::string want = render();
   if (const char* w = std::getenv("AEGIS_WRITE_DOCS"); w && std::string(w) == "1") {
     std::ofstream(path) << want;

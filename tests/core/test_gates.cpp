@@ -1,7 +1,7 @@
 #include <cmath>
 
-#include "aegis/context.h"
-#include "aegis/gates.h"
+#include "aegis/core/context.h"
+#include "aegis/core/gates.h"
 #include "test_util.h"
 
 namespace aegis {

@@ -6,9 +6,10 @@
 #include <random>
 #include <vector>
 
-#include "aegis/errors/core.h"
-#include "aegis/json.h"
+#include "aegis/core/errors.h"
+#include "aegis/core/json.h"
 #include "test_util.h"
+#include "tests/common/paths.h"
 
 namespace aegis {
 namespace {
@@ -293,7 +294,7 @@ TEST(ContextJson, DepthLimit) {
 // no field is required, each default is the one filled in, every field is in the schema; and
 // which fields the library's strict parser requires.
 TEST(ContextJson, TheSchemaSaysWhatTheParserDoes) {
-  std::ifstream in(std::string(AEGIS_SOURCE_DIR) + "/schema/context.schema.json");
+  std::ifstream in(aegis::test::source_dir() + "/schema/context.schema.json");
   const nlohmann::json schema = nlohmann::json::parse(in);
   EXPECT_EQ(schema["required"], nlohmann::json::array());
   ContextParser surfaces(AegisConfig(), {.cli_aliases = true, .cli_defaults = true});

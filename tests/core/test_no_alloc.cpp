@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <new>
 
-#include "aegis/drift.h"
-#include "aegis/gates.h"
+#include "aegis/core/drift.h"
+#include "aegis/core/gates.h"
 
 namespace {
 std::atomic<long> g_allocations{0};

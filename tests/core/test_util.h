@@ -9,13 +9,14 @@
 #include <string>
 
 #include "../common/error_of.h"
-#include "aegis/error.h"
+#include "aegis/core/error.h"
+#include "tests/common/paths.h"
 
 namespace aegis::testing {
 
 inline const nlohmann::json& expected() {
   static const nlohmann::json j = [] {
-    std::ifstream in(std::string(AEGIS_TEST_DATA_DIR) + "/expected_values.json");
+    std::ifstream in(aegis::test::data_dir() + "/expected_values.json");
     return nlohmann::json::parse(in);
   }();
   return j;

@@ -1,8 +1,8 @@
 #include <cmath>
 
-#include "aegis/config.h"
-#include "aegis/gates.h"
-#include "aegis/utility.h"
+#include "aegis/core/config.h"
+#include "aegis/core/gates.h"
+#include "aegis/core/utility.h"
 #include "test_util.h"
 
 namespace aegis {

@@ -6,12 +6,13 @@
 #include <sstream>
 
 #include "aegis/crypto/bip322.h"
+#include "tests/common/paths.h"
 
 namespace aegis::crypto {
 namespace {
 
 std::string data_file(const std::string& name) {
-  std::ifstream in(std::string(AEGIS_TEST_DATA_DIR) + "/" + name);
+  std::ifstream in(aegis::test::data_dir() + "/" + name);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();

@@ -10,6 +10,7 @@
 
 #include "aegis/crypto/encoding.h"
 #include "aegis/crypto/mlkem768.h"
+#include "tests/common/paths.h"
 
 namespace aegis::crypto {
 namespace {
@@ -17,7 +18,7 @@ namespace {
 using nlohmann::json;
 
 json load(const std::string& name) {
-  std::ifstream in(std::string(AEGIS_TEST_DATA_DIR) + "/" + name);
+  std::ifstream in(aegis::test::data_dir() + "/" + name);
   return json::parse(in);
 }
 

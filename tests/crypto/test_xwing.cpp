@@ -7,12 +7,13 @@
 
 #include "aegis/crypto/encoding.h"
 #include "aegis/crypto/xwing.h"
+#include "tests/common/paths.h"
 
 namespace aegis::crypto {
 namespace {
 
 nlohmann::json load(const std::string& name) {
-  std::ifstream in(std::string(AEGIS_TEST_DATA_DIR) + "/" + name);
+  std::ifstream in(aegis::test::data_dir() + "/" + name);
   return nlohmann::json::parse(in);
 }
 

@@ -14,7 +14,7 @@ export PKG_CONFIG_PATH=$(dirname "$pc")
 cflags=$(pkg-config --cflags aegis)
 libs=$(pkg-config --libs aegis)
 includedir=$(pkg-config --variable=includedir aegis)
-[ -f "$includedir/aegis/decide.h" ] || { echo "includedir $includedir has no aegis/decide.h"; exit 1; }
+[ -f "$includedir/aegis/decide.h" ] || { echo "includedir $includedir has no aegis/core/decide.h"; exit 1; }
 case " $cflags $libs " in
   *" -I$work/moved/"*) ;;
   *) echo "flags do not point into the moved prefix: $cflags $libs"; exit 1 ;;
@@ -22,6 +22,31 @@ esac
 case "$cflags $libs" in
   *"/usr/local/include"*|*"$build"*) echo "flags point outside the prefix: $cflags $libs"; exit 1 ;;
 esac
-c++ -std=c++20 -o "$work/quick_start" "$source/examples/quick_start.cpp" $cflags $libs
-"$work/quick_start" >/dev/null
-echo "aegis.pc relocatable: $cflags $libs"
+# Every example, and the README's C++ snippet, built against the installed tree only and run.
+for example in "$source"/examples/*.cpp; do
+  name=$(basename "$example" .cpp)
+  c++ -std=c++20 -o "$work/$name" "$example" $cflags $libs
+  "$work/$name" >/dev/null
+done
+python3 - "$source/README.md" "$work/readme_snippet.cpp" <<'PY'
+import re, sys
+blocks = re.findall(r"```cpp\n(.*?)```", open(sys.argv[1]).read(), re.S)
+assert len(blocks) == 1, f"expected one C++ block in README.md, found {len(blocks)}"
+includes = [l for l in blocks[0].splitlines() if l.startswith("#include")]
+body = [l for l in blocks[0].splitlines() if not l.startswith("#include")]
+open(sys.argv[2], "w").write("\n".join(includes) + "\nint main() {\n" + "\n".join(body) +
+                             "\n  // docs/gates.md: risk 0.3 against the default evidence fails risk and novelty.\n"
+                             "  return d.status == aegis::PCWStatus::HALT && d.failing_gates.size() == 2 ? 0 : 1;\n}\n")
+PY
+c++ -std=c++20 -o "$work/readme_snippet" "$work/readme_snippet.cpp" $cflags $libs
+"$work/readme_snippet"
+# Each installed header compiles on its own; the old flat paths forward to the layered ones.
+for header in $(cd "$includedir" && find aegis -name '*.h' | sort); do
+  printf '#include "%s"\n' "$header" > "$work/one_header.cpp"
+  c++ -std=c++20 -fsyntax-only "$work/one_header.cpp" $cflags
+done
+printf '#include "aegis/decide.h"\nint main() { return aegis::AegisConfig::default_config().parameters().novelty_threshold > 0 ? 0 : 1; }\n' \
+  > "$work/old_path.cpp"
+grep -q 'Moved to aegis/core/decide.h' "$includedir/aegis/decide.h"
+c++ -std=c++20 -o "$work/old_path" "$work/old_path.cpp" $cflags $libs
+echo "aegis.pc relocatable: $cflags $libs; examples, README snippet and $(cd "$includedir" && find aegis -name '*.h' | wc -l) headers compile"

@@ -16,7 +16,7 @@
 
 #include "../common/error_of.h"
 #include "aegis/crypto/encoding.h"
-#include "aegis/kek_hsm.h"
+#include "aegis/kek/hsm.h"
 
 namespace aegis {
 namespace {

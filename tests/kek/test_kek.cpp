@@ -7,7 +7,7 @@
 
 #include "../common/error_of.h"
 #include "aegis/crypto/encoding.h"
-#include "aegis/kek.h"
+#include "aegis/kek/kek.h"
 
 namespace aegis {
 namespace {

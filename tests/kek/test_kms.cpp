@@ -13,7 +13,8 @@
 #include <thread>
 
 #include "../common/error_of.h"
-#include "aegis/kek_kms.h"
+#include "aegis/kek/kms.h"
+#include "tests/common/paths.h"
 
 namespace aegis {
 namespace {
@@ -30,9 +31,10 @@ class Kms : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     const std::string port_file = (dir_ / "port").string();
+    const std::string kms_server = aegis::test::source_dir() + "/tests/kek/kms_server.py";
     server_ = fork();
     if (server_ == 0) {
-      execl("/usr/bin/python3", "python3", AEGIS_KMS_SERVER, "--port-file", port_file.c_str(),
+      execl("/usr/bin/python3", "python3", kms_server.c_str(), "--port-file", port_file.c_str(),
             "--dir", dir_.c_str(), nullptr);
       _exit(127);
     }

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <tuple>
 
-#include "aegis/digest.h"
-#include "aegis/http_auth.h"
-#include "aegis/server_config.h"
+#include "aegis/core/digest.h"
+#include "aegis/server/http_auth.h"
+#include "aegis/server/server_config.h"
 
 namespace aegis {
 namespace {

@@ -9,8 +9,8 @@
 #include <set>
 #include <thread>
 
-#include "aegis/decision_log.h"
-#include "aegis/errors/store.h"
+#include "aegis/store/decision_log.h"
+#include "aegis/store/errors.h"
 
 namespace aegis {
 namespace {

@@ -9,8 +9,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "aegis/mcp.h"
-#include "aegis/rbac.h"
+#include "aegis/server/mcp.h"
+#include "aegis/workflow/rbac.h"
+#include "tests/common/paths.h"
 
 namespace aegis {
 namespace {
@@ -99,7 +100,7 @@ TEST(Mcp, EveryToolSaysWhichWayEachGatePasses) {
   ready(s);
   const json tools =
       call(s, R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})")["result"]["tools"];
-  std::ifstream in(std::string(AEGIS_SOURCE_DIR) + "/schema/context.schema.json");
+  std::ifstream in(aegis::test::source_dir() + "/schema/context.schema.json");
   std::stringstream text;
   text << in.rdbuf();
   const json schema = json::parse(text.str())["properties"];
@@ -222,7 +223,7 @@ TEST(Mcp, BatchesOnlyWithTheVersionThatHasThem) {
   EXPECT_EQ(replies[2]["error"]["code"], -32600);
   EXPECT_EQ(call(old_client, "[]")["error"]["code"], -32600);
   EXPECT_FALSE(old_client.handle(R"([{"jsonrpc":"2.0","method":"notifications/x"}])").has_value());
-  EXPECT_EQ(call(old_client, "[" + init("2025-03-26") + "]")[0]["error"]["code"], -32600);
+  EXPECT_EQ(call(old_client, std::string(1, '[').append(init("2025-03-26")).append("]"))[0]["error"]["code"], -32600);
   McpServer new_client{AegisConfig()};
   call(new_client, init("2025-06-18"));
   EXPECT_EQ(call(new_client, batch)["error"]["code"], -32600);

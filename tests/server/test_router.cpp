@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "aegis/api_server.h"
-#include "aegis/openapi.h"
+#include "aegis/server/api_server.h"
+#include "aegis/server/openapi.h"
 #include "http/head.h"
 #include "http/router.h"
 

@@ -12,9 +12,9 @@
 #include <sstream>
 #include <string>
 
-#include "aegis/batch.h"
-#include "aegis/errors/store.h"
-#include "aegis/store.h"
+#include "aegis/service/batch.h"
+#include "aegis/store/errors.h"
+#include "aegis/store/store.h"
 
 namespace aegis {
 namespace {

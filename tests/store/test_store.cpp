@@ -13,11 +13,11 @@
 #include <fstream>
 #include <pqxx/pqxx>
 
-#include "aegis/attestation.h"
-#include "aegis/audit_checkpoint.h"
-#include "aegis/digest.h"
-#include "aegis/json.h"
-#include "aegis/store.h"
+#include "aegis/store/attestation.h"
+#include "aegis/store/audit_checkpoint.h"
+#include "aegis/core/digest.h"
+#include "aegis/core/json.h"
+#include "aegis/store/store.h"
 
 namespace aegis {
 namespace {

@@ -1,8 +1,8 @@
 // The Prometheus exporter counts what pcw_decide decides.
 #include <gtest/gtest.h>
 
-#include "aegis/json.h"
-#include "aegis/metrics.h"
+#include "aegis/core/json.h"
+#include "aegis/telemetry/metrics.h"
 
 namespace aegis {
 namespace {

@@ -20,7 +20,8 @@
 #include <thread>
 
 #include "aegis/crypto/encoding.h"
-#include "aegis/telemetry.h"
+#include "aegis/telemetry/telemetry.h"
+#include "tests/common/paths.h"
 
 namespace aegis {
 namespace {
@@ -99,7 +100,7 @@ class Receiver {
 
 TelemetryEvent event(int i) {
   TelemetryEvent e;
-  e.event_id = "e" + std::to_string(i);
+  e.event_id = std::string(1, 'e').append(std::to_string(i));
   e.event_type = "decision.made";
   e.timestamp = "2026-01-01T00:00:00.000Z";
   e.source = "test";
@@ -391,7 +392,7 @@ TEST(TelemetryEncryption, PersonalFieldsLeaveSealedAndOpenElsewhere) {
   const std::string file = ::testing::TempDir() + "/telemetry_events.json";
   std::ofstream(file) << bodies[0];
   std::string cmd = "node ";
-  cmd += AEGIS_SOURCE_DIR;
+  cmd += aegis::test::source_dir();
   cmd += "/tests/kem/telemetry_open.mjs ";
   cmd += file;
   cmd += ' ';

@@ -1,7 +1,7 @@
 // The AFA bridge: requests in, compact responses out.
 #include <gtest/gtest.h>
 
-#include "aegis/afa.h"
+#include "aegis/workflow/afa.h"
 
 namespace aegis {
 namespace {

@@ -1,8 +1,8 @@
 // Two-key override workflow (docs/overrides.md): the happy path and every rejection.
 #include <gtest/gtest.h>
 
-#include "aegis/digest.h"
-#include "aegis/override.h"
+#include "aegis/core/digest.h"
+#include "aegis/workflow/override.h"
 
 namespace aegis {
 namespace {

@@ -4,10 +4,10 @@
 
 #include <filesystem>
 
-#include "aegis/json.h"
-#include "aegis/store.h"
-#include "aegis/actors.h"
-#include "aegis/workflow.h"
+#include "aegis/core/json.h"
+#include "aegis/store/store.h"
+#include "aegis/workflow/actors.h"
+#include "aegis/workflow/workflow.h"
 
 namespace aegis {
 namespace {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "../common/error_of.h"
-#include "aegis/workflow.h"
+#include "aegis/workflow/workflow.h"
 
 namespace aegis {
 namespace {

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <span>
 
-#include "aegis/error.h"
+#include "aegis/core/error.h"
 
 typedef struct evp_pkey_st EVP_PKEY;
 

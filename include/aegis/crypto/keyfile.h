@@ -14,7 +14,7 @@
 
 #include "aegis/crypto/ed25519.h"
 #include "aegis/crypto/schnorr.h"
-#include "aegis/error.h"
+#include "aegis/core/error.h"
 
 namespace aegis::crypto {
 

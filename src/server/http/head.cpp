@@ -1,8 +1,10 @@
 #include "head.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <limits>
+#include <optional>
 
 namespace aegis::http {
 namespace {
@@ -185,106 +187,96 @@ BodyDecoder::BodyDecoder(uint64_t content_length, bool chunked, size_t limit, si
 
 BodyDecoder::Status BodyDecoder::feed(std::string_view in, size_t* used, std::string* body) {
   size_t at = 0;
-  // The line starting at `at`, without its CRLF; nullopt while it is incomplete; `bad` for a
-  // bare LF or CR or an overlong line.
-  auto line = [&](bool* bad) -> std::optional<std::string_view> {
-    const size_t lf = in.find('\n', at);
-    const size_t cr = in.find('\r', at);
-    if (lf == std::string_view::npos) {
-      *bad = in.size() - at > max_line_ || (cr != std::string_view::npos && cr + 1 < in.size());
-      return std::nullopt;
-    }
-    *bad = lf == at || in[lf - 1] != '\r' || cr < lf - 1 || lf - at > max_line_ + 1;
-    if (*bad) return std::nullopt;
-    const std::string_view l = in.substr(at, lf - 1 - at);
-    at = lf + 1;
-    return l;
-  };
-  Status status = Status::kNeedMore;
-  while (status == Status::kNeedMore) {
-    if (state_ == State::kDone) {
-      status = Status::kDone;
-      break;
-    }
-    if (at == in.size() && state_ != State::kDone) break;
+  std::optional<Status> stop;
+  while (!stop && state_ != State::kDone && at < in.size()) {
     switch (state_) {
       case State::kLength:
-      case State::kData: {
-        const size_t n = static_cast<size_t>(std::min<uint64_t>(remaining_, in.size() - at));
-        if (total_ + n > limit_) {
-          status = Status::kTooLarge;
-          break;
-        }
-        body->append(in.substr(at, n));
-        total_ += n;
-        at += n;
-        remaining_ -= n;
-        if (remaining_ == 0) state_ = state_ == State::kLength ? State::kDone : State::kDataEnd;
+        stop = take_bytes(in, at, *body, State::kDone);
         break;
-      }
-      case State::kDataEnd: {
-        if (in.size() - at < 2) goto out;
-        if (in[at] != '\r' || in[at + 1] != '\n') {
-          status = Status::kMalformed;
-          break;
-        }
-        at += 2;
-        state_ = State::kSize;
+      case State::kData:
+        stop = take_bytes(in, at, *body, State::kDataEnd);
         break;
-      }
-      case State::kSize: {
-        bool bad = false;
-        const auto l = line(&bad);
-        if (bad) {
-          status = Status::kMalformed;
-          break;
-        }
-        if (!l) goto out;
-        uint64_t size = 0;
-        size_t i = 0;
-        for (; i < l->size() && hex_value((*l)[i]) >= 0; ++i) {
-          if (size >> 60) {
-            status = Status::kMalformed;  // more than 60 bits of chunk size
-            break;
-          }
-          size = size * 16 + static_cast<uint64_t>(hex_value((*l)[i]));
-        }
-        if (status != Status::kNeedMore) break;
-        if (i == 0 || (i < l->size() && (*l)[i] != ';' && (*l)[i] != ' ' && (*l)[i] != '\t')) {
-          status = Status::kMalformed;  // a size, then nothing or chunk extensions
-          break;
-        }
-        for (char c : l->substr(i))
-          if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f)
-            status = Status::kMalformed;
-        if (status != Status::kNeedMore) break;
-        if (size > limit_ - std::min<size_t>(limit_, total_)) {
-          status = Status::kTooLarge;
-          break;
-        }
-        remaining_ = size;
-        state_ = size ? State::kData : State::kTrailer;
+      case State::kDataEnd:
+        stop = take_data_end(in, at);
         break;
-      }
-      case State::kTrailer: {
-        bool bad = false;
-        const auto l = line(&bad);
-        if (bad) {
-          status = Status::kMalformed;
-          break;
-        }
-        if (!l) goto out;
-        if (l->empty()) state_ = State::kDone;  // the blank line ends the message
+      case State::kSize:
+        stop = take_size_line(in, at);
         break;
-      }
+      case State::kTrailer:
+        stop = take_trailer_line(in, at);
+        break;
       case State::kDone:
         break;
     }
   }
-out:
   *used = at;
-  if (status == Status::kNeedMore && state_ == State::kDone) status = Status::kDone;
-  return status;
+  const Status status = stop.value_or(Status::kNeedMore);
+  return status == Status::kNeedMore && state_ == State::kDone ? Status::kDone : status;
+}
+
+std::optional<BodyDecoder::Status> BodyDecoder::take_bytes(std::string_view in, size_t& at,
+                                                           std::string& body, State then) {
+  const size_t n = static_cast<size_t>(std::min<uint64_t>(remaining_, in.size() - at));
+  if (total_ + n > limit_) return Status::kTooLarge;
+  body.append(in.substr(at, n));
+  total_ += n;
+  at += n;
+  remaining_ -= n;
+  if (remaining_ == 0) state_ = then;
+  return std::nullopt;
+}
+
+std::optional<BodyDecoder::Status> BodyDecoder::take_data_end(std::string_view in, size_t& at) {
+  if (in.size() - at < 2) return Status::kNeedMore;
+  if (in[at] != '\r' || in[at + 1] != '\n') return Status::kMalformed;
+  at += 2;
+  state_ = State::kSize;
+  return std::nullopt;
+}
+
+std::optional<BodyDecoder::Status> BodyDecoder::take_size_line(std::string_view in, size_t& at) {
+  bool bad = false;
+  const std::optional<std::string_view> l = read_line(in, at, bad);
+  if (bad) return Status::kMalformed;
+  if (!l) return Status::kNeedMore;
+  uint64_t size = 0;
+  size_t i = 0;
+  for (; i < l->size() && hex_value((*l)[i]) >= 0; ++i) {
+    if (size >> 60) return Status::kMalformed;  // more than 60 bits of chunk size
+    size = size * 16 + static_cast<uint64_t>(hex_value((*l)[i]));
+  }
+  if (i == 0 || (i < l->size() && (*l)[i] != ';' && (*l)[i] != ' ' && (*l)[i] != '\t'))
+    return Status::kMalformed;  // a size, then nothing or chunk extensions
+  for (char c : l->substr(i))
+    if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) return Status::kMalformed;
+  if (size > limit_ - std::min<size_t>(limit_, total_)) return Status::kTooLarge;
+  remaining_ = size;
+  state_ = size ? State::kData : State::kTrailer;
+  return std::nullopt;
+}
+
+std::optional<BodyDecoder::Status> BodyDecoder::take_trailer_line(std::string_view in, size_t& at) {
+  bool bad = false;
+  const std::optional<std::string_view> l = read_line(in, at, bad);
+  if (bad) return Status::kMalformed;
+  if (!l) return Status::kNeedMore;
+  if (l->empty()) state_ = State::kDone;  // the blank line ends the message
+  return std::nullopt;
+}
+
+std::optional<std::string_view> BodyDecoder::read_line(std::string_view in, size_t& at,
+                                                       bool& bad) const {
+  const size_t lf = in.find('\n', at);
+  const size_t cr = in.find('\r', at);
+  if (lf == std::string_view::npos) {
+    bad = in.size() - at > max_line_ || (cr != std::string_view::npos && cr + 1 < in.size());
+    return std::nullopt;
+  }
+  bad = lf == at || in[lf - 1] != '\r' || cr < lf - 1 || lf - at > max_line_ + 1;
+  if (bad) return std::nullopt;
+  const std::string_view l = in.substr(at, lf - 1 - at);
+  at = lf + 1;
+  return l;
 }
 
 }  // namespace aegis::http

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/beast/http.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -56,6 +57,21 @@ class BodyDecoder {
 
  private:
   enum class State { kLength, kSize, kData, kDataEnd, kTrailer, kDone };
+  // One method per state reads `in` from `at`, moving `at` past what it takes. Each returns
+  // nullopt to go on, else the status feed returns (kNeedMore: wait for more input).
+
+  // Body bytes (Content-Length, or a chunk's data), then state `then` once they are all taken.
+  std::optional<Status> take_bytes(std::string_view in, size_t& at, std::string& body, State then);
+  // The CRLF after a chunk's data.
+  std::optional<Status> take_data_end(std::string_view in, size_t& at);
+  // A chunk size line: hex size, then nothing or chunk extensions.
+  std::optional<Status> take_size_line(std::string_view in, size_t& at);
+  // A trailer line, skipped; the blank line ends the message.
+  std::optional<Status> take_trailer_line(std::string_view in, size_t& at);
+  // The line at `at`, without its CRLF, and `at` moved past it; nullopt while it is incomplete;
+  // `bad` for a bare LF or CR or an overlong line.
+  std::optional<std::string_view> read_line(std::string_view in, size_t& at, bool& bad) const;
+
   State state_;
   uint64_t remaining_;
   size_t limit_, max_line_, total_ = 0;

@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "aegis/errors/server.h"
+#include "aegis/server/errors.h"
 #include "head.h"
 
 namespace aegis::http {

@@ -3,7 +3,7 @@
 // docs/ERRORS.md is generated from these tables (tests/core/test_error_tables.cpp).
 #pragma once
 
-#include "aegis/error.h"
+#include "aegis/core/error.h"
 
 namespace aegis {
 

@@ -4,17 +4,17 @@
 #include <span>
 #include <string_view>
 
-#include "aegis/errors/cli.h"
-#include "aegis/errors/client.h"
-#include "aegis/errors/core.h"
-#include "aegis/errors/crypto.h"
-#include "aegis/errors/kek.h"
-#include "aegis/errors/python.h"
-#include "aegis/errors/server.h"
-#include "aegis/errors/service.h"
-#include "aegis/errors/store.h"
-#include "aegis/errors/telemetry.h"
-#include "aegis/errors/workflow.h"
+#include "src/cli/errors.h"
+#include "aegis/client/errors.h"
+#include "aegis/core/errors.h"
+#include "aegis/crypto/errors.h"
+#include "aegis/kek/errors.h"
+#include "python/src/errors.h"
+#include "aegis/server/errors.h"
+#include "aegis/service/errors.h"
+#include "aegis/store/errors.h"
+#include "aegis/telemetry/errors.h"
+#include "aegis/workflow/errors.h"
 
 namespace aegis::errors {
 
@@ -49,6 +49,7 @@ inline constexpr ErrorTable kAllTables[] = {
     {"service", kTable_batch},
     {"service", kTable_request},
     {"service", kTable_what_if},
+    {"workflow", kTable_api},
     {"workflow", kTable_actor},
     {"workflow", kTable_afa},
     {"workflow", kTable_calibration},
@@ -57,7 +58,6 @@ inline constexpr ErrorTable kAllTables[] = {
     {"workflow", kTable_proposal},
     {"workflow", kTable_rbac},
     {"workflow", kTable_workflow},
-    {"server", kTable_api},
     {"server", kTable_dashboard},
     {"server", kTable_http},
     {"server", kTable_mcp},

@@ -1,0 +1,95 @@
+"""The layer check passes on the tree and fails, naming both ends, on each kind of violation
+planted in a copy of it."""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SOURCE = Path(__file__).resolve().parents[2]
+CHECK = SOURCE / "tests" / "layers" / "check_layers.py"
+
+
+def run(root):
+    done = subprocess.run([sys.executable, str(CHECK), str(root)], capture_output=True, text=True)
+    return done.returncode, done.stdout
+
+
+@pytest.fixture
+def tree(tmp_path):
+    for d in ("src", "include", "python/src", "docs"):
+        shutil.copytree(SOURCE / d, tmp_path / d)
+    shutil.copy(SOURCE / "CMakeLists.txt", tmp_path)
+    return tmp_path
+
+
+def test_the_tree_passes():
+    code, out = run(SOURCE)
+    assert code == 0, out
+
+
+def append(path, line):
+    path.write_text(path.read_text() + line + "\n")
+
+
+def test_an_upward_include_fails(tree):
+    append(tree / "src/core/decide.cpp", '#include "aegis/store/store.h"')
+    code, out = run(tree)
+    assert code == 1
+    assert "src/core/decide.cpp" in out and "core includes aegis/store/store.h of store" in out
+
+
+def test_a_sideways_include_fails(tree):
+    # store and telemetry both build on crypto; neither may use the other.
+    append(tree / "include/aegis/store/store.h", '#include "aegis/telemetry/metrics.h"')
+    code, out = run(tree)
+    assert code == 1 and "store includes aegis/telemetry/metrics.h of telemetry" in out
+
+
+def test_a_relative_include_into_another_layers_folder_fails(tree):
+    append(tree / "src/service/batch.cpp", '#include "../server/routes.h"')
+    code, out = run(tree)
+    assert code == 1 and "service includes ../server/routes.h of server" in out
+
+
+def test_a_downward_include_passes(tree):
+    append(tree / "src/server/report.cpp", '#include "aegis/core/decide.h"')
+    assert run(tree)[0] == 0
+
+
+def test_an_upward_link_fails(tree):
+    cmake = tree / "CMakeLists.txt"
+    cmake.write_text(cmake.read_text().replace(
+        "target_link_libraries(aegis_service PUBLIC aegis_store",
+        "target_link_libraries(aegis_service PUBLIC aegis_store aegis_workflow"))
+    code, out = run(tree)
+    assert code == 1 and "aegis_service (service) links aegis_workflow (workflow)" in out
+
+
+def test_a_header_outside_every_layer_fails_unless_it_forwards(tree):
+    (tree / "include/aegis/stray.h").write_text("#pragma once\nint stray();\n")
+    code, out = run(tree)
+    assert code == 1 and "include/aegis/stray.h: in no layer's folder" in out
+    (tree / "include/aegis/stray.h").write_text(
+        '// Moved to aegis/core/decide.h: forwards.\n#pragma once\n#include "aegis/core/decide.h"\n')
+    assert run(tree)[0] == 0
+
+
+def test_the_table_is_the_data(tree):
+    # Take kek from what server builds on: server's uses of kek now fail, includes and links.
+    doc = tree / "docs/ARCHITECTURE.md"
+    doc.write_text(doc.read_text().replace("| `workflow`, `kek` | three libraries",
+                                           "| `workflow` | three libraries"))
+    code, out = run(tree)
+    assert code == 1
+    assert "server includes aegis/kek/" in out
+    assert "aegis_mcp (server) links aegis_kek (kek)" in out
+
+
+def test_a_cycle_in_the_table_is_refused(tree):
+    doc = tree / "docs/ARCHITECTURE.md"
+    doc.write_text(doc.read_text().replace("| `core` | `src/core/`, `include/aegis/core/` | — |",
+                                           "| `core` | `src/core/`, `include/aegis/core/` | `store` |"))
+    done = subprocess.run([sys.executable, str(CHECK), str(tree)], capture_output=True, text=True)
+    assert done.returncode == 1 and "cycle" in done.stderr
