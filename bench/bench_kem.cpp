@@ -9,8 +9,8 @@
 #include "aegis/crypto/hpke.h"
 #include "aegis/crypto/mlkem768.h"
 #include "aegis/crypto/xwing.h"
-#include "aegis/kek/kek.h"
 #include "aegis/kek/hsm.h"
+#include "aegis/kek/kek.h"
 #include "aegis/telemetry/telemetry.h"
 
 using namespace aegis;
@@ -101,7 +101,8 @@ void BM_TelemetrySealEvent(benchmark::State& state) {
   base.event_type = "decision.made";
   base.agent_id = "agent-7";
   base.session_id = "session-42";
-  base.payload = {{"status", "proceed"}, {"confidence", 0.93}, {"failing_gates", nlohmann::json::array()}};
+  base.payload = {
+      {"status", "proceed"}, {"confidence", 0.93}, {"failing_gates", nlohmann::json::array()}};
   for (auto _ : state) {
     TelemetryEvent e = base;
     enc.seal(e);
@@ -131,7 +132,8 @@ void BM_HsmWrapUnwrap(benchmark::State& state) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (std::getenv("AEGIS_BENCH_HSM")) benchmark::RegisterBenchmark("BM_HsmWrapUnwrap", BM_HsmWrapUnwrap);
+  if (std::getenv("AEGIS_BENCH_HSM"))
+    benchmark::RegisterBenchmark("BM_HsmWrapUnwrap", BM_HsmWrapUnwrap);
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

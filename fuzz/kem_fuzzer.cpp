@@ -7,10 +7,10 @@
 #include <cstring>
 #include <string_view>
 
+#include "aegis/core/json.h"
 #include "aegis/crypto/encoding.h"
 #include "aegis/crypto/hpke.h"
 #include "aegis/crypto/mlkem768.h"
-#include "aegis/core/json.h"
 #include "aegis/kek/kek.h"
 #include "aegis/telemetry/encryption.h"
 

@@ -1,3 +1,3 @@
-// Moved to aegis/core/gates.h: this path forwards there for one release (0.1.x) and then goes.
+// Moved to aegis/core/gates.h; this path forwards there until 0.2.
 #pragma once
 #include "aegis/core/gates.h"  // IWYU pragma: export

@@ -1,3 +1,3 @@
-// Moved to aegis/core/names.h: this path forwards there for one release (0.1.x) and then goes.
+// Moved to aegis/core/names.h; this path forwards there until 0.2.
 #pragma once
 #include "aegis/core/names.h"  // IWYU pragma: export

@@ -1,3 +1,3 @@
-// Moved to aegis/server/report.h: this path forwards there for one release (0.1.x) and then goes.
+// Moved to aegis/server/report.h; this path forwards there until 0.2.
 #pragma once
 #include "aegis/server/report.h"  // IWYU pragma: export

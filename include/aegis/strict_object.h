@@ -1,3 +1,3 @@
-// Moved to aegis/core/strict_object.h: this path forwards there for one release (0.1.x) and then goes.
+// Moved to aegis/core/strict_object.h; this path forwards there until 0.2.
 #pragma once
 #include "aegis/core/strict_object.h"  // IWYU pragma: export

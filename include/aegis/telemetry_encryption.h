@@ -1,3 +1,3 @@
-// Moved to aegis/telemetry/encryption.h: this path forwards there for one release (0.1.x) and then goes.
+// Moved to aegis/telemetry/encryption.h; this path forwards there until 0.2.
 #pragma once
 #include "aegis/telemetry/encryption.h"  // IWYU pragma: export

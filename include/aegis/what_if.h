@@ -1,3 +1,3 @@
-// Moved to aegis/service/what_if.h: this path forwards there for one release (0.1.x) and then goes.
+// Moved to aegis/service/what_if.h; this path forwards there until 0.2.
 #pragma once
 #include "aegis/service/what_if.h"  // IWYU pragma: export

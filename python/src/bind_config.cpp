@@ -5,9 +5,9 @@
 #include "aegis/core/config_loader.h"
 #include "aegis/core/errors.h"
 #include "aegis/core/json.h"
+#include "aegis/core/utility.h"
 #include "aegis/workflow/override.h"
 #include "aegis/workflow/rbac.h"
-#include "aegis/core/utility.h"
 #include "bindings.h"
 
 namespace aegis::python {

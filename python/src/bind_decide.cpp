@@ -6,10 +6,10 @@
 
 #include "aegis/core/context_fields.h"
 #include "aegis/core/errors.h"
-#include "aegis/workflow/errors.h"
 #include "aegis/core/json.h"
 #include "aegis/telemetry/metrics.h"
 #include "aegis/telemetry/telemetry.h"
+#include "aegis/workflow/errors.h"
 #include "bindings.h"
 
 namespace aegis::python {

@@ -4,9 +4,9 @@
 
 #include "aegis/core/bayes.h"
 #include "aegis/core/complexity.h"
-#include "errors.h"
 #include "aegis/core/utility.h"
 #include "bindings.h"
+#include "errors.h"
 
 namespace aegis::python {
 namespace {

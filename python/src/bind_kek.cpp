@@ -5,16 +5,16 @@
 
 #include <cstring>
 
+#include "aegis/crypto/errors.h"
 #include "aegis/crypto/hpke.h"
 #include "aegis/crypto/xwing.h"
-#include "aegis/crypto/errors.h"
 #include "aegis/kek/errors.h"
-#include "errors.h"
-#include "aegis/kek/kek.h"
 #include "aegis/kek/hsm.h"
+#include "aegis/kek/kek.h"
 #include "aegis/kek/kms.h"
 #include "aegis/telemetry/encryption.h"
 #include "bindings.h"
+#include "errors.h"
 
 namespace aegis::python {
 namespace {

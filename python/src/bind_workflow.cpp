@@ -2,10 +2,10 @@
 #include <pybind11/functional.h>
 #include <pybind11/stl.h>
 
+#include "aegis/store/store.h"
 #include "aegis/workflow/actors.h"
 #include "aegis/workflow/afa.h"
 #include "aegis/workflow/errors.h"
-#include "aegis/store/store.h"
 #include "bindings.h"
 
 namespace aegis::python {

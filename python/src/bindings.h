@@ -19,11 +19,11 @@
 #include "aegis/core/decide.h"
 #include "aegis/core/drift.h"
 #include "aegis/core/errors.h"
-#include "errors.h"
 #include "aegis/core/gates.h"
-#include "aegis/workflow/override.h"
 #include "aegis/store/store.h"
+#include "aegis/workflow/override.h"
 #include "aegis/workflow/workflow.h"
+#include "errors.h"
 
 namespace aegis::python {
 

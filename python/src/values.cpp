@@ -3,10 +3,10 @@
 #include <cmath>
 #include <cstring>
 
-#include "aegis/crypto/encoding.h"
 #include "aegis/core/errors.h"
-#include "errors.h"
+#include "aegis/crypto/encoding.h"
 #include "bindings.h"
+#include "errors.h"
 
 namespace aegis::python {
 namespace {

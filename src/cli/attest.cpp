@@ -2,13 +2,13 @@
 // flags in, the attestation and checkpoint functions of the store layer out.
 #include <cstdio>
 
+#include "aegis/core/json.h"
+#include "aegis/crypto/keyfile.h"
 #include "aegis/store/attestation.h"
 #include "aegis/store/audit_checkpoint.h"
-#include "aegis/crypto/keyfile.h"
-#include "errors.h"
-#include "aegis/core/json.h"
 #include "commands.h"
 #include "common.h"
+#include "errors.h"
 
 namespace aegis::cli {
 namespace {

@@ -10,10 +10,10 @@
 #include <cstring>
 
 #include "aegis/service/decision_service.h"
-#include "errors.h"
 #include "aegis/store/store.h"
 #include "commands.h"
 #include "common.h"
+#include "errors.h"
 
 namespace aegis::cli {
 namespace {

@@ -25,8 +25,8 @@ struct EvaluateOptions {
   std::optional<std::string> fields;          // --batch: top-level fields of each line written
   std::optional<std::string> db;  // record each decision durably (sqlite:PATH) before printing
   std::optional<std::string> telemetry_url;  // https only; else the config's telemetry_url
-  std::optional<std::string> what_if;  // a merge patch (JSON) or K=V,... of the context
-  bool record = false;                 // --what-if: record the changed decision in --db
+  std::optional<std::string> what_if;        // a merge patch (JSON) or K=V,... of the context
+  bool record = false;                       // --what-if: record the changed decision in --db
 };
 
 struct GateOptions {

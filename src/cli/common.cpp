@@ -7,11 +7,11 @@
 #include <cstring>
 #include <fstream>
 
-#include "errors.h"
 #include "aegis/core/errors.h"
-#include "aegis/telemetry/errors.h"
 #include "aegis/core/json.h"
 #include "aegis/server/server_config.h"
+#include "aegis/telemetry/errors.h"
+#include "errors.h"
 
 namespace aegis::cli {
 

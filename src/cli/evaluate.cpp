@@ -1,13 +1,13 @@
 // `aegis evaluate`: one decision from a JSON context.
 #include <fmt/format.h>
 
-#include "aegis/service/decision_service.h"
-#include "errors.h"
 #include "aegis/core/json.h"
-#include "aegis/store/store.h"
+#include "aegis/service/decision_service.h"
 #include "aegis/service/what_if.h"
+#include "aegis/store/store.h"
 #include "commands.h"
 #include "common.h"
+#include "errors.h"
 
 namespace aegis::cli {
 namespace {

@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "aegis/core/counterfactual.h"
-#include "errors.h"
 #include "commands.h"
 #include "common.h"
+#include "errors.h"
 #include "flags.h"
 
 namespace aegis::cli {

@@ -52,8 +52,9 @@ Dispatch add_service_flags(CLI::App& app) {
       ->check(CLI::IsMember({"json", "text"}));
 
   ServeOptions& so = f->serve;
-  auto* serve = app.add_subcommand("serve", "The HTTP API (decisions, workflows, overrides, "
-                                            "drift, health, metrics)");
+  auto* serve = app.add_subcommand("serve",
+                                   "The HTTP API (decisions, workflows, overrides, "
+                                   "drift, health, metrics)");
   serve->add_option("--listen", so.listen, "HOST:PORT (default 127.0.0.1:8080)");
   serve->add_option("-c,--config", so.config, "YAML: parameters, server.api_keys, custodians");
   serve->add_option("--db", so.db, "sqlite:PATH (default sqlite:aegis.db) or postgresql://...");
@@ -62,8 +63,9 @@ Dispatch add_service_flags(CLI::App& app) {
   tls_cert->needs(tls_key);
   tls_key->needs(tls_cert);
 
-  auto* report = app.add_subcommand("report", "Charts of a decision file or a batch output, as "
-                                              "one self-contained HTML file");
+  auto* report = app.add_subcommand("report",
+                                    "Charts of a decision file or a batch output, as "
+                                    "one self-contained HTML file");
   report->add_option("input", f->report_input, "DECISION.json or BATCH.jsonl (- for stdin)")
       ->required();
   report->add_option("-o,--output", f->report_output, "HTML file to write (default: stdout)");

@@ -17,12 +17,18 @@ namespace {
 std::string annotation_escape(std::string_view s, bool property) {
   std::string out;
   for (char c : s) {
-    if (c == '%') out += "%25";
-    else if (c == '\r') out += "%0D";
-    else if (c == '\n') out += "%0A";
-    else if (property && c == ':') out += "%3A";
-    else if (property && c == ',') out += "%2C";
-    else out += c;
+    if (c == '%')
+      out += "%25";
+    else if (c == '\r')
+      out += "%0D";
+    else if (c == '\n')
+      out += "%0A";
+    else if (property && c == ':')
+      out += "%3A";
+    else if (property && c == ',')
+      out += "%2C";
+    else
+      out += c;
   }
   return out;
 }
@@ -41,13 +47,17 @@ std::string one_line(std::string_view s) {
 std::string markdown_escape(std::string_view s) {
   std::string out;
   for (char c : one_line(s)) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
     else if (std::string_view("\\`*_[]()!#|~").find(c) != std::string_view::npos) {
       out += '\\';
       out += c;
-    } else out += c;
+    } else
+      out += c;
   }
   return out;
 }
@@ -63,9 +73,9 @@ Reading read_decision(const GateVerdict& v) {
   const auto j = nlohmann::json::parse(v.decision, nullptr, false);
   if (!j.is_object()) return r;
   if (j.contains("rationale") && j["rationale"].is_string()) r.rationale = j["rationale"];
-  for (const auto& [key, into] : {std::pair<const char*, std::vector<std::string>*>{
-                                      "failing_gates", &r.failing_gates},
-                                  {"next_steps", &r.next_steps}})
+  for (const auto& [key, into] :
+       {std::pair<const char*, std::vector<std::string>*>{"failing_gates", &r.failing_gates},
+        {"next_steps", &r.next_steps}})
     if (j.contains(key) && j[key].is_array())
       for (const auto& s : j[key])
         if (s.is_string()) into->push_back(s);
@@ -88,25 +98,27 @@ std::string text_report(const GateVerdict& v, int code, bool passed_unavailable)
   if (!v.decision_id.empty()) out += ", decision " + v.decision_id;
   out += "\n";
   if (v.status.empty()) out += "  " + one_line(v.detail) + "\n";
-  if (!r.failing_gates.empty()) out += "  failing gates: " + one_line(joined(r.failing_gates)) + "\n";
+  if (!r.failing_gates.empty())
+    out += "  failing gates: " + one_line(joined(r.failing_gates)) + "\n";
   if (!r.rationale.empty()) out += "  rationale: " + one_line(r.rationale) + "\n";
   for (const auto& s : r.next_steps) out += "  next: " + one_line(s) + "\n";
   if (passed_unavailable)
-    out += "  PASSING WITHOUT A DECISION: the service was unavailable and --on-unavailable is "
-           "pass\n";
+    out +=
+        "  PASSING WITHOUT A DECISION: the service was unavailable and --on-unavailable is "
+        "pass\n";
   return out;
 }
 
 std::string json_report(const GateVerdict& v, int code, bool passed_unavailable) {
-  nlohmann::json j = {{"outcome", to_string(v.outcome)},
-                      {"exit_code", code},
-                      {"status", v.status.empty() ? nlohmann::json() : nlohmann::json(v.status)},
-                      {"decision_id", v.decision_id.empty() ? nlohmann::json()
-                                                            : nlohmann::json(v.decision_id)},
-                      {"detail", v.detail},
-                      {"attempts", v.attempts},
-                      {"http_status", v.http_status},
-                      {"passed_unavailable", passed_unavailable}};
+  nlohmann::json j = {
+      {"outcome", to_string(v.outcome)},
+      {"exit_code", code},
+      {"status", v.status.empty() ? nlohmann::json() : nlohmann::json(v.status)},
+      {"decision_id", v.decision_id.empty() ? nlohmann::json() : nlohmann::json(v.decision_id)},
+      {"detail", v.detail},
+      {"attempts", v.attempts},
+      {"http_status", v.http_status},
+      {"passed_unavailable", passed_unavailable}};
   const auto d = nlohmann::json::parse(v.decision, nullptr, false);
   j["decision"] = d.is_discarded() ? nlohmann::json() : d;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
@@ -116,7 +128,8 @@ std::string summary_markdown(const GateVerdict& v, int code, bool passed_unavail
                              const std::string& where) {
   const Reading r = read_decision(v);
   std::string md = "## AEGIS gate: " + headline(v) + "\n\n| | |\n|---|---|\n";
-  md += "| Outcome | " + std::string(to_string(v.outcome)) + " (exit " + std::to_string(code) + ") |\n";
+  md += "| Outcome | " + std::string(to_string(v.outcome)) + " (exit " + std::to_string(code) +
+        ") |\n";
   if (!v.decision_id.empty()) md += "| Decision | `" + markdown_escape(v.decision_id) + "` |\n";
   if (!r.failing_gates.empty())
     md += "| Failing gates | " + markdown_escape(joined(r.failing_gates)) + " |\n";
@@ -124,8 +137,9 @@ std::string summary_markdown(const GateVerdict& v, int code, bool passed_unavail
   if (v.outcome != GateOutcome::kProceed) md += "| Detail | " + markdown_escape(v.detail) + " |\n";
   md += "\n";
   if (passed_unavailable)
-    md += "> **Passed without a decision**: the service was unavailable and `on-unavailable` is "
-          "`pass`.\n\n";
+    md +=
+        "> **Passed without a decision**: the service was unavailable and `on-unavailable` is "
+        "`pass`.\n\n";
   if (!r.rationale.empty()) md += "**Rationale.** " + markdown_escape(r.rationale) + "\n\n";
   if (!r.next_steps.empty()) {
     md += "**Next steps**\n\n";
@@ -149,9 +163,10 @@ int run_gate(const GateOptions& o) {
   GateVerdict v;
   std::string where;
   if (o.url) {
-    GateRemote remote{.url = *o.url,
-                      .retries = o.retries,
-                      .timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000))};
+    GateRemote remote{
+        .url = *o.url,
+        .retries = o.retries,
+        .timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000))};
     if (const char* key = std::getenv("AEGIS_API_KEY")) remote.api_key = key;
     // Waiting is never silent: one line per retry (the detail never holds the key).
     remote.on_retry = [](int attempt, const std::string& why, std::chrono::milliseconds wait) {
@@ -165,7 +180,8 @@ int run_gate(const GateOptions& o) {
       return report_error(e.error());
     }
     OPENSSL_cleanse(remote.api_key.data(), remote.api_key.size());
-    where = *o.url + " (" + std::to_string(v.attempts) + " attempt" + (v.attempts == 1 ? "" : "s") + ")";
+    where = *o.url + " (" + std::to_string(v.attempts) + " attempt" + (v.attempts == 1 ? "" : "s") +
+            ")";
   } else {
     auto config = load_config(o.config);
     if (!config) return report_error(config.error());
@@ -203,11 +219,11 @@ int run_gate(const GateOptions& o) {
                                                     false) +
                                   "\n");
     else if (v.outcome != GateOutcome::kProceed)
-      ok &= write_all(stdout, "::error title=" + annotation_escape(title, true) + "::" +
-                                  annotation_escape(v.status.empty() ? v.detail
-                                                                     : read_decision(v).rationale,
-                                                    false) +
-                                  "\n");
+      ok &= write_all(
+          stdout,
+          "::error title=" + annotation_escape(title, true) + "::" +
+              annotation_escape(v.status.empty() ? v.detail : read_decision(v).rationale, false) +
+              "\n");
     if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY"); summary && *summary)
       ok &= append_file(summary, summary_markdown(v, code, passed_unavailable, where));
     if (const char* output = std::getenv("GITHUB_OUTPUT"); output && *output)

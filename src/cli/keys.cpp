@@ -6,14 +6,14 @@
 #include <nlohmann/json.hpp>
 
 #include "aegis/crypto/encoding.h"
+#include "aegis/crypto/errors.h"
 #include "aegis/crypto/keyfile.h"
 #include "aegis/crypto/xwing.h"
-#include "errors.h"
-#include "aegis/crypto/errors.h"
 #include "aegis/kek/kek.h"
 #include "aegis/telemetry/encryption.h"
 #include "commands.h"
 #include "common.h"
+#include "errors.h"
 
 namespace aegis::cli {
 namespace {

@@ -1,7 +1,6 @@
 // The `aegis` command: declares each family's flags (flags_*.cpp), parses the command line and
 // runs the chosen subcommand.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <vector>
 

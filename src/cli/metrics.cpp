@@ -4,10 +4,10 @@
 
 #include <cstdio>
 
-#include "errors.h"
 #include "aegis/store/store.h"
 #include "commands.h"
 #include "common.h"
+#include "errors.h"
 
 namespace aegis::cli {
 

@@ -3,13 +3,13 @@
 
 #include <cstdio>
 
-#include "aegis/crypto/keyfile.h"
-#include "errors.h"
-#include "aegis/workflow/errors.h"
 #include "aegis/core/json.h"
+#include "aegis/crypto/keyfile.h"
 #include "aegis/server/server_config.h"
+#include "aegis/workflow/errors.h"
 #include "commands.h"
 #include "common.h"
+#include "errors.h"
 
 namespace aegis::cli {
 namespace {

@@ -5,9 +5,9 @@
 
 #include <fstream>
 
-#include "errors.h"
 #include "commands.h"
 #include "common.h"
+#include "errors.h"
 
 namespace aegis::cli {
 namespace {

@@ -4,14 +4,14 @@
 #include <charconv>
 #include <cstdio>
 
-#include "aegis/server/api_server.h"
-#include "aegis/crypto/encoding.h"
 #include "aegis/core/digest.h"
-#include "errors.h"
-#include "aegis/workflow/rbac.h"
+#include "aegis/crypto/encoding.h"
+#include "aegis/server/api_server.h"
 #include "aegis/store/store.h"
+#include "aegis/workflow/rbac.h"
 #include "commands.h"
 #include "common.h"
+#include "errors.h"
 
 namespace aegis::cli {
 

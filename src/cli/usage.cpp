@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "errors.h"
 #include "aegis/core/spelling.h"
+#include "errors.h"
 
 namespace aegis::cli {
 namespace {

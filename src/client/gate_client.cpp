@@ -10,8 +10,8 @@
 #include <optional>
 #include <thread>
 
-#include "aegis/core/decide.h"
 #include "aegis/client/errors.h"
+#include "aegis/core/decide.h"
 #include "aegis/core/errors.h"
 #include "aegis/core/json.h"
 

@@ -58,7 +58,8 @@ std::string did_you_mean(std::string_view given, const std::vector<std::string>&
     if (folded_prefix(given, name) && name.size() > given.size()) extending.push_back(name);
   const auto near = nearest_spelling(given, known);
   if (!near) return {};
-  if (extending.size() < 2 || std::find(extending.begin(), extending.end(), *near) == extending.end())
+  if (extending.size() < 2 ||
+      std::find(extending.begin(), extending.end(), *near) == extending.end())
     return " (did you mean '" + *near + "'?)";
   std::string out = " (did you mean one of ";
   for (size_t i = 0; i < extending.size(); ++i) out += (i ? ", '" : "'") + extending[i] + "'";

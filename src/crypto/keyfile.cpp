@@ -10,9 +10,9 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "aegis/core/names.h"
 #include "aegis/crypto/encoding.h"
 #include "aegis/crypto/errors.h"
-#include "aegis/core/names.h"
 
 namespace aegis::crypto {
 namespace {

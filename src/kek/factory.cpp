@@ -4,8 +4,8 @@
 #include <algorithm>
 
 #include "aegis/kek/errors.h"
-#include "aegis/kek/kek.h"
 #include "aegis/kek/hsm.h"
+#include "aegis/kek/kek.h"
 #include "aegis/kek/kms.h"
 
 namespace aegis {

@@ -2,6 +2,8 @@
 // temporary session object (a generic secret, never on the token), C_WrapKey wraps it under the
 // wrapping key, and the object is destroyed; unwrapping is C_UnwrapKey into such an object and
 // reading its value.
+#include "aegis/kek/hsm.h"
+
 #include <dlfcn.h>
 #include <openssl/crypto.h>
 #include <p11-kit/pkcs11.h>
@@ -16,7 +18,6 @@
 
 #include "aegis/crypto/encoding.h"
 #include "aegis/kek/errors.h"
-#include "aegis/kek/hsm.h"
 
 namespace aegis {
 namespace {

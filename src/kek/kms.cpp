@@ -1,3 +1,5 @@
+#include "aegis/kek/kms.h"
+
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
@@ -7,7 +9,6 @@
 
 #include "aegis/crypto/encoding.h"
 #include "aegis/kek/errors.h"
-#include "aegis/kek/kms.h"
 #include "sigv4.h"
 
 namespace aegis {

@@ -8,10 +8,10 @@
 #include <cstring>
 #include <thread>
 
+#include "aegis/core/version.h"
 #include "aegis/crypto/encoding.h"
 #include "aegis/crypto/keyfile.h"
 #include "aegis/server/errors.h"
-#include "aegis/core/version.h"
 #include "http/server.h"
 #include "routes.h"
 

@@ -1,8 +1,8 @@
 #include "aegis/server/dashboard.h"
 
-#include "aegis/crypto/encoding.h"
 #include "aegis/core/digest.h"
 #include "aegis/core/error.h"
+#include "aegis/crypto/encoding.h"
 #include "aegis/server/errors.h"
 #include "aegis/server/report.h"
 #include "embedded.h"

@@ -5,8 +5,8 @@
 #include <string_view>
 
 #include "aegis/core/error.h"
-#include "aegis/server/errors.h"
 #include "aegis/core/version.h"
+#include "aegis/server/errors.h"
 #include "embedded.h"
 
 namespace aegis {

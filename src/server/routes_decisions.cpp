@@ -5,13 +5,13 @@
 #include <nlohmann/json.hpp>
 #include <span>
 
-#include "aegis/workflow/afa.h"
-#include "aegis/store/attestation.h"
 #include "aegis/core/errors.h"
-#include "aegis/server/errors.h"
 #include "aegis/core/json.h"
 #include "aegis/core/strict_object.h"
+#include "aegis/server/errors.h"
 #include "aegis/service/what_if.h"
+#include "aegis/store/attestation.h"
+#include "aegis/workflow/afa.h"
 #include "routes.h"
 
 namespace aegis::server {

@@ -1,10 +1,10 @@
 // GET /health, /metrics, /openapi.json, the dashboard page and its fragment.
 #include <nlohmann/json.hpp>
 
+#include "aegis/core/version.h"
 #include "aegis/server/dashboard.h"
 #include "aegis/server/openapi.h"
 #include "aegis/server/report.h"
-#include "aegis/core/version.h"
 #include "routes.h"
 
 namespace aegis::server {

@@ -1,9 +1,9 @@
 #include "aegis/service/what_if.h"
 
 #include "aegis/core/errors.h"
-#include "aegis/service/errors.h"
 #include "aegis/core/json.h"
 #include "aegis/core/strict_object.h"
+#include "aegis/service/errors.h"
 
 namespace aegis {
 namespace {

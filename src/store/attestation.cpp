@@ -2,10 +2,10 @@
 
 #include <cstring>
 
-#include "aegis/crypto/encoding.h"
 #include "aegis/core/digest.h"
-#include "aegis/store/errors.h"
 #include "aegis/core/json.h"
+#include "aegis/crypto/encoding.h"
+#include "aegis/store/errors.h"
 
 namespace aegis {
 namespace {

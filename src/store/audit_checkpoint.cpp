@@ -3,11 +3,11 @@
 #include <chrono>
 #include <cstring>
 
-#include "aegis/store/attestation.h"
-#include "aegis/crypto/encoding.h"
 #include "aegis/core/errors.h"
-#include "aegis/store/errors.h"
 #include "aegis/core/json.h"
+#include "aegis/crypto/encoding.h"
+#include "aegis/store/attestation.h"
+#include "aegis/store/errors.h"
 
 namespace aegis {
 namespace {

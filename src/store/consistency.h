@@ -7,8 +7,8 @@
 #include <utility>
 
 #include "aegis/core/error.h"
-#include "aegis/store/errors.h"
 #include "aegis/core/json.h"
+#include "aegis/store/errors.h"
 #include "aegis/store/store.h"
 
 namespace aegis::store_detail {

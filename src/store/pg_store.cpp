@@ -13,8 +13,8 @@
 #include <pqxx/pqxx>
 #include <pqxx/tablewriter>
 
-#include "aegis/store/errors.h"
 #include "aegis/core/json.h"
+#include "aegis/store/errors.h"
 #include "consistency.h"
 #include "decision_query.h"
 

@@ -7,8 +7,8 @@
 #include <thread>
 #include <utility>
 
-#include "aegis/store/errors.h"
 #include "aegis/core/json.h"
+#include "aegis/store/errors.h"
 #include "consistency.h"
 #include "decision_query.h"
 

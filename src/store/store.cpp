@@ -7,8 +7,8 @@
 #include <map>
 
 #include "aegis/core/digest.h"
-#include "aegis/store/errors.h"
 #include "aegis/core/json.h"
+#include "aegis/store/errors.h"
 #include "pg_store.h"
 #include "sqlite_store.h"
 

@@ -1,14 +1,15 @@
+#include "aegis/telemetry/encryption.h"
+
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <cstring>
 #include <new>
 
+#include "aegis/core/json.h"
 #include "aegis/crypto/encoding.h"
 #include "aegis/telemetry/errors.h"
-#include "aegis/core/json.h"
 #include "aegis/telemetry/telemetry.h"
-#include "aegis/telemetry/encryption.h"
 
 namespace aegis {
 namespace {

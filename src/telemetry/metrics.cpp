@@ -1,12 +1,12 @@
 #include "aegis/telemetry/metrics.h"
 
-#include <cstdio>
-
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
+
+#include <cstdio>
 
 namespace aegis {
 
@@ -104,8 +104,8 @@ void PrometheusExporter::record_drift(double kl_divergence) { kl_->Set(kl_diverg
 
 void PrometheusExporter::record_http_request(std::string_view route, int code) {
   char key[192];
-  const int n = std::snprintf(key, sizeof key, "%.*s %d", static_cast<int>(route.size()),
-                              route.data(), code);
+  const int n =
+      std::snprintf(key, sizeof key, "%.*s %d", static_cast<int>(route.size()), route.data(), code);
   if (n <= 0 || static_cast<size_t>(n) >= sizeof key) {  // a label this long is never a route
     http_->Add({{"route", std::string(route)}, {"code", std::to_string(code)}}).Increment();
     return;
@@ -116,10 +116,11 @@ void PrometheusExporter::record_http_request(std::string_view route, int code) {
     std::lock_guard<std::mutex> g(http_lock_);
     auto it = http_counters_.find(k);
     if (it == http_counters_.end())
-      it = http_counters_
-               .emplace(std::string(k),
-                        &http_->Add({{"route", std::string(route)}, {"code", std::to_string(code)}}))
-               .first;
+      it =
+          http_counters_
+              .emplace(std::string(k),
+                       &http_->Add({{"route", std::string(route)}, {"code", std::to_string(code)}}))
+              .first;
     counter = it->second;
   }
   counter->Increment();

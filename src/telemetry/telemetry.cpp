@@ -8,9 +8,9 @@
 #include <functional>
 #include <thread>
 
-#include "aegis/telemetry/errors.h"
 #include "aegis/core/json.h"
 #include "aegis/core/uuid.h"
+#include "aegis/telemetry/errors.h"
 
 namespace aegis {
 

@@ -1,8 +1,8 @@
 #include "aegis/workflow/afa.h"
 
-#include "aegis/workflow/errors.h"
 #include "aegis/core/json.h"
 #include "aegis/core/strict_object.h"
+#include "aegis/workflow/errors.h"
 
 namespace aegis {
 

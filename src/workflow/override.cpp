@@ -9,8 +9,8 @@
 #include "aegis/core/context.h"
 #include "aegis/core/digest.h"
 #include "aegis/core/errors.h"
-#include "aegis/workflow/errors.h"
 #include "aegis/core/json.h"
+#include "aegis/workflow/errors.h"
 
 namespace aegis {
 namespace {

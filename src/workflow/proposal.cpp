@@ -1,7 +1,7 @@
 #include <algorithm>
 
-#include "aegis/workflow/errors.h"
 #include "aegis/core/json.h"
+#include "aegis/workflow/errors.h"
 #include "aegis/workflow/workflow.h"
 
 namespace aegis {

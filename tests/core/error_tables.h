@@ -4,17 +4,17 @@
 #include <span>
 #include <string_view>
 
-#include "src/cli/errors.h"
 #include "aegis/client/errors.h"
 #include "aegis/core/errors.h"
 #include "aegis/crypto/errors.h"
 #include "aegis/kek/errors.h"
-#include "python/src/errors.h"
 #include "aegis/server/errors.h"
 #include "aegis/service/errors.h"
 #include "aegis/store/errors.h"
 #include "aegis/telemetry/errors.h"
 #include "aegis/workflow/errors.h"
+#include "python/src/errors.h"
+#include "src/cli/errors.h"
 
 namespace aegis::errors {
 

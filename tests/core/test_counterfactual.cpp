@@ -111,11 +111,12 @@ TEST(Counterfactual, TheBudgetBindsMigrationCostNonStrictly) {
   const GateEvaluator ev;
   const UtilityCalculator calc;
   auto passes = [&](double benefit) {
-    return ev.evaluate_utility_gate(calc.compute({.expected_benefit = benefit, .benefit_std = 10,
-                                                  .n_samples = 4, .migration_cost = 10}))
+    return ev
+        .evaluate_utility_gate(calc.compute(
+            {.expected_benefit = benefit, .benefit_std = 10, .n_samples = 4, .migration_cost = 10}))
         .passed;
   };
-  EXPECT_FALSE(passes(*b->required));  // strict: fails at the boundary ...
+  EXPECT_FALSE(passes(*b->required));                           // strict: fails at the boundary ...
   EXPECT_TRUE(passes(std::nextafter(*b->required, INFINITY)));  // ... passes just beyond
   const Counterfactual* n = find(e, "utility.n_samples");
   ASSERT_NE(n, nullptr);
@@ -134,11 +135,12 @@ TEST(Counterfactual, AHandMadeUtilityResultGetsNoUtilityEntries) {
 }
 
 TEST(Counterfactual, StepsRoundTowardPassing) {
-  Counterfactual c{GateType::RISK, {GateInputField::kRiskProposed}, 0.9, 0.0442199,
-                   Relation::kAtMost};
+  Counterfactual c{
+      GateType::RISK, {GateInputField::kRiskProposed}, 0.9, 0.0442199, Relation::kAtMost};
   EXPECT_EQ(counterfactual_step(c), "Lower risk_proposed to at most 0.04421 to pass the risk gate");
   c = {GateType::NOVELTY, {GateInputField::kNoveltyScore}, 0.5, 0.7400001, Relation::kAtLeast};
-  EXPECT_EQ(counterfactual_step(c), "Raise novelty_score to at least 0.7401 to pass the novelty gate");
+  EXPECT_EQ(counterfactual_step(c),
+            "Raise novelty_score to at least 0.7401 to pass the novelty gate");
   c = {GateType::UTILITY, {GateInputField::kExpectedBenefit}, 100, 132.44, Relation::kAbove};
   EXPECT_EQ(counterfactual_step(c),
             "Raise utility.expected_benefit above 132.5 to pass the utility gate");
@@ -146,9 +148,11 @@ TEST(Counterfactual, StepsRoundTowardPassing) {
   EXPECT_EQ(counterfactual_step(c),
             "Raise profit_proposed to at least -0.03419 to pass the profit gate");
   c = {GateType::UTILITY, {GateInputField::kBenefitStd}, 50, 9.99951, Relation::kBelow};
-  EXPECT_EQ(counterfactual_step(c), "Lower utility.benefit_std below 9.999 to pass the utility gate");
+  EXPECT_EQ(counterfactual_step(c),
+            "Lower utility.benefit_std below 9.999 to pass the utility gate");
   c = {GateType::UTILITY, {GateInputField::kMigrationCost}, 50, 10.00049, Relation::kAtMost};
-  EXPECT_EQ(counterfactual_step(c), "Lower utility.migration_cost to at most 10 to pass the utility gate");
+  EXPECT_EQ(counterfactual_step(c),
+            "Lower utility.migration_cost to at most 10 to pass the utility gate");
   c = {GateType::UTILITY, {GateInputField::kNSamples}, 4, 1234567.0, Relation::kAtLeast};
   EXPECT_EQ(counterfactual_step(c),
             "Raise utility.n_samples to at least 1234567 to pass the utility gate");

@@ -5,9 +5,9 @@
 #include <set>
 
 #include "aegis/core/decide.h"
-#include "aegis/workflow/errors.h"
 #include "aegis/core/json.h"
 #include "aegis/core/version.h"
+#include "aegis/workflow/errors.h"
 #include "test_util.h"
 
 namespace aegis {

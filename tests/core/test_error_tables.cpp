@@ -95,7 +95,8 @@ TEST(ErrorTables, EveryDetailIsDeclaredOnceWithAModulePrefixAndAMeaning) {
 }
 
 TEST(ErrorTables, TheSchemaNamesExactlyTheKindsWireCodesAndTheDetailShape) {
-  const auto schema = nlohmann::json::parse(read(aegis::test::source_dir() + "/schema/error.schema.json"));
+  const auto schema =
+      nlohmann::json::parse(read(aegis::test::source_dir() + "/schema/error.schema.json"));
   const auto& props = schema["properties"]["error"]["properties"];
   std::set<std::string> in_schema, in_table;
   for (const auto& c : props["code"]["enum"]) in_schema.insert(c.get<std::string>());

@@ -40,13 +40,17 @@ open(sys.argv[2], "w").write("\n".join(includes) + "\nint main() {\n" + "\n".joi
 PY
 c++ -std=c++20 -o "$work/readme_snippet" "$work/readme_snippet.cpp" $cflags $libs
 "$work/readme_snippet"
-# Each installed header compiles on its own; the old flat paths forward to the layered ones.
-for header in $(cd "$includedir" && find aegis -name '*.h' | sort); do
-  printf '#include "%s"\n' "$header" > "$work/one_header.cpp"
-  c++ -std=c++20 -fsyntax-only "$work/one_header.cpp" $cflags
-done
+# Every installed header compiles from the installed tree: the layered ones in one file, the
+# forwarding ones (the flat paths of 0.1.0) in another.
+(cd "$includedir" && find aegis -mindepth 2 -name '*.h' ! -path 'aegis/errors/*' | sort) |
+  sed 's/.*/#include "&"/' > "$work/layered.cpp"
+(cd "$includedir" && { find aegis -maxdepth 1 -name '*.h'; find aegis/errors -name '*.h'; } | sort) |
+  sed 's/.*/#include "&"/' > "$work/forwarding.cpp"
+[ "$(wc -l < "$work/layered.cpp")" -gt 60 ] && [ "$(wc -l < "$work/forwarding.cpp")" -gt 40 ]
+c++ -std=c++20 -fsyntax-only "$work/layered.cpp" $cflags
+c++ -std=c++20 -fsyntax-only "$work/forwarding.cpp" $cflags
 printf '#include "aegis/decide.h"\nint main() { return aegis::AegisConfig::default_config().parameters().novelty_threshold > 0 ? 0 : 1; }\n' \
   > "$work/old_path.cpp"
 grep -q 'Moved to aegis/core/decide.h' "$includedir/aegis/decide.h"
-c++ -std=c++20 -o "$work/old_path" "$work/old_path.cpp" $cflags $libs
-echo "aegis.pc relocatable: $cflags $libs; examples, README snippet and $(cd "$includedir" && find aegis -name '*.h' | wc -l) headers compile"
+c++ -std=c++20 -o "$work/old_path" "$work/old_path.cpp" $cflags $libs && "$work/old_path"
+echo "aegis.pc relocatable: $cflags $libs; examples, README snippet and $(cat "$work"/layered.cpp "$work"/forwarding.cpp | wc -l) headers compile"

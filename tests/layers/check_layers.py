@@ -16,7 +16,9 @@ from pathlib import Path
 
 ROOT = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[2])
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.M)
-FORWARD = re.compile(r'\A// Moved to (aegis/\w+/\w+\.h)[^\n]*\n#pragma once\n#include "\1"[^\n]*\n\Z')
+# A forwarding header: comment lines naming the new path, `#pragma once`, its one include.
+FORWARD = re.compile(r'\A// Moved to (aegis/\w+/\w+\.h)[^\n]*\n(//[^\n]*\n)*#pragma once\n'
+                     r'#include "\1"[^\n]*\n\Z')
 
 
 def read_table():

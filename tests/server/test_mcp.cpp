@@ -118,17 +118,21 @@ TEST(Mcp, EveryToolSaysWhichWayEachGatePasses) {
   EXPECT_NE(novelty.find("passes only for HIGH values: from 0.7406 up"), std::string::npos)
       << novelty;
   auto guide = [](McpServer& server, const char* domain) -> std::string {
-    const json r = call(server, json{{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/call"},
-                                     {"params", {{"name", "aegis_get_scoring_guide"},
-                                                 {"arguments", {{"domain", domain}}}}}}
-                                    .dump());
+    const json r = call(
+        server,
+        json{{"jsonrpc", "2.0"},
+             {"id", 2},
+             {"method", "tools/call"},
+             {"params", {{"name", "aegis_get_scoring_guide"}, {"arguments", {{"domain", domain}}}}}}
+            .dump());
     return r["result"]["structuredContent"]["guide"];
   };
   for (const char* domain : {"generic", "cicd", "trading", "moderation", "agents"}) {
     const std::string g = guide(s, domain);
     EXPECT_NE(g.find("novelty_score HIGH (from 0.7406 up"), std::string::npos) << domain << g;
     EXPECT_NE(g.find("risk_proposed LOW (over a risk_baseline of 0.1 it passes up to 0.4419"),
-              std::string::npos) << domain << g;
+              std::string::npos)
+        << domain << g;
   }
   // The guide's bounds are the server's configuration's, not the defaults'.
   const auto lowered = AegisConfig::parse_yaml("novelty_N0: 0\n", "c.yaml");
@@ -143,7 +147,8 @@ TEST(Mcp, CryptoStatusReportsTheFlagsAndTheProviders) {
   McpServer s{AegisConfig()};
   ready(s);
   const json r = call(
-      s, R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"aegis_crypto_status"}})");
+      s,
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"aegis_crypto_status"}})");
   const json& st = r["result"]["structuredContent"];
   EXPECT_EQ(st["HYBRID_KEM_AVAILABLE"], true);
   EXPECT_EQ(st["KMS_KEK_AVAILABLE"], true);
@@ -178,7 +183,6 @@ namespace {
 
 using nlohmann::json;
 
-
 TEST(Mcp, EnvelopeConformance) {
   McpServer s{AegisConfig()};
   ready(s);
@@ -186,11 +190,13 @@ TEST(Mcp, EnvelopeConformance) {
   const json r = call(s, R"({"jsonrpc":2.0,"id":1,"method":"ping"})");
   EXPECT_EQ(r["error"]["code"], -32600);
   EXPECT_EQ(r["id"], 1);
-  EXPECT_EQ(call(s, R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":5}})")
-                ["error"]["code"],
-            -32602);
-  EXPECT_EQ(call(s, R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})")["error"]["code"],
-            -32602);
+  EXPECT_EQ(
+      call(s, R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":5}})")
+          ["error"]["code"],
+      -32602);
+  EXPECT_EQ(
+      call(s, R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})")["error"]["code"],
+      -32602);
   // The strict reader: duplicate keys anywhere, NaN, over-deep arguments.
   const json dup = call(s, R"({"jsonrpc":"2.0","id":1,"id":2,"method":"ping"})");
   EXPECT_EQ(dup["error"]["code"], -32700);
@@ -223,7 +229,9 @@ TEST(Mcp, BatchesOnlyWithTheVersionThatHasThem) {
   EXPECT_EQ(replies[2]["error"]["code"], -32600);
   EXPECT_EQ(call(old_client, "[]")["error"]["code"], -32600);
   EXPECT_FALSE(old_client.handle(R"([{"jsonrpc":"2.0","method":"notifications/x"}])").has_value());
-  EXPECT_EQ(call(old_client, std::string(1, '[').append(init("2025-03-26")).append("]"))[0]["error"]["code"], -32600);
+  EXPECT_EQ(call(old_client,
+                 std::string(1, '[').append(init("2025-03-26")).append("]"))[0]["error"]["code"],
+            -32600);
   McpServer new_client{AegisConfig()};
   call(new_client, init("2025-06-18"));
   EXPECT_EQ(call(new_client, batch)["error"]["code"], -32600);
@@ -302,8 +310,9 @@ TEST(Mcp, ListingIsNewestFirstWithFiltersInMemoryToo) {
   McpServer s{AegisConfig()};
   ready(s);
   auto tool = [&](const char* name, const std::string& args) {
-    return call(s, std::string(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":")") +
-                       name + R"(","arguments":)" + args + "}}")["result"];
+    return call(s,
+                std::string(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":")") +
+                    name + R"(","arguments":)" + args + "}}")["result"];
   };
   const std::string proceed =
       R"({"agent_id":"b","risk_proposed":0.01,"novelty_score":0.9,"complexity_score":0.9,)"
@@ -328,9 +337,9 @@ TEST(Mcp, ListingIsNewestFirstWithFiltersInMemoryToo) {
   ASSERT_TRUE(page["next_cursor"].is_string());
   EXPECT_EQ(listed(R"({"limit":2,"cursor":")" + page["next_cursor"].get<std::string>() + R"("})"),
             (std::vector<std::string>{ids[0]}));
-  for (const char* bad : {R"({"order":"newest"})", R"({"status":"ok"})", R"({"failing_gate":"x"})",
-                          R"({"since":"yesterday"})", R"({"agent_id":""})",
-                          R"({"agent_id":"a\u0000b"})"})
+  for (const char* bad :
+       {R"({"order":"newest"})", R"({"status":"ok"})", R"({"failing_gate":"x"})",
+        R"({"since":"yesterday"})", R"({"agent_id":""})", R"({"agent_id":"a\u0000b"})"})
     EXPECT_EQ(tool("aegis_list_decisions", bad)["isError"], true) << bad;
 }
 
@@ -340,38 +349,42 @@ TEST(Mcp, TheConfiguredCallerNeedsItsPermissions) {
   McpServer s(AegisConfig(), nullptr, {}, {"agent-7", &rbac});
   ready(s);
   auto tool = [&](const char* name, const char* args) {
-    return call(s, std::string(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":")") +
-                       name + R"(","arguments":)" + args + "}}")["result"];
+    return call(s,
+                std::string(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":")") +
+                    name + R"(","arguments":)" + args + "}}")["result"];
   };
   const json denied = tool("aegis_evaluate_proposal", R"({"risk_proposed":0.1})");
   EXPECT_EQ(denied["isError"], true);
   EXPECT_EQ(denied["structuredContent"]["error"]["code"], "forbidden");
-  EXPECT_EQ(tool("aegis_quick_risk_check", R"({"action_description":"x","risk_score":0.1})")
-                ["isError"],
-            true);
+  EXPECT_EQ(
+      tool("aegis_quick_risk_check", R"({"action_description":"x","risk_score":0.1})")["isError"],
+      true);
   EXPECT_FALSE(tool("aegis_list_decisions", "{}").contains("isError"));
   EXPECT_FALSE(tool("aegis_check_thresholds", "{}").contains("isError"));
   rbac.assign("agent-7", ActorRole::PROPOSER);
-  EXPECT_EQ(tool("aegis_evaluate_proposal", R"({"risk_proposed":0.1})")["structuredContent"]
-                ["status"],
-            "halt");
+  EXPECT_EQ(
+      tool("aegis_evaluate_proposal", R"({"risk_proposed":0.1})")["structuredContent"]["status"],
+      "halt");
 }
 
 TEST(Mcp, ToolArgumentsAreStrict) {
   McpServer s{AegisConfig()};
   ready(s);
   auto tool = [&](const char* name, const char* args) {
-    return call(s, std::string(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":")") +
-                       name + R"(","arguments":)" + args + "}}")["result"];
+    return call(s,
+                std::string(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":")") +
+                    name + R"(","arguments":)" + args + "}}")["result"];
   };
-  for (const auto& [name, args, field] : std::vector<std::tuple<const char*, const char*, const char*>>{
+  for (const auto& [name, args, field] :
+       std::vector<std::tuple<const char*, const char*, const char*>>{
            {"aegis_list_decisions", R"({"limit":"5"})", "limit"},
            {"aegis_list_decisions", R"({"limit":2.5})", "limit"},
            {"aegis_list_decisions", R"({"cursor":"5abc"})", "cursor"},
            {"aegis_list_decisions", R"({"page":1})", "page"},
-           {"aegis_quick_risk_check", R"({"action_description":"x","risk_score":true})", "risk_score"},
-           {"aegis_quick_risk_check", R"({"action_description":"x","risk_score":0.1,"threshold":"h"})",
-            "threshold"},
+           {"aegis_quick_risk_check", R"({"action_description":"x","risk_score":true})",
+            "risk_score"},
+           {"aegis_quick_risk_check",
+            R"({"action_description":"x","risk_score":0.1,"threshold":"h"})", "threshold"},
            {"aegis_get_scoring_guide", R"({"domain":3})", "domain"},
            {"aegis_crypto_status", R"({"verbose":true})", "verbose"},
            {"aegis_get_decision", R"({"decision_id":7})", "decision_id"}}) {

@@ -40,9 +40,9 @@ TEST(Router, MatchesPatternsAndNamesPlaceholders) {
   EXPECT_EQ(m.route, nullptr);
   EXPECT_TRUE(m.path_known);
   EXPECT_EQ(m.allow, "POST");
-  for (const std::string& path : std::vector<std::string>{"/v1/proposals/a/b/c", "/v1/proposals//x", "/v1/proposals/a/",
-                                 "/v1/proposals/a%2Fb", "/v1/proposals/" + std::string(129, 'a'),
-                                 "/mcpx", "", "v1/proposals/a"}) {
+  for (const std::string& path : std::vector<std::string>{
+           "/v1/proposals/a/b/c", "/v1/proposals//x", "/v1/proposals/a/", "/v1/proposals/a%2Fb",
+           "/v1/proposals/" + std::string(129, 'a'), "/mcpx", "", "v1/proposals/a"}) {
     m = r.match("GET", path, nullptr);
     EXPECT_EQ(m.route, nullptr) << path;
     EXPECT_FALSE(m.path_known) << path;
@@ -81,8 +81,8 @@ namespace aegis {
 namespace {
 
 std::pair<http::BodyDecoder::Status, std::string> decode(std::string_view in, uint64_t length,
-                                                          bool chunked, size_t piece = 1000,
-                                                          size_t limit = 64) {
+                                                         bool chunked, size_t piece = 1000,
+                                                         size_t limit = 64) {
   http::BodyDecoder d(length, chunked, limit, 32);
   std::string buffered, body;
   auto status = http::BodyDecoder::Status::kNeedMore;
@@ -106,12 +106,12 @@ TEST(BodyDecoder, ChunkedAndLengthBodiesInAnyPieces) {
   }
   EXPECT_EQ(decode("5\nhello\n0\n\n", 0, true).first, S::kMalformed);  // bare LF
   EXPECT_EQ(decode("5\r\nhello\n0\r\n\r\n", 0, true).first, S::kMalformed);
-  EXPECT_EQ(decode("5\rX\nhello", 0, true).first, S::kMalformed);      // bare CR
+  EXPECT_EQ(decode("5\rX\nhello", 0, true).first, S::kMalformed);  // bare CR
   EXPECT_EQ(decode("zz\r\n", 0, true).first, S::kMalformed);
   EXPECT_EQ(decode("+5\r\nhello\r\n0\r\n\r\n", 0, true).first, S::kMalformed);
   EXPECT_EQ(decode("fffffffffffffffffff\r\n", 0, true).first, S::kMalformed);  // > 60 bits
-  EXPECT_EQ(decode(std::string(40, '1'), 0, true).first, S::kMalformed);  // overlong line
-  EXPECT_EQ(decode("41\r\n", 0, true).first, S::kTooLarge);               // 65 > 64
+  EXPECT_EQ(decode(std::string(40, '1'), 0, true).first, S::kMalformed);       // overlong line
+  EXPECT_EQ(decode("41\r\n", 0, true).first, S::kTooLarge);                    // 65 > 64
   EXPECT_EQ(decode("20\r\n" + std::string(32, 'a') + "\r\n21\r\n", 0, true).first,
             S::kTooLarge);  // the total counts
   EXPECT_EQ(decode(std::string(65, 'a'), 65, false).first, S::kTooLarge);

@@ -13,10 +13,10 @@
 #include <fstream>
 #include <pqxx/pqxx>
 
-#include "aegis/store/attestation.h"
-#include "aegis/store/audit_checkpoint.h"
 #include "aegis/core/digest.h"
 #include "aegis/core/json.h"
+#include "aegis/store/attestation.h"
+#include "aegis/store/audit_checkpoint.h"
 #include "aegis/store/store.h"
 
 namespace aegis {

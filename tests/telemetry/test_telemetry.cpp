@@ -14,9 +14,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <sstream>
-#include <mutex>
 #include <thread>
 
 #include "aegis/crypto/encoding.h"

@@ -222,7 +222,8 @@ TEST(BoundMessage, CommitsToIdExpiryAndContext) {
                           R"("justification":"J","override_id":"o-1","proposal_id":"prop-001",)"
                           R"("scheme":"aegis-override-v2"})"));
   EXPECT_EQ(h, create_bound_message_hash("prop-001", "J", {"novelty", "risk"}, b, 1000));
-  EXPECT_NE(h, create_bound_message_hash("prop-001", "J", {"risk", "novelty"}, {"o-2", b.context_hash}, 1000));
+  EXPECT_NE(h, create_bound_message_hash("prop-001", "J", {"risk", "novelty"},
+                                         {"o-2", b.context_hash}, 1000));
   EXPECT_NE(h, create_bound_message_hash("prop-001", "J", {"risk", "novelty"}, b, 1001));
   EXPECT_NE(h, create_bound_message_hash("prop-001", "J", {"risk", "novelty"}, {"o-1", ""}, 1000));
   EXPECT_NE(h, create_message_hash("prop-001", "J", {"risk", "novelty"}));
@@ -242,22 +243,24 @@ TEST(Override, BoundWorkflowRefusesEveryOtherOverridesSignature) {
   for (const std::string& h : {first.message_hash(), unbound.message_hash()}) {
     OverrideWorkflow w = make(&reg, &clock);
     w.bind({"o-2", ""});
-    EXPECT_EQ(w.add_signature("risk-lead-1", "risk_lead", BIP322Provider::sign(h, c.risk),
-                              c.hex(c.risk)),
-              OverrideRejection::kBadSignature);
+    EXPECT_EQ(
+        w.add_signature("risk-lead-1", "risk_lead", BIP322Provider::sign(h, c.risk), c.hex(c.risk)),
+        OverrideRejection::kBadSignature);
   }
   // Saved and loaded, the binding and its message survive; an edited binding does not load.
-  EXPECT_EQ(second.add_signature("risk-lead-1", "risk_lead",
-                                 BIP322Provider::sign(second.message_hash(), c.risk), c.hex(c.risk)),
-            OverrideRejection::kNone);
+  EXPECT_EQ(
+      second.add_signature("risk-lead-1", "risk_lead",
+                           BIP322Provider::sign(second.message_hash(), c.risk), c.hex(c.risk)),
+      OverrideRejection::kNone);
   nlohmann::json j = second.to_json();
   OverrideWorkflow loaded = OverrideWorkflow::from_json(j, &reg, clock.fn());
   ASSERT_NE(loaded.binding(), nullptr);
   EXPECT_EQ(loaded.binding()->override_id, "o-2");
   EXPECT_EQ(loaded.message_hash(), second.message_hash());
-  for (auto edit : {+[](nlohmann::json& x) { x["binding"]["override_id"] = "o-1"; },
-                    +[](nlohmann::json& x) { x.erase("binding"); },
-                    +[](nlohmann::json& x) { x["expires_at_ms"] = x["expires_at_ms"].get<int64_t>() + 1; }}) {
+  for (auto edit :
+       {+[](nlohmann::json& x) { x["binding"]["override_id"] = "o-1"; },
+        +[](nlohmann::json& x) { x.erase("binding"); },
+        +[](nlohmann::json& x) { x["expires_at_ms"] = x["expires_at_ms"].get<int64_t>() + 1; }}) {
     nlohmann::json t = j;
     edit(t);
     EXPECT_THROW(OverrideWorkflow::from_json(t, &reg, clock.fn()), AegisError);

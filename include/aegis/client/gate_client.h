@@ -11,8 +11,8 @@
 #include <string>
 #include <string_view>
 
-#include "aegis/service/decision_service.h"
 #include "aegis/core/names.h"
+#include "aegis/service/decision_service.h"
 
 namespace aegis {
 

@@ -12,9 +12,9 @@
 #include <string>
 #include <string_view>
 
+#include "aegis/core/error.h"
 #include "aegis/crypto/ed25519.h"
 #include "aegis/crypto/schnorr.h"
-#include "aegis/core/error.h"
 
 namespace aegis::crypto {
 

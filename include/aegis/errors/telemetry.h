@@ -1,3 +1,3 @@
-// Moved to aegis/telemetry/errors.h: this path forwards there for one release (0.1.x) and then goes.
+// Moved to aegis/telemetry/errors.h; this path forwards there until 0.2.
 #pragma once
 #include "aegis/telemetry/errors.h"  // IWYU pragma: export

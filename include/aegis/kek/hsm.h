@@ -44,7 +44,7 @@ class HSMKEKProvider : public KEKProvider {
   explicit HSMKEKProvider(HsmSettings settings);
   Token& token();
   HsmSettings settings_;
-  std::unique_ptr<Token> token_;           // opened under a lock on first use
+  std::unique_ptr<Token> token_;             // opened under a lock on first use
   std::atomic<unsigned long> mechanism_{0};  // the token's wrap mechanism, once known
 };
 

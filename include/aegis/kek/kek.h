@@ -19,8 +19,8 @@
 #include <string_view>
 #include <vector>
 
-#include "aegis/crypto/xwing.h"
 #include "aegis/core/error.h"
+#include "aegis/crypto/xwing.h"
 
 namespace aegis {
 
@@ -66,9 +66,9 @@ class KEKProvider {
   // Reads AEGIS_MASTER_KEK_PUBLIC style base64 (or raw) public-key bytes; the error names
   // `field`.
   static Result<crypto::xwing::PublicKey> parse_public_key(std::span<const uint8_t> bytes,
-                                                            std::string_view field);
+                                                           std::string_view field);
   std::optional<crypto::xwing::PublicKey> public_key_;
-  KekBytes wrapped_private_key_;  // empty: this provider holds no private key
+  KekBytes wrapped_private_key_;            // empty: this provider holds no private key
   std::string wrapped_private_key_source_;  // the variable or argument it came from
 };
 

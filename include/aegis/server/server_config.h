@@ -2,13 +2,13 @@
 // RBAC enforcer a server answers with. Plain values: thread-safe once built.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "aegis/core/config.h"
 #include "aegis/core/error.h"
@@ -32,7 +32,7 @@ struct ServerSettings {
   size_t max_body_bytes = 1 << 20;      // [1, 1 GiB]: read or decoded (413 beyond)
   size_t max_batch_items = 10'000;      // contexts per POST /v1/evaluate/batch, [1, 1,000,000]
   int64_t request_timeout_ms = 10'000;  // a request's head and body, [100, 600,000] (408 beyond)
-  int64_t idle_timeout_ms = 60'000;     // a keep-alive connection between requests, [100, 3,600,000]
+  int64_t idle_timeout_ms = 60'000;  // a keep-alive connection between requests, [100, 3,600,000]
   size_t max_header_bytes = 16 * 1024;  // the header block, [1 KiB, 1 MiB] (431 beyond)
   size_t max_header_fields = 100;       // [8, 10,000] (431 beyond)
   size_t max_connections = 10'000;      // open at once, [1, 1,000,000] (503 beyond)
@@ -42,8 +42,8 @@ struct ServerSettings {
   // make room by closing the oldest of them.
   size_t max_connections_per_peer = 0;
   size_t reserved_connections = 0;
-  size_t io_threads = 0;                // event-loop threads; 0 = one per core, [0, 256]
-  size_t workers = 4;                   // threads for blocking store and workflow work, [1, 256]
+  size_t io_threads = 0;  // event-loop threads; 0 = one per core, [0, 256]
+  size_t workers = 4;     // threads for blocking store and workflow work, [1, 256]
   // The Ed25519 key file (aegis attest keygen) that signs attestations and audit checkpoints;
   // without one, both routes answer 404.
   std::optional<std::string> attestation_key_file;

@@ -13,8 +13,8 @@
 
 #include "aegis/core/config.h"
 #include "aegis/core/decide.h"
-#include "aegis/store/decision_log.h"
 #include "aegis/core/json.h"
+#include "aegis/store/decision_log.h"
 
 namespace aegis {
 
@@ -24,8 +24,11 @@ struct Evaluation {
   std::string json;
   std::string agent_id, session_id;  // the context's: kept beside the decision, for finding it
   NewEntry entry() const {
-    return {"decision", decision.decision_id, json,
-            {agent_id, session_id, std::string(to_string(decision.status)), decision.failing_gates}};
+    return {
+        "decision",
+        decision.decision_id,
+        json,
+        {agent_id, session_id, std::string(to_string(decision.status)), decision.failing_gates}};
   }
 };
 

@@ -47,8 +47,8 @@ std::string ed25519_public_key_text(const crypto::Ed25519PublicKey& key);
 
 struct AttestationCheck {
   bool valid = false;
-  std::string problem;        // why not, when !valid
-  nlohmann::json statement;   // the verified statement, when valid
+  std::string problem;       // why not, when !valid
+  nlohmann::json statement;  // the verified statement, when valid
 };
 // Checks an envelope offline: its shape, payloadType, a signature by `key` over the PAE, and a
 // payload that is an in-toto Statement v1 of kDecisionPredicateType with one sha256 subject.

@@ -13,8 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "aegis/crypto/ed25519.h"
 #include "aegis/core/error.h"
+#include "aegis/crypto/ed25519.h"
 #include "aegis/store/store.h"
 
 namespace aegis {

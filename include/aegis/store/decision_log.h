@@ -70,7 +70,7 @@ class DecisionLog {
   std::condition_variable queued_;  // to the linker: appends, room for a group, or stop
   std::condition_variable linked_;  // to the committer: a linked group, or the linker ended
   std::vector<Pending> queue_;
-  std::optional<Linked> next_;      // linked, waiting for the committer (one group ahead)
+  std::optional<Linked> next_;         // linked, waiting for the committer (one group ahead)
   std::optional<ChainHead> expected_;  // the head after the last linked group
   bool stop_ = false;
   bool linker_done_ = false;

@@ -42,8 +42,8 @@ struct NewEntry {
 // {"body", "id", "kind", "seq", "time"}), hex; prev_hash of seq 1 is 64 zeros.
 //
 // A decision whose keys name an agent or a session hashes them too: the canonical JSON then also
-// holds "agent_id" and "session_id". Entries written by earlier versions of AEGIS did not (a "legacy"
-// hash); a chain may hold them only before its first entry hashed with its keys.
+// holds "agent_id" and "session_id". Entries written by earlier versions of AEGIS did not (a
+// "legacy" hash); a chain may hold them only before its first entry hashed with its keys.
 struct AuditEntry {
   int64_t seq = 0;
   std::string kind;
@@ -95,7 +95,7 @@ struct ChainHead {
 struct LinkedGroup {
   ChainHead after;
   std::vector<AuditEntry> entries;  // a decision's keys inside it
-  ChainHead tail() const;  // the chain's head once they are appended
+  ChainHead tail() const;           // the chain's head once they are appended
 };
 // Links `entries` after `head`, stamped with the time now. Pure: it touches no store, so a
 // writer can link the next group while the current one commits.
@@ -158,12 +158,12 @@ class Store {
   // "store.integrity" when they disagree). Decisions stored before the keys were kept (schema 3)
   // have no agent or session and match no agent filter.
   struct DecisionQuery {
-    std::optional<std::string> decision_id;   // the one decision with this id
-    std::optional<std::string> status;        // a status name
+    std::optional<std::string> decision_id;  // the one decision with this id
+    std::optional<std::string> status;       // a status name
     std::optional<std::string> agent_id;
     std::optional<std::string> failing_gate;  // a gate name among the failing ones
     std::optional<std::string> since, until;  // RFC 3339 UTC times: since <= time < until
-    int64_t cursor = 0;         // after this seq (chain order) or before it (newest first); 0: none
+    int64_t cursor = 0;  // after this seq (chain order) or before it (newest first); 0: none
     bool newest_first = false;
     size_t limit = 50;
     // A `since`/`until` bound from an RFC 3339 UTC time, or its date, minute or second

@@ -17,8 +17,8 @@
 #include <string>
 #include <string_view>
 
-#include "aegis/crypto/hpke.h"
 #include "aegis/core/error.h"
+#include "aegis/crypto/hpke.h"
 
 namespace aegis {
 
@@ -44,8 +44,8 @@ class EventEncryptor {
   explicit EventEncryptor(const crypto::xwing::PublicKey& recipient, Epoch epoch = {});
   // From bytes: the 1216-byte public key, or its base64 text; the error names `field`.
   static Result<std::unique_ptr<EventEncryptor>> from_text_or_bytes(std::string_view key,
-                                                                     std::string_view field,
-                                                                     Epoch epoch = {});
+                                                                    std::string_view field,
+                                                                    Epoch epoch = {});
   ~EventEncryptor();
 
   // Moves the event's personal fields into its `encrypted` object. The event must have its

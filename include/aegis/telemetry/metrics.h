@@ -55,7 +55,9 @@ class PrometheusExporter : public DecisionObserver {
   // The counter of each "route code" seen, so that a request builds no labels.
   struct Hash {
     using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
   };
   std::mutex http_lock_;
   std::unordered_map<std::string, prometheus::Counter*, Hash, std::equal_to<>> http_counters_;

@@ -3,9 +3,8 @@
 #pragma once
 
 #include <chrono>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "aegis/core/config.h"

@@ -18,11 +18,11 @@
 #include <string_view>
 #include <vector>
 
-#include "aegis/workflow/actors.h"
-#include "aegis/crypto/bip322.h"
 #include "aegis/core/error.h"
-#include "aegis/workflow/errors.h"
 #include "aegis/core/names.h"
+#include "aegis/crypto/bip322.h"
+#include "aegis/workflow/actors.h"
+#include "aegis/workflow/errors.h"
 
 namespace aegis {
 

@@ -43,8 +43,7 @@ bool parse_target(std::string_view target, Request* req) {
   // The absolute form (RFC 9112 §3.2.2), which a server must accept: its authority replaces the
   // Host field, and the rest is the origin form ("http://h:1" is "/").
   for (std::string_view scheme : {"http://", "https://"}) {
-    if (target.size() < scheme.size() || lower(target.substr(0, scheme.size())) != scheme)
-      continue;
+    if (target.size() < scheme.size() || lower(target.substr(0, scheme.size())) != scheme) continue;
     const std::string_view rest = target.substr(scheme.size());
     const size_t end = rest.find_first_of("/?#");
     const std::string_view authority = rest.substr(0, end);
@@ -58,8 +57,7 @@ bool parse_target(std::string_view target, Request* req) {
     break;
   }
   const size_t q = target.find('?');
-  if (!decode(target.substr(0, q), false, &req->path) || req->path.empty() ||
-      req->path[0] != '/')
+  if (!decode(target.substr(0, q), false, &req->path) || req->path.empty() || req->path[0] != '/')
     return false;
   if (q == std::string_view::npos) return true;
   return parse_query(target.substr(q + 1), req);
@@ -132,7 +130,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-
 HeadCheck read_head(std::string_view block, const Limits& limits,
                     bhttp::request_parser<bhttp::string_body>& parser, Request* out) {
   const char* why = "";
@@ -150,8 +147,9 @@ HeadCheck read_head(std::string_view block, const Limits& limits,
   if (!parse_target(std::string_view(head.target().data(), head.target().size()), out))
     return {400, "the request target is malformed"};
   for (const auto& f : head)
-    out->headers.emplace_back(lower(std::string_view(f.name_string().data(), f.name_string().size())),
-                              std::string(f.value()));
+    out->headers.emplace_back(
+        lower(std::string_view(f.name_string().data(), f.name_string().size())),
+        std::string(f.value()));
   if (head.version() != 11 && head.version() != 10) return {400, "HTTP/1.1 only"};
   // RFC 9112 §3.2: exactly one Host in HTTP/1.1 (at most one in 1.0); an absolute-form target's
   // authority takes its place.
@@ -180,7 +178,9 @@ HeadCheck read_head(std::string_view block, const Limits& limits,
 namespace aegis::http {
 
 BodyDecoder::BodyDecoder(uint64_t content_length, bool chunked, size_t limit, size_t max_line)
-    : state_(chunked ? State::kSize : content_length ? State::kLength : State::kDone),
+    : state_(chunked          ? State::kSize
+             : content_length ? State::kLength
+                              : State::kDone),
       remaining_(content_length),
       limit_(limit),
       max_line_(max_line) {}
