@@ -93,3 +93,32 @@ def test_a_cycle_in_the_table_is_refused(tree):
                                            "| `core` | `src/core/`, `include/aegis/core/` | `store` |"))
     done = subprocess.run([sys.executable, str(CHECK), str(tree)], capture_output=True, text=True)
     assert done.returncode == 1 and "cycle" in done.stderr
+
+
+SIZES = SOURCE / "tests" / "layers" / "check_sizes.py"
+
+
+def test_files_and_functions_are_within_their_sizes():
+    done = subprocess.run([sys.executable, str(SIZES), str(SOURCE)], capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stdout
+
+
+def test_the_size_check_sees_a_long_function_and_a_long_file(tree):
+    body = "\n".join(f"  x += {i};" for i in range(90))
+    append(tree / "src/core/bayes.cpp", f"namespace aegis {{\nint long_one(int x) {{\n{body}\n"
+                                        "  return x;\n}\n}  // namespace aegis")
+    (tree / "src/core/big.cpp").write_text("// filler\n" * 460)
+    done = subprocess.run([sys.executable, str(SIZES), str(tree)], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "src/core/big.cpp: 460 lines" in done.stdout
+    assert "a function of 93 lines" in done.stdout and "int long_one(int x) {" in done.stdout
+
+
+def test_the_files_of_one_concept_are_the_ones_the_architecture_names():
+    sys.path.insert(0, str(SIZES.parent))
+    import check_sizes
+    doc = (SOURCE / "docs" / "ARCHITECTURE.md").read_text().split("## Files and functions")[1]
+    doc = doc.split("\n## ")[0]
+    for path in check_sizes.ONE_CONCEPT:
+        assert f"`{path}`" in doc, path
