@@ -37,7 +37,7 @@ run: build
 # Both trees are built first (side by side), then the unit tests and the sanitizer run overlap:
 # much of ctest's time is spent waiting on servers and subprocesses. `-O` keeps each part's
 # output together.
-test: setup
+test:
 	@$(MAKE) --no-print-directory -j2 build build-san
 	@$(MAKE) --no-print-directory -j2 -O run-unit run-sanitize
 

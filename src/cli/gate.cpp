@@ -1,4 +1,4 @@
-// `aegis gate`: the CI check. Reads the context, gets a verdict (include/aegis/gate_client.h),
+// `aegis gate`: the CI check. Reads the context, gets a verdict (include/aegis/client/gate_client.h),
 // and reports it where CI looks: the exit code, then plain text or JSON, and on GitHub Actions a
 // job summary, step outputs and annotations.
 #include <openssl/crypto.h>

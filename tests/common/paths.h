@@ -6,7 +6,7 @@
 
 namespace aegis::test {
 
-// The project's root (AEGIS_SOURCE_DIR of CMake), without a trailing slash.
+// The project's root (CMake's PROJECT_SOURCE_DIR), without a trailing slash.
 const std::string& source_dir();
 // tests/data under it.
 inline std::string data_dir() { return source_dir() + "/tests/data"; }

@@ -1,6 +1,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <string>
+
+#include <unistd.h>
 
 #include "aegis/core/config.h"
 #include "aegis/core/digest.h"
@@ -13,8 +16,10 @@ namespace {
 
 using testing::error_of;
 
+// A folder of this process: make test runs the Release and the sanitizer binaries side by side.
 std::filesystem::path write_temp(const std::string& name, const std::string& text) {
-  const auto dir = std::filesystem::temp_directory_path() / "aegis_config_tests";
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("aegis_config_tests_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   const auto path = dir / name;
   std::ofstream(path) << text;

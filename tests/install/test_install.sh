@@ -14,7 +14,7 @@ export PKG_CONFIG_PATH=$(dirname "$pc")
 cflags=$(pkg-config --cflags aegis)
 libs=$(pkg-config --libs aegis)
 includedir=$(pkg-config --variable=includedir aegis)
-[ -f "$includedir/aegis/decide.h" ] || { echo "includedir $includedir has no aegis/core/decide.h"; exit 1; }
+[ -f "$includedir/aegis/core/decide.h" ] || { echo "includedir $includedir has no aegis/core/decide.h"; exit 1; }
 case " $cflags $libs " in
   *" -I$work/moved/"*) ;;
   *) echo "flags do not point into the moved prefix: $cflags $libs"; exit 1 ;;
@@ -46,7 +46,8 @@ c++ -std=c++20 -o "$work/readme_snippet" "$work/readme_snippet.cpp" $cflags $lib
   sed 's/.*/#include "&"/' > "$work/layered.cpp"
 (cd "$includedir" && { find aegis -maxdepth 1 -name '*.h'; find aegis/errors -name '*.h'; } | sort) |
   sed 's/.*/#include "&"/' > "$work/forwarding.cpp"
-[ "$(wc -l < "$work/layered.cpp")" -gt 60 ] && [ "$(wc -l < "$work/forwarding.cpp")" -gt 40 ]
+[ "$(wc -l < "$work/layered.cpp")" -gt 60 ] || { echo "too few layered headers installed"; exit 1; }
+[ "$(wc -l < "$work/forwarding.cpp")" -gt 40 ] || { echo "too few forwarding headers installed"; exit 1; }
 c++ -std=c++20 -fsyntax-only "$work/layered.cpp" $cflags
 c++ -std=c++20 -fsyntax-only "$work/forwarding.cpp" $cflags
 printf '#include "aegis/decide.h"\nint main() { return aegis::AegisConfig::default_config().parameters().novelty_threshold > 0 ? 0 : 1; }\n' \

@@ -71,7 +71,7 @@ constexpr std::string_view wire_code(ErrorKind kind) noexcept { return kind_info
 
 // A detail code: the stable, module-qualified identifier callers match on ("json.unknown_field"),
 // its kind, and what it means. Every detail is declared once, in its module's table in
-// include/aegis/errors/ (docs/ERRORS.md is generated from those tables).
+// include/aegis/<layer>/errors.h (docs/ERRORS.md is generated from those tables).
 struct ErrorCode {
   std::string_view detail;
   ErrorKind kind;

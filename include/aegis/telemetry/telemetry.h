@@ -34,7 +34,7 @@ struct TelemetryEvent {
   std::string session_id;
   std::string decision_id;
   nlohmann::json payload = nlohmann::json::object();
-  // With encryption (telemetry_encryption.h): the sealed personal fields; agent_id and
+  // With encryption (telemetry/encryption.h): the sealed personal fields; agent_id and
   // session_id are then left out of the JSON.
   std::optional<nlohmann::json> encrypted;
   nlohmann::json to_json() const;
@@ -151,7 +151,7 @@ std::shared_ptr<EventSink> http_sink(std::string url,
 // gate.evaluated per gate; drift.detected when drift is WARNING or CRITICAL.
 class TelemetryEmitter : public DecisionObserver {
  public:
-  // Encrypts the events' personal fields (telemetry_encryption.h) to `encryption_public_key`
+  // Encrypts the events' personal fields (telemetry/encryption.h) to `encryption_public_key`
   // when given (the 1216 key bytes, or their base64), else to AEGIS_MASTER_KEK_PUBLIC when that
   // is set; a malformed key is an error, never a reason to send in the clear.
   explicit TelemetryEmitter(std::string source,
