@@ -57,8 +57,11 @@ class JsonWriter {
   void end_object() { close('}'); }
   void begin_array() { open('['); }
   void end_array() { close(']'); }
-  // Writes `"k":` after a comma when needed. `k` must need no escaping.
-  void key(std::string_view k) {
+  // Writes `"k":` after a comma when needed. `k` must need no escaping. Always inlined: a decision
+  // writes about a hundred keys, and with the writer split from its primitives GCC stopped
+  // inlining it (callgrind, per serialised decision: 33,661 instructions before the split,
+  // 35,296 after, 31,307 inlined).
+  [[gnu::always_inline]] void key(std::string_view k) {
     comma();
     room(k.size() + 3);
     *p_++ = '"';
