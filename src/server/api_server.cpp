@@ -110,10 +110,10 @@ void wire_context(server::ApiContext& api, http::Router& router) {
 
 // create(), step 3: the HTTP server of `router`, with the settings' limits and the hooks: an API
 // key, RBAC and its rate limit admit a request; /mcp checks Origin and Host against
-// `listen_host` (read per request: listen() sets it later); each response gets the common
-// headers and is counted.
+// `*listen_host` (read per request: listen() sets it later; it outlives the server); each
+// response gets the common headers and is counted.
 std::unique_ptr<http::Server> serve_with_hooks(server::ApiContext& api, const http::Router& router,
-                                               const std::string& listen_host) {
+                                               const std::string* listen_host) {
   const ServerSettings& set = api.settings;
   http::Limits limits{.request_timeout = std::chrono::milliseconds(set.request_timeout_ms),
                       .idle_timeout = std::chrono::milliseconds(set.idle_timeout_ms),
@@ -153,8 +153,8 @@ std::unique_ptr<http::Server> serve_with_hooks(server::ApiContext& api, const ht
       caller.headers.emplace_back("X-AEGIS-Rate-Remaining", std::to_string(*rate.remaining));
     return caller;
   };
-  hooks.check = [host = &listen_host](const http::Request& req,
-                                      const http::Route& route) -> std::optional<http::Response> {
+  hooks.check = [host = listen_host](const http::Request& req,
+                                     const http::Route& route) -> std::optional<http::Response> {
     if (route.pattern == "/mcp") return server::check_mcp_origin(req, *host);
     return std::nullopt;
   };
@@ -185,7 +185,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(ConfigFile config, const st
   if (auto e = load_context(impl.api, std::move(config), db, std::move(telemetry)))
     return std::move(*e);
   wire_context(impl.api, impl.router);
-  impl.http = serve_with_hooks(impl.api, impl.router, impl.listen_host);
+  impl.http = serve_with_hooks(impl.api, impl.router, &impl.listen_host);
   return s;
 }
 
