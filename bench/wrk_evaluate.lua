@@ -10,6 +10,13 @@ if body_file and body_file ~= "" then
 end
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("AEGIS_BENCH_KEY")
+-- An MCP session (AEGIS_BENCH_SESSION), opened by the caller with initialize.
+local session = os.getenv("AEGIS_BENCH_SESSION")
+if session and session ~= "" then
+  wrk.headers["Accept"] = "application/json, text/event-stream"
+  wrk.headers["Mcp-Session-Id"] = session
+  wrk.headers["MCP-Protocol-Version"] = "2025-06-18"
+end
 
 done = function(summary, latency, requests)
   io.write(string.format("WRK requests_per_sec=%.1f p50_ms=%.3f p99_ms=%.3f errors=%d non2xx=%d\n",

@@ -70,8 +70,18 @@ serve() {  # db url → starts aegis serve, sets sport
 serve "sqlite:$dir/s.db"
 run_wrk risk-check "http://127.0.0.1:$sport/v1/risk-check" "$dir/risk.json"
 run_wrk evaluate-sqlite "http://127.0.0.1:$sport/v1/evaluate"
+# MCP answers tools/call only in an initialized session: open one, then send every call in it.
+mcp_headers=(-H "Authorization: Bearer $key" -H 'Content-Type: application/json'
+  -H 'Accept: application/json, text/event-stream')
+session=$(curl -s -D - -o /dev/null -X POST "http://127.0.0.1:$sport/mcp" "${mcp_headers[@]}" \
+  -d '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}' |
+  tr -d '\r' | sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: //p')
+[ -n "$session" ] || { echo "bench: MCP initialize gave no session" >&2; exit 1; }
+curl -sf -o /dev/null -X POST "http://127.0.0.1:$sport/mcp" "${mcp_headers[@]}" \
+  -H "Mcp-Session-Id: $session" -H "MCP-Protocol-Version: 2025-06-18" \
+  -d '{"jsonrpc":"2.0","method":"notifications/initialized"}'
 echo '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"aegis_quick_risk_check","arguments":{"action_description":"restart a pod","risk_score":0.2}}}' >"$dir/mcp.json"
-run_wrk mcp-tools-call "http://127.0.0.1:$sport/mcp" "$dir/mcp.json"
+AEGIS_BENCH_SESSION="$session" run_wrk mcp-tools-call "http://127.0.0.1:$sport/mcp" "$dir/mcp.json"
 kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
 "$build/aegis" audit verify --db "sqlite:$dir/s.db" >/dev/null
 
