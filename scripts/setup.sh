@@ -14,6 +14,7 @@ runtime_packages=(
   nlohmann-json3-dev libsimdjson-dev libdragonbox-dev libyaml-cpp-dev libssl-dev libsecp256k1-dev
   libsqlite3-dev libpqxx-dev libcurl4-openssl-dev prometheus-cpp-dev libboost-dev libcli11-dev
   libfmt-dev libp11-kit-dev
+  libre2-dev             # the gateway policy's regex predicates (linear time: no catastrophic backtracking)
 )
 # Everything: the runtime, and what the tests, benchmarks, fuzzing and the Python module need.
 packages=(

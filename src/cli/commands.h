@@ -60,6 +60,14 @@ int run_report(const std::string& input, const std::optional<std::string>& outpu
 int run_apikey_new(const std::string& actor, const std::string& role);
 int run_mcp(const std::optional<std::string>& config, const std::optional<std::string>& db,
             const std::string& transport, const std::string& host, int port);
+// `aegis gateway` and its pins (src/cli/gateway.cpp).
+struct GatewayOptions {
+  std::optional<std::string> config, db;
+  std::string upstream, tool, actor;
+};
+int run_gateway(const GatewayOptions& options);
+int run_gateway_pins_list(const GatewayOptions& options);
+int run_gateway_pins_accept(const GatewayOptions& options);
 int run_audit_export(const std::string& db);
 int run_audit_checkpoint(const std::string& db, const std::string& key_path);
 int run_audit_verify_checkpoint(const std::string& db, const std::string& checkpoint_path,

@@ -17,5 +17,6 @@ Dispatch add_key_flags(CLI::App& app);       // keygen, override, signature, kem
 Dispatch add_store_flags(CLI::App& app);     // audit, attest, metrics
 Dispatch add_service_flags(CLI::App& app);   // serve, mcp, apikey, report, validate-config,
                                              // health, version
+Dispatch add_gateway_flags(CLI::App& app);   // gateway, gateway pins
 
 }  // namespace aegis::cli

@@ -371,7 +371,9 @@ namespace config_detail {
 
 Result<YAML::Node> parse_config_yaml(const std::string& text, const std::string& source) {
   try {
-    return YAML::Load(text);
+    YAML::Node root = YAML::Load(text);
+    if (auto e = substitute_env_tree(root, source, "")) return std::move(*e);
+    return root;
   } catch (const YAML::ParserException& e) {
     return Error(errors::kConfigYamlSyntax, "",
                  source + ": malformed YAML at line " + std::to_string(e.mark.line + 1) +

@@ -180,7 +180,8 @@ Result<ConfigFile> load_config_file(const std::optional<std::string>& path) {
   loader.add_section("server", into(f.server, read_server_section))
       .add_section("rbac", into(f.rbac, &RBACEnforcer::read_section))
       .add_section("custodians", into(f.custodians, &CustodianRegistry::read_section))
-      .add_section("mcp", into(f.mcp, read_mcp_section));
+      .add_section("mcp", into(f.mcp, read_mcp_section))
+      .add_section("gateway", into(f.gateway, read_gateway_section));
   auto config = loader.load(*path);
   if (!config) return config.error();
   f.config = std::move(config).value();

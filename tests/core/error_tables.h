@@ -59,6 +59,7 @@ inline constexpr ErrorTable kAllTables[] = {
     {"workflow", kTable_rbac},
     {"workflow", kTable_workflow},
     {"server", kTable_dashboard},
+    {"server", kTable_gateway},
     {"server", kTable_http},
     {"server", kTable_mcp},
     {"server", kTable_openapi},

@@ -28,6 +28,8 @@ AEGIS_ERROR_TABLE(complexity, AEGIS_COMPLEXITY_ERRORS)
 #define AEGIS_CONFIG_ERRORS(X)                                              \
   X(kConfigDuplicateKey, "config.duplicate_key", kInvalidInput,             \
     "the config sets the same parameter more than once")                    \
+  X(kConfigEnvUnset, "config.env_unset", kInvalidInput,                     \
+    "a config value names an environment variable that is not set")         \
   X(kConfigInvalidKey, "config.invalid_key", kInvalidInput,                 \
     "the telemetry encryption public key in the config is not a valid key") \
   X(kConfigInvalidUrl, "config.invalid_url", kInvalidInput,                 \

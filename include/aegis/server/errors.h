@@ -12,6 +12,25 @@ namespace aegis {
     "the embedded dashboard page is incomplete in this build")
 AEGIS_ERROR_TABLE(dashboard, AEGIS_DASHBOARD_ERRORS)
 
+#define AEGIS_GATEWAY_ERRORS(X)                                                            \
+  X(kGatewayConfig, "gateway.config", kInvalidInput,                                       \
+    "the gateway section of the configuration has a bad value")                            \
+  X(kGatewayMessage, "gateway.message", kMalformed,                                        \
+    "the MCP message to the gateway is not one it forwards (a batch, a bad id or params)") \
+  X(kGatewayPinChanged, "gateway.pin_changed", kConflict,                                  \
+    "the tool's definition changed since it was pinned; an operator must accept it")       \
+  X(kGatewayPinNotFound, "gateway.pin_not_found", kNotFound,                               \
+    "no pinned tool has the given upstream and name, or it has no change to accept")       \
+  X(kGatewayPolicy, "gateway.policy", kInvalidInput,                                       \
+    "the gateway policy cannot be evaluated for this call, so it is not forwarded")        \
+  X(kGatewayStore, "gateway.store", kInternal,                                             \
+    "the decision could not be recorded, so the call was not forwarded")                   \
+  X(kGatewayUnknownTool, "gateway.unknown_tool", kNotFound,                                \
+    "no upstream offers a tool of that name")                                              \
+  X(kGatewayUpstream, "gateway.upstream", kUnavailable,                                    \
+    "an upstream MCP server cannot be started, reached or initialized")
+AEGIS_ERROR_TABLE(gateway, AEGIS_GATEWAY_ERRORS)
+
 #define AEGIS_HTTP_ERRORS(X)                                                           \
   X(kHttpBodyTooLarge, "http.body_too_large", kPayloadTooLarge,                        \
     "the request body is larger than the server allows")                               \

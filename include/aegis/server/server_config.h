@@ -12,6 +12,7 @@
 
 #include "aegis/core/config.h"
 #include "aegis/core/error.h"
+#include "aegis/server/gateway_policy.h"
 #include "aegis/server/mcp.h"
 #include "aegis/workflow/override.h"
 #include "aegis/workflow/rbac.h"
@@ -70,6 +71,7 @@ struct ConfigFile {
   RBACEnforcer rbac;  // the rbac: section alone (server_rbac adds the API keys' roles)
   CustodianRegistry custodians;
   McpSettings mcp;
+  std::optional<GatewaySettings> gateway;  // the gateway: section, when the file has one
 };
 // Every default without a path.
 Result<ConfigFile> load_config_file(const std::optional<std::string>& path);

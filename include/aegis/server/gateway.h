@@ -1,0 +1,97 @@
+// The MCP gateway (docs/gateway.md): AEGIS in the path of every tool call an agent makes. It
+// stands in front of one or more MCP servers (the upstreams), offers their tools, resources and
+// prompts as one server with prefixed names ("<upstream>__<name>"), and passes every message both
+// ways with ids remapped — server→client requests (roots, sampling, elicitation) included. Each
+// `tools/call` is decided first: the policy makes a context of it, the decision service decides,
+// the decision and a digest of the call are recorded durably, and only a PROCEED is forwarded,
+// with exactly the arguments decided on. Fail closed: a call the gateway cannot decide or record
+// is answered with an error result and never forwarded. Transport-independent: the downstream
+// transport hands client messages to from_client() and sends what `to_client` is given.
+// Thread-safe.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aegis/core/error.h"
+#include "aegis/server/gateway_policy.h"
+#include "aegis/service/decision_service.h"
+#include "aegis/store/store.h"
+
+namespace aegis {
+
+// The pin of one upstream tool (docs/gateway.md#pinning): the SHA-256 of its definition's
+// canonical JSON (name, title, description, input and output schemas, annotations) when first
+// seen, and a changed definition seen since, until an operator accepts it. Kept in the store as
+// objects of type "gateway_pin" (id "<upstream>/<tool>"), so every change of a pin is in the
+// chain.
+struct ToolPin {
+  std::string upstream, tool;
+  std::string sha256;                    // the accepted definition's
+  nlohmann::json definition;             // the accepted definition
+  std::optional<std::string> pending;    // a changed definition's hash, not accepted yet
+  nlohmann::json pending_definition;     // and that definition
+  int64_t version = 0;                   // the store object's version
+};
+// The pins of a store, upstream then tool order.
+std::vector<ToolPin> list_tool_pins(Store& store, std::mutex& store_lock);
+// Accepts the pending definition of a pin (recorded: the object's new version names `actor`).
+// "gateway.pin_not_found" when there is no such pin or it has nothing pending.
+Result<ToolPin> accept_tool_pin(Store& store, std::mutex& store_lock, const std::string& upstream,
+                                const std::string& tool, const std::string& actor);
+// The hash a definition is pinned by, and the names of the parts in which two differ.
+std::string tool_definition_hash(const nlohmann::json& definition);
+std::vector<std::string> tool_definition_changes(const nlohmann::json& before,
+                                                 const nlohmann::json& after);
+
+// Counters of the calls decided, per upstream, tool and status ("proceed", "halt", "pause",
+// "escalate", "refused" for calls not decided: a changed pin, a policy or store failure).
+struct GatewayCallCount {
+  std::string upstream, tool, status;
+  uint64_t count = 0;
+};
+
+class Gateway {
+ public:
+  using Send = std::function<void(std::string message)>;
+  using Log = std::function<void(const std::string& line)>;
+
+  // `settings`, `service`, `store` and `store_lock` are borrowed and must outlive the gateway;
+  // `service` must be durable (it records through a DecisionLog on `store`). `to_client` gets
+  // each message for the client, one at a time; `log` each log line (never an argument value).
+  Gateway(const GatewaySettings& settings, const DecisionService& service, Store& store,
+          std::mutex& store_lock, Send to_client, Log log);
+  ~Gateway();  // stops the upstreams
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  // Starts every upstream: "gateway.upstream" naming the first that cannot be started.
+  std::optional<Error> start();
+  // Handles one message from the client (a request, a notification or a response to a request
+  // the gateway passed on). Answers come through `to_client`, possibly from another thread.
+  // Malformed input gets a JSON-RPC error; never throws.
+  void from_client(std::string_view message);
+
+  // The running child process of an upstream, or 0 (for operators and tests).
+  pid_t upstream_pid(std::string_view upstream) const;
+  std::vector<GatewayCallCount> call_counts() const;
+
+  // The versions a client may negotiate.
+  static const std::vector<std::string>& supported_protocol_versions();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace aegis

@@ -1,0 +1,112 @@
+// `aegis gateway`: the MCP gateway over stdio (newline-delimited JSON-RPC 2.0), and its pins.
+#include "aegis/server/gateway.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "aegis/server/errors.h"
+#include "aegis/server/server_config.h"
+#include "aegis/service/decision_service.h"
+#include "commands.h"
+#include "common.h"
+#include "errors.h"
+
+namespace aegis::cli {
+namespace {
+
+Result<std::unique_ptr<Store>> open_store(const std::optional<std::string>& db,
+                                          Store::OpenMode mode) {
+  if (!db)
+    return Error(errors::kCliUsage, "--db",
+                 "aegis gateway needs --db: where its decisions are recorded (sqlite:PATH or "
+                 "postgresql://...)");
+  try {
+    return Store::open(*db, mode);
+  } catch (const AegisError& e) {
+    return e.error();
+  }
+}
+
+nlohmann::json pin_json(const ToolPin& p) {
+  nlohmann::json j = {{"upstream", p.upstream}, {"tool", p.tool},     {"sha256", p.sha256},
+                      {"version", p.version},   {"pending", nullptr}, {"definition", p.definition}};
+  if (p.pending) {
+    j["pending"] = {{"sha256", *p.pending},
+                    {"changes", tool_definition_changes(p.definition, p.pending_definition)},
+                    {"definition", p.pending_definition}};
+  }
+  return j;
+}
+
+}  // namespace
+
+int run_gateway(const GatewayOptions& o) {
+  auto file = load_config_file(o.config);
+  if (!file) return report_error(file.error());
+  if (!file.value().gateway)
+    return report_error(Error(errors::kGatewayConfig, "gateway",
+                              "aegis gateway needs -c with a gateway: section naming its upstreams "
+                              "(docs/gateway.md)"));
+  auto store = open_store(o.db, Store::OpenMode::kCreate);
+  if (!store) return report_error(store.error());
+  ::signal(SIGPIPE, SIG_IGN);  // an upstream that exits must not take the gateway with it
+  StoreDecisionService service(file.value().config, store.value().get());
+  Gateway gateway(
+      *file.value().gateway, service.service, *store.value(), service.store_lock,
+      [](std::string message) {
+        message += '\n';
+        write_all(stdout, message);
+        std::fflush(stdout);
+      },
+      [](const std::string& line) { std::fprintf(stderr, "aegis gateway: %s\n", line.c_str()); });
+  if (auto e = gateway.start()) return report_error(*e);
+  constexpr size_t kMaxLine = size_t{1} << 20;
+  std::string line;
+  bool overlong = false;
+  char buf[65536];
+  while (true) {
+    ssize_t n;
+    do {
+      n = ::read(STDIN_FILENO, buf, sizeof buf);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) break;  // EOF: the client closed the stream
+    for (ssize_t i = 0; i < n; ++i) {
+      if (buf[i] != '\n') {
+        if (line.size() <= kMaxLine) line += buf[i];
+        else overlong = true;
+        continue;
+      }
+      if (overlong) line.assign(kMaxLine + 1, ' ');  // refused as too large, with its reason
+      if (!line.empty()) gateway.from_client(line);
+      line.clear();
+      overlong = false;
+    }
+  }
+  return 0;
+}
+
+int run_gateway_pins_list(const GatewayOptions& o) {
+  auto store = open_store(o.db, Store::OpenMode::kExisting);
+  if (!store) return report_error(store.error());
+  std::mutex lock;
+  nlohmann::json out = nlohmann::json::array();
+  for (const ToolPin& p : list_tool_pins(*store.value(), lock)) out.push_back(pin_json(p));
+  write_all(stdout, out.dump(2) + "\n");
+  return 0;
+}
+
+int run_gateway_pins_accept(const GatewayOptions& o) {
+  auto store = open_store(o.db, Store::OpenMode::kExisting);
+  if (!store) return report_error(store.error());
+  std::mutex lock;
+  auto pin = accept_tool_pin(*store.value(), lock, o.upstream, o.tool, o.actor);
+  if (!pin) return report_error(pin.error());
+  write_all(stdout, pin_json(pin.value()).dump(2) + "\n");
+  return 0;
+}
+
+}  // namespace aegis::cli

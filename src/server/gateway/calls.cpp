@@ -1,0 +1,197 @@
+// A tool call through the gateway: pin check → policy → decision → durable record → forward (a
+// PROCEED) or an error result saying why (anything else). Nothing is forwarded that was not
+// decided and recorded first, and what is forwarded is exactly what was decided on.
+#include <memory>
+#include <string>
+
+#include "aegis/core/digest.h"
+#include "aegis/core/json.h"
+#include "aegis/core/spelling.h"
+#include "aegis/server/errors.h"
+#include "gateway_internal.h"
+
+namespace aegis {
+namespace {
+
+// The `_meta` key of a refusal's details.
+constexpr const char* kMetaKey = "aegis/decision";
+
+// A tool result the client reads as "not done": isError, the text, and the details — in
+// structuredContent, unless the tool declares an output schema (which they would not match: the
+// SDK clients validate even an error's structured content), and always in `_meta`.
+json refusal(const std::string& text, json details, bool output_schema) {
+  json r = {{"content", json::array({{{"type", "text"}, {"text", text}}})},
+            {"isError", true},
+            {"_meta", {{kMetaKey, details}}}};
+  if (!output_schema) r["structuredContent"] = {{"aegis", std::move(details)}};
+  return r;
+}
+
+// Why the call was not forwarded, from a decision that was not PROCEED.
+json decision_refusal(const Evaluation& ev, const std::string& tool, bool output_schema) {
+  const json d = json::parse(ev.json);
+  json s = {{"decision_id", d["decision_id"]},
+            {"status", d["status"]},
+            {"failing_gates", d["failing_gates"]},
+            {"rationale", d["rationale"]},
+            {"counterfactuals", d["counterfactuals"]},
+            {"next_steps", d["next_steps"]}};
+  std::string text;
+  if (ev.decision.status == PCWStatus::HALT) {
+    text = "AEGIS halted " + tool + "; it was not called. " + ev.decision.rationale;
+    for (const auto& step : ev.decision.next_steps) text += "\n- " + step;
+  } else {
+    text = "AEGIS: " + tool + " requires approval; it was not called. " + ev.decision.rationale +
+           " Decision " + ev.decision.decision_id + ".";
+  }
+  return refusal(text, std::move(s), output_schema);
+}
+
+}  // namespace
+
+void Gateway::Impl::count(const std::string& upstream, const std::string& tool,
+                          const std::string& status) {
+  std::lock_guard<std::mutex> l(mu);
+  ++counts[{upstream, tool, status}];
+}
+
+// One tool call on its way: who it goes to, and what is known of the tool.
+struct ToolCall {
+  json id;
+  size_t upstream = 0;
+  std::string upstream_name, tool, offered;  // offered: "<upstream>__<tool>"
+  json arguments, annotations, meta;
+  bool output_schema = false;
+  std::optional<std::string> changed;  // what changed since the tool's pin
+};
+
+// Refuses a call that was not decided: counted as "refused", logged without arguments.
+static void refuse(Gateway::Impl& g, const ToolCall& c, const std::string& text,
+                   const ErrorCode& code) {
+  g.count(c.upstream_name, c.tool, "refused");
+  g.log("call " + c.offered + " refused: " + text);
+  g.reply(c.id, refusal("AEGIS: " + c.offered + " was not called: " + text,
+                        {{"refused", code.detail}}, c.output_schema));
+}
+
+// A changed pin the operator may have accepted since: read it again.
+static bool pin_accepted_since(Gateway::Impl& g, const ToolCall& c) {
+  json current;
+  {
+    std::lock_guard<std::mutex> l(g.mu);
+    current = g.ups[c.upstream].tools.at(c.tool);
+  }
+  try {
+    for (const ToolPin& p : list_tool_pins(g.store, g.store_lock))
+      if (p.upstream == c.upstream_name && p.tool == c.tool &&
+          p.sha256 == tool_definition_hash(current)) {
+        std::lock_guard<std::mutex> l(g.mu);
+        g.ups[c.upstream].changed.erase(c.tool);
+        return true;
+      }
+  } catch (const std::exception&) {
+  }
+  return false;
+}
+
+// The call's upstream and tool, or the JSON-RPC error naming the nearest tool offered.
+static std::optional<ToolCall> resolve(Gateway::Impl& g, const json& id, const json& params) {
+  const json name = params.value("name", json());
+  const json args = params.value("arguments", json::object());
+  if (!name.is_string() || !args.is_object()) {
+    g.reply_error(id, -32602, "tools/call needs a tool name and an arguments object",
+                  {{"detail", errors::kGatewayMessage.detail}});
+    return std::nullopt;
+  }
+  const auto target = g.split_name(name.get<std::string>());
+  std::lock_guard<std::mutex> l(g.mu);
+  if (!target || !g.ups[target->first].tools.count(target->second)) {
+    std::vector<std::string> offered;
+    for (const auto& u : g.ups)
+      for (const auto& t : u.tool_order)
+        offered.push_back(u.spec->name + std::string(kPrefixSeparator) + t);
+    g.reply_error(id, -32602,
+                  "unknown tool '" + name.get<std::string>() + "'" +
+                      did_you_mean(name.get<std::string>(), offered),
+                  {{"detail", errors::kGatewayUnknownTool.detail}});
+    return std::nullopt;
+  }
+  const auto& u = g.ups[target->first];
+  const json& def = u.tools.at(target->second);
+  ToolCall c{id, target->first, u.spec->name, target->second, name.get<std::string>(), args,
+             def.value("annotations", json()), params.value("_meta", json()),
+             def.contains("outputSchema"), std::nullopt};
+  if (auto it = u.changed.find(c.tool); it != u.changed.end()) c.changed = it->second.what;
+  return c;
+}
+
+// The decision's entry and the call's: one group, so one is never in the chain without the other.
+static std::vector<NewEntry> call_entries(const Gateway::Impl& g, const ToolCall& c,
+                                          const GatewayVerdictInput& input, const Evaluation& ev) {
+  const std::string digest = sha256_hex(canonical_json({{"arguments", c.arguments},
+                                                        {"principal", g.settings.principal},
+                                                        {"tool", c.tool},
+                                                        {"upstream", c.upstream_name}}));
+  const json record = {{"arguments", input.recorded},
+                       {"call_digest", digest},
+                       {"decision_id", ev.decision.decision_id},
+                       {"principal", g.settings.principal},
+                       {"rule", input.rule},
+                       {"session_id", g.session_id},
+                       {"status", to_string(ev.decision.status)},
+                       {"tool", c.tool},
+                       {"upstream", c.upstream_name}};
+  return {ev.entry(), NewEntry{"gateway.call", ev.decision.decision_id, canonical_json(record), {}}};
+}
+
+void Gateway::Impl::call_tool(const json& id, const json& params) {
+  auto resolved = resolve(*this, id, params);
+  if (!resolved) return;
+  auto c = std::make_shared<ToolCall>(std::move(*resolved));
+  if (c->changed && !pin_accepted_since(*this, *c))
+    return refuse(*this, *c,
+                  "its definition changed since it was pinned (" + *c->changed +
+                      "); an operator must review and accept it: aegis gateway pins accept " +
+                      c->upstream_name + " " + c->tool,
+                  errors::kGatewayPinChanged);
+  if (!service.durable())
+    return refuse(*this, *c, "the gateway has no store to record decisions in",
+                  errors::kGatewayStore);
+  const GatewayCall call{ups[c->upstream].spec, c->tool,           &c->arguments,
+                         &c->annotations,        settings.principal, session_id};
+  auto input = gateway_context(settings, call);
+  if (!input) return refuse(*this, *c, input.error().message, errors::kGatewayPolicy);
+  auto evaluated = service.evaluate(input.value().context);
+  if (!evaluated)
+    return refuse(*this, *c, "it could not be decided: " + evaluated.error().message,
+                  errors::kGatewayPolicy);
+  auto ev = std::make_shared<Evaluation>(std::move(evaluated).value());
+  std::vector<NewEntry> entries;
+  try {
+    entries = call_entries(*this, *c, input.value(), *ev);
+  } catch (const std::exception& e) {
+    return refuse(*this, *c, std::string("it could not be recorded: ") + e.what(),
+                  errors::kGatewayStore);
+  }
+  ++recording;
+  service.record(std::move(entries), [this, c, ev](bool durable) {
+    struct Done {
+      std::atomic<int>& n;
+      ~Done() { --n; }
+    } done{recording};
+    if (!durable)
+      return refuse(*this, *c, "its decision could not be recorded, so it was not forwarded",
+                    errors::kGatewayStore);
+    const std::string status(to_string(ev->decision.status));
+    count(c->upstream_name, c->tool, status);
+    log("call " + c->offered + ": " + status + " (decision " + ev->decision.decision_id + ")");
+    if (ev->decision.status != PCWStatus::PROCEED)
+      return reply(c->id, decision_refusal(*ev, c->offered, c->output_schema));
+    // Exactly the arguments decided on, re-serialised from what was parsed.
+    json forwarded = {{"name", c->tool}, {"arguments", c->arguments}};
+    if (!c->meta.is_null()) forwarded["_meta"] = c->meta;
+    forward(c->upstream, c->id, "tools/call", std::move(forwarded));
+  });
+}
+
+}  // namespace aegis

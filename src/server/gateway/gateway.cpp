@@ -1,0 +1,301 @@
+// The gateway's message routing: client ⇄ upstreams, ids remapped both ways, the upstreams'
+// lifecycle (initialize, restart), and the requests the gateway makes on its own behalf.
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "aegis/core/json.h"
+#include "aegis/core/uuid.h"
+#include "aegis/core/version.h"
+#include "aegis/server/errors.h"
+#include "gateway_internal.h"
+
+namespace aegis {
+namespace {
+
+constexpr auto kUpstreamTimeout = std::chrono::seconds(30);  // initialize and lists
+
+json error_response(const json& id, int code, const std::string& message, json data = nullptr) {
+  json e = {{"code", code}, {"message", message}};
+  if (!data.is_null()) e["data"] = std::move(data);
+  return {{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(e)}};
+}
+
+bool valid_id(const json& id) {
+  return id.is_string() || id.is_number_integer() || id.is_number_unsigned();
+}
+
+}  // namespace
+
+Gateway::Impl::Impl(const GatewaySettings& s, const DecisionService& svc, Store& st,
+                    std::mutex& sl, Send to_client_fn, Log log_fn)
+    : settings(s),
+      service(svc),
+      store(st),
+      store_lock(sl),
+      send(std::move(to_client_fn)),
+      log(std::move(log_fn)),
+      session_id(new_uuid_v4()) {
+  ups.resize(settings.upstreams.size());
+  for (size_t i = 0; i < ups.size(); ++i) ups[i].spec = &settings.upstreams[i];
+}
+
+void Gateway::Impl::to_client(const json& message) {
+  std::string text = message.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::lock_guard<std::mutex> l(send_mu);
+  send(std::move(text));
+}
+
+void Gateway::Impl::reply(const json& id, json result) {
+  to_client({{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}});
+}
+
+void Gateway::Impl::reply_error(const json& id, int code, const std::string& message, json data) {
+  to_client(error_response(id, code, message, std::move(data)));
+}
+
+bool Gateway::Impl::request(size_t upstream, const std::string& method, json params, Reply done,
+                            std::optional<std::chrono::milliseconds> timeout,
+                            const std::string& client_id) {
+  int64_t id;
+  {
+    std::lock_guard<std::mutex> l(mu);
+    id = next_id++;
+    Pending p{upstream, std::move(done), std::nullopt, client_id};
+    if (timeout) p.deadline = std::chrono::steady_clock::now() + *timeout;
+    pending.emplace(id, std::move(p));
+  }
+  json m = {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}};
+  if (!params.is_null()) m["params"] = std::move(params);
+  if (ups[upstream].link->send(m.dump(-1, ' ', false, json::error_handler_t::replace))) return true;
+  std::lock_guard<std::mutex> l(mu);
+  pending.erase(id);
+  return false;
+}
+
+void Gateway::Impl::from_upstream(size_t i, const std::string& line) {
+  auto parsed = read_json(line, {.max_bytes = size_t{4} << 20});
+  if (!parsed || !parsed.value().is_object()) {
+    log("upstream '" + ups[i].spec->name + "' sent a message that is not a JSON-RPC object; dropped");
+    return;
+  }
+  json m = std::move(parsed).value();
+  if (m.contains("method") && m.contains("id")) {  // a request of the server to the client
+    std::string gid;
+    {
+      std::lock_guard<std::mutex> l(mu);
+      gid = "aegis-" + std::to_string(next_id++);
+      reverse[gid] = {i, m["id"]};
+    }
+    m["id"] = gid;
+    to_client(m);
+  } else if (m.contains("method")) {
+    const std::string method = m["method"].is_string() ? m["method"].get<std::string>() : "";
+    if (method == "notifications/cancelled" && m.contains("params")) {
+      // It gives up a request it made of the client: name it by the client's id.
+      std::lock_guard<std::mutex> l(mu);
+      const json rid = m["params"].value("requestId", json());
+      for (auto it = reverse.begin(); it != reverse.end(); ++it)
+        if (it->second.upstream == i && it->second.id == rid) {
+          m["params"]["requestId"] = it->first;
+          reverse.erase(it);
+          break;
+        }
+      if (m["params"]["requestId"] == rid) return;  // not one the client knows
+    }
+    if (method == "notifications/tools/list_changed") {
+      request(
+          i, "tools/list", json::object(),
+          [this, i, m](const json& r) {
+            if (r.contains("result") && r["result"].contains("tools") && r["result"]["tools"].is_array())
+              keep_tools(i, r["result"]["tools"].get<std::vector<json>>());
+            to_client(m);
+          },
+          kUpstreamTimeout);
+      return;
+    }
+    to_client(m);
+  } else if (m.contains("id") && m["id"].is_number_integer()) {
+    Reply done;
+    {
+      std::lock_guard<std::mutex> l(mu);
+      auto it = pending.find(m["id"].get<int64_t>());
+      if (it == pending.end() || it->second.upstream != i) return;  // cancelled, or not ours
+      done = std::move(it->second.done);
+      pending.erase(it);
+    }
+    done(m);
+  }
+}
+
+void Gateway::Impl::upstream_state(size_t i, bool running) {
+  std::vector<Reply> failed;
+  bool reinitialize = false;
+  {
+    std::lock_guard<std::mutex> l(mu);
+    Upstream& u = ups[i];
+    if (running) {
+      reinitialize = !u.running && u.initialized_once && client_init.has_value();
+      u.running = true;
+    } else {
+      u.running = false;
+      u.initialized = false;
+      for (auto it = pending.begin(); it != pending.end();)
+        if (it->second.upstream == i) {
+          failed.push_back(std::move(it->second.done));
+          it = pending.erase(it);
+        } else {
+          ++it;
+        }
+      std::erase_if(reverse, [i](const auto& r) { return r.second.upstream == i; });
+    }
+  }
+  const json error = error_response(nullptr, -32603,
+                                    "upstream '" + ups[i].spec->name + "' exited",
+                                    {{"detail", errors::kGatewayUpstream.detail}});
+  for (auto& done : failed) done(error);
+  if (!reinitialize) return;
+  initialize_upstream(i, [this](std::optional<std::string> e) {
+    if (e) return log(*e);
+    to_client({{"jsonrpc", "2.0"}, {"method", "notifications/tools/list_changed"}});
+  });
+}
+
+void Gateway::Impl::initialize_upstream(size_t i,
+                                        std::function<void(std::optional<std::string>)> done) {
+  json params;
+  {
+    std::lock_guard<std::mutex> l(mu);
+    params = {{"protocolVersion", version},
+              {"capabilities", client_init->value("capabilities", json::object())},
+              {"clientInfo", {{"name", "aegis-gateway"}, {"version", std::string(kEngineVersion)}}}};
+  }
+  const std::string name = ups[i].spec->name;
+  auto on_init = [this, i, name, done](const json& r) {
+    if (!r.contains("result") || !r["result"].is_object())
+      return done("upstream '" + name + "' refused initialize: " +
+                  r.value("error", json::object()).value("message", std::string("no result")));
+    bool ready;
+    {
+      std::lock_guard<std::mutex> l(mu);
+      ups[i].capabilities = r["result"].value("capabilities", json::object());
+      ups[i].initialized = ups[i].initialized_once = true;
+      ready = client_ready;
+    }
+    if (ready) ups[i].link->send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+    if (!ups[i].capabilities.contains("tools")) return done(std::nullopt);
+    request(
+        i, "tools/list", json::object(),
+        [this, i, name, done](const json& t) {
+          if (!t.contains("result") || !t["result"].value("tools", json()).is_array())
+            return done("upstream '" + name + "' did not list its tools");
+          keep_tools(i, t["result"]["tools"].get<std::vector<json>>());
+          done(std::nullopt);
+        },
+        kUpstreamTimeout);
+  };
+  if (!request(i, "initialize", params, on_init, kUpstreamTimeout))
+    done("upstream '" + name + "' is not running");
+}
+
+void Gateway::Impl::expire_pending() {
+  std::vector<Reply> expired;
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard<std::mutex> l(mu);
+    for (auto it = pending.begin(); it != pending.end();)
+      if (it->second.deadline && *it->second.deadline < now) {
+        expired.push_back(std::move(it->second.done));
+        it = pending.erase(it);
+      } else {
+        ++it;
+      }
+  }
+  for (auto& done : expired)
+    done(error_response(nullptr, -32603, "the upstream did not answer in time",
+                        {{"detail", errors::kGatewayUpstream.detail}}));
+}
+
+Gateway::Gateway(const GatewaySettings& settings, const DecisionService& service, Store& store,
+                 std::mutex& store_lock, Send to_client, Log log)
+    : impl_(std::make_unique<Impl>(settings, service, store, store_lock, std::move(to_client),
+                                   std::move(log))) {}
+
+Gateway::~Gateway() {
+  {
+    std::lock_guard<std::mutex> l(impl_->timer_mu);
+    impl_->stopping = true;
+  }
+  impl_->timer_cv.notify_all();
+  if (impl_->timer.joinable()) impl_->timer.join();
+  for (auto& u : impl_->ups) u.link.reset();  // their callbacks take mu: never under it
+  while (impl_->recording.load() > 0)  // a decision being recorded calls back into the gateway
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+std::optional<Error> Gateway::start() {
+  Impl& g = *impl_;
+  for (size_t i = 0; i < g.ups.size(); ++i)
+    g.ups[i].link = std::make_unique<gateway_detail::StdioUpstream>(
+        *g.ups[i].spec, [&g, i](std::string line) { g.from_upstream(i, line); },
+        [&g, i](bool running) { g.upstream_state(i, running); }, g.log);
+  for (auto& u : g.ups)
+    if (auto e = u.link->start()) return e;
+  g.timer = std::thread([&g] {
+    std::unique_lock<std::mutex> l(g.timer_mu);
+    while (!g.timer_cv.wait_for(l, std::chrono::milliseconds(250), [&g] { return g.stopping; })) {
+      l.unlock();
+      g.expire_pending();
+      l.lock();
+    }
+  });
+  return std::nullopt;
+}
+
+void Gateway::from_client(std::string_view message) {
+  Impl& g = *impl_;
+  auto parsed = read_json(message);
+  if (!parsed) {
+    const Error& e = parsed.error();
+    return g.reply_error(nullptr, kind_info(e.kind).jsonrpc_code, "parse error: " + e.message,
+                         error_to_json(e)["error"]);
+  }
+  const json& m = parsed.value();
+  if (!m.is_object())
+    return g.reply_error(nullptr, -32600, "the gateway forwards single JSON-RPC objects, not batches",
+                         {{"detail", errors::kGatewayMessage.detail}});
+  const bool has_id = m.contains("id"), has_method = m.contains("method");
+  if (m.value("jsonrpc", json()) != "2.0" || (has_id && !valid_id(m["id"])) ||
+      (has_method && !m["method"].is_string()) || (!has_id && !has_method))
+    return g.reply_error(has_id && valid_id(m["id"]) ? m["id"] : json(), -32600,
+                         "not a JSON-RPC 2.0 request, notification or response",
+                         {{"detail", errors::kGatewayMessage.detail}});
+  if (has_method && m.contains("params") && !m["params"].is_object())
+    return has_id ? g.reply_error(m["id"], -32602, "params must be an object",
+                                  {{"detail", errors::kGatewayMessage.detail}})
+                  : void();
+  if (has_method && has_id) return g.handle_client_request(m);
+  if (has_method) return g.handle_client_notification(m);
+  g.handle_client_response(m);
+}
+
+pid_t Gateway::upstream_pid(std::string_view upstream) const {
+  for (const auto& u : impl_->ups)
+    if (u.spec->name == upstream && u.link) return u.link->pid();
+  return 0;
+}
+
+std::vector<GatewayCallCount> Gateway::call_counts() const {
+  std::lock_guard<std::mutex> l(impl_->mu);
+  std::vector<GatewayCallCount> out;
+  for (const auto& [key, n] : impl_->counts)
+    out.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), n});
+  return out;
+}
+
+const std::vector<std::string>& Gateway::supported_protocol_versions() {
+  static const std::vector<std::string> v = {"2025-03-26", "2025-06-18", "2025-11-25"};
+  return v;
+}
+
+}  // namespace aegis

@@ -1,0 +1,128 @@
+// Internal: the gateway's state, shared by its upstream side (gateway.cpp), its client side
+// (client.cpp), its aggregated lists and pins (lists.cpp, pins.cpp) and its tool calls (calls.cpp).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "aegis/server/gateway.h"
+#include "stdio_upstream.h"
+
+namespace aegis {
+
+using nlohmann::json;
+
+// "<upstream>__<name>": how a tool or prompt of an upstream is offered.
+inline constexpr std::string_view kPrefixSeparator = "__";
+
+struct Gateway::Impl {
+  using Reply = std::function<void(const json& response)>;  // a whole JSON-RPC response
+
+  struct Upstream {
+    const GatewayUpstream* spec = nullptr;
+    std::unique_ptr<gateway_detail::StdioUpstream> link;
+    bool running = false;      // its process is up
+    bool initialized = false;  // it answered our initialize
+    bool initialized_once = false;  // since the client initialized: a restart initializes again
+    json capabilities = json::object();
+    std::map<std::string, json> tools;  // by its name for them: the definitions last listed
+    std::vector<std::string> tool_order;
+    struct Changed {
+      std::string what;  // the parts that differ ("description, inputSchema")
+      json accepted;     // the pinned definition: what the client is shown
+    };
+    std::map<std::string, Changed> changed;  // tools whose definition differs from their pin
+    std::set<std::string> resource_uris;         // listed by it: where resources/read goes
+    std::vector<std::string> template_prefixes;  // its URI templates up to the first '{'
+  };
+  struct Pending {  // a request the gateway sent upstream, by the id it used
+    size_t upstream = 0;
+    Reply done;
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    std::string client_id;  // the client's id (dumped) when forwarded on its behalf
+  };
+  struct Reverse {  // a request of an upstream to the client, by the id the client got
+    size_t upstream = 0;
+    json id;
+  };
+
+  Impl(const GatewaySettings& settings, const DecisionService& service, Store& store,
+       std::mutex& store_lock, Send to_client, Log log);
+
+  // --- messages (gateway.cpp) ---
+  void to_client(const json& message);
+  void reply(const json& id, json result);
+  void reply_error(const json& id, int code, const std::string& message, json data = nullptr);
+  // Sends a request upstream; `done` gets its response (an error response when it dies first or
+  // the deadline passes). False when it is not running (`done` is not called).
+  bool request(size_t upstream, const std::string& method, json params, Reply done,
+               std::optional<std::chrono::milliseconds> timeout = std::nullopt,
+               const std::string& client_id = "");
+  void from_upstream(size_t upstream, const std::string& line);
+  void upstream_state(size_t upstream, bool running);
+  void initialize_upstream(size_t upstream, std::function<void(std::optional<std::string>)> done);
+  void handle_client_request(const json& message);
+  void handle_client_notification(const json& message);
+  void handle_client_response(const json& message);
+  void forward(size_t upstream, const json& id, const std::string& method, json params);
+  void expire_pending();
+
+  // --- lists (lists.cpp) ---
+  // Lists all of `method`'s items of every upstream (following cursors), then calls `done` with
+  // one list per upstream, or the first upstream's error.
+  void list_all(const std::string& method, const std::string& key,
+                std::function<void(std::optional<std::string> error,
+                                   std::vector<std::vector<json>> items)>
+                    done);
+  void list_tools(const json& id);
+  void list_prompts(const json& id);
+  void list_resources(const json& id, const std::string& method, const std::string& key);
+  // Keeps an upstream's tools, checking each against its pin (and recording new pins).
+  void keep_tools(size_t upstream, const std::vector<json>& tools);
+  std::optional<std::pair<size_t, std::string>> split_name(const std::string& name) const;
+  std::optional<size_t> resource_owner(const std::string& uri) const;
+
+  // --- calls (calls.cpp) ---
+  void call_tool(const json& id, const json& params);
+  void count(const std::string& upstream, const std::string& tool, const std::string& status);
+
+  const GatewaySettings& settings;
+  const DecisionService& service;
+  Store& store;
+  std::mutex& store_lock;
+  Send send;
+  Log log;
+  std::string session_id;  // this downstream session's, a UUID
+
+  mutable std::mutex mu;  // everything below
+  std::mutex send_mu;     // one message to the client at a time
+  std::vector<Upstream> ups;
+  std::unordered_map<int64_t, Pending> pending;
+  std::unordered_map<std::string, Reverse> reverse;
+  int64_t next_id = 1;
+  std::optional<json> client_init;  // the client's initialize params, once it has sent them
+  bool client_ready = false;        // it sent notifications/initialized
+  std::string version;              // the negotiated protocol version
+  std::map<std::tuple<std::string, std::string, std::string>, uint64_t> counts;
+
+  std::atomic<int> recording{0};  // calls whose decision is being recorded: the destructor waits
+
+  std::mutex timer_mu;
+  std::condition_variable timer_cv;
+  bool stopping = false;
+  std::thread timer;  // expires requests the gateway made on its own behalf
+};
+
+}  // namespace aegis
