@@ -34,8 +34,9 @@ packages=(
   python3-mypy                                           # stubtest: _core.pyi against the module
 )
 
-# The node test clients (npm, lock files committed): the MCP SDK, the OpenAPI validator, the
-# KEM oracle (noble post-quantum, hpke-js) and playwright-core.
+# The node test clients (npm, lock files committed): the MCP SDK, the reference MCP servers
+# (filesystem, memory, everything), the OpenAPI validator, the KEM oracle (noble post-quantum,
+# hpke-js) and playwright-core.
 root=$(cd "$(dirname "$0")/.." && pwd)
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -56,6 +57,10 @@ install_npm() {
   if [ ! -d "$root/tests/kem/node_modules/@noble/post-quantum" ] || [ ! -d "$root/tests/kem/node_modules/@hpke/hybridkem-x-wing" ]; then
     echo "setup: installing the X-Wing / ML-KEM / HPKE oracle (npm ci)" >&2
     (cd "$root/tests/kem" && npm ci --no-audit --no-fund --silent >/dev/null)
+  fi
+  if [ ! -d "$root/tests/gateway/node_modules/@modelcontextprotocol/server-everything" ]; then
+    echo "setup: installing the MCP SDK and reference servers for the gateway tests (npm ci)" >&2
+    (cd "$root/tests/gateway" && npm ci --no-audit --no-fund --silent >/dev/null)
   fi
   if [ ! -d "$root/tests/web/node_modules/playwright-core" ]; then
     echo "setup: installing playwright-core for the console test (npm ci)" >&2

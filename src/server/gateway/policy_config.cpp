@@ -37,11 +37,12 @@ struct Reader {
     return std::nullopt;
   }
   Result<std::string> text(const YAML::Node& n, const std::string& key) const {
-    if (!n.IsScalar() || n.Scalar().empty()) return bad(key, "must be a non-empty string");
+    if (!n || !n.IsScalar() || n.Scalar().empty()) return bad(key, "must be a non-empty string");
     return n.Scalar();
   }
   Result<std::vector<std::string>> texts(const YAML::Node& n, const std::string& key) const {
     std::vector<std::string> out;
+    if (!n) return bad(key, "must be a string or a list of strings");
     if (n.IsScalar()) n.IsNull() ? void() : out.push_back(n.Scalar());
     else if (!n.IsSequence()) return bad(key, "must be a string or a list of strings");
     for (size_t i = 0; n.IsSequence() && i < n.size(); ++i) {
