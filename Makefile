@@ -50,7 +50,7 @@ run-unit:
 # The same unit tests under ASan + UBSan (clang), then each fuzzer for FUZZ_SECS. Only what it
 # runs is built: three test binaries and the fuzzers, each on the smallest library it needs.
 SAN_TARGETS := aegis_core_tests aegis_workflow_tests aegis_kem_tests context_fuzzer \
-  signature_fuzzer mcp_fuzzer http_body_fuzzer http_request_fuzzer kem_fuzzer
+  signature_fuzzer mcp_fuzzer http_body_fuzzer http_request_fuzzer kem_fuzzer gateway_fuzzer
 test-sanitize: build-san
 	@$(MAKE) --no-print-directory run-sanitize
 
@@ -69,6 +69,7 @@ run-sanitize:
 	@scripts/run_fuzz.sh $(SAN_BUILD)/fuzz/http_body_fuzzer $(FUZZ_SECS) fuzz/corpus-http
 	@scripts/run_fuzz.sh $(SAN_BUILD)/fuzz/http_request_fuzzer $(FUZZ_SECS) fuzz/corpus-request
 	@scripts/run_fuzz.sh $(SAN_BUILD)/fuzz/kem_fuzzer $(FUZZ_SECS) fuzz/corpus-kem
+	@scripts/run_fuzz.sh $(SAN_BUILD)/fuzz/gateway_fuzzer $(FUZZ_SECS) fuzz/corpus-gateway
 
 fuzz: setup
 	@$(MAKE) test-sanitize FUZZ_SECS=$${FUZZ_SECS:-300}

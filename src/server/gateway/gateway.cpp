@@ -75,8 +75,12 @@ bool Gateway::Impl::request(size_t upstream, const std::string& method, json par
 
 void Gateway::Impl::from_upstream(size_t i, const std::string& line) {
   auto parsed = read_json(line, {.max_bytes = size_t{4} << 20});
-  if (!parsed || !parsed.value().is_object()) {
-    log("upstream '" + ups[i].spec->name + "' sent a message that is not a JSON-RPC object; dropped");
+  const json* p = parsed ? &parsed.value() : nullptr;
+  if (!p || !p->is_object() || p->value("jsonrpc", json()) != "2.0" ||
+      (p->contains("method") && !(*p)["method"].is_string()) ||
+      (p->contains("id") && !valid_id((*p)["id"])) ||
+      (p->contains("params") && !(*p)["params"].is_object())) {
+    log("upstream '" + ups[i].spec->name + "' sent a message that is not JSON-RPC 2.0; dropped");
     return;
   }
   json m = std::move(parsed).value();
@@ -221,20 +225,24 @@ Gateway::Gateway(const GatewaySettings& settings, const DecisionService& service
     : impl_(std::make_unique<Impl>(settings, service, store, store_lock, std::move(to_client),
                                    std::move(log))) {}
 
-Gateway::~Gateway() {
+Gateway::~Gateway() = default;
+
+void Gateway::Impl::stop() {
   {
-    std::lock_guard<std::mutex> l(impl_->timer_mu);
-    impl_->stopping = true;
+    std::lock_guard<std::mutex> l(timer_mu);
+    stopping = true;
   }
-  impl_->timer_cv.notify_all();
-  if (impl_->timer.joinable()) impl_->timer.join();
-  for (auto& u : impl_->ups) u.link.reset();  // their callbacks take mu: never under it
-  while (impl_->recording.load() > 0)  // a decision being recorded calls back into the gateway
+  timer_cv.notify_all();
+  if (timer.joinable()) timer.join();
+  for (auto& u : ups) u.link.reset();  // their callbacks take mu: never under it
+  while (recording.load() > 0)  // a decision being recorded calls back into the gateway
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
-std::optional<Error> Gateway::start() {
-  Impl& g = *impl_;
+std::optional<Error> Gateway::start() { return impl_->start(); }
+
+std::optional<Error> Gateway::Impl::start() {
+  Impl& g = *this;
   for (size_t i = 0; i < g.ups.size(); ++i)
     g.ups[i].link = std::make_unique<gateway_detail::StdioUpstream>(
         *g.ups[i].spec, [&g, i](std::string line) { g.from_upstream(i, line); },
@@ -252,8 +260,10 @@ std::optional<Error> Gateway::start() {
   return std::nullopt;
 }
 
-void Gateway::from_client(std::string_view message) {
-  Impl& g = *impl_;
+void Gateway::from_client(std::string_view message) { impl_->from_client(message); }
+
+void Gateway::Impl::from_client(std::string_view message) {
+  Impl& g = *this;
   auto parsed = read_json(message);
   if (!parsed) {
     const Error& e = parsed.error();

@@ -60,8 +60,12 @@ struct Gateway::Impl {
 
   Impl(const GatewaySettings& settings, const DecisionService& service, Store& store,
        std::mutex& store_lock, Send to_client, Log log);
+  ~Impl() { stop(); }
 
-  // --- messages (gateway.cpp) ---
+  // --- lifecycle and messages (gateway.cpp): Gateway's own functions, and the rest ---
+  std::optional<Error> start();
+  void stop();  // stops the upstreams and waits for decisions being recorded; idempotent
+  void from_client(std::string_view message);
   void to_client(const json& message);
   void reply(const json& id, json result);
   void reply_error(const json& id, int code, const std::string& message, json data = nullptr);
