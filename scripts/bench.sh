@@ -80,6 +80,9 @@ $pin node tests/kem/bench_noble.mjs >"$build/bench-noble.json"
 echo "bench: HTTP: nginx as the ceiling, then aegis serve (wrk 2 threads x 64 connections, 10 s)" >&2
 scripts/bench_http.sh "$build"
 
+echo "bench: MCP gateway: the same tools/call direct and through aegis gateway (stdio, 64 in flight, SQLite), with fdatasync p50/p99" >&2
+node tests/gateway/bench_gateway.mjs "$build/aegis" "$build" >"$build/bench-gateway.json"
+
 /usr/bin/python3 scripts/write_benchmarks.py "$build" >BENCHMARKS.md
 echo "bench: wrote BENCHMARKS.md" >&2
 cat BENCHMARKS.md

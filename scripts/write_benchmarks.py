@@ -199,6 +199,32 @@ http_row("evaluate-postgresql", "`aegis serve` POST /v1/evaluate, PostgreSQL 15 
          None)
 http_row("mcp-tools-call", "`aegis serve` POST /mcp, MCP `tools/call aegis_quick_risk_check`",
          None)
+gateway = json.loads((build / "bench-gateway.json").read_text())
+g, d, sync = gateway["gateway"], gateway["direct"], gateway["fdatasync"]
+added_p50, added_p99 = g["p50_ms"] - d["p50_ms"], g["p99_ms"] - d["p99_ms"]
+p50_ok = added_p50 <= sync["p50_ms"] + 0.3
+p99_ok = added_p99 <= sync["p99_ms"] + 2
+print("\n## The MCP gateway, side by side\n")
+print("The same `tools/call` (server-everything's `echo`) from the official TypeScript SDK client, "
+      f"{gateway['in_flight']} requests in flight on one stdio session, {gateway['calls']:,} calls "
+      f"after a warm-up, {gateway['rounds']} interleaved rounds (medians shown): directly to the "
+      "server, and through `aegis gateway` with a durable SQLite store (each call decided, its "
+      "decision and call record committed, then forwarded). The client, the gateway and the "
+      "server share this machine's two cores.\n")
+print("| what | p50 | p99 | calls/s | target | |")
+print("|---|---|---|---|---|---|")
+print(f"| this disk's fdatasync (256-byte appends, same run) | {sync['p50_ms']:.3f} ms | "
+      f"{sync['p99_ms']:.3f} ms | — | reference | |")
+print(f"| direct to server-everything (stdio) | {d['p50_ms']:.2f} ms | {d['p99_ms']:.2f} ms | "
+      f"{d['calls_per_s']:,.0f} | reference | |")
+print(f"| through `aegis gateway` (stdio, SQLite) | {g['p50_ms']:.2f} ms | {g['p99_ms']:.2f} ms | "
+      f"{g['calls_per_s']:,.0f} = **{g['calls_per_s'] / d['calls_per_s']:.0%} of direct** | — | |")
+print(f"| added by the gateway | **{added_p50:+.2f} ms** | **{added_p99:+.2f} ms** | — | p50 ≤ "
+      f"fdatasync p50 + 0.3 ms, p99 ≤ fdatasync p99 + 2 ms | "
+      f"{'met' if p50_ok and p99_ok else '**missed**'} |")
+print("| through the gateway over Streamable HTTP, 64 clients | not measured: the gateway has no "
+      "HTTP transport yet | | | ≥ 80% of direct calls/s | **not built** |")
+
 per_line = 1e9 / med
 print(f"\n**Where the batch time goes.** On one thread, at {med:,.0f} decisions/s a line costs "
       f"{per_line:,.0f} ns: "

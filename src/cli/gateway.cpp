@@ -74,12 +74,14 @@ int run_gateway(const GatewayOptions& o) {
       n = ::read(STDIN_FILENO, buf, sizeof buf);
     } while (n < 0 && errno == EINTR);
     if (n <= 0) break;  // EOF: the client closed the stream
-    for (ssize_t i = 0; i < n; ++i) {
-      if (buf[i] != '\n') {
-        if (line.size() <= kMaxLine) line += buf[i];
-        else overlong = true;
-        continue;
-      }
+    std::string_view chunk(buf, static_cast<size_t>(n));
+    while (!chunk.empty()) {
+      const size_t end = chunk.find('\n');
+      const std::string_view piece = chunk.substr(0, end);
+      if (line.size() + piece.size() <= kMaxLine) line.append(piece);
+      else overlong = true;
+      if (end == std::string_view::npos) break;
+      chunk.remove_prefix(end + 1);
       if (overlong) line.assign(kMaxLine + 1, ' ');  // refused as too large, with its reason
       if (!line.empty()) gateway.from_client(line);
       line.clear();

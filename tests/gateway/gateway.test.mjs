@@ -353,3 +353,63 @@ test('what is decided is what is forwarded: duplicate keys are refused before an
     child.kill();
   }
 });
+
+test('the README shows the example policy as it is in examples/gateway/filesystem.yaml', () => {
+  const readme = readFileSync(join(SOURCE, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Put AEGIS in front of your MCP servers'));
+  const shown = /```yaml\n([\s\S]*?)```/.exec(section)[1];
+  const file = readFileSync(join(SOURCE, 'examples', 'gateway', 'filesystem.yaml'), 'utf8');
+  assert.equal(shown, file.slice(file.indexOf('gateway:\n')));
+  const servers = JSON.parse(/```json\n([\s\S]*?)```/.exec(section)[1]).mcpServers;
+  assert.deepEqual(servers.files.args.slice(0, 2), ['gateway', '-c']);
+  for (const v of ['WORKSPACE', 'SHARED', 'DENIED', 'FILESYSTEM_SERVER']) assert.ok(servers.files.env[v], v);
+});
+
+test('server-everything over Streamable HTTP: calls, progress, sampling and elicitation through the gateway', async () => {
+  const { freePort, waitForPort } = await import('../common/net.mjs');
+  const port = await freePort();
+  const server = spawn('node', [EVERYTHING, 'streamableHttp'], {
+    env: { PATH: process.env.PATH, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  try {
+    await waitForPort(port);
+    const dir = tempDir();
+    const config = writeConfig(dir,
+      `    - {name: everything, url: "http://127.0.0.1:${port}/mcp", headers: {X-Team: "\${TEAM}"}}`);
+    const { client } = await connect(config, join(dir, 'gw.db'), {
+      env: { TEAM: 'blue' },
+      capabilities: { sampling: {}, elicitation: {} },
+      setup: (c) => {
+        c.setRequestHandler(CreateMessageRequestSchema, async () => ({
+          model: 'm', role: 'assistant', content: { type: 'text', text: 'sampled over http' },
+        }));
+        c.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { name: 'Grace Hopper' } }));
+      },
+    });
+    try {
+      assert.match(text(await client.callTool({ name: 'everything__echo', arguments: { message: 'over http' } })), /over http/);
+      const progress = [];
+      await client.callTool({ name: 'everything__trigger-long-running-operation', arguments: { duration: 0.3, steps: 3 } },
+        undefined, { onprogress: (p) => progress.push(p.progress) });
+      assert.deepEqual(progress.slice(0, 2), [1, 2]);
+      let names = [];
+      for (let i = 0; i < 100 && !names.includes('everything__trigger-sampling-request'); i++) {
+        names = (await client.listTools()).tools.map((t) => t.name);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.match(text(await client.callTool({ name: 'everything__trigger-sampling-request', arguments: { prompt: 'p', maxTokens: 5 } })), /sampled over http/);
+      assert.match(text(await client.callTool({ name: 'everything__trigger-elicitation-request', arguments: {} })), /Grace Hopper/);
+    } finally {
+      await client.close();
+    }
+  } finally {
+    server.kill();
+  }
+});
+
+test('an upstream that cannot be reached is an error, never an empty tool list', async () => {
+  const { freePort } = await import('../common/net.mjs');
+  const dir = tempDir();
+  const config = writeConfig(dir, `    - {name: everything, url: "http://127.0.0.1:${await freePort()}/mcp"}`);
+  await assert.rejects(connect(config, join(dir, 'gw.db')), /upstream 'everything'/);
+});

@@ -29,7 +29,7 @@
 
 namespace aegis {
 
-// The pin of one upstream tool (docs/gateway.md#pinning): the SHA-256 of its definition's
+// The pin of one upstream tool (docs/gateway.md#pinning-tool-definitions): the SHA-256 of its definition's
 // canonical JSON (name, title, description, input and output schemas, annotations) when first
 // seen, and a changed definition seen since, until an operator accepts it. Kept in the store as
 // objects of type "gateway_pin" (id "<upstream>/<tool>"), so every change of a pin is in the

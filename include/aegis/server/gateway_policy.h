@@ -17,9 +17,10 @@
 
 namespace aegis {
 
-// One MCP server behind the gateway: a child process over stdio.
+// One MCP server behind the gateway: a child process over stdio (`command`), or a Streamable
+// HTTP endpoint (`url`).
 struct GatewayUpstream {
-  std::string name;  // [a-z0-9_-]+; its tools are offered as "<name>__<tool>"
+  std::string name;  // [a-z0-9_-]+ without "__"; its tools are offered as "<name>__<tool>"
   std::string command;
   std::vector<std::string> args;
   // The child's whole environment: `env` as given, plus each variable of `inherit_env` taken from
@@ -27,6 +28,9 @@ struct GatewayUpstream {
   std::map<std::string, std::string> env;
   std::vector<std::string> inherit_env;
   std::optional<std::string> cwd;  // its working directory; relative paths in arguments resolve here
+  std::optional<std::string> url;  // http(s)://…: a Streamable HTTP server instead of a process
+  std::map<std::string, std::string> headers;  // sent with each request (values may be ${VAR})
+  std::optional<std::string> bearer_env;       // the variable whose value is the bearer token
 };
 
 // A condition on arguments of a tool call. Each of `args` is a key of the arguments, or a dotted

@@ -9,6 +9,8 @@
 #include "aegis/core/version.h"
 #include "aegis/server/errors.h"
 #include "gateway_internal.h"
+#include "http_upstream.h"
+#include "stdio_upstream.h"
 
 namespace aegis {
 namespace {
@@ -243,10 +245,16 @@ std::optional<Error> Gateway::start() { return impl_->start(); }
 
 std::optional<Error> Gateway::Impl::start() {
   Impl& g = *this;
-  for (size_t i = 0; i < g.ups.size(); ++i)
-    g.ups[i].link = std::make_unique<gateway_detail::StdioUpstream>(
-        *g.ups[i].spec, [&g, i](std::string line) { g.from_upstream(i, line); },
-        [&g, i](bool running) { g.upstream_state(i, running); }, g.log);
+  for (size_t i = 0; i < g.ups.size(); ++i) {
+    auto on_line = [&g, i](std::string line) { g.from_upstream(i, line); };
+    auto on_state = [&g, i](bool running) { g.upstream_state(i, running); };
+    if (g.ups[i].spec->url)
+      g.ups[i].link = std::make_unique<gateway_detail::HttpUpstream>(*g.ups[i].spec, on_line,
+                                                                     on_state, g.log);
+    else
+      g.ups[i].link = std::make_unique<gateway_detail::StdioUpstream>(*g.ups[i].spec, on_line,
+                                                                      on_state, g.log);
+  }
   for (auto& u : g.ups)
     if (auto e = u.link->start()) return e;
   g.timer = std::thread([&g] {

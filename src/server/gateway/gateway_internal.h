@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "aegis/server/gateway.h"
-#include "stdio_upstream.h"
+#include "upstream_link.h"
 
 namespace aegis {
 
@@ -32,7 +32,7 @@ struct Gateway::Impl {
 
   struct Upstream {
     const GatewayUpstream* spec = nullptr;
-    std::unique_ptr<gateway_detail::StdioUpstream> link;
+    std::unique_ptr<gateway_detail::UpstreamLink> link;
     bool running = false;      // its process is up
     bool initialized = false;  // it answered our initialize
     bool initialized_once = false;  // since the client initialized: a restart initializes again

@@ -86,17 +86,50 @@ bool valid_name(const std::string& s) {
          });
 }
 
+// The Streamable HTTP keys of an upstream: url, headers, bearer_env.
+std::optional<Error> read_http(const Reader& r, const YAML::Node& n, const std::string& at,
+                               GatewayUpstream& u) {
+  auto url = r.text(n["url"], at + ".url");
+  if (!url) return url.error();
+  if (url.value().rfind("http://", 0) != 0 && url.value().rfind("https://", 0) != 0)
+    return r.bad(at + ".url", "must be an http:// or https:// URL");
+  u.url = url.value();
+  if (const YAML::Node h = n["headers"]) {
+    if (!h.IsMap()) return r.bad(at + ".headers", "must be a mapping of header names to values");
+    for (const auto& kv : h) {
+      if (!kv.second.IsScalar()) return r.bad(at + ".headers." + kv.first.Scalar(), "must be a string");
+      u.headers[kv.first.Scalar()] = kv.second.Scalar();
+    }
+  }
+  if (n["bearer_env"]) {
+    auto b = r.text(n["bearer_env"], at + ".bearer_env");
+    if (!b) return b.error();
+    u.bearer_env = b.value();
+  }
+  return std::nullopt;
+}
+
 Result<GatewayUpstream> read_upstream(const Reader& r, const YAML::Node& n, const std::string& at) {
-  if (auto e = r.keys(n, at, {"name", "command", "args", "env", "inherit_env", "cwd"})) return *e;
+  if (auto e = r.keys(n, at, {"name", "command", "args", "env", "inherit_env", "cwd", "url",
+                              "headers", "bearer_env"}))
+    return *e;
   GatewayUpstream u;
   auto name = r.text(n["name"], at + ".name");
   if (!name) return name.error();
   if (!valid_name(name.value()))
     return r.bad(at + ".name", "must be 1 to 64 of a-z, 0-9, _ and - without \"__\"");
   u.name = name.value();
-  auto command = r.text(n["command"], at + ".command");
-  if (!command) return command.error();
-  u.command = command.value();
+  const bool process = n["command"] || n["args"] || n["env"] || n["inherit_env"];
+  const bool http = n["url"] || n["headers"] || n["bearer_env"];
+  if (process == http)
+    return r.bad(at, "must have either command (a process over stdio) or url (Streamable HTTP)");
+  if (http) {
+    if (auto e = read_http(r, n, at, u)) return *e;
+  } else {
+    auto command = r.text(n["command"], at + ".command");
+    if (!command) return command.error();
+    u.command = command.value();
+  }
   if (n["args"]) {
     auto a = r.texts(n["args"], at + ".args");
     if (!a) return a.error();

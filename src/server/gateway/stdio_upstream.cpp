@@ -40,19 +40,20 @@ void read_lines(int fd, Line line, Overlong overlong) {
     const ssize_t n = ::read(fd, chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    for (ssize_t i = 0; i < n; ++i) {
-      if (chunk[i] == '\n') {
-        if (!skipping && !buf.empty()) line(std::move(buf));
+    std::string_view rest(chunk, static_cast<size_t>(n));
+    while (!rest.empty()) {
+      const size_t end = rest.find('\n');
+      if (!skipping) buf.append(rest.substr(0, end));
+      if (!skipping && buf.size() > kMaxLine) {
+        overlong();
         buf.clear();
-        skipping = false;
-      } else if (!skipping) {
-        buf += chunk[i];
-        if (buf.size() > kMaxLine) {
-          overlong();
-          buf.clear();
-          skipping = true;
-        }
+        skipping = true;
       }
+      if (end == std::string_view::npos) break;
+      rest.remove_prefix(end + 1);
+      if (!skipping && !buf.empty()) line(std::move(buf));
+      buf.clear();
+      skipping = false;
     }
   }
   if (!skipping && !buf.empty()) line(std::move(buf));

@@ -16,29 +16,26 @@
 
 #include "aegis/core/error.h"
 #include "aegis/server/gateway_policy.h"
+#include "upstream_link.h"
 
 namespace aegis::gateway_detail {
 
-class StdioUpstream {
+class StdioUpstream : public UpstreamLink {
  public:
-  using OnLine = std::function<void(std::string line)>;  // one message from its stdout
-  using OnState = std::function<void(bool running)>;     // after each start, and each exit
-  using Log = std::function<void(const std::string& line)>;
-
   // `spec` is borrowed and must outlive this. Nothing runs before start().
   StdioUpstream(const GatewayUpstream& spec, OnLine on_line, OnState on_state, Log log);
   // Stops the child (SIGTERM; SIGKILL after a second) and joins the threads.
-  ~StdioUpstream();
+  ~StdioUpstream() override;
   StdioUpstream(const StdioUpstream&) = delete;
   StdioUpstream& operator=(const StdioUpstream&) = delete;
 
   // Starts the child and its supervisor: "gateway.upstream" when the command cannot be started
   // (not found, not executable); later exits are restarts, not errors.
-  std::optional<Error> start();
+  std::optional<Error> start() override;
   // Writes one message and a newline to its stdin; false when it is not running.
-  bool send(std::string_view line);
+  bool send(std::string_view line) override;
   // The running child's pid, or 0.
-  pid_t pid() const;
+  pid_t pid() const override;
 
  private:
   std::optional<Error> spawn();  // under lock_

@@ -1,0 +1,270 @@
+// An upstream MCP server over Streamable HTTP: POST per message, JSON or SSE answers, the GET
+// stream, the session and protocol version headers.
+#include "http_upstream.h"
+
+#include <curl/curl.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "aegis/server/errors.h"
+
+namespace aegis::gateway_detail {
+
+// One transfer: the answer's headers and body, with server-sent events handed over as they come.
+struct HttpUpstream::Transfer {
+  HttpUpstream* self = nullptr;
+  bool initialize = false;  // its answer gives the protocol version
+  std::string content_type, session, body, event;
+  bool sse = false, headers_done = false;
+
+  void deliver(std::string message) {
+    if (initialize) {
+      const auto j = nlohmann::json::parse(message, nullptr, false);
+      if (j.is_object() && j.contains("result") && j["result"].is_object() &&
+          j["result"].value("protocolVersion", nlohmann::json()).is_string()) {
+        std::lock_guard<std::mutex> l(self->lock_);
+        self->version_ = j["result"]["protocolVersion"];
+      }
+    }
+    self->on_line_(std::move(message));
+  }
+
+  // Hands over each complete event's data (the lines after "data:", joined by newlines).
+  void feed_sse(std::string_view chunk) {
+    body.append(chunk);
+    size_t at;
+    while ((at = body.find('\n')) != std::string::npos) {
+      std::string line = body.substr(0, at);
+      body.erase(0, at + 1);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty()) {
+        if (!event.empty()) deliver(std::move(event));
+        event.clear();
+      } else if (line.rfind("data:", 0) == 0) {
+        std::string_view data = std::string_view(line).substr(5);
+        if (!data.empty() && data[0] == ' ') data.remove_prefix(1);
+        if (!event.empty()) event += '\n';
+        event.append(data);
+      }
+    }
+  }
+};
+
+namespace {
+
+constexpr size_t kMaxBody = size_t{4} << 20;
+
+size_t on_header(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<HttpUpstream::Transfer*>(user);
+  std::string line(data, size * n);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  const size_t colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon), value = line.substr(colon + 1);
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    while (!value.empty() && value[0] == ' ') value.erase(0, 1);
+    if (name == "content-type") t->content_type = value;
+    if (name == "mcp-session-id") t->session = value;
+  }
+  return size * n;
+}
+
+size_t on_body(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<HttpUpstream::Transfer*>(user);
+  if (!t->headers_done) {
+    t->headers_done = true;
+    t->sse = t->content_type.rfind("text/event-stream", 0) == 0;
+  }
+  if (t->sse) t->feed_sse(std::string_view(data, size * n));
+  else if (t->body.size() + size * n <= kMaxBody) t->body.append(data, size * n);
+  else return 0;  // too large: the transfer fails
+  return size * n;
+}
+
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::atomic<bool>*>(user)->load() ? 1 : 0;  // abort when stopping
+}
+
+// The id of a request (dumped), or "" for a notification or a response.
+std::string request_id(const std::string& message) {
+  const auto j = nlohmann::json::parse(message, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("method") || !j.contains("id")) return "";
+  return j["id"].dump();
+}
+
+}  // namespace
+
+HttpUpstream::HttpUpstream(const GatewayUpstream& spec, OnLine on_line, OnState on_state, Log log)
+    : spec_(spec), on_line_(std::move(on_line)), on_state_(std::move(on_state)), log_(std::move(log)) {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+HttpUpstream::~HttpUpstream() {
+  std::unique_lock<std::mutex> l(lock_);
+  stopping_ = true;
+  changed_.notify_all();
+  changed_.wait(l, [this] { return in_flight_ == 0; });
+  const std::string session = session_;
+  l.unlock();
+  if (listener_.joinable()) listener_.join();
+  if (session.empty()) return;
+  stopping_ = false;  // the DELETE itself must not be aborted
+  Transfer t{this};
+  void* list = nullptr;
+  CURL* curl = static_cast<CURL*>(easy(t, headers(), &list));
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "DELETE");
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 2000L);
+  curl_easy_perform(curl);
+  curl_slist_free_all(static_cast<curl_slist*>(list));
+  curl_easy_cleanup(curl);
+}
+
+// A transfer to the upstream's URL with `headers`, its answer going to `t`; `list` gets the
+// header list to free after it.
+void* HttpUpstream::easy(Transfer& t, const std::vector<std::string>& headers, void** list) const {
+  CURL* curl = curl_easy_init();
+  curl_slist* l = nullptr;
+  for (const auto& h : headers) l = curl_slist_append(l, h.c_str());
+  *list = l;
+  curl_easy_setopt(curl, CURLOPT_URL, spec_.url->c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, l);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &stopping_);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10'000L);
+  return curl;
+}
+
+std::optional<Error> HttpUpstream::start() {
+  if (spec_.bearer_env) {
+    const char* v = std::getenv(spec_.bearer_env->c_str());
+    if (!v)
+      return Error(errors::kGatewayUpstream, "gateway.upstreams",
+                   "upstream '" + spec_.name + "': its bearer token's variable " +
+                       *spec_.bearer_env + " is not set");
+    bearer_ = v;
+  }
+  log_("upstream '" + spec_.name + "' at " + *spec_.url);
+  on_state_(true);
+  return std::nullopt;
+}
+
+std::vector<std::string> HttpUpstream::headers() const {
+  std::vector<std::string> h = {"Content-Type: application/json",
+                                "Accept: application/json, text/event-stream", "Expect:"};
+  for (const auto& [name, value] : spec_.headers) h.push_back(name + ": " + value);
+  if (!bearer_.empty()) h.push_back("Authorization: Bearer " + bearer_);
+  std::lock_guard<std::mutex> l(lock_);
+  if (!session_.empty()) h.push_back("Mcp-Session-Id: " + session_);
+  if (!version_.empty()) h.push_back("MCP-Protocol-Version: " + version_);
+  return h;
+}
+
+bool HttpUpstream::send(std::string_view message) {
+  std::lock_guard<std::mutex> l(lock_);
+  if (stopping_) return false;
+  ++in_flight_;
+  std::thread([this, m = std::string(message)]() mutable {
+    post(std::move(m));
+    std::lock_guard<std::mutex> done(lock_);
+    --in_flight_;
+    changed_.notify_all();
+  }).detach();
+  return true;
+}
+
+void HttpUpstream::post(std::string message) {
+  const std::string id = request_id(message);
+  bool initialize = false;
+  if (!id.empty()) {
+    const auto j = nlohmann::json::parse(message);
+    initialize = j["method"] == "initialize";
+  }
+  Transfer t{this, initialize};
+  void* list = nullptr;
+  CURL* curl = static_cast<CURL*>(easy(t, headers(), &list));
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, message.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(message.size()));
+  const CURLcode rc = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(static_cast<curl_slist*>(list));
+  curl_easy_cleanup(curl);
+  if (rc == CURLE_OK && status >= 200 && status < 300) {
+    if (initialize && !t.session.empty()) {
+      std::lock_guard<std::mutex> l(lock_);
+      session_ = t.session;
+    }
+    if (!t.sse && !t.body.empty()) t.deliver(std::move(t.body));
+    if (initialize && !t.session.empty()) {
+      std::lock_guard<std::mutex> l(lock_);
+      if (!listening_ && !stopping_) {
+        listening_ = true;
+        if (listener_.joinable()) listener_.join();  // a stream that ended before
+        listener_ = std::thread([this] { listen(); });
+      }
+    }
+    return;
+  }
+  const std::string why = rc != CURLE_OK ? curl_easy_strerror(rc) : "HTTP " + std::to_string(status);
+  log_("upstream '" + spec_.name + "': " + why);
+  if (status == 404 && !initialize) lost_session();
+  if (id.empty()) return;  // a notification or a response: nothing waits for it
+  on_line_(nlohmann::json{{"jsonrpc", "2.0"},
+                          {"id", nlohmann::json::parse(id)},
+                          {"error", {{"code", -32603}, {"message", "upstream '" + spec_.name + "': " + why}}}}
+               .dump());
+}
+
+void HttpUpstream::lost_session() {
+  {
+    std::lock_guard<std::mutex> l(lock_);
+    if (session_.empty()) return;
+    session_.clear();
+    version_.clear();
+  }
+  log_("upstream '" + spec_.name + "' forgot the session; initializing again");
+  on_state_(false);
+  on_state_(true);
+}
+
+// The server's own messages: a GET stream, opened again after a second when it ends; a server
+// that has none (405) is not asked again.
+void HttpUpstream::listen() {
+  while (true) {
+    {
+      std::lock_guard<std::mutex> l(lock_);
+      if (stopping_) return;
+    }
+    Transfer t{this};
+    std::vector<std::string> h;
+    for (auto& header : headers())
+      if (header.rfind("Content-Type:", 0) != 0)
+        h.push_back(header.rfind("Accept:", 0) == 0 ? "Accept: text/event-stream" : header);
+    void* list = nullptr;
+    CURL* curl = static_cast<CURL*>(easy(t, h, &list));
+    curl_easy_perform(curl);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(static_cast<curl_slist*>(list));
+    curl_easy_cleanup(curl);
+    std::unique_lock<std::mutex> l(lock_);
+    if (status == 405 || status == 404) {
+      listening_ = false;
+      return;
+    }
+    if (changed_.wait_for(l, std::chrono::seconds(1), [this] { return stopping_.load(); })) return;
+  }
+}
+
+}  // namespace aegis::gateway_detail
