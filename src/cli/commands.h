@@ -62,7 +62,7 @@ int run_mcp(const std::optional<std::string>& config, const std::optional<std::s
             const std::string& transport, const std::string& host, int port);
 // `aegis gateway` and its pins (src/cli/gateway.cpp).
 struct GatewayOptions {
-  std::optional<std::string> config, db;
+  std::optional<std::string> config, db, listen;  // listen: HOST:PORT for Streamable HTTP
   std::string upstream, tool, actor;
 };
 int run_gateway(const GatewayOptions& options);

@@ -15,6 +15,8 @@ Dispatch add_gateway_flags(CLI::App& app) {
   gateway->require_subcommand(0, 1);
   gateway->add_option("-c,--config", f->config, "YAML with a gateway: section (docs/gateway.md)");
   gateway->add_option("--db", f->db, "where decisions are recorded (sqlite:PATH or postgresql://...)");
+  gateway->add_option("--listen", f->listen,
+                      "HOST:PORT: serve Streamable HTTP at http://HOST:PORT/mcp instead of stdio");
 
   auto* pins = gateway->add_subcommand("pins", "The pinned definitions of the tools behind it");
   pins->require_subcommand(1);

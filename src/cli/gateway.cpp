@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "aegis/server/api_server.h"
 #include "aegis/server/errors.h"
 #include "aegis/server/server_config.h"
 #include "aegis/service/decision_service.h"
@@ -55,6 +56,20 @@ int run_gateway(const GatewayOptions& o) {
   if (!store) return report_error(store.error());
   ::signal(SIGPIPE, SIG_IGN);  // an upstream that exits must not take the gateway with it
   StoreDecisionService service(file.value().config, store.value().get());
+  if (o.listen) {
+    const size_t colon = o.listen->rfind(':');
+    int port = 0;
+    try {
+      port = colon == std::string::npos ? 0 : std::stoi(o.listen->substr(colon + 1));
+    } catch (const std::exception&) {
+    }
+    if (port < 1 || port > 65535)
+      return report_error(Error(errors::kCliUsage, "--listen", "--listen must be HOST:PORT"));
+    if (auto e = serve_gateway_over_http(*file.value().gateway, service.service, *store.value(),
+                                         service.store_lock, o.listen->substr(0, colon), port))
+      return report_error(*e);
+    return 0;
+  }
   Gateway gateway(
       *file.value().gateway, service.service, *store.value(), service.store_lock,
       [](std::string message) {

@@ -48,6 +48,7 @@ std::optional<Error> load_context(server::ApiContext& api, ConfigFile&& config,
   api.settings = std::move(config.server);
   api.rbac = server_rbac(std::move(config.rbac), api.settings.api_keys);
   api.custodians = std::move(config.custodians);
+  api.gateway = std::move(config.gateway);
   try {
     api.store = Store::open(db);
   } catch (const AegisError& e) {
@@ -106,6 +107,14 @@ void wire_context(server::ApiContext& api, http::Router& router) {
                                          .telemetry = api.telemetry.get(),
                                          .telemetry_lost_counted = api.telemetry_lost_counted});
   server::add_mcp_route(router, {.mcp = *api.mcp, .lock = api.mcp_lock, .rbac = api.rbac});
+  if (api.gateway) {
+    api.gateway_sessions = std::make_unique<server::GatewaySessions>(
+        *api.gateway, *api.service, *api.store, api.store_lock,
+        [&metrics = api.metrics](const std::string& u, const std::string& t, const std::string& s) {
+          metrics.record_gateway_call(u, t, s);
+        });
+    server::add_gateway_routes(router, "/gateway/mcp", *api.gateway_sessions, true);
+  }
 }
 
 // create(), step 3: the HTTP server of `router`, with the settings' limits and the hooks: an API
@@ -155,7 +164,8 @@ std::unique_ptr<http::Server> serve_with_hooks(server::ApiContext& api, const ht
   };
   hooks.check = [host = listen_host](const http::Request& req,
                                      const http::Route& route) -> std::optional<http::Response> {
-    if (route.pattern == "/mcp") return server::check_mcp_origin(req, *host);
+    if (route.pattern == "/mcp" || route.pattern == "/gateway/mcp")
+      return server::check_mcp_origin(req, *host);
     return std::nullopt;
   };
   hooks.finish = [&api](const http::Request& req, const std::string& label, http::Response& r) {
@@ -249,10 +259,9 @@ std::vector<ApiServer::RouteInfo> ApiServer::routes() const {
 
 namespace aegis {
 
-std::optional<Error> serve_mcp_over_http(McpServer& mcp, const std::string& host, int port) {
-  std::mutex lock;  // McpServer serves one message at a time
-  http::Router router;
-  server::add_mcp_routes(router, mcp, lock, nullptr);
+// Serves `router` alone on HOST:PORT with the Origin/Host checks of MCP, until SIGTERM or SIGINT.
+static std::optional<Error> serve_alone(const http::Router& router, const std::string& host,
+                                        int port, const char* what) {
   http::Hooks hooks;
   hooks.check = [&host](const http::Request& req, const http::Route&) {
     return server::check_mcp_origin(req, host);
@@ -261,7 +270,7 @@ std::optional<Error> serve_mcp_over_http(McpServer& mcp, const std::string& host
   if (auto e = http.listen(host, port))
     return Error(errors::kServerListen, "port",
                  "cannot listen on " + host + ":" + std::to_string(port) + ": " + *e);
-  std::fprintf(stderr, "aegis: MCP over HTTP on http://%s:%d/mcp\n", host.c_str(), port);
+  std::fprintf(stderr, "aegis: %s over HTTP on http://%s:%d/mcp\n", what, host.c_str(), port);
   boost::asio::io_context signals_ioc;
   boost::asio::signal_set signals(signals_ioc, SIGTERM, SIGINT);
   signals.async_wait([&http](const boost::system::error_code& ec, int) {
@@ -272,6 +281,23 @@ std::optional<Error> serve_mcp_over_http(McpServer& mcp, const std::string& host
   signals_ioc.stop();
   signal_thread.join();
   return std::nullopt;
+}
+
+std::optional<Error> serve_mcp_over_http(McpServer& mcp, const std::string& host, int port) {
+  std::mutex lock;  // McpServer serves one message at a time
+  http::Router router;
+  server::add_mcp_routes(router, mcp, lock, nullptr);
+  return serve_alone(router, host, port, "MCP");
+}
+
+std::optional<Error> serve_gateway_over_http(const GatewaySettings& settings,
+                                             const DecisionService& service, Store& store,
+                                             std::mutex& store_lock, const std::string& host,
+                                             int port) {
+  server::GatewaySessions sessions(settings, service, store, store_lock);
+  http::Router router;
+  server::add_gateway_routes(router, "/mcp", sessions, false);
+  return serve_alone(router, host, port, "the MCP gateway");
 }
 
 }  // namespace aegis

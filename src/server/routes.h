@@ -3,11 +3,13 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include "aegis/crypto/ed25519.h"
+#include "aegis/server/gateway.h"
 #include "aegis/server/http_auth.h"
 #include "aegis/server/mcp.h"
 #include "aegis/server/server_config.h"
@@ -24,6 +26,8 @@
 #include "http/router.h"
 
 namespace aegis::server {
+
+class GatewaySessions;  // below
 
 // Everything `aegis serve` owns; each group of routes borrows what it uses (DecisionRoutes, ...).
 struct ApiContext {
@@ -44,6 +48,8 @@ struct ApiContext {
   std::unique_ptr<RateLimiter> limiter;
   std::mutex mcp_lock;  // McpServer is used by one request at a time
   std::unique_ptr<McpServer> mcp;
+  std::optional<GatewaySettings> gateway;  // the config's gateway: section, mounted at /gateway/mcp
+  std::unique_ptr<GatewaySessions> gateway_sessions;
   std::atomic<uint64_t> telemetry_lost_counted{0};
 };
 
@@ -98,6 +104,37 @@ void add_mcp_route(http::Router& router, const McpRoutes& m);
 // are called as its actor; without, they are public (`aegis mcp --transport http`).
 void add_mcp_routes(http::Router& router, McpServer& mcp, std::mutex& lock,
                     const RBACEnforcer* rbac);
+
+// The MCP gateway's HTTP sessions (routes_gateway.cpp): each `initialize` opens one, a Gateway of
+// its own with the caller as its principal; at most 256 (the least recently used ends first),
+// ended by DELETE or after 30 idle minutes. Requests are answered as application/json; the
+// upstreams' requests to the client are answered for it with an error (no server-sent stream).
+class GatewaySessions {
+ public:
+  // Everything borrowed; `observer` (may be empty) sees each call's outcome.
+  GatewaySessions(const GatewaySettings& settings, const DecisionService& service, Store& store,
+                  std::mutex& store_lock, Gateway::CallObserver observer = {});
+  ~GatewaySessions();
+  void post(http::Request& request, const std::string& actor, http::Reply reply);
+  bool end(const std::string& session_id, const std::string& actor);
+
+ private:
+  struct Session;
+  void open(const std::string& actor, const http::Request& request, const nlohmann::json& id,
+            http::Reply reply);
+  void evict_one();
+  const GatewaySettings& settings_;
+  const DecisionService& service_;
+  Store& store_;
+  std::mutex& store_lock_;
+  Gateway::CallObserver observer_;
+  std::mutex lock_;
+  std::map<std::string, std::shared_ptr<Session>> sessions_;
+};
+// POST and DELETE `path` for the gateway's sessions: with `keys`, an API key whose actor may
+// `decide` (the actor is the calls' principal); without, public (the own listener).
+void add_gateway_routes(http::Router& router, const std::string& path, GatewaySessions& sessions,
+                        bool keys);
 
 // Origin and Host of an MCP request over HTTP (DNS rebinding): the Origin, when sent, must be an
 // http(s) URL of a loopback host, nothing else (no user info, path or odd byte); the Host a

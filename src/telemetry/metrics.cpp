@@ -27,6 +27,10 @@ PrometheusExporter::PrometheusExporter() : registry_(std::make_shared<prometheus
                .Name("aegis_http_requests_total")
                .Help("HTTP requests by route and status code")
                .Register(*registry_);
+  gateway_ = &prometheus::BuildCounter()
+                  .Name("aegis_gateway_calls_total")
+                  .Help("MCP gateway tool calls by upstream, tool and outcome")
+                  .Register(*registry_);
   dropped_ = &prometheus::BuildCounter()
                   .Name("aegis_telemetry_events_dropped_total")
                   .Help("Telemetry events that could not be delivered")
@@ -101,6 +105,15 @@ void PrometheusExporter::record_override(std::string_view outcome) {
 }
 
 void PrometheusExporter::record_drift(double kl_divergence) { kl_->Set(kl_divergence); }
+
+void PrometheusExporter::record_gateway_call(std::string_view upstream, std::string_view tool,
+                                             std::string_view status) {
+  gateway_
+      ->Add({{"upstream", std::string(upstream)},
+             {"tool", std::string(tool)},
+             {"status", std::string(status)}})
+      .Increment();
+}
 
 void PrometheusExporter::record_http_request(std::string_view route, int code) {
   char key[192];

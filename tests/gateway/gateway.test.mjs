@@ -413,3 +413,64 @@ test('an upstream that cannot be reached is an error, never an empty tool list',
   const config = writeConfig(dir, `    - {name: everything, url: "http://127.0.0.1:${await freePort()}/mcp"}`);
   await assert.rejects(connect(config, join(dir, 'gw.db')), /upstream 'everything'/);
 });
+
+// A client of the gateway over Streamable HTTP at `url`, with `headers` on each request.
+async function connectHttp(url, headers = {}) {
+  const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+  const client = new Client({ name: 'gateway-http-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return client;
+}
+
+test('the agent reaches the gateway over Streamable HTTP: its own listener, and in aegis serve with API keys and /metrics', async () => {
+  const { freePort, waitForPort } = await import('../common/net.mjs');
+  const { root, env } = filesystemDirs();
+  const policy = readFileSync(join(SOURCE, 'examples', 'gateway', 'filesystem.yaml'), 'utf8');
+  const key = 'aegis_6491c4f8f7fd2aae245c1f764e2c5d979b771d808c4b6df735e8aea338bed1d1';
+  const config = join(root, 'serve.yaml');
+  writeFileSync(config, 'server:\n  api_keys:\n    - {actor_id: agent-7, role: proposer, key_sha256: ' +
+    '"fbd7d866d07135f0953d0d6c71cbd45c1938e99cd97239b83ada628073862560"}\n' + policy.slice(policy.indexOf('gateway:\n')));
+  const children = [];
+  try {
+    // Its own listener: no keys, local Origins only.
+    const own = await freePort();
+    children.push(spawn(AEGIS, ['gateway', '-c', join(SOURCE, 'examples', 'gateway', 'filesystem.yaml'),
+      '--db', `sqlite:${join(root, 'own.db')}`, '--listen', `127.0.0.1:${own}`],
+    { env: { ...process.env, ...env }, stdio: 'ignore' }));
+    await waitForPort(own);
+    const a = await connectHttp(`http://127.0.0.1:${own}/mcp`);
+    const wsFile = join(env.WORKSPACE, 'http.txt');
+    assert.equal((await a.callTool({ name: 'fs__write_file', arguments: { path: wsFile, content: 'x' } })).isError, undefined);
+    assert.equal(readFileSync(wsFile, 'utf8'), 'x');
+    const halt = await a.callTool({ name: 'fs__write_file', arguments: { path: join(env.DENIED, 'h.txt'), content: 'x' } });
+    assert.equal(halt._meta['aegis/decision'].status, 'halt');
+    assert.equal(existsSync(join(env.DENIED, 'h.txt')), false);
+    await a.close();
+    const foreign = await fetch(`http://127.0.0.1:${own}/mcp`, {
+      method: 'POST', headers: { Origin: 'https://evil.example', 'Content-Type': 'application/json' },
+      body: '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}',
+    });
+    assert.equal(foreign.status, 403);
+
+    // Mounted in aegis serve: the API key's actor is the principal; /metrics counts the calls.
+    const port = await freePort();
+    children.push(spawn(AEGIS, ['serve', '-c', config, '--db', `sqlite:${join(root, 'serve.db')}`, '--listen', `127.0.0.1:${port}`],
+      { env: { ...process.env, ...env }, stdio: 'ignore' }));
+    await waitForPort(port);
+    const unauthorized = await fetch(`http://127.0.0.1:${port}/gateway/mcp`, { method: 'POST', body: '{}' });
+    assert.equal(unauthorized.status, 401);
+    const b = await connectHttp(`http://127.0.0.1:${port}/gateway/mcp`, { Authorization: `Bearer ${key}` });
+    const wait = await b.callTool({ name: 'fs__write_file', arguments: { path: join(env.SHARED, 's.txt'), content: 'x' } });
+    assert.equal(wait._meta['aegis/decision'].status, 'pause');
+    await b.callTool({ name: 'fs__read_text_file', arguments: { path: wsFile } });
+    await b.close();
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { Authorization: `Bearer ${key}` } })).text();
+    assert.match(metrics, /aegis_gateway_calls_total\{[^}]*status="pause"[^}]*tool="write_file"[^}]*upstream="fs"\} 1/);
+    assert.match(metrics, /aegis_gateway_calls_total\{[^}]*status="proceed"[^}]*tool="read_text_file"[^}]*\} 1/);
+    const decisions = await (await fetch(`http://127.0.0.1:${port}/v1/decisions?agent_id=agent-7`, {
+      headers: { Authorization: `Bearer ${key}` } })).json();
+    assert.equal(decisions.decisions.length, 2);
+  } finally {
+    for (const c of children) c.kill();
+  }
+});

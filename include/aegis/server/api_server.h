@@ -12,6 +12,7 @@
 
 #include "aegis/core/error.h"
 #include "aegis/server/server_config.h"
+#include "aegis/service/decision_service.h"
 #include "aegis/telemetry/telemetry.h"
 
 namespace aegis {
@@ -57,5 +58,13 @@ class McpServer;
 // http`): local Origins and Hosts only, no API keys, until SIGTERM or SIGINT. The error, or
 // nullopt after a clean stop.
 std::optional<Error> serve_mcp_over_http(McpServer& mcp, const std::string& host, int port);
+
+// Serves the MCP gateway alone over Streamable HTTP at http://HOST:PORT/mcp (`aegis gateway
+// --listen`): a session per `initialize`, local Origins and Hosts only, no API keys (the principal
+// is the config's), until SIGTERM or SIGINT. Everything borrowed.
+std::optional<Error> serve_gateway_over_http(const GatewaySettings& settings,
+                                             const DecisionService& service, Store& store,
+                                             std::mutex& store_lock, const std::string& host,
+                                             int port);
 
 }  // namespace aegis

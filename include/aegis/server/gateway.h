@@ -74,6 +74,12 @@ class Gateway {
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
+  // Called with (upstream, tool, status) of each call decided or refused (the call_counts()
+  // labels); set before start(). For /metrics.
+  using CallObserver =
+      std::function<void(const std::string& upstream, const std::string& tool, const std::string& status)>;
+  void set_call_observer(CallObserver observer);
+
   // Starts every upstream: "gateway.upstream" naming the first that cannot be started.
   std::optional<Error> start();
   // Handles one message from the client (a request, a notification or a response to a request

@@ -37,6 +37,9 @@ class PrometheusExporter : public DecisionObserver {
   void record_drift(double kl_divergence);                     // aegis_drift_kl_divergence
   void record_http_request(std::string_view route, int code);  // aegis_http_requests_total
   void record_telemetry_dropped(double count = 1);             // ..._events_dropped_total
+  // aegis_gateway_calls_total{upstream,tool,status}: the MCP gateway's calls, by outcome.
+  void record_gateway_call(std::string_view upstream, std::string_view tool,
+                           std::string_view status);
 
   // The Prometheus text exposition format (what /metrics serves).
   std::string text() const;
@@ -52,6 +55,7 @@ class PrometheusExporter : public DecisionObserver {
   prometheus::Family<prometheus::Counter>* gates_;
   prometheus::Family<prometheus::Counter>* overrides_;
   prometheus::Family<prometheus::Counter>* http_;
+  prometheus::Family<prometheus::Counter>* gateway_;
   // The counter of each "route code" seen, so that a request builds no labels.
   struct Hash {
     using is_transparent = void;

@@ -51,8 +51,11 @@ json decision_refusal(const Evaluation& ev, const std::string& tool, bool output
 
 void Gateway::Impl::count(const std::string& upstream, const std::string& tool,
                           const std::string& status) {
-  std::lock_guard<std::mutex> l(mu);
-  ++counts[{upstream, tool, status}];
+  {
+    std::lock_guard<std::mutex> l(mu);
+    ++counts[{upstream, tool, status}];
+  }
+  if (observer) observer(upstream, tool, status);
 }
 
 // One tool call on its way: who it goes to, and what is known of the tool.

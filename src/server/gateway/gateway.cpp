@@ -243,6 +243,8 @@ void Gateway::Impl::stop() {
 
 std::optional<Error> Gateway::start() { return impl_->start(); }
 
+void Gateway::set_call_observer(CallObserver observer) { impl_->observer = std::move(observer); }
+
 std::optional<Error> Gateway::Impl::start() {
   Impl& g = *this;
   for (size_t i = 0; i < g.ups.size(); ++i) {

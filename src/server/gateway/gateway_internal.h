@@ -108,6 +108,7 @@ struct Gateway::Impl {
   std::mutex& store_lock;
   Send send;
   Log log;
+  CallObserver observer;  // may be empty
   std::string session_id;  // this downstream session's, a UUID
 
   mutable std::mutex mu;  // everything below
