@@ -152,7 +152,7 @@ void afa_decide(const DecisionRoutes& d, http::Request& req, http::Reply reply) 
 
 void list_decisions(const DecisionRoutes& d, http::Request& req, http::Reply reply) {
   if (auto e = check_query(req, {"limit", "cursor", "decision_id", "status", "agent_id",
-                                 "failing_gate", "since", "until", "order"}))
+                                 "failing_gate", "since", "until", "order", "upstream", "tool"}))
     return reply(error_response(*e));
   const auto limit = query_integer(req, "limit", 50, 1, 1000);
   if (!limit) return reply(error_response(limit.error()));
@@ -181,7 +181,9 @@ void list_decisions(const DecisionRoutes& d, http::Request& req, http::Reply rep
   q.newest_first = order != "asc";  // newest first unless asked otherwise
   for (const auto& [name, into] :
        {std::pair<const char*, std::optional<std::string>*>{"decision_id", &q.decision_id},
-        {"agent_id", &q.agent_id}}) {
+        {"agent_id", &q.agent_id},
+        {"upstream", &q.upstream},
+        {"tool", &q.tool}}) {
     const std::string* v = query_value(req, name);
     if (!v) continue;
     if (v->empty() || v->size() > kMaxIdLength)

@@ -167,7 +167,8 @@ std::optional<std::string> Store::DecisionQuery::time_bound(std::string_view tex
 
 bool Store::DecisionQuery::matches(const AuditEntry& e) const {
   const auto& gates = e.keys.failing_gates;
-  return e.kind == "decision" && (!decision_id || e.id == *decision_id) &&
+  // Kept in memory there are no gateway calls: an upstream or tool filter matches nothing.
+  return e.kind == "decision" && !upstream && !tool && (!decision_id || e.id == *decision_id) &&
          (!status || e.keys.status == *status) && (!agent_id || e.keys.agent_id == *agent_id) &&
          (!failing_gate || std::find(gates.begin(), gates.end(), *failing_gate) != gates.end()) &&
          (!since || e.time >= *since) && (!until || e.time < *until) &&

@@ -470,6 +470,10 @@ test('the agent reaches the gateway over Streamable HTTP: its own listener, and 
     const decisions = await (await fetch(`http://127.0.0.1:${port}/v1/decisions?agent_id=agent-7`, {
       headers: { Authorization: `Bearer ${key}` } })).json();
     assert.equal(decisions.decisions.length, 2);
+    // The gateway's filters select by upstream and tool (the console's decisions view uses them).
+    const byTool = await (await fetch(`http://127.0.0.1:${port}/v1/decisions?upstream=fs&tool=write_file`, {
+      headers: { Authorization: `Bearer ${key}` } })).json();
+    assert.deepEqual(byTool.decisions.map((d) => d.status), ['pause']);
   } finally {
     for (const c of children) c.kill();
   }

@@ -389,6 +389,44 @@ TEST_P(StoreTest, SchemaOneIsMigrated) {
   EXPECT_TRUE(s->find_decisions({.agent_id = "a"}).empty());
 }
 
+// The MCP gateway's filters: decisions whose "gateway.call" entry names the upstream and tool,
+// matched exactly (LIKE's wildcards in a value are literal), in both engines.
+TEST_P(StoreTest, GatewayCallsSelectTheirDecisions) {
+  auto s = Store::open(fresh_url("gateway"));
+  std::vector<NewEntry> entries;
+  const auto call = [&](const std::string& upstream, const std::string& tool) {
+    const PCWDecision d = pcw_decide({.agent_id = "a", .session_id = "s", .proposal_summary = "p",
+                                      .estimated_impact = "low", .risk_proposed = 0.9});
+    entries.push_back({"decision", d.decision_id, decision_to_json(d),
+                       {"a", "s", std::string(to_string(d.status)), d.failing_gates}});
+    if (!upstream.empty())
+      entries.push_back({"gateway.call", d.decision_id,
+                         canonical_json({{"upstream", upstream}, {"tool", tool},
+                                         {"arguments", {{"note", "\"tool\":\"rm\""}}}}),
+                         {}});
+    return d.decision_id;
+  };
+  const std::string write = call("fs", "write_file");
+  const std::string other = call("fs", "writeXfile");
+  const std::string remote = call("f%s", "rm");
+  call("", "");  // a decision of another surface
+  s->append(entries);
+  const auto ids = [&](Store::DecisionQuery q) {
+    q.newest_first = false;
+    std::vector<std::string> out;
+    for (const auto& e : s->find_decisions(q)) out.push_back(e.id);
+    return out;
+  };
+  EXPECT_EQ(ids({.upstream = "fs"}), (std::vector<std::string>{write, other}));
+  EXPECT_EQ(ids({.tool = "write_file"}), (std::vector<std::string>{write}));
+  EXPECT_EQ(ids({.upstream = "fs", .tool = "writeXfile"}), (std::vector<std::string>{other}));
+  EXPECT_EQ(ids({.upstream = "f%s"}), (std::vector<std::string>{remote}));
+  EXPECT_TRUE(ids({.upstream = "f"}).empty());
+  EXPECT_EQ(ids({.tool = "rm"}), (std::vector<std::string>{remote}));  // not the argument's text
+  EXPECT_EQ(ids({}).size(), 4u);
+  EXPECT_TRUE(s->verify_chain().intact);
+}
+
 // list_objects: newest change first, a page at a time, one type, each row checked.
 TEST_P(StoreTest, ObjectsAreListedNewestChangeFirst) {
   const std::string url = fresh_url("list");

@@ -253,6 +253,24 @@ test('each filter narrows the table to what the API finds', async () => {
   }
 });
 
+test('the MCP gateway filters: upstream and tool go to the API and back into the link', async () => {
+  const page = await open('&view=decisions');
+  try {
+    await reloaded(page, async () => {
+      await page.fill('#f-upstream', 'fs');
+      await page.fill('#f-tool', 'write_file');
+      await page.click('#f-apply');
+    });
+    // This store holds no gateway calls: the API finds none, and the table says so.
+    const want = await get('/v1/decisions?order=desc&limit=50&upstream=fs&tool=write_file');
+    assert.equal(want.decisions.length, 0);
+    assert.match(await page.textContent('#decisions tbody'), /No decision matches/);
+    assert.match(new URL(page.url()).hash, /upstream=fs.*tool=write_file/);
+  } finally {
+    await close(page);
+  }
+});
+
 test('a link with filters opens the same table', async () => {
   const page = await open('&view=decisions&status=escalate&agent_id=deploy-bot');
   try {

@@ -162,6 +162,9 @@ class Store {
     std::optional<std::string> status;       // a status name
     std::optional<std::string> agent_id;
     std::optional<std::string> failing_gate;  // a gate name among the failing ones
+    // Decisions of the MCP gateway on this upstream and/or tool (its "gateway.call" entry of the
+    // same id says so); decisions of other surfaces match neither.
+    std::optional<std::string> upstream, tool;
     std::optional<std::string> since, until;  // RFC 3339 UTC times: since <= time < until
     int64_t cursor = 0;  // after this seq (chain order) or before it (newest first); 0: none
     bool newest_first = false;
