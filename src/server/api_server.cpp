@@ -261,12 +261,12 @@ namespace aegis {
 
 // Serves `router` alone on HOST:PORT with the Origin/Host checks of MCP, until SIGTERM or SIGINT.
 static std::optional<Error> serve_alone(const http::Router& router, const std::string& host,
-                                        int port, const char* what) {
+                                        int port, const char* what, http::Limits limits = {}) {
   http::Hooks hooks;
   hooks.check = [&host](const http::Request& req, const http::Route&) {
     return server::check_mcp_origin(req, host);
   };
-  http::Server http(router, http::Limits{}, std::move(hooks));
+  http::Server http(router, limits, std::move(hooks));
   if (auto e = http.listen(host, port))
     return Error(errors::kServerListen, "port",
                  "cannot listen on " + host + ":" + std::to_string(port) + ": " + *e);
@@ -297,7 +297,10 @@ std::optional<Error> serve_gateway_over_http(const GatewaySettings& settings,
   server::GatewaySessions sessions(settings, service, store, store_lock);
   http::Router router;
   server::add_gateway_routes(router, "/mcp", sessions, false);
-  return serve_alone(router, host, port, "the MCP gateway");
+  // Every client of a local-only listener is the one loopback peer: no per-peer share.
+  http::Limits limits;
+  limits.max_connections_per_peer = limits.max_connections;
+  return serve_alone(router, host, port, "the MCP gateway", limits);
 }
 
 }  // namespace aegis

@@ -19,6 +19,11 @@ struct HttpUpstream::Transfer {
   std::string content_type, session, body, event;
   bool sse = false, headers_done = false;
 
+  void adopt_session(const std::string& id) {
+    std::lock_guard<std::mutex> l(self->lock_);
+    self->session_ = id;
+  }
+
   void deliver(std::string message) {
     if (initialize) {
       const auto j = nlohmann::json::parse(message, nullptr, false);
@@ -66,7 +71,11 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     while (!value.empty() && value[0] == ' ') value.erase(0, 1);
     if (name == "content-type") t->content_type = value;
-    if (name == "mcp-session-id") t->session = value;
+    if (name == "mcp-session-id") {
+      t->session = value;
+      // Before the body: the answer's events may make the gateway send the next request at once.
+      if (t->initialize) t->adopt_session(value);
+    }
   }
   return size * n;
 }
@@ -110,6 +119,8 @@ HttpUpstream::~HttpUpstream() {
   const std::string session = session_;
   l.unlock();
   if (listener_.joinable()) listener_.join();
+  for (void* h : idle_) curl_easy_cleanup(static_cast<CURL*>(h));
+  idle_.clear();
   if (session.empty()) return;
   stopping_ = false;  // the DELETE itself must not be aborted
   Transfer t{this};
@@ -124,8 +135,11 @@ HttpUpstream::~HttpUpstream() {
 
 // A transfer to the upstream's URL with `headers`, its answer going to `t`; `list` gets the
 // header list to free after it.
-void* HttpUpstream::easy(Transfer& t, const std::vector<std::string>& headers, void** list) const {
-  CURL* curl = curl_easy_init();
+void* HttpUpstream::easy(Transfer& t, const std::vector<std::string>& headers, void** list,
+                         void* reuse) const {
+  CURL* curl = static_cast<CURL*>(reuse);
+  if (curl) curl_easy_reset(curl);  // keeps its live connection
+  else curl = curl_easy_init();
   curl_slist* l = nullptr;
   for (const auto& h : headers) l = curl_slist_append(l, h.c_str());
   *list = l;
@@ -192,19 +206,26 @@ void HttpUpstream::post(std::string message) {
   }
   Transfer t{this, initialize};
   void* list = nullptr;
-  CURL* curl = static_cast<CURL*>(easy(t, headers(), &list));
+  void* handle = nullptr;
+  {
+    std::lock_guard<std::mutex> l(lock_);
+    if (!idle_.empty()) {
+      handle = idle_.back();
+      idle_.pop_back();
+    }
+  }
+  CURL* curl = static_cast<CURL*>(easy(t, headers(), &list, handle));
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, message.data());
   curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(message.size()));
   const CURLcode rc = curl_easy_perform(curl);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   curl_slist_free_all(static_cast<curl_slist*>(list));
-  curl_easy_cleanup(curl);
+  {
+    std::lock_guard<std::mutex> l(lock_);  // its connection stays open for the next post
+    idle_.push_back(curl);
+  }
   if (rc == CURLE_OK && status >= 200 && status < 300) {
-    if (initialize && !t.session.empty()) {
-      std::lock_guard<std::mutex> l(lock_);
-      session_ = t.session;
-    }
     if (!t.sse && !t.body.empty()) t.deliver(std::move(t.body));
     if (initialize && !t.session.empty()) {
       std::lock_guard<std::mutex> l(lock_);

@@ -37,7 +37,9 @@ class HttpUpstream : public UpstreamLink {
   void listen();  // the GET stream
   void lost_session();
   std::vector<std::string> headers() const;
-  void* easy(Transfer& t, const std::vector<std::string>& headers, void** list) const;
+  // A transfer set up on `reuse` (a handle of idle_, reset) or a new handle.
+  void* easy(Transfer& t, const std::vector<std::string>& headers, void** list,
+             void* reuse = nullptr) const;
 
   const GatewayUpstream& spec_;
   OnLine on_line_;
@@ -51,6 +53,7 @@ class HttpUpstream : public UpstreamLink {
   bool listening_ = false;
   std::thread listener_;  // the GET stream
   int in_flight_ = 0;     // posts, each on a detached thread: the destructor waits for them
+  std::vector<void*> idle_;  // CURL handles between posts, each keeping its connection
 };
 
 }  // namespace aegis::gateway_detail
