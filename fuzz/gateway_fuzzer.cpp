@@ -33,9 +33,11 @@ struct Fixture {
     gateway->from_client(
         R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{}}})");
     gateway->from_upstream(
-        0, R"({"jsonrpc":"2.0","id":1,"result":{"capabilities":{"tools":{},"resources":{},"prompts":{}}}})");
+        0,
+        R"({"jsonrpc":"2.0","id":1,"result":{"capabilities":{"tools":{},"resources":{},"prompts":{}}}})");
     gateway->from_upstream(
-        0, R"({"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"echo","inputSchema":{"type":"object"}},{"name":"rm","annotations":{"destructiveHint":true}}]}})");
+        0,
+        R"({"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"echo","inputSchema":{"type":"object"}},{"name":"rm","annotations":{"destructiveHint":true}}]}})");
     gateway->from_client(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
   }
 };
@@ -46,7 +48,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Fixture f;
   if (size == 0) return 0;
   const std::string_view message(reinterpret_cast<const char*>(data) + 1, size - 1);
-  if (data[0] % 2 == 0) f.gateway->from_client(message);
-  else f.gateway->from_upstream(0, std::string(message));
+  if (data[0] % 2 == 0)
+    f.gateway->from_client(message);
+  else
+    f.gateway->from_upstream(0, std::string(message));
   return 0;
 }

@@ -63,7 +63,7 @@ int run_mcp(const std::optional<std::string>& config, const std::optional<std::s
 // `aegis gateway` and its pins (src/cli/gateway.cpp).
 struct GatewayOptions {
   std::optional<std::string> config, db, listen;  // listen: HOST:PORT for Streamable HTTP
-  std::string upstream, tool, actor;
+  std::string upstream, tool, sha256, actor;
 };
 int run_gateway(const GatewayOptions& options);
 int run_gateway_pins_list(const GatewayOptions& options);

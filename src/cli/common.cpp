@@ -167,4 +167,32 @@ bool write_all(std::FILE* f, std::string_view data) {
   return std::fwrite(data.data(), 1, data.size(), f) == data.size();
 }
 
+void read_stdin_lines(size_t max_line, const std::function<bool(const std::string& line)>& handle) {
+  std::string line;
+  bool overlong = false;
+  char buf[65536];
+  while (true) {
+    ssize_t n;
+    do {
+      n = ::read(STDIN_FILENO, buf, sizeof buf);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) return;  // EOF: the client closed the stream
+    std::string_view chunk(buf, static_cast<size_t>(n));
+    while (!chunk.empty()) {
+      const size_t end = chunk.find('\n');
+      const std::string_view piece = chunk.substr(0, end);
+      if (line.size() + piece.size() <= max_line)
+        line.append(piece);
+      else
+        overlong = true;
+      if (end == std::string_view::npos) break;
+      chunk.remove_prefix(end + 1);
+      if (overlong) line.assign(max_line + 1, ' ');
+      if (!line.empty() && !handle(line)) return;
+      line.clear();
+      overlong = false;
+    }
+  }
+}
+
 }  // namespace aegis::cli

@@ -3,6 +3,7 @@
 
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -81,5 +82,11 @@ Result<std::vector<double>> load_drift_baseline(const std::string& path);
 
 // Writes all of `data` to `f`; false on an I/O error.
 bool write_all(std::FILE* f, std::string_view data);
+
+// Reads newline-delimited messages from stdin until EOF (a stdio transport), calling `handle`
+// for each non-empty line; a line longer than `max_line` bytes is handed over as `max_line` + 1
+// spaces, so that the reader refuses it as too large, with its reason. Stops early when `handle`
+// returns false.
+void read_stdin_lines(size_t max_line, const std::function<bool(const std::string& line)>& handle);
 
 }  // namespace aegis::cli

@@ -10,11 +10,11 @@ namespace aegis::cli {
 Dispatch add_gateway_flags(CLI::App& app) {
   auto f = std::make_shared<GatewayOptions>();
   auto* gateway = app.add_subcommand(
-      "gateway",
-      "MCP gateway: stands in front of MCP servers and decides every tool call (stdio)");
+      "gateway", "MCP gateway: stands in front of MCP servers and decides every tool call (stdio)");
   gateway->require_subcommand(0, 1);
   gateway->add_option("-c,--config", f->config, "YAML with a gateway: section (docs/gateway.md)");
-  gateway->add_option("--db", f->db, "where decisions are recorded (sqlite:PATH or postgresql://...)");
+  gateway->add_option("--db", f->db,
+                      "where decisions are recorded (sqlite:PATH or postgresql://...)");
   gateway->add_option("--listen", f->listen,
                       "HOST:PORT: serve Streamable HTTP at http://HOST:PORT/mcp instead of stdio");
 
@@ -26,6 +26,11 @@ Dispatch add_gateway_flags(CLI::App& app) {
   accept->add_option("--db", f->db, "the gateway's store")->required();
   accept->add_option("upstream", f->upstream, "the upstream's name")->required();
   accept->add_option("tool", f->tool, "the tool's name on that upstream (without the prefix)")
+      ->required();
+  accept
+      ->add_option("--sha256", f->sha256,
+                   "the pending definition reviewed, as `pins list` shows it (refused if it "
+                   "changed again since)")
       ->required();
   accept->add_option("--actor", f->actor, "who accepts it (kept in the chain)")->required();
 

@@ -2,9 +2,7 @@
 #include "aegis/server/gateway.h"
 
 #include <signal.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -79,30 +77,10 @@ int run_gateway(const GatewayOptions& o) {
       },
       [](const std::string& line) { std::fprintf(stderr, "aegis gateway: %s\n", line.c_str()); });
   if (auto e = gateway.start()) return report_error(*e);
-  constexpr size_t kMaxLine = size_t{1} << 20;
-  std::string line;
-  bool overlong = false;
-  char buf[65536];
-  while (true) {
-    ssize_t n;
-    do {
-      n = ::read(STDIN_FILENO, buf, sizeof buf);
-    } while (n < 0 && errno == EINTR);
-    if (n <= 0) break;  // EOF: the client closed the stream
-    std::string_view chunk(buf, static_cast<size_t>(n));
-    while (!chunk.empty()) {
-      const size_t end = chunk.find('\n');
-      const std::string_view piece = chunk.substr(0, end);
-      if (line.size() + piece.size() <= kMaxLine) line.append(piece);
-      else overlong = true;
-      if (end == std::string_view::npos) break;
-      chunk.remove_prefix(end + 1);
-      if (overlong) line.assign(kMaxLine + 1, ' ');  // refused as too large, with its reason
-      if (!line.empty()) gateway.from_client(line);
-      line.clear();
-      overlong = false;
-    }
-  }
+  read_stdin_lines(size_t{1} << 20, [&gateway](const std::string& line) {
+    gateway.from_client(line);
+    return true;
+  });
   return 0;
 }
 
@@ -120,7 +98,7 @@ int run_gateway_pins_accept(const GatewayOptions& o) {
   auto store = open_store(o.db, Store::OpenMode::kExisting);
   if (!store) return report_error(store.error());
   std::mutex lock;
-  auto pin = accept_tool_pin(*store.value(), lock, o.upstream, o.tool, o.actor);
+  auto pin = accept_tool_pin(*store.value(), lock, o.upstream, o.tool, o.sha256, o.actor);
   if (!pin) return report_error(pin.error());
   write_all(stdout, pin_json(pin.value()).dump(2) + "\n");
   return 0;

@@ -1,9 +1,6 @@
 // `aegis mcp`: the MCP server over stdio (newline-delimited JSON-RPC 2.0).
 #include "aegis/server/mcp.h"
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
 
 #include "aegis/server/api_server.h"
@@ -36,33 +33,10 @@ int run_mcp(const std::optional<std::string>& config_path, const std::optional<s
     if (auto e = serve_mcp_over_http(server, host, port)) return report_error(*e);
     return 0;
   }
-  constexpr size_t kMaxLine = (1u << 20) + 1;
-  std::string line;
-  bool overlong = false;
-  char buf[65536];
-  while (true) {
-    ssize_t n;
-    do {
-      n = ::read(STDIN_FILENO, buf, sizeof buf);
-    } while (n < 0 && errno == EINTR);
-    if (n <= 0) break;  // EOF: the client closed the stream
-    for (ssize_t i = 0; i < n; ++i) {
-      if (buf[i] != '\n') {
-        if (line.size() < kMaxLine) {
-          line += buf[i];
-        } else {
-          overlong = true;
-        }
-        continue;
-      }
-      if (!line.empty() || overlong) {
-        const auto reply = server.handle(overlong ? std::string(kMaxLine, ' ') : line);
-        if (reply && (!write_all(stdout, *reply + "\n") || std::fflush(stdout) != 0)) return 0;
-      }
-      line.clear();
-      overlong = false;
-    }
-  }
+  read_stdin_lines(size_t{1} << 20, [&server](const std::string& line) {
+    const auto reply = server.handle(line);
+    return !reply || (write_all(stdout, *reply + "\n") && std::fflush(stdout) == 0);
+  });
   return 0;
 }
 

@@ -1,5 +1,6 @@
 // `aegis serve`: flags to the HTTP API (docs/interfaces.md#http-api), and `aegis apikey new`.
 #include <openssl/rand.h>
+#include <signal.h>
 
 #include <charconv>
 #include <cstdio>
@@ -16,6 +17,8 @@
 namespace aegis::cli {
 
 int run_serve(const ServeOptions& o) {
+  // A pipe to an MCP server behind the mounted gateway that has gone must not end the server.
+  ::signal(SIGPIPE, SIG_IGN);
   const size_t colon = o.listen.rfind(':');
   int port = 0;
   if (colon != std::string::npos) {

@@ -107,8 +107,9 @@ void add_mcp_routes(http::Router& router, McpServer& mcp, std::mutex& lock,
 
 // The MCP gateway's HTTP sessions (routes_gateway.cpp): each `initialize` opens one, a Gateway of
 // its own with the caller as its principal; at most 256 (the least recently used ends first),
-// ended by DELETE or after 30 idle minutes. Requests are answered as application/json; the
-// upstreams' requests to the client are answered for it with an error (no server-sent stream).
+// ended by DELETE, or when used after 30 idle minutes. Requests are answered as application/json;
+// the upstreams' requests to the client are answered for it with an error (no server-sent
+// stream). A session always ends on an HTTP worker, outside the table's lock.
 class GatewaySessions {
  public:
   // Everything borrowed; `observer` (may be empty) sees each call's outcome.
@@ -122,7 +123,7 @@ class GatewaySessions {
   struct Session;
   void open(const std::string& actor, const http::Request& request, const nlohmann::json& id,
             http::Reply reply);
-  void evict_one();
+  std::shared_ptr<Session> take_oldest();
   const GatewaySettings& settings_;
   const DecisionService& service_;
   Store& store_;

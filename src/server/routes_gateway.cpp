@@ -3,6 +3,7 @@
 // connections — whose id the answer carries; each request is answered as application/json when
 // its response comes. Mounted at /gateway/mcp in `aegis serve` (API keys, RBAC: `decide`), and
 // served alone at /mcp by `aegis gateway --listen`.
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -19,43 +20,42 @@ constexpr auto kSessionIdle = std::chrono::minutes(30);
 
 }  // namespace
 
-// One client's session: its gateway, and the HTTP answers waiting for a response.
+// The HTTP answers waiting for a session's responses, by request id. The gateway's callback holds
+// only this, never the session: a session ends on an HTTP thread, never on one of its gateway's.
+struct Outbox {
+  std::mutex lock;
+  std::map<std::string, http::Reply> waiting;  // by the request's id (dumped)
+
+  // A response of the gateway goes to the HTTP request waiting for it; nothing else is sent to
+  // an HTTP client (no server-sent stream: notifications are dropped, and the gateway answers the
+  // upstreams' requests itself, refuse_client_requests).
+  void deliver(const std::string& message) {
+    const auto m = nlohmann::json::parse(message, nullptr, false);
+    if (!m.is_object() || !m.contains("id") || m.contains("method")) return;
+    http::Reply reply;
+    {
+      std::lock_guard<std::mutex> l(lock);
+      auto it = waiting.find(m["id"].dump());
+      if (it == waiting.end()) return;
+      reply = std::move(it->second);
+      waiting.erase(it);
+    }
+    reply(json_response(200, message));
+  }
+  // Registers the answer of request `id`; false when one with the same id is still waiting.
+  bool wait(const std::string& id, http::Reply reply) {
+    std::lock_guard<std::mutex> l(lock);
+    return waiting.emplace(id, std::move(reply)).second;
+  }
+};
+
+// One client's session.
 struct GatewaySessions::Session {
   std::string actor;
   GatewaySettings settings;  // the configured ones, with the caller as principal
+  std::shared_ptr<Outbox> outbox = std::make_shared<Outbox>();
   std::unique_ptr<Gateway> gateway;
-  std::mutex lock;
-  std::map<std::string, http::Reply> waiting;  // by the request's id (dumped)
   std::chrono::steady_clock::time_point last_used;
-
-  // A message of the gateway for this client: a response goes to the HTTP request waiting for
-  // it. Anything else cannot reach the client (no server-sent stream): a request of an upstream
-  // is answered for it with an error, so that the upstream does not wait; notifications are
-  // dropped.
-  void to_client(const std::string& message) {
-    const auto m = nlohmann::json::parse(message, nullptr, false);
-    if (!m.is_object()) return;
-    if (m.contains("id") && !m.contains("method")) {
-      http::Reply reply;
-      {
-        std::lock_guard<std::mutex> l(lock);
-        auto it = waiting.find(m["id"].dump());
-        if (it == waiting.end()) return;
-        reply = std::move(it->second);
-        waiting.erase(it);
-      }
-      return reply(json_response(200, message));
-    }
-    if (m.contains("id") && gateway)
-      gateway->from_client(nlohmann::json{{"jsonrpc", "2.0"},
-                                          {"id", m["id"]},
-                                          {"error",
-                                           {{"code", -32601},
-                                            {"message",
-                                             "the client is connected over HTTP without a "
-                                             "server-sent stream and cannot be asked"}}}}
-                               .dump());
-  }
 };
 
 GatewaySessions::GatewaySessions(const GatewaySettings& settings, const DecisionService& service,
@@ -77,67 +77,80 @@ void GatewaySessions::open(const std::string& actor, const http::Request& req,
   s->settings = settings_;
   if (!actor.empty()) s->settings.principal = actor;
   s->last_used = std::chrono::steady_clock::now();
-  std::weak_ptr<Session> weak = s;
   s->gateway = std::make_unique<Gateway>(
       s->settings, service_, store_, store_lock_,
-      [weak](std::string m) {
-        if (auto live = weak.lock()) live->to_client(m);
-      },
+      [outbox = s->outbox](std::string m) { outbox->deliver(m); },
       [](const std::string& line) { std::fprintf(stderr, "aegis gateway: %s\n", line.c_str()); });
+  s->gateway->refuse_client_requests();
   if (observer_) s->gateway->set_call_observer(observer_);
   if (auto e = s->gateway->start()) return reply(error_response(*e));
   const std::string session_id = new_uuid_v4();
+  std::shared_ptr<Session> evicted;  // ends after the lock is released
   {
     std::lock_guard<std::mutex> l(lock_);
-    if (sessions_.size() >= kMaxSessions) evict_one();
+    if (sessions_.size() >= kMaxSessions) evicted = take_oldest();
     sessions_[session_id] = s;
   }
-  {
-    std::lock_guard<std::mutex> l(s->lock);
-    s->waiting[id.dump()] = [reply = std::move(reply), session_id](http::Response r) {
-      r.headers.emplace_back("Mcp-Session-Id", session_id);
-      reply(std::move(r));
-    };
-  }
+  s->outbox->wait(id.dump(), [reply = std::move(reply), session_id](http::Response r) {
+    r.headers.emplace_back("Mcp-Session-Id", session_id);
+    reply(std::move(r));
+  });
   s->gateway->from_client(req.body);
 }
 
-// Ends the least recently used session (under lock_).
-void GatewaySessions::evict_one() {
+// Takes the least recently used session out (under lock_), for the caller to end unlocked.
+std::shared_ptr<GatewaySessions::Session> GatewaySessions::take_oldest() {
   auto oldest = sessions_.begin();
   for (auto it = sessions_.begin(); it != sessions_.end(); ++it)
     if (it->second->last_used < oldest->second->last_used) oldest = it;
-  if (oldest != sessions_.end()) sessions_.erase(oldest);
+  if (oldest == sessions_.end()) return nullptr;
+  auto s = std::move(oldest->second);
+  sessions_.erase(oldest);
+  return s;
 }
 
 void GatewaySessions::post(http::Request& req, const std::string& actor, http::Reply reply) {
+  if (const std::string* version = req.header("mcp-protocol-version")) {
+    const auto& known = Gateway::supported_protocol_versions();
+    if (std::find(known.begin(), known.end(), *version) == known.end())
+      return reply(error_response(
+          Error(errors::kMcpProtocolVersion, "", "unsupported MCP-Protocol-Version " + *version)));
+  }
   auto parsed = read_json(req.body);
   if (!parsed) return reply(error_response(parsed.error()));
   const nlohmann::json& m = parsed.value();
   const bool request = m.is_object() && m.contains("id") && m.contains("method");
+  if (request && !m["id"].is_string() && !m["id"].is_number_integer())
+    return reply(error_response(
+        Error(errors::kGatewayMessage, "id", "a request's id must be a string or an integer")));
   const std::string* session_id = req.header("mcp-session-id");
-  if (request && m["method"] == "initialize" && !session_id) return open(actor, req, m["id"], std::move(reply));
+  if (request && m["method"] == "initialize" && !session_id)
+    return open(actor, req, m["id"], std::move(reply));
   if (!session_id)
-    return reply(error_response(Error(errors::kMcpSession, "",
-                                      "a request other than initialize needs Mcp-Session-Id")));
-  std::shared_ptr<Session> s;
+    return reply(error_response(
+        Error(errors::kMcpSession, "", "a request other than initialize needs Mcp-Session-Id")));
+  std::shared_ptr<Session> s, expired;  // `expired` ends after the lock is released
   {
     std::lock_guard<std::mutex> l(lock_);
     auto it = sessions_.find(*session_id);
     const auto now = std::chrono::steady_clock::now();
-    if (it != sessions_.end() && now - it->second->last_used > kSessionIdle) sessions_.erase(it);
-    else if (it != sessions_.end() && it->second->actor == actor) s = it->second;
-    if (s) s->last_used = now;
+    if (it != sessions_.end() && now - it->second->last_used > kSessionIdle) {
+      expired = std::move(it->second);
+      sessions_.erase(it);
+    } else if (it != sessions_.end() && it->second->actor == actor) {
+      s = it->second;
+      s->last_used = now;
+    }
   }
-  if (!s) return reply(error_response(Error(errors::kMcpUnknownSession, "", "no such MCP session")));
+  if (!s)
+    return reply(error_response(Error(errors::kMcpUnknownSession, "", "no such MCP session")));
   if (!request) {
     s->gateway->from_client(req.body);
     return reply(json_response(202, ""));
   }
-  {
-    std::lock_guard<std::mutex> l(s->lock);
-    s->waiting[m["id"].dump()] = std::move(reply);
-  }
+  if (!s->outbox->wait(m["id"].dump(), reply))
+    return reply(error_response(
+        Error(errors::kGatewayMessage, "id", "a request with this id is still being answered")));
   s->gateway->from_client(req.body);
 }
 
@@ -168,8 +181,8 @@ void add_gateway_routes(http::Router& router, const std::string& path, GatewaySe
                   return reply(error_response(
                       Error(errors::kMcpSession, "", "DELETE needs the Mcp-Session-Id to end")));
                 if (!sessions.end(*session, c.actor_id))
-                  return reply(error_response(
-                      Error(errors::kMcpUnknownSession, "", "no such MCP session")));
+                  return reply(
+                      error_response(Error(errors::kMcpUnknownSession, "", "no such MCP session")));
                 reply(json_response(204, ""));
               }});
 }

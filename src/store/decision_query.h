@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "aegis/core/json.h"
 #include "aegis/store/store.h"
 
 namespace aegis::store_detail {
@@ -45,21 +44,6 @@ inline constexpr const char* kEntryColumns =
     "coalesce(k.agent_id, ''), coalesce(k.session_id, ''), coalesce(k.status, ''), "
     "coalesce(k.failing_gates, '')";
 
-// A LIKE pattern (escape character '!') for `"key":"value"` anywhere in a canonical JSON body,
-// `value` written as canonical JSON writes it.
-inline std::string like_pair(std::string_view key, const std::string& value) {
-  std::string literal;
-  append_string(literal, key);  // (built by appending: GCC 12 warns on "lit" + string here)
-  literal += ':';
-  append_string(literal, value);
-  std::string out = "%";
-  for (char c : literal) {
-    if (c == '%' || c == '_' || c == '!') out += '!';
-    out += c;
-  }
-  return out + "%";
-}
-
 // The SQL of a query and its parameters: every text first, then every integer, in the order
 // the placeholders appear ("?" for SQLite, "$1"... for PostgreSQL).
 struct DecisionSql {
@@ -95,14 +79,14 @@ inline DecisionSql decision_query_sql(const Store::DecisionQuery& q, bool number
   if (q.agent_id) text(" AND k.agent_id = ", *q.agent_id);
   if (q.failing_gate) text(" AND k.failing_gates LIKE ", "%," + *q.failing_gate + ",%");
   if (q.upstream || q.tool) {
-    // The gateway.call entry of the same id names them; its body is canonical JSON, so a pair is
-    // written one way only ("upstream":"fs"), and a quote inside a value is escaped (\"), so the
-    // pattern cannot match inside another field's value.
+    // The gateway.call entry of the same id names them, at the top level of its JSON body.
+    const auto field = [numbered](const char* key) {
+      return numbered ? std::string(" AND (g.body::jsonb ->> '") + key + "') = "
+                      : std::string(" AND json_extract(g.body, '$.") + key + "') = ";
+    };
     sql.text += " AND a.id IN (SELECT g.id FROM audit g WHERE g.kind = 'gateway.call'";
-    if (q.upstream) text(" AND g.body LIKE ", like_pair("upstream", *q.upstream));
-    if (q.upstream) sql.text += " ESCAPE '!'";
-    if (q.tool) text(" AND g.body LIKE ", like_pair("tool", *q.tool));
-    if (q.tool) sql.text += " ESCAPE '!'";
+    if (q.upstream) text(field("upstream").c_str(), *q.upstream);
+    if (q.tool) text(field("tool").c_str(), *q.tool);
     sql.text += ")";
   }
   if (q.since) text(" AND a.time >= ", *q.since);

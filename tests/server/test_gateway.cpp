@@ -1,7 +1,5 @@
 // The gateway's policy (reading and evaluating it) and its fail-closed paths, in process, in front
 // of the real server-memory (npm, tests/gateway/node_modules).
-#include "aegis/server/gateway.h"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -18,6 +16,7 @@
 #include "aegis/core/config_loader.h"
 #include "aegis/core/errors.h"
 #include "aegis/server/errors.h"
+#include "aegis/server/gateway.h"
 #include "aegis/server/gateway_policy.h"
 #include "aegis/service/decision_service.h"
 #include "tests/common/paths.h"
@@ -60,15 +59,20 @@ TEST(GatewayPolicyConfig, ErrorsNameTheKeyAndTheNearestSpelling) {
       {std::string(kUpstream) + "  rules:\n    - {name: r, tools: ['*'], upstream: db}\n",
        "gateway.rules[0].upstream"},
       {std::string(kUpstream) + "  rules:\n    - {name: r}\n", "gateway.rules[0].tools"},
-      {std::string(kUpstream) + "  rules:\n    - {name: r, tools: [x], when: [{arg: p, regex: '('}]}\n",
+      {std::string(kUpstream) +
+           "  rules:\n    - {name: r, tools: [x], when: [{arg: p, regex: '('}]}\n",
        "gateway.rules[0].when[0].regex"},
-      {std::string(kUpstream) + "  rules:\n    - {name: r, tools: [x], when: [{arg: p, inside: rel}]}\n",
+      {std::string(kUpstream) +
+           "  rules:\n    - {name: r, tools: [x], when: [{arg: p, inside: rel}]}\n",
        "gateway.rules[0].when[0].inside"},
-      {std::string(kUpstream) + "  rules:\n    - {name: r, tools: [x], when: [{arg: p, prefix: a, equals: b}]}\n",
+      {std::string(kUpstream) +
+           "  rules:\n    - {name: r, tools: [x], when: [{arg: p, prefix: a, equals: b}]}\n",
        "gateway.rules[0].when[0]"},
-      {std::string(kUpstream) + "  rules:\n    - {name: r, tools: [x], context: {risk_proposed: 2}}\n",
+      {std::string(kUpstream) +
+           "  rules:\n    - {name: r, tools: [x], context: {risk_proposed: 2}}\n",
        "gateway.rules[0].context.risk_proposed"},
-      {std::string(kUpstream) + "  rules:\n    - {name: r, tools: [x], context: {estimated_impact: huge}}\n",
+      {std::string(kUpstream) +
+           "  rules:\n    - {name: r, tools: [x], context: {estimated_impact: huge}}\n",
        "gateway.rules[0].context.estimated_impact"},
   };
   for (const auto& [body, field] : cases) {
@@ -85,7 +89,8 @@ TEST(GatewayPolicyConfig, EnvironmentVariablesAreSubstitutedAndAnUnsetOneIsAnErr
       "gateway:\n  upstreams:\n    - {name: fs, command: node, args: ['${AEGIS_TEST_DIR}/x', "
       "'$${AEGIS_TEST_DIR}']}\n");
   ASSERT_TRUE(ok) << ok.error().message;
-  EXPECT_EQ(ok.value().upstreams[0].args, (std::vector<std::string>{"/srv/work/x", "${AEGIS_TEST_DIR}"}));
+  EXPECT_EQ(ok.value().upstreams[0].args,
+            (std::vector<std::string>{"/srv/work/x", "${AEGIS_TEST_DIR}"}));
   auto unset = settings_from(
       "gateway:\n  upstreams:\n    - {name: fs, command: node, args: ['${AEGIS_TEST_UNSET}']}\n");
   ASSERT_FALSE(unset);
@@ -123,9 +128,11 @@ TEST(GatewayPolicy, PredicatesAndTheFirstMatchingRule) {
   fs::create_directory_symlink(dir / "denied", dir / "ok" / "link");
   const std::string rules =
       "    - {name: denied, tools: ['*'], when: [{arg: [path, paths], inside: '" +
-      (dir / "denied").string() + "'}], context: {risk_proposed: 0.9}, record: [path]}\n"
+      (dir / "denied").string() +
+      "'}], context: {risk_proposed: 0.9}, record: [path]}\n"
       "    - {name: big, tools: [pay], when: [{arg: amount, min: 100}]}\n"
-      "    - {name: prod, tools: [deploy], when: [{arg: env, equals: prod}, {arg: ref, regex: '^v[0-9]+$'}]}\n"
+      "    - {name: prod, tools: [deploy], when: [{arg: env, equals: prod}, {arg: ref, regex: "
+      "'^v[0-9]+$'}]}\n"
       "    - {name: tmp, tools: ['*'], when: [{arg: path, prefix: /var/aegis/}]}\n";
   auto rule = [&](const std::string& tool, const json& args) {
     auto r = decide(rules, tool, args);
@@ -138,14 +145,16 @@ TEST(GatewayPolicy, PredicatesAndTheFirstMatchingRule) {
   EXPECT_EQ(rule("write", {{"path", (dir / "ok" / "a").string()}}), "annotations");
   EXPECT_EQ(rule("pay", {{"amount", 150}}), "big");
   EXPECT_EQ(rule("pay", {{"amount", 50}}), "annotations");
-  EXPECT_EQ(rule("pay", {{"amount", "150"}}).rfind("error: gateway policy: argument amount", 0), 0u);
+  EXPECT_EQ(rule("pay", {{"amount", "150"}}).rfind("error: gateway policy: argument amount", 0),
+            0u);
   EXPECT_EQ(rule("deploy", {{"env", "prod"}, {"ref", "v12"}}), "prod");
   EXPECT_EQ(rule("deploy", {{"env", "prod"}, {"ref", "main"}}), "annotations");
   EXPECT_EQ(rule("x", {{"path", "/var/aegis/a"}}), "tmp");
   // A relative path cannot be placed without the upstream's cwd: not decided, not forwarded.
   EXPECT_EQ(rule("write", {{"path", "notes.txt"}}).rfind("error: gateway policy", 0), 0u);
 
-  auto denied = decide(rules, "write", {{"path", (dir / "denied" / "a").string()}, {"content", "s"}});
+  auto denied =
+      decide(rules, "write", {{"path", (dir / "denied" / "a").string()}, {"content", "s"}});
   ASSERT_TRUE(denied);
   EXPECT_EQ(denied.value().context.risk_proposed, 0.9);
   EXPECT_EQ(denied.value().recorded, (json{{"path", (dir / "denied" / "a").string()}}));
@@ -162,8 +171,8 @@ TEST(GatewayPolicy, AnnotationsAreHintsAndAnUnannotatedToolIsDestructive) {
   EXPECT_TRUE(ctx({{"readOnlyHint", true}}).reversible);
   EXPECT_EQ(ctx({{"destructiveHint", false}}).estimated_impact, "medium");
   EXPECT_TRUE(ctx({{"destructiveHint", false}}).reversible);
-  for (const json& a : {json(), json::object(), json{{"destructiveHint", true}},
-                        json{{"readOnlyHint", "yes"}}}) {
+  for (const json& a :
+       {json(), json::object(), json{{"destructiveHint", true}}, json{{"readOnlyHint", "yes"}}}) {
     EXPECT_EQ(ctx(a).estimated_impact, "high") << a;
     EXPECT_FALSE(ctx(a).reversible) << a;
   }

@@ -103,7 +103,8 @@ TEST(GatewayFailsClosed, AStoreFailureOrAnUnplaceablePathIsNeverForwarded) {
   settings.upstreams.push_back(
       {"memory",
        "node",
-       {test::source_dir() + "/tests/gateway/node_modules/@modelcontextprotocol/server-memory/dist/index.js"},
+       {test::source_dir() +
+        "/tests/gateway/node_modules/@modelcontextprotocol/server-memory/dist/index.js"},
        {{"MEMORY_FILE_PATH", memory_file}},
        {"PATH"},
        std::nullopt});
@@ -112,15 +113,17 @@ TEST(GatewayFailsClosed, AStoreFailureOrAnUnplaceablePathIsNeverForwarded) {
   BreakableStore store(Store::open("sqlite:" + (dir / "gw.db").string()));
   StoreDecisionService service(AegisConfig(), &store);
   Client client;
-  Gateway gateway(settings, service.service, store, service.store_lock,
-                  [&](std::string m) { client.receive(std::move(m)); }, [](const std::string&) {});
+  Gateway gateway(
+      settings, service.service, store, service.store_lock,
+      [&](std::string m) { client.receive(std::move(m)); }, [](const std::string&) {});
   ASSERT_FALSE(gateway.start());
   gateway.from_client(
       R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})");
   ASSERT_TRUE(client.answer(1).contains("result")) << client.answer(1);
   gateway.from_client(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
 
-  const json entity = {{"entities", {{{"name", "ada"}, {"entityType", "person"}, {"observations", json::array()}}}}};
+  const json entity = {
+      {"entities", {{{"name", "ada"}, {"entityType", "person"}, {"observations", json::array()}}}}};
   store.fail = true;
   gateway.from_client(call(2, "memory__create_entities", entity));
   const json refused = client.answer(2);
@@ -131,7 +134,8 @@ TEST(GatewayFailsClosed, AStoreFailureOrAnUnplaceablePathIsNeverForwarded) {
 
   store.fail = false;
   // The path argument is relative and the upstream has no cwd: the policy cannot place it.
-  gateway.from_client(call(3, "memory__create_relations", {{"path", "x"}, {"relations", json::array()}}));
+  gateway.from_client(
+      call(3, "memory__create_relations", {{"path", "x"}, {"relations", json::array()}}));
   EXPECT_EQ(client.answer(3)["result"]["_meta"]["aegis/decision"]["refused"], "gateway.policy");
 
   gateway.from_client(call(4, "memory__create_entities", entity));

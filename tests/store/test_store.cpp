@@ -389,19 +389,26 @@ TEST_P(StoreTest, SchemaOneIsMigrated) {
   EXPECT_TRUE(s->find_decisions({.agent_id = "a"}).empty());
 }
 
-// The MCP gateway's filters: decisions whose "gateway.call" entry names the upstream and tool,
-// matched exactly (LIKE's wildcards in a value are literal), in both engines.
+// The MCP gateway's filters: decisions whose "gateway.call" entry names the upstream and tool at
+// its top level, matched exactly (case and all), in both engines.
 TEST_P(StoreTest, GatewayCallsSelectTheirDecisions) {
   auto s = Store::open(fresh_url("gateway"));
   std::vector<NewEntry> entries;
   const auto call = [&](const std::string& upstream, const std::string& tool) {
-    const PCWDecision d = pcw_decide({.agent_id = "a", .session_id = "s", .proposal_summary = "p",
-                                      .estimated_impact = "low", .risk_proposed = 0.9});
-    entries.push_back({"decision", d.decision_id, decision_to_json(d),
+    const PCWDecision d = pcw_decide({.agent_id = "a",
+                                      .session_id = "s",
+                                      .proposal_summary = "p",
+                                      .estimated_impact = "low",
+                                      .risk_proposed = 0.9});
+    entries.push_back({"decision",
+                       d.decision_id,
+                       decision_to_json(d),
                        {"a", "s", std::string(to_string(d.status)), d.failing_gates}});
     if (!upstream.empty())
-      entries.push_back({"gateway.call", d.decision_id,
-                         canonical_json({{"upstream", upstream}, {"tool", tool},
+      entries.push_back({"gateway.call",
+                         d.decision_id,
+                         canonical_json({{"upstream", upstream},
+                                         {"tool", tool},
                                          {"arguments", {{"note", "\"tool\":\"rm\""}}}}),
                          {}});
     return d.decision_id;
@@ -422,6 +429,7 @@ TEST_P(StoreTest, GatewayCallsSelectTheirDecisions) {
   EXPECT_EQ(ids({.upstream = "fs", .tool = "writeXfile"}), (std::vector<std::string>{other}));
   EXPECT_EQ(ids({.upstream = "f%s"}), (std::vector<std::string>{remote}));
   EXPECT_TRUE(ids({.upstream = "f"}).empty());
+  EXPECT_TRUE(ids({.upstream = "FS"}).empty());
   EXPECT_EQ(ids({.tool = "rm"}), (std::vector<std::string>{remote}));  // not the argument's text
   EXPECT_EQ(ids({}).size(), 4u);
   EXPECT_TRUE(s->verify_chain().intact);

@@ -19,6 +19,8 @@ AEGIS_ERROR_TABLE(dashboard, AEGIS_DASHBOARD_ERRORS)
     "the MCP message to the gateway is not one it forwards (a batch, a bad id or params)") \
   X(kGatewayPinChanged, "gateway.pin_changed", kConflict,                                  \
     "the tool's definition changed since it was pinned; an operator must accept it")       \
+  X(kGatewayPinMismatch, "gateway.pin_mismatch", kConflict,                                \
+    "the tool's pending definition is not the one named for acceptance; review it again")  \
   X(kGatewayPinNotFound, "gateway.pin_not_found", kNotFound,                               \
     "no pinned tool has the given upstream and name, or it has no change to accept")       \
   X(kGatewayPolicy, "gateway.policy", kInvalidInput,                                       \

@@ -29,25 +29,28 @@
 
 namespace aegis {
 
-// The pin of one upstream tool (docs/gateway.md#pinning-tool-definitions): the SHA-256 of its definition's
-// canonical JSON (name, title, description, input and output schemas, annotations) when first
-// seen, and a changed definition seen since, until an operator accepts it. Kept in the store as
-// objects of type "gateway_pin" (id "<upstream>/<tool>"), so every change of a pin is in the
-// chain.
+// The pin of one upstream tool (docs/gateway.md#pinning-tool-definitions): the SHA-256 of its
+// definition's canonical JSON (name, title, description, input and output schemas, annotations)
+// when first seen, and a changed definition seen since, until an operator accepts it. Kept in the
+// store as objects of type "gateway_pin" (id "<upstream>/<tool>"), so every change of a pin is in
+// the chain.
 struct ToolPin {
   std::string upstream, tool;
-  std::string sha256;                    // the accepted definition's
-  nlohmann::json definition;             // the accepted definition
-  std::optional<std::string> pending;    // a changed definition's hash, not accepted yet
-  nlohmann::json pending_definition;     // and that definition
-  int64_t version = 0;                   // the store object's version
+  std::string sha256;                  // the accepted definition's
+  nlohmann::json definition;           // the accepted definition
+  std::optional<std::string> pending;  // a changed definition's hash, not accepted yet
+  nlohmann::json pending_definition;   // and that definition
+  int64_t version = 0;                 // the store object's version
 };
 // The pins of a store, upstream then tool order.
 std::vector<ToolPin> list_tool_pins(Store& store, std::mutex& store_lock);
-// Accepts the pending definition of a pin (recorded: the object's new version names `actor`).
-// "gateway.pin_not_found" when there is no such pin or it has nothing pending.
+// Accepts the pending definition of a pin, which must be the one reviewed (`sha256`, as `pins
+// list` shows it): recorded, the object's new version naming `actor`. "gateway.pin_not_found"
+// when there is no such pin or it has nothing pending, "gateway.pin_mismatch" when the pending
+// definition is another (it changed again after the review).
 Result<ToolPin> accept_tool_pin(Store& store, std::mutex& store_lock, const std::string& upstream,
-                                const std::string& tool, const std::string& actor);
+                                const std::string& tool, const std::string& sha256,
+                                const std::string& actor);
 // The hash a definition is pinned by, and the names of the parts in which two differ.
 std::string tool_definition_hash(const nlohmann::json& definition);
 std::vector<std::string> tool_definition_changes(const nlohmann::json& before,
@@ -76,9 +79,14 @@ class Gateway {
 
   // Called with (upstream, tool, status) of each call decided or refused (the call_counts()
   // labels); set before start(). For /metrics.
-  using CallObserver =
-      std::function<void(const std::string& upstream, const std::string& tool, const std::string& status)>;
+  using CallObserver = std::function<void(const std::string& upstream, const std::string& tool,
+                                          const std::string& status)>;
   void set_call_observer(CallObserver observer);
+
+  // For a client that cannot be sent requests (HTTP without a server-sent stream): an upstream's
+  // request to the client (roots, sampling, elicitation) is answered at once with an error, so
+  // that the upstream does not wait. Call before start().
+  void refuse_client_requests();
 
   // Starts every upstream: "gateway.upstream" naming the first that cannot be started.
   std::optional<Error> start();

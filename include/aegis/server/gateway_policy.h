@@ -27,7 +27,8 @@ struct GatewayUpstream {
   // the gateway's own environment (nothing else of it).
   std::map<std::string, std::string> env;
   std::vector<std::string> inherit_env;
-  std::optional<std::string> cwd;  // its working directory; relative paths in arguments resolve here
+  std::optional<std::string>
+      cwd;  // its working directory; relative paths in arguments resolve here
   std::optional<std::string> url;  // http(s)://…: a Streamable HTTP server instead of a process
   std::map<std::string, std::string> headers;  // sent with each request (values may be ${VAR})
   std::optional<std::string> bearer_env;       // the variable whose value is the bearer token
@@ -67,7 +68,7 @@ struct GatewayRule {
 };
 
 struct GatewaySettings {
-  std::string principal = "mcp-client";  // the agent_id of stdio calls
+  std::string principal = "mcp-client";    // the agent_id of stdio calls
   std::vector<GatewayUpstream> upstreams;  // in the file's order: the order of the tool list
   std::vector<GatewayRule> rules;          // the first match applies
 };
@@ -80,8 +81,8 @@ Result<GatewaySettings> read_gateway_section(const YAML::Node& node, const std::
 // A tool call as the policy sees it.
 struct GatewayCall {
   const GatewayUpstream* upstream = nullptr;
-  std::string tool;                    // the upstream's name for it
-  const nlohmann::json* arguments = nullptr;  // an object
+  std::string tool;                             // the upstream's name for it
+  const nlohmann::json* arguments = nullptr;    // an object
   const nlohmann::json* annotations = nullptr;  // the tool's, as listed (may be null)
   std::string principal, session_id;
 };
@@ -89,8 +90,8 @@ struct GatewayCall {
 // The context a call is decided on, and what the chain keeps of it.
 struct GatewayVerdictInput {
   PCWContext context;
-  std::string rule;             // the matching rule's name, or "annotations"
-  nlohmann::json recorded;      // the values of the arguments the rule names (an object)
+  std::string rule;         // the matching rule's name, or "annotations"
+  nlohmann::json recorded;  // the values of the arguments the rule names (an object)
 };
 
 // Evaluates the rules in order against `call`. Without a matching rule the tool's annotations

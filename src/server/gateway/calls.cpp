@@ -30,12 +30,9 @@ json refusal(const std::string& text, json details, bool output_schema) {
 // Why the call was not forwarded, from a decision that was not PROCEED.
 json decision_refusal(const Evaluation& ev, const std::string& tool, bool output_schema) {
   const json d = json::parse(ev.json);
-  json s = {{"decision_id", d["decision_id"]},
-            {"status", d["status"]},
-            {"failing_gates", d["failing_gates"]},
-            {"rationale", d["rationale"]},
-            {"counterfactuals", d["counterfactuals"]},
-            {"next_steps", d["next_steps"]}};
+  json s = {{"decision_id", d["decision_id"]},         {"status", d["status"]},
+            {"failing_gates", d["failing_gates"]},     {"rationale", d["rationale"]},
+            {"counterfactuals", d["counterfactuals"]}, {"next_steps", d["next_steps"]}};
   std::string text;
   if (ev.decision.status == PCWStatus::HALT) {
     text = "AEGIS halted " + tool + "; it was not called. " + ev.decision.rationale;
@@ -59,17 +56,18 @@ void Gateway::Impl::count(const std::string& upstream, const std::string& tool,
 }
 
 // One tool call on its way: who it goes to, and what is known of the tool.
-struct ToolCall {
+struct GatewayToolCall {
   json id;
   size_t upstream = 0;
   std::string upstream_name, tool, offered;  // offered: "<upstream>__<tool>"
   json arguments, annotations, meta;
   bool output_schema = false;
   std::optional<std::string> changed;  // what changed since the tool's pin
+  bool ready = false;  // its upstream is initialized and its tools listed since its last start
 };
 
 // Refuses a call that was not decided: counted as "refused", logged without arguments.
-static void refuse(Gateway::Impl& g, const ToolCall& c, const std::string& text,
+static void refuse(Gateway::Impl& g, const GatewayToolCall& c, const std::string& text,
                    const ErrorCode& code) {
   g.count(c.upstream_name, c.tool, "refused");
   g.log("call " + c.offered + " refused: " + text);
@@ -78,27 +76,32 @@ static void refuse(Gateway::Impl& g, const ToolCall& c, const std::string& text,
 }
 
 // A changed pin the operator may have accepted since: read it again.
-static bool pin_accepted_since(Gateway::Impl& g, const ToolCall& c) {
-  json current;
+static bool pin_accepted_since(Gateway::Impl& g, const GatewayToolCall& c) {
+  std::string hash;
   {
     std::lock_guard<std::mutex> l(g.mu);
-    current = g.ups[c.upstream].tools.at(c.tool);
+    const auto& tools = g.ups[c.upstream].tools;
+    if (!tools.count(c.tool)) return false;
+    hash = tool_definition_hash(tools.at(c.tool));
   }
   try {
-    for (const ToolPin& p : list_tool_pins(g.store, g.store_lock))
-      if (p.upstream == c.upstream_name && p.tool == c.tool &&
-          p.sha256 == tool_definition_hash(current)) {
-        std::lock_guard<std::mutex> l(g.mu);
-        g.ups[c.upstream].changed.erase(c.tool);
-        return true;
-      }
+    for (const ToolPin& p : list_tool_pins(g.store, g.store_lock)) {
+      if (p.upstream != c.upstream_name || p.tool != c.tool || p.sha256 != hash) continue;
+      // Only if the definition is still the one accepted (a new listing may have come meanwhile).
+      std::lock_guard<std::mutex> l(g.mu);
+      const auto& tools = g.ups[c.upstream].tools;
+      if (!tools.count(c.tool) || tool_definition_hash(tools.at(c.tool)) != hash) return false;
+      g.ups[c.upstream].changed.erase(c.tool);
+      return true;
+    }
   } catch (const std::exception&) {
   }
   return false;
 }
 
 // The call's upstream and tool, or the JSON-RPC error naming the nearest tool offered.
-static std::optional<ToolCall> resolve(Gateway::Impl& g, const json& id, const json& params) {
+static std::optional<GatewayToolCall> resolve(Gateway::Impl& g, const json& id,
+                                              const json& params) {
   const json name = params.value("name", json());
   const json args = params.value("arguments", json::object());
   if (!name.is_string() || !args.is_object()) {
@@ -107,12 +110,13 @@ static std::optional<ToolCall> resolve(Gateway::Impl& g, const json& id, const j
     return std::nullopt;
   }
   const auto target = g.split_name(name.get<std::string>());
-  std::lock_guard<std::mutex> l(g.mu);
+  std::unique_lock<std::mutex> l(g.mu);
   if (!target || !g.ups[target->first].tools.count(target->second)) {
     std::vector<std::string> offered;
     for (const auto& u : g.ups)
       for (const auto& t : u.tool_order)
         offered.push_back(u.spec->name + std::string(kPrefixSeparator) + t);
+    l.unlock();  // never to the client under mu
     g.reply_error(id, -32602,
                   "unknown tool '" + name.get<std::string>() + "'" +
                       did_you_mean(name.get<std::string>(), offered),
@@ -121,15 +125,23 @@ static std::optional<ToolCall> resolve(Gateway::Impl& g, const json& id, const j
   }
   const auto& u = g.ups[target->first];
   const json& def = u.tools.at(target->second);
-  ToolCall c{id, target->first, u.spec->name, target->second, name.get<std::string>(), args,
-             def.value("annotations", json()), params.value("_meta", json()),
-             def.contains("outputSchema"), std::nullopt};
+  GatewayToolCall c{id,
+                    target->first,
+                    u.spec->name,
+                    target->second,
+                    name.get<std::string>(),
+                    args,
+                    def.value("annotations", json()),
+                    params.value("_meta", json()),
+                    def.contains("outputSchema"),
+                    std::nullopt,
+                    u.initialized};
   if (auto it = u.changed.find(c.tool); it != u.changed.end()) c.changed = it->second.what;
   return c;
 }
 
 // The decision's entry and the call's: one group, so one is never in the chain without the other.
-static std::vector<NewEntry> call_entries(const Gateway::Impl& g, const ToolCall& c,
+static std::vector<NewEntry> call_entries(const Gateway::Impl& g, const GatewayToolCall& c,
                                           const GatewayVerdictInput& input, const Evaluation& ev) {
   const std::string digest = sha256_hex(canonical_json({{"arguments", c.arguments},
                                                         {"principal", g.settings.principal},
@@ -144,24 +156,31 @@ static std::vector<NewEntry> call_entries(const Gateway::Impl& g, const ToolCall
                        {"status", to_string(ev.decision.status)},
                        {"tool", c.tool},
                        {"upstream", c.upstream_name}};
-  return {ev.entry(), NewEntry{"gateway.call", ev.decision.decision_id, canonical_json(record), {}}};
+  return {ev.entry(),
+          NewEntry{"gateway.call", ev.decision.decision_id, canonical_json(record), {}}};
 }
 
 void Gateway::Impl::call_tool(const json& id, const json& params) {
   auto resolved = resolve(*this, id, params);
   if (!resolved) return;
-  auto c = std::make_shared<ToolCall>(std::move(*resolved));
-  if (c->changed && !pin_accepted_since(*this, *c))
+  auto c = std::make_shared<GatewayToolCall>(std::move(*resolved));
+  if (!c->ready)
     return refuse(*this, *c,
-                  "its definition changed since it was pinned (" + *c->changed +
-                      "); an operator must review and accept it: aegis gateway pins accept " +
-                      c->upstream_name + " " + c->tool,
-                  errors::kGatewayPinChanged);
+                  "its upstream is starting again; its tools are checked against their pins "
+                  "before any call goes to it (retry shortly)",
+                  errors::kGatewayUpstream);
+  if (c->changed && !pin_accepted_since(*this, *c))
+    return refuse(
+        *this, *c,
+        "its definition changed since it was pinned (" + *c->changed +
+            "); an operator must review and accept it: aegis gateway pins list, then pins accept " +
+            c->upstream_name + " " + c->tool,
+        errors::kGatewayPinChanged);
   if (!service.durable())
     return refuse(*this, *c, "the gateway has no store to record decisions in",
                   errors::kGatewayStore);
-  const GatewayCall call{ups[c->upstream].spec, c->tool,           &c->arguments,
-                         &c->annotations,        settings.principal, session_id};
+  const GatewayCall call{ups[c->upstream].spec, c->tool,   &c->arguments, &c->annotations,
+                         settings.principal,    session_id};
   auto input = gateway_context(settings, call);
   if (!input) return refuse(*this, *c, input.error().message, errors::kGatewayPolicy);
   auto evaluated = service.evaluate(input.value().context);
@@ -177,24 +196,40 @@ void Gateway::Impl::call_tool(const json& id, const json& params) {
                   errors::kGatewayStore);
   }
   ++recording;
+  {
+    std::lock_guard<std::mutex> l(mu);
+    deciding.insert(c->id.dump());
+  }
+  // Done on the worker: the log's committer thread must never wait on an upstream's pipe.
   service.record(std::move(entries), [this, c, ev](bool durable) {
-    struct Done {
-      std::atomic<int>& n;
-      ~Done() { --n; }
-    } done{recording};
-    if (!durable)
-      return refuse(*this, *c, "its decision could not be recorded, so it was not forwarded",
-                    errors::kGatewayStore);
-    const std::string status(to_string(ev->decision.status));
-    count(c->upstream_name, c->tool, status);
-    log("call " + c->offered + ": " + status + " (decision " + ev->decision.decision_id + ")");
-    if (ev->decision.status != PCWStatus::PROCEED)
-      return reply(c->id, decision_refusal(*ev, c->offered, c->output_schema));
-    // Exactly the arguments decided on, re-serialised from what was parsed.
-    json forwarded = {{"name", c->tool}, {"arguments", c->arguments}};
-    if (!c->meta.is_null()) forwarded["_meta"] = c->meta;
-    forward(c->upstream, c->id, "tools/call", std::move(forwarded));
+    post([this, c, ev, durable] { after_record(*c, *ev, durable); });
   });
+}
+
+void Gateway::Impl::after_record(const GatewayToolCall& c, const Evaluation& ev, bool durable) {
+  bool gave_up;
+  {
+    std::lock_guard<std::mutex> l(mu);
+    deciding.erase(c.id.dump());
+    gave_up = cancelled.erase(c.id.dump()) > 0;
+  }
+  struct Done {
+    std::atomic<int>& n;
+    ~Done() { --n; }
+  } done{recording};
+  if (!durable)
+    return refuse(*this, c, "its decision could not be recorded, so it was not forwarded",
+                  errors::kGatewayStore);
+  const std::string status(to_string(ev.decision.status));
+  count(c.upstream_name, c.tool, status);
+  log("call " + c.offered + ": " + status + " (decision " + ev.decision.decision_id + ")");
+  if (ev.decision.status != PCWStatus::PROCEED)
+    return reply(c.id, decision_refusal(ev, c.offered, c.output_schema));
+  if (gave_up) return;  // the client cancelled it while it was decided: it is not sent
+  // Exactly the arguments decided on, re-serialised from what was parsed.
+  json forwarded = {{"name", c.tool}, {"arguments", c.arguments}};
+  if (!c.meta.is_null()) forwarded["_meta"] = c.meta;
+  forward(c.upstream, c.id, "tools/call", std::move(forwarded));
 }
 
 }  // namespace aegis

@@ -55,10 +55,12 @@ static void initialize(Gateway::Impl& g, const json& id, const json& params) {
                                 ? params["protocolVersion"].get<std::string>()
                                 : "";
   {
-    std::lock_guard<std::mutex> l(g.mu);
-    if (g.client_init)
+    std::unique_lock<std::mutex> l(g.mu);
+    if (g.client_init) {
+      l.unlock();  // never to the client under mu
       return g.reply_error(id, -32600, "the session is already initialized",
                            detail(errors::kGatewayMessage));
+    }
     g.client_init = params;
     g.version = std::find(versions.begin(), versions.end(), asked) != versions.end()
                     ? asked
@@ -87,12 +89,13 @@ static void initialize(Gateway::Impl& g, const json& id, const json& params) {
       json result;
       {
         std::lock_guard<std::mutex> gl(g.mu);
-        result = {{"protocolVersion", g.version},
-                  {"capabilities", aggregate_capabilities(g.ups)},
-                  {"serverInfo", {{"name", "aegis-gateway"}, {"version", std::string(kEngineVersion)}}},
-                  {"instructions",
-                   "Every tool call passes AEGIS's governance gates first; a call that is not "
-                   "allowed returns an error result saying why and what would pass."}};
+        result = {
+            {"protocolVersion", g.version},
+            {"capabilities", aggregate_capabilities(g.ups)},
+            {"serverInfo", {{"name", "aegis-gateway"}, {"version", std::string(kEngineVersion)}}},
+            {"instructions",
+             "Every tool call passes AEGIS's governance gates first; a call that is not "
+             "allowed returns an error result saying why and what would pass."}};
       }
       g.reply(id, std::move(result));
     });
@@ -104,12 +107,14 @@ void Gateway::Impl::handle_client_request(const json& m) {
   const json params = m.value("params", json::object());
   if (method == "initialize") return initialize(*this, id, params);
   if (method == "ping") return reply(id, json::object());
+  bool initialized;
   {
     std::lock_guard<std::mutex> l(mu);
-    if (!client_init)
-      return reply_error(id, -32600, "not initialized: send initialize first",
-                         detail(errors::kGatewayMessage));
+    initialized = client_init.has_value();
   }
+  if (!initialized)
+    return reply_error(id, -32600, "not initialized: send initialize first",
+                       detail(errors::kGatewayMessage));
   if (method == "tools/list") return list_tools(id);
   if (method == "tools/call") return call_tool(id, params);
   if (method == "prompts/list") return list_prompts(id);
@@ -137,13 +142,17 @@ void Gateway::Impl::handle_client_request(const json& m) {
       method == "resources/unsubscribe") {
     const json uri = params.value("uri", json());
     auto owner = uri.is_string() ? resource_owner(uri.get<std::string>()) : std::nullopt;
-    if (!owner)
-      return reply_error(id, -32002, "resource not found: no upstream offers that URI");
+    if (!owner) return reply_error(id, -32002, "resource not found: no upstream offers that URI");
     return forward(*owner, id, method, params);
   }
   if (method == "logging/setLevel") {
-    for (size_t i = 0; i < ups.size(); ++i)
-      if (ups[i].capabilities.contains("logging")) request(i, method, params, [](const json&) {});
+    std::vector<size_t> logging;
+    {
+      std::lock_guard<std::mutex> l(mu);
+      for (size_t i = 0; i < ups.size(); ++i)
+        if (ups[i].capabilities.contains("logging")) logging.push_back(i);
+    }
+    for (size_t i : logging) request(i, method, params, [](const json&) {});
     return reply(id, json::object());
   }
   reply_error(id, -32601, "method not found: " + method);
@@ -152,14 +161,14 @@ void Gateway::Impl::handle_client_request(const json& m) {
 void Gateway::Impl::handle_client_notification(const json& m) {
   const std::string method = m["method"];
   if (method == "notifications/initialized") {
-    std::vector<size_t> ready;
+    // The upstreams had theirs from the gateway; what they asked of the client meanwhile goes now.
+    std::vector<json> asked;
     {
       std::lock_guard<std::mutex> l(mu);
       client_ready = true;
-      for (size_t i = 0; i < ups.size(); ++i)
-        if (ups[i].initialized) ready.push_back(i);
+      asked.swap(held);
     }
-    for (size_t i : ready) ups[i].link->send(m.dump());
+    for (const json& r : asked) to_client(r);
   } else if (method == "notifications/cancelled") {
     // The client gives up a request: tell the upstream it went to, by the id it got.
     const json rid = m.value("params", json::object()).value("requestId", json());
@@ -172,6 +181,8 @@ void Gateway::Impl::handle_client_notification(const json& m) {
           pending.erase(it);
           break;
         }
+      // A call still being decided is not forwarded when its decision is recorded.
+      if (!target && deciding.count(rid.dump())) cancelled.insert(rid.dump());
     }
     if (!target) return;
     json out = m;

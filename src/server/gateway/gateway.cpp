@@ -29,8 +29,8 @@ bool valid_id(const json& id) {
 
 }  // namespace
 
-Gateway::Impl::Impl(const GatewaySettings& s, const DecisionService& svc, Store& st,
-                    std::mutex& sl, Send to_client_fn, Log log_fn)
+Gateway::Impl::Impl(const GatewaySettings& s, const DecisionService& svc, Store& st, std::mutex& sl,
+                    Send to_client_fn, Log log_fn)
     : settings(s),
       service(svc),
       store(st),
@@ -59,6 +59,7 @@ void Gateway::Impl::reply_error(const json& id, int code, const std::string& mes
 bool Gateway::Impl::request(size_t upstream, const std::string& method, json params, Reply done,
                             std::optional<std::chrono::milliseconds> timeout,
                             const std::string& client_id) {
+  if (stopped) return false;
   int64_t id;
   {
     std::lock_guard<std::mutex> l(mu);
@@ -76,6 +77,7 @@ bool Gateway::Impl::request(size_t upstream, const std::string& method, json par
 }
 
 void Gateway::Impl::from_upstream(size_t i, const std::string& line) {
+  if (stopped) return;
   auto parsed = read_json(line, {.max_bytes = size_t{4} << 20});
   const json* p = parsed ? &parsed.value() : nullptr;
   if (!p || !p->is_object() || p->value("jsonrpc", json()) != "2.0" ||
@@ -86,14 +88,23 @@ void Gateway::Impl::from_upstream(size_t i, const std::string& line) {
     return;
   }
   json m = std::move(parsed).value();
-  if (m.contains("method") && m.contains("id")) {  // a request of the server to the client
-    std::string gid;
+  if (m.contains("method") && m.contains("id") && !client_asked) {
+    // The client takes no requests: answered for it at once, so that the server does not wait.
+    ups[i].link->send(
+        json{{"jsonrpc", "2.0"},
+             {"id", m["id"]},
+             {"error",
+              {{"code", -32601}, {"message", "the client is connected without a way to be asked"}}}}
+            .dump());
+  } else if (m.contains("method") && m.contains("id")) {  // a request of the server to the client
     {
       std::lock_guard<std::mutex> l(mu);
-      gid = "aegis-" + std::to_string(next_id++);
+      const std::string gid = "aegis-" + std::to_string(next_id++);
       reverse[gid] = {i, m["id"]};
+      m["id"] = gid;
+      // Held until the client has finished its own initialize (it said initialized).
+      if (!client_ready) return held.push_back(std::move(m));
     }
-    m["id"] = gid;
     to_client(m);
   } else if (m.contains("method")) {
     const std::string method = m["method"].is_string() ? m["method"].get<std::string>() : "";
@@ -110,14 +121,10 @@ void Gateway::Impl::from_upstream(size_t i, const std::string& line) {
       if (m["params"]["requestId"] == rid) return;  // not one the client knows
     }
     if (method == "notifications/tools/list_changed") {
-      request(
-          i, "tools/list", json::object(),
-          [this, i, m](const json& r) {
-            if (r.contains("result") && r["result"].contains("tools") && r["result"]["tools"].is_array())
-              keep_tools(i, r["result"]["tools"].get<std::vector<json>>());
-            to_client(m);
-          },
-          kUpstreamTimeout);
+      refresh_tools(i, [this, i, m](std::optional<std::string> e) {
+        if (e) log(*e);
+        to_client(m);
+      });
       return;
     }
     to_client(m);
@@ -156,8 +163,7 @@ void Gateway::Impl::upstream_state(size_t i, bool running) {
       std::erase_if(reverse, [i](const auto& r) { return r.second.upstream == i; });
     }
   }
-  const json error = error_response(nullptr, -32603,
-                                    "upstream '" + ups[i].spec->name + "' exited",
+  const json error = error_response(nullptr, -32603, "upstream '" + ups[i].spec->name + "' exited",
                                     {{"detail", errors::kGatewayUpstream.detail}});
   for (auto& done : failed) done(error);
   if (!reinitialize) return;
@@ -172,36 +178,70 @@ void Gateway::Impl::initialize_upstream(size_t i,
   json params;
   {
     std::lock_guard<std::mutex> l(mu);
-    params = {{"protocolVersion", version},
-              {"capabilities", client_init->value("capabilities", json::object())},
-              {"clientInfo", {{"name", "aegis-gateway"}, {"version", std::string(kEngineVersion)}}}};
+    if (!client_init) return done("the client's initialize did not complete");
+    params = {
+        {"protocolVersion", version},
+        {"capabilities", client_init->value("capabilities", json::object())},
+        {"clientInfo", {{"name", "aegis-gateway"}, {"version", std::string(kEngineVersion)}}}};
   }
   const std::string name = ups[i].spec->name;
   auto on_init = [this, i, name, done](const json& r) {
     if (!r.contains("result") || !r["result"].is_object())
       return done("upstream '" + name + "' refused initialize: " +
                   r.value("error", json::object()).value("message", std::string("no result")));
-    bool ready;
+    bool tools;
     {
       std::lock_guard<std::mutex> l(mu);
       ups[i].capabilities = r["result"].value("capabilities", json::object());
-      ups[i].initialized = ups[i].initialized_once = true;
-      ready = client_ready;
+      tools = ups[i].capabilities.contains("tools");
     }
-    if (ready) ups[i].link->send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
-    if (!ups[i].capabilities.contains("tools")) return done(std::nullopt);
-    request(
-        i, "tools/list", json::object(),
-        [this, i, name, done](const json& t) {
-          if (!t.contains("result") || !t["result"].value("tools", json()).is_array())
-            return done("upstream '" + name + "' did not list its tools");
-          keep_tools(i, t["result"]["tools"].get<std::vector<json>>());
-          done(std::nullopt);
-        },
-        kUpstreamTimeout);
+    // The gateway is this upstream's client, and its handshake is done: initialized now, before
+    // anything else is asked of it (its requests to the client wait for the client's own).
+    ups[i].link->send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+    // Calls go to it only once its tools are listed and checked against their pins.
+    const auto listed = [this, i, name, done](std::optional<std::string> e) {
+      if (e) return done(e);
+      {
+        std::lock_guard<std::mutex> l(mu);
+        ups[i].initialized = ups[i].initialized_once = true;
+      }
+      done(std::nullopt);
+    };
+    if (!tools) return listed(std::nullopt);
+    refresh_tools(i, listed);
   };
   if (!request(i, "initialize", params, on_init, kUpstreamTimeout))
     done("upstream '" + name + "' is not running");
+}
+
+void Gateway::Impl::refresh_tools(size_t i, std::function<void(std::optional<std::string>)> done) {
+  struct Pages {
+    std::vector<json> tools;
+    size_t count = 0;
+  };
+  auto pages = std::make_shared<Pages>();
+  auto next = std::make_shared<std::function<void(json)>>();
+  const std::string name = ups[i].spec->name;
+  *next = [this, i, name, done, pages, weak = std::weak_ptr(next)](json cursor) {
+    json params = json::object();
+    if (!cursor.is_null()) params["cursor"] = cursor;
+    auto self = weak.lock();
+    const bool sent = request(
+        i, "tools/list", params,
+        [this, i, name, done, pages, self](const json& t) {
+          const json result = t.value("result", json::object());
+          if (!result.is_object() || !result.value("tools", json()).is_array())
+            return done("upstream '" + name + "' did not list its tools");
+          for (const auto& tool : result["tools"]) pages->tools.push_back(tool);
+          const json cursor_next = result.value("nextCursor", json());
+          if (cursor_next.is_string() && ++pages->count < 1000) return (*self)(cursor_next);
+          keep_tools(i, pages->tools);
+          done(std::nullopt);
+        },
+        kUpstreamTimeout);
+    if (!sent) done("upstream '" + name + "' is not running");
+  };
+  (*next)(json());
 }
 
 void Gateway::Impl::expire_pending() {
@@ -230,20 +270,33 @@ Gateway::Gateway(const GatewaySettings& settings, const DecisionService& service
 Gateway::~Gateway() = default;
 
 void Gateway::Impl::stop() {
+  if (stopped.exchange(true)) return;
+  // The calls being recorded finish first (their forwards fail once the links stop), on the
+  // worker, which is still running; then the worker; then the links, whose threads are joined.
+  while (recording.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   {
-    std::lock_guard<std::mutex> l(timer_mu);
+    std::lock_guard<std::mutex> l(work_mu);
     stopping = true;
   }
-  timer_cv.notify_all();
-  if (timer.joinable()) timer.join();
-  for (auto& u : ups) u.link.reset();  // their callbacks take mu: never under it
-  while (recording.load() > 0)  // a decision being recorded calls back into the gateway
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  work_cv.notify_all();
+  if (worker.joinable()) worker.join();
+  for (auto& u : ups)
+    if (u.link) u.link->stop();  // the objects stay: a late caller's send() is false
+}
+
+void Gateway::Impl::post(std::function<void()> job) {
+  {
+    std::lock_guard<std::mutex> l(work_mu);
+    jobs.push_back(std::move(job));
+  }
+  work_cv.notify_all();
 }
 
 std::optional<Error> Gateway::start() { return impl_->start(); }
 
 void Gateway::set_call_observer(CallObserver observer) { impl_->observer = std::move(observer); }
+
+void Gateway::refuse_client_requests() { impl_->client_asked = false; }
 
 std::optional<Error> Gateway::Impl::start() {
   Impl& g = *this;
@@ -251,18 +304,22 @@ std::optional<Error> Gateway::Impl::start() {
     auto on_line = [&g, i](std::string line) { g.from_upstream(i, line); };
     auto on_state = [&g, i](bool running) { g.upstream_state(i, running); };
     if (g.ups[i].spec->url)
-      g.ups[i].link = std::make_unique<gateway_detail::HttpUpstream>(*g.ups[i].spec, on_line,
-                                                                     on_state, g.log);
+      g.ups[i].link =
+          std::make_unique<gateway_detail::HttpUpstream>(*g.ups[i].spec, on_line, on_state, g.log);
     else
-      g.ups[i].link = std::make_unique<gateway_detail::StdioUpstream>(*g.ups[i].spec, on_line,
-                                                                      on_state, g.log);
+      g.ups[i].link =
+          std::make_unique<gateway_detail::StdioUpstream>(*g.ups[i].spec, on_line, on_state, g.log);
   }
   for (auto& u : g.ups)
     if (auto e = u.link->start()) return e;
-  g.timer = std::thread([&g] {
-    std::unique_lock<std::mutex> l(g.timer_mu);
-    while (!g.timer_cv.wait_for(l, std::chrono::milliseconds(250), [&g] { return g.stopping; })) {
+  g.worker = std::thread([&g] {
+    std::unique_lock<std::mutex> l(g.work_mu);
+    while (!g.stopping) {
+      if (g.jobs.empty()) g.work_cv.wait_for(l, std::chrono::milliseconds(250));
+      std::deque<std::function<void()>> now;
+      now.swap(g.jobs);
       l.unlock();
+      for (auto& job : now) job();
       g.expire_pending();
       l.lock();
     }
@@ -274,6 +331,7 @@ void Gateway::from_client(std::string_view message) { impl_->from_client(message
 
 void Gateway::Impl::from_client(std::string_view message) {
   Impl& g = *this;
+  if (stopped) return;
   auto parsed = read_json(message);
   if (!parsed) {
     const Error& e = parsed.error();
@@ -282,7 +340,8 @@ void Gateway::Impl::from_client(std::string_view message) {
   }
   const json& m = parsed.value();
   if (!m.is_object())
-    return g.reply_error(nullptr, -32600, "the gateway forwards single JSON-RPC objects, not batches",
+    return g.reply_error(nullptr, -32600,
+                         "the gateway forwards single JSON-RPC objects, not batches",
                          {{"detail", errors::kGatewayMessage.detail}});
   const bool has_id = m.contains("id"), has_method = m.contains("method");
   if (m.value("jsonrpc", json()) != "2.0" || (has_id && !valid_id(m["id"])) ||

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -24,6 +25,8 @@ namespace aegis {
 
 using nlohmann::json;
 
+struct GatewayToolCall;  // calls.cpp
+
 // "<upstream>__<name>": how a tool or prompt of an upstream is offered.
 inline constexpr std::string_view kPrefixSeparator = "__";
 
@@ -33,8 +36,8 @@ struct Gateway::Impl {
   struct Upstream {
     const GatewayUpstream* spec = nullptr;
     std::unique_ptr<gateway_detail::UpstreamLink> link;
-    bool running = false;      // its process is up
-    bool initialized = false;  // it answered our initialize
+    bool running = false;           // its process is up
+    bool initialized = false;       // it answered our initialize
     bool initialized_once = false;  // since the client initialized: a restart initializes again
     json capabilities = json::object();
     std::map<std::string, json> tools;  // by its name for them: the definitions last listed
@@ -43,7 +46,7 @@ struct Gateway::Impl {
       std::string what;  // the parts that differ ("description, inputSchema")
       json accepted;     // the pinned definition: what the client is shown
     };
-    std::map<std::string, Changed> changed;  // tools whose definition differs from their pin
+    std::map<std::string, Changed> changed;      // tools whose definition differs from their pin
     std::set<std::string> resource_uris;         // listed by it: where resources/read goes
     std::vector<std::string> template_prefixes;  // its URI templates up to the first '{'
   };
@@ -77,6 +80,8 @@ struct Gateway::Impl {
   void from_upstream(size_t upstream, const std::string& line);
   void upstream_state(size_t upstream, bool running);
   void initialize_upstream(size_t upstream, std::function<void(std::optional<std::string>)> done);
+  // Lists all of an upstream's tools (following cursors) and keeps them (keep_tools).
+  void refresh_tools(size_t upstream, std::function<void(std::optional<std::string>)> done);
   void handle_client_request(const json& message);
   void handle_client_notification(const json& message);
   void handle_client_response(const json& message);
@@ -86,10 +91,10 @@ struct Gateway::Impl {
   // --- lists (lists.cpp) ---
   // Lists all of `method`'s items of every upstream (following cursors), then calls `done` with
   // one list per upstream, or the first upstream's error.
-  void list_all(const std::string& method, const std::string& key,
-                std::function<void(std::optional<std::string> error,
-                                   std::vector<std::vector<json>> items)>
-                    done);
+  void list_all(
+      const std::string& method, const std::string& key,
+      std::function<void(std::optional<std::string> error, std::vector<std::vector<json>> items)>
+          done);
   void list_tools(const json& id);
   void list_prompts(const json& id);
   void list_resources(const json& id, const std::string& method, const std::string& key);
@@ -100,6 +105,8 @@ struct Gateway::Impl {
 
   // --- calls (calls.cpp) ---
   void call_tool(const json& id, const json& params);
+  // What follows a call's decision being recorded (or not): forward it, or answer why not.
+  void after_record(const GatewayToolCall& call, const Evaluation& ev, bool durable);
   void count(const std::string& upstream, const std::string& tool, const std::string& status);
 
   const GatewaySettings& settings;
@@ -108,7 +115,7 @@ struct Gateway::Impl {
   std::mutex& store_lock;
   Send send;
   Log log;
-  CallObserver observer;  // may be empty
+  CallObserver observer;   // may be empty
   std::string session_id;  // this downstream session's, a UUID
 
   mutable std::mutex mu;  // everything below
@@ -119,15 +126,25 @@ struct Gateway::Impl {
   int64_t next_id = 1;
   std::optional<json> client_init;  // the client's initialize params, once it has sent them
   bool client_ready = false;        // it sent notifications/initialized
+  std::vector<json> held;           // the upstreams' requests to the client until then
   std::string version;              // the negotiated protocol version
   std::map<std::tuple<std::string, std::string, std::string>, uint64_t> counts;
 
-  std::atomic<int> recording{0};  // calls whose decision is being recorded: the destructor waits
+  std::atomic<bool> stopped{false};  // stop() began: no message in or out any more
+  std::atomic<int> recording{0};     // calls being recorded or forwarded: stop() waits for them
+  bool client_asked = true;          // false: the client takes no requests (HTTP without a stream)
+  std::set<std::string> deciding;    // client ids (dumped) of calls being decided and recorded
+  std::set<std::string> cancelled;   // those of them the client cancelled meanwhile
 
-  std::mutex timer_mu;
-  std::condition_variable timer_cv;
+  // The worker: runs posted jobs (what follows a durable decision, off the log's committer
+  // thread, which must never wait on an upstream's pipe) and expires the requests the gateway
+  // made on its own behalf.
+  void post(std::function<void()> job);
+  std::mutex work_mu;
+  std::condition_variable work_cv;
+  std::deque<std::function<void()>> jobs;
   bool stopping = false;
-  std::thread timer;  // expires requests the gateway made on its own behalf
+  std::thread worker;
 };
 
 }  // namespace aegis

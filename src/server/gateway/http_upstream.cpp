@@ -11,6 +11,9 @@
 #include "aegis/server/errors.h"
 
 namespace aegis::gateway_detail {
+namespace {
+constexpr size_t kMaxBody = size_t{4} << 20;  // one message, or one event, from the upstream
+}  // namespace
 
 // One transfer: the answer's headers and body, with server-sent events handed over as they come.
 struct HttpUpstream::Transfer {
@@ -37,7 +40,8 @@ struct HttpUpstream::Transfer {
   }
 
   // Hands over each complete event's data (the lines after "data:", joined by newlines).
-  void feed_sse(std::string_view chunk) {
+  // false when an event grows past kMaxBody: the transfer fails.
+  bool feed_sse(std::string_view chunk) {
     body.append(chunk);
     size_t at;
     while ((at = body.find('\n')) != std::string::npos) {
@@ -54,12 +58,11 @@ struct HttpUpstream::Transfer {
         event.append(data);
       }
     }
+    return body.size() + event.size() <= kMaxBody;
   }
 };
 
 namespace {
-
-constexpr size_t kMaxBody = size_t{4} << 20;
 
 size_t on_header(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<HttpUpstream::Transfer*>(user);
@@ -86,14 +89,29 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
     t->headers_done = true;
     t->sse = t->content_type.rfind("text/event-stream", 0) == 0;
   }
-  if (t->sse) t->feed_sse(std::string_view(data, size * n));
-  else if (t->body.size() + size * n <= kMaxBody) t->body.append(data, size * n);
-  else return 0;  // too large: the transfer fails
+  if (t->sse)
+    t->feed_sse(std::string_view(data, size * n));
+  else if (t->body.size() + size * n <= kMaxBody)
+    t->body.append(data, size * n);
+  else
+    return 0;  // too large: the transfer fails
   return size * n;
 }
 
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return static_cast<const std::atomic<bool>*>(user)->load() ? 1 : 0;  // abort when stopping
+}
+
+// A URL fit for a log: without user information and query (either may hold a secret).
+std::string redacted(const std::string& url) {
+  std::string out = url.substr(0, url.find_first_of("?#"));
+  const size_t scheme = out.find("://");
+  const size_t at = out.find('@', scheme == std::string::npos ? 0 : scheme + 3);
+  const size_t slash = out.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (scheme != std::string::npos && at != std::string::npos &&
+      (slash == std::string::npos || at < slash))
+    out.erase(scheme + 3, at + 1 - (scheme + 3));
+  return out;
 }
 
 // The id of a request (dumped), or "" for a notification or a response.
@@ -106,15 +124,25 @@ std::string request_id(const std::string& message) {
 }  // namespace
 
 HttpUpstream::HttpUpstream(const GatewayUpstream& spec, OnLine on_line, OnState on_state, Log log)
-    : spec_(spec), on_line_(std::move(on_line)), on_state_(std::move(on_state)), log_(std::move(log)) {
+    : spec_(spec),
+      on_line_(std::move(on_line)),
+      on_state_(std::move(on_state)),
+      log_(std::move(log)) {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-HttpUpstream::~HttpUpstream() {
+HttpUpstream::~HttpUpstream() { stop(); }
+
+void HttpUpstream::stop() {
   std::unique_lock<std::mutex> l(lock_);
+  if (stopped_) return;
+  stopped_ = true;
   stopping_ = true;
   changed_.notify_all();
+  l.unlock();
+  if (sender_.joinable()) sender_.join();
+  l.lock();
   changed_.wait(l, [this] { return in_flight_ == 0; });
   const std::string session = session_;
   l.unlock();
@@ -138,8 +166,10 @@ HttpUpstream::~HttpUpstream() {
 void* HttpUpstream::easy(Transfer& t, const std::vector<std::string>& headers, void** list,
                          void* reuse) const {
   CURL* curl = static_cast<CURL*>(reuse);
-  if (curl) curl_easy_reset(curl);  // keeps its live connection
-  else curl = curl_easy_init();
+  if (curl)
+    curl_easy_reset(curl);  // keeps its live connection
+  else
+    curl = curl_easy_init();
   curl_slist* l = nullptr;
   for (const auto& h : headers) l = curl_slist_append(l, h.c_str());
   *list = l;
@@ -156,6 +186,7 @@ void* HttpUpstream::easy(Transfer& t, const std::vector<std::string>& headers, v
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &stopping_);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10'000L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // no process-wide signal handling per transfer
   return curl;
 }
 
@@ -168,7 +199,7 @@ std::optional<Error> HttpUpstream::start() {
                        *spec_.bearer_env + " is not set");
     bearer_ = v;
   }
-  log_("upstream '" + spec_.name + "' at " + *spec_.url);
+  log_("upstream '" + spec_.name + "' at " + redacted(*spec_.url));
   on_state_(true);
   return std::nullopt;
 }
@@ -186,15 +217,38 @@ std::vector<std::string> HttpUpstream::headers() const {
 
 bool HttpUpstream::send(std::string_view message) {
   std::lock_guard<std::mutex> l(lock_);
-  if (stopping_) return false;
-  ++in_flight_;
-  std::thread([this, m = std::string(message)]() mutable {
-    post(std::move(m));
-    std::lock_guard<std::mutex> done(lock_);
-    --in_flight_;
-    changed_.notify_all();
-  }).detach();
+  if (stopping_ || stopped_) return false;
+  queue_.emplace_back(message);
+  if (!sender_.joinable()) sender_ = std::thread([this] { send_in_order(); });
+  changed_.notify_all();
   return true;
+}
+
+// Takes the messages in the order they were sent: a notification or a response is POSTed before
+// the next message is taken (initialized before tools/list, cancelled after its call); a request
+// is POSTed on a thread of its own, since its answer may take long.
+void HttpUpstream::send_in_order() {
+  std::unique_lock<std::mutex> l(lock_);
+  while (true) {
+    changed_.wait(l, [this] { return stopping_ || !queue_.empty(); });
+    if (stopping_) return;
+    std::string m = std::move(queue_.front());
+    queue_.pop_front();
+    ++in_flight_;
+    const bool request = !request_id(m).empty();
+    auto run = [this, m = std::move(m)]() mutable {
+      post(std::move(m));
+      std::lock_guard<std::mutex> done(lock_);
+      --in_flight_;
+      changed_.notify_all();
+    };
+    l.unlock();
+    if (request)
+      std::thread(std::move(run)).detach();
+    else
+      run();
+    l.lock();
+  }
 }
 
 void HttpUpstream::post(std::string message) {
@@ -205,6 +259,11 @@ void HttpUpstream::post(std::string message) {
     initialize = j["method"] == "initialize";
   }
   Transfer t{this, initialize};
+  std::string used_session;
+  {
+    std::lock_guard<std::mutex> l(lock_);
+    used_session = session_;
+  }
   void* list = nullptr;
   void* handle = nullptr;
   {
@@ -237,20 +296,22 @@ void HttpUpstream::post(std::string message) {
     }
     return;
   }
-  const std::string why = rc != CURLE_OK ? curl_easy_strerror(rc) : "HTTP " + std::to_string(status);
+  const std::string why =
+      rc != CURLE_OK ? curl_easy_strerror(rc) : "HTTP " + std::to_string(status);
   log_("upstream '" + spec_.name + "': " + why);
-  if (status == 404 && !initialize) lost_session();
+  if (status == 404 && !initialize) lost_session(used_session);
   if (id.empty()) return;  // a notification or a response: nothing waits for it
-  on_line_(nlohmann::json{{"jsonrpc", "2.0"},
-                          {"id", nlohmann::json::parse(id)},
-                          {"error", {{"code", -32603}, {"message", "upstream '" + spec_.name + "': " + why}}}}
+  on_line_(nlohmann::json{
+      {"jsonrpc", "2.0"},
+      {"id", nlohmann::json::parse(id)},
+      {"error", {{"code", -32603}, {"message", "upstream '" + spec_.name + "': " + why}}}}
                .dump());
 }
 
-void HttpUpstream::lost_session() {
+void HttpUpstream::lost_session(const std::string& used) {
   {
     std::lock_guard<std::mutex> l(lock_);
-    if (session_.empty()) return;
+    if (session_.empty() || session_ != used) return;  // a late answer of an older session
     session_.clear();
     version_.clear();
   }

@@ -1,5 +1,6 @@
 // Internal: an upstream MCP server over Streamable HTTP (MCP 2025-03-26 and later), on libcurl.
-// Each message is POSTed on a thread of its own (a pool of connections is reused); an answer in
+// Messages are taken in order by a sender thread: notifications and responses are POSTed before
+// the next message, requests each on a thread of its own (connections are reused); an answer in
 // JSON or as a server-sent event stream is handed over message by message. Once initialize has
 // given a session id, a GET stream carries the server's own messages (roots/list and the like),
 // opened again when it drops. A session the server has forgotten (404) is reported as a loss and
@@ -8,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -29,13 +31,15 @@ class HttpUpstream : public UpstreamLink {
   // Reads the bearer token's variable: "gateway.upstream" when it is named but not set.
   std::optional<Error> start() override;
   bool send(std::string_view message) override;
+  void stop() override;
 
   struct Transfer;  // one request and its answer (http_upstream.cpp)
 
  private:
   void post(std::string message);
-  void listen();  // the GET stream
-  void lost_session();
+  void send_in_order();                        // the sender thread
+  void listen();                               // the GET stream
+  void lost_session(const std::string& used);  // a 404 of a request sent in session `used`
   std::vector<std::string> headers() const;
   // A transfer set up on `reuse` (a handle of idle_, reset) or a new handle.
   void* easy(Transfer& t, const std::vector<std::string>& headers, void** list,
@@ -49,10 +53,13 @@ class HttpUpstream : public UpstreamLink {
   mutable std::mutex lock_;
   std::condition_variable changed_;
   std::atomic<bool> stopping_{false};  // read by transfers in flight, to abort
+  bool stopped_ = false;
   std::string session_, version_;  // from initialize's answer
   bool listening_ = false;
   std::thread listener_;  // the GET stream
-  int in_flight_ = 0;     // posts, each on a detached thread: the destructor waits for them
+  std::thread sender_;    // takes queue_ in order
+  std::deque<std::string> queue_;
+  int in_flight_ = 0;        // posts, each on a detached thread: the destructor waits for them
   std::vector<void*> idle_;  // CURL handles between posts, each keeping its connection
 };
 

@@ -48,7 +48,7 @@ void Gateway::Impl::list_all(
   state->items.resize(ups.size());
   state->done = std::move(done);
   state->page = [this, method, key, weak = std::weak_ptr<ListState>(state)](size_t i, json cursor,
-                                                                           size_t n) {
+                                                                            size_t n) {
     auto self = weak.lock();
     if (!self) return;
     const std::string name = ups[i].spec->name;
@@ -57,8 +57,9 @@ void Gateway::Impl::list_all(
     auto on_page = [state = self, key, name, i, n](const json& r) {
       const json items = r.contains("result") ? r["result"].value(key, json()) : json();
       if (!items.is_array())
-        return state->finish("upstream '" + name + "' did not answer the list: " +
-                             r.value("error", json::object()).value("message", std::string("no result")));
+        return state->finish(
+            "upstream '" + name + "' did not answer the list: " +
+            r.value("error", json::object()).value("message", std::string("no result")));
       {
         std::lock_guard<std::mutex> l(state->mu);
         for (const auto& item : items)
@@ -78,36 +79,45 @@ void Gateway::Impl::list_all(
       std::lock_guard<std::mutex> l(mu);
       has = ups[i].capabilities.contains(capability_of(method));
     }
-    if (has) state->page(i, json(), 0);
-    else state->finish(std::nullopt);
+    if (has)
+      state->page(i, json(), 0);
+    else
+      state->finish(std::nullopt);
   }
 }
 
 void Gateway::Impl::list_tools(const json& id) {
   list_all("tools/list", "tools", [this, id](auto error, auto items) {
-    if (error) return reply_error(id, -32603, *error, {{"detail", errors::kGatewayUpstream.detail}});
+    if (error)
+      return reply_error(id, -32603, *error, {{"detail", errors::kGatewayUpstream.detail}});
     for (size_t i = 0; i < items.size(); ++i) keep_tools(i, items[i]);
     json tools = json::array();
-    std::lock_guard<std::mutex> l(mu);
-    for (const Upstream& u : ups)
-      for (const auto& name : u.tool_order) {
-        const auto changed = u.changed.find(name);
-        json t = changed == u.changed.end() ? u.tools.at(name) : changed->second.accepted;
-        t["name"] = u.spec->name + std::string(kPrefixSeparator) + name;
-        tools.push_back(std::move(t));
-      }
-    to_client({{"jsonrpc", "2.0"}, {"id", id}, {"result", {{"tools", std::move(tools)}}}});
+    {
+      std::lock_guard<std::mutex> l(mu);
+      for (const Upstream& u : ups)
+        for (const auto& name : u.tool_order) {
+          const auto changed = u.changed.find(name);
+          // A changed tool is shown as pinned; one whose pin cannot be read, not at all.
+          json t = changed == u.changed.end() ? u.tools.at(name) : changed->second.accepted;
+          if (t.is_null()) continue;
+          t["name"] = u.spec->name + std::string(kPrefixSeparator) + name;
+          tools.push_back(std::move(t));
+        }
+    }
+    reply(id, {{"tools", std::move(tools)}});
   });
 }
 
 void Gateway::Impl::list_prompts(const json& id) {
   list_all("prompts/list", "prompts", [this, id](auto error, auto items) {
-    if (error) return reply_error(id, -32603, *error, {{"detail", errors::kGatewayUpstream.detail}});
+    if (error)
+      return reply_error(id, -32603, *error, {{"detail", errors::kGatewayUpstream.detail}});
     json prompts = json::array();
     for (size_t i = 0; i < items.size(); ++i)
       for (json p : items[i]) {
         if (!p.value("name", json()).is_string()) continue;
-        p["name"] = ups[i].spec->name + std::string(kPrefixSeparator) + p["name"].get<std::string>();
+        p["name"] =
+            ups[i].spec->name + std::string(kPrefixSeparator) + p["name"].get<std::string>();
         prompts.push_back(std::move(p));
       }
     reply(id, {{"prompts", std::move(prompts)}});
@@ -117,7 +127,8 @@ void Gateway::Impl::list_prompts(const json& id) {
 void Gateway::Impl::list_resources(const json& id, const std::string& method,
                                    const std::string& key) {
   list_all(method, key, [this, id, key](auto error, auto items) {
-    if (error) return reply_error(id, -32603, *error, {{"detail", errors::kGatewayUpstream.detail}});
+    if (error)
+      return reply_error(id, -32603, *error, {{"detail", errors::kGatewayUpstream.detail}});
     const bool templates = key == "resourceTemplates";
     const char* field = templates ? "uriTemplate" : "uri";
     json out = json::array();
@@ -125,8 +136,10 @@ void Gateway::Impl::list_resources(const json& id, const std::string& method,
     {
       std::lock_guard<std::mutex> l(mu);
       for (size_t i = 0; i < items.size(); ++i) {
-        if (templates) ups[i].template_prefixes.clear();
-        else ups[i].resource_uris.clear();
+        if (templates)
+          ups[i].template_prefixes.clear();
+        else
+          ups[i].resource_uris.clear();
         for (const json& r : items[i]) {
           if (!r.value(field, json()).is_string()) continue;
           const std::string uri = r[field];
@@ -135,8 +148,10 @@ void Gateway::Impl::list_resources(const json& id, const std::string& method,
                 ", which an earlier upstream offers; refused");
             continue;
           }
-          if (templates) ups[i].template_prefixes.push_back(uri.substr(0, uri.find('{')));
-          else ups[i].resource_uris.insert(uri);
+          if (templates)
+            ups[i].template_prefixes.push_back(uri.substr(0, uri.find('{')));
+          else
+            ups[i].resource_uris.insert(uri);
           out.push_back(r);
         }
       }

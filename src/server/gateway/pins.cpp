@@ -13,8 +13,8 @@ namespace {
 
 constexpr std::string_view kPinType = "gateway_pin";
 // The parts of a tool definition that are pinned.
-constexpr const char* kPinnedParts[] = {"name",         "title",        "description",
-                                        "inputSchema",  "outputSchema", "annotations"};
+constexpr const char* kPinnedParts[] = {"name",        "title",        "description",
+                                        "inputSchema", "outputSchema", "annotations"};
 
 json definition_of(const json& tool) {
   json d = json::object();
@@ -39,7 +39,7 @@ ToolPin pin_from(const StoredObject& o) {
 }
 
 std::string pin_state(const ToolPin& p, const std::string& actor) {
-  json s = {{"upstream", p.upstream}, {"tool", p.tool},         {"sha256", p.sha256},
+  json s = {{"upstream", p.upstream},     {"tool", p.tool},     {"sha256", p.sha256},
             {"definition", p.definition}, {"pending", nullptr}, {"by", actor}};
   if (p.pending) s["pending"] = {{"sha256", *p.pending}, {"definition", p.pending_definition}};
   return canonical_json(s);
@@ -79,7 +79,8 @@ std::vector<ToolPin> list_tool_pins(Store& store, std::mutex& store_lock) {
 }
 
 Result<ToolPin> accept_tool_pin(Store& store, std::mutex& store_lock, const std::string& upstream,
-                                const std::string& tool, const std::string& actor) {
+                                const std::string& tool, const std::string& sha256,
+                                const std::string& actor) {
   std::lock_guard<std::mutex> l(store_lock);
   const auto o = store.load_object(kPinType, pin_id(upstream, tool));
   if (!o)
@@ -89,6 +90,11 @@ Result<ToolPin> accept_tool_pin(Store& store, std::mutex& store_lock, const std:
   if (!p.pending)
     return Error(errors::kGatewayPinNotFound, "tool",
                  "tool '" + tool + "' of upstream '" + upstream + "' has no change to accept");
+  if (*p.pending != sha256)
+    return Error(errors::kGatewayPinMismatch, "sha256",
+                 "tool '" + tool + "' of upstream '" + upstream + "' now has pending definition " +
+                     *p.pending + ", not " + sha256 +
+                     ": review it again (aegis gateway pins list)");
   p.sha256 = *p.pending;
   p.definition = p.pending_definition;
   p.pending.reset();
@@ -135,7 +141,7 @@ void Gateway::Impl::keep_tools(size_t i, const std::vector<json>& listed) {
       }
     } catch (const std::exception& e) {
       // The pin cannot be read or written: the tool is refused, as a changed one.
-      changed[name] = {std::string("its pin cannot be checked: ") + e.what(), def};
+      changed[name] = {std::string("its pin cannot be checked: ") + e.what(), nullptr};
     }
     tools[name] = t;
     order.push_back(name);

@@ -67,10 +67,11 @@ Result<bool> test_value(const GatewayPredicate& p, const json& v, const GatewayC
     case Op::kEquals:
       return v == p.value;
     case Op::kPrefix:
-      return v.is_string() && v.get_ref<const std::string&>().compare(0, p.text.size(), p.text) == 0;
-    case Op::kRegex:
       return v.is_string() &&
-             RE2::PartialMatch(v.get_ref<const std::string&>(), *static_cast<const RE2*>(p.regex.get()));
+             v.get_ref<const std::string&>().compare(0, p.text.size(), p.text) == 0;
+    case Op::kRegex:
+      return v.is_string() && RE2::PartialMatch(v.get_ref<const std::string&>(),
+                                                *static_cast<const RE2*>(p.regex.get()));
     case Op::kRange: {
       if (!v.is_number())
         return policy_error(field, "argument " + field + " must be a number for its range rule");

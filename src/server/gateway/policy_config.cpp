@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -43,8 +44,10 @@ struct Reader {
   Result<std::vector<std::string>> texts(const YAML::Node& n, const std::string& key) const {
     std::vector<std::string> out;
     if (!n) return bad(key, "must be a string or a list of strings");
-    if (n.IsScalar()) n.IsNull() ? void() : out.push_back(n.Scalar());
-    else if (!n.IsSequence()) return bad(key, "must be a string or a list of strings");
+    if (n.IsScalar())
+      n.IsNull() ? void() : out.push_back(n.Scalar());
+    else if (!n.IsSequence())
+      return bad(key, "must be a string or a list of strings");
     for (size_t i = 0; n.IsSequence() && i < n.size(); ++i) {
       auto t = text(n[i], key + "[" + std::to_string(i) + "]");
       if (!t) return t.error();
@@ -62,8 +65,19 @@ struct Reader {
     }
   }
   Result<bool> flag(const YAML::Node& n, const std::string& key) const {
-    if (n.IsScalar() && (n.Scalar() == "true" || n.Scalar() == "false")) return n.Scalar() == "true";
+    if (n.IsScalar() && (n.Scalar() == "true" || n.Scalar() == "false"))
+      return n.Scalar() == "true";
     return bad(key, "must be true or false");
+  }
+  // A mapping of names to strings (an upstream's env, headers).
+  std::optional<Error> strings(const YAML::Node& n, const std::string& key, const char* what,
+                               std::map<std::string, std::string>& out) const {
+    if (!n.IsMap()) return bad(key, std::string("must be a mapping of ") + what + " to values");
+    for (const auto& kv : n) {
+      if (!kv.second.IsScalar()) return bad(key + "." + kv.first.Scalar(), "must be a string");
+      out[kv.first.Scalar()] = kv.second.Scalar();
+    }
+    return std::nullopt;
   }
   Result<std::string> directory(const YAML::Node& n, const std::string& key) const {
     auto t = text(n, key);
@@ -94,13 +108,8 @@ std::optional<Error> read_http(const Reader& r, const YAML::Node& n, const std::
   if (url.value().rfind("http://", 0) != 0 && url.value().rfind("https://", 0) != 0)
     return r.bad(at + ".url", "must be an http:// or https:// URL");
   u.url = url.value();
-  if (const YAML::Node h = n["headers"]) {
-    if (!h.IsMap()) return r.bad(at + ".headers", "must be a mapping of header names to values");
-    for (const auto& kv : h) {
-      if (!kv.second.IsScalar()) return r.bad(at + ".headers." + kv.first.Scalar(), "must be a string");
-      u.headers[kv.first.Scalar()] = kv.second.Scalar();
-    }
-  }
+  if (n["headers"])
+    if (auto e = r.strings(n["headers"], at + ".headers", "header names", u.headers)) return e;
   if (n["bearer_env"]) {
     auto b = r.text(n["bearer_env"], at + ".bearer_env");
     if (!b) return b.error();
@@ -110,8 +119,9 @@ std::optional<Error> read_http(const Reader& r, const YAML::Node& n, const std::
 }
 
 Result<GatewayUpstream> read_upstream(const Reader& r, const YAML::Node& n, const std::string& at) {
-  if (auto e = r.keys(n, at, {"name", "command", "args", "env", "inherit_env", "cwd", "url",
-                              "headers", "bearer_env"}))
+  if (auto e = r.keys(
+          n, at,
+          {"name", "command", "args", "env", "inherit_env", "cwd", "url", "headers", "bearer_env"}))
     return *e;
   GatewayUpstream u;
   auto name = r.text(n["name"], at + ".name");
@@ -135,13 +145,8 @@ Result<GatewayUpstream> read_upstream(const Reader& r, const YAML::Node& n, cons
     if (!a) return a.error();
     u.args = a.value();
   }
-  if (const YAML::Node env = n["env"]) {
-    if (!env.IsMap()) return r.bad(at + ".env", "must be a mapping of variable names to values");
-    for (const auto& kv : env) {
-      if (!kv.second.IsScalar()) return r.bad(at + ".env." + kv.first.Scalar(), "must be a string");
-      u.env[kv.first.Scalar()] = kv.second.Scalar();
-    }
-  }
+  if (n["env"])
+    if (auto e = r.strings(n["env"], at + ".env", "variable names", u.env)) return *e;
   if (n["inherit_env"]) {
     auto a = r.texts(n["inherit_env"], at + ".inherit_env");
     if (!a) return a.error();
@@ -158,7 +163,7 @@ Result<GatewayUpstream> read_upstream(const Reader& r, const YAML::Node& n, cons
 Result<GatewayPredicate> read_predicate(const Reader& r, const YAML::Node& n,
                                         const std::string& at) {
   using Op = GatewayPredicate::Op;
-  static const std::vector<std::string> kOps = {"equals", "prefix", "regex", "min",
+  static const std::vector<std::string> kOps = {"equals", "prefix", "regex",  "min",
                                                 "max",    "inside", "outside"};
   std::vector<std::string> known = kOps;
   known.push_back("arg");
@@ -175,7 +180,8 @@ Result<GatewayPredicate> read_predicate(const Reader& r, const YAML::Node& n,
     return g == "min" || g == "max";
   });
   if (given.empty() || (given.size() > 1 && !range))
-    return r.bad(at, "must have exactly one of equals, prefix, regex, inside, outside (or min/max)");
+    return r.bad(at,
+                 "must have exactly one of equals, prefix, regex, inside, outside (or min/max)");
   const std::string& op = given[0];
   const std::string key = at + "." + op;
   if (range) {
@@ -191,8 +197,10 @@ Result<GatewayPredicate> read_predicate(const Reader& r, const YAML::Node& n,
     if (!v.IsScalar()) return r.bad(key, "must be a string, number or boolean");
     p.value = v.Scalar();
     if (v.Tag() != "!") {  // unquoted: a number or a boolean when it reads as one
-      if (v.Scalar() == "true" || v.Scalar() == "false") p.value = v.Scalar() == "true";
-      else if (auto d = r.number(v, key, -1e300, 1e300)) p.value = d.value();
+      if (v.Scalar() == "true" || v.Scalar() == "false")
+        p.value = v.Scalar() == "true";
+      else if (auto d = r.number(v, key, -1e300, 1e300))
+        p.value = d.value();
     }
   } else if (op == "prefix" || op == "regex") {
     auto t = r.text(n[op], key);
@@ -217,10 +225,10 @@ Result<GatewayPredicate> read_predicate(const Reader& r, const YAML::Node& n,
 
 std::optional<Error> read_context(const Reader& r, const YAML::Node& n, const std::string& at,
                                   GatewayContextTemplate& t) {
-  if (auto e = r.keys(n, at,
-                      {"estimated_impact", "reversible", "requires_human_approval", "risk_baseline",
-                       "risk_proposed", "novelty_score", "complexity_score", "quality_score",
-                       "metadata"}))
+  if (auto e = r.keys(
+          n, at,
+          {"estimated_impact", "reversible", "requires_human_approval", "risk_baseline",
+           "risk_proposed", "novelty_score", "complexity_score", "quality_score", "metadata"}))
     return e;
   if (n["estimated_impact"]) {
     auto v = r.text(n["estimated_impact"], at + ".estimated_impact");
@@ -235,11 +243,11 @@ std::optional<Error> read_context(const Reader& r, const YAML::Node& n, const st
     if (!v) return v.error();
     *out = v.value();
   }
-  for (auto [key, out] : {std::pair{"risk_baseline", &t.risk_baseline},
-                          std::pair{"risk_proposed", &t.risk_proposed},
-                          std::pair{"novelty_score", &t.novelty_score},
-                          std::pair{"complexity_score", &t.complexity_score},
-                          std::pair{"quality_score", &t.quality_score}}) {
+  for (auto [key, out] :
+       {std::pair{"risk_baseline", &t.risk_baseline}, std::pair{"risk_proposed", &t.risk_proposed},
+        std::pair{"novelty_score", &t.novelty_score},
+        std::pair{"complexity_score", &t.complexity_score},
+        std::pair{"quality_score", &t.quality_score}}) {
     if (!n[key]) continue;
     auto v = r.number(n[key], at + "." + key, 0, 1);
     if (!v) return v.error();
@@ -314,7 +322,8 @@ Result<GatewaySettings> read_gateway_section(const YAML::Node& node, const std::
       auto u = read_upstream(r, ups[i], "gateway.upstreams[" + std::to_string(i) + "]");
       if (!u) return u.error();
       if (!names.insert(u.value().name).second)
-        return r.bad("gateway.upstreams[" + std::to_string(i) + "].name", "repeats an earlier name");
+        return r.bad("gateway.upstreams[" + std::to_string(i) + "].name",
+                     "repeats an earlier name");
       s.upstreams.push_back(u.value());
     }
     if (const YAML::Node rules = node["rules"]) {

@@ -61,30 +61,34 @@ void read_lines(int fd, Line line, Overlong overlong) {
 
 }  // namespace
 
-StdioUpstream::StdioUpstream(const GatewayUpstream& spec, OnLine on_line, OnState on_state,
-                             Log log)
+StdioUpstream::StdioUpstream(const GatewayUpstream& spec, OnLine on_line, OnState on_state, Log log)
     : spec_(spec),
       on_line_(std::move(on_line)),
       on_state_(std::move(on_state)),
       log_(std::move(log)) {}
 
-StdioUpstream::~StdioUpstream() {
+StdioUpstream::~StdioUpstream() { stop(); }
+
+void StdioUpstream::stop() {
   pid_t pid;
   {
     std::lock_guard<std::mutex> l(lock_);
+    if (stopping_ && !supervisor_.joinable()) return;
     stopping_ = true;
     pid = pid_;
   }
   stop_cv_.notify_all();
-  if (pid > 0) ::kill(pid, SIGTERM);  // first: a write blocked on its full pipe then fails
+  // Its whole process group (a server behind `npx` or `sh -c` included): SIGTERM, then SIGKILL
+  // after a second. A write blocked on its full pipe then fails, so the pipe can be closed.
+  if (pid > 0) {
+    ::kill(-pid, SIGTERM);
+    std::unique_lock<std::mutex> l(lock_);
+    if (!stop_cv_.wait_for(l, std::chrono::seconds(1), [this] { return pid_ == 0; }))
+      ::kill(-pid, SIGKILL);
+  }
   {
     std::scoped_lock l(write_lock_, lock_);
     close_fd(in_);
-  }
-  if (pid > 0) {  // the supervisor reaps it and clears pid_; SIGKILL if it lingers a second
-    std::unique_lock<std::mutex> l(lock_);
-    if (!stop_cv_.wait_for(l, std::chrono::seconds(1), [this] { return pid_ == 0; }))
-      ::kill(pid_, SIGKILL);
   }
   if (supervisor_.joinable()) supervisor_.join();
 }
@@ -100,11 +104,18 @@ std::optional<Error> StdioUpstream::spawn() {
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
   if (spec_.cwd) posix_spawn_file_actions_addchdir_np(&fa, spec_.cwd->c_str());
+  // Nothing else of ours: not the listening socket or the connections of a server it runs in.
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+  posix_spawnattr_t attr;  // a process group of its own, so that stop() ends what it started
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
   // The child's environment: what the spec names, nothing else of ours.
   std::vector<std::string> env;
   for (const auto& [k, v] : spec_.env) env.push_back(k + "=" + v);
   for (const auto& k : spec_.inherit_env)
-    if (const char* v = std::getenv(k.c_str()); v && !spec_.env.count(k)) env.push_back(k + "=" + v);
+    if (const char* v = std::getenv(k.c_str()); v && !spec_.env.count(k))
+      env.push_back(k + "=" + v);
   std::vector<char*> envp, argv;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -114,8 +125,9 @@ std::optional<Error> StdioUpstream::spawn() {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
-  const int rc = ::posix_spawnp(&pid, command.c_str(), &fa, nullptr, argv.data(), envp.data());
+  const int rc = ::posix_spawnp(&pid, command.c_str(), &fa, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);
@@ -173,10 +185,9 @@ void StdioUpstream::supervise() {
       close_fd(err_);
     }
     stop_cv_.notify_all();
-    const std::string how = WIFEXITED(status) ? "exited with status " +
-                                                    std::to_string(WEXITSTATUS(status))
-                                              : "was killed by signal " +
-                                                    std::to_string(WTERMSIG(status));
+    const std::string how = WIFEXITED(status)
+                                ? "exited with status " + std::to_string(WEXITSTATUS(status))
+                                : "was killed by signal " + std::to_string(WTERMSIG(status));
     on_state_(false);
     std::unique_lock<std::mutex> l(lock_);
     if (stopping_) return;

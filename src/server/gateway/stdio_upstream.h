@@ -24,8 +24,7 @@ class StdioUpstream : public UpstreamLink {
  public:
   // `spec` is borrowed and must outlive this. Nothing runs before start().
   StdioUpstream(const GatewayUpstream& spec, OnLine on_line, OnState on_state, Log log);
-  // Stops the child (SIGTERM; SIGKILL after a second) and joins the threads.
-  ~StdioUpstream() override;
+  ~StdioUpstream() override;  // stop()
   StdioUpstream(const StdioUpstream&) = delete;
   StdioUpstream& operator=(const StdioUpstream&) = delete;
 
@@ -36,6 +35,9 @@ class StdioUpstream : public UpstreamLink {
   bool send(std::string_view line) override;
   // The running child's pid, or 0.
   pid_t pid() const override;
+  // Stops the child and its process group (SIGTERM; SIGKILL after a second) and joins the
+  // threads; send() is false afterwards. Idempotent.
+  void stop() override;
 
  private:
   std::optional<Error> spawn();  // under lock_

@@ -25,6 +25,9 @@ class UpstreamLink {
   virtual std::optional<Error> start() = 0;
   // Sends one message; false when it cannot be sent now.
   virtual bool send(std::string_view message) = 0;
+  // Stops it for good: its threads are joined (none calls back afterwards) and send() is false.
+  // The object stays usable until destroyed. Idempotent.
+  virtual void stop() = 0;
   // The child process, for a process upstream; 0 otherwise.
   virtual pid_t pid() const { return 0; }
 };
