@@ -30,10 +30,10 @@
 namespace aegis {
 
 // The pin of one upstream tool (docs/gateway.md#pinning-tool-definitions): the SHA-256 of its
-// definition's canonical JSON (name, title, description, input and output schemas, annotations)
-// when first seen, and a changed definition seen since, until an operator accepts it. Kept in the
-// store as objects of type "gateway_pin" (id "<upstream>/<tool>"), so every change of a pin is in
-// the chain.
+// whole definition's canonical JSON (name, title, description, schemas, annotations, icons,
+// execution, _meta) when first seen, and a changed definition seen since, until an operator accepts
+// it. Kept in the store as objects of type "gateway_pin" (id "<upstream>/<tool>"), so every change
+// of a pin is in the chain.
 struct ToolPin {
   std::string upstream, tool;
   std::string sha256;                  // the accepted definition's
@@ -51,7 +51,8 @@ std::vector<ToolPin> list_tool_pins(Store& store, std::mutex& store_lock);
 Result<ToolPin> accept_tool_pin(Store& store, std::mutex& store_lock, const std::string& upstream,
                                 const std::string& tool, const std::string& sha256,
                                 const std::string& actor);
-// The hash a definition is pinned by, and the names of the parts in which two differ.
+// The hash a definition is pinned by, and the names of the top-level parts in which two differ
+// (in name order).
 std::string tool_definition_hash(const nlohmann::json& definition);
 std::vector<std::string> tool_definition_changes(const nlohmann::json& before,
                                                  const nlohmann::json& after);

@@ -19,6 +19,8 @@ constexpr size_t kMaxBody = size_t{4} << 20;  // one message, or one event, from
 struct HttpUpstream::Transfer {
   HttpUpstream* self = nullptr;
   bool initialize = false;  // its answer gives the protocol version
+  std::string expect;       // the request's id (dumped): its response must come
+  bool answered = false;
   std::string content_type, session, body, event;
   bool sse = false, headers_done = false;
 
@@ -28,6 +30,11 @@ struct HttpUpstream::Transfer {
   }
 
   void deliver(std::string message) {
+    if (!expect.empty() && !answered) {
+      const auto j = nlohmann::json::parse(message, nullptr, false);
+      answered = j.is_object() && j.contains("id") && j["id"].dump() == expect &&
+                 (j.contains("result") || j.contains("error"));
+    }
     if (initialize) {
       const auto j = nlohmann::json::parse(message, nullptr, false);
       if (j.is_object() && j.contains("result") && j["result"].is_object() &&
@@ -259,6 +266,7 @@ void HttpUpstream::post(std::string message) {
     initialize = j["method"] == "initialize";
   }
   Transfer t{this, initialize};
+  t.expect = id;
   std::string used_session;
   {
     std::lock_guard<std::mutex> l(lock_);
@@ -286,6 +294,16 @@ void HttpUpstream::post(std::string message) {
   }
   if (rc == CURLE_OK && status >= 200 && status < 300) {
     if (!t.sse && !t.body.empty()) t.deliver(std::move(t.body));
+    if (!id.empty() && !t.answered) {  // a stream that ended without the response
+      log_("upstream '" + spec_.name + "' ended an answer without the response");
+      on_line_(nlohmann::json{
+          {"jsonrpc", "2.0"},
+          {"id", nlohmann::json::parse(id)},
+          {"error",
+           {{"code", -32603},
+            {"message", "upstream '" + spec_.name + "' ended its answer without a response"}}}}
+                   .dump());
+    }
     if (initialize && !t.session.empty()) {
       std::lock_guard<std::mutex> l(lock_);
       if (!listening_ && !stopping_) {

@@ -1,5 +1,6 @@
 // Tool pinning: each tool's definition hashed when first seen, kept in the store; a definition
 // that changes is refused until an operator accepts it.
+#include <set>
 #include <string>
 #include <vector>
 
@@ -12,16 +13,9 @@ namespace aegis {
 namespace {
 
 constexpr std::string_view kPinType = "gateway_pin";
-// The parts of a tool definition that are pinned.
-constexpr const char* kPinnedParts[] = {"name",        "title",        "description",
-                                        "inputSchema", "outputSchema", "annotations"};
-
-json definition_of(const json& tool) {
-  json d = json::object();
-  for (const char* part : kPinnedParts)
-    if (tool.contains(part)) d[part] = tool[part];
-  return d;
-}
+// What is pinned of a tool: its whole definition as listed (name, title, description, schemas,
+// annotations, icons, execution, _meta and whatever a later protocol adds).
+json definition_of(const json& tool) { return tool.is_object() ? tool : json::object(); }
 
 ToolPin pin_from(const StoredObject& o) {
   const json s = json::parse(o.state);
@@ -56,9 +50,13 @@ std::string tool_definition_hash(const json& definition) {
 }
 
 std::vector<std::string> tool_definition_changes(const json& before, const json& after) {
+  std::set<std::string> parts;  // in name order
+  for (const json* d : {&before, &after})
+    if (d->is_object())
+      for (const auto& [key, value] : d->items()) parts.insert(key);
   std::vector<std::string> out;
-  for (const char* part : kPinnedParts)
-    if (before.value(part, json()) != after.value(part, json())) out.emplace_back(part);
+  for (const auto& part : parts)
+    if (before.value(part, json()) != after.value(part, json())) out.push_back(part);
   return out;
 }
 
