@@ -121,7 +121,7 @@ void Gateway::Impl::from_upstream(size_t i, const std::string& line) {
       if (m["params"]["requestId"] == rid) return;  // not one the client knows
     }
     if (method == "notifications/tools/list_changed") {
-      refresh_tools(i, [this, i, m](std::optional<std::string> e) {
+      refresh_tools(i, [this, m](std::optional<std::string> e) {
         if (e) log(*e);
         to_client(m);
       });
