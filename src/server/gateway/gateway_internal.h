@@ -36,8 +36,8 @@ struct Gateway::Impl {
   struct Upstream {
     const GatewayUpstream* spec = nullptr;
     std::unique_ptr<gateway_detail::UpstreamLink> link;
-    bool running = false;           // its process is up
-    bool initialized = false;       // it answered our initialize
+    bool running = false;           // its process is up (or, over HTTP, it was started)
+    bool initialized = false;       // initialized and its tools listed and checked: calls may go
     bool initialized_once = false;  // since the client initialized: a restart initializes again
     json capabilities = json::object();
     std::map<std::string, json> tools;  // by its name for them: the definitions last listed
