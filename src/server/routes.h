@@ -107,9 +107,10 @@ void add_mcp_routes(http::Router& router, McpServer& mcp, std::mutex& lock,
 
 // The MCP gateway's HTTP sessions (routes_gateway.cpp): each `initialize` opens one, a Gateway of
 // its own with the caller as its principal; at most 256 (the least recently used ends first),
-// ended by DELETE, or when used after 30 idle minutes. Requests are answered as application/json;
-// the upstreams' requests to the client are answered for it with an error (no server-sent
-// stream). A session always ends on an HTTP worker, outside the table's lock.
+// ended by DELETE, or after 30 idle minutes (when next used, or when another session opens).
+// Requests are answered as application/json; the upstreams' requests to the client are answered for
+// it with an error (no server-sent stream). A session always ends on an HTTP worker, outside the
+// table's lock.
 class GatewaySessions {
  public:
   // Everything borrowed; `observer` (may be empty) sees each call's outcome.

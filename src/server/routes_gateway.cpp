@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <vector>
 
 #include "aegis/core/json.h"
 #include "aegis/core/uuid.h"
@@ -85,10 +86,20 @@ void GatewaySessions::open(const std::string& actor, const http::Request& req,
   if (observer_) s->gateway->set_call_observer(observer_);
   if (auto e = s->gateway->start()) return reply(error_response(*e));
   const std::string session_id = new_uuid_v4();
-  std::shared_ptr<Session> evicted;  // ends after the lock is released
+  std::vector<std::shared_ptr<Session>> ended;  // end after the lock is released
   {
     std::lock_guard<std::mutex> l(lock_);
-    if (sessions_.size() >= kMaxSessions) evicted = take_oldest();
+    // Sessions idle too long end now (with their upstreams), and the oldest when there are many.
+    const auto now = std::chrono::steady_clock::now();
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      if (now - it->second->last_used <= kSessionIdle) {
+        ++it;
+        continue;
+      }
+      ended.push_back(std::move(it->second));
+      it = sessions_.erase(it);
+    }
+    if (sessions_.size() >= kMaxSessions) ended.push_back(take_oldest());
     sessions_[session_id] = s;
   }
   s->outbox->wait(id.dump(), [reply = std::move(reply), session_id](http::Response r) {
