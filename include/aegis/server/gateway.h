@@ -10,8 +10,6 @@
 // Thread-safe.
 #pragma once
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -96,8 +94,7 @@ class Gateway {
   // Malformed input gets a JSON-RPC error; never throws.
   void from_client(std::string_view message);
 
-  // The running child process of an upstream, or 0 (for operators and tests).
-  pid_t upstream_pid(std::string_view upstream) const;
+  // The calls so far, by upstream, tool and status.
   std::vector<GatewayCallCount> call_counts() const;
 
   // The versions a client may negotiate.

@@ -358,12 +358,6 @@ void Gateway::Impl::from_client(std::string_view message) {
   g.handle_client_response(m);
 }
 
-pid_t Gateway::upstream_pid(std::string_view upstream) const {
-  for (const auto& u : impl_->ups)
-    if (u.spec->name == upstream && u.link) return u.link->pid();
-  return 0;
-}
-
 std::vector<GatewayCallCount> Gateway::call_counts() const {
   std::lock_guard<std::mutex> l(impl_->mu);
   std::vector<GatewayCallCount> out;
