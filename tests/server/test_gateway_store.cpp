@@ -15,6 +15,7 @@
 #include "aegis/core/errors.h"
 #include "aegis/server/gateway.h"
 #include "aegis/store/errors.h"
+#include "tests/common/forwarding_store.h"
 #include "tests/common/paths.h"
 
 namespace aegis {
@@ -24,41 +25,14 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 // A real store whose appends fail while `fail` is set (as a full disk would).
-class BreakableStore : public Store {
+class BreakableStore : public test::ForwardingStore {
  public:
-  explicit BreakableStore(std::unique_ptr<Store> real) : real_(std::move(real)) {}
+  using ForwardingStore::ForwardingStore;
   std::atomic<bool> fail{false};
   void append_linked(LinkedGroup& group) override {
     if (fail) throw_error(Error(errors::kStoreSqlite, "", "disk full"));
-    real_->append_linked(group);
+    ForwardingStore::append_linked(group);
   }
-  ChainHead head() override { return real_->head(); }
-  std::optional<AuditEntry> decision_entry(std::string_view id) override {
-    return real_->decision_entry(id);
-  }
-  std::optional<AuditEntry> entry_at(int64_t seq) override { return real_->entry_at(seq); }
-  std::vector<AuditEntry> find_decisions(const DecisionQuery& q) override {
-    return real_->find_decisions(q);
-  }
-  std::vector<ListedObject> list_objects(std::string_view t, size_t n, int64_t before) override {
-    return real_->list_objects(t, n, before);
-  }
-  int64_t save_object(std::string_view t, std::string_view id, const std::string& s,
-                      int64_t v) override {
-    return real_->save_object(t, id, s, v);
-  }
-  std::optional<StoredObject> load_object(std::string_view t, std::string_view id) override {
-    return real_->load_object(t, id);
-  }
-  void for_each_entry(const std::function<bool(const AuditEntry&)>& visit) override {
-    real_->for_each_entry(visit);
-  }
-
- protected:
-  std::optional<std::string> index_problem() override { return std::nullopt; }
-
- private:
-  std::unique_ptr<Store> real_;
 };
 
 // The client's side of an in-process gateway: what it was sent, by id.
@@ -144,6 +118,11 @@ TEST(GatewayFailsClosed, AStoreFailureOrAnUnplaceablePathIsNeverForwarded) {
   std::stringstream written;
   written << std::ifstream(memory_file).rdbuf();
   EXPECT_NE(written.str().find("ada"), std::string::npos);
+
+  // Params of the wrong shape are answered with an error, never a crash.
+  gateway.from_client(
+      R"({"jsonrpc":"2.0","id":5,"method":"completion/complete","params":{"ref":"x"}})");
+  EXPECT_EQ(client.answer(5)["error"]["code"], -32602) << client.answer(5);
 
   std::map<std::string, uint64_t> counts;
   for (const auto& c : gateway.call_counts()) counts[c.tool + ":" + c.status] = c.count;

@@ -15,6 +15,7 @@
 #include "aegis/service/batch.h"
 #include "aegis/store/errors.h"
 #include "aegis/store/store.h"
+#include "tests/common/forwarding_store.h"
 
 namespace aegis {
 namespace {
@@ -214,41 +215,15 @@ TEST(Batch, ADurableRunWritesOnlyWhatTheChainHolds) {
 }
 
 // A store whose second transaction fails (the ones before and after land).
-class FailingSecondAppend : public Store {
+class FailingSecondAppend : public test::ForwardingStore {
  public:
-  explicit FailingSecondAppend(std::unique_ptr<Store> inner) : inner_(std::move(inner)) {}
+  using ForwardingStore::ForwardingStore;
   void append_linked(LinkedGroup& group) override {
     if (++appends_ == 2) throw_error(Error(errors::kStoreSqlite, "", "disk full (simulated)"));
-    inner_->append_linked(group);
+    ForwardingStore::append_linked(group);
   }
-  ChainHead head() override { return inner_->head(); }
-  std::optional<AuditEntry> decision_entry(std::string_view id) override {
-    return inner_->decision_entry(id);
-  }
-  std::vector<AuditEntry> find_decisions(const DecisionQuery& q) override {
-    return inner_->find_decisions(q);
-  }
-  std::vector<ListedObject> list_objects(std::string_view type, size_t limit,
-                                         int64_t before) override {
-    return inner_->list_objects(type, limit, before);
-  }
-  int64_t save_object(std::string_view type, std::string_view id, const std::string& state,
-                      int64_t expected) override {
-    return inner_->save_object(type, id, state, expected);
-  }
-  std::optional<StoredObject> load_object(std::string_view type, std::string_view id) override {
-    return inner_->load_object(type, id);
-  }
-  std::optional<AuditEntry> entry_at(int64_t seq) override { return inner_->entry_at(seq); }
-  void for_each_entry(const std::function<bool(const AuditEntry&)>& visit) override {
-    inner_->for_each_entry(visit);
-  }
-
- protected:
-  std::optional<std::string> index_problem() override { return std::nullopt; }
 
  private:
-  std::unique_ptr<Store> inner_;
   int appends_ = 0;
 };
 

@@ -17,14 +17,15 @@ json detail(const ErrorCode& code) { return {{"detail", code.detail}}; }
 json aggregate_capabilities(const std::vector<Gateway::Impl::Upstream>& ups) {
   json caps = {{"tools", {{"listChanged", true}}}};
   for (const auto& u : ups) {
-    const json& c = u.capabilities;
+    const json& c = u.capabilities;  // an object (on_init keeps nothing else)
     if (c.contains("prompts")) caps["prompts"] = {{"listChanged", true}};
     if (c.contains("completions")) caps["completions"] = json::object();
     if (c.contains("logging")) caps["logging"] = json::object();
     if (c.contains("resources")) {
       json& r = caps["resources"];
       r["listChanged"] = true;
-      if (c["resources"].value("subscribe", false)) r["subscribe"] = true;
+      if (c["resources"].is_object() && c["resources"].value("subscribe", json()) == true)
+        r["subscribe"] = true;
     }
   }
   return caps;
@@ -122,10 +123,13 @@ void Gateway::Impl::handle_client_request(const json& m) {
   if (method == "resources/templates/list") return list_resources(id, method, "resourceTemplates");
   if (method == "prompts/get" || method == "completion/complete") {
     const bool prompt = method == "prompts/get";
-    const json ref = prompt ? json() : params.value("ref", json::object());
+    const json ref = prompt ? json::object() : params.value("ref", json());
+    if (!ref.is_object())
+      return reply_error(id, -32602, "completion/complete needs a ref object",
+                         detail(errors::kGatewayMessage));
     json out = params;
     std::optional<size_t> owner;
-    if (prompt || ref.value("type", "") == "ref/prompt") {
+    if (prompt || ref.value("type", json()) == "ref/prompt") {
       const json name = prompt ? params.value("name", json()) : ref.value("name", json());
       auto target = name.is_string() ? split_name(name.get<std::string>()) : std::nullopt;
       if (target) {

@@ -187,12 +187,12 @@ void Gateway::Impl::initialize_upstream(size_t i,
   const std::string name = ups[i].spec->name;
   auto on_init = [this, i, name, done](const json& r) {
     if (!r.contains("result") || !r["result"].is_object())
-      return done("upstream '" + name + "' refused initialize: " +
-                  r.value("error", json::object()).value("message", std::string("no result")));
+      return done("upstream '" + name + "' refused initialize: " + error_text(r));
     bool tools;
     {
       std::lock_guard<std::mutex> l(mu);
-      ups[i].capabilities = r["result"].value("capabilities", json::object());
+      const json caps = r["result"].value("capabilities", json());
+      ups[i].capabilities = caps.is_object() ? caps : json::object();
       tools = ups[i].capabilities.contains("tools");
     }
     // The gateway is this upstream's client, and its handshake is done: initialized now, before
@@ -212,36 +212,6 @@ void Gateway::Impl::initialize_upstream(size_t i,
   };
   if (!request(i, "initialize", params, on_init, kUpstreamTimeout))
     done("upstream '" + name + "' is not running");
-}
-
-void Gateway::Impl::refresh_tools(size_t i, std::function<void(std::optional<std::string>)> done) {
-  struct Pages {
-    std::vector<json> tools;
-    size_t count = 0;
-  };
-  auto pages = std::make_shared<Pages>();
-  auto next = std::make_shared<std::function<void(json)>>();
-  const std::string name = ups[i].spec->name;
-  *next = [this, i, name, done, pages, weak = std::weak_ptr(next)](json cursor) {
-    json params = json::object();
-    if (!cursor.is_null()) params["cursor"] = cursor;
-    auto self = weak.lock();
-    const bool sent = request(
-        i, "tools/list", params,
-        [this, i, name, done, pages, self](const json& t) {
-          const json result = t.value("result", json::object());
-          if (!result.is_object() || !result.value("tools", json()).is_array())
-            return done("upstream '" + name + "' did not list its tools");
-          for (const auto& tool : result["tools"]) pages->tools.push_back(tool);
-          const json cursor_next = result.value("nextCursor", json());
-          if (cursor_next.is_string() && ++pages->count < 1000) return (*self)(cursor_next);
-          keep_tools(i, pages->tools);
-          done(std::nullopt);
-        },
-        kUpstreamTimeout);
-    if (!sent) done("upstream '" + name + "' is not running");
-  };
-  (*next)(json());
 }
 
 void Gateway::Impl::expire_pending() {

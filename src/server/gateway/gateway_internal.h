@@ -27,6 +27,14 @@ using nlohmann::json;
 
 struct GatewayToolCall;  // calls.cpp
 
+// The message of a JSON-RPC error response, whatever an upstream put there ("no result" when it
+// is not a string).
+inline std::string error_text(const json& response) {
+  const json e = response.value("error", json());
+  const json m = e.is_object() ? e.value("message", json()) : json();
+  return m.is_string() ? m.get<std::string>() : "no result";
+}
+
 // "<upstream>__<name>": how a tool or prompt of an upstream is offered.
 inline constexpr std::string_view kPrefixSeparator = "__";
 
@@ -80,8 +88,6 @@ struct Gateway::Impl {
   void from_upstream(size_t upstream, const std::string& line);
   void upstream_state(size_t upstream, bool running);
   void initialize_upstream(size_t upstream, std::function<void(std::optional<std::string>)> done);
-  // Lists all of an upstream's tools (following cursors) and keeps them (keep_tools).
-  void refresh_tools(size_t upstream, std::function<void(std::optional<std::string>)> done);
   void handle_client_request(const json& message);
   void handle_client_notification(const json& message);
   void handle_client_response(const json& message);
@@ -89,6 +95,12 @@ struct Gateway::Impl {
   void expire_pending();
 
   // --- lists (lists.cpp) ---
+  // All of `method`'s items (under `key`) of upstream `i`, following cursors: the objects, or
+  // the error naming it (no answer, not a list, more than 1,000 pages).
+  using Listed = std::function<void(std::optional<std::string> error, std::vector<json> items)>;
+  void list_pages(size_t i, const std::string& method, const std::string& key, Listed done);
+  // Lists all of an upstream's tools and keeps them (keep_tools).
+  void refresh_tools(size_t upstream, std::function<void(std::optional<std::string>)> done);
   // Lists all of `method`'s items of every upstream (following cursors), then calls `done` with
   // one list per upstream, or the first upstream's error.
   void list_all(

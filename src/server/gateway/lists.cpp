@@ -16,62 +16,72 @@ constexpr size_t kMaxPages = 1000;  // of one upstream's list: a cursor that nev
 // The capability an upstream must declare for a list method.
 std::string capability_of(const std::string& method) { return method.substr(0, method.find('/')); }
 
-// One aggregated list in progress. The page function holds the state weakly; each awaited page
-// holds it strongly, so it lives until the last answer.
-struct ListState {
-  std::mutex mu;
-  size_t left = 0;
-  std::optional<std::string> error;
-  std::vector<std::vector<json>> items;
-  std::function<void(std::optional<std::string>, std::vector<std::vector<json>>)> done;
-  std::function<void(size_t upstream, json cursor, size_t pages)> page;
-
-  void finish(std::optional<std::string> e) {
-    std::unique_lock<std::mutex> l(mu);
-    if (e && !error) error = std::move(e);
-    if (--left > 0) return;
-    auto call = std::move(done);
-    auto all = std::move(items);
-    auto first = error;
-    l.unlock();
-    call(std::move(first), std::move(all));
-  }
+// One upstream's list in progress, a page at a time. The page function holds it weakly; each
+// awaited page holds it strongly, so it lives until the last answer.
+struct Pager {
+  std::vector<json> items;
+  Gateway::Impl::Listed done;
+  std::function<void(json cursor, size_t pages)> page;
 };
 
 }  // namespace
 
+void Gateway::Impl::list_pages(size_t i, const std::string& method, const std::string& key,
+                               Listed done) {
+  auto pager = std::make_shared<Pager>();
+  pager->done = std::move(done);
+  const std::string name = ups[i].spec->name;
+  pager->page = [this, i, method, key, name, weak = std::weak_ptr<Pager>(pager)](json cursor,
+                                                                                 size_t n) {
+    auto self = weak.lock();
+    if (!self) return;
+    json params = json::object();
+    if (!cursor.is_null()) params["cursor"] = cursor;
+    auto on_page = [self, key, name, n](const json& r) {
+      const json result = r.value("result", json());
+      if (!result.is_object() || !result.value(key, json()).is_array())
+        return self->done("upstream '" + name + "' did not answer the list: " + error_text(r), {});
+      for (const auto& item : result[key])  // an item that is not an object is no item
+        if (item.is_object()) self->items.push_back(item);
+      const json next = result.value("nextCursor", json());
+      if (!next.is_string()) return self->done(std::nullopt, std::move(self->items));
+      if (n + 1 >= kMaxPages) return self->done("upstream '" + name + "' lists without end", {});
+      self->page(next, n + 1);
+    };
+    if (!request(i, method, params, on_page, kListTimeout))
+      self->done("upstream '" + name + "' is not running", {});
+  };
+  pager->page(json(), 0);
+}
+
+void Gateway::Impl::refresh_tools(size_t i, std::function<void(std::optional<std::string>)> done) {
+  list_pages(i, "tools/list", "tools", [this, i, done](auto error, std::vector<json> tools) {
+    if (!error) keep_tools(i, tools);
+    done(error);
+  });
+}
+
 void Gateway::Impl::list_all(
     const std::string& method, const std::string& key,
     std::function<void(std::optional<std::string>, std::vector<std::vector<json>>)> done) {
-  auto state = std::make_shared<ListState>();
-  state->left = ups.size();
-  state->items.resize(ups.size());
-  state->done = std::move(done);
-  state->page = [this, method, key, weak = std::weak_ptr<ListState>(state)](size_t i, json cursor,
-                                                                            size_t n) {
-    auto self = weak.lock();
-    if (!self) return;
-    const std::string name = ups[i].spec->name;
-    json params = json::object();
-    if (!cursor.is_null()) params["cursor"] = cursor;
-    auto on_page = [state = self, key, name, i, n](const json& r) {
-      const json items = r.contains("result") ? r["result"].value(key, json()) : json();
-      if (!items.is_array())
-        return state->finish(
-            "upstream '" + name + "' did not answer the list: " +
-            r.value("error", json::object()).value("message", std::string("no result")));
-      {
-        std::lock_guard<std::mutex> l(state->mu);
-        for (const auto& item : items)
-          if (item.is_object()) state->items[i].push_back(item);
-      }
-      const json next = r["result"].value("nextCursor", json());
-      if (!next.is_string()) return state->finish(std::nullopt);
-      if (n + 1 >= kMaxPages) return state->finish("upstream '" + name + "' lists without end");
-      state->page(i, next, n + 1);
-    };
-    if (!request(i, method, params, on_page, kListTimeout))
-      self->finish("upstream '" + name + "' is not running");
+  struct All {
+    std::mutex mu;
+    size_t left = 0;
+    std::optional<std::string> error;
+    std::vector<std::vector<json>> items;
+    std::function<void(std::optional<std::string>, std::vector<std::vector<json>>)> done;
+  };
+  auto all = std::make_shared<All>();
+  all->left = ups.size();
+  all->items.resize(ups.size());
+  all->done = std::move(done);
+  const auto finish = [all](size_t i, std::optional<std::string> e, std::vector<json> items) {
+    std::unique_lock<std::mutex> l(all->mu);
+    if (e && !all->error) all->error = std::move(e);
+    all->items[i] = std::move(items);
+    if (--all->left > 0) return;
+    l.unlock();
+    all->done(all->error, std::move(all->items));
   };
   for (size_t i = 0; i < ups.size(); ++i) {
     bool has;
@@ -79,10 +89,13 @@ void Gateway::Impl::list_all(
       std::lock_guard<std::mutex> l(mu);
       has = ups[i].capabilities.contains(capability_of(method));
     }
-    if (has)
-      state->page(i, json(), 0);
-    else
-      state->finish(std::nullopt);
+    if (!has) {
+      finish(i, std::nullopt, {});
+      continue;
+    }
+    list_pages(i, method, key, [finish, i](auto e, std::vector<json> items) {
+      finish(i, std::move(e), std::move(items));
+    });
   }
 }
 

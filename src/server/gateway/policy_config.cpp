@@ -69,6 +69,15 @@ struct Reader {
       return n.Scalar() == "true";
     return bad(key, "must be true or false");
   }
+  // The strings of `map`'s optional key `key` (under path `at`) into `out`; absent: untouched.
+  std::optional<Error> optional_texts(const YAML::Node& map, const char* key, const std::string& at,
+                                      std::vector<std::string>& out) const {
+    if (!map[key]) return std::nullopt;
+    auto t = texts(map[key], at + "." + key);
+    if (!t) return t.error();
+    out = t.value();
+    return std::nullopt;
+  }
   // A mapping of names to strings (an upstream's env, headers).
   std::optional<Error> strings(const YAML::Node& n, const std::string& key, const char* what,
                                std::map<std::string, std::string>& out) const {
@@ -140,18 +149,10 @@ Result<GatewayUpstream> read_upstream(const Reader& r, const YAML::Node& n, cons
     if (!command) return command.error();
     u.command = command.value();
   }
-  if (n["args"]) {
-    auto a = r.texts(n["args"], at + ".args");
-    if (!a) return a.error();
-    u.args = a.value();
-  }
+  if (auto e = r.optional_texts(n, "args", at, u.args)) return *e;
   if (n["env"])
     if (auto e = r.strings(n["env"], at + ".env", "variable names", u.env)) return *e;
-  if (n["inherit_env"]) {
-    auto a = r.texts(n["inherit_env"], at + ".inherit_env");
-    if (!a) return a.error();
-    u.inherit_env = a.value();
-  }
+  if (auto e = r.optional_texts(n, "inherit_env", at, u.inherit_env)) return *e;
   if (n["cwd"]) {
     auto d = r.directory(n["cwd"], at + ".cwd");
     if (!d) return d.error();
@@ -293,11 +294,7 @@ Result<GatewayRule> read_rule(const Reader& r, const YAML::Node& n, const std::s
   }
   if (n["context"])
     if (auto e = read_context(r, n["context"], at + ".context", rule.context)) return *e;
-  if (n["record"]) {
-    auto rec = r.texts(n["record"], at + ".record");
-    if (!rec) return rec.error();
-    rule.record = rec.value();
-  }
+  if (auto e = r.optional_texts(n, "record", at, rule.record)) return *e;
   return rule;
 }
 
