@@ -52,6 +52,7 @@ inline constexpr ErrorTable kAllTables[] = {
     {"workflow", kTable_api},
     {"workflow", kTable_actor},
     {"workflow", kTable_afa},
+    {"workflow", kTable_approval},
     {"workflow", kTable_calibration},
     {"workflow", kTable_consensus},
     {"workflow", kTable_override},

@@ -134,6 +134,13 @@ nlohmann::json error_to_json(const Error& error);
 // whitespace, numbers in the shortest round-trip form (ECMAScript formatting, as RFC 8785). Throws
 // InvalidInputError for a non-finite number or invalid UTF-8.
 std::string canonical_json(const nlohmann::json& value);
+// RFC 8785 (JSON Canonicalization Scheme) of an nlohmann value, the form an outside party can
+// recompute (npm `canonicalize`, the RFC's reference code): like canonical_json, except that every
+// number is an IEEE double first (an integer above 2^53 loses its low digits, as JSON.parse
+// does) and object keys are sorted by UTF-16 code units (a key with a character above U+FFFF sorts
+// before one with a character in U+E000..U+FFFF). Throws InvalidInputError for a non-finite number
+// or invalid UTF-8.
+std::string jcs_canonical(const nlohmann::json& value);
 // The ECMAScript / RFC 8785 form of a finite double ("0.1", "1e+21", "5e-7", "-0" as "0").
 void append_number(std::string& out, double value);
 // A JSON string literal with RFC 8785 escaping.
