@@ -68,6 +68,16 @@ struct GatewayOptions {
 int run_gateway(const GatewayOptions& options);
 int run_gateway_pins_list(const GatewayOptions& options);
 int run_gateway_pins_accept(const GatewayOptions& options);
+// `aegis approvals` (src/cli/approvals.cpp).
+struct ApprovalOptions {
+  std::optional<std::string> db, url, config, actor, state;
+  std::string id, reason;
+  int limit = 50;
+  bool canonical = false;
+};
+// `what`: list, show, approve or deny.
+int run_approvals(const ApprovalOptions& options, const std::string& what);
+int run_approvals_digest(const ApprovalOptions& options);
 int run_audit_export(const std::string& db);
 int run_audit_checkpoint(const std::string& db, const std::string& key_path);
 int run_audit_verify_checkpoint(const std::string& db, const std::string& checkpoint_path,

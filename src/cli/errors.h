@@ -27,6 +27,7 @@ namespace aegis {
     "the given public key is not a base64 32-byte Ed25519 key")                                   \
   X(kCliRandom, "cli.random", kInternal, "the system random generator failed while making a key") \
   X(kCliRead, "cli.read", kInvalidInput, "the input could not be read")                           \
+  X(kCliService, "cli.service", kInternal, "the server named by --url did not answer")            \
   X(kCliStore, "cli.store", kInternal, "the decision could not be stored, so it was not printed") \
   X(kCliUsage, "cli.usage", kInvalidInput,                                                        \
     "the command line has a missing, unknown or conflicting option or argument")

@@ -17,5 +17,6 @@ Dispatch add_store_flags(CLI::App& app);     // audit, attest, metrics
 Dispatch add_service_flags(CLI::App& app);   // serve, mcp, apikey, report, validate-config,
                                              // health, version
 Dispatch add_gateway_flags(CLI::App& app);   // gateway, gateway pins
+Dispatch add_approval_flags(CLI::App& app);  // approvals
 
 }  // namespace aegis::cli

@@ -54,6 +54,9 @@ int run_gateway(const GatewayOptions& o) {
   if (!store) return report_error(store.error());
   ::signal(SIGPIPE, SIG_IGN);  // an upstream that exits must not take the gateway with it
   StoreDecisionService service(file.value().config, store.value().get());
+  // Held calls wait for approvals in the same store (approved there, or through a server on it).
+  const RBACEnforcer rbac = server_rbac(file.value().rbac, file.value().server.api_keys);
+  Approvals approvals(*store.value(), service.store_lock, rbac, file.value().approvals);
   if (o.listen) {
     const size_t colon = o.listen->rfind(':');
     int port = 0;
@@ -64,7 +67,8 @@ int run_gateway(const GatewayOptions& o) {
     if (port < 1 || port > 65535)
       return report_error(Error(errors::kCliUsage, "--listen", "--listen must be HOST:PORT"));
     if (auto e = serve_gateway_over_http(*file.value().gateway, service.service, *store.value(),
-                                         service.store_lock, o.listen->substr(0, colon), port))
+                                         service.store_lock, o.listen->substr(0, colon), port,
+                                         &approvals))
       return report_error(*e);
     return 0;
   }
@@ -76,6 +80,7 @@ int run_gateway(const GatewayOptions& o) {
         std::fflush(stdout);
       },
       [](const std::string& line) { std::fprintf(stderr, "aegis gateway: %s\n", line.c_str()); });
+  gateway.set_approvals(&approvals);
   if (auto e = gateway.start()) return report_error(*e);
   read_stdin_lines(size_t{1} << 20, [&gateway](const std::string& line) {
     gateway.from_client(line);

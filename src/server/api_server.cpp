@@ -49,6 +49,7 @@ std::optional<Error> load_context(server::ApiContext& api, ConfigFile&& config,
   api.rbac = server_rbac(std::move(config.rbac), api.settings.api_keys);
   api.custodians = std::move(config.custodians);
   api.gateway = std::move(config.gateway);
+  api.approval_policy = config.approvals;
   try {
     api.store = Store::open(db);
   } catch (const AegisError& e) {
@@ -90,6 +91,8 @@ void wire_context(server::ApiContext& api, http::Router& router) {
                                                 api.telemetry.get());
   api.limiter = std::make_unique<RateLimiter>(api.settings.rate_limit_per_minute);
   api.mcp = std::make_unique<McpServer>(*api.service, *api.store, api.store_lock);
+  api.approvals =
+      std::make_unique<Approvals>(*api.store, api.store_lock, api.rbac, api.approval_policy);
 
   server::add_decision_routes(router, {.service = *api.service,
                                        .settings = api.settings,
@@ -107,12 +110,14 @@ void wire_context(server::ApiContext& api, http::Router& router) {
                                          .telemetry = api.telemetry.get(),
                                          .telemetry_lost_counted = api.telemetry_lost_counted});
   server::add_mcp_route(router, {.mcp = *api.mcp, .lock = api.mcp_lock, .rbac = api.rbac});
+  server::add_approval_routes(router, {.approvals = *api.approvals});
   if (api.gateway) {
     api.gateway_sessions = std::make_unique<server::GatewaySessions>(
         *api.gateway, *api.service, *api.store, api.store_lock,
         [&metrics = api.metrics](const std::string& u, const std::string& t, const std::string& s) {
           metrics.record_gateway_call(u, t, s);
-        });
+        },
+        api.approvals.get());
     server::add_gateway_routes(router, "/gateway/mcp", *api.gateway_sessions, true);
   }
 }
@@ -293,8 +298,8 @@ std::optional<Error> serve_mcp_over_http(McpServer& mcp, const std::string& host
 std::optional<Error> serve_gateway_over_http(const GatewaySettings& settings,
                                              const DecisionService& service, Store& store,
                                              std::mutex& store_lock, const std::string& host,
-                                             int port) {
-  server::GatewaySessions sessions(settings, service, store, store_lock);
+                                             int port, Approvals* approvals) {
+  server::GatewaySessions sessions(settings, service, store, store_lock, {}, approvals);
   http::Router router;
   server::add_gateway_routes(router, "/mcp", sessions, false);
   // Every client of a local-only listener is the one loopback peer: no per-peer share.

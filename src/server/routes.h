@@ -49,6 +49,8 @@ struct ApiContext {
   std::mutex mcp_lock;  // McpServer is used by one request at a time
   std::unique_ptr<McpServer> mcp;
   std::optional<GatewaySettings> gateway;  // the config's gateway: section, mounted at /gateway/mcp
+  ApprovalPolicy approval_policy;          // the config's approvals: section
+  std::unique_ptr<Approvals> approvals;    // held tool calls and their approvers' answers
   std::unique_ptr<GatewaySessions> gateway_sessions;
   std::atomic<uint64_t> telemetry_lost_counted{0};
 };
@@ -87,6 +89,10 @@ struct OperationsRoutes {
   TelemetryEmitter* telemetry;  // may be null
   std::atomic<uint64_t>& telemetry_lost_counted;
 };
+// GET /v1/approvals, GET /v1/approvals/{id}, POST /v1/approvals/{id}/approve|deny.
+struct ApprovalRoutes {
+  Approvals& approvals;
+};
 // POST and DELETE /mcp, with the API keys and RBAC.
 struct McpRoutes {
   McpServer& mcp;
@@ -98,6 +104,7 @@ void add_decision_routes(http::Router& router, const DecisionRoutes& d);
 void add_workflow_routes(http::Router& router, const WorkflowRoutes& wf);
 void add_operations_routes(http::Router& router, const OperationsRoutes& o);
 void add_mcp_route(http::Router& router, const McpRoutes& m);
+void add_approval_routes(http::Router& router, const ApprovalRoutes& a);
 
 // POST /mcp (a message; Mcp-Session-Id on the answer that opens a session) and DELETE /mcp (ends
 // the session named): `mcp` used under `lock`. With `rbac`, the routes need an API key and tools
@@ -114,8 +121,10 @@ void add_mcp_routes(http::Router& router, McpServer& mcp, std::mutex& lock,
 class GatewaySessions {
  public:
   // Everything borrowed; `observer` (may be empty) sees each call's outcome.
+  // `approvals` (may be null) holds the calls that need a person (Gateway::set_approvals).
   GatewaySessions(const GatewaySettings& settings, const DecisionService& service, Store& store,
-                  std::mutex& store_lock, Gateway::CallObserver observer = {});
+                  std::mutex& store_lock, Gateway::CallObserver observer = {},
+                  Approvals* approvals = nullptr);
   ~GatewaySessions();
   void post(http::Request& request, const std::string& actor, http::Reply reply);
   bool end(const std::string& session_id, const std::string& actor);
@@ -130,6 +139,7 @@ class GatewaySessions {
   Store& store_;
   std::mutex& store_lock_;
   Gateway::CallObserver observer_;
+  Approvals* approvals_;
   std::mutex lock_;
   std::map<std::string, std::shared_ptr<Session>> sessions_;
 };

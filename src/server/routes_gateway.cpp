@@ -61,12 +61,13 @@ struct GatewaySessions::Session {
 
 GatewaySessions::GatewaySessions(const GatewaySettings& settings, const DecisionService& service,
                                  Store& store, std::mutex& store_lock,
-                                 Gateway::CallObserver observer)
+                                 Gateway::CallObserver observer, Approvals* approvals)
     : settings_(settings),
       service_(service),
       store_(store),
       store_lock_(store_lock),
-      observer_(std::move(observer)) {}
+      observer_(std::move(observer)),
+      approvals_(approvals) {}
 
 GatewaySessions::~GatewaySessions() = default;
 
@@ -84,6 +85,7 @@ void GatewaySessions::open(const std::string& actor, const http::Request& req,
       [](const std::string& line) { std::fprintf(stderr, "aegis gateway: %s\n", line.c_str()); });
   s->gateway->refuse_client_requests();
   if (observer_) s->gateway->set_call_observer(observer_);
+  if (approvals_) s->gateway->set_approvals(approvals_);
   if (auto e = s->gateway->start()) return reply(error_response(*e));
   const std::string session_id = new_uuid_v4();
   std::vector<std::shared_ptr<Session>> ended;  // end after the lock is released

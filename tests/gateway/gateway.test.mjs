@@ -4,59 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  AEGIS, EVERYTHING, HERE, MEMORY, SOURCE, connect, connectHttp, exportChain, filesystemDirs, held,
+  tempDir, text,
+} from './harness.mjs';
 import {
   CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-
-const AEGIS = process.env.AEGIS_BIN;
-const HERE = dirname(fileURLToPath(import.meta.url));
-const SOURCE = join(HERE, '..', '..');
-const MODULES = join(HERE, 'node_modules', '@modelcontextprotocol');
-const FILESYSTEM = join(MODULES, 'server-filesystem', 'dist', 'index.js');
-const MEMORY = join(MODULES, 'server-memory', 'dist', 'index.js');
-const EVERYTHING = join(MODULES, 'server-everything', 'dist', 'index.js');
-
-function tempDir() {
-  return mkdtempSync(join(tmpdir(), 'aegis-gateway-'));
-}
-
-// The filesystem's three directories, and the environment the example policy reads.
-function filesystemDirs() {
-  const root = tempDir();
-  const dirs = { WORKSPACE: join(root, 'ws'), SHARED: join(root, 'shared') };
-  dirs.DENIED = join(dirs.WORKSPACE, 'private');  // reachable by the server: only AEGIS stops it
-  for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
-  return { root, env: { ...dirs, FILESYSTEM_SERVER: FILESYSTEM } };
-}
-
-// A client of `aegis gateway -c config` (its stderr kept in `log`).
-async function connect(config, db, { env = {}, capabilities = {}, setup } = {}) {
-  const transport = new StdioClientTransport({
-    command: AEGIS, args: ['gateway', '-c', config, '--db', `sqlite:${db}`],
-    env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root', ...env }, stderr: 'pipe',
-  });
-  const log = [];
-  transport.stderr.on('data', (d) => log.push(d.toString()));
-  const client = new Client({ name: 'gateway-test', version: '1.0.0' }, { capabilities });
-  if (setup) setup(client);
-  await client.connect(transport);
-  return { client, log, text: () => log.join('') };
-}
-
-function text(result) {
-  return result.content.map((c) => c.text ?? '').join('\n');
-}
-
-function exportChain(db) {
-  return execFileSync(AEGIS, ['audit', 'export', '--db', `sqlite:${db}`]).toString()
-    .trim().split('\n').map((l) => JSON.parse(l));
-}
 
 test('the example filesystem policy: reads and workspace writes go ahead, shared writes wait, denied ones halt', async () => {
   const { root, env } = filesystemDirs();
@@ -77,16 +33,24 @@ test('the example filesystem policy: reads and workspace writes go ahead, shared
     const read = await client.callTool({ name: 'fs__read_text_file', arguments: { path: wsFile } });
     assert.equal(text(read), secret);
 
+    // A shared write is held for an approver, who denies it here (approvals.test.mjs approves).
     const sharedFile = join(env.SHARED, 'plan.txt');
-    const wait = await client.callTool({ name: 'fs__write_file', arguments: { path: sharedFile, content: secret } });
+    const pending = client.callTool({ name: 'fs__write_file', arguments: { path: sharedFile, content: secret } });
+    const request = await held(db);
+    assert.equal(request.action.tool, 'write_file');
+    assert.equal(request.action.arguments.path, sharedFile);
+    assert.equal(request.action.arguments.content, undefined, 'an approver sees only named arguments');
+    deny(db, request.id, approvers(root));
+    const wait = await pending;
     assert.equal(wait.isError, true);
-    assert.match(text(wait), /requires approval; it was not called/);
+    assert.match(text(wait), /was denied by alice \(not now\); it was not called/);
     assert.equal(wait._meta['aegis/decision'].status, 'pause');
-    assert.equal(existsSync(sharedFile), false, 'a paused write reached the server');
+    assert.equal(existsSync(sharedFile), false, 'a denied write reached the server');
 
-    const move = await client.callTool({ name: 'fs__move_file', arguments: { source: wsFile, destination: join(env.SHARED, 'moved.txt') } });
-    assert.equal(move.isError, true);
-    assert.equal(existsSync(wsFile), true, 'a paused move reached the server');
+    const moving = client.callTool({ name: 'fs__move_file', arguments: { source: wsFile, destination: join(env.SHARED, 'moved.txt') } });
+    deny(db, (await held(db)).id, approvers(root));
+    assert.equal((await moving).isError, true);
+    assert.equal(existsSync(wsFile), true, 'a denied move reached the server');
 
     const deniedFile = join(env.DENIED, 'keys.txt');
     const halt = await client.callTool({ name: 'fs__write_file', arguments: { path: deniedFile, content: secret } });
@@ -147,12 +111,26 @@ test('roots: server-filesystem asks the client through the gateway and takes its
   }
 });
 
-// A config of `upstreams` (YAML text) where every call of `everything` goes ahead.
+// A config of `upstreams` (YAML text) where every call of `everything` goes ahead; a held call
+// is answered "held for approval" after 0.3 s.
 function writeConfig(dir, upstreams, rules = '') {
   const path = join(dir, 'gateway.yaml');
-  writeFileSync(path, `gateway:\n  principal: test-agent\n  upstreams:\n${upstreams}\n  rules:\n` +
+  writeFileSync(path, 'approvals:\n  hold_timeout_seconds: 0.3\n' +
+    `gateway:\n  principal: test-agent\n  upstreams:\n${upstreams}\n  rules:\n` +
     '    - {name: everything, upstream: everything, tools: ["*"], context: {estimated_impact: low}}\n' + rules);
   return path;
+}
+
+// A config naming the approvers (for `aegis approvals --db -c`).
+function approvers(dir) {
+  const path = join(dir, 'approvers.yaml');
+  writeFileSync(path, 'rbac:\n  actors: {alice: approver, bob: approver}\n');
+  return path;
+}
+
+function deny(db, id, config) {
+  execFileSync(AEGIS, ['approvals', 'deny', id, '--db', `sqlite:${db}`, '-c', config,
+    '--actor', 'alice', '--reason', 'not now']);
 }
 const EVERYTHING_UPSTREAM = `    - {name: everything, command: node, args: ["${EVERYTHING}", "stdio"], inherit_env: [PATH]}`;
 const MEMORY_UPSTREAM = `    - {name: memory, command: node, args: ["${MEMORY}"], inherit_env: [PATH], env: {MEMORY_FILE_PATH: "\${MEMORY_FILE}"}}`;
@@ -181,6 +159,7 @@ test('two upstreams aggregated: prefixed names in upstream order, destructive to
     // delete_entities is destructive: a human must approve, and the entity stays.
     const del = await client.callTool({ name: 'memory__delete_entities', arguments: { entityNames: ['ada'] } });
     assert.equal(del.isError, true);
+    assert.match(text(del), /is held for approval apr-[0-9a-f]{32}\.1; it was not called/);
     assert.equal(del._meta['aegis/decision'].status, 'pause');
     assert.equal(del.structuredContent, undefined);  // it declares an output schema: details in _meta
     assert.match(readFileSync(memoryFile, 'utf8'), /ada/, 'a paused delete reached server-memory');
@@ -423,14 +402,6 @@ test('an upstream that cannot be reached is an error, never an empty tool list',
   await assert.rejects(connect(config, join(dir, 'gw.db')), /upstream 'everything'/);
 });
 
-// A client of the gateway over Streamable HTTP at `url`, with `headers` on each request.
-async function connectHttp(url, headers = {}) {
-  const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
-  const client = new Client({ name: 'gateway-http-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
-  return client;
-}
-
 test('the agent reaches the gateway over Streamable HTTP: its own listener, and in aegis serve with API keys and /metrics', async () => {
   const { freePort, waitForPort } = await import('../common/net.mjs');
   const { root, env } = filesystemDirs();
@@ -438,7 +409,8 @@ test('the agent reaches the gateway over Streamable HTTP: its own listener, and 
   const key = 'aegis_6491c4f8f7fd2aae245c1f764e2c5d979b771d808c4b6df735e8aea338bed1d1';
   const config = join(root, 'serve.yaml');
   writeFileSync(config, 'server:\n  api_keys:\n    - {actor_id: agent-7, role: proposer, key_sha256: ' +
-    '"fbd7d866d07135f0953d0d6c71cbd45c1938e99cd97239b83ada628073862560"}\n' + policy.slice(policy.indexOf('gateway:\n')));
+    '"fbd7d866d07135f0953d0d6c71cbd45c1938e99cd97239b83ada628073862560"}\n' +
+    'approvals:\n  hold_timeout_seconds: 0.3\n' + policy.slice(policy.indexOf('gateway:\n')));
   const children = [];
   try {
     // Its own listener: no keys, local Origins only.

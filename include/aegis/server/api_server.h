@@ -65,6 +65,6 @@ std::optional<Error> serve_mcp_over_http(McpServer& mcp, const std::string& host
 std::optional<Error> serve_gateway_over_http(const GatewaySettings& settings,
                                              const DecisionService& service, Store& store,
                                              std::mutex& store_lock, const std::string& host,
-                                             int port);
+                                             int port, Approvals* approvals = nullptr);
 
 }  // namespace aegis

@@ -24,6 +24,7 @@
 #include "aegis/server/gateway_policy.h"
 #include "aegis/service/decision_service.h"
 #include "aegis/store/store.h"
+#include "aegis/workflow/approvals.h"
 
 namespace aegis {
 
@@ -86,6 +87,11 @@ class Gateway {
   // request to the client (roots, sampling, elicitation) is answered at once with an error, so
   // that the upstream does not wait. Call before start().
   void refuse_client_requests();
+
+  // Holds the calls decided PAUSE or ESCALATE until an approval bound to exactly that call
+  // releases them (docs/gateway.md#held-calls); without it they are answered "requires
+  // approval" at once. Borrowed; call before start().
+  void set_approvals(Approvals* approvals);
 
   // Starts every upstream: "gateway.upstream" naming the first that cannot be started.
   std::optional<Error> start();

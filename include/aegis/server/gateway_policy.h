@@ -71,6 +71,9 @@ struct GatewaySettings {
   std::string principal = "mcp-client";    // the agent_id of stdio calls
   std::vector<GatewayUpstream> upstreams;  // in the file's order: the order of the tool list
   std::vector<GatewayRule> rules;          // the first match applies
+  // SHA-256 of the section as read (its YAML emitted again): what an approval's digest binds, so
+  // that a changed policy releases nothing approved under the old one.
+  std::string policy_hash;
 };
 
 // Reads the `gateway:` section (a ConfigLoader hands it over; ${NAME} already substituted):

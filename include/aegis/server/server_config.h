@@ -13,6 +13,7 @@
 #include "aegis/core/config.h"
 #include "aegis/core/error.h"
 #include "aegis/server/gateway_policy.h"
+#include "aegis/workflow/approvals.h"
 #include "aegis/server/mcp.h"
 #include "aegis/workflow/override.h"
 #include "aegis/workflow/rbac.h"
@@ -72,6 +73,7 @@ struct ConfigFile {
   CustodianRegistry custodians;
   McpSettings mcp;
   std::optional<GatewaySettings> gateway;  // the gateway: section, when the file has one
+  ApprovalPolicy approvals;                // the approvals: section (its defaults without one)
 };
 // Every default without a path.
 Result<ConfigFile> load_config_file(const std::optional<std::string>& path);

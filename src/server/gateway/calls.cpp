@@ -55,24 +55,18 @@ void Gateway::Impl::count(const std::string& upstream, const std::string& tool,
   if (observer) observer(upstream, tool, status);
 }
 
-// One tool call on its way: who it goes to, and what is known of the tool.
-struct GatewayToolCall {
-  json id;
-  size_t upstream = 0;
-  std::string upstream_name, tool, offered;  // offered: "<upstream>__<tool>"
-  json arguments, annotations, meta;
-  bool output_schema = false;
-  std::optional<std::string> changed;  // what changed since the tool's pin
-  bool ready = false;  // its upstream is initialized and its tools listed since its last start
-};
-
 // Refuses a call that was not decided: counted as "refused", logged without arguments.
 static void refuse(Gateway::Impl& g, const GatewayToolCall& c, const std::string& text,
                    const ErrorCode& code) {
   g.count(c.upstream_name, c.tool, "refused");
   g.log("call " + c.offered + " refused: " + text);
-  g.reply(c.id, refusal("AEGIS: " + c.offered + " was not called: " + text,
-                        {{"refused", code.detail}}, c.output_schema));
+  g.reply_refusal(c, "AEGIS: " + c.offered + " was not called: " + text,
+                  {{"refused", code.detail}});
+}
+
+void Gateway::Impl::reply_refusal(const GatewayToolCall& c, const std::string& text,
+                                  json details) {
+  reply(c.id, refusal(text, std::move(details), c.output_schema));
 }
 
 // A changed pin the operator may have accepted since: read it again.
@@ -143,12 +137,8 @@ static std::optional<GatewayToolCall> resolve(Gateway::Impl& g, const json& id,
 // The decision's entry and the call's: one group, so one is never in the chain without the other.
 static std::vector<NewEntry> call_entries(const Gateway::Impl& g, const GatewayToolCall& c,
                                           const GatewayVerdictInput& input, const Evaluation& ev) {
-  const std::string digest = sha256_hex(canonical_json({{"arguments", c.arguments},
-                                                        {"principal", g.settings.principal},
-                                                        {"tool", c.tool},
-                                                        {"upstream", c.upstream_name}}));
   const json record = {{"arguments", input.recorded},
-                       {"call_digest", digest},
+                       {"call_digest", c.digest},
                        {"decision_id", ev.decision.decision_id},
                        {"principal", g.settings.principal},
                        {"rule", input.rule},
@@ -190,6 +180,17 @@ void Gateway::Impl::call_tool(const json& id, const json& params) {
   auto ev = std::make_shared<Evaluation>(std::move(evaluated).value());
   std::vector<NewEntry> entries;
   try {
+    c->digest = action_digest({{"upstream", c->upstream_name},
+                               {"tool", c->tool},
+                               {"arguments", c->arguments},
+                               {"principal", settings.principal},
+                               {"config_hash", config_hash}});
+    c->shown = {{"upstream", c->upstream_name},
+                {"tool", c->tool},
+                {"principal", settings.principal},
+                {"rule", input.value().rule},
+                {"arguments", input.value().recorded},
+                {"config_hash", config_hash}};
     entries = call_entries(*this, *c, input.value(), *ev);
   } catch (const std::exception& e) {
     return refuse(*this, *c, std::string("it could not be recorded: ") + e.what(),
@@ -202,11 +203,13 @@ void Gateway::Impl::call_tool(const json& id, const json& params) {
   }
   // Done on the worker: the log's committer thread must never wait on an upstream's pipe.
   service.record(std::move(entries), [this, c, ev](bool durable) {
-    post([this, c, ev, durable] { after_record(*c, *ev, durable); });
+    post([this, c, ev, durable] { after_record(c, *ev, durable); });
   });
 }
 
-void Gateway::Impl::after_record(const GatewayToolCall& c, const Evaluation& ev, bool durable) {
+void Gateway::Impl::after_record(const std::shared_ptr<const GatewayToolCall>& call,
+                                 const Evaluation& ev, bool durable) {
+  const GatewayToolCall& c = *call;
   bool gave_up;
   {
     std::lock_guard<std::mutex> l(mu);
@@ -223,9 +226,16 @@ void Gateway::Impl::after_record(const GatewayToolCall& c, const Evaluation& ev,
   const std::string status(to_string(ev.decision.status));
   count(c.upstream_name, c.tool, status);
   log("call " + c.offered + ": " + status + " (decision " + ev.decision.decision_id + ")");
-  if (ev.decision.status != PCWStatus::PROCEED)
+  const bool held_for_approval = approvals && (ev.decision.status == PCWStatus::PAUSE ||
+                                               ev.decision.status == PCWStatus::ESCALATE);
+  if (ev.decision.status != PCWStatus::PROCEED && !held_for_approval)
     return reply(c.id, decision_refusal(ev, c.offered, c.output_schema));
-  if (gave_up) return;  // the client cancelled it while it was decided: it is not sent
+  if (gave_up) return;  // the client cancelled it while it was decided: not sent, not held
+  if (held_for_approval) return hold_or_release(call, ev);
+  forward_call(c);
+}
+
+void Gateway::Impl::forward_call(const GatewayToolCall& c) {
   // Exactly the arguments decided on, re-serialised from what was parsed.
   json forwarded = {{"name", c.tool}, {"arguments", c.arguments}};
   if (!c.meta.is_null()) forwarded["_meta"] = c.meta;

@@ -188,6 +188,7 @@ void Gateway::Impl::handle_client_notification(const json& m) {
       // A call still being decided is not forwarded when its decision is recorded.
       if (!target && deciding.count(rid.dump())) cancelled.insert(rid.dump());
     }
+    if (!target && drop_hold(rid.dump())) return;  // a held call is no longer held
     if (!target) return;
     json out = m;
     out["params"]["requestId"] = target->second;
@@ -204,7 +205,13 @@ void Gateway::Impl::handle_client_response(const json& m) {
   if (!id.is_string()) return;
   Reverse target;
   {
-    std::lock_guard<std::mutex> l(mu);
+    std::unique_lock<std::mutex> l(mu);
+    if (auto own = own_requests.find(id.get<std::string>()); own != own_requests.end()) {
+      Reply done = std::move(own->second);
+      own_requests.erase(own);
+      l.unlock();
+      return done(m);
+    }
     auto it = reverse.find(id.get<std::string>());
     if (it == reverse.end()) return;  // its upstream restarted, or not a request of ours
     target = it->second;

@@ -7,6 +7,7 @@
 #include "aegis/core/json.h"
 #include "aegis/core/uuid.h"
 #include "aegis/core/version.h"
+#include "aegis/core/digest.h"
 #include "aegis/server/errors.h"
 #include "gateway_internal.h"
 #include "http_upstream.h"
@@ -37,7 +38,8 @@ Gateway::Impl::Impl(const GatewaySettings& s, const DecisionService& svc, Store&
       store_lock(sl),
       send(std::move(to_client_fn)),
       log(std::move(log_fn)),
-      session_id(new_uuid_v4()) {
+      session_id(new_uuid_v4()),
+      config_hash(sha256_hex(svc.config().config_hash() + s.policy_hash)) {
   ups.resize(settings.upstreams.size());
   for (size_t i = 0; i < ups.size(); ++i) ups[i].spec = &settings.upstreams[i];
 }
@@ -268,6 +270,8 @@ void Gateway::set_call_observer(CallObserver observer) { impl_->observer = std::
 
 void Gateway::refuse_client_requests() { impl_->client_asked = false; }
 
+void Gateway::set_approvals(Approvals* approvals) { impl_->approvals = approvals; }
+
 std::optional<Error> Gateway::Impl::start() {
   Impl& g = *this;
   for (size_t i = 0; i < g.ups.size(); ++i) {
@@ -291,6 +295,7 @@ std::optional<Error> Gateway::Impl::start() {
       l.unlock();
       for (auto& job : now) job();
       g.expire_pending();
+      if (g.approvals) g.check_holds();
       l.lock();
     }
   });

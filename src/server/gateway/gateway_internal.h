@@ -25,7 +25,18 @@ namespace aegis {
 
 using nlohmann::json;
 
-struct GatewayToolCall;  // calls.cpp
+// One tool call on its way: who it goes to, what is known of the tool, and what was decided.
+struct GatewayToolCall {
+  json id;
+  size_t upstream = 0;
+  std::string upstream_name, tool, offered;  // offered: "<upstream>__<tool>"
+  json arguments, annotations, meta;
+  bool output_schema = false;
+  std::optional<std::string> changed;  // what changed since the tool's pin
+  bool ready = false;  // its upstream is initialized and its tools listed since its last start
+  std::string digest;  // action_digest of {upstream, tool, arguments, principal, config_hash}
+  json shown;          // what an approver sees of it (only the arguments the rule names)
+};
 
 // The message of a JSON-RPC error response, whatever an upstream put there ("no result" when it
 // is not a string).
@@ -117,8 +128,31 @@ struct Gateway::Impl {
 
   // --- calls (calls.cpp) ---
   void call_tool(const json& id, const json& params);
-  // What follows a call's decision being recorded (or not): forward it, or answer why not.
-  void after_record(const GatewayToolCall& call, const Evaluation& ev, bool durable);
+  // What follows a call's decision being recorded (or not): forward it, hold it, or answer why not.
+  void after_record(const std::shared_ptr<const GatewayToolCall>& call, const Evaluation& ev,
+                    bool durable);
+  // Sends a call upstream with exactly the arguments decided on.
+  void forward_call(const GatewayToolCall& call);
+  // Answers a call that was not forwarded (isError, the text, the details).
+  void reply_refusal(const GatewayToolCall& call, const std::string& text, json details);
+
+  // --- held calls (holds.cpp) ---
+  struct Held {
+    std::shared_ptr<const GatewayToolCall> call;
+    std::string approval_id;
+    std::chrono::steady_clock::time_point until;          // then: "held for approval <id>"
+    std::chrono::steady_clock::time_point next_progress;  // when a progressToken came with it
+    int64_t progress = 0;
+  };
+  // A PAUSE or ESCALATE with approvals on: released at once by an approval already granted for
+  // exactly this call, else held (joining an identical call's request).
+  void hold_or_release(const std::shared_ptr<const GatewayToolCall>& call, const Evaluation& ev);
+  // On the worker: releases, refuses or times out the held calls, and sends their progress.
+  void check_holds();
+  // Asks the person at the client (elicitation/create) to approve a held PAUSE.
+  void ask_client(const std::shared_ptr<const GatewayToolCall>& call, const Approval& approval);
+  // A client's cancellation of a held call: it is no longer held.
+  bool drop_hold(const std::string& client_id);
   void count(const std::string& upstream, const std::string& tool, const std::string& status);
 
   const GatewaySettings& settings;
@@ -128,7 +162,9 @@ struct Gateway::Impl {
   Send send;
   Log log;
   CallObserver observer;   // may be empty
-  std::string session_id;  // this downstream session's, a UUID
+  Approvals* approvals = nullptr;  // may be null: PAUSE and ESCALATE are answered at once
+  std::string session_id;   // this downstream session's, a UUID
+  std::string config_hash;  // what a call's digest binds: the engine's config and the policy
 
   mutable std::mutex mu;  // everything below
   std::mutex send_mu;     // one message to the client at a time
@@ -147,6 +183,9 @@ struct Gateway::Impl {
   bool client_asked = true;          // false: the client takes no requests (HTTP without a stream)
   std::set<std::string> deciding;    // client ids (dumped) of calls being decided and recorded
   std::set<std::string> cancelled;   // those of them the client cancelled meanwhile
+  std::vector<Held> holds;           // calls waiting for an approval
+  std::chrono::steady_clock::time_point next_hold_check;
+  std::unordered_map<std::string, Reply> own_requests;  // the gateway's requests to the client
 
   // The worker: runs posted jobs (what follows a durable decision, off the log's committer
   // thread, which must never wait on an upstream's pipe) and expires the requests the gateway

@@ -13,6 +13,7 @@
 #include "aegis/core/config.h"
 #include "aegis/core/context.h"
 #include "aegis/core/errors.h"
+#include "aegis/core/digest.h"
 #include "aegis/server/errors.h"
 #include "aegis/server/gateway_policy.h"
 
@@ -335,6 +336,13 @@ Result<GatewaySettings> read_gateway_section(const YAML::Node& node, const std::
         s.rules.push_back(rule.value());
       }
     }
+    // The rules, the principal and the upstreams' names: not their environment or headers, which
+    // may hold secrets.
+    YAML::Emitter out;
+    out << YAML::BeginSeq << node["principal"] << node["rules"];
+    for (const auto& u : s.upstreams) out << u.name;
+    out << YAML::EndSeq;
+    s.policy_hash = sha256_hex(out.c_str());
   } catch (const YAML::Exception& e) {
     return Error(errors::kConfigYamlSyntax, "", source + ": malformed YAML: " + e.msg);
   }
