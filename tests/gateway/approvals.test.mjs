@@ -1,0 +1,287 @@
+// Held tool calls and the approvals that release them, through `aegis gateway` in front of the
+// real server-filesystem, driven by the official TypeScript SDK client. An approval releases
+// exactly its call, once: every other case is checked by the upstream's side effect — the file
+// was never written.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  AEGIS, SOURCE, approvals, connect, connectHttp, filesystemDirs, held, text,
+} from './harness.mjs';
+
+const EXAMPLE = readFileSync(join(SOURCE, 'examples', 'gateway', 'filesystem.yaml'), 'utf8');
+const GATEWAY = EXAMPLE.slice(EXAMPLE.indexOf('gateway:\n'));
+
+// The example policy with an approvals: section; beside it, approvers.yaml names the approvers
+// (the gateway's principal among them, to show that it still cannot approve its own call).
+function policy(root, name, approvalsYaml) {
+  const path = join(root, name);
+  writeFileSync(path, `approvals:\n${approvalsYaml}\n${GATEWAY}`);
+  writeFileSync(join(root, 'approvers.yaml'), `approvals:\n${approvalsYaml}\nrbac:\n  actors: ` +
+    '{alice: approver, bob: approver, desktop-agent: approver, sec: security_lead}\n');
+  return path;
+}
+
+function answer(db, config, action, id, actor) {
+  try {
+    execFileSync(AEGIS, ['approvals', action, id, '--db', `sqlite:${db}`, '-c',
+      join(dirname(config), 'approvers.yaml'), '--actor', actor], { stdio: ['ignore', 'pipe', 'pipe'] });
+    return null;
+  } catch (e) {
+    return JSON.parse(e.stdout.toString()).error;
+  }
+}
+
+// The states approval `id` went through, as the audit chain recorded them.
+function chainStates(db, id) {
+  return execFileSync(AEGIS, ['audit', 'export', '--db', `sqlite:${db}`]).toString().trim().split('\n')
+    .map((l) => JSON.parse(l)).filter((e) => e.kind === 'object.approval')
+    .map((e) => (typeof e.body === 'string' ? JSON.parse(e.body) : e.body).state)
+    .filter((s) => s.id === id).map((s) => s.state);
+}
+
+const write = (path, content) => ({ name: 'fs__write_file', arguments: { path, content } });
+
+test('an approval releases exactly its call, once; nothing else is released', async () => {
+  const { root, env } = filesystemDirs();
+  const db = join(root, 'gw.db');
+  const config = policy(root, 'a.yaml', '  hold_timeout_seconds: 0.4');
+  const { client } = await connect(config, db, { env });
+  try {
+    const target = join(env.SHARED, 'plan.txt');
+    const first = await client.callTool(write(target, 'v1'));
+    assert.equal(first.isError, true);
+    const id = first._meta['aegis/decision'].approval_id;
+    assert.match(text(first), new RegExp(`held for approval ${id.replace('.', '\\.')}; it was not called`));
+    assert.equal(existsSync(target), false);
+
+    // The requester cannot approve its own call; an actor without the permission cannot either.
+    assert.equal(answer(db, config, 'approve', id, 'desktop-agent').detail, 'approval.self_approval');
+    assert.equal(answer(db, config, 'approve', id, 'mallory').detail, 'rbac.denied');
+    assert.equal((await client.callTool(write(target, 'v1'))).isError, true);
+    assert.equal(existsSync(target), false, 'a self-approved call ran');
+
+    assert.equal(answer(db, config, 'approve', id, 'alice'), null);
+    // Other arguments, another tool on the same path: not released, not run.
+    assert.equal((await client.callTool(write(target, 'v2'))).isError, true);
+    assert.equal(existsSync(target), false, 'other arguments were released');
+    const other = await client.callTool({ name: 'fs__create_directory', arguments: { path: target } });
+    assert.equal(other.isError, true);
+    assert.equal(existsSync(target), false, 'another tool was released');
+    // The approved call runs, once.
+    const ok = await client.callTool(write(target, 'v1'));
+    assert.equal(ok.isError, undefined, text(ok));
+    assert.equal(readFileSync(target, 'utf8'), 'v1');
+    rmSync(target);
+    const replay = await client.callTool(write(target, 'v1'));
+    assert.equal(replay.isError, true);
+    assert.notEqual(replay._meta['aegis/decision'].approval_id, id, 'a replay asks anew');
+    assert.equal(existsSync(target), false, 'a used approval was replayed');
+
+    // Every step is in the chain, and it verifies.
+    assert.deepEqual([...new Set(chainStates(db, id))], ['pending', 'approved', 'consumed']);
+    execFileSync(AEGIS, ['audit', 'verify', '--db', `sqlite:${db}`]);
+  } finally {
+    await client.close();
+  }
+});
+
+test('another config or an expired approval releases nothing; a denial answers the held call', async () => {
+  const { root, env } = filesystemDirs();
+  const db = join(root, 'gw.db');
+  const config = policy(root, 'a.yaml', '  hold_timeout_seconds: 0.3\n  ttl_seconds: 1');
+  const target = join(env.SHARED, 'cfg.txt');
+  let { client } = await connect(config, db, { env });
+  const id = (await client.callTool(write(target, 'x')))._meta['aegis/decision'].approval_id;
+  assert.equal(answer(db, config, 'approve', id, 'bob'), null);
+  await client.close();
+  // The same call under another config (one more argument recorded): its digest differs.
+  const changed = policy(root, 'b.yaml', '  hold_timeout_seconds: 0.3\n  ttl_seconds: 1')
+  writeFileSync(changed, readFileSync(changed, 'utf8').replace('record: [path, source, destination]', 'record: [path, source, destination, content]'));
+  ({ client } = await connect(changed, db, { env }));
+  assert.equal((await client.callTool(write(target, 'x'))).isError, true);
+  assert.equal(existsSync(target), false, 'an approval crossed configs');
+  await client.close();
+  // Under the first config again, after the approval's ttl: expired, not run.
+  await new Promise((r) => setTimeout(r, 1200));
+  ({ client } = await connect(config, db, { env }));
+  try {
+    const retried = await client.callTool(write(target, 'x'));
+    assert.equal(retried.isError, true);
+    assert.equal(existsSync(target), false, 'an expired approval released its call');
+    assert.deepEqual(chainStates(db, id), ['pending', 'approved', 'expired']);
+    assert.equal(retried._meta['aegis/decision'].approval_id, id.replace(/\.1$/, '.2'));
+    // A denial ends the wait at once.
+    const pending = client.callTool(write(join(env.SHARED, 'd.txt'), 'x'));
+    const req = await held(db);
+    assert.equal(answer(db, config, 'deny', req.id, 'alice'), null);
+    assert.match(text(await pending), /was denied by alice/);
+  } finally {
+    await client.close();
+  }
+});
+
+test('a held call waits: identical calls join, progress is sent only when asked for, approval releases one', async () => {
+  const { root, env } = filesystemDirs();
+  const db = join(root, 'gw.db');
+  const config = policy(root, 'a.yaml', '  hold_timeout_seconds: 30');
+  const { client } = await connect(config, db, { env });
+  try {
+    const target = join(env.SHARED, 'joined.txt');
+    const progress = [];
+    const a = client.callTool(write(target, 'j'), undefined, { onprogress: (p) => progress.push(p) });
+    const req = await held(db);
+    const b = client.callTool(write(target, 'j'));  // no progressToken
+    for (let i = 0; i < 200 && approvals(db, 'show', req.id).joined < 1; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal(approvals(db, 'show', req.id).joined, 1, 'the identical call did not join');
+    while (progress.length < 1) await new Promise((r) => setTimeout(r, 50));
+    assert.match(progress[0].message, new RegExp(`held for approval ${req.id.replace('.', '\\.')}`));
+    assert.equal(answer(db, config, 'approve', req.id, 'alice'), null);
+    const [ra, rb] = await Promise.all([a, b]);
+    const results = [ra, rb];
+    assert.equal(results.filter((r) => r.isError === undefined).length, 1, 'one approval released two calls');
+    assert.match(text(results.find((r) => r.isError)), /was used by an identical call/);
+    assert.equal(readFileSync(target, 'utf8'), 'j');
+  } finally {
+    await client.close();
+  }
+});
+
+test('after kill -9 between the hold and the approval, the retried call runs exactly once', async () => {
+  const { root, env } = filesystemDirs();
+  const db = join(root, 'gw.db');
+  const config = policy(root, 'a.yaml', '  hold_timeout_seconds: 30');
+  const target = join(env.SHARED, 'restart.txt');
+  const gw = spawn(AEGIS, ['gateway', '-c', config, '--db', `sqlite:${db}`],
+    { env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root', ...env }, stdio: ['pipe', 'pipe', 'ignore'] });
+  const send = (m) => gw.stdin.write(`${JSON.stringify(m)}\n`);
+  let out = '';
+  gw.stdout.on('data', (d) => { out += d.toString(); });
+  const answered = async (id) => {
+    while (!out.split('\n').some((l) => l.startsWith('{') && JSON.parse(l).id === id)) await new Promise((r) => setTimeout(r, 20));
+  };
+  send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+  await answered(1);
+  send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+  await answered(2);
+  send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: write(target, 'once') });
+  const req = await held(db);
+  gw.kill('SIGKILL');
+  await new Promise((r) => gw.on('exit', r));
+  assert.equal(answer(db, config, 'approve', req.id, 'bob'), null);
+  const { client } = await connect(config, db, { env });
+  try {
+    const ok = await client.callTool(write(target, 'once'));
+    assert.equal(ok.isError, undefined, text(ok));
+    assert.equal(readFileSync(target, 'utf8'), 'once');
+    rmSync(target);
+    const again = client.callTool(write(target, 'once'));
+    const next = await held(db);
+    assert.notEqual(next.id, req.id);
+    assert.equal(answer(db, config, 'deny', next.id, 'alice'), null);
+    assert.equal((await again).isError, true);
+    assert.equal(existsSync(target), false, 'the approved call ran twice');
+  } finally {
+    await client.close();
+  }
+});
+
+test('the person at the client may approve a PAUSE through elicitation, never an ESCALATE', async () => {
+  const { root, env } = filesystemDirs();
+  const db = join(root, 'gw.db');
+  // An ESCALATE: a high-impact write into the shared directory that fails the risk gate.
+  const escalate = '  rules:\n    - name: escalate-secrets\n      upstream: fs\n      tools: [write_file]\n' +
+    '      when:\n        - {arg: path, regex: "secret"}\n' +
+    '      context: {estimated_impact: high, risk_proposed: 0.95}\n      record: [path]\n';
+  const config = policy(root, 'a.yaml', '  hold_timeout_seconds: 0.5\n  elicitation: true');
+  writeFileSync(config, readFileSync(config, 'utf8').replace('  rules:\n', escalate));
+  const asked = [];
+  let reply = { action: 'accept', content: { approve: true } };
+  const { client } = await connect(config, db, {
+    env,
+    capabilities: { elicitation: {} },
+    setup: (c) => c.setRequestHandler(ElicitRequestSchema, (r) => { asked.push(r.params); return reply; }),
+  });
+  try {
+    const target = join(env.SHARED, 'elicited.txt');
+    const ok = await client.callTool(write(target, 'yes'));
+    assert.equal(ok.isError, undefined, text(ok));
+    assert.equal(readFileSync(target, 'utf8'), 'yes');
+    assert.match(asked[0].message, /Approve this exact call\?/);
+    assert.equal(asked[0].requestedSchema.properties.approve.type, 'boolean');
+
+    reply = { action: 'decline' };
+    const no = join(env.SHARED, 'declined.txt');
+    assert.match(text(await client.callTool(write(no, 'no'))), /was denied by client:desktop-agent/);
+    assert.equal(existsSync(no), false);
+
+    const before = asked.length;
+    const secret = join(env.SHARED, 'secret.txt');
+    const esc = await client.callTool(write(secret, 'x'));
+    assert.equal(esc._meta['aegis/decision'].status, 'escalate');
+    assert.equal(asked.length, before, 'an ESCALATE was offered to the client');
+    assert.equal(existsSync(secret), false);
+    // It needs two approvers, or one security lead.
+    const id = esc._meta['aegis/decision'].approval_id;
+    assert.equal(answer(db, config, 'approve', id, 'alice'), null);
+    assert.equal(approvals(db, 'show', id).state, 'pending');
+    assert.equal(answer(db, config, 'approve', id, 'sec'), null);
+    assert.equal(approvals(db, 'show', id).state, 'approved');
+  } finally {
+    await client.close();
+  }
+});
+
+test('another principal: an approval for one API key\'s call releases nothing for another key', async () => {
+  const { freePort, waitForPort } = await import('../common/net.mjs');
+  const { root, env } = filesystemDirs();
+  const db = join(root, 'serve.db');
+  // Two keys (sha256 of the key text), both proposers; alice approves through the API.
+  const keys = {
+    'agent-7': ['aegis_6491c4f8f7fd2aae245c1f764e2c5d979b771d808c4b6df735e8aea338bed1d1', 'fbd7d866d07135f0953d0d6c71cbd45c1938e99cd97239b83ada628073862560'],
+  };
+  const { createHash } = await import('node:crypto');
+  for (const actor of ['agent-8', 'alice']) {
+    const key = `aegis_${createHash('sha256').update(actor).digest('hex')}`;
+    keys[actor] = [key, createHash('sha256').update(key).digest('hex')];
+  }
+  const config = join(root, 'serve.yaml');
+  writeFileSync(config, `server:\n  api_keys:\n${Object.entries(keys).map(([a, [, h]]) =>
+    `    - {actor_id: ${a}, role: ${a === 'alice' ? 'approver' : 'proposer'}, key_sha256: "${h}"}`).join('\n')}\n` +
+    `approvals:\n  hold_timeout_seconds: 0.3\n${GATEWAY}`);
+  const port = await freePort();
+  const serve = spawn(AEGIS, ['serve', '-c', config, '--db', `sqlite:${db}`, '--listen', `127.0.0.1:${port}`],
+    { env: { ...process.env, ...env }, stdio: 'ignore' });
+  try {
+    await waitForPort(port);
+    const url = `http://127.0.0.1:${port}`;
+    const auth = (actor) => ({ Authorization: `Bearer ${keys[actor][0]}` });
+    const seven = await connectHttp(`${url}/gateway/mcp`, auth('agent-7'));
+    const eight = await connectHttp(`${url}/gateway/mcp`, auth('agent-8'));
+    const target = join(env.SHARED, 'p.txt');
+    const id = (await seven.callTool(write(target, 'p')))._meta['aegis/decision'].approval_id;
+    const list = await (await fetch(`${url}/v1/approvals?state=pending`, { headers: auth('alice') })).json();
+    assert.equal(list.approvals[0].action.principal, 'agent-7');
+    const denied = await fetch(`${url}/v1/approvals/${id}/approve`, { method: 'POST', headers: auth('agent-8') });
+    assert.equal(denied.status, 403);
+    const ok = await fetch(`${url}/v1/approvals/${id}/approve`, { method: 'POST', headers: auth('alice'), body: '{"reason":"ok"}' });
+    assert.equal(ok.status, 200, await ok.clone().text());
+    assert.equal((await ok.json()).state, 'approved');
+    assert.equal((await eight.callTool(write(target, 'p'))).isError, true);
+    assert.equal(existsSync(target), false, 'another principal\'s call was released');
+    assert.equal((await seven.callTool(write(target, 'p'))).isError, undefined);
+    assert.equal(readFileSync(target, 'utf8'), 'p');
+    // The approvers' command reads the same through the server.
+    const shown = JSON.parse(execFileSync(AEGIS, ['approvals', 'show', id, '--url', url],
+      { env: { ...process.env, AEGIS_API_KEY: keys.alice[0] } }).toString());
+    assert.equal(shown.state, 'consumed');
+    await seven.close();
+    await eight.close();
+  } finally {
+    serve.kill();
+  }
+});
