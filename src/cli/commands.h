@@ -33,6 +33,7 @@ struct GateOptions {
   std::string input = "-";            // the context: a file or "-" for stdin
   std::optional<std::string> url;     // a remote aegis serve; none: decided here
   std::optional<std::string> config;  // YAML config (decided here)
+  std::optional<std::string> db;      // decided here, honouring the approvals in this store
   int retries = 3;
   double timeout_s = 30;
   std::string on_unavailable = "fail";  // fail | pass

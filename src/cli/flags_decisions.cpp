@@ -90,6 +90,9 @@ Dispatch add_gate_flags(CLI::App& app) {
                    "aegis serve base URL (https, or http to this machine); API key from "
                    "AEGIS_API_KEY");
   gate->add_option("-c,--config", go->config, "YAML configuration (without --url)");
+  gate->add_option("--db", go->db,
+                   "decide here and record in this store, where an approved proposal or "
+                   "two-key override of this very context lets it pass (without --url)");
   gate->add_option("--retries", go->retries,
                    "retries on connection errors, timeouts, 429, 502-504 (default 3)")
       ->check(CLI::Range(0, 100));
@@ -104,6 +107,10 @@ Dispatch add_gate_flags(CLI::App& app) {
 
   return [=]() -> std::optional<int> {
     if (*gate) {
+      if (go->url && go->db)
+        return report_error(Error(errors::kCliUsage, "db",
+                                  "--db is for deciding here; the service at --url looks for "
+                                  "approvals in its own store"));
       if (go->url && go->config)
         return report_error(Error(errors::kCliUsage, "config",
                                   "--config is for deciding here; the service at --url "

@@ -7,6 +7,8 @@
 #include <fstream>
 
 #include "aegis/client/gate_client.h"
+#include "aegis/server/server_config.h"
+#include "aegis/workflow/context_gate.h"
 #include "commands.h"
 #include "common.h"
 
@@ -83,7 +85,37 @@ Reading read_decision(const GateVerdict& v) {
 }
 
 std::string headline(const GateVerdict& v) {
+  if (!v.passed_by.empty()) return upper(v.status) + ", " + upper(v.passed_by);
   return v.status.empty() ? upper(to_string(v.outcome)) : upper(v.status);
+}
+
+// The outcome's name: the approval that passed it, or the class.
+std::string outcome_name(const GateVerdict& v) {
+  return v.passed_by.empty() ? std::string(to_string(v.outcome)) : v.passed_by;
+}
+
+// Which approval let a decision other than PROCEED pass: the proposal (and override), who
+// approved or signed, and until when; "" when none did.
+std::string approval_line(const GateVerdict& v) {
+  if (v.passed_by.empty()) return "";
+  const nlohmann::json& a = v.approval;
+  auto text = [&a](const char* key) {
+    return a.contains(key) && a[key].is_string() ? a[key].get<std::string>() : std::string();
+  };
+  std::string out = v.passed_by + ": proposal " + text("proposal_id");
+  if (!text("override_id").empty()) out += ", override " + text("override_id");
+  std::vector<std::string> who;
+  for (const char* key : {"approvers", "custodians"})
+    if (a.contains(key) && a[key].is_array())
+      for (const auto& p : a[key]) {
+        if (p.is_string()) who.push_back(p.get<std::string>());
+        if (p.is_object() && p.value("actor", nlohmann::json()).is_string())
+          who.push_back(p["actor"].get<std::string>() + " (" +
+                        p.value("role", nlohmann::json("")).get<std::string>() + ")");
+      }
+  if (!who.empty()) out += std::string(v.passed_by == "overridden" ? ", signed by " : ", approved by ") + joined(who);
+  if (!text("expires_at").empty()) out += ", until " + text("expires_at");
+  return out;
 }
 
 std::string joined(const std::vector<std::string>& items) {
@@ -98,6 +130,7 @@ std::string text_report(const GateVerdict& v, int code, bool passed_unavailable)
   if (!v.decision_id.empty()) out += ", decision " + v.decision_id;
   out += "\n";
   if (v.status.empty()) out += "  " + one_line(v.detail) + "\n";
+  if (!v.passed_by.empty()) out += "  " + one_line(approval_line(v)) + "\n";
   if (!r.failing_gates.empty())
     out += "  failing gates: " + one_line(joined(r.failing_gates)) + "\n";
   if (!r.rationale.empty()) out += "  rationale: " + one_line(r.rationale) + "\n";
@@ -111,14 +144,15 @@ std::string text_report(const GateVerdict& v, int code, bool passed_unavailable)
 
 std::string json_report(const GateVerdict& v, int code, bool passed_unavailable) {
   nlohmann::json j = {
-      {"outcome", to_string(v.outcome)},
+      {"outcome", outcome_name(v)},
       {"exit_code", code},
       {"status", v.status.empty() ? nlohmann::json() : nlohmann::json(v.status)},
       {"decision_id", v.decision_id.empty() ? nlohmann::json() : nlohmann::json(v.decision_id)},
       {"detail", v.detail},
       {"attempts", v.attempts},
       {"http_status", v.http_status},
-      {"passed_unavailable", passed_unavailable}};
+      {"passed_unavailable", passed_unavailable},
+      {"approval", v.passed_by.empty() ? nlohmann::json() : v.approval}};
   const auto d = nlohmann::json::parse(v.decision, nullptr, false);
   j["decision"] = d.is_discarded() ? nlohmann::json() : d;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
@@ -128,13 +162,13 @@ std::string summary_markdown(const GateVerdict& v, int code, bool passed_unavail
                              const std::string& where) {
   const Reading r = read_decision(v);
   std::string md = "## AEGIS gate: " + headline(v) + "\n\n| | |\n|---|---|\n";
-  md += "| Outcome | " + std::string(to_string(v.outcome)) + " (exit " + std::to_string(code) +
-        ") |\n";
+  md += "| Outcome | " + outcome_name(v) + " (exit " + std::to_string(code) + ") |\n";
+  if (!v.passed_by.empty()) md += "| Approval | " + markdown_escape(approval_line(v)) + " |\n";
   if (!v.decision_id.empty()) md += "| Decision | `" + markdown_escape(v.decision_id) + "` |\n";
   if (!r.failing_gates.empty())
     md += "| Failing gates | " + markdown_escape(joined(r.failing_gates)) + " |\n";
   md += "| Decided by | " + markdown_escape(where) + " |\n";
-  if (v.outcome != GateOutcome::kProceed) md += "| Detail | " + markdown_escape(v.detail) + " |\n";
+  if (v.outcome != GateOutcome::kProceed || !v.passed_by.empty()) md += "| Detail | " + markdown_escape(v.detail) + " |\n";
   md += "\n";
   if (passed_unavailable)
     md +=
@@ -182,6 +216,30 @@ int run_gate(const GateOptions& o) {
     OPENSSL_cleanse(remote.api_key.data(), remote.api_key.size());
     where = *o.url + " (" + std::to_string(v.attempts) + " attempt" + (v.attempts == 1 ? "" : "s") +
             ")";
+  } else if (o.db) {
+    // Decided here and recorded in the store, where approvals of this context are found.
+    auto file = load_config_file(o.config);
+    if (!file) return report_error(file.error());
+    std::unique_ptr<Store> store;
+    try {
+      store = Store::open(*o.db, Store::OpenMode::kExisting);
+    } catch (const AegisError& e) {
+      return report_error(e.error());
+    }
+    StoreDecisionService service(file.value().config, store.get());
+    const RBACEnforcer rbac = server_rbac(file.value().rbac, file.value().server.api_keys);
+    ContextGate gate(service.service.config(), *store, service.store_lock, rbac,
+                     file.value().custodians, service.service, file.value().approvals);
+    auto decided = gate.decide("cli", text.value());
+    if (!decided) {
+      const Error& e = decided.error();
+      v.outcome = e.kind == ErrorKind::kInternal ? GateOutcome::kInternal : GateOutcome::kInvalid;
+      v.detail = error_to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    } else {
+      v = classify_answer(200, "application/json", decided.value().to_json().dump());
+      v.http_status = 0;
+    }
+    where = "this machine, with the approvals in " + redacted_url(*o.db);
   } else {
     auto config = load_config(o.config);
     if (!config) return report_error(config.error());
@@ -228,7 +286,7 @@ int run_gate(const GateOptions& o) {
       ok &= append_file(summary, summary_markdown(v, code, passed_unavailable, where));
     if (const char* output = std::getenv("GITHUB_OUTPUT"); output && *output)
       ok &= append_file(output, "status=" + v.status + "\ndecision_id=" + v.decision_id +
-                                    "\noutcome=" + std::string(to_string(v.outcome)) +
+                                    "\noutcome=" + outcome_name(v) +
                                     "\nexit_code=" + std::to_string(code) + "\n");
   }
   if (!ok || std::fflush(stdout) != 0) {

@@ -152,6 +152,21 @@ GateVerdict classify_answer(long http_status, std::string_view content_type,
                                            : GateOutcome::kReview;
   v.detail = "the decision is " + status;
   v.decision = std::string(body);
+  const nlohmann::json gate = j.value("gate", nlohmann::json());
+  const nlohmann::json how = gate.is_object() ? gate.value("outcome", nlohmann::json()) : nlohmann::json();
+  if (*known != PCWStatus::PROCEED && (how == "approved" || how == "overridden")) {
+    const auto& failing = j.value("failing_gates", nlohmann::json::array());
+    if (failing.is_array() && std::find(failing.begin(), failing.end(), "complexity") != failing.end())
+      return malformed("it claims an override of a complexity failure, which nothing overrides");
+    if (!gate.contains("proposal_id") || !gate["proposal_id"].is_string() ||
+        !plain_id(gate["proposal_id"].get<std::string>()))
+      return malformed("its gate names no proposal");
+    v.passed_by = how.get<std::string>();
+    v.approval = gate;
+    v.outcome = GateOutcome::kProceed;
+    v.detail = "the decision is " + status + ", " + v.passed_by + " (proposal " +
+               gate["proposal_id"].get<std::string>() + ")";
+  }
   return v;
 }
 
@@ -177,7 +192,7 @@ GateVerdict gate_remote(std::string_view context_json, const GateRemote& remote)
     throw_error(Error(errors::kJsonNotObject, "", "the context must be a JSON object"));
   std::string url = remote.url;
   while (!url.empty() && url.back() == '/') url.pop_back();
-  url += "/v1/evaluate";
+  url += "/v1/gate";
   const auto start = Clock::now();
   const auto deadline = start + remote.timeout;
   milliseconds backoff = remote.first_backoff;

@@ -93,6 +93,8 @@ void wire_context(server::ApiContext& api, http::Router& router) {
   api.mcp = std::make_unique<McpServer>(*api.service, *api.store, api.store_lock);
   api.approvals =
       std::make_unique<Approvals>(*api.store, api.store_lock, api.rbac, api.approval_policy);
+  api.gate = std::make_unique<ContextGate>(api.config, *api.store, api.store_lock, api.rbac,
+                                           api.custodians, *api.service, api.approval_policy);
 
   server::add_decision_routes(router, {.service = *api.service,
                                        .settings = api.settings,
@@ -110,7 +112,7 @@ void wire_context(server::ApiContext& api, http::Router& router) {
                                          .telemetry = api.telemetry.get(),
                                          .telemetry_lost_counted = api.telemetry_lost_counted});
   server::add_mcp_route(router, {.mcp = *api.mcp, .lock = api.mcp_lock, .rbac = api.rbac});
-  server::add_approval_routes(router, {.approvals = *api.approvals});
+  server::add_approval_routes(router, {.approvals = *api.approvals, .gate = *api.gate});
   if (api.gateway) {
     api.gateway_sessions = std::make_unique<server::GatewaySessions>(
         *api.gateway, *api.service, *api.store, api.store_lock,

@@ -19,6 +19,8 @@
 #include "aegis/store/store.h"
 #include "aegis/telemetry/metrics.h"
 #include "aegis/telemetry/telemetry.h"
+#include "aegis/workflow/approvals.h"
+#include "aegis/workflow/context_gate.h"
 #include "aegis/workflow/override.h"
 #include "aegis/workflow/rbac.h"
 #include "aegis/workflow/workflow_api.h"
@@ -51,6 +53,7 @@ struct ApiContext {
   std::optional<GatewaySettings> gateway;  // the config's gateway: section, mounted at /gateway/mcp
   ApprovalPolicy approval_policy;          // the config's approvals: section
   std::unique_ptr<Approvals> approvals;    // held tool calls and their approvers' answers
+  std::unique_ptr<ContextGate> gate;       // POST /v1/gate
   std::unique_ptr<GatewaySessions> gateway_sessions;
   std::atomic<uint64_t> telemetry_lost_counted{0};
 };
@@ -90,8 +93,10 @@ struct OperationsRoutes {
   std::atomic<uint64_t>& telemetry_lost_counted;
 };
 // GET /v1/approvals, GET /v1/approvals/{id}, POST /v1/approvals/{id}/approve|deny.
+// And POST /v1/gate: the CI gate's decision with the approvals of its context.
 struct ApprovalRoutes {
   Approvals& approvals;
+  ContextGate& gate;
 };
 // POST and DELETE /mcp, with the API keys and RBAC.
 struct McpRoutes {

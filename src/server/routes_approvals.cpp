@@ -4,6 +4,7 @@
 #include "aegis/core/json.h"
 #include "aegis/server/errors.h"
 #include "aegis/workflow/approvals.h"
+#include "aegis/workflow/context_gate.h"
 #include "aegis/workflow/errors.h"
 #include "routes.h"
 
@@ -25,6 +26,15 @@ WorkflowResult answered(const Result<Approval>& r) {
 
 void add_approval_routes(http::Router& router, const ApprovalRoutes& routes) {
   Approvals& a = routes.approvals;
+  ContextGate& gate = routes.gate;
+  // The CI gate: decided and recorded, then an approval of this very context looked for (and
+  // used); the answer is the decision with "gate" saying how it ends.
+  router.add({"POST", "/v1/gate", Access::kPermission, "decide", Runs::kOnWorker,
+              [&gate](Request& r, const Caller& c, Reply reply) {
+                auto decided = gate.decide(c.actor_id, r.body);
+                if (!decided) return reply(error_response(decided.error()));
+                reply(json_response(200, decided.value().to_json().dump()));
+              }});
   router.add({"GET", "/v1/approvals", Access::kPermission, "read_decisions", Runs::kOnWorker,
               [&a](Request& r, const Caller&, Reply reply) {
                 if (auto e = check_query(r, {"state", "limit"})) return reply(error_response(*e));

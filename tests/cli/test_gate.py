@@ -160,7 +160,7 @@ def test_every_answer_is_classified(tmp_path, reply, code, outcome):
     v = json.loads(r.stdout)
     assert v["outcome"] == outcome
     assert len(stub.requests) == 1  # none of these is retried
-    assert stub.requests[0][1] == "/v1/evaluate"
+    assert stub.requests[0][1] == "/v1/gate"
     if code == 5 and reply[0] in (400, 500):
         assert reply[1]["error"]["message"] in v["detail"]
 

@@ -45,13 +45,20 @@ struct GateVerdict {
   long http_status = 0;     // of the last answer; 0 when there was none (or decided here)
   int attempts = 0;         // requests sent; 0 when decided here
   std::string decision;     // the decision's JSON as answered; "" without one
+  // When an approval bound to this very context let a decision other than PROCEED pass
+  // (outcome kProceed, exit 0): "approved" (an approved proposal) or "overridden" (an approved
+  // two-key override of a HALT); "" otherwise.
+  std::string passed_by;
+  nlohmann::json approval;  // the answer's "gate" object when passed_by is set: ids, who, expiry
 };
 
 // Classifies one HTTP answer (pure). A 2xx must be served as application/json and be one JSON
 // object read strictly (read_json: no duplicate key, byte order mark or trailing bytes), whose
 // `status` is a string naming a status in any case ("HALT" is a halt) and whose `decision_id`
 // is an id: 1 to 256 letters, digits and "-_.:" (it is written into CI files); anything else is
-// kMalformed. 429, 502, 503 and 504 are kUnavailable (worth retrying); every other status is
+// kMalformed. A decision other than PROCEED whose answer carries "gate": {"outcome": "approved" or
+// "overridden", "proposal_id", "expires_at", ...} passes (kProceed, with passed_by set), unless the
+// decision failed the complexity gate, which nothing overrides. 429, 502, 503 and 504 are kUnavailable (worth retrying); every other status is
 // kRejected, with the service's error message in `detail` when it sent one.
 GateVerdict classify_answer(long http_status, std::string_view content_type, std::string_view body);
 
@@ -66,7 +73,7 @@ struct GateRemote {
   std::function<void(int attempt, const std::string& why, std::chrono::milliseconds wait)> on_retry;
 };
 
-// Sends `context_json` to `remote`, retrying kUnavailable answers, connection failures and
+// Sends `context_json` to `remote`'s POST /v1/gate (which looks for an approval bound to it), retrying kUnavailable answers, connection failures and
 // attempts that time out (each attempt may take an equal share of the time left, at least 1 s)
 // with capped exponential backoff; a 429's Retry-After (seconds or an HTTP date) is waited
 // instead when it is longer. Gives up as kUnavailable when the retries are spent or the next
