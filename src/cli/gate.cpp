@@ -189,71 +189,103 @@ bool append_file(const char* path, const std::string& text) {
   return static_cast<bool>(f.flush());
 }
 
+// Decided by the service at --url, which looks for approvals in its own store.
+GateVerdict decide_remote(const GateOptions& o, const std::string& text, std::string& where,
+                          std::optional<Error>& refused) {
+  GateRemote remote{
+      .url = *o.url,
+      .retries = o.retries,
+      .timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000))};
+  if (const char* key = std::getenv("AEGIS_API_KEY")) remote.api_key = key;
+  // Waiting is never silent: one line per retry (the detail never holds the key).
+  remote.on_retry = [](int attempt, const std::string& why, std::chrono::milliseconds wait) {
+    std::fprintf(stderr, "aegis: gate: attempt %d failed (%s); retrying in %.1f s\n", attempt,
+                 why.c_str(), static_cast<double>(wait.count()) / 1000.0);
+  };
+  GateVerdict v;
+  try {
+    v = gate_remote(text, remote);
+  } catch (const AegisError& e) {
+    refused = e.error();
+  }
+  OPENSSL_cleanse(remote.api_key.data(), remote.api_key.size());
+  where = *o.url + " (" + std::to_string(v.attempts) + " attempt" + (v.attempts == 1 ? "" : "s") +
+          ")";
+  return v;
+}
+
+// Decided here and recorded in the store at --db, where approvals of this context are found.
+GateVerdict decide_with_store(const GateOptions& o, const std::string& text,
+                              std::optional<Error>& refused) {
+  GateVerdict v;
+  auto file = load_config_file(o.config);
+  if (!file) {
+    refused = file.error();
+    return v;
+  }
+  std::unique_ptr<Store> store;
+  try {
+    store = Store::open(*o.db, Store::OpenMode::kExisting);
+  } catch (const AegisError& e) {
+    refused = e.error();
+    return v;
+  }
+  StoreDecisionService service(file.value().config, store.get());
+  const RBACEnforcer rbac = server_rbac(file.value().rbac, file.value().server.api_keys);
+  ContextGate gate(service.service.config(), *store, service.store_lock, rbac,
+                   file.value().custodians, service.service, file.value().approvals);
+  auto decided = gate.decide("cli", text);
+  if (!decided) {
+    const Error& e = decided.error();
+    v.outcome = e.kind == ErrorKind::kInternal ? GateOutcome::kInternal : GateOutcome::kInvalid;
+    v.detail = error_to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return v;
+  }
+  v = classify_answer(200, "application/json", decided.value().to_json().dump());
+  v.http_status = 0;
+  return v;
+}
+
+// Decided here without a store: only a PROCEED passes.
+GateVerdict decide_here(const GateOptions& o, const std::string& text,
+                        std::optional<Error>& refused) {
+  GateVerdict v;
+  auto config = load_config(o.config);
+  if (!config) {
+    refused = config.error();
+    return v;
+  }
+  std::unique_ptr<TelemetryEmitter> telemetry;  // the config's telemetry_url, as evaluate
+  try {
+    telemetry = make_telemetry(std::nullopt, config.value(), std::nullopt);
+  } catch (const AegisError& e) {
+    refused = e.error();
+    return v;
+  }
+  const DecisionService service(config.value(), nullptr, nullptr, telemetry.get());
+  v = gate_local(service, text);
+  if (telemetry) close_telemetry(*telemetry);
+  return v;
+}
+
 }  // namespace
 
 int run_gate(const GateOptions& o) {
   auto text = read_input(o.input, kMaxJsonBytes);
   if (!text) return report_error(text.error());
-  GateVerdict v;
+  std::optional<Error> refused;
   std::string where;
+  GateVerdict v;
   if (o.url) {
-    GateRemote remote{
-        .url = *o.url,
-        .retries = o.retries,
-        .timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000))};
-    if (const char* key = std::getenv("AEGIS_API_KEY")) remote.api_key = key;
-    // Waiting is never silent: one line per retry (the detail never holds the key).
-    remote.on_retry = [](int attempt, const std::string& why, std::chrono::milliseconds wait) {
-      std::fprintf(stderr, "aegis: gate: attempt %d failed (%s); retrying in %.1f s\n", attempt,
-                   why.c_str(), static_cast<double>(wait.count()) / 1000.0);
-    };
-    try {
-      v = gate_remote(text.value(), remote);
-    } catch (const AegisError& e) {
-      OPENSSL_cleanse(remote.api_key.data(), remote.api_key.size());
-      return report_error(e.error());
-    }
-    OPENSSL_cleanse(remote.api_key.data(), remote.api_key.size());
-    where = *o.url + " (" + std::to_string(v.attempts) + " attempt" + (v.attempts == 1 ? "" : "s") +
-            ")";
+    v = decide_remote(o, text.value(), where, refused);
   } else if (o.db) {
-    // Decided here and recorded in the store, where approvals of this context are found.
-    auto file = load_config_file(o.config);
-    if (!file) return report_error(file.error());
-    std::unique_ptr<Store> store;
-    try {
-      store = Store::open(*o.db, Store::OpenMode::kExisting);
-    } catch (const AegisError& e) {
-      return report_error(e.error());
-    }
-    StoreDecisionService service(file.value().config, store.get());
-    const RBACEnforcer rbac = server_rbac(file.value().rbac, file.value().server.api_keys);
-    ContextGate gate(service.service.config(), *store, service.store_lock, rbac,
-                     file.value().custodians, service.service, file.value().approvals);
-    auto decided = gate.decide("cli", text.value());
-    if (!decided) {
-      const Error& e = decided.error();
-      v.outcome = e.kind == ErrorKind::kInternal ? GateOutcome::kInternal : GateOutcome::kInvalid;
-      v.detail = error_to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    } else {
-      v = classify_answer(200, "application/json", decided.value().to_json().dump());
-      v.http_status = 0;
-    }
+    v = decide_with_store(o, text.value(), refused);
     where = "this machine, with the approvals in " + redacted_url(*o.db);
   } else {
-    auto config = load_config(o.config);
-    if (!config) return report_error(config.error());
-    std::unique_ptr<TelemetryEmitter> telemetry;  // the config's telemetry_url, as evaluate
-    try {
-      telemetry = make_telemetry(std::nullopt, config.value(), std::nullopt);
-    } catch (const AegisError& e) {
-      return report_error(e.error());
-    }
-    const DecisionService service(config.value(), nullptr, nullptr, telemetry.get());
-    v = gate_local(service, text.value());
-    if (telemetry) close_telemetry(*telemetry);
+    v = decide_here(o, text.value(), refused);
     where = "this machine (aegis gate, no --url)";
   }
+  if (refused) return report_error(*refused);
 
   const bool passed_unavailable =
       v.outcome == GateOutcome::kUnavailable && o.on_unavailable == "pass";

@@ -65,7 +65,8 @@ TEST(Router, TheServersTableIsTheOpenApiDocument) {
     // Routes that need a key say so (security: bearer), and public ones do not (security: []).
     const bool needs_key = op.contains("security") && !op["security"].empty();
     EXPECT_EQ(needs_key, !r.permission.empty() || r.pattern == "/mcp" ||
-                             r.pattern == "/v1/proposals/{proposal_id}/{action}")
+                             r.pattern == "/v1/proposals/{proposal_id}/{action}" ||
+                             r.pattern.starts_with("/v1/approvals/{approval_id}/"))
         << method << " " << r.pattern;
   }
   for (const auto& [path, ops] : doc["paths"].items())
