@@ -113,6 +113,11 @@ void wire_context(server::ApiContext& api, http::Router& router) {
                                          .telemetry_lost_counted = api.telemetry_lost_counted});
   server::add_mcp_route(router, {.mcp = *api.mcp, .lock = api.mcp_lock, .rbac = api.rbac});
   server::add_approval_routes(router, {.approvals = *api.approvals, .gate = *api.gate});
+  server::add_tool_call_routes(
+      router, {.settings = api.gateway ? &*api.gateway : nullptr,
+               .service = *api.service,
+               .approvals = *api.approvals,
+               .config_hash = gateway_config_hash(*api.service, api.gateway.value_or(GatewaySettings{}))});
   if (api.gateway) {
     api.gateway_sessions = std::make_unique<server::GatewaySessions>(
         *api.gateway, *api.service, *api.store, api.store_lock,
@@ -143,9 +148,13 @@ std::unique_ptr<http::Server> serve_with_hooks(server::ApiContext& api, const ht
   hooks.admit = [&api](const http::Request& req,
                        const http::Route& route) -> std::variant<http::Caller, http::Response> {
     const std::string* header = req.header("authorization");
-    const auto credential = header && req.header_count("authorization") == 1
-                                ? bearer_credential(*header)
-                                : std::nullopt;
+    std::optional<std::string> credential;
+    if (header && req.header_count("authorization") == 1) {
+      if (auto bearer = bearer_credential(*header))
+        credential = std::string(*bearer);
+      else if (route.pattern.starts_with("/v1/integrations/"))
+        credential = basic_password(*header);  // clients that can only put the key in the URL
+    }
     if (!credential)
       return server::error_response(
           Error(errors::kServerUnauthorized, "",

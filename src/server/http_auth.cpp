@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "aegis/core/digest.h"
+#include "aegis/crypto/encoding.h"
 
 namespace aegis {
 namespace {
@@ -36,6 +37,21 @@ std::optional<std::string_view> bearer_credential(std::string_view v) noexcept {
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
   if (!is_token68(v)) return std::nullopt;
   return v;
+}
+
+std::optional<std::string> basic_password(std::string_view v) {
+  constexpr std::string_view kScheme = "basic";
+  if (v.size() <= kScheme.size() || v[kScheme.size()] != ' ') return std::nullopt;
+  for (size_t i = 0; i < kScheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(v[i])) != kScheme[i]) return std::nullopt;
+  v.remove_prefix(kScheme.size());
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  const auto decoded = crypto::from_base64(v);
+  if (!decoded) return std::nullopt;
+  const std::string pair(decoded->begin(), decoded->end());
+  const size_t colon = pair.find(':');
+  if (colon == std::string::npos || colon + 1 == pair.size()) return std::nullopt;
+  return pair.substr(colon + 1);
 }
 
 const ApiKey* find_api_key(const std::vector<ApiKey>& keys, std::string_view credential) {

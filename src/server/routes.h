@@ -98,6 +98,13 @@ struct ApprovalRoutes {
   Approvals& approvals;
   ContextGate& gate;
 };
+// POST /v1/tool-calls/decide and POST /v1/integrations/docker-mcp: other gateways ask.
+struct ToolCallRoutes {
+  const GatewaySettings* settings;  // the config's gateway: section; null without one
+  const DecisionService& service;
+  Approvals& approvals;
+  std::string config_hash;  // gateway_config_hash of the two
+};
 // POST and DELETE /mcp, with the API keys and RBAC.
 struct McpRoutes {
   McpServer& mcp;
@@ -110,6 +117,7 @@ void add_workflow_routes(http::Router& router, const WorkflowRoutes& wf);
 void add_operations_routes(http::Router& router, const OperationsRoutes& o);
 void add_mcp_route(http::Router& router, const McpRoutes& m);
 void add_approval_routes(http::Router& router, const ApprovalRoutes& a);
+void add_tool_call_routes(http::Router& router, const ToolCallRoutes& t);
 
 // POST /mcp (a message; Mcp-Session-Id on the answer that opens a session) and DELETE /mcp (ends
 // the session named): `mcp` used under `lock`. With `rbac`, the routes need an API key and tools

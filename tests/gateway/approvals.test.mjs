@@ -285,3 +285,69 @@ test('another principal: an approval for one API key\'s call releases nothing fo
     serve.kill();
   }
 });
+
+test('other gateways ask: POST /v1/tool-calls/decide and Docker MCP Gateway\'s interceptor, with the same approvals', async () => {
+  const { freePort, waitForPort } = await import('../common/net.mjs');
+  const { createHash } = await import('node:crypto');
+  const { root, env } = filesystemDirs();
+  const db = join(root, 'serve.db');
+  const keys = {};
+  for (const [actor, role] of [['docker', 'proposer'], ['alice', 'approver']]) {
+    const key = `aegis_${createHash('sha256').update(actor).digest('hex')}`;
+    keys[actor] = key;
+    keys[`${actor}-line`] = `    - {actor_id: ${actor}, role: ${role}, key_sha256: "${createHash('sha256').update(key).digest('hex')}"}`;
+  }
+  const config = join(root, 'serve.yaml');
+  writeFileSync(config, `server:\n  api_keys:\n${keys['docker-line']}\n${keys['alice-line']}\n${GATEWAY}`);
+  const port = await freePort();
+  const serve = spawn(AEGIS, ['serve', '-c', config, '--db', `sqlite:${db}`, '--listen', `127.0.0.1:${port}`],
+    { env: { ...process.env, ...env }, stdio: 'ignore' });
+  try {
+    await waitForPort(port);
+    const url = `http://127.0.0.1:${port}`;
+    const decide = async (body) => (await fetch(`${url}/v1/tool-calls/decide`, {
+      method: 'POST', headers: { Authorization: `Bearer ${keys.docker}` }, body: JSON.stringify(body) })).json();
+    const call = (path, content) => ({ upstream: 'fs', tool: 'write_file', arguments: { path, content } });
+    const ws = await decide(call(join(env.WORKSPACE, 'a.txt'), 'x'));
+    assert.equal(ws.allow, true);
+    assert.equal(ws.status, 'proceed');
+    const shared = call(join(env.SHARED, 'a.txt'), 'x');
+    const held1 = await decide(shared);
+    assert.equal(held1.allow, false);
+    assert.equal(held1.approval.state, 'pending');
+    assert.equal(held1.approval.action.principal, 'docker');
+    const approve = await fetch(`${url}/v1/approvals/${held1.approval.id}/approve`, {
+      method: 'POST', headers: { Authorization: `Bearer ${keys.alice}` } });
+    assert.equal(approve.status, 200);
+    assert.equal((await decide({ ...shared, arguments: { ...shared.arguments, content: 'y' } })).allow, false);
+    const released = await decide(shared);
+    assert.equal(released.allow, true);
+    assert.equal(released.approval.state, 'consumed');
+    assert.equal((await decide(shared)).allow, false, 'an approval was used twice');
+
+    // Docker MCP Gateway (docker/mcp-gateway pkg/interceptors): POST of the SDK's request object
+    // with no headers of its own; the key in the URL's user info arrives as Basic credentials.
+    // An empty answer lets it call the tool; any other answer is the tool's result.
+    const basic = `Basic ${Buffer.from(`aegis:${keys.docker}`).toString('base64')}`;
+    const docker = (body, query = 'upstream=fs') => fetch(`${url}/v1/integrations/docker-mcp?${query}`,
+      { method: 'POST', headers: { Authorization: basic }, body: JSON.stringify(body) });
+    const sdkShape = (path, content) => ({ Session: {}, Params: { name: 'write_file', arguments: { path, content } }, Extra: null });
+    const go = await docker(sdkShape(join(env.WORKSPACE, 'b.txt'), 'x'));
+    assert.equal(go.status, 200);
+    assert.equal(await go.text(), '');
+    const halt = await (await docker(sdkShape(join(env.DENIED, 'k.txt'), 'x'))).json();
+    assert.equal(halt.isError, true);
+    assert.match(halt.content[0].text, /AEGIS: write_file was not called: the decision is halt/);
+    const later = { method: 'tools/call', params: { name: 'write_file', arguments: { path: join(env.SHARED, 'd.txt'), content: 'z' } } };
+    const wait = await (await docker(later)).json();
+    assert.match(wait.content[0].text, /Held for approval apr-/);
+    const id = wait._meta['aegis/decision'].approval.id;
+    await fetch(`${url}/v1/approvals/${id}/approve`, { method: 'POST', headers: { Authorization: `Bearer ${keys.alice}` } });
+    assert.equal(await (await docker(later)).text(), '');
+    // Without upstream, or without a key, nothing is decided.
+    assert.equal((await docker(later, '')).status, 400);
+    assert.equal((await fetch(`${url}/v1/integrations/docker-mcp?upstream=fs`, { method: 'POST', body: '{}' })).status, 401);
+  } finally {
+    serve.kill();
+  }
+});

@@ -56,6 +56,36 @@ std::string tool_definition_hash(const nlohmann::json& definition);
 std::vector<std::string> tool_definition_changes(const nlohmann::json& before,
                                                  const nlohmann::json& after);
 
+// What a call's digest binds beyond the call: SHA-256 of the engine's config hash and the
+// gateway policy's hash, so that an approval under one config releases nothing under another.
+std::string gateway_config_hash(const DecisionService& service, const GatewaySettings& settings);
+
+// One tool call decided by the policy, ready to record: what the MCP gateway and POST
+// /v1/tool-calls/decide share (docs/gateway.md#held-calls).
+struct DecidedToolCall {
+  Evaluation evaluation;
+  // action_digest of {upstream, tool, arguments, principal, config_hash}: what an approval of
+  // the call is bound to.
+  std::string digest;
+  nlohmann::json shown;           // what an approver sees (only the arguments the rule names)
+  std::vector<NewEntry> entries;  // the decision and its "gateway.call" record: one group
+};
+// Makes the call's context (gateway_context), decides it through `service` and prepares its
+// record; nothing is recorded yet. "gateway.policy" when the policy or the decision fails,
+// "gateway.store" when it cannot be written down.
+Result<DecidedToolCall> decide_tool_call(const GatewaySettings& settings,
+                                         const DecisionService& service,
+                                         const std::string& config_hash, const GatewayCall& call);
+
+// The approval side of a decided PAUSE or ESCALATE: an approval already granted for exactly this
+// call is consumed (released), otherwise one is requested (or an identical pending one joined).
+struct ApprovalStep {
+  bool released = false;
+  Approval approval;
+};
+Result<ApprovalStep> approval_step(Approvals& approvals, const DecidedToolCall& call,
+                                   const std::string& principal);
+
 // Counters of the calls decided, per upstream, tool and status ("proceed", "halt", "pause",
 // "escalate", "refused" for calls not decided: a changed pin, a policy or store failure).
 struct GatewayCallCount {

@@ -18,6 +18,10 @@ namespace aegis {
 // case, one or more spaces, then exactly one token68 (RFC 6750 §2.1), nothing after it.
 // nullopt for anything else.
 std::optional<std::string_view> bearer_credential(std::string_view header_value) noexcept;
+// The password of "Basic base64(user:password)", the API key of a client that can only give it
+// in the URL's user info (Docker MCP Gateway's interceptors: http://aegis:KEY@host/...); only
+// the /v1/integrations/ routes take it. nullopt when the value is no such credential.
+std::optional<std::string> basic_password(std::string_view header_value);
 
 // The API key whose SHA-256 matches `credential`, compared in constant time against every
 // key; nullptr when none does.

@@ -57,11 +57,11 @@ void Gateway::Impl::count(const std::string& upstream, const std::string& tool,
 
 // Refuses a call that was not decided: counted as "refused", logged without arguments.
 static void refuse(Gateway::Impl& g, const GatewayToolCall& c, const std::string& text,
-                   const ErrorCode& code) {
+                   std::string_view detail) {
   g.count(c.upstream_name, c.tool, "refused");
   g.log("call " + c.offered + " refused: " + text);
   g.reply_refusal(c, "AEGIS: " + c.offered + " was not called: " + text,
-                  {{"refused", code.detail}});
+                  {{"refused", detail}});
 }
 
 void Gateway::Impl::reply_refusal(const GatewayToolCall& c, const std::string& text,
@@ -134,22 +134,6 @@ static std::optional<GatewayToolCall> resolve(Gateway::Impl& g, const json& id,
   return c;
 }
 
-// The decision's entry and the call's: one group, so one is never in the chain without the other.
-static std::vector<NewEntry> call_entries(const Gateway::Impl& g, const GatewayToolCall& c,
-                                          const GatewayVerdictInput& input, const Evaluation& ev) {
-  const json record = {{"arguments", input.recorded},
-                       {"call_digest", c.digest},
-                       {"decision_id", ev.decision.decision_id},
-                       {"principal", g.settings.principal},
-                       {"rule", input.rule},
-                       {"session_id", g.session_id},
-                       {"status", to_string(ev.decision.status)},
-                       {"tool", c.tool},
-                       {"upstream", c.upstream_name}};
-  return {ev.entry(),
-          NewEntry{"gateway.call", ev.decision.decision_id, canonical_json(record), {}}};
-}
-
 void Gateway::Impl::call_tool(const json& id, const json& params) {
   auto resolved = resolve(*this, id, params);
   if (!resolved) return;
@@ -158,44 +142,25 @@ void Gateway::Impl::call_tool(const json& id, const json& params) {
     return refuse(*this, *c,
                   "its upstream is starting again; its tools are checked against their pins "
                   "before any call goes to it (retry shortly)",
-                  errors::kGatewayUpstream);
+                  errors::kGatewayUpstream.detail);
   if (c->changed && !pin_accepted_since(*this, *c))
     return refuse(
         *this, *c,
         "its definition changed since it was pinned (" + *c->changed +
             "); an operator must review and accept it: aegis gateway pins list, then pins accept " +
             c->upstream_name + " " + c->tool,
-        errors::kGatewayPinChanged);
+        errors::kGatewayPinChanged.detail);
   if (!service.durable())
     return refuse(*this, *c, "the gateway has no store to record decisions in",
-                  errors::kGatewayStore);
+                  errors::kGatewayStore.detail);
   const GatewayCall call{ups[c->upstream].spec, c->tool,   &c->arguments, &c->annotations,
                          settings.principal,    session_id};
-  auto input = gateway_context(settings, call);
-  if (!input) return refuse(*this, *c, input.error().message, errors::kGatewayPolicy);
-  auto evaluated = service.evaluate(input.value().context);
-  if (!evaluated)
-    return refuse(*this, *c, "it could not be decided: " + evaluated.error().message,
-                  errors::kGatewayPolicy);
-  auto ev = std::make_shared<Evaluation>(std::move(evaluated).value());
-  std::vector<NewEntry> entries;
-  try {
-    c->digest = action_digest({{"upstream", c->upstream_name},
-                               {"tool", c->tool},
-                               {"arguments", c->arguments},
-                               {"principal", settings.principal},
-                               {"config_hash", config_hash}});
-    c->shown = {{"upstream", c->upstream_name},
-                {"tool", c->tool},
-                {"principal", settings.principal},
-                {"rule", input.value().rule},
-                {"arguments", input.value().recorded},
-                {"config_hash", config_hash}};
-    entries = call_entries(*this, *c, input.value(), *ev);
-  } catch (const std::exception& e) {
-    return refuse(*this, *c, std::string("it could not be recorded: ") + e.what(),
-                  errors::kGatewayStore);
-  }
+  auto decided = decide_tool_call(settings, service, config_hash, call);
+  if (!decided) return refuse(*this, *c, decided.error().message, decided.error().detail);
+  c->digest = decided.value().digest;
+  c->shown = decided.value().shown;
+  auto ev = std::make_shared<Evaluation>(decided.value().evaluation);
+  std::vector<NewEntry> entries = std::move(decided.value().entries);
   ++recording;
   {
     std::lock_guard<std::mutex> l(mu);
@@ -222,7 +187,7 @@ void Gateway::Impl::after_record(const std::shared_ptr<const GatewayToolCall>& c
   } done{recording};
   if (!durable)
     return refuse(*this, c, "its decision could not be recorded, so it was not forwarded",
-                  errors::kGatewayStore);
+                  errors::kGatewayStore.detail);
   const std::string status(to_string(ev.decision.status));
   count(c.upstream_name, c.tool, status);
   log("call " + c.offered + ": " + status + " (decision " + ev.decision.decision_id + ")");

@@ -39,7 +39,7 @@ Gateway::Impl::Impl(const GatewaySettings& s, const DecisionService& svc, Store&
       send(std::move(to_client_fn)),
       log(std::move(log_fn)),
       session_id(new_uuid_v4()),
-      config_hash(sha256_hex(svc.config().config_hash() + s.policy_hash)) {
+      config_hash(gateway_config_hash(svc, s)) {
   ups.resize(settings.upstreams.size());
   for (size_t i = 0; i < ups.size(); ++i) ups[i].spec = &settings.upstreams[i];
 }

@@ -35,38 +35,26 @@ void Gateway::Impl::hold_or_release(const std::shared_ptr<const GatewayToolCall>
     reply_refusal(c, "AEGIS: " + c.offered + " was not called: " + why,
                   {{"refused", errors::kGatewayStore.detail}});
   };
-  json action = c.shown;
-  const json d = json::parse(ev.json);
-  action["decision"] = {{"decision_id", d["decision_id"]},         {"status", d["status"]},
-                        {"failing_gates", d["failing_gates"]},     {"rationale", d["rationale"]},
-                        {"counterfactuals", d["counterfactuals"]}, {"next_steps", d["next_steps"]}};
-  const ApprovalRequest request{"tool_call", c.digest, settings.principal, ev.decision.status,
-                                ev.decision.decision_id, std::move(action)};
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto released = approvals->consume(c.digest);
-    if (!released) return fail("its approval could not be read: " + released.error().message);
-    if (released.value()) {
-      log("call " + c.offered + " released by approval " + released.value()->id);
-      return forward_call(c);
-    }
-    auto requested = approvals->request(request);
-    if (!requested) return fail("it could not be held for approval: " + requested.error().message);
-    if (requested.value().state == ApprovalState::APPROVED) continue;  // granted meanwhile
-    const Approval& a = requested.value();
-    const auto now = std::chrono::steady_clock::now();
-    bool ask = false;
-    {
-      std::lock_guard<std::mutex> l(mu);
-      holds.push_back({call, a.id, now + approvals->policy().hold_timeout, now + kProgressEvery});
-      ask = approvals->policy().elicitation && ev.decision.status == PCWStatus::PAUSE &&
-            client_asked && client_init &&
-            client_init->value("capabilities", json::object()).contains("elicitation");
-    }
-    log("call " + c.offered + " held for approval " + a.id);
-    if (ask) ask_client(call, a);
-    return;
+  // The decided call, as approval_step reads it (its entries are already in the chain).
+  const DecidedToolCall decided{ev, c.digest, c.shown, {}};
+  auto step = approval_step(*approvals, decided, settings.principal);
+  if (!step) return fail("it could not be held for approval: " + step.error().message);
+  const Approval& a = step.value().approval;
+  if (step.value().released) {
+    log("call " + c.offered + " released by approval " + a.id);
+    return forward_call(c);
   }
-  fail("its approval was granted and taken by an identical call meanwhile; call it again");
+  const auto now = std::chrono::steady_clock::now();
+  bool ask = false;
+  {
+    std::lock_guard<std::mutex> l(mu);
+    holds.push_back({call, a.id, now + approvals->policy().hold_timeout, now + kProgressEvery});
+    ask = approvals->policy().elicitation && ev.decision.status == PCWStatus::PAUSE &&
+          client_asked && client_init &&
+          client_init->value("capabilities", json::object()).contains("elicitation");
+  }
+  log("call " + c.offered + " held for approval " + a.id);
+  if (ask) ask_client(call, a);
 }
 
 bool Gateway::Impl::drop_hold(const std::string& client_id) {

@@ -1,0 +1,81 @@
+// One tool call decided by the policy, and the approval step of one that needs a person: what
+// the MCP gateway and POST /v1/tool-calls/decide share.
+#include "aegis/core/digest.h"
+#include "aegis/core/json.h"
+#include "aegis/server/errors.h"
+#include "aegis/server/gateway.h"
+
+namespace aegis {
+
+using nlohmann::json;
+
+std::string gateway_config_hash(const DecisionService& service, const GatewaySettings& settings) {
+  return sha256_hex(service.config().config_hash() + settings.policy_hash);
+}
+
+Result<DecidedToolCall> decide_tool_call(const GatewaySettings& settings,
+                                         const DecisionService& service,
+                                         const std::string& config_hash, const GatewayCall& call) {
+  auto input = gateway_context(settings, call);
+  if (!input) return Error(errors::kGatewayPolicy, input.error().field, input.error().message);
+  auto evaluated = service.evaluate(input.value().context);
+  if (!evaluated)
+    return Error(errors::kGatewayPolicy, evaluated.error().field,
+                 "it could not be decided: " + evaluated.error().message);
+  DecidedToolCall out{std::move(evaluated).value(), "", json(), {}};
+  const std::string& upstream = call.upstream->name;
+  try {
+    out.digest = action_digest({{"upstream", upstream},
+                                {"tool", call.tool},
+                                {"arguments", *call.arguments},
+                                {"principal", call.principal},
+                                {"config_hash", config_hash}});
+    out.shown = {{"upstream", upstream},
+                 {"tool", call.tool},
+                 {"principal", call.principal},
+                 {"rule", input.value().rule},
+                 {"arguments", input.value().recorded},
+                 {"config_hash", config_hash}};
+    const PCWDecision& d = out.evaluation.decision;
+    const json record = {{"arguments", input.value().recorded},
+                         {"call_digest", out.digest},
+                         {"decision_id", d.decision_id},
+                         {"principal", call.principal},
+                         {"rule", input.value().rule},
+                         {"session_id", call.session_id},
+                         {"status", to_string(d.status)},
+                         {"tool", call.tool},
+                         {"upstream", upstream}};
+    out.entries = {out.evaluation.entry(),
+                   NewEntry{"gateway.call", d.decision_id, canonical_json(record), {}}};
+  } catch (const std::exception& e) {
+    return Error(errors::kGatewayStore, "", std::string("it could not be recorded: ") + e.what());
+  }
+  return out;
+}
+
+Result<ApprovalStep> approval_step(Approvals& approvals, const DecidedToolCall& call,
+                                   const std::string& principal) {
+  const json d = json::parse(call.evaluation.json);
+  json action = call.shown;
+  action["decision"] = {{"decision_id", d["decision_id"]},         {"status", d["status"]},
+                        {"failing_gates", d["failing_gates"]},     {"rationale", d["rationale"]},
+                        {"counterfactuals", d["counterfactuals"]}, {"next_steps", d["next_steps"]}};
+  const ApprovalRequest request{"tool_call", call.digest, principal,
+                                call.evaluation.decision.status,
+                                call.evaluation.decision.decision_id, std::move(action)};
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto released = approvals.consume(call.digest);
+    if (!released) return released.error();
+    if (released.value()) return ApprovalStep{true, *released.value()};
+    auto requested = approvals.request(request);
+    if (!requested) return requested.error();
+    // Granted between the two steps: consume it.
+    if (requested.value().state != ApprovalState::APPROVED)
+      return ApprovalStep{false, std::move(requested).value()};
+  }
+  return Error(errors::kGatewayStore, "",
+               "its approval was granted and taken by an identical call meanwhile; call it again");
+}
+
+}  // namespace aegis
