@@ -18,6 +18,7 @@ const SHOTS = process.env.AEGIS_SCREENSHOT_DIR || mkdtempSync(join(tmpdir(), 'ae
 const KEYS = {
   admin: ['ops', 'admin'], proposer: ['ci-bot', 'proposer'], analyst: ['model-a', 'analyst'],
   risk: ['risk-lead-1', 'risk_lead'], sec: ['sec-lead-1', 'security_lead'],
+  approver: ['human-1', 'approver'], agent: ['desktop-agent', 'proposer'],
 };
 const key = (name) => `aegis_console_test_${name}`;
 const sha = (s) => createHash('sha256').update(s).digest('hex');
@@ -62,7 +63,13 @@ before(async () => {
     'server:\n  rate_limit_per_minute: 0\n  max_body_bytes: 8388608\n  api_keys:\n' + keyLines +
     'custodians:\n' +
     `  - {actor_id: risk-lead-1, role: risk_lead, public_key: "${risk.public_key}"}\n` +
-    `  - {actor_id: sec-lead-1, role: security_lead, public_key: "${sec.public_key}"}\n`);
+    `  - {actor_id: sec-lead-1, role: security_lead, public_key: "${sec.public_key}"}\n` +
+    // A gateway policy, for the approvals of held tool calls (asked through /v1/tool-calls/decide).
+    'gateway:\n  upstreams:\n    - {name: fs, command: node, args: [server.js]}\n  rules:\n' +
+    '    - {name: shared-writes, upstream: fs, tools: [write_file], when: [{arg: path, prefix: /srv/shared/}],\n' +
+    '       context: {estimated_impact: medium, requires_human_approval: true}, record: [path]}\n' +
+    '    - {name: deletes, upstream: fs, tools: [delete_*], context: {estimated_impact: high, risk_proposed: 0.95},\n' +
+    '       record: [path]}\n');
   const port = await freePort();
   server = spawn(AEGIS, ['serve', '--listen', `127.0.0.1:${port}`, '-c', join(dir, 'c.yaml'),
     '--db', `sqlite:${join(dir, 'd.db')}`], { stdio: 'ignore' });
@@ -380,6 +387,45 @@ test('pending overrides show who signed, who has not, and a command that signs',
     assert.equal(await approved.locator('.missing-signature').count(), 0);
     await reloaded(page, () => page.selectOption('#o-state', 'open'));
     assert.equal(await page.locator(`.override[data-override-id="${o.override_id}"]`).count(), 0);
+  } finally {
+    await close(page);
+  }
+});
+
+test('the approvals view shows the held call as the policy shows it, and approves or denies it', async () => {
+  const ask = (tool, args) => call('POST', '/v1/tool-calls/decide', 'agent', { upstream: 'fs', tool, arguments: args });
+  const write = await ask('write_file', { path: '/srv/shared/release-notes.md', content: 'the-secret-body-93b1' });
+  assert.equal(write.allow, false);
+  const del = await ask('delete_file', { path: '/srv/shared/customers.db' });
+  assert.equal(del.status, 'escalate');
+  const page = await open('&view=approvals', key('approver'));
+  try {
+    const listed = await call('GET', '/v1/approvals?state=pending', 'approver');
+    const cards = await page.$$eval('#approvals .approval', (cs) => cs.map((c) => c.dataset.approvalId));
+    assert.deepEqual(cards, listed.approvals.map((a) => a.id));
+    const card = page.locator(`.approval[data-approval-id="${write.approval.id}"]`);
+    assert.match(await card.locator('.approval-tool').textContent(), /fs · write_file/);
+    const text = await card.textContent();
+    assert.match(text, /desktop-agent/);
+    assert.match(text, /\/srv\/shared\/release-notes\.md/);
+    assert.ok(!text.includes('the-secret-body-93b1'), 'an argument the policy does not name is shown');
+    assert.match(text, /1 more approver/);
+    const esc = page.locator(`.approval[data-approval-id="${del.approval.id}"]`);
+    assert.match(await esc.textContent(), /2 more approvers, or one with role security_lead/);
+    assert.ok(await esc.locator('.counterfactuals li').count() >= 1, 'what would pass is shown');
+    await page.screenshot({ path: join(SHOTS, 'console-approvals.png') });
+
+    await card.locator('input.reason').fill('release notes are public');
+    await reloaded(page, () => card.locator('button.approve').click());
+    const after = await call('GET', `/v1/approvals/${write.approval.id}`, 'approver');
+    assert.equal(after.state, 'approved');
+    assert.deepEqual(after.approvals.map((v) => [v.actor, v.reason]), [['human-1', 'release notes are public']]);
+    assert.equal(await page.locator(`.approval[data-approval-id="${write.approval.id}"]`).count(), 0);
+    await reloaded(page, () => esc.locator('button.deny').click());
+    assert.equal((await call('GET', `/v1/approvals/${del.approval.id}`, 'approver')).state, 'denied');
+    // The approved call is allowed once; the denied one is not.
+    assert.equal((await ask('write_file', { path: '/srv/shared/release-notes.md', content: 'the-secret-body-93b1' })).allow, true);
+    assert.equal((await ask('delete_file', { path: '/srv/shared/customers.db' })).allow, false);
   } finally {
     await close(page);
   }
