@@ -1,7 +1,8 @@
 // The MCP gateway over Streamable HTTP (docs/gateway.md#over-http): POST a message, DELETE ends
 // the session. `initialize` opens a session — a Gateway of its own, with its own upstream
 // connections — whose id the answer carries; each request is answered as application/json when
-// its response comes. Mounted at /gateway/mcp in `aegis serve` (API keys, RBAC: `decide`), and
+// its response comes, and a tools/call as a server-sent stream when the client accepts one (its
+// progress while it is held for approval, then its response). Mounted at /gateway/mcp in `aegis serve` (API keys, RBAC: `decide`), and
 // served alone at /mcp by `aegis gateway --listen`.
 #include <algorithm>
 #include <chrono>
@@ -23,30 +24,97 @@ constexpr auto kSessionIdle = std::chrono::minutes(30);
 
 // The HTTP answers waiting for a session's responses, by request id. The gateway's callback holds
 // only this, never the session: a session ends on an HTTP thread, never on one of its gateway's.
+// A request is answered as application/json, or — a tools/call whose client accepts
+// text/event-stream — as a server-sent stream: the progress notifications of its progressToken
+// while it is held for approval, then its response, then the end of the stream.
 struct Outbox {
+  struct Waiting {
+    http::Reply reply;                       // a JSON answer: called once with the response
+    std::shared_ptr<http::BodyStream> sse;   // a streamed answer, once its head is written
+    nlohmann::json progress_token;           // of a streamed one: its notifications go with it
+    std::vector<std::string> early;          // events that came before the stream was open
+    bool streamed = false, done = false;
+  };
   std::mutex lock;
-  std::map<std::string, http::Reply> waiting;  // by the request's id (dumped)
+  std::map<std::string, Waiting> waiting;  // by the request's id (dumped)
 
-  // A response of the gateway goes to the HTTP request waiting for it; nothing else is sent to
-  // an HTTP client (no server-sent stream: notifications are dropped, and the gateway answers the
-  // upstreams' requests itself, refuse_client_requests).
+  static std::string event(const std::string& message) {
+    return "event: message\ndata: " + message + "\n\n";
+  }
+  // Sends an event to a streamed request (under lock), or keeps it until the stream is open.
+  static void send(Waiting& w, const std::string& message) {
+    if (w.sse)
+      w.sse->push(event(message));
+    else
+      w.early.push_back(event(message));
+  }
+
+  // A response goes to the HTTP request waiting for it; a progress notification to the streamed
+  // request of its token. Nothing else is sent to an HTTP client (no standalone stream: other
+  // notifications are dropped, and the gateway answers the upstreams' requests itself,
+  // refuse_client_requests).
   void deliver(const std::string& message) {
     const auto m = nlohmann::json::parse(message, nullptr, false);
-    if (!m.is_object() || !m.contains("id") || m.contains("method")) return;
-    http::Reply reply;
-    {
-      std::lock_guard<std::mutex> l(lock);
-      auto it = waiting.find(m["id"].dump());
-      if (it == waiting.end()) return;
-      reply = std::move(it->second);
-      waiting.erase(it);
+    if (!m.is_object()) return;
+    std::unique_lock<std::mutex> l(lock);
+    if (m.contains("method")) {
+      const auto params = m.value("params", nlohmann::json::object());
+      if (m["method"] != "notifications/progress" || !params.is_object()) return;
+      const auto token = params.value("progressToken", nlohmann::json());
+      for (auto& [id, w] : waiting)
+        if (w.streamed && !token.is_null() && w.progress_token == token) send(w, message);
+      return;
     }
+    if (!m.contains("id")) return;
+    auto it = waiting.find(m["id"].dump());
+    if (it == waiting.end()) return;
+    Waiting& w = it->second;
+    if (w.streamed) {
+      send(w, message);
+      w.done = true;
+      if (w.sse) {
+        w.sse->end();
+        waiting.erase(it);
+      }
+      return;
+    }
+    http::Reply reply = std::move(w.reply);
+    waiting.erase(it);
+    l.unlock();
     reply(json_response(200, message));
   }
   // Registers the answer of request `id`; false when one with the same id is still waiting.
   bool wait(const std::string& id, http::Reply reply) {
     std::lock_guard<std::mutex> l(lock);
-    return waiting.emplace(id, std::move(reply)).second;
+    return waiting.emplace(id, Waiting{std::move(reply), nullptr, nullptr, {}, false, false})
+        .second;
+  }
+  // The same for a streamed answer (`progress_token` may be null); its head is written now.
+  bool stream(const std::shared_ptr<Outbox>& self, const std::string& id,
+              nlohmann::json progress_token, const http::Reply& reply) {
+    {
+      std::lock_guard<std::mutex> l(lock);
+      if (!waiting.emplace(id, Waiting{nullptr, nullptr, std::move(progress_token), {}, true, false})
+               .second)
+        return false;
+    }
+    http::Response r;
+    r.content_type = "text/event-stream";
+    r.streamed = [self, id](std::shared_ptr<http::BodyStream> sse) {
+      std::lock_guard<std::mutex> l(self->lock);
+      auto it = self->waiting.find(id);
+      if (it == self->waiting.end()) return sse->end();
+      for (auto& e : it->second.early) sse->push(std::move(e));
+      it->second.early.clear();
+      if (it->second.done) {
+        sse->end();
+        self->waiting.erase(it);
+        return;
+      }
+      it->second.sse = std::move(sse);
+    };
+    reply(std::move(r));
+    return true;
   }
 };
 
@@ -161,7 +229,16 @@ void GatewaySessions::post(http::Request& req, const std::string& actor, http::R
     s->gateway->from_client(req.body);
     return reply(json_response(202, ""));
   }
-  if (!s->outbox->wait(m["id"].dump(), reply))
+  const std::string* accept = req.header("accept");
+  const bool sse = m["method"] == "tools/call" && accept &&
+                   accept->find("text/event-stream") != std::string::npos;
+  const auto meta = m.value("params", nlohmann::json::object());
+  const auto token = meta.is_object() && meta.value("_meta", nlohmann::json()).is_object()
+                         ? meta["_meta"].value("progressToken", nlohmann::json())
+                         : nlohmann::json();
+  const bool registered = sse ? s->outbox->stream(s->outbox, m["id"].dump(), token, reply)
+                              : s->outbox->wait(m["id"].dump(), reply);
+  if (!registered)
     return reply(error_response(
         Error(errors::kGatewayMessage, "id", "a request with this id is still being answered")));
   s->gateway->from_client(req.body);

@@ -351,3 +351,51 @@ test('other gateways ask: POST /v1/tool-calls/decide and Docker MCP Gateway\'s i
     serve.kill();
   }
 });
+
+test('over Streamable HTTP a held call is a server-sent stream: its progress while held, then its result', async () => {
+  const { freePort, waitForPort } = await import('../common/net.mjs');
+  const { createHash } = await import('node:crypto');
+  const { root, env } = filesystemDirs();
+  const db = join(root, 'serve.db');
+  const lines = [];
+  const keys = {};
+  for (const [actor, role] of [['agent-7', 'proposer'], ['alice', 'approver']]) {
+    keys[actor] = `aegis_${createHash('sha256').update(actor).digest('hex')}`;
+    lines.push(`    - {actor_id: ${actor}, role: ${role}, key_sha256: "${createHash('sha256').update(keys[actor]).digest('hex')}"}`);
+  }
+  const config = join(root, 'serve.yaml');
+  writeFileSync(config, `server:\n  api_keys:\n${lines.join('\n')}\napprovals:\n  hold_timeout_seconds: 30\n${GATEWAY}`);
+  const port = await freePort();
+  const serve = spawn(AEGIS, ['serve', '-c', config, '--db', `sqlite:${db}`, '--listen', `127.0.0.1:${port}`],
+    { env: { ...process.env, ...env }, stdio: 'ignore' });
+  try {
+    await waitForPort(port);
+    const url = `http://127.0.0.1:${port}`;
+    const client = await connectHttp(`${url}/gateway/mcp`, { Authorization: `Bearer ${keys['agent-7']}` });
+    const target = join(env.SHARED, 'sse.txt');
+    const progress = [];
+    const call = client.callTool(write(target, 'streamed'), undefined, { onprogress: (p) => progress.push(p) });
+    const req = await held(db);
+    while (progress.length < 1) await new Promise((r) => setTimeout(r, 50));
+    assert.match(progress[0].message, /held for approval apr-/);
+    assert.equal(existsSync(target), false);
+    const ok = await fetch(`${url}/v1/approvals/${req.id}/approve`, { method: 'POST', headers: { Authorization: `Bearer ${keys.alice}` } });
+    assert.equal(ok.status, 200);
+    const result = await call;
+    assert.equal(result.isError, undefined, text(result));
+    assert.equal(readFileSync(target, 'utf8'), 'streamed');
+    // A raw look at the wire: the answer to a tools/call is text/event-stream.
+    const raw = await fetch(`${url}/gateway/mcp`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${keys['agent-7']}`, 'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream', 'Mcp-Session-Id': client.transport.sessionId },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'tools/call', params: write(join(env.WORKSPACE, 'w.txt'), 'x') }),
+    });
+    assert.match(raw.headers.get('content-type'), /^text\/event-stream/);
+    const body = await raw.text();
+    assert.match(body, /^event: message\ndata: \{.*"id":99.*\}\n\n$/s);
+    await client.close();
+  } finally {
+    serve.kill();
+  }
+});

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,12 +25,25 @@ struct Request {
   const std::string& param(std::string_view name) const;  // precondition: the route has it
 };
 
+// The body of a streamed response (server-sent events): pieces are written in the order pushed,
+// from any thread; end() closes the connection once they are written. Pushing after end(), or
+// after the client went away, does nothing.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  virtual void push(std::string piece) = 0;
+  virtual void end() = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   bool close = false;  // close the connection after this response
+  // When set, `body` is ignored: the head is written without a length (the connection closes
+  // at the end), and `streamed` gets the stream that writes the body as it comes.
+  std::function<void(std::shared_ptr<BodyStream>)> streamed;
 };
 
 // Completes a request: called exactly once, from any thread.

@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <deque>
 #include <list>
 #include <mutex>
 #include <thread>
@@ -427,6 +428,7 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
       out_ += ": ";
       out_ += v;
     }
+    if (r.streamed) return write_streamed(std::move(r.streamed));
     out_ += "\r\nContent-Length: ";
     out_ += std::to_string(r.body.size());
     if (!keep) out_ += "\r\nConnection: close";
@@ -447,6 +449,63 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
                        if (!keep) return self->close();
                        self->wait_for_request();
                      });
+  }
+
+  // A streamed response: the head (out_ so far) without a length, then each piece pushed, in
+  // order, on this connection's thread; the connection closes after the last. No deadline
+  // applies while it streams: the route ends it.
+  struct Streamed : BodyStream {
+    std::shared_ptr<Connection> c;
+    explicit Streamed(std::shared_ptr<Connection> conn) : c(std::move(conn)) {}
+    ~Streamed() override { end(); }
+    void push(std::string piece) override {
+      net::post(c->shard_.ioc, [c = c, p = std::move(piece)]() mutable {
+        if (c->stream_done_) return;
+        c->stream_queue_.push_back(std::move(p));
+        c->stream_next();
+      });
+    }
+    void end() override {
+      net::post(c->shard_.ioc, [c = c] {
+        c->stream_ending_ = true;
+        c->stream_next();
+      });
+    }
+  };
+  void write_streamed(std::function<void(std::shared_ptr<BodyStream>)> streamed) {
+    out_ += "\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n";
+    head_only_ = false;
+    timer_.cancel();
+    stream_writing_ = true;
+    net::async_write(stream_, net::buffer(out_),
+                     [self = this->shared_from_this(), streamed = std::move(streamed)](
+                         error_code ec, size_t) {
+                       self->stream_writing_ = false;
+                       if (ec) self->stream_done_ = true;
+                       streamed(std::make_shared<Streamed>(self));
+                       self->stream_next();
+                     });
+  }
+  void stream_next() {
+    if (stream_writing_ || stream_done_) return;
+    if (stream_queue_.empty()) {
+      if (!stream_ending_) return;
+      stream_done_ = true;
+      return close();
+    }
+    out_ = std::move(stream_queue_.front());
+    stream_queue_.pop_front();
+    stream_writing_ = true;
+    net::async_write(stream_, net::buffer(out_), [self = this->shared_from_this()](error_code ec,
+                                                                                   size_t) {
+      self->stream_writing_ = false;
+      if (ec) {
+        self->stream_done_ = true;
+        self->stream_queue_.clear();
+        return self->close();
+      }
+      self->stream_next();
+    });
   }
 
   // After refusing a request whose body was not read: stop sending, then read and drop what the
@@ -488,6 +547,8 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
   std::optional<BodyDecoder> decoder_;                               // the body
   Request req_;
   std::string out_;  // the response being written
+  std::deque<std::string> stream_queue_;  // a streamed body's pieces not written yet
+  bool stream_writing_ = false, stream_ending_ = false, stream_done_ = false;
   const Route* route_ = nullptr;
   Caller caller_;
   bool body_pending_ = false;
