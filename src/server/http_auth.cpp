@@ -28,25 +28,28 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::optional<std::string_view> bearer_credential(std::string_view v) noexcept {
-  constexpr std::string_view kScheme = "bearer";
-  if (v.size() <= kScheme.size() || v[kScheme.size()] != ' ') return std::nullopt;
-  for (size_t i = 0; i < kScheme.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(v[i])) != kScheme[i]) return std::nullopt;
-  v.remove_prefix(kScheme.size());
+// What follows `scheme` (lower case; matched in any case) and its spaces in an Authorization
+// value, or nullopt for another scheme.
+static std::optional<std::string_view> after_scheme(std::string_view v,
+                                                    std::string_view scheme) noexcept {
+  if (v.size() <= scheme.size() || v[scheme.size()] != ' ') return std::nullopt;
+  for (size_t i = 0; i < scheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(v[i])) != scheme[i]) return std::nullopt;
+  v.remove_prefix(scheme.size());
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-  if (!is_token68(v)) return std::nullopt;
   return v;
 }
 
+std::optional<std::string_view> bearer_credential(std::string_view v) noexcept {
+  const auto token = after_scheme(v, "bearer");
+  if (!token || !is_token68(*token)) return std::nullopt;
+  return token;
+}
+
 std::optional<std::string> basic_password(std::string_view v) {
-  constexpr std::string_view kScheme = "basic";
-  if (v.size() <= kScheme.size() || v[kScheme.size()] != ' ') return std::nullopt;
-  for (size_t i = 0; i < kScheme.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(v[i])) != kScheme[i]) return std::nullopt;
-  v.remove_prefix(kScheme.size());
-  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-  const auto decoded = crypto::from_base64(v);
+  const auto token = after_scheme(v, "basic");
+  if (!token) return std::nullopt;
+  const auto decoded = crypto::from_base64(*token);
   if (!decoded) return std::nullopt;
   const std::string pair(decoded->begin(), decoded->end());
   const size_t colon = pair.find(':');

@@ -76,7 +76,7 @@ void add_approval_routes(http::Router& router, const ApprovalRoutes& routes) {
                         (j.contains("reason") && !j["reason"].is_string()))
                       return reply(error_response(Error(errors::kApprovalInvalid, "reason",
                                                         "the body is {\"reason\": \"...\"}")));
-                    if (j.contains("reason")) reason = j["reason"].get<std::string>().substr(0, 4096);
+                    if (j.contains("reason")) reason = j["reason"].get<std::string>();
                   }
                   const std::string id = r.param("approval_id");
                   reply(workflow_response(

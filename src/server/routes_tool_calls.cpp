@@ -23,9 +23,14 @@ using http::Request;
 using http::Runs;
 using nlohmann::json;
 
-// A tool call as another gateway states it.
+// A tool call as another gateway states it. `caller` is the API key's actor; `agent` the agent
+// it asks for ("" or the caller: itself). The principal decided and bound is the caller, or
+// "caller/agent" — so that no other key can use an approval granted for this caller's agent.
 struct StatedCall {
-  std::string upstream, tool, principal, session_id;
+  std::string upstream, tool, caller, agent, session_id;
+  std::string principal() const {
+    return agent.empty() || agent == caller ? caller : caller + "/" + agent;
+  }
   json arguments = json::object(), annotations;
 };
 
@@ -40,8 +45,8 @@ Result<json> decide_stated(const ToolCallRoutes& t, const StatedCall& s) {
   const GatewayUpstream* upstream = &named;
   for (const auto& u : t.settings->upstreams)
     if (u.name == s.upstream) upstream = &u;
-  const GatewayCall call{upstream,    s.tool,    &s.arguments, &s.annotations,
-                         s.principal, s.session_id.empty() ? new_uuid_v4() : s.session_id};
+  const GatewayCall call{upstream,      s.tool,    &s.arguments, &s.annotations,
+                         s.principal(), s.session_id.empty() ? new_uuid_v4() : s.session_id};
   auto decided = decide_tool_call(*t.settings, t.service, t.config_hash, call);
   if (!decided) return decided.error();
   if (!t.service.record_and_wait(decided.value().entries))
@@ -56,7 +61,8 @@ Result<json> decide_stated(const ToolCallRoutes& t, const StatedCall& s) {
               {"digest", decided.value().digest},
               {"approval", nullptr}};
   if (d.status == PCWStatus::PAUSE || d.status == PCWStatus::ESCALATE) {
-    auto step = approval_step(t.approvals, decided.value(), s.principal);
+    auto step = approval_step(t.approvals, decided.value(), s.caller,
+                              s.agent == s.caller ? "" : s.agent);
     if (!step) return step.error();
     out["allow"] = step.value().released;
     out["approval"] = step.value().approval.to_json();
@@ -80,7 +86,8 @@ Result<StatedCall> read_stated(const Request& r, const Caller& c) {
                    "upstream and tool are required (non-empty strings)");
     if (const json* a = in.object("arguments")) s.arguments = *a;
     if (const json* a = in.object("annotations")) s.annotations = *a;
-    s.principal = in.string("principal", 256).value_or(c.actor_id);
+    s.caller = c.actor_id;
+    s.agent = in.string("principal", 256).value_or("");
     s.session_id = in.string("session_id", 256).value_or("");
     return s;
   } catch (const AegisError& e) {
@@ -127,9 +134,9 @@ void docker_before(const ToolCallRoutes& t, Request& r, const Caller& c, Reply r
     return fail(Error(errors::kGatewayMessage, "Params",
                       "not a Docker MCP Gateway tools/call interception: Params.name (a string) "
                       "and Params.arguments (an object) are expected"));
-  StatedCall s{*upstream, name->get<std::string>(), c.actor_id, "docker-mcp-gateway",
+  StatedCall s{*upstream, name->get<std::string>(), c.actor_id, "", "docker-mcp-gateway",
                args && args->is_object() ? *args : json::object(), json()};
-  if (const std::string* p = query_value(r, "principal"); p && !p->empty()) s.principal = *p;
+  if (const std::string* p = query_value(r, "principal"); p && !p->empty()) s.agent = *p;
   auto out = decide_stated(t, s);
   if (!out) return fail(out.error());
   const json& o = out.value();

@@ -82,6 +82,7 @@ json Approval::to_json() const {
           {"status", status},
           {"decision_id", decision_id},
           {"requested_by", requested_by},
+          {"agent", agent.empty() ? json() : json(agent)},
           {"requested_at", requested_at},
           {"expires_at", time_text(expires_at_ms)},
           {"expires_at_ms", expires_at_ms},
@@ -106,6 +107,7 @@ Approval Approval::from_json(const json& j) {
   a.status = j.at("status");
   a.decision_id = j.at("decision_id");
   a.requested_by = j.at("requested_by");
+  if (j.contains("agent") && j["agent"].is_string()) a.agent = j["agent"];
   a.requested_at = j.at("requested_at");
   a.expires_at_ms = j.at("expires_at_ms");
   a.required.approvers = j.at("required").at("approvers");
@@ -193,6 +195,20 @@ Result<Approval> Approvals::request(const ApprovalRequest& r) {
     if (a) {
       const ApprovalState before = a->state;
       expire(*a);
+      const bool open = a->state == ApprovalState::APPROVED || a->state == ApprovalState::PENDING;
+      if (open && r.status == PCWStatus::ESCALATE && a->status == "pause") {
+        // The same action now decided ESCALATE (its tool's annotations changed, say): the round
+        // needs what an ESCALATE needs; the approvals so far count toward it.
+        a->status = "escalate";
+        a->required = policy_.escalate;
+        if (a->state == ApprovalState::PENDING) ++a->joined;
+        if (!met(*a)) {
+          a->state = ApprovalState::PENDING;
+          a->expires_at_ms =
+              now_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(policy_.ttl).count();
+        }
+        return Write::kSave;
+      }
       if (a->state == ApprovalState::APPROVED) return Write::kKeep;  // waits to be consumed
       if (a->state == ApprovalState::PENDING) {
         ++a->joined;
@@ -208,6 +224,7 @@ Result<Approval> Approvals::request(const ApprovalRequest& r) {
     next.status = std::string(to_string(r.status));
     next.decision_id = r.decision_id;
     next.requested_by = r.principal;
+    next.agent = r.agent;
     const int64_t now = now_ms();
     next.requested_at = time_text(now);
     next.expires_at_ms =
@@ -222,7 +239,7 @@ Result<Approval> Approvals::request(const ApprovalRequest& r) {
   return std::move(*std::move(out).value());
 }
 
-Result<std::optional<Approval>> Approvals::consume(std::string_view digest) {
+Result<std::optional<Approval>> Approvals::consume(std::string_view digest, PCWStatus status) {
   bool released = false;
   auto r = update(object_id(digest), [&](std::optional<Approval>& a) {
     if (!a || a->digest != digest) return Write::kKeep;
@@ -230,6 +247,8 @@ Result<std::optional<Approval>> Approvals::consume(std::string_view digest) {
     expire(*a);
     if (a->state != ApprovalState::APPROVED)  // an expiry is recorded; nothing is released
       return a->state != before ? Write::kSave : Write::kKeep;
+    if (status == PCWStatus::ESCALATE && a->status == "pause")
+      return Write::kKeep;  // approved as a PAUSE: not enough for an ESCALATE
     a->state = ApprovalState::CONSUMED;
     a->consumed_at = time_text(now_ms());
     released = true;
@@ -240,19 +259,23 @@ Result<std::optional<Approval>> Approvals::consume(std::string_view digest) {
   return r;
 }
 
-Result<Approval> Approvals::approve(std::string_view actor, std::string_view id,
-                                    std::string_view reason, std::string_view via) {
-  const bool elicited = via == "elicitation";
+// Answers round `id` (approve or deny): found, current and still pending — an expiry found on the
+// way is recorded and refused — then `step` changes it, throwing to refuse.
+template <typename Step>
+Result<Approval> Approvals::answer(std::string_view id, std::string_view reason, Step step) {
+  if (reason.size() > kMaxReason || !is_valid_utf8(reason))
+    return Error(errors::kApprovalInvalid, "reason",
+                 "the reason must be UTF-8 text of at most 4096 bytes");
   std::pair<std::string, int64_t> parsed;
   try {
     parsed = split_id(id);
   } catch (const AegisError& e) {
     return e.error();
   }
-  const int64_t round = parsed.second;
+  bool answered = false;
   auto out = update(parsed.first, [&](std::optional<Approval>& a) {
     if (!a) fail(errors::kApprovalNotFound, "id", "no approval request " + std::string(id));
-    if (a->round != round)
+    if (a->round != parsed.second)
       fail(errors::kApprovalStale, "id",
            std::string(id) + " is an earlier round; the current one is " + a->id);
     const ApprovalState before = a->state;
@@ -262,85 +285,85 @@ Result<Approval> Approvals::approve(std::string_view actor, std::string_view id,
       fail(errors::kApprovalNotPending, "id",
            a->id + " is " + std::string(to_string(a->state)) + ", not pending");
     }
-    if (elicited) {
-      if (!policy_.elicitation || a->status != "pause")
-        fail(errors::kApprovalElicitation, "via",
-             "only a PAUSE may be approved at the client, and only when approvals.elicitation "
-             "is on");
-    } else {
-      if (actor == a->requested_by)
-        fail(errors::kApprovalSelfApproval, "actor",
-             std::string(actor) + " asked for this approval and cannot grant it");
-    }
-    for (const auto& v : a->approvals)
-      if (v.actor == actor)
-        fail(errors::kApprovalDuplicateApprover, "actor",
-             std::string(actor) + " has already approved " + a->id);
-    ApprovalVote v{std::string(actor), {}, std::string(via), std::string(reason),
-                   time_text(now_ms())};
-    bool sufficient = false;
-    for (ActorRole role : rbac_.roles_of(actor)) {
-      v.roles.emplace_back(to_string(role));
-      for (const auto& s : a->required.sufficient_roles) sufficient = sufficient || s == v.roles.back();
-    }
-    // The approve permission, or a role the requirement names as enough on its own.
-    if (!elicited && !sufficient)
-      if (auto e = rbac_.check(actor, "approve")) throw_error(*e);
-    a->approvals.push_back(std::move(v));
-    if (sufficient || static_cast<int>(a->approvals.size()) >= a->required.approvers) {
-      a->state = ApprovalState::APPROVED;
-      // The approval lapses a ttl after it was granted, not after it was asked for.
-      a->expires_at_ms =
-          now_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(policy_.ttl).count();
-    }
+    step(*a);
+    answered = true;
     return Write::kSave;
   });
   if (!out) return out.error();
   Approval a = std::move(*std::move(out).value());
-  if (a.approvals.empty() || a.approvals.back().actor != actor)  // only an expiry was recorded
-    return Error(errors::kApprovalNotPending, "id", a.id + " expired before it was approved");
+  if (!answered)
+    return Error(errors::kApprovalNotPending, "id", a.id + " expired before it was answered");
   return a;
+}
+
+// Whether the approvals so far meet the round's requirement: enough distinct approvers, or one
+// holding a role the requirement names as enough on its own.
+bool Approvals::met(const Approval& a) {
+  if (static_cast<int>(a.approvals.size()) >= a.required.approvers) return true;
+  for (const auto& v : a.approvals)
+    for (const auto& role : v.roles)
+      for (const auto& s : a.required.sufficient_roles)
+        if (role == s) return true;
+  return false;
+}
+
+// The vote of `actor` now, with its roles; `sufficient` tells whether one of them meets the
+// requirement alone.
+ApprovalVote Approvals::vote(std::string_view actor, std::string_view reason,
+                             std::string_view via, const ApprovalRequirement& required,
+                             bool& sufficient) const {
+  ApprovalVote v{std::string(actor), {}, std::string(via), std::string(reason),
+                 time_text(now_ms())};
+  sufficient = false;
+  for (ActorRole role : rbac_.roles_of(actor)) {
+    v.roles.emplace_back(to_string(role));
+    for (const auto& s : required.sufficient_roles) sufficient = sufficient || s == v.roles.back();
+  }
+  return v;
+}
+
+Result<Approval> Approvals::approve(std::string_view actor, std::string_view id,
+                                    std::string_view reason, std::string_view via) {
+  const bool elicited = via == "elicitation";
+  return answer(id, reason, [&](Approval& a) {
+    if (elicited) {
+      if (!policy_.elicitation || a.status != "pause")
+        fail(errors::kApprovalElicitation, "via",
+             "only a PAUSE may be approved at the client, and only when approvals.elicitation "
+             "is on");
+    } else if (actor == a.requested_by || (!a.agent.empty() && actor == a.agent)) {
+      fail(errors::kApprovalSelfApproval, "actor",
+           std::string(actor) + " asked for this approval and cannot grant it");
+    }
+    for (const auto& v : a.approvals)
+      if (v.actor == actor)
+        fail(errors::kApprovalDuplicateApprover, "actor",
+             std::string(actor) + " has already approved " + a.id);
+    bool sufficient = false;
+    ApprovalVote v = vote(actor, reason, via, a.required, sufficient);
+    // The approve permission, or a role the requirement names as enough on its own.
+    if (!elicited && !sufficient)
+      if (auto e = rbac_.check(actor, "approve")) throw_error(*e);
+    a.approvals.push_back(std::move(v));
+    if (met(a)) {
+      a.state = ApprovalState::APPROVED;
+      // The approval lapses a ttl after it was granted, not after it was asked for.
+      a.expires_at_ms =
+          now_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(policy_.ttl).count();
+    }
+  });
 }
 
 Result<Approval> Approvals::deny(std::string_view actor, std::string_view id,
                                  std::string_view reason, std::string_view via) {
-  std::pair<std::string, int64_t> parsed;
-  try {
-    parsed = split_id(id);
-  } catch (const AegisError& e) {
-    return e.error();
-  }
-  const int64_t round = parsed.second;
-  auto out = update(parsed.first, [&](std::optional<Approval>& a) {
-    if (!a) fail(errors::kApprovalNotFound, "id", "no approval request " + std::string(id));
-    if (a->round != round)
-      fail(errors::kApprovalStale, "id",
-           std::string(id) + " is an earlier round; the current one is " + a->id);
-    const ApprovalState before = a->state;
-    expire(*a);
-    if (a->state != ApprovalState::PENDING) {
-      if (a->state != before) return Write::kSave;
-      fail(errors::kApprovalNotPending, "id",
-           a->id + " is " + std::string(to_string(a->state)) + ", not pending");
-    }
-    ApprovalVote v{std::string(actor), {}, std::string(via), std::string(reason),
-                   time_text(now_ms())};
+  return answer(id, reason, [&](Approval& a) {
     bool sufficient = false;
-    for (ActorRole role : rbac_.roles_of(actor)) {
-      v.roles.emplace_back(to_string(role));
-      for (const auto& s : a->required.sufficient_roles) sufficient = sufficient || s == v.roles.back();
-    }
+    ApprovalVote v = vote(actor, reason, via, a.required, sufficient);
     if (via != "elicitation" && !sufficient)
       if (auto e = rbac_.check(actor, "approve")) throw_error(*e);
-    a->denial = std::move(v);
-    a->state = ApprovalState::DENIED;
-    return Write::kSave;
+    a.denial = std::move(v);
+    a.state = ApprovalState::DENIED;
   });
-  if (!out) return out.error();
-  Approval a = std::move(*std::move(out).value());
-  if (a.state != ApprovalState::DENIED)
-    return Error(errors::kApprovalNotPending, "id", a.id + " expired before it was denied");
-  return a;
 }
 
 Result<Approval> Approvals::get(std::string_view id) {

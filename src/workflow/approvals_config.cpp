@@ -1,4 +1,4 @@
-// The `approvals:` section of a config file (docs/approvals.md#configuration).
+// The `approvals:` section of a config file (docs/approvals.md#requirements).
 #include <algorithm>
 
 #include "aegis/core/config.h"

@@ -94,21 +94,14 @@ json ContextGate::find_and_use(std::string_view actor, const PCWDecision& decisi
   const std::string by = "aegis-gate:" + std::string(actor);
   const std::string why = "released by aegis gate (decision " + decision.decision_id + ")";
   const auto now = std::chrono::system_clock::now();
-  int64_t before = 0;
-  for (size_t seen = 0; seen < kScan;) {
-    std::vector<Store::ListedObject> page;
-    {
-      std::lock_guard<std::mutex> l(store_lock_);
-      page = store_.list_objects("proposal", kPage, before);
-    }
-    for (const auto& o : page) {
-      ++seen;
-      before = o.seq;
+  json found;
+  each_object("proposal", [&](const Store::ListedObject& o) {
       ProposalWorkflow w = ProposalWorkflow::from_json(json::parse(o.object.state));
-      if (context_digest(w.context(), analysed_under(w)) != digest) continue;
+      if (context_digest(w.context(), analysed_under(w)) != digest) return true;
       json used;
       if (decision.status != PCWStatus::HALT && w.state() == ProposalState::APPROVED &&
-          w.decision_status() != PCWStatus::HALT) {
+          (w.decision_status() == PCWStatus::PAUSE ||
+           w.decision_status() == PCWStatus::ESCALATE)) {
         // Approved by people after a PAUSE or ESCALATE: usable for a ttl after the approval.
         json approvers = json::array();
         std::chrono::system_clock::time_point approved_at{};
@@ -118,7 +111,7 @@ json ContextGate::find_and_use(std::string_view actor, const PCWDecision& decisi
             approved_at = t.at;
           }
         const auto expires = approved_at + policy_.ttl;
-        if (now >= expires || !meets(decision.status, approvers)) continue;
+        if (now >= expires || !meets(decision.status, approvers)) return true;
         w.execute(by, why);
         used = {{"outcome", "approved"},
                 {"proposal_id", w.proposal_id()},
@@ -127,21 +120,20 @@ json ContextGate::find_and_use(std::string_view actor, const PCWDecision& decisi
       } else if (decision.status == PCWStatus::HALT && w.state() == ProposalState::REJECTED &&
                  w.decision_status() == PCWStatus::HALT) {
         used = overridden(w, decision, by, why);
-        if (used.is_null()) continue;
+        if (used.is_null()) return true;
       } else {
-        continue;
+        return true;
       }
       try {
         std::lock_guard<std::mutex> l(store_lock_);
         store_.save_object("proposal", w.proposal_id(), w.to_json().dump(), o.object.version);
       } catch (const ConflictError&) {
-        continue;  // another run used it first
+        return true;  // another run used it first
       }
-      return used;
-    }
-    if (page.size() < kPage) break;
-  }
-  return json();
+      found = std::move(used);
+      return false;
+  });
+  return found;
 }
 
 // Whether the proposal's approvers meet the policy's requirement for `status`.
@@ -161,37 +153,48 @@ bool ContextGate::meets(PCWStatus status, const json& approvers) const {
 json ContextGate::overridden(ProposalWorkflow& w, const PCWDecision& decision,
                              const std::string& by, const std::string& why) {
   const std::string context_hash = sha256_hex(canonical_json(context_to_json(w.context())));
-  int64_t before = 0;
-  for (size_t seen = 0; seen < kScan;) {
-    std::vector<Store::ListedObject> page;
-    {
-      std::lock_guard<std::mutex> l(store_lock_);
-      page = store_.list_objects("override", kPage, before);
-    }
-    for (const auto& o : page) {
-      ++seen;
-      before = o.seq;
+  json found;
+  each_object("override", [&](const Store::ListedObject& o) {
       const json state = json::parse(o.object.state);
-      if (state.value("proposal_id", json()) != w.proposal_id()) continue;
+      if (state.value("proposal_id", json()) != w.proposal_id()) return true;
       OverrideWorkflow ow = OverrideWorkflow::from_json(state, &custodians_);
       const OverrideBinding* b = ow.binding();
-      if (!b || b->override_id != o.id || b->context_hash != context_hash) continue;
+      if (!b || b->override_id != o.id || b->context_hash != context_hash) return true;
       const OverrideResult r = ow.get_result();
-      if (!r.approved || !covers(ow.failed_gates(), decision.failing_gates)) continue;
+      if (!r.approved || !covers(ow.failed_gates(), decision.failing_gates)) return true;
       w.approve_with_override(by, ow, r);
       w.execute(by, why);
       json custodians = json::array();
       for (const auto& s : r.signatures)
         custodians.push_back({{"actor", s.actor_id}, {"role", s.role}});
-      return {{"outcome", "overridden"},
-              {"proposal_id", w.proposal_id()},
-              {"override_id", o.id},
-              {"custodians", custodians},
-              {"expires_at", time_text(r.expires_at)}};
+      found = {{"outcome", "overridden"},
+               {"proposal_id", w.proposal_id()},
+               {"override_id", o.id},
+               {"custodians", custodians},
+               {"expires_at", time_text(r.expires_at)}};
+      return false;
+  });
+  return found;
+}
+
+// Calls `visit` on the objects of `type`, the most recently changed first, a page at a time and
+// kScan at most, until it returns false.
+void ContextGate::each_object(const char* type,
+                              const std::function<bool(const Store::ListedObject&)>& visit) {
+  int64_t before = 0;
+  for (size_t seen = 0; seen < kScan;) {
+    std::vector<Store::ListedObject> page;
+    {
+      std::lock_guard<std::mutex> l(store_lock_);
+      page = store_.list_objects(type, kPage, before);
     }
-    if (page.size() < kPage) break;
+    for (const auto& o : page) {
+      ++seen;
+      before = o.seq;
+      if (!visit(o)) return;
+    }
+    if (page.size() < kPage) return;
   }
-  return json();
 }
 
 }  // namespace aegis

@@ -43,6 +43,28 @@ function chainStates(db, id) {
     .filter((s) => s.id === id).map((s) => s.state);
 }
 
+// `aegis serve` on `root`'s store with the example policy, `approvalsYaml` and an API key per
+// actor ({actor: role}); `keys[actor]` is its key. Stop it with `stop()`.
+async function serving(root, env, actors, approvalsYaml = '') {
+  const { freePort, waitForPort } = await import('../common/net.mjs');
+  const { createHash } = await import('node:crypto');
+  const keys = {};
+  const lines = Object.entries(actors).map(([actor, role]) => {
+    keys[actor] = `aegis_${createHash('sha256').update(actor).digest('hex')}`;
+    return `    - {actor_id: ${actor}, role: ${role}, key_sha256: "${createHash('sha256').update(keys[actor]).digest('hex')}"}`;
+  });
+  const config = join(root, 'serve.yaml');
+  writeFileSync(config, `server:\n  api_keys:\n${lines.join('\n')}\n` +
+    (approvalsYaml ? `approvals:\n${approvalsYaml}\n` : '') + GATEWAY);
+  const port = await freePort();
+  const db = join(root, 'serve.db');
+  const serve = spawn(AEGIS, ['serve', '-c', config, '--db', `sqlite:${db}`, '--listen', `127.0.0.1:${port}`],
+    { env: { ...process.env, ...env }, stdio: 'ignore' });
+  await waitForPort(port);
+  return { url: `http://127.0.0.1:${port}`, db, keys, auth: (actor) => ({ Authorization: `Bearer ${keys[actor]}` }),
+    stop: () => serve.kill() };
+}
+
 const write = (path, content) => ({ name: 'fs__write_file', arguments: { path, content } });
 
 test('an approval releases exactly its call, once; nothing else is released', async () => {
@@ -237,29 +259,10 @@ test('the person at the client may approve a PAUSE through elicitation, never an
 });
 
 test('another principal: an approval for one API key\'s call releases nothing for another key', async () => {
-  const { freePort, waitForPort } = await import('../common/net.mjs');
   const { root, env } = filesystemDirs();
-  const db = join(root, 'serve.db');
-  // Two keys (sha256 of the key text), both proposers; alice approves through the API.
-  const keys = {
-    'agent-7': ['aegis_6491c4f8f7fd2aae245c1f764e2c5d979b771d808c4b6df735e8aea338bed1d1', 'fbd7d866d07135f0953d0d6c71cbd45c1938e99cd97239b83ada628073862560'],
-  };
-  const { createHash } = await import('node:crypto');
-  for (const actor of ['agent-8', 'alice']) {
-    const key = `aegis_${createHash('sha256').update(actor).digest('hex')}`;
-    keys[actor] = [key, createHash('sha256').update(key).digest('hex')];
-  }
-  const config = join(root, 'serve.yaml');
-  writeFileSync(config, `server:\n  api_keys:\n${Object.entries(keys).map(([a, [, h]]) =>
-    `    - {actor_id: ${a}, role: ${a === 'alice' ? 'approver' : 'proposer'}, key_sha256: "${h}"}`).join('\n')}\n` +
-    `approvals:\n  hold_timeout_seconds: 0.3\n${GATEWAY}`);
-  const port = await freePort();
-  const serve = spawn(AEGIS, ['serve', '-c', config, '--db', `sqlite:${db}`, '--listen', `127.0.0.1:${port}`],
-    { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const { url, keys, auth, stop } = await serving(root, env,
+    { 'agent-7': 'proposer', 'agent-8': 'proposer', alice: 'approver' }, '  hold_timeout_seconds: 0.3');
   try {
-    await waitForPort(port);
-    const url = `http://127.0.0.1:${port}`;
-    const auth = (actor) => ({ Authorization: `Bearer ${keys[actor][0]}` });
     const seven = await connectHttp(`${url}/gateway/mcp`, auth('agent-7'));
     const eight = await connectHttp(`${url}/gateway/mcp`, auth('agent-8'));
     const target = join(env.SHARED, 'p.txt');
@@ -277,34 +280,19 @@ test('another principal: an approval for one API key\'s call releases nothing fo
     assert.equal(readFileSync(target, 'utf8'), 'p');
     // The approvers' command reads the same through the server.
     const shown = JSON.parse(execFileSync(AEGIS, ['approvals', 'show', id, '--url', url],
-      { env: { ...process.env, AEGIS_API_KEY: keys.alice[0] } }).toString());
+      { env: { ...process.env, AEGIS_API_KEY: keys.alice } }).toString());
     assert.equal(shown.state, 'consumed');
     await seven.close();
     await eight.close();
   } finally {
-    serve.kill();
+    stop();
   }
 });
 
 test('other gateways ask: POST /v1/tool-calls/decide and Docker MCP Gateway\'s interceptor, with the same approvals', async () => {
-  const { freePort, waitForPort } = await import('../common/net.mjs');
-  const { createHash } = await import('node:crypto');
   const { root, env } = filesystemDirs();
-  const db = join(root, 'serve.db');
-  const keys = {};
-  for (const [actor, role] of [['docker', 'proposer'], ['alice', 'approver']]) {
-    const key = `aegis_${createHash('sha256').update(actor).digest('hex')}`;
-    keys[actor] = key;
-    keys[`${actor}-line`] = `    - {actor_id: ${actor}, role: ${role}, key_sha256: "${createHash('sha256').update(key).digest('hex')}"}`;
-  }
-  const config = join(root, 'serve.yaml');
-  writeFileSync(config, `server:\n  api_keys:\n${keys['docker-line']}\n${keys['alice-line']}\n${GATEWAY}`);
-  const port = await freePort();
-  const serve = spawn(AEGIS, ['serve', '-c', config, '--db', `sqlite:${db}`, '--listen', `127.0.0.1:${port}`],
-    { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const { url, keys, stop } = await serving(root, env, { docker: 'proposer', alice: 'approver' });
   try {
-    await waitForPort(port);
-    const url = `http://127.0.0.1:${port}`;
     const decide = async (body) => (await fetch(`${url}/v1/tool-calls/decide`, {
       method: 'POST', headers: { Authorization: `Bearer ${keys.docker}` }, body: JSON.stringify(body) })).json();
     const call = (path, content) => ({ upstream: 'fs', tool: 'write_file', arguments: { path, content } });
@@ -324,6 +312,20 @@ test('other gateways ask: POST /v1/tool-calls/decide and Docker MCP Gateway\'s i
     assert.equal(released.allow, true);
     assert.equal(released.approval.state, 'consumed');
     assert.equal((await decide(shared)).allow, false, 'an approval was used twice');
+    // An integer beyond 2^53 cannot be bound exactly by the digest: such a call is never held.
+    const big = await fetch(`${url}/v1/tool-calls/decide`, { method: 'POST', headers: { Authorization: `Bearer ${keys.docker}` },
+      body: `{"upstream":"fs","tool":"write_file","arguments":{"path":"${join(env.SHARED, 'n.txt')}","content":"x","n":9007199254740993}}` });
+    assert.notEqual(big.status, 200);
+    assert.equal((await big.json()).error.detail, 'gateway.policy');
+    // A stated principal is the caller's agent: bound as "docker/alice", and alice cannot approve
+    // what is asked for her.
+    const forAlice = await decide({ ...call(join(env.SHARED, 'b.txt'), 'x'), principal: 'alice' });
+    assert.equal(forAlice.approval.action.principal, 'docker/alice');
+    assert.equal(forAlice.approval.agent, 'alice');
+    const self = await fetch(`${url}/v1/approvals/${forAlice.approval.id}/approve`, {
+      method: 'POST', headers: { Authorization: `Bearer ${keys.alice}` } });
+    assert.equal(self.status, 403);
+    assert.equal((await self.json()).error.detail, 'approval.self_approval');
 
     // Docker MCP Gateway (docker/mcp-gateway pkg/interceptors): POST of the SDK's request object
     // with no headers of its own; the key in the URL's user info arrives as Basic credentials.
@@ -348,29 +350,15 @@ test('other gateways ask: POST /v1/tool-calls/decide and Docker MCP Gateway\'s i
     assert.equal((await docker(later, '')).status, 400);
     assert.equal((await fetch(`${url}/v1/integrations/docker-mcp?upstream=fs`, { method: 'POST', body: '{}' })).status, 401);
   } finally {
-    serve.kill();
+    stop();
   }
 });
 
 test('over Streamable HTTP a held call is a server-sent stream: its progress while held, then its result', async () => {
-  const { freePort, waitForPort } = await import('../common/net.mjs');
-  const { createHash } = await import('node:crypto');
   const { root, env } = filesystemDirs();
-  const db = join(root, 'serve.db');
-  const lines = [];
-  const keys = {};
-  for (const [actor, role] of [['agent-7', 'proposer'], ['alice', 'approver']]) {
-    keys[actor] = `aegis_${createHash('sha256').update(actor).digest('hex')}`;
-    lines.push(`    - {actor_id: ${actor}, role: ${role}, key_sha256: "${createHash('sha256').update(keys[actor]).digest('hex')}"}`);
-  }
-  const config = join(root, 'serve.yaml');
-  writeFileSync(config, `server:\n  api_keys:\n${lines.join('\n')}\napprovals:\n  hold_timeout_seconds: 30\n${GATEWAY}`);
-  const port = await freePort();
-  const serve = spawn(AEGIS, ['serve', '-c', config, '--db', `sqlite:${db}`, '--listen', `127.0.0.1:${port}`],
-    { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const { url, db, keys, stop } = await serving(root, env, { 'agent-7': 'proposer', alice: 'approver' },
+    '  hold_timeout_seconds: 30');
   try {
-    await waitForPort(port);
-    const url = `http://127.0.0.1:${port}`;
     const client = await connectHttp(`${url}/gateway/mcp`, { Authorization: `Bearer ${keys['agent-7']}` });
     const target = join(env.SHARED, 'sse.txt');
     const progress = [];
@@ -396,6 +384,6 @@ test('over Streamable HTTP a held call is a server-sent stream: its progress whi
     assert.match(body, /^event: message\ndata: \{.*"id":99.*\}\n\n$/s);
     await client.close();
   } finally {
-    serve.kill();
+    stop();
   }
 });

@@ -52,7 +52,7 @@ struct Fixture {
 ApprovalRequest tool_call(const json& arguments, PCWStatus status = PCWStatus::PAUSE) {
   const json action = {{"upstream", "fs"}, {"tool", "write_file"}, {"arguments", arguments},
                        {"principal", "agent"}, {"config_hash", std::string(64, 'c')}};
-  return {"tool_call", action_digest(action), "agent", status, "d-1", {{"tool", "write_file"}}};
+  return {"tool_call", action_digest(action), "agent", "", status, "d-1", {{"tool", "write_file"}}};
 }
 
 std::string detail(const Error& e) { return std::string(e.detail); }
@@ -216,6 +216,38 @@ TEST(Approvals, ExpireAndDenial) {
   ASSERT_TRUE(list);
   ASSERT_EQ(list.value().size(), 1u);
   EXPECT_EQ(list.value()[0].denial->reason, "not today");
+}
+
+TEST(Approvals, AnEscalateIsNotReleasedByAnApprovalGivenForAPause) {
+  Fixture f("upgrade.db");
+  auto pause = tool_call({{"m", 1}});
+  const std::string id = f.approvals.request(pause).value().id;
+  ASSERT_EQ(f.approvals.approve("alice", id, "", "api").value().state, ApprovalState::APPROVED);
+  // The same action now decided ESCALATE: the PAUSE approval does not release it, and the round
+  // is raised to the ESCALATE requirement, alice's approval counting toward it.
+  EXPECT_FALSE(f.approvals.consume(pause.digest, PCWStatus::ESCALATE).value());
+  auto escalate = pause;
+  escalate.status = PCWStatus::ESCALATE;
+  auto raised = f.approvals.request(escalate);
+  ASSERT_TRUE(raised);
+  EXPECT_EQ(raised.value().state, ApprovalState::PENDING);
+  EXPECT_EQ(raised.value().status, "escalate");
+  EXPECT_EQ(raised.value().still_needed(), "1 more approver, or one with role security_lead");
+  ASSERT_EQ(f.approvals.approve("bob", id, "", "api").value().state, ApprovalState::APPROVED);
+  EXPECT_TRUE(f.approvals.consume(pause.digest, PCWStatus::ESCALATE).value());
+}
+
+TEST(Approvals, TheAgentAskedForCannotApproveEitherAndReasonsAreBounded) {
+  Fixture f("agent.db");
+  auto req = tool_call({{"a", 2}});
+  req.principal = "gateway-key";
+  req.agent = "alice";
+  const std::string id = f.approvals.request(req).value().id;
+  EXPECT_EQ(detail(f.approvals.approve("alice", id, "", "api").error()), "approval.self_approval");
+  EXPECT_EQ(detail(f.approvals.approve("bob", id, std::string(4097, 'x'), "api").error()),
+            "approval.invalid");
+  EXPECT_EQ(detail(f.approvals.approve("bob", id, "\xff", "api").error()), "approval.invalid");
+  EXPECT_TRUE(f.approvals.approve("bob", id, "", "api"));
 }
 
 TEST(Approvals, SurvivesARestartOfItsProcess) {

@@ -69,6 +69,7 @@ struct DecidedToolCall {
   std::string digest;
   nlohmann::json shown;           // what an approver sees (only the arguments the rule names)
   std::vector<NewEntry> entries;  // the decision and its "gateway.call" record: one group
+  bool exact = true;  // no argument is an integer beyond 2^53 (which the digest would round)
 };
 // Makes the call's context (gateway_context), decides it through `service` and prepares its
 // record; nothing is recorded yet. "gateway.policy" when the policy or the decision fails,
@@ -83,8 +84,11 @@ struct ApprovalStep {
   bool released = false;
   Approval approval;
 };
+// `requester` asked (never its approver); `agent`, when not empty, is the agent it asks for (nor
+// it). "gateway.policy" for arguments holding an integer beyond 2^53, which the digest (RFC 8785,
+// doubles) cannot bind exactly: such a call is not held, so no approval can release another.
 Result<ApprovalStep> approval_step(Approvals& approvals, const DecidedToolCall& call,
-                                   const std::string& principal);
+                                   const std::string& requester, const std::string& agent = "");
 
 // Counters of the calls decided, per upstream, tool and status ("proceed", "halt", "pause",
 // "escalate", "refused" for calls not decided: a changed pin, a policy or store failure).

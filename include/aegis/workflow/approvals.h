@@ -83,7 +83,8 @@ struct Approval {
   ApprovalState state = ApprovalState::PENDING;
   std::string status;  // the decision's that held it: "pause" or "escalate"
   std::string decision_id;
-  std::string requested_by;
+  std::string requested_by;  // who asked: the gateway's principal, or the API key's actor
+  std::string agent;         // the agent another gateway asked for ("" when the same)
   std::string requested_at;
   int64_t expires_at_ms = 0;
   ApprovalRequirement required;
@@ -107,6 +108,7 @@ struct ApprovalRequest {
   std::string kind;     // "tool_call"
   std::string digest;   // action_digest of the action
   std::string principal;  // who asks; never its own approver
+  std::string agent;      // the agent it asks for, when another; never its approver either
   PCWStatus status = PCWStatus::PAUSE;  // PAUSE or ESCALATE
   std::string decision_id;
   nlohmann::json action;  // shown to approvers (no secret: only named arguments)
@@ -122,12 +124,17 @@ class Approvals {
 
   // Holds an action: the digest's current round when it is pending (joined: `joined` counts it)
   // or approved and unexpired (ready to be consumed); otherwise a new pending round, recorded.
+  // An ESCALATE finding a PAUSE round raises it to the ESCALATE requirement (pending again
+  // unless the approvals so far meet it).
   // A round found expired is recorded expired first. "approval.invalid" for a status other than
   // PAUSE or ESCALATE or an empty digest or principal.
   Result<Approval> request(const ApprovalRequest& request);
-  // Releases the digest's approved, unexpired round once: it is recorded consumed before this
-  // returns it, so that of two racing consumers only one gets it. nullopt when there is none.
-  Result<std::optional<Approval>> consume(std::string_view digest);
+  // Releases the digest's approved, unexpired round once, for an action decided `status`: it is
+  // recorded consumed before this returns it, so that of two racing consumers only one gets it.
+  // nullopt when there is none, or when it was approved as a PAUSE and `status` is ESCALATE
+  // (request() then raises the round's requirement).
+  Result<std::optional<Approval>> consume(std::string_view digest,
+                                          PCWStatus status = PCWStatus::PAUSE);
   // An approver's answer to round `id`. Approve needs the approve permission, an actor other than
   // the requester (and, through elicitation, a PAUSE and a policy that allows it) and one who has
   // not answered yet; the round moves to approved once its requirement is met. Deny, by anyone
@@ -152,6 +159,12 @@ class Approvals {
   enum class Write { kKeep, kSave, kSaveThenAgain };
   template <typename Step>
   Result<std::optional<Approval>> update(std::string_view object, Step step);
+  static constexpr size_t kMaxReason = 4096;
+  template <typename Step>
+  Result<Approval> answer(std::string_view id, std::string_view reason, Step step);
+  static bool met(const Approval& a);
+  ApprovalVote vote(std::string_view actor, std::string_view reason, std::string_view via,
+                    const ApprovalRequirement& required, bool& sufficient) const;
   std::optional<Approval> load_locked(std::string_view object);
   void expire(Approval& a) const;
   int64_t now_ms() const;

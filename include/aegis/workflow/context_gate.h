@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -61,6 +62,8 @@ class ContextGate {
   nlohmann::json find_and_use(std::string_view actor, const PCWDecision& decision,
                               const std::string& digest);
   bool meets(PCWStatus status, const nlohmann::json& approvers) const;
+  void each_object(const char* type,
+                   const std::function<bool(const Store::ListedObject&)>& visit);
   nlohmann::json overridden(ProposalWorkflow& w, const PCWDecision& decision,
                             const std::string& by, const std::string& why);
 

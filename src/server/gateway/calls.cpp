@@ -158,6 +158,8 @@ void Gateway::Impl::call_tool(const json& id, const json& params) {
   auto decided = decide_tool_call(settings, service, config_hash, call);
   if (!decided) return refuse(*this, *c, decided.error().message, decided.error().detail);
   c->digest = decided.value().digest;
+  c->status = decided.value().evaluation.decision.status;
+  c->exact = decided.value().exact;
   c->shown = decided.value().shown;
   auto ev = std::make_shared<Evaluation>(decided.value().evaluation);
   std::vector<NewEntry> entries = std::move(decided.value().entries);
@@ -175,8 +177,11 @@ void Gateway::Impl::call_tool(const json& id, const json& params) {
 void Gateway::Impl::after_record(const std::shared_ptr<const GatewayToolCall>& call,
                                  const Evaluation& ev, bool durable) {
   const GatewayToolCall& c = *call;
-  bool gave_up;
-  {
+  const bool held_for_approval =
+      durable && approvals &&
+      (ev.decision.status == PCWStatus::PAUSE || ev.decision.status == PCWStatus::ESCALATE);
+  bool gave_up = false;
+  if (!held_for_approval) {  // a held call leaves `deciding` once it is held (hold_or_release)
     std::lock_guard<std::mutex> l(mu);
     deciding.erase(c.id.dump());
     gave_up = cancelled.erase(c.id.dump()) > 0;
@@ -191,12 +196,10 @@ void Gateway::Impl::after_record(const std::shared_ptr<const GatewayToolCall>& c
   const std::string status(to_string(ev.decision.status));
   count(c.upstream_name, c.tool, status);
   log("call " + c.offered + ": " + status + " (decision " + ev.decision.decision_id + ")");
-  const bool held_for_approval = approvals && (ev.decision.status == PCWStatus::PAUSE ||
-                                               ev.decision.status == PCWStatus::ESCALATE);
   if (ev.decision.status != PCWStatus::PROCEED && !held_for_approval)
     return reply(c.id, decision_refusal(ev, c.offered, c.output_schema));
-  if (gave_up) return;  // the client cancelled it while it was decided: not sent, not held
   if (held_for_approval) return hold_or_release(call, ev);
+  if (gave_up) return;  // the client cancelled it while it was decided: not sent
   forward_call(c);
 }
 

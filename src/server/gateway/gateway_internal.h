@@ -35,6 +35,8 @@ struct GatewayToolCall {
   std::optional<std::string> changed;  // what changed since the tool's pin
   bool ready = false;  // its upstream is initialized and its tools listed since its last start
   std::string digest;  // action_digest of {upstream, tool, arguments, principal, config_hash}
+  PCWStatus status = PCWStatus::PROCEED;  // its decision's
+  bool exact = true;                      // DecidedToolCall::exact
   json shown;          // what an approver sees of it (only the arguments the rule names)
 };
 

@@ -36,14 +36,24 @@ void Gateway::Impl::hold_or_release(const std::shared_ptr<const GatewayToolCall>
                   {{"refused", errors::kGatewayStore.detail}});
   };
   // The decided call, as approval_step reads it (its entries are already in the chain).
-  const DecidedToolCall decided{ev, c.digest, c.shown, {}};
+  const DecidedToolCall decided{ev, c.digest, c.shown, {}, c.exact};
   auto step = approval_step(*approvals, decided, settings.principal);
+  // The call stays among those being decided until it is held or forwarded: a cancellation in
+  // between is seen here.
+  bool gave_up;
+  {
+    std::lock_guard<std::mutex> l(mu);
+    deciding.erase(c.id.dump());
+    gave_up = cancelled.erase(c.id.dump()) > 0;
+  }
   if (!step) return fail("it could not be held for approval: " + step.error().message);
   const Approval& a = step.value().approval;
   if (step.value().released) {
+    if (gave_up) return log("call " + c.offered + " cancelled; approval " + a.id + " was used");
     log("call " + c.offered + " released by approval " + a.id);
     return forward_call(c);
   }
+  if (gave_up) return;
   const auto now = std::chrono::steady_clock::now();
   bool ask = false;
   {
@@ -108,7 +118,7 @@ void Gateway::Impl::check_holds() {
     }
     if (!drop_hold(c.id.dump())) continue;  // cancelled meanwhile
     if (mine && a->state == ApprovalState::APPROVED) {
-      auto released = approvals->consume(c.digest);
+      auto released = approvals->consume(c.digest, c.status);
       if (released && released.value()) {
         log("call " + c.offered + " released by approval " + a->id);
         forward_call(c);
@@ -131,7 +141,8 @@ void Gateway::Impl::check_holds() {
     else
       text = "AEGIS: approval " + h.approval_id + " was used by an identical call or is no "
              "longer current; " + c.offered + " was not called. Call it again to ask anew.";
-    log("call " + c.offered + ": " + text.substr(7, 60));
+    log("call " + c.offered + " not released: approval " + h.approval_id + " " +
+        (a ? std::string(to_string(a->state)) : std::string("unreadable")));
     reply_refusal(c, text, std::move(details));
   }
 }

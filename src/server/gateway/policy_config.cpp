@@ -336,11 +336,13 @@ Result<GatewaySettings> read_gateway_section(const YAML::Node& node, const std::
         s.rules.push_back(rule.value());
       }
     }
-    // The rules, the principal and the upstreams' names: not their environment or headers, which
-    // may hold secrets.
+    // The rules, the principal and what each upstream is (name, command, arguments, working
+    // directory, URL): not their environment or headers, which may hold secrets.
     YAML::Emitter out;
     out << YAML::BeginSeq << node["principal"] << node["rules"];
-    for (const auto& u : s.upstreams) out << u.name;
+    for (const auto& u : s.upstreams)
+      out << YAML::Flow << YAML::BeginSeq << u.name << u.command << u.args
+          << u.cwd.value_or("") << u.url.value_or("") << YAML::EndSeq;
     out << YAML::EndSeq;
     s.policy_hash = sha256_hex(out.c_str());
   } catch (const YAML::Exception& e) {

@@ -9,6 +9,30 @@ namespace aegis {
 
 using nlohmann::json;
 
+namespace {
+
+// Whether every integer in `j` is one an IEEE double holds exactly (|n| <= 2^53).
+bool exact_integers(const json& j) {
+  constexpr uint64_t kLimit = uint64_t{1} << 53;
+  switch (j.type()) {
+    case json::value_t::number_unsigned:
+      return j.get<uint64_t>() <= kLimit;
+    case json::value_t::number_integer: {
+      const int64_t v = j.get<int64_t>();
+      return v >= -static_cast<int64_t>(kLimit) && v <= static_cast<int64_t>(kLimit);
+    }
+    case json::value_t::array:
+    case json::value_t::object:
+      for (const auto& e : j)
+        if (!exact_integers(e)) return false;
+      return true;
+    default:
+      return true;
+  }
+}
+
+}  // namespace
+
 std::string gateway_config_hash(const DecisionService& service, const GatewaySettings& settings) {
   return sha256_hex(service.config().config_hash() + settings.policy_hash);
 }
@@ -22,8 +46,9 @@ Result<DecidedToolCall> decide_tool_call(const GatewaySettings& settings,
   if (!evaluated)
     return Error(errors::kGatewayPolicy, evaluated.error().field,
                  "it could not be decided: " + evaluated.error().message);
-  DecidedToolCall out{std::move(evaluated).value(), "", json(), {}};
+  DecidedToolCall out{std::move(evaluated).value(), "", json(), {}, true};
   const std::string& upstream = call.upstream->name;
+  out.exact = exact_integers(*call.arguments);
   try {
     out.digest = action_digest({{"upstream", upstream},
                                 {"tool", call.tool},
@@ -55,17 +80,21 @@ Result<DecidedToolCall> decide_tool_call(const GatewaySettings& settings,
 }
 
 Result<ApprovalStep> approval_step(Approvals& approvals, const DecidedToolCall& call,
-                                   const std::string& principal) {
+                                   const std::string& requester, const std::string& agent) {
+  if (!call.exact)
+    return Error(errors::kGatewayPolicy, "arguments",
+                 "an argument is an integer beyond 2^53, which an approval's digest (RFC 8785) "
+                 "cannot bind exactly; such a call cannot be approved");
   const json d = json::parse(call.evaluation.json);
   json action = call.shown;
   action["decision"] = {{"decision_id", d["decision_id"]},         {"status", d["status"]},
                         {"failing_gates", d["failing_gates"]},     {"rationale", d["rationale"]},
                         {"counterfactuals", d["counterfactuals"]}, {"next_steps", d["next_steps"]}};
-  const ApprovalRequest request{"tool_call", call.digest, principal,
-                                call.evaluation.decision.status,
+  const PCWStatus status = call.evaluation.decision.status;
+  const ApprovalRequest request{"tool_call", call.digest, requester, agent, status,
                                 call.evaluation.decision.decision_id, std::move(action)};
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto released = approvals.consume(call.digest);
+    auto released = approvals.consume(call.digest, status);
     if (!released) return released.error();
     if (released.value()) return ApprovalStep{true, *released.value()};
     auto requested = approvals.request(request);

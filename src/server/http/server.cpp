@@ -481,7 +481,10 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
                      [self = this->shared_from_this(), streamed = std::move(streamed)](
                          error_code ec, size_t) {
                        self->stream_writing_ = false;
-                       if (ec) self->stream_done_ = true;
+                       if (ec) {
+                         self->stream_done_ = true;
+                         self->close();
+                       }
                        streamed(std::make_shared<Streamed>(self));
                        self->stream_next();
                      });
