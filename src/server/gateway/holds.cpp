@@ -29,24 +29,33 @@ json approval_details(const Approval& a) {
 void Gateway::Impl::hold_or_release(const std::shared_ptr<const GatewayToolCall>& call,
                                     const Evaluation& ev) {
   const GatewayToolCall& c = *call;
-  auto fail = [&](const std::string& why) {
+  auto fail = [&](const std::string& why, std::string_view detail) {
     count(c.upstream_name, c.tool, "refused");
     log("call " + c.offered + " refused: " + why);
-    reply_refusal(c, "AEGIS: " + c.offered + " was not called: " + why,
-                  {{"refused", errors::kGatewayStore.detail}});
+    reply_refusal(c, "AEGIS: " + c.offered + " was not called: " + why, {{"refused", detail}});
   };
   // The decided call, as approval_step reads it (its entries are already in the chain).
   const DecidedToolCall decided{ev, c.digest, c.shown, {}, c.exact};
   auto step = approval_step(*approvals, decided, settings.principal);
-  // The call stays among those being decided until it is held or forwarded: a cancellation in
-  // between is seen here.
-  bool gave_up;
+  // The call leaves those being decided as it is held, under one lock: a cancellation before
+  // that is seen here, one after it finds the hold.
+  bool gave_up, ask = false;
+  const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard<std::mutex> l(mu);
     deciding.erase(c.id.dump());
     gave_up = cancelled.erase(c.id.dump()) > 0;
+    if (step && !step.value().released && !gave_up) {
+      holds.push_back({call, step.value().approval.id, now + approvals->policy().hold_timeout,
+                       now + kProgressEvery});
+      ask = approvals->policy().elicitation && ev.decision.status == PCWStatus::PAUSE &&
+            client_asked && client_init &&
+            client_init->value("capabilities", json::object()).contains("elicitation");
+    }
   }
-  if (!step) return fail("it could not be held for approval: " + step.error().message);
+  if (!step)
+    return fail("it could not be held for approval: " + step.error().message,
+                step.error().detail);
   const Approval& a = step.value().approval;
   if (step.value().released) {
     if (gave_up) return log("call " + c.offered + " cancelled; approval " + a.id + " was used");
@@ -54,15 +63,6 @@ void Gateway::Impl::hold_or_release(const std::shared_ptr<const GatewayToolCall>
     return forward_call(c);
   }
   if (gave_up) return;
-  const auto now = std::chrono::steady_clock::now();
-  bool ask = false;
-  {
-    std::lock_guard<std::mutex> l(mu);
-    holds.push_back({call, a.id, now + approvals->policy().hold_timeout, now + kProgressEvery});
-    ask = approvals->policy().elicitation && ev.decision.status == PCWStatus::PAUSE &&
-          client_asked && client_init &&
-          client_init->value("capabilities", json::object()).contains("elicitation");
-  }
   log("call " + c.offered + " held for approval " + a.id);
   if (ask) ask_client(call, a);
 }
