@@ -271,14 +271,15 @@ test('another principal: an approval for one API key\'s call releases nothing fo
     assert.equal(list.approvals[0].action.principal, 'agent-7');
     const denied = await fetch(`${url}/v1/approvals/${id}/approve`, { method: 'POST', headers: auth('agent-8') });
     assert.equal(denied.status, 403);
-    const ok = await fetch(`${url}/v1/approvals/${id}/approve`, { method: 'POST', headers: auth('alice'), body: '{"reason":"ok"}' });
-    assert.equal(ok.status, 200, await ok.clone().text());
-    assert.equal((await ok.json()).state, 'approved');
+    // The approvers' command answers through the server as the key's actor.
+    const approved = JSON.parse(execFileSync(AEGIS, ['approvals', 'approve', id, '--url', url, '--reason', 'ok'],
+      { env: { ...process.env, AEGIS_API_KEY: keys.alice } }).toString());
+    assert.equal(approved.state, 'approved');
+    assert.deepEqual(approved.approvals.map((v) => [v.actor, v.via, v.reason]), [['alice', 'api', 'ok']]);
     assert.equal((await eight.callTool(write(target, 'p'))).isError, true);
     assert.equal(existsSync(target), false, 'another principal\'s call was released');
     assert.equal((await seven.callTool(write(target, 'p'))).isError, undefined);
     assert.equal(readFileSync(target, 'utf8'), 'p');
-    // The approvers' command reads the same through the server.
     const shown = JSON.parse(execFileSync(AEGIS, ['approvals', 'show', id, '--url', url],
       { env: { ...process.env, AEGIS_API_KEY: keys.alice } }).toString());
     assert.equal(shown.state, 'consumed');
