@@ -1,6 +1,8 @@
 // `aegis approvals`: the approvers' command. It reads and answers approvals in a store (--db, the
 // roles from -c) or through a server (--url, as the API key's actor), and prints an action's
 // digest so that anyone holding the action can check what an approval is bound to.
+#include "aegis/workflow/approvals.h"
+
 #include <openssl/crypto.h>
 
 #include <cstdlib>
@@ -9,7 +11,6 @@
 #include "aegis/client/service_call.h"
 #include "aegis/core/json.h"
 #include "aegis/server/server_config.h"
-#include "aegis/workflow/approvals.h"
 #include "commands.h"
 #include "common.h"
 #include "errors.h"
@@ -47,7 +48,8 @@ int through_server(const ApprovalOptions& o, const std::string& what) {
   const ServiceAnswer a = call_service(method, base + path, body, key, std::chrono::seconds(30));
   OPENSSL_cleanse(key.data(), key.size());
   if (a.curl_code != 0)
-    return report_error(Error(errors::kCliService, "--url", "no answer from " + base + ": " + a.error));
+    return report_error(
+        Error(errors::kCliService, "--url", "no answer from " + base + ": " + a.error));
   const auto j = nlohmann::json::parse(a.body, nullptr, false);
   if (a.status >= 200 && a.status < 300 && j.is_object()) return print(j);
   write_all(stderr, (j.is_discarded() ? a.body : j.dump()) + "\n");
@@ -75,9 +77,9 @@ int in_store(const ApprovalOptions& o, const std::string& what) {
     if (o.state) {
       state = parse_approval_state(*o.state);
       if (!state)
-        return report_error(Error(errors::kCliUsage, "--state",
-                                  "not an approval state (" +
-                                      joined(names_of<kApprovalStateNames>()) + ")"));
+        return report_error(
+            Error(errors::kCliUsage, "--state",
+                  "not an approval state (" + joined(names_of<kApprovalStateNames>()) + ")"));
     }
     auto list = approvals.list(state, static_cast<size_t>(o.limit));
     if (!list) return report_error(list.error());

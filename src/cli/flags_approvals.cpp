@@ -10,7 +10,8 @@ namespace aegis::cli {
 Dispatch add_approval_flags(CLI::App& app) {
   auto f = std::make_shared<ApprovalOptions>();
   auto* approvals = app.add_subcommand(
-      "approvals", "Approvals bound to the exact action: list, show, approve, deny (docs/approvals.md)");
+      "approvals",
+      "Approvals bound to the exact action: list, show, approve, deny (docs/approvals.md)");
   approvals->require_subcommand(1);
   // Where the approvals are: a store (--db, with -c for the roles) or a server (--url).
   auto where = [&f](CLI::App* cmd, bool answering) {

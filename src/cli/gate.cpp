@@ -1,6 +1,6 @@
-// `aegis gate`: the CI check. Reads the context, gets a verdict (include/aegis/client/gate_client.h),
-// and reports it where CI looks: the exit code, then plain text or JSON, and on GitHub Actions a
-// job summary, step outputs and annotations.
+// `aegis gate`: the CI check. Reads the context, gets a verdict
+// (include/aegis/client/gate_client.h), and reports it where CI looks: the exit code, then plain
+// text or JSON, and on GitHub Actions a job summary, step outputs and annotations.
 #include <openssl/crypto.h>
 
 #include <cstdlib>
@@ -113,7 +113,9 @@ std::string approval_line(const GateVerdict& v) {
           who.push_back(p["actor"].get<std::string>() + " (" +
                         p.value("role", nlohmann::json("")).get<std::string>() + ")");
       }
-  if (!who.empty()) out += std::string(v.passed_by == "overridden" ? ", signed by " : ", approved by ") + joined(who);
+  if (!who.empty())
+    out +=
+        std::string(v.passed_by == "overridden" ? ", signed by " : ", approved by ") + joined(who);
   if (!text("expires_at").empty()) out += ", until " + text("expires_at");
   return out;
 }
@@ -168,7 +170,8 @@ std::string summary_markdown(const GateVerdict& v, int code, bool passed_unavail
   if (!r.failing_gates.empty())
     md += "| Failing gates | " + markdown_escape(joined(r.failing_gates)) + " |\n";
   md += "| Decided by | " + markdown_escape(where) + " |\n";
-  if (v.outcome != GateOutcome::kProceed || !v.passed_by.empty()) md += "| Detail | " + markdown_escape(v.detail) + " |\n";
+  if (v.outcome != GateOutcome::kProceed || !v.passed_by.empty())
+    md += "| Detail | " + markdown_escape(v.detail) + " |\n";
   md += "\n";
   if (passed_unavailable)
     md +=
@@ -192,10 +195,9 @@ bool append_file(const char* path, const std::string& text) {
 // Decided by the service at --url, which looks for approvals in its own store.
 GateVerdict decide_remote(const GateOptions& o, const std::string& text, std::string& where,
                           std::optional<Error>& refused) {
-  GateRemote remote{
-      .url = *o.url,
-      .retries = o.retries,
-      .timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000))};
+  GateRemote remote{.url = *o.url,
+                    .retries = o.retries,
+                    .timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000))};
   if (const char* key = std::getenv("AEGIS_API_KEY")) remote.api_key = key;
   // Waiting is never silent: one line per retry (the detail never holds the key).
   remote.on_retry = [](int attempt, const std::string& why, std::chrono::milliseconds wait) {
@@ -209,8 +211,8 @@ GateVerdict decide_remote(const GateOptions& o, const std::string& text, std::st
     refused = e.error();
   }
   OPENSSL_cleanse(remote.api_key.data(), remote.api_key.size());
-  where = *o.url + " (" + std::to_string(v.attempts) + " attempt" + (v.attempts == 1 ? "" : "s") +
-          ")";
+  where =
+      *o.url + " (" + std::to_string(v.attempts) + " attempt" + (v.attempts == 1 ? "" : "s") + ")";
   return v;
 }
 

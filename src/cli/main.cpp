@@ -17,8 +17,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", aegis::kEngineVersion);
   // In the order `aegis --help` lists them.
   const std::vector<Dispatch> families = {add_decision_flags(app), add_service_flags(app),
-                                          add_gateway_flags(app), add_approval_flags(app), add_key_flags(app),
-                                          add_store_flags(app)};
+                                          add_gateway_flags(app),  add_approval_flags(app),
+                                          add_key_flags(app),      add_store_flags(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,18 +1,14 @@
 #include "aegis/client/gate_client.h"
 
-#include "aegis/client/service_call.h"
-
 #include <curl/curl.h>
-#include <openssl/crypto.h>
 
 #include <algorithm>
 #include <cctype>
-#include <ctime>
-#include <mutex>
 #include <optional>
 #include <thread>
 
 #include "aegis/client/errors.h"
+#include "aegis/client/service_call.h"
 #include "aegis/core/decide.h"
 #include "aegis/core/errors.h"
 #include "aegis/core/json.h"
@@ -22,7 +18,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -153,10 +148,12 @@ GateVerdict classify_answer(long http_status, std::string_view content_type,
   v.detail = "the decision is " + status;
   v.decision = std::string(body);
   const nlohmann::json gate = j.value("gate", nlohmann::json());
-  const nlohmann::json how = gate.is_object() ? gate.value("outcome", nlohmann::json()) : nlohmann::json();
+  const nlohmann::json how =
+      gate.is_object() ? gate.value("outcome", nlohmann::json()) : nlohmann::json();
   if (*known != PCWStatus::PROCEED && (how == "approved" || how == "overridden")) {
     const auto& failing = j.value("failing_gates", nlohmann::json::array());
-    if (failing.is_array() && std::find(failing.begin(), failing.end(), "complexity") != failing.end())
+    if (failing.is_array() &&
+        std::find(failing.begin(), failing.end(), "complexity") != failing.end())
       return malformed("it claims an override of a complexity failure, which nothing overrides");
     if (!gate.contains("proposal_id") || !gate["proposal_id"].is_string() ||
         !plain_id(gate["proposal_id"].get<std::string>()))
@@ -202,10 +199,11 @@ GateVerdict gate_remote(std::string_view context_json, const GateRemote& remote)
     // still retried within the timeout.
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     const int attempts_left = remote.retries - attempt + 2;
-    const ServiceAnswer a = call_service("POST", url, context_json, remote.api_key,
-                          std::min(left, std::max(left / attempts_left, milliseconds(1000))));
-    last =
-        a.curl_code == CURLE_OK ? classify_answer(a.status, a.content_type, a.body) : transport_failure(a);
+    const ServiceAnswer a =
+        call_service("POST", url, context_json, remote.api_key,
+                     std::min(left, std::max(left / attempts_left, milliseconds(1000))));
+    last = a.curl_code == CURLE_OK ? classify_answer(a.status, a.content_type, a.body)
+                                   : transport_failure(a);
     last.attempts = attempt;
     if (last.outcome != GateOutcome::kUnavailable) return last;
 

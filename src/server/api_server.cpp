@@ -114,10 +114,11 @@ void wire_context(server::ApiContext& api, http::Router& router) {
   server::add_mcp_route(router, {.mcp = *api.mcp, .lock = api.mcp_lock, .rbac = api.rbac});
   server::add_approval_routes(router, {.approvals = *api.approvals, .gate = *api.gate});
   server::add_tool_call_routes(
-      router, {.settings = api.gateway ? &*api.gateway : nullptr,
-               .service = *api.service,
-               .approvals = *api.approvals,
-               .config_hash = gateway_config_hash(*api.service, api.gateway.value_or(GatewaySettings{}))});
+      router,
+      {.settings = api.gateway ? &*api.gateway : nullptr,
+       .service = *api.service,
+       .approvals = *api.approvals,
+       .config_hash = gateway_config_hash(*api.service, api.gateway.value_or(GatewaySettings{}))});
   if (api.gateway) {
     api.gateway_sessions = std::make_unique<server::GatewaySessions>(
         *api.gateway, *api.service, *api.store, api.store_lock,

@@ -2,8 +2,8 @@
 // the session. `initialize` opens a session — a Gateway of its own, with its own upstream
 // connections — whose id the answer carries; each request is answered as application/json when
 // its response comes, and a tools/call as a server-sent stream when the client accepts one (its
-// progress while it is held for approval, then its response). Mounted at /gateway/mcp in `aegis serve` (API keys, RBAC: `decide`), and
-// served alone at /mcp by `aegis gateway --listen`.
+// progress while it is held for approval, then its response). Mounted at /gateway/mcp in `aegis
+// serve` (API keys, RBAC: `decide`), and served alone at /mcp by `aegis gateway --listen`.
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -29,10 +29,10 @@ constexpr auto kSessionIdle = std::chrono::minutes(30);
 // while it is held for approval, then its response, then the end of the stream.
 struct Outbox {
   struct Waiting {
-    http::Reply reply;                       // a JSON answer: called once with the response
-    std::shared_ptr<http::BodyStream> sse;   // a streamed answer, once its head is written
-    nlohmann::json progress_token;           // of a streamed one: its notifications go with it
-    std::vector<std::string> early;          // events that came before the stream was open
+    http::Reply reply;                      // a JSON answer: called once with the response
+    std::shared_ptr<http::BodyStream> sse;  // a streamed answer, once its head is written
+    nlohmann::json progress_token;          // of a streamed one: its notifications go with it
+    std::vector<std::string> early;         // events that came before the stream was open
     bool streamed = false, done = false;
   };
   std::mutex lock;
@@ -94,7 +94,8 @@ struct Outbox {
               nlohmann::json progress_token, const http::Reply& reply) {
     {
       std::lock_guard<std::mutex> l(lock);
-      if (!waiting.emplace(id, Waiting{nullptr, nullptr, std::move(progress_token), {}, true, false})
+      if (!waiting
+               .emplace(id, Waiting{nullptr, nullptr, std::move(progress_token), {}, true, false})
                .second)
         return false;
     }

@@ -45,7 +45,8 @@ Result<json> decide_stated(const ToolCallRoutes& t, const StatedCall& s) {
   const GatewayUpstream* upstream = &named;
   for (const auto& u : t.settings->upstreams)
     if (u.name == s.upstream) upstream = &u;
-  const GatewayCall call{upstream,      s.tool,    &s.arguments, &s.annotations,
+  const GatewayCall call{upstream,      s.tool,
+                         &s.arguments,  &s.annotations,
                          s.principal(), s.session_id.empty() ? new_uuid_v4() : s.session_id};
   auto decided = decide_tool_call(*t.settings, t.service, t.config_hash, call);
   if (!decided) return decided.error();
@@ -61,8 +62,8 @@ Result<json> decide_stated(const ToolCallRoutes& t, const StatedCall& s) {
               {"digest", decided.value().digest},
               {"approval", nullptr}};
   if (d.status == PCWStatus::PAUSE || d.status == PCWStatus::ESCALATE) {
-    auto step = approval_step(t.approvals, decided.value(), s.caller,
-                              s.agent == s.caller ? "" : s.agent);
+    auto step =
+        approval_step(t.approvals, decided.value(), s.caller, s.agent == s.caller ? "" : s.agent);
     if (!step) return step.error();
     out["allow"] = step.value().released;
     out["approval"] = step.value().approval.to_json();
@@ -75,9 +76,9 @@ Result<StatedCall> read_stated(const Request& r, const Caller& c) {
   auto body = read_json(r.body);
   if (!body) return body.error();
   try {
-    const StrictObject in(body.value(),
-                          {"upstream", "tool", "arguments", "principal", "session_id", "annotations"},
-                          errors::kGatewayMessage);
+    const StrictObject in(
+        body.value(), {"upstream", "tool", "arguments", "principal", "session_id", "annotations"},
+        errors::kGatewayMessage);
     StatedCall s;
     s.upstream = in.string("upstream", 128).value_or("");
     s.tool = in.string("tool", 256).value_or("");
@@ -102,8 +103,7 @@ const json* field(const json& j, std::string_view name) {
   if (!j.is_object()) return nullptr;
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
-    if (k.size() == name.size() &&
-        std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
           return std::tolower(static_cast<unsigned char>(a)) == b;
         }))
       return &*it;
@@ -134,8 +134,10 @@ void docker_before(const ToolCallRoutes& t, Request& r, const Caller& c, Reply r
     return fail(Error(errors::kGatewayMessage, "Params",
                       "not a Docker MCP Gateway tools/call interception: Params.name (a string) "
                       "and Params.arguments (an object) are expected"));
-  StatedCall s{*upstream, name->get<std::string>(), c.actor_id, "", "docker-mcp-gateway",
-               args && args->is_object() ? *args : json::object(), json()};
+  StatedCall s{
+      *upstream, name->get<std::string>(), c.actor_id,
+      "",        "docker-mcp-gateway",     args && args->is_object() ? *args : json::object(),
+      json()};
   if (const std::string* p = query_value(r, "principal"); p && !p->empty()) s.agent = *p;
   auto out = decide_stated(t, s);
   if (!out) return fail(out.error());
@@ -162,8 +164,8 @@ void add_tool_call_routes(http::Router& router, const ToolCallRoutes& t) {
                 if (!out) return reply(error_response(out.error()));
                 reply(json_response(200, out.value().dump()));
               }});
-  router.add({"POST", "/v1/integrations/docker-mcp", Access::kPermission, "decide",
-              Runs::kOnWorker, [t](Request& r, const Caller& c, Reply reply) {
+  router.add({"POST", "/v1/integrations/docker-mcp", Access::kPermission, "decide", Runs::kOnWorker,
+              [t](Request& r, const Caller& c, Reply reply) {
                 docker_before(t, r, c, std::move(reply));
               }});
 }

@@ -22,8 +22,8 @@ constexpr int kRetries = 8;  // lost races retried before giving up
 }
 
 json vote_json(const ApprovalVote& v) {
-  return {{"actor", v.actor}, {"roles", v.roles}, {"via", v.via}, {"reason", v.reason},
-          {"at", v.at}};
+  return {
+      {"actor", v.actor}, {"roles", v.roles}, {"via", v.via}, {"reason", v.reason}, {"at", v.at}};
 }
 
 ApprovalVote vote_from(const json& j) {
@@ -133,8 +133,7 @@ std::string Approvals::object_id(std::string_view digest) {
 }
 
 int64_t Approvals::now_ms() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_().time_since_epoch()).count();
 }
 
 void Approvals::expire(Approval& a) const {
@@ -309,11 +308,10 @@ bool Approvals::met(const Approval& a) {
 
 // The vote of `actor` now, with its roles; `sufficient` tells whether one of them meets the
 // requirement alone.
-ApprovalVote Approvals::vote(std::string_view actor, std::string_view reason,
-                             std::string_view via, const ApprovalRequirement& required,
-                             bool& sufficient) const {
-  ApprovalVote v{std::string(actor), {}, std::string(via), std::string(reason),
-                 time_text(now_ms())};
+ApprovalVote Approvals::vote(std::string_view actor, std::string_view reason, std::string_view via,
+                             const ApprovalRequirement& required, bool& sufficient) const {
+  ApprovalVote v{
+      std::string(actor), {}, std::string(via), std::string(reason), time_text(now_ms())};
   sufficient = false;
   for (ActorRole role : rbac_.roles_of(actor)) {
     v.roles.emplace_back(to_string(role));

@@ -61,8 +61,7 @@ Result<ApprovalPolicy> read_approvals_section(const YAML::Node& node, const std:
       if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end())
         return unknown_config_key(source, "approvals." + key, "approvals", key, kKeys);
     }
-    auto seconds = [&](const char* key, double lo, double hi,
-                       const char* range) -> Result<double> {
+    auto seconds = [&](const char* key, double lo, double hi, const char* range) -> Result<double> {
       double v = 0;
       const YAML::Node n = node[key];
       if (!n.IsScalar() || !YAML::convert<double>::decode(n, v) || !(v >= lo && v <= hi))

@@ -64,7 +64,8 @@ Result<GateDecision> ContextGate::decide(std::string_view actor, std::string_vie
   auto made = service_.evaluate(request.value().context);
   if (!made) return made.error();
   if (!service_.record_and_wait({made.value().entry()}))
-    return Error(errors::kApiStore, "", "the decision could not be recorded; the gate does not pass");
+    return Error(errors::kApiStore, "",
+                 "the decision could not be recorded; the gate does not pass");
   GateDecision out{std::move(made).value(), {}};
   const PCWDecision& d = out.evaluation.decision;
   const std::string digest = context_digest(request.value().context, config_.config_hash());
@@ -96,42 +97,41 @@ json ContextGate::find_and_use(std::string_view actor, const PCWDecision& decisi
   const auto now = std::chrono::system_clock::now();
   json found;
   each_object("proposal", [&](const Store::ListedObject& o) {
-      ProposalWorkflow w = ProposalWorkflow::from_json(json::parse(o.object.state));
-      if (context_digest(w.context(), analysed_under(w)) != digest) return true;
-      json used;
-      if (decision.status != PCWStatus::HALT && w.state() == ProposalState::APPROVED &&
-          (w.decision_status() == PCWStatus::PAUSE ||
-           w.decision_status() == PCWStatus::ESCALATE)) {
-        // Approved by people after a PAUSE or ESCALATE: usable for a ttl after the approval.
-        json approvers = json::array();
-        std::chrono::system_clock::time_point approved_at{};
-        for (const Transition& t : w.history())
-          if (t.to == ProposalState::APPROVED) {
-            approvers.push_back(t.actor_id);
-            approved_at = t.at;
-          }
-        const auto expires = approved_at + policy_.ttl;
-        if (now >= expires || !meets(decision.status, approvers)) return true;
-        w.execute(by, why);
-        used = {{"outcome", "approved"},
-                {"proposal_id", w.proposal_id()},
-                {"approvers", approvers},
-                {"expires_at", time_text(expires)}};
-      } else if (decision.status == PCWStatus::HALT && w.state() == ProposalState::REJECTED &&
-                 w.decision_status() == PCWStatus::HALT) {
-        used = overridden(w, decision, by, why);
-        if (used.is_null()) return true;
-      } else {
-        return true;
-      }
-      try {
-        std::lock_guard<std::mutex> l(store_lock_);
-        store_.save_object("proposal", w.proposal_id(), w.to_json().dump(), o.object.version);
-      } catch (const ConflictError&) {
-        return true;  // another run used it first
-      }
-      found = std::move(used);
-      return false;
+    ProposalWorkflow w = ProposalWorkflow::from_json(json::parse(o.object.state));
+    if (context_digest(w.context(), analysed_under(w)) != digest) return true;
+    json used;
+    if (decision.status != PCWStatus::HALT && w.state() == ProposalState::APPROVED &&
+        (w.decision_status() == PCWStatus::PAUSE || w.decision_status() == PCWStatus::ESCALATE)) {
+      // Approved by people after a PAUSE or ESCALATE: usable for a ttl after the approval.
+      json approvers = json::array();
+      std::chrono::system_clock::time_point approved_at{};
+      for (const Transition& t : w.history())
+        if (t.to == ProposalState::APPROVED) {
+          approvers.push_back(t.actor_id);
+          approved_at = t.at;
+        }
+      const auto expires = approved_at + policy_.ttl;
+      if (now >= expires || !meets(decision.status, approvers)) return true;
+      w.execute(by, why);
+      used = {{"outcome", "approved"},
+              {"proposal_id", w.proposal_id()},
+              {"approvers", approvers},
+              {"expires_at", time_text(expires)}};
+    } else if (decision.status == PCWStatus::HALT && w.state() == ProposalState::REJECTED &&
+               w.decision_status() == PCWStatus::HALT) {
+      used = overridden(w, decision, by, why);
+      if (used.is_null()) return true;
+    } else {
+      return true;
+    }
+    try {
+      std::lock_guard<std::mutex> l(store_lock_);
+      store_.save_object("proposal", w.proposal_id(), w.to_json().dump(), o.object.version);
+    } catch (const ConflictError&) {
+      return true;  // another run used it first
+    }
+    found = std::move(used);
+    return false;
   });
   return found;
 }
@@ -155,24 +155,24 @@ json ContextGate::overridden(ProposalWorkflow& w, const PCWDecision& decision,
   const std::string context_hash = sha256_hex(canonical_json(context_to_json(w.context())));
   json found;
   each_object("override", [&](const Store::ListedObject& o) {
-      const json state = json::parse(o.object.state);
-      if (state.value("proposal_id", json()) != w.proposal_id()) return true;
-      OverrideWorkflow ow = OverrideWorkflow::from_json(state, &custodians_);
-      const OverrideBinding* b = ow.binding();
-      if (!b || b->override_id != o.id || b->context_hash != context_hash) return true;
-      const OverrideResult r = ow.get_result();
-      if (!r.approved || !covers(ow.failed_gates(), decision.failing_gates)) return true;
-      w.approve_with_override(by, ow, r);
-      w.execute(by, why);
-      json custodians = json::array();
-      for (const auto& s : r.signatures)
-        custodians.push_back({{"actor", s.actor_id}, {"role", s.role}});
-      found = {{"outcome", "overridden"},
-               {"proposal_id", w.proposal_id()},
-               {"override_id", o.id},
-               {"custodians", custodians},
-               {"expires_at", time_text(r.expires_at)}};
-      return false;
+    const json state = json::parse(o.object.state);
+    if (state.value("proposal_id", json()) != w.proposal_id()) return true;
+    OverrideWorkflow ow = OverrideWorkflow::from_json(state, &custodians_);
+    const OverrideBinding* b = ow.binding();
+    if (!b || b->override_id != o.id || b->context_hash != context_hash) return true;
+    const OverrideResult r = ow.get_result();
+    if (!r.approved || !covers(ow.failed_gates(), decision.failing_gates)) return true;
+    w.approve_with_override(by, ow, r);
+    w.execute(by, why);
+    json custodians = json::array();
+    for (const auto& s : r.signatures)
+      custodians.push_back({{"actor", s.actor_id}, {"role", s.role}});
+    found = {{"outcome", "overridden"},
+             {"proposal_id", w.proposal_id()},
+             {"override_id", o.id},
+             {"custodians", custodians},
+             {"expires_at", time_text(r.expires_at)}};
+    return false;
   });
   return found;
 }

@@ -118,8 +118,9 @@ def test_a_partly_signed_or_expired_override_does_not_pass(env, tmp_path):
     override(env, analysed_proposal(env, partly)["proposal_id"], signers=("risk",))
     assert gate(env, tmp_path, partly)[0] == 1
     expired = dict(RISKY, proposal_summary="drop the queue table")
-    override(env, analysed_proposal(env, expired)["proposal_id"], ttl=1)
-    time.sleep(1.5)
+    o = override(env, analysed_proposal(env, expired)["proposal_id"], ttl=5)
+    assert o["state"] == "approved"
+    time.sleep(max(0.0, o["expires_at_ms"] / 1000 - time.time()) + 0.3)  # until it has expired
     code, v = gate(env, tmp_path, expired)
     assert code == 1 and v["outcome"] == "halt"
 

@@ -114,21 +114,22 @@ test('an approval releases exactly its call, once; nothing else is released', as
 test('another config or an expired approval releases nothing; a denial answers the held call', async () => {
   const { root, env } = filesystemDirs();
   const db = join(root, 'gw.db');
-  const config = policy(root, 'a.yaml', '  hold_timeout_seconds: 0.3\n  ttl_seconds: 1');
+  const config = policy(root, 'a.yaml', '  hold_timeout_seconds: 0.3\n  ttl_seconds: 5');
   const target = join(env.SHARED, 'cfg.txt');
   let { client } = await connect(config, db, { env });
   const id = (await client.callTool(write(target, 'x')))._meta['aegis/decision'].approval_id;
   assert.equal(answer(db, config, 'approve', id, 'bob'), null);
   await client.close();
   // The same call under another config (one more argument recorded): its digest differs.
-  const changed = policy(root, 'b.yaml', '  hold_timeout_seconds: 0.3\n  ttl_seconds: 1')
+  const changed = policy(root, 'b.yaml', '  hold_timeout_seconds: 0.3\n  ttl_seconds: 5');
   writeFileSync(changed, readFileSync(changed, 'utf8').replace('record: [path, source, destination]', 'record: [path, source, destination, content]'));
   ({ client } = await connect(changed, db, { env }));
   assert.equal((await client.callTool(write(target, 'x'))).isError, true);
   assert.equal(existsSync(target), false, 'an approval crossed configs');
   await client.close();
-  // Under the first config again, after the approval's ttl: expired, not run.
-  await new Promise((r) => setTimeout(r, 1200));
+  // Under the first config again, once the approval's ttl has passed: expired, not run.
+  const expiresAt = approvals(db, 'show', id).expires_at_ms;
+  await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 300));
   ({ client } = await connect(config, db, { env }));
   try {
     const retried = await client.callTool(write(target, 'x'));
@@ -219,7 +220,7 @@ test('the person at the client may approve a PAUSE through elicitation, never an
   const escalate = '  rules:\n    - name: escalate-secrets\n      upstream: fs\n      tools: [write_file]\n' +
     '      when:\n        - {arg: path, regex: "secret"}\n' +
     '      context: {estimated_impact: high, risk_proposed: 0.95}\n      record: [path]\n';
-  const config = policy(root, 'a.yaml', '  hold_timeout_seconds: 0.5\n  elicitation: true');
+  const config = policy(root, 'a.yaml', '  hold_timeout_seconds: 60\n  elicitation: true');
   writeFileSync(config, readFileSync(config, 'utf8').replace('  rules:\n', escalate));
   const asked = [];
   let reply = { action: 'accept', content: { approve: true } };
@@ -241,18 +242,20 @@ test('the person at the client may approve a PAUSE through elicitation, never an
     assert.match(text(await client.callTool(write(no, 'no'))), /was denied by client:desktop-agent/);
     assert.equal(existsSync(no), false);
 
+    // An ESCALATE is held without asking the client; it needs two approvers, or a security lead.
     const before = asked.length;
     const secret = join(env.SHARED, 'secret.txt');
-    const esc = await client.callTool(write(secret, 'x'));
-    assert.equal(esc._meta['aegis/decision'].status, 'escalate');
+    const esc = client.callTool(write(secret, 'x'));
+    const req = await held(db);
+    assert.equal(req.status, 'escalate');
+    assert.equal(answer(db, config, 'approve', req.id, 'alice'), null);
+    assert.equal(approvals(db, 'show', req.id).state, 'pending');
+    assert.equal(existsSync(secret), false, 'one approver released an ESCALATE');
+    assert.equal(answer(db, config, 'approve', req.id, 'sec'), null);
+    const released = await esc;
+    assert.equal(released.isError, undefined, text(released));
+    assert.equal(readFileSync(secret, 'utf8'), 'x');
     assert.equal(asked.length, before, 'an ESCALATE was offered to the client');
-    assert.equal(existsSync(secret), false);
-    // It needs two approvers, or one security lead.
-    const id = esc._meta['aegis/decision'].approval_id;
-    assert.equal(answer(db, config, 'approve', id, 'alice'), null);
-    assert.equal(approvals(db, 'show', id).state, 'pending');
-    assert.equal(answer(db, config, 'approve', id, 'sec'), null);
-    assert.equal(approvals(db, 'show', id).state, 'approved');
   } finally {
     await client.close();
   }

@@ -50,8 +50,11 @@ struct Fixture {
 };
 
 ApprovalRequest tool_call(const json& arguments, PCWStatus status = PCWStatus::PAUSE) {
-  const json action = {{"upstream", "fs"}, {"tool", "write_file"}, {"arguments", arguments},
-                       {"principal", "agent"}, {"config_hash", std::string(64, 'c')}};
+  const json action = {{"upstream", "fs"},
+                       {"tool", "write_file"},
+                       {"arguments", arguments},
+                       {"principal", "agent"},
+                       {"config_hash", std::string(64, 'c')}};
   return {"tool_call", action_digest(action), "agent", "", status, "d-1", {{"tool", "write_file"}}};
 }
 
@@ -69,8 +72,8 @@ TEST(ActionDigest, IsTheSha256OfTheRfc8785Form) {
   EXPECT_EQ(action_digest(in), sha256_hex(jcs_canonical(in)));
   // Keys by UTF-16 code units (RFC 8785 §3.2.3): U+1F600 (surrogates D83D DE00) sorts before
   // U+FB33, though its UTF-8 bytes sort after; the project's canonical_json orders by bytes.
-  const json keys = json::parse(
-      R"({"\u20ac":1,"\r":2,"\ufb33":3,"1":4,"\ud83d\ude00":5,"\u0080":6,"\u00f6":7})");
+  const json keys =
+      json::parse(R"({"\u20ac":1,"\r":2,"\ufb33":3,"1":4,"\ud83d\ude00":5,"\u0080":6,"\u00f6":7})");
   EXPECT_EQ(jcs_canonical(keys),
             "{\"\\r\":2,\"1\":4,\"\xC2\x80\":6,\"\xC3\xB6\":7,\"\xE2\x82\xAC\":1,"
             "\"\xF0\x9F\x98\x80\":5,\"\xEF\xAC\xB3\":3}");
@@ -119,7 +122,8 @@ TEST(Approvals, ReleaseExactlyTheApprovedActionOnce) {
   ASSERT_TRUE(ok) << ok.error().message;
   EXPECT_EQ(ok.value().state, ApprovalState::APPROVED);
   // Another action (one argument differs) releases nothing.
-  EXPECT_FALSE(f.approvals.consume(tool_call({{"path", "/tmp/b"}, {"content", "x"}}).digest).value());
+  EXPECT_FALSE(
+      f.approvals.consume(tool_call({{"path", "/tmp/b"}, {"content", "x"}}).digest).value());
   auto used = f.approvals.consume(req.digest);
   ASSERT_TRUE(used && used.value());
   EXPECT_EQ(used.value()->state, ApprovalState::CONSUMED);
@@ -140,8 +144,8 @@ TEST(Approvals, ReleaseExactlyTheApprovedActionOnce) {
       states.push_back(json::parse(e.body)["state"]["state"].get<std::string>());
     return true;
   });
-  EXPECT_EQ(states, (std::vector<std::string>{"pending", "pending", "approved", "consumed",
-                                              "pending"}));
+  EXPECT_EQ(states,
+            (std::vector<std::string>{"pending", "pending", "approved", "consumed", "pending"}));
   EXPECT_TRUE(f.store->verify_chain().intact);
 }
 
@@ -257,10 +261,10 @@ TEST(Approvals, SurvivesARestartOfItsProcess) {
     Fixture f("restart.db");
     id = f.approvals.request(req).value().id;
   }  // the holder is gone
-  auto store = Store::open("sqlite:" + (std::filesystem::temp_directory_path() /
-                                        ("aegis_approvals_" + std::to_string(getpid())) /
-                                        "restart.db")
-                                           .string());
+  auto store =
+      Store::open("sqlite:" + (std::filesystem::temp_directory_path() /
+                               ("aegis_approvals_" + std::to_string(getpid())) / "restart.db")
+                                  .string());
   std::mutex lock;
   const RBACEnforcer rbac = Fixture::roles();
   Approvals again(*store, lock, rbac, {});

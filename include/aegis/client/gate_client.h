@@ -58,8 +58,9 @@ struct GateVerdict {
 // is an id: 1 to 256 letters, digits and "-_.:" (it is written into CI files); anything else is
 // kMalformed. A decision other than PROCEED whose answer carries "gate": {"outcome": "approved" or
 // "overridden", "proposal_id", "expires_at", ...} passes (kProceed, with passed_by set), unless the
-// decision failed the complexity gate, which nothing overrides. 429, 502, 503 and 504 are kUnavailable (worth retrying); every other status is
-// kRejected, with the service's error message in `detail` when it sent one.
+// decision failed the complexity gate, which nothing overrides. 429, 502, 503 and 504 are
+// kUnavailable (worth retrying); every other status is kRejected, with the service's error message
+// in `detail` when it sent one.
 GateVerdict classify_answer(long http_status, std::string_view content_type, std::string_view body);
 
 struct GateRemote {
@@ -73,16 +74,16 @@ struct GateRemote {
   std::function<void(int attempt, const std::string& why, std::chrono::milliseconds wait)> on_retry;
 };
 
-// Sends `context_json` to `remote`'s POST /v1/gate (which looks for an approval bound to it), retrying kUnavailable answers, connection failures and
-// attempts that time out (each attempt may take an equal share of the time left, at least 1 s)
-// with capped exponential backoff; a 429's Retry-After (seconds or an HTTP date) is waited
-// instead when it is longer. Gives up as kUnavailable when the retries are spent or the next
-// wait would pass the timeout. A TLS failure is kRejected; a transfer failure that is not the
-// network's is kInternal. Never throws for what the network or the service does; throws
-// InvalidInputError, before anything is sent, for a context that is not a JSON object (the
-// strict reading's errors) and for a remote it refuses (naming `url`, `retries` or `timeout`):
-// plain http is refused for any host but 127.0.0.1, ::1 and localhost, since the API key would
-// cross the network in clear, and never goes through a proxy.
+// Sends `context_json` to `remote`'s POST /v1/gate (which looks for an approval bound to it),
+// retrying kUnavailable answers, connection failures and attempts that time out (each attempt may
+// take an equal share of the time left, at least 1 s) with capped exponential backoff; a 429's
+// Retry-After (seconds or an HTTP date) is waited instead when it is longer. Gives up as
+// kUnavailable when the retries are spent or the next wait would pass the timeout. A TLS failure is
+// kRejected; a transfer failure that is not the network's is kInternal. Never throws for what the
+// network or the service does; throws InvalidInputError, before anything is sent, for a context
+// that is not a JSON object (the strict reading's errors) and for a remote it refuses (naming
+// `url`, `retries` or `timeout`): plain http is refused for any host but 127.0.0.1, ::1 and
+// localhost, since the API key would cross the network in clear, and never goes through a proxy.
 GateVerdict gate_remote(std::string_view context_json, const GateRemote& remote);
 
 // Decides `context_json` here, through the one decision pipeline. Invalid input is kInvalid

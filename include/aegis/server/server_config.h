@@ -13,8 +13,8 @@
 #include "aegis/core/config.h"
 #include "aegis/core/error.h"
 #include "aegis/server/gateway_policy.h"
-#include "aegis/workflow/approvals.h"
 #include "aegis/server/mcp.h"
+#include "aegis/workflow/approvals.h"
 #include "aegis/workflow/override.h"
 #include "aegis/workflow/rbac.h"
 

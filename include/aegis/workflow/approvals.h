@@ -105,8 +105,8 @@ struct Approval {
 
 // What asks for approval.
 struct ApprovalRequest {
-  std::string kind;     // "tool_call"
-  std::string digest;   // action_digest of the action
+  std::string kind;       // "tool_call"
+  std::string digest;     // action_digest of the action
   std::string principal;  // who asks; never its own approver
   std::string agent;      // the agent it asks for, when another; never its approver either
   PCWStatus status = PCWStatus::PAUSE;  // PAUSE or ESCALATE

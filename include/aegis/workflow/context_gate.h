@@ -62,10 +62,9 @@ class ContextGate {
   nlohmann::json find_and_use(std::string_view actor, const PCWDecision& decision,
                               const std::string& digest);
   bool meets(PCWStatus status, const nlohmann::json& approvers) const;
-  void each_object(const char* type,
-                   const std::function<bool(const Store::ListedObject&)>& visit);
-  nlohmann::json overridden(ProposalWorkflow& w, const PCWDecision& decision,
-                            const std::string& by, const std::string& why);
+  void each_object(const char* type, const std::function<bool(const Store::ListedObject&)>& visit);
+  nlohmann::json overridden(ProposalWorkflow& w, const PCWDecision& decision, const std::string& by,
+                            const std::string& why);
 
   const AegisConfig& config_;
   Store& store_;

@@ -31,23 +31,23 @@ AEGIS_ERROR_TABLE(actor, AEGIS_ACTOR_ERRORS)
     "a field of the AFA request has the wrong JSON type")
 AEGIS_ERROR_TABLE(afa, AEGIS_AFA_ERRORS)
 
-#define AEGIS_APPROVAL_ERRORS(X)                                                              \
-  X(kApprovalConfig, "approval.config", kInvalidInput,                                         \
-    "a value of the approvals: section of the config cannot be applied")                      \
-  X(kApprovalDuplicateApprover, "approval.duplicate_approver", kConflict,                      \
-    "this actor has already approved this approval request")                                   \
-  X(kApprovalElicitation, "approval.elicitation", kForbidden,                                  \
-    "approval through the client is off in the policy, or the request is an ESCALATE")         \
-  X(kApprovalInvalid, "approval.invalid", kInvalidInput,                                       \
-    "an approval request or answer has a missing or invalid field")                            \
-  X(kApprovalNotFound, "approval.not_found", kNotFound, "no approval request has this id")     \
-  X(kApprovalNotPending, "approval.not_pending", kConflict,                                    \
-    "the approval request is already approved, denied, expired or consumed")                   \
-  X(kApprovalSelfApproval, "approval.self_approval", kForbidden,                               \
-    "the actor that asked for the approval tries to grant it")                                 \
-  X(kApprovalStale, "approval.stale", kConflict,                                               \
-    "the id names an earlier round of this action's approvals; a newer request is current")    \
-  X(kApprovalStore, "approval.store", kInternal,                                               \
+#define AEGIS_APPROVAL_ERRORS(X)                                                            \
+  X(kApprovalConfig, "approval.config", kInvalidInput,                                      \
+    "a value of the approvals: section of the config cannot be applied")                    \
+  X(kApprovalDuplicateApprover, "approval.duplicate_approver", kConflict,                   \
+    "this actor has already approved this approval request")                                \
+  X(kApprovalElicitation, "approval.elicitation", kForbidden,                               \
+    "approval through the client is off in the policy, or the request is an ESCALATE")      \
+  X(kApprovalInvalid, "approval.invalid", kInvalidInput,                                    \
+    "an approval request or answer has a missing or invalid field")                         \
+  X(kApprovalNotFound, "approval.not_found", kNotFound, "no approval request has this id")  \
+  X(kApprovalNotPending, "approval.not_pending", kConflict,                                 \
+    "the approval request is already approved, denied, expired or consumed")                \
+  X(kApprovalSelfApproval, "approval.self_approval", kForbidden,                            \
+    "the actor that asked for the approval tries to grant it")                              \
+  X(kApprovalStale, "approval.stale", kConflict,                                            \
+    "the id names an earlier round of this action's approvals; a newer request is current") \
+  X(kApprovalStore, "approval.store", kInternal,                                            \
     "the approval could not be read or recorded; nothing was released")
 AEGIS_ERROR_TABLE(approval, AEGIS_APPROVAL_ERRORS)
 

@@ -60,12 +60,10 @@ static void refuse(Gateway::Impl& g, const GatewayToolCall& c, const std::string
                    std::string_view detail) {
   g.count(c.upstream_name, c.tool, "refused");
   g.log("call " + c.offered + " refused: " + text);
-  g.reply_refusal(c, "AEGIS: " + c.offered + " was not called: " + text,
-                  {{"refused", detail}});
+  g.reply_refusal(c, "AEGIS: " + c.offered + " was not called: " + text, {{"refused", detail}});
 }
 
-void Gateway::Impl::reply_refusal(const GatewayToolCall& c, const std::string& text,
-                                  json details) {
+void Gateway::Impl::reply_refusal(const GatewayToolCall& c, const std::string& text, json details) {
   reply(c.id, refusal(text, std::move(details), c.output_schema));
 }
 

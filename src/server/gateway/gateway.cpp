@@ -4,10 +4,10 @@
 #include <string>
 #include <utility>
 
+#include "aegis/core/digest.h"
 #include "aegis/core/json.h"
 #include "aegis/core/uuid.h"
 #include "aegis/core/version.h"
-#include "aegis/core/digest.h"
 #include "aegis/server/errors.h"
 #include "gateway_internal.h"
 #include "http_upstream.h"

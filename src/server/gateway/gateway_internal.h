@@ -37,7 +37,7 @@ struct GatewayToolCall {
   std::string digest;  // action_digest of {upstream, tool, arguments, principal, config_hash}
   PCWStatus status = PCWStatus::PROCEED;  // its decision's
   bool exact = true;                      // DecidedToolCall::exact
-  json shown;          // what an approver sees of it (only the arguments the rule names)
+  json shown;  // what an approver sees of it (only the arguments the rule names)
 };
 
 // The message of a JSON-RPC error response, whatever an upstream put there ("no result" when it
@@ -163,10 +163,10 @@ struct Gateway::Impl {
   std::mutex& store_lock;
   Send send;
   Log log;
-  CallObserver observer;   // may be empty
+  CallObserver observer;           // may be empty
   Approvals* approvals = nullptr;  // may be null: PAUSE and ESCALATE are answered at once
-  std::string session_id;   // this downstream session's, a UUID
-  std::string config_hash;  // what a call's digest binds: the engine's config and the policy
+  std::string session_id;          // this downstream session's, a UUID
+  std::string config_hash;         // what a call's digest binds: the engine's config and the policy
 
   mutable std::mutex mu;  // everything below
   std::mutex send_mu;     // one message to the client at a time

@@ -54,8 +54,7 @@ void Gateway::Impl::hold_or_release(const std::shared_ptr<const GatewayToolCall>
     }
   }
   if (!step)
-    return fail("it could not be held for approval: " + step.error().message,
-                step.error().detail);
+    return fail("it could not be held for approval: " + step.error().message, step.error().detail);
   const Approval& a = step.value().approval;
   if (step.value().released) {
     if (gave_up) return log("call " + c.offered + " cancelled; approval " + a.id + " was used");
@@ -85,7 +84,8 @@ void Gateway::Impl::check_holds() {
   for (const Held& h : snapshot)
     if (!current.count(h.call->digest)) {
       auto found = approvals->find(h.call->digest);
-      current[h.call->digest] = found && found.value() ? std::optional(*found.value()) : std::nullopt;
+      current[h.call->digest] =
+          found && found.value() ? std::optional(*found.value()) : std::nullopt;
     }
   for (const Held& h : snapshot) {
     const GatewayToolCall& c = *h.call;
@@ -139,8 +139,10 @@ void Gateway::Impl::check_holds() {
     else if (mine && a->state == ApprovalState::EXPIRED)
       text = "AEGIS: approval " + a->id + " expired; " + c.offered + " was not called.";
     else
-      text = "AEGIS: approval " + h.approval_id + " was used by an identical call or is no "
-             "longer current; " + c.offered + " was not called. Call it again to ask anew.";
+      text = "AEGIS: approval " + h.approval_id +
+             " was used by an identical call or is no "
+             "longer current; " +
+             c.offered + " was not called. Call it again to ask anew.";
     log("call " + c.offered + " not released: approval " + h.approval_id + " " +
         (a ? std::string(to_string(a->state)) : std::string("unreadable")));
     reply_refusal(c, text, std::move(details));
@@ -158,8 +160,8 @@ void Gateway::Impl::ask_client(const std::shared_ptr<const GatewayToolCall>& cal
       if (!r.is_object()) return;  // an error: the call stays held for the approvers
       const json action = r.value("action", json());
       const json content = r.value("content", json());
-      const bool yes = action == "accept" && content.is_object() &&
-                       content.value("approve", json()) == true;
+      const bool yes =
+          action == "accept" && content.is_object() && content.value("approve", json()) == true;
       if (action != "accept" && action != "decline") return;  // cancelled: still held
       post([this, id, yes] {
         const std::string who = "client:" + settings.principal;

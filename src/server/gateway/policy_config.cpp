@@ -12,8 +12,8 @@
 
 #include "aegis/core/config.h"
 #include "aegis/core/context.h"
-#include "aegis/core/errors.h"
 #include "aegis/core/digest.h"
+#include "aegis/core/errors.h"
 #include "aegis/server/errors.h"
 #include "aegis/server/gateway_policy.h"
 
@@ -341,8 +341,8 @@ Result<GatewaySettings> read_gateway_section(const YAML::Node& node, const std::
     YAML::Emitter out;
     out << YAML::BeginSeq << node["principal"] << node["rules"];
     for (const auto& u : s.upstreams)
-      out << YAML::Flow << YAML::BeginSeq << u.name << u.command << u.args
-          << u.cwd.value_or("") << u.url.value_or("") << YAML::EndSeq;
+      out << YAML::Flow << YAML::BeginSeq << u.name << u.command << u.args << u.cwd.value_or("")
+          << u.url.value_or("") << YAML::EndSeq;
     out << YAML::EndSeq;
     s.policy_hash = sha256_hex(out.c_str());
   } catch (const YAML::Exception& e) {

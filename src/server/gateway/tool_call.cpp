@@ -91,8 +91,9 @@ Result<ApprovalStep> approval_step(Approvals& approvals, const DecidedToolCall& 
                         {"failing_gates", d["failing_gates"]},     {"rationale", d["rationale"]},
                         {"counterfactuals", d["counterfactuals"]}, {"next_steps", d["next_steps"]}};
   const PCWStatus status = call.evaluation.decision.status;
-  const ApprovalRequest request{"tool_call", call.digest, requester, agent, status,
-                                call.evaluation.decision.decision_id, std::move(action)};
+  const ApprovalRequest request{
+      "tool_call",      call.digest, requester, agent, status, call.evaluation.decision.decision_id,
+      std::move(action)};
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto released = approvals.consume(call.digest, status);
     if (!released) return released.error();

@@ -11,8 +11,8 @@
 namespace aegis::http {
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // percent-decoded, without the query
+  std::string method;     // "GET", "POST", ...
+  std::string path;       // percent-decoded, without the query
   std::string authority;  // of an absolute-form target ("host:port"); "" for the origin form
   std::vector<std::pair<std::string, std::string>> query;    // in order, percent-decoded
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case, in order

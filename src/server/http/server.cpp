@@ -477,17 +477,17 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
     head_only_ = false;
     timer_.cancel();
     stream_writing_ = true;
-    net::async_write(stream_, net::buffer(out_),
-                     [self = this->shared_from_this(), streamed = std::move(streamed)](
-                         error_code ec, size_t) {
-                       self->stream_writing_ = false;
-                       if (ec) {
-                         self->stream_done_ = true;
-                         self->close();
-                       }
-                       streamed(std::make_shared<Streamed>(self));
-                       self->stream_next();
-                     });
+    net::async_write(
+        stream_, net::buffer(out_),
+        [self = this->shared_from_this(), streamed = std::move(streamed)](error_code ec, size_t) {
+          self->stream_writing_ = false;
+          if (ec) {
+            self->stream_done_ = true;
+            self->close();
+          }
+          streamed(std::make_shared<Streamed>(self));
+          self->stream_next();
+        });
   }
   void stream_next() {
     if (stream_writing_ || stream_done_) return;
@@ -499,16 +499,16 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
     out_ = std::move(stream_queue_.front());
     stream_queue_.pop_front();
     stream_writing_ = true;
-    net::async_write(stream_, net::buffer(out_), [self = this->shared_from_this()](error_code ec,
-                                                                                   size_t) {
-      self->stream_writing_ = false;
-      if (ec) {
-        self->stream_done_ = true;
-        self->stream_queue_.clear();
-        return self->close();
-      }
-      self->stream_next();
-    });
+    net::async_write(stream_, net::buffer(out_),
+                     [self = this->shared_from_this()](error_code ec, size_t) {
+                       self->stream_writing_ = false;
+                       if (ec) {
+                         self->stream_done_ = true;
+                         self->stream_queue_.clear();
+                         return self->close();
+                       }
+                       self->stream_next();
+                     });
   }
 
   // After refusing a request whose body was not read: stop sending, then read and drop what the
@@ -549,7 +549,7 @@ class Connection : public Closable, public std::enable_shared_from_this<Connecti
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;  // the head
   std::optional<BodyDecoder> decoder_;                               // the body
   Request req_;
-  std::string out_;  // the response being written
+  std::string out_;                       // the response being written
   std::deque<std::string> stream_queue_;  // a streamed body's pieces not written yet
   bool stream_writing_ = false, stream_ending_ = false, stream_done_ = false;
   const Route* route_ = nullptr;
