@@ -241,6 +241,7 @@ Result<Approval> Approvals::request(const ApprovalRequest& r) {
 Result<std::optional<Approval>> Approvals::consume(std::string_view digest, PCWStatus status) {
   bool released = false;
   auto r = update(object_id(digest), [&](std::optional<Approval>& a) {
+    released = false;  // a lost race runs the step again on what the winner saved
     if (!a || a->digest != digest) return Write::kKeep;
     const ApprovalState before = a->state;
     expire(*a);
@@ -273,6 +274,7 @@ Result<Approval> Approvals::answer(std::string_view id, std::string_view reason,
   }
   bool answered = false;
   auto out = update(parsed.first, [&](std::optional<Approval>& a) {
+    answered = false;  // a lost race runs the step again on what the winner saved
     if (!a) fail(errors::kApprovalNotFound, "id", "no approval request " + std::string(id));
     if (a->round != parsed.second)
       fail(errors::kApprovalStale, "id",

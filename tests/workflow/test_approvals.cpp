@@ -4,12 +4,15 @@
 
 #include <bit>
 #include <filesystem>
+#include <functional>
+#include <utility>
 
 #include "aegis/core/digest.h"
 #include "aegis/core/json.h"
 #include "aegis/store/store.h"
 #include "aegis/workflow/approvals.h"
 #include "aegis/workflow/errors.h"
+#include "tests/common/forwarding_store.h"
 
 namespace aegis {
 namespace {
@@ -252,6 +255,39 @@ TEST(Approvals, TheAgentAskedForCannotApproveEitherAndReasonsAreBounded) {
             "approval.invalid");
   EXPECT_EQ(detail(f.approvals.approve("bob", id, "\xff", "api").error()), "approval.invalid");
   EXPECT_TRUE(f.approvals.approve("bob", id, "", "api"));
+}
+
+// A store that, just before its first write of an approval, lets another consumer go first.
+class RacingStore : public test::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  std::function<void()> rival;
+  int64_t save_object(std::string_view type, std::string_view id, const std::string& state,
+                      int64_t expected) override {
+    if (rival && type == "approval") std::exchange(rival, nullptr)();
+    return ForwardingStore::save_object(type, id, state, expected);
+  }
+};
+
+TEST(Approvals, OfTwoRacingConsumersOnlyOneGetsIt) {
+  Fixture f("race.db");
+  const auto req = tool_call({{"race", true}});
+  const std::string id = f.approvals.request(req).value().id;
+  ASSERT_TRUE(f.approvals.approve("alice", id, "", "api"));
+  // A second process on the same file loses the race for the one approval: its write conflicts,
+  // it reads again, and it is told there is nothing to release.
+  RacingStore racing(Store::open("sqlite:" + (std::filesystem::temp_directory_path() /
+                                              ("aegis_approvals_" + std::to_string(getpid())) /
+                                              "race.db")
+                                                 .string()));
+  std::mutex lock;
+  Approvals second(racing, lock, f.rbac, {});
+  bool first_got_it = false;
+  racing.rival = [&] { first_got_it = f.approvals.consume(req.digest).value().has_value(); };
+  auto lost = second.consume(req.digest);
+  ASSERT_TRUE(lost) << lost.error().message;
+  EXPECT_TRUE(first_got_it);
+  EXPECT_FALSE(lost.value().has_value()) << "one approval released two actions";
 }
 
 TEST(Approvals, SurvivesARestartOfItsProcess) {
