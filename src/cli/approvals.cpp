@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include "aegis/client/service_call.h"
+#include "aegis/client/approvals_client.h"
 #include "aegis/core/json.h"
 #include "aegis/server/server_config.h"
 #include "commands.h"
@@ -24,32 +24,19 @@ int print(const nlohmann::json& j) {
 }
 
 int through_server(const ApprovalOptions& o, const std::string& what) {
-  try {
-    check_service_url(*o.url);
-  } catch (const AegisError& e) {
-    return report_error(e.error());
-  }
-  std::string base = *o.url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  std::string path = "/v1/approvals", method = "GET", body;
-  if (what == "list") {
-    path += "?limit=" + std::to_string(o.limit);
-    if (o.state) path += "&state=" + *o.state;
-  } else {
-    path += "/" + o.id;
-    if (what != "show") {
-      path += "/" + what;
-      method = "POST";
-      body = nlohmann::json{{"reason", o.reason}}.dump();
-    }
-  }
   std::string key;
   if (const char* k = std::getenv("AEGIS_API_KEY")) key = k;
-  const ServiceAnswer a = call_service(method, base + path, body, key, std::chrono::seconds(30));
+  ServiceAnswer a;
+  try {
+    a = call_approvals(*o.url, key, what, {o.id, o.reason, o.state, o.limit});
+  } catch (const AegisError& e) {
+    OPENSSL_cleanse(key.data(), key.size());
+    return report_error(e.error());
+  }
   OPENSSL_cleanse(key.data(), key.size());
   if (a.curl_code != 0)
     return report_error(
-        Error(errors::kCliService, "--url", "no answer from " + base + ": " + a.error));
+        Error(errors::kCliService, "--url", "no answer from " + *o.url + ": " + a.error));
   const auto j = nlohmann::json::parse(a.body, nullptr, false);
   if (a.status >= 200 && a.status < 300 && j.is_object()) return print(j);
   write_all(stderr, (j.is_discarded() ? a.body : j.dump()) + "\n");

@@ -2,6 +2,7 @@
 // Reads and answers touch the store, so they run on the worker pool.
 #include "aegis/core/errors.h"
 #include "aegis/core/json.h"
+#include "aegis/core/strict_object.h"
 #include "aegis/server/errors.h"
 #include "aegis/workflow/approvals.h"
 #include "aegis/workflow/context_gate.h"
@@ -72,12 +73,12 @@ void add_approval_routes(http::Router& router, const ApprovalRoutes& routes) {
            if (r.body.find_first_not_of(" \t\r\n") != std::string::npos) {
              auto body = read_json(r.body);
              if (!body) return reply(error_response(body.error()));
-             const auto& j = body.value();
-             if (!j.is_object() || j.size() > 1 || (j.size() == 1 && !j.contains("reason")) ||
-                 (j.contains("reason") && !j["reason"].is_string()))
-               return reply(error_response(
-                   Error(errors::kApprovalInvalid, "reason", "the body is {\"reason\": \"...\"}")));
-             if (j.contains("reason")) reason = j["reason"].get<std::string>();
+             try {  // the one strict reading of a body: only `reason`, a string
+               const StrictObject in(body.value(), {"reason"}, errors::kApprovalInvalid, "", true);
+               reason = in.string("reason").value_or("");
+             } catch (const AegisError& e) {
+               return reply(error_response(e.error()));
+             }
            }
            const std::string id = r.param("approval_id");
            reply(workflow_response(answered(approve ? a.approve(c.actor_id, id, reason, "api")
