@@ -15,8 +15,6 @@ namespace {
 
 constexpr size_t kPage = 200;
 
-std::string time_text(std::chrono::system_clock::time_point t) { return format_timestamp(t); }
-
 // The config a stored proposal's analysis was decided under ("" when it was not analysed).
 std::string analysed_under(const ProposalWorkflow& w) {
   const json d = json::parse(w.decision_json(), nullptr, false);
@@ -116,7 +114,7 @@ json ContextGate::find_and_use(std::string_view actor, const PCWDecision& decisi
       used = {{"outcome", "approved"},
               {"proposal_id", w.proposal_id()},
               {"approvers", approvers},
-              {"expires_at", time_text(expires)}};
+              {"expires_at", format_timestamp(expires)}};
     } else if (decision.status == PCWStatus::HALT && w.state() == ProposalState::REJECTED &&
                w.decision_status() == PCWStatus::HALT) {
       used = overridden(w, decision, by, why);
@@ -171,7 +169,7 @@ json ContextGate::overridden(ProposalWorkflow& w, const PCWDecision& decision,
              {"proposal_id", w.proposal_id()},
              {"override_id", o.id},
              {"custodians", custodians},
-             {"expires_at", time_text(r.expires_at)}};
+             {"expires_at", format_timestamp(r.expires_at)}};
     return false;
   });
   return found;

@@ -78,6 +78,10 @@ Result<DecidedToolCall> decide_tool_call(const GatewaySettings& settings,
                                          const DecisionService& service,
                                          const std::string& config_hash, const GatewayCall& call);
 
+// What a tool call's refusal and its approvers show of its decision: decision_id, status,
+// failing_gates, rationale, counterfactuals, next_steps (the decision's own JSON, those fields).
+nlohmann::json decision_details(const PCWDecision& decision);
+
 // The approval side of a decided PAUSE or ESCALATE: an approval already granted for exactly this
 // call is consumed (released), otherwise one is requested (or an identical pending one joined).
 struct ApprovalStep {

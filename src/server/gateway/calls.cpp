@@ -29,10 +29,7 @@ json refusal(const std::string& text, json details, bool output_schema) {
 
 // Why the call was not forwarded, from a decision that was not PROCEED.
 json decision_refusal(const Evaluation& ev, const std::string& tool, bool output_schema) {
-  const json d = json::parse(ev.json);
-  json s = {{"decision_id", d["decision_id"]},         {"status", d["status"]},
-            {"failing_gates", d["failing_gates"]},     {"rationale", d["rationale"]},
-            {"counterfactuals", d["counterfactuals"]}, {"next_steps", d["next_steps"]}};
+  json s = decision_details(ev.decision);
   std::string text;
   if (ev.decision.status == PCWStatus::HALT) {
     text = "AEGIS halted " + tool + "; it was not called. " + ev.decision.rationale;

@@ -79,17 +79,24 @@ Result<DecidedToolCall> decide_tool_call(const GatewaySettings& settings,
   return out;
 }
 
+nlohmann::json decision_details(const PCWDecision& decision) {
+  static const DecisionFields kShown =
+      DecisionFields::parse("decision_id,status,failing_gates,rationale,counterfactuals,next_steps",
+                            "")
+          .value();
+  std::string out;
+  append_decision_json(out, decision, kShown);
+  return json::parse(out);
+}
+
 Result<ApprovalStep> approval_step(Approvals& approvals, const DecidedToolCall& call,
                                    const std::string& requester, const std::string& agent) {
   if (!call.exact)
     return Error(errors::kGatewayPolicy, "arguments",
                  "an argument is an integer beyond 2^53, which an approval's digest (RFC 8785) "
                  "cannot bind exactly; such a call cannot be approved");
-  const json d = json::parse(call.evaluation.json);
   json action = call.shown;
-  action["decision"] = {{"decision_id", d["decision_id"]},         {"status", d["status"]},
-                        {"failing_gates", d["failing_gates"]},     {"rationale", d["rationale"]},
-                        {"counterfactuals", d["counterfactuals"]}, {"next_steps", d["next_steps"]}};
+  action["decision"] = decision_details(call.evaluation.decision);
   const PCWStatus status = call.evaluation.decision.status;
   const ApprovalRequest request{
       "tool_call",      call.digest, requester, agent, status, call.evaluation.decision.decision_id,
