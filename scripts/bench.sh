@@ -83,6 +83,9 @@ scripts/bench_http.sh "$build"
 echo "bench: MCP gateway: the same tools/call direct and through aegis gateway (stdio, 64 in flight, SQLite), with fdatasync p50/p99" >&2
 node tests/gateway/bench_gateway.mjs "$build/aegis" "$build" >"$build/bench-gateway.json"
 
+echo "bench: rollout gates: Argo Rollouts and Flagger questions against a real Prometheus (SQLite)" >&2
+/usr/bin/python3 bench/bench_rollouts.py "$build/aegis" "$build" "$build/bench-rollouts.json"
+
 /usr/bin/python3 scripts/write_benchmarks.py "$build" >BENCHMARKS.md
 echo "bench: wrote BENCHMARKS.md" >&2
 cat BENCHMARKS.md

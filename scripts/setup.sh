@@ -20,6 +20,7 @@ runtime_packages=(
 packages=(
   "${runtime_packages[@]}"
   postgresql-15 prometheus
+  golang-go golang-github-antonmedv-expr-dev  # the rollout tests: the controllers' own request code, Argo's expression library
   libcpp-httplib-dev  # only as the receiver of the telemetry sink tests
   wrk nginx-light
   jq                     # the README's runnable examples (tests/cli/test_readme.py)

@@ -50,6 +50,7 @@ std::optional<Error> load_context(server::ApiContext& api, ConfigFile&& config,
   api.custodians = std::move(config.custodians);
   api.gateway = std::move(config.gateway);
   api.approval_policy = config.approvals;
+  api.sources = std::move(config.sources);
   try {
     api.store = Store::open(db);
   } catch (const AegisError& e) {
@@ -95,6 +96,9 @@ void wire_context(server::ApiContext& api, http::Router& router) {
       std::make_unique<Approvals>(*api.store, api.store_lock, api.rbac, api.approval_policy);
   api.gate = std::make_unique<ContextGate>(api.config, *api.store, api.store_lock, api.rbac,
                                            api.custodians, *api.service, api.approval_policy);
+  if (api.sources)
+    api.rollouts = std::make_unique<RolloutGate>(*api.sources, *api.service, *api.store,
+                                                 api.store_lock, api.approvals.get());
 
   server::add_decision_routes(router, {.service = *api.service,
                                        .settings = api.settings,
@@ -113,6 +117,7 @@ void wire_context(server::ApiContext& api, http::Router& router) {
                                          .telemetry_lost_counted = api.telemetry_lost_counted});
   server::add_mcp_route(router, {.mcp = *api.mcp, .lock = api.mcp_lock, .rbac = api.rbac});
   server::add_approval_routes(router, {.approvals = *api.approvals, .gate = *api.gate});
+  server::add_rollout_routes(router, {.gate = api.rollouts.get()});
   server::add_tool_call_routes(
       router,
       {.settings = api.gateway ? &*api.gateway : nullptr,

@@ -23,6 +23,7 @@
 #include "aegis/workflow/context_gate.h"
 #include "aegis/workflow/override.h"
 #include "aegis/workflow/rbac.h"
+#include "aegis/workflow/rollout_gate.h"
 #include "aegis/workflow/workflow_api.h"
 #include "http/message.h"
 #include "http/router.h"
@@ -55,6 +56,8 @@ struct ApiContext {
   std::unique_ptr<Approvals> approvals;    // held tool calls and their approvers' answers
   std::unique_ptr<ContextGate> gate;       // POST /v1/gate
   std::unique_ptr<GatewaySessions> gateway_sessions;
+  std::optional<RolloutSources> sources;  // the config's sources: section
+  std::unique_ptr<RolloutGate> rollouts;  // the rollout gates, with a sources: section
   std::atomic<uint64_t> telemetry_lost_counted{0};
 };
 
@@ -105,6 +108,10 @@ struct ToolCallRoutes {
   Approvals& approvals;
   std::string config_hash;  // gateway_config_hash of the two
 };
+// GET and POST /v1/integrations/argo-rollouts, POST /v1/integrations/flagger/{hook}.
+struct RolloutRoutes {
+  RolloutGate* gate;  // null without a sources: section (the routes answer rollout.not_configured)
+};
 // POST and DELETE /mcp, with the API keys and RBAC.
 struct McpRoutes {
   McpServer& mcp;
@@ -118,6 +125,7 @@ void add_operations_routes(http::Router& router, const OperationsRoutes& o);
 void add_mcp_route(http::Router& router, const McpRoutes& m);
 void add_approval_routes(http::Router& router, const ApprovalRoutes& a);
 void add_tool_call_routes(http::Router& router, const ToolCallRoutes& t);
+void add_rollout_routes(http::Router& router, const RolloutRoutes& r);
 
 // POST /mcp (a message; Mcp-Session-Id on the answer that opens a session) and DELETE /mcp (ends
 // the session named): `mcp` used under `lock`. With `rbac`, the routes need an API key and tools

@@ -182,7 +182,8 @@ Result<ConfigFile> load_config_file(const std::optional<std::string>& path) {
       .add_section("custodians", into(f.custodians, &CustodianRegistry::read_section))
       .add_section("mcp", into(f.mcp, read_mcp_section))
       .add_section("gateway", into(f.gateway, read_gateway_section))
-      .add_section("approvals", into(f.approvals, read_approvals_section));
+      .add_section("approvals", into(f.approvals, read_approvals_section))
+      .add_section("sources", into(f.sources, read_sources_section));
   auto config = loader.load(*path);
   if (!config) return config.error();
   f.config = std::move(config).value();

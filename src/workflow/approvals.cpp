@@ -418,4 +418,28 @@ Result<std::vector<Approval>> Approvals::list(std::optional<ApprovalState> state
   }
 }
 
+Result<ApprovalStep> Approvals::hold(const ApprovalRequest& request) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto released = consume(request.digest, request.status);
+    if (!released) return released.error();
+    if (released.value()) return ApprovalStep{true, *released.value()};
+    auto requested = this->request(request);
+    if (!requested) return requested.error();
+    if (requested.value().state != ApprovalState::APPROVED)
+      return ApprovalStep{false, std::move(requested).value()};
+  }
+  return Error(errors::kApprovalStore, "",
+               "its approval was granted and taken by an identical request meanwhile; ask again");
+}
+
+nlohmann::json decision_details(const PCWDecision& decision) {
+  static const DecisionFields kShown =
+      DecisionFields::parse("decision_id,status,failing_gates,rationale,counterfactuals,next_steps",
+                            "")
+          .value();
+  std::string out;
+  append_decision_json(out, decision, kShown);
+  return json::parse(out);
+}
+
 }  // namespace aegis

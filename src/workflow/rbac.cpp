@@ -26,7 +26,7 @@ std::set<std::string> default_permissions(ActorRole role) {
     case ActorRole::APPROVER:
       return {"approve", "read_decisions"};
     case ActorRole::EXECUTOR:
-      return {"decide", "execute", "read_decisions"};
+      return {"decide", "execute", "gate_rollout", "read_decisions"};
     case ActorRole::CALIBRATOR:
       return {"calibrate", "read_decisions"};
     case ActorRole::RISK_LEAD:

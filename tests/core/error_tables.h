@@ -58,6 +58,7 @@ inline constexpr ErrorTable kAllTables[] = {
     {"workflow", kTable_override},
     {"workflow", kTable_proposal},
     {"workflow", kTable_rbac},
+    {"workflow", kTable_rollout},
     {"workflow", kTable_workflow},
     {"server", kTable_dashboard},
     {"server", kTable_gateway},

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { freePort, waitForPort } from '../common/net.mjs';
+import { freePort, prometheusScraping, waitForPort } from '../common/net.mjs';
 
 const AEGIS = process.env.AEGIS_BIN;
 const SHOTS = process.env.AEGIS_SCREENSHOT_DIR || mkdtempSync(join(tmpdir(), 'aegis-shots-'));
@@ -19,6 +19,7 @@ const KEYS = {
   admin: ['ops', 'admin'], proposer: ['ci-bot', 'proposer'], analyst: ['model-a', 'analyst'],
   risk: ['risk-lead-1', 'risk_lead'], sec: ['sec-lead-1', 'security_lead'],
   approver: ['human-1', 'approver'], agent: ['desktop-agent', 'proposer'],
+  flagger: ['flagger', 'executor'],
 };
 const key = (name) => `aegis_console_test_${name}`;
 const sha = (s) => createHash('sha256').update(s).digest('hex');
@@ -26,7 +27,7 @@ const DECISIONS = 100000;
 const AGENTS = ['deploy-bot', 'migrator', 'agent-7', 'reviewer', 'ops-bot'];
 const TZ_OFFSET_MS = 5.5 * 3600 * 1000;  // the browser runs in Asia/Kolkata (UTC+05:30)
 
-let server, base, dir, browser;
+let server, base, dir, browser, prometheus;
 
 function aegis(...args) {
   return JSON.parse(execFileSync(AEGIS, args, { encoding: 'utf8' }));
@@ -55,6 +56,9 @@ function context(i) {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'aegis-console-'));
+  // A real Prometheus for the rollout gates: a healthy canary beside its primary.
+  prometheus = await prometheusScraping(dir, () =>
+    'errors{deployment="podinfo-primary"} 0.01\nerrors{deployment="podinfo"} 0.01\n');
   const risk = aegis('keygen', '-o', join(dir, 'risk.key'));
   const sec = aegis('keygen', '-o', join(dir, 'sec.key'));
   const keyLines = Object.entries(KEYS).map(([name, [actor, role]]) =>
@@ -69,7 +73,12 @@ before(async () => {
     '    - {name: shared-writes, upstream: fs, tools: [write_file], when: [{arg: path, prefix: /srv/shared/}],\n' +
     '       context: {estimated_impact: medium, requires_human_approval: true}, record: [path]}\n' +
     '    - {name: deletes, upstream: fs, tools: [delete_*], context: {estimated_impact: high, risk_proposed: 0.95},\n' +
-    '       record: [path]}\n');
+    '       record: [path]}\n' +
+    // The rollout gates: a high-impact rollout, which a person approves (PAUSE).
+    `sources:\n  prometheus: {url: '${prometheus.base}'}\n  fields:\n` +
+    "    risk_baseline: 'errors{deployment=\"{{name}}-primary\"}'\n" +
+    "    risk_proposed: 'errors{deployment=\"{{name}}\"}'\n" +
+    '  context: {estimated_impact: high}\n');
   const port = await freePort();
   server = spawn(AEGIS, ['serve', '--listen', `127.0.0.1:${port}`, '-c', join(dir, 'c.yaml'),
     '--db', `sqlite:${join(dir, 'd.db')}`], { stdio: 'ignore' });
@@ -98,6 +107,7 @@ before(async () => {
 after(async () => {
   if (browser) await browser.close();
   if (server) server.kill('SIGTERM');
+  if (prometheus) prometheus.stop();
 });
 
 // A console page at 1400×900, watched for requests to anywhere else and for script errors.
@@ -429,6 +439,38 @@ test('the approvals view shows the held call as the policy shows it, and approve
   } finally {
     await close(page);
   }
+});
+
+test('a held rollout shows its controller, canary, hook and revision; approving it opens the gate', async () => {
+  const ask = async () => {
+    const r = await fetch(base + '/v1/integrations/flagger/confirm-promotion', {
+      method: 'POST', body: JSON.stringify({ name: 'podinfo', namespace: 'shop',
+        phase: 'WaitingPromotion', checksum: '7d9f8c6b5' }),
+      headers: { Authorization: `Bearer ${key('flagger')}`, 'Content-Type': 'application/json' },
+    });
+    return { status: r.status, body: await r.json() };
+  };
+  const held = await ask();
+  assert.equal(held.status, 403, JSON.stringify(held.body));
+  assert.equal(held.body.decision, 'PAUSE');
+  const page = await open('&view=approvals', key('approver'));
+  try {
+    const card = page.locator(`.approval[data-approval-id="${held.body.approval.id}"]`);
+    assert.equal(await card.locator('.approval-tool').textContent(),
+      'flagger · shop/podinfo · confirm-promotion');
+    const text = await card.textContent();
+    assert.match(text, /7d9f8c6b5/);
+    assert.match(text, new RegExp(held.body.decision_id));
+    assert.match(text, /requested by\s*flagger/);
+    await card.locator('input.reason').fill('canary reviewed');
+    await reloaded(page, () => card.locator('button.approve').click());
+  } finally {
+    await close(page);
+  }
+  const opened = await ask();
+  assert.equal(opened.status, 200);
+  assert.equal(opened.body.released, true);
+  assert.equal(opened.body.decision_id, held.body.decision_id);
 });
 
 test('proposals are listed by state, each with its history', async () => {

@@ -78,16 +78,7 @@ Result<DecidedToolCall> decide_tool_call(const GatewaySettings& settings,
                                          const DecisionService& service,
                                          const std::string& config_hash, const GatewayCall& call);
 
-// What a tool call's refusal and its approvers show of its decision: decision_id, status,
-// failing_gates, rationale, counterfactuals, next_steps (the decision's own JSON, those fields).
-nlohmann::json decision_details(const PCWDecision& decision);
-
-// The approval side of a decided PAUSE or ESCALATE: an approval already granted for exactly this
-// call is consumed (released), otherwise one is requested (or an identical pending one joined).
-struct ApprovalStep {
-  bool released = false;
-  Approval approval;
-};
+// The approval side of a decided PAUSE or ESCALATE (Approvals::hold, for exactly this call).
 // `requester` asked (never its approver); `agent`, when not empty, is the agent it asks for (nor
 // it). "gateway.policy" for arguments holding an integer beyond 2^53, which the digest (RFC 8785,
 // doubles) cannot bind exactly: such a call is not held, so no approval can release another.

@@ -17,6 +17,7 @@
 #include "aegis/workflow/approvals.h"
 #include "aegis/workflow/override.h"
 #include "aegis/workflow/rbac.h"
+#include "aegis/workflow/rollout_sources.h"
 
 namespace aegis {
 
@@ -74,6 +75,7 @@ struct ConfigFile {
   McpSettings mcp;
   std::optional<GatewaySettings> gateway;  // the gateway: section, when the file has one
   ApprovalPolicy approvals;                // the approvals: section (its defaults without one)
+  std::optional<RolloutSources> sources;   // the sources: section, when the file has one
 };
 // Every default without a path.
 Result<ConfigFile> load_config_file(const std::optional<std::string>& path);

@@ -32,6 +32,10 @@ namespace aegis {
 // non-finite number or invalid UTF-8.
 std::string action_digest(const nlohmann::json& action);
 
+// What a held action's answer and its approvers show of its decision: decision_id, status,
+// failing_gates, rationale, counterfactuals, next_steps (the decision's own JSON, those fields).
+nlohmann::json decision_details(const PCWDecision& decision);
+
 // Wire form: "pending", "approved", "denied", "expired", "consumed".
 enum class ApprovalState { PENDING, APPROVED, DENIED, EXPIRED, CONSUMED };
 // The wire names of ApprovalState, one per value.
@@ -114,6 +118,13 @@ struct ApprovalRequest {
   nlohmann::json action;  // shown to approvers (no secret: only named arguments)
 };
 
+// The approval side of a held action: released (an approval granted for exactly it, now
+// consumed), or the round that waits.
+struct ApprovalStep {
+  bool released = false;
+  Approval approval;
+};
+
 class Approvals {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
@@ -135,6 +146,10 @@ class Approvals {
   // (request() then raises the round's requirement).
   Result<std::optional<Approval>> consume(std::string_view digest,
                                           PCWStatus status = PCWStatus::PAUSE);
+  // consume(), else request(): an approval already granted for exactly this action is consumed
+  // (released); otherwise one is requested (or an identical pending one joined). One granted
+  // between the two steps is consumed too.
+  Result<ApprovalStep> hold(const ApprovalRequest& request);
   // An approver's answer to round `id`. Approve needs the approve permission, an actor other than
   // the requester (and, through elicitation, a PAUSE and a policy that allows it) and one who has
   // not answered yet; the round moves to approved once its requirement is met. Deny, by anyone

@@ -134,6 +134,18 @@ AEGIS_ERROR_TABLE(proposal, AEGIS_PROPOSAL_ERRORS)
     "a role lists a permission that does not exist")
 AEGIS_ERROR_TABLE(rbac, AEGIS_RBAC_ERRORS)
 
+#define AEGIS_ROLLOUT_ERRORS(X)                                                         \
+  X(kRolloutConfig, "rollout.config", kInvalidInput,                                    \
+    "a value of the sources: section of the config cannot be applied")                  \
+  X(kRolloutInvalid, "rollout.invalid", kInvalidInput,                                  \
+    "a controller's request lacks a label or argument, or gives one that is not valid") \
+  X(kRolloutNotConfigured, "rollout.not_configured", kNotFound,                         \
+    "the server's config has no sources: section, so it cannot measure a rollout")      \
+  X(kRolloutStore, "rollout.store", kInternal,                                          \
+    "the rollout's decision or measurement could not be recorded; the gate stays shut") \
+  X(kRolloutUnknownHook, "rollout.unknown_hook", kNotFound, "no Flagger webhook has this name")
+AEGIS_ERROR_TABLE(rollout, AEGIS_ROLLOUT_ERRORS)
+
 #define AEGIS_WORKFLOW_ERRORS(X)                                \
   X(kWorkflowSavedState, "workflow.saved_state", kInvalidInput, \
     "saved workflow state is malformed or inconsistent")

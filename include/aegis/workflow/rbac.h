@@ -43,9 +43,9 @@ std::string_view to_string(ActorRole role) noexcept;
 std::optional<ActorRole> parse_role(std::string_view s) noexcept;
 
 // Every permission the system checks.
-inline constexpr std::array<std::string_view, 8> kPermissions = {
-    "decide",  "propose", "read_decisions", "analyze",
-    "approve", "execute", "calibrate",      "sign_override"};
+inline constexpr std::array<std::string_view, 9> kPermissions = {
+    "decide",  "propose",   "read_decisions", "analyze",     "approve",
+    "execute", "calibrate", "sign_override",  "gate_rollout"};
 bool is_permission(std::string_view p) noexcept;
 
 // The default permissions of a role (docs/roles.md); admin holds every permission.

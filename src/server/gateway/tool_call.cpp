@@ -79,16 +79,6 @@ Result<DecidedToolCall> decide_tool_call(const GatewaySettings& settings,
   return out;
 }
 
-nlohmann::json decision_details(const PCWDecision& decision) {
-  static const DecisionFields kShown =
-      DecisionFields::parse("decision_id,status,failing_gates,rationale,counterfactuals,next_steps",
-                            "")
-          .value();
-  std::string out;
-  append_decision_json(out, decision, kShown);
-  return json::parse(out);
-}
-
 Result<ApprovalStep> approval_step(Approvals& approvals, const DecidedToolCall& call,
                                    const std::string& requester, const std::string& agent) {
   if (!call.exact)
@@ -101,18 +91,7 @@ Result<ApprovalStep> approval_step(Approvals& approvals, const DecidedToolCall& 
   const ApprovalRequest request{
       "tool_call",      call.digest, requester, agent, status, call.evaluation.decision.decision_id,
       std::move(action)};
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto released = approvals.consume(call.digest, status);
-    if (!released) return released.error();
-    if (released.value()) return ApprovalStep{true, *released.value()};
-    auto requested = approvals.request(request);
-    if (!requested) return requested.error();
-    // Granted between the two steps: consume it.
-    if (requested.value().state != ApprovalState::APPROVED)
-      return ApprovalStep{false, std::move(requested).value()};
-  }
-  return Error(errors::kGatewayStore, "",
-               "its approval was granted and taken by an identical call meanwhile; call it again");
+  return approvals.hold(request);
 }
 
 }  // namespace aegis

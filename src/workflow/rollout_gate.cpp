@@ -1,0 +1,292 @@
+// A rollout's gate: measure, decide, record, reuse, hold (docs/rollouts.md).
+#include "aegis/workflow/rollout_gate.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "aegis/core/context_fields.h"
+#include "aegis/core/digest.h"
+#include "aegis/core/json.h"
+#include "aegis/core/uuid.h"
+#include "aegis/workflow/errors.h"
+
+namespace aegis {
+namespace {
+
+using nlohmann::json;
+constexpr std::string_view kObjectType = "rollout_gate";
+
+// The rollout a request is about, as recorded and answered.
+json rollout_json(const RolloutRequest& r) {
+  json out = {{"controller", to_string(r.controller)}, {"hook", r.hook}};
+  for (const auto& [name, value] : r.labels) out[name] = value;
+  if (r.reuse && !r.key.empty()) out["key"] = r.key;
+  return out;
+}
+
+// The decision's fields a controller and an approver are shown.
+json decision_fields(const PCWDecision& d) {
+  static const DecisionFields kShown =
+      DecisionFields::parse(
+          "decision_id,status,failing_gates,gate_evaluation,rationale,counterfactuals,next_steps",
+          "")
+          .value();
+  std::string out;
+  append_decision_json(out, d, kShown);
+  return json::parse(out);
+}
+
+RolloutVerdict verdict_of(PCWStatus s) {
+  switch (s) {
+    case PCWStatus::PROCEED:
+      return RolloutVerdict::PROCEED;
+    case PCWStatus::PAUSE:
+      return RolloutVerdict::PAUSE;
+    case PCWStatus::HALT:
+      return RolloutVerdict::HALT;
+    case PCWStatus::ESCALATE:
+      return RolloutVerdict::ESCALATE;
+  }
+  return RolloutVerdict::HALT;
+}
+
+std::string number_text(double v) {
+  std::string out;
+  append_number(out, v);
+  return out;
+}
+
+// A measured value the field cannot take is a gap too: it never becomes a number in the context.
+Measurement in_range(std::string_view field, Measurement m) {
+  if (!m.value) return m;
+  for (const auto& row : kContextFields)
+    if (row.name == field && (*m.value < row.lo || *m.value > row.hi))
+      return {std::nullopt, number_text(*m.value) + " is outside the field's range [" +
+                                number_text(row.lo) + ", " + number_text(row.hi) + "]"};
+  return m;
+}
+
+json answer_state(const RolloutAnswer& a, int64_t decided_at_ms) {
+  return {{"verdict", to_string(a.verdict)},
+          {"decision_id", a.decision_id},
+          {"decision", a.decision},
+          {"measurements", a.measurements},
+          {"decided_at_ms", decided_at_ms},
+          {"released_by", a.released && a.approval ? json(a.approval->id) : json(nullptr)}};
+}
+
+}  // namespace
+
+std::string_view to_string(RolloutController c) noexcept {
+  return name_in(kRolloutControllerNames, c);
+}
+std::string_view to_string(RolloutVerdict v) noexcept { return name_in(kRolloutVerdictNames, v); }
+
+json RolloutAnswer::to_json(const RolloutRequest& request) const {
+  json out = decision;  // decision_id, status, failing_gates, gate_evaluation, rationale, ...
+  out["decision"] = to_string(verdict);
+  out["measurements"] = measurements;
+  out["rollout"] = rollout_json(request);
+  out["reused"] = reused;
+  out["released"] = released;
+  out["approval"] = approval ? approval->to_json() : json(nullptr);
+  if (!event_id.empty()) out["event_id"] = event_id;
+  return out;
+}
+
+RolloutGate::RolloutGate(const RolloutSources& sources, const DecisionService& service,
+                         Store& store, std::mutex& store_lock, Approvals* approvals, Clock clock)
+    : sources_(sources),
+      service_(service),
+      store_(store),
+      store_lock_(store_lock),
+      approvals_(approvals),
+      clock_(clock ? std::move(clock) : Clock([] { return std::chrono::system_clock::now(); })),
+      prometheus_(sources.prometheus_url, sources.timeout) {}
+
+int64_t RolloutGate::now_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_().time_since_epoch()).count();
+}
+
+std::string RolloutGate::object_id(const RolloutRequest& r) {
+  std::string key(to_string(r.controller));
+  for (const auto& [name, value] : r.labels) key += "\n" + name + "=" + value;
+  key += "\nhook=" + r.hook + "\nkey=" + r.key;
+  return "rg-" + sha256_hex(key).substr(0, 32);
+}
+
+Result<RolloutAnswer> RolloutGate::decide(const RolloutRequest& request) {
+  for (const char* required : {"namespace", "name", "revision"})
+    if (!request.labels.contains(required))
+      return Error(errors::kRolloutInvalid, required, std::string(required) + " is required");
+  for (const auto& [name, value] : request.labels)
+    if (auto e = check_rollout_label(name, value)) return *e;
+  int64_t version = 0;
+  if (request.reuse) {
+    if (auto answer = kept(request, version)) {
+      answer->reused = true;
+      const bool held =
+          answer->verdict == RolloutVerdict::PAUSE || answer->verdict == RolloutVerdict::ESCALATE;
+      if (held && request.approvable && !answer->released) return hold(request, *answer);
+      return *answer;
+    }
+  }
+  auto answer = measure_and_decide(request);
+  if (!answer || answer.value().verdict == RolloutVerdict::MISSING_DATA) return answer;
+  if (request.reuse) {
+    try {
+      keep(request, answer.value(), version);
+    } catch (const ConflictError&) {
+      // Another request of the same key kept its decision first: that one is the answer.
+      return decide(request);
+    } catch (const std::exception& e) {
+      return Error(errors::kRolloutStore, "",
+                   std::string("the decision could not be kept for its key: ") + e.what());
+    }
+  }
+  const RolloutVerdict v = answer.value().verdict;
+  if (request.approvable && (v == RolloutVerdict::PAUSE || v == RolloutVerdict::ESCALATE))
+    return hold(request, std::move(answer).value());
+  return answer;
+}
+
+Result<RolloutAnswer> RolloutGate::measure_and_decide(const RolloutRequest& request) {
+  RolloutAnswer out;
+  json context = sources_.context;
+  bool complete = true;
+  for (const auto& [field, promql] : sources_.fields) {
+    auto q = sources_.query(field, promql, request.labels);
+    if (!q) return q.error();
+    const auto start = std::chrono::steady_clock::now();
+    const Measurement m = in_range(field, prometheus_.query(q.value()));
+    const auto took = std::chrono::steady_clock::now() - start;
+    out.measurements[field] = {
+        {"query", q.value()},
+        {"query_ms",
+         std::round(std::chrono::duration<double, std::milli>(took).count() * 1000) / 1000}};
+    if (m.value) {
+      out.measurements[field]["value"] = *m.value;
+      context[field] = *m.value;
+    } else {
+      out.measurements[field]["gap"] = m.gap;
+      complete = false;
+    }
+  }
+  const json rollout = rollout_json(request);
+  if (!complete) {
+    out.event_id = new_uuid_v4();
+    const json event = {{"rollout", rollout},
+                        {"measurements", out.measurements},
+                        {"requested_by", request.actor},
+                        {"details", request.details}};
+    if (!service_.record_and_wait(
+            {NewEntry{"rollout.no_data", out.event_id, canonical_json(event), {}}}))
+      return Error(errors::kRolloutStore, "", "the missing measurement could not be recorded");
+    return out;
+  }
+  const std::string& ns = request.labels.at("namespace");
+  const std::string& name = request.labels.at("name");
+  const std::string& revision = request.labels.at("revision");
+  context["agent_id"] = std::string(to_string(request.controller)) + "/" + ns + "/" + name;
+  context["session_id"] = revision;
+  context["proposal_summary"] = std::string(to_string(request.controller)) + " " + request.hook +
+                                ": " + ns + "/" + name + " at revision " + revision;
+  if (!context.contains("metadata")) context["metadata"] = json::object();
+  context["metadata"]["rollout"] = rollout;
+  ContextParser parser(service_.config());
+  auto evaluated = service_.evaluate(context.dump(), parser);
+  if (!evaluated) return evaluated.error();
+  const PCWDecision& d = evaluated.value().decision;
+  out.verdict = verdict_of(d.status);
+  out.decision_id = d.decision_id;
+  out.decision = decision_fields(d);
+  const json record = {{"rollout", rollout},
+                       {"decision_id", d.decision_id},
+                       {"status", to_string(d.status)},
+                       {"measurements", out.measurements},
+                       {"requested_by", request.actor},
+                       {"details", request.details}};
+  if (!service_.record_and_wait(
+          {evaluated.value().entry(),
+           NewEntry{"rollout.gate", d.decision_id, canonical_json(record), {}}}))
+    return Error(errors::kRolloutStore, "",
+                 "the decision could not be recorded; the gate stays shut");
+  return out;
+}
+
+std::optional<RolloutAnswer> RolloutGate::kept(const RolloutRequest& request, int64_t& version) {
+  std::optional<StoredObject> o;
+  {
+    std::lock_guard lock(store_lock_);
+    o = store_.load_object(kObjectType, object_id(request));
+  }
+  if (!o) return std::nullopt;
+  version = o->version;
+  const json s = json::parse(o->state);
+  if (request.window &&
+      s.at("decided_at_ms").get<int64_t>() + request.window->count() * 1000 <= now_ms())
+    return std::nullopt;
+  RolloutAnswer a;
+  a.verdict = value_in<kRolloutVerdictNames>(s.at("verdict").get<std::string>())
+                  .value_or(RolloutVerdict::HALT);
+  a.decision_id = s.at("decision_id");
+  a.decision = s.at("decision");
+  a.measurements = s.at("measurements");
+  a.released = !s.at("released_by").is_null();
+  return a;
+}
+
+void RolloutGate::keep(const RolloutRequest& request, const RolloutAnswer& answer,
+                       int64_t version) {
+  std::lock_guard lock(store_lock_);
+  store_.save_object(kObjectType, object_id(request),
+                     canonical_json(answer_state(answer, now_ms())), version);
+}
+
+Result<RolloutAnswer> RolloutGate::hold(const RolloutRequest& request, RolloutAnswer answer) {
+  if (!approvals_) return answer;
+  const std::string config_hash = sha256_hex(service_.config().config_hash() + sources_.hash);
+  json action = rollout_json(request);
+  action["decision_id"] = answer.decision_id;
+  action["config_hash"] = config_hash;
+  const std::string digest = action_digest(action);
+  action["decision"] = answer.decision;
+  const ApprovalRequest ask{
+      "rollout",
+      digest,
+      request.actor,
+      "",
+      answer.verdict == RolloutVerdict::ESCALATE ? PCWStatus::ESCALATE : PCWStatus::PAUSE,
+      answer.decision_id,
+      std::move(action)};
+  auto step = approvals_->hold(ask);
+  if (!step) return step.error();
+  answer.approval = step.value().approval;
+  if (!step.value().released) return answer;
+  answer.released = true;
+  // The key's later questions are answered open too: the approval was for this hook's decision.
+  try {
+    std::lock_guard lock(store_lock_);
+    if (auto o = store_.load_object(kObjectType, object_id(request))) {
+      json s = json::parse(o->state);
+      s["released_by"] = answer.approval->id;
+      store_.save_object(kObjectType, object_id(request), canonical_json(s), o->version);
+    }
+  } catch (const std::exception& e) {
+    return Error(errors::kRolloutStore, "",
+                 std::string("the approval was consumed but could not be kept: ") + e.what());
+  }
+  return answer;
+}
+
+Result<std::string> RolloutGate::record_event(const RolloutRequest& request) {
+  const std::string id = new_uuid_v4();
+  const json event = {{"rollout", rollout_json(request)},
+                      {"requested_by", request.actor},
+                      {"details", request.details}};
+  if (!service_.record_and_wait({NewEntry{"rollout.event", id, canonical_json(event), {}}}))
+    return Error(errors::kRolloutStore, "", "the event could not be recorded");
+  return id;
+}
+
+}  // namespace aegis
