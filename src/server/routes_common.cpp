@@ -2,6 +2,7 @@
 
 #include "aegis/core/errors.h"
 #include "aegis/core/json.h"
+#include "aegis/core/spelling.h"
 #include "routes.h"
 
 namespace aegis::server {
@@ -44,9 +45,12 @@ std::optional<Error> check_query(const http::Request& request,
   for (const auto& [name, value] : request.query) {
     bool known = false;
     for (auto a : allowed) known = known || a == name;
-    if (!known)
+    if (!known) {
+      const std::vector<std::string> names(allowed.begin(), allowed.end());
       return Error(errors::kJsonQuery, name,
-                   "unknown query parameter \"" + name.substr(0, 64) + "\"");
+                   "unknown query parameter \"" + name.substr(0, 64) + "\"" +
+                       did_you_mean(name.substr(0, 64), names));
+    }
     size_t n = 0;
     for (const auto& q : request.query) n += q.first == name;
     if (n != 1)

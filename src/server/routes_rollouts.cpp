@@ -4,6 +4,7 @@
 // rest Inconclusive; Flagger reads only the status code, from the hook table below. They run on
 // the worker pool: each question may wait on Prometheus.
 #include <algorithm>
+#include <cctype>
 
 #include "aegis/core/json.h"
 #include "aegis/core/spelling.h"
@@ -33,12 +34,7 @@ Result<RolloutRequest> argo_request(const Request& r, const Caller& c) {
 #define AEGIS_ARGO_ARGS "namespace", "rollout", "revision", "stable_revision", "key"
   static constexpr std::string_view kArgs[] = {AEGIS_ARGO_ARGS};
   if (auto e = check_query(r, {AEGIS_ARGO_ARGS})) return *e;
-  std::map<std::string, std::string, std::less<>> args;
-  for (const auto& [name, value] : r.query) {
-    if (args.contains(name))
-      return Error(errors::kRolloutInvalid, name, name + " is given more than once");
-    args[name] = value;
-  }
+  std::map<std::string, std::string, std::less<>> args(r.query.begin(), r.query.end());
   if (r.method == "POST" && !r.body.empty()) {
     auto body = read_json(r.body);
     if (!body) return body.error();
@@ -67,10 +63,14 @@ Result<RolloutRequest> argo_request(const Request& r, const Caller& c) {
   if (!out.labels.contains("name"))
     return Error(errors::kRolloutInvalid, "rollout", "rollout (the Rollout's name) is required");
   if (const auto key = args.find("key"); key != args.end()) {
-    if (key->second.empty() || key->second.size() > 256)
-      return Error(errors::kRolloutInvalid, "key", "key must be 1 to 256 bytes");
-    out.reuse = true;
-    out.key = key->second;
+    const std::string& k = key->second;
+    if (k.empty() || k.size() > 128 || !std::all_of(k.begin(), k.end(), [](char ch) {
+          return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' ||
+                 ch == ':' || ch == '-';
+        }))
+      return Error(errors::kRolloutInvalid, "key", "key must be 1 to 128 of A-Za-z0-9._:-");
+    out.reuse = RolloutRequest::Reuse::kWithinWindow;
+    out.key = k;
   }
   return out;
 }
@@ -80,8 +80,8 @@ Result<RolloutRequest> argo_request(const Request& r, const Caller& c) {
 struct FlaggerHook {
   std::string_view name;
   int proceed, held, halt, no_data;  // held: PAUSE and ESCALATE
-  // One decision per (canary, checksum, hook), answered again while Flagger polls; otherwise
-  // each call is a step of the analysis, measured and decided anew.
+  // One decision per (canary, checksum, hook), answered again while it holds — while Flagger
+  // polls; otherwise each call is a step of the analysis, measured and decided anew.
   bool kept;
   bool approvable;  // an approval opens a held answer (kept hooks only: it names the decision)
 };
@@ -120,7 +120,7 @@ Result<RolloutRequest> flagger_request(const Request& r, const Caller& c, const 
   out.controller = RolloutController::FLAGGER;
   out.hook = std::string(h.name);
   out.actor = c.actor_id;
-  out.reuse = h.kept;
+  out.reuse = h.kept ? RolloutRequest::Reuse::kWhileHeld : RolloutRequest::Reuse::kNever;
   out.approvable = h.approvable;
   try {
     const StrictObject in(body.value(), {"name", "namespace", "phase", "checksum", "metadata"},
@@ -189,7 +189,7 @@ void add_rollout_routes(http::Router& router, const RolloutRoutes& routes) {
     if (!gate) return reply(error_response(gate.error()));
     auto request = argo_request(r, c);
     if (!request) return reply(error_response(request.error()));
-    if (request.value().reuse) request.value().window = gate.value()->sources().key_window;
+    request.value().window = gate.value()->sources().key_window;
     auto answer = gate.value()->decide(request.value());
     if (!answer) return reply(error_response(answer.error()));
     reply(json_response(200, answer.value().to_json(request.value()).dump()));

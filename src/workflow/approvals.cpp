@@ -432,13 +432,18 @@ Result<ApprovalStep> Approvals::hold(const ApprovalRequest& request) {
                "its approval was granted and taken by an identical request meanwhile; ask again");
 }
 
-nlohmann::json decision_details(const PCWDecision& decision) {
+nlohmann::json decision_details(const PCWDecision& decision, bool gates) {
   static const DecisionFields kShown =
       DecisionFields::parse("decision_id,status,failing_gates,rationale,counterfactuals,next_steps",
                             "")
           .value();
+  static const DecisionFields kWithGates =
+      DecisionFields::parse(
+          "decision_id,status,failing_gates,gate_evaluation,rationale,counterfactuals,next_steps",
+          "")
+          .value();
   std::string out;
-  append_decision_json(out, decision, kShown);
+  append_decision_json(out, decision, gates ? kWithGates : kShown);
   return json::parse(out);
 }
 

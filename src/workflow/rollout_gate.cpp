@@ -20,20 +20,8 @@ constexpr std::string_view kObjectType = "rollout_gate";
 json rollout_json(const RolloutRequest& r) {
   json out = {{"controller", to_string(r.controller)}, {"hook", r.hook}};
   for (const auto& [name, value] : r.labels) out[name] = value;
-  if (r.reuse && !r.key.empty()) out["key"] = r.key;
+  if (!r.key.empty()) out["key"] = r.key;
   return out;
-}
-
-// The decision's fields a controller and an approver are shown.
-json decision_fields(const PCWDecision& d) {
-  static const DecisionFields kShown =
-      DecisionFields::parse(
-          "decision_id,status,failing_gates,gate_evaluation,rationale,counterfactuals,next_steps",
-          "")
-          .value();
-  std::string out;
-  append_decision_json(out, d, kShown);
-  return json::parse(out);
 }
 
 RolloutVerdict verdict_of(PCWStatus s) {
@@ -95,14 +83,17 @@ json RolloutAnswer::to_json(const RolloutRequest& request) const {
 }
 
 RolloutGate::RolloutGate(const RolloutSources& sources, const DecisionService& service,
-                         Store& store, std::mutex& store_lock, Approvals* approvals, Clock clock)
+                         Store& store, std::mutex& store_lock, Approvals* approvals, Clock clock,
+                         Query query)
     : sources_(sources),
       service_(service),
       store_(store),
       store_lock_(store_lock),
       approvals_(approvals),
       clock_(clock ? std::move(clock) : Clock([] { return std::chrono::system_clock::now(); })),
-      prometheus_(sources.prometheus_url, sources.timeout) {}
+      prometheus_(sources.prometheus_url, sources.timeout),
+      query_(query ? std::move(query)
+                   : Query([this](std::string_view q) { return prometheus_.query(q); })) {}
 
 int64_t RolloutGate::now_ms() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clock_().time_since_epoch()).count();
@@ -116,38 +107,47 @@ std::string RolloutGate::object_id(const RolloutRequest& r) {
 }
 
 Result<RolloutAnswer> RolloutGate::decide(const RolloutRequest& request) {
+  try {
+    return decide_unguarded(request);
+  } catch (const AegisError& e) {
+    return e.error();
+  } catch (const std::exception& e) {
+    return Error(errors::kRolloutStore, "", std::string("the gate failed: ") + e.what());
+  }
+}
+
+Result<RolloutAnswer> RolloutGate::decide_unguarded(const RolloutRequest& request) {
   for (const char* required : {"namespace", "name", "revision"})
     if (!request.labels.contains(required))
       return Error(errors::kRolloutInvalid, required, std::string(required) + " is required");
   for (const auto& [name, value] : request.labels)
     if (auto e = check_rollout_label(name, value)) return *e;
+  const bool reusing = request.reuse != RolloutRequest::Reuse::kNever;
   int64_t version = 0;
-  if (request.reuse) {
-    if (auto answer = kept(request, version)) {
-      answer->reused = true;
-      const bool held =
-          answer->verdict == RolloutVerdict::PAUSE || answer->verdict == RolloutVerdict::ESCALATE;
-      if (held && request.approvable && !answer->released) return hold(request, *answer);
-      return *answer;
+  std::optional<RolloutAnswer> answer = reusing ? kept(request, version) : std::nullopt;
+  if (answer) {
+    answer->reused = true;
+  } else {
+    auto decided = measure_and_decide(request);
+    if (!decided || decided.value().verdict == RolloutVerdict::MISSING_DATA) return decided;
+    answer = std::move(decided).value();
+    if (reusing) {
+      try {
+        keep(request, *answer, version);
+      } catch (const ConflictError&) {
+        // Another request of the same key kept its decision first: that one is the answer while
+        // it holds (ours stays in the chain, answered to no one).
+        if (auto other = kept(request, version)) {
+          answer = std::move(other);
+          answer->reused = true;
+        }
+      }
     }
   }
-  auto answer = measure_and_decide(request);
-  if (!answer || answer.value().verdict == RolloutVerdict::MISSING_DATA) return answer;
-  if (request.reuse) {
-    try {
-      keep(request, answer.value(), version);
-    } catch (const ConflictError&) {
-      // Another request of the same key kept its decision first: that one is the answer.
-      return decide(request);
-    } catch (const std::exception& e) {
-      return Error(errors::kRolloutStore, "",
-                   std::string("the decision could not be kept for its key: ") + e.what());
-    }
-  }
-  const RolloutVerdict v = answer.value().verdict;
-  if (request.approvable && (v == RolloutVerdict::PAUSE || v == RolloutVerdict::ESCALATE))
-    return hold(request, std::move(answer).value());
-  return answer;
+  const bool held =
+      answer->verdict == RolloutVerdict::PAUSE || answer->verdict == RolloutVerdict::ESCALATE;
+  if (held && request.approvable && !answer->released) return hold(request, *std::move(answer));
+  return *std::move(answer);
 }
 
 Result<RolloutAnswer> RolloutGate::measure_and_decide(const RolloutRequest& request) {
@@ -158,7 +158,7 @@ Result<RolloutAnswer> RolloutGate::measure_and_decide(const RolloutRequest& requ
     auto q = sources_.query(field, promql, request.labels);
     if (!q) return q.error();
     const auto start = std::chrono::steady_clock::now();
-    const Measurement m = in_range(field, prometheus_.query(q.value()));
+    const Measurement m = in_range(field, query_(q.value()));
     const auto took = std::chrono::steady_clock::now() - start;
     out.measurements[field] = {
         {"query", q.value()},
@@ -167,6 +167,8 @@ Result<RolloutAnswer> RolloutGate::measure_and_decide(const RolloutRequest& requ
     if (m.value) {
       out.measurements[field]["value"] = *m.value;
       context[field] = *m.value;
+      if (field == "quality_score" && !context.contains("quality_subscores"))
+        context["quality_subscores"] = {*m.value, *m.value, *m.value};
     } else {
       out.measurements[field]["gap"] = m.gap;
       complete = false;
@@ -199,7 +201,7 @@ Result<RolloutAnswer> RolloutGate::measure_and_decide(const RolloutRequest& requ
   const PCWDecision& d = evaluated.value().decision;
   out.verdict = verdict_of(d.status);
   out.decision_id = d.decision_id;
-  out.decision = decision_fields(d);
+  out.decision = decision_details(d, true);
   const json record = {{"rollout", rollout},
                        {"decision_id", d.decision_id},
                        {"status", to_string(d.status)},
@@ -221,11 +223,8 @@ std::optional<RolloutAnswer> RolloutGate::kept(const RolloutRequest& request, in
     o = store_.load_object(kObjectType, object_id(request));
   }
   if (!o) return std::nullopt;
-  version = o->version;
+  version = o->version;  // a new decision replaces it
   const json s = json::parse(o->state);
-  if (request.window &&
-      s.at("decided_at_ms").get<int64_t>() + request.window->count() * 1000 <= now_ms())
-    return std::nullopt;
   RolloutAnswer a;
   a.verdict = value_in<kRolloutVerdictNames>(s.at("verdict").get<std::string>())
                   .value_or(RolloutVerdict::HALT);
@@ -233,7 +232,18 @@ std::optional<RolloutAnswer> RolloutGate::kept(const RolloutRequest& request, in
   a.decision = s.at("decision");
   a.measurements = s.at("measurements");
   a.released = !s.at("released_by").is_null();
-  return a;
+  switch (request.reuse) {
+    case RolloutRequest::Reuse::kNever:
+      return std::nullopt;
+    case RolloutRequest::Reuse::kWithinWindow:
+      if (s.at("decided_at_ms").get<int64_t>() + request.window.count() * 1000 <= now_ms())
+        return std::nullopt;
+      return a;
+    case RolloutRequest::Reuse::kWhileHeld:
+      if (a.verdict == RolloutVerdict::PROCEED || a.released) return std::nullopt;
+      return a;
+  }
+  return std::nullopt;
 }
 
 void RolloutGate::keep(const RolloutRequest& request, const RolloutAnswer& answer,
@@ -279,7 +289,7 @@ Result<RolloutAnswer> RolloutGate::hold(const RolloutRequest& request, RolloutAn
   return answer;
 }
 
-Result<std::string> RolloutGate::record_event(const RolloutRequest& request) {
+Result<std::string> RolloutGate::record_event(const RolloutRequest& request) try {
   const std::string id = new_uuid_v4();
   const json event = {{"rollout", rollout_json(request)},
                       {"requested_by", request.actor},
@@ -287,6 +297,9 @@ Result<std::string> RolloutGate::record_event(const RolloutRequest& request) {
   if (!service_.record_and_wait({NewEntry{"rollout.event", id, canonical_json(event), {}}}))
     return Error(errors::kRolloutStore, "", "the event could not be recorded");
   return id;
+} catch (const std::exception& e) {
+  return Error(errors::kRolloutStore, "",
+               std::string("the event could not be recorded: ") + e.what());
 }
 
 }  // namespace aegis

@@ -141,8 +141,11 @@ struct SectionReader {
                                   {"url", "timeout_ms"});
     }
     s.prometheus_url = p["url"] && p["url"].IsScalar() ? p["url"].Scalar() : "";
+    const size_t scheme = s.prometheus_url.find("://");
+    const std::string_view after =
+        scheme == std::string::npos ? "" : std::string_view(s.prometheus_url).substr(scheme + 3);
     if (!(s.prometheus_url.starts_with("http://") || s.prometheus_url.starts_with("https://")) ||
-        s.prometheus_url.size() < 9)
+        after.empty() || after.front() == '/')
       return bad("sources.prometheus.url", "must be the server's http:// or https:// URL");
     if (const YAML::Node t = p["timeout_ms"]) {
       int64_t v = 0;
@@ -186,13 +189,16 @@ struct SectionReader {
 
   // context: fixed fields over a routine rollout's, each as the context parser reads it.
   std::optional<Error> context(const YAML::Node& c) const {
-    s.context = {{"phase", "commit"},
-                 {"estimated_impact", "medium"},
-                 {"reversible", true},
-                 {"novelty_score", 1.0},
-                 {"complexity_score", 0.9},
-                 {"quality_score", 0.9},
-                 {"quality_subscores", {0.9, 0.9, 0.9}}};
+    PCWContext routine;
+    routine.phase = PCWPhase::COMMIT;
+    routine.estimated_impact = "medium";
+    routine.reversible = true;
+    routine.novelty_score = 1.0;
+    routine.complexity_score = 0.9;
+    routine.quality_score = 0.9;
+    routine.quality_subscores = {0.9, 0.9, 0.9};
+    s.context = context_to_json(routine);
+    for (std::string_view name : kFilled) s.context.erase(std::string(name));
     if (c && !c.IsMap()) return bad("sources.context", "must be a mapping of context fields");
     std::vector<std::string> known;
     for (const auto& row : kContextFields) known.emplace_back(row.name);
@@ -213,10 +219,11 @@ struct SectionReader {
         return bad(at, "has a value of the wrong type");
       }
     }
+    for (const auto& [measured, _] : s.fields)  // measured quality: its subscores follow it
+      if (measured == "quality_score" && !(c && c["quality_subscores"]))
+        s.context.erase("quality_subscores");
     json probe = s.context;  // beside measured values in range
-    probe["agent_id"] = "probe";
-    probe["session_id"] = "probe";
-    probe["proposal_summary"] = "probe";
+    for (std::string_view name : kFilled) probe[std::string(name)] = "probe";
     for (const auto& [measured, _] : s.fields) probe[measured] = 0.0;
     ContextParser parser;
     if (auto parsed = parser.parse(probe.dump()); !parsed)

@@ -263,13 +263,20 @@ def test_the_table_says_which_hooks_keep_their_decision_and_which_are_approvable
         if hook == "event":
             assert row["decision"] == "none"
             continue
+        kept = row["decision"].startswith("kept while held")
+        assert kept or row["decision"] == "each call", row
+        # A held answer (PAUSE) is kept where the table says so ...
         checksum = uuid.uuid4().hex[:10]
         one, two = (json.loads(flagger(world, "high", hook, "good", checksum)["body"])
                     for _ in range(2))
-        kept = row["decision"].startswith("kept")
         assert (one["decision_id"] == two["decision_id"]) == kept, hook
         assert two["reused"] == kept and not one["reused"]
         assert (one["approval"] is not None) == row["decision"].endswith("approvable"), hook
+        # ... and an open one never: Flagger moves on, and its next call is a new question.
+        checksum = uuid.uuid4().hex[:10]
+        one, two = (json.loads(flagger(world, "medium", hook, "good", checksum)["body"])
+                    for _ in range(2))
+        assert one["decision"] == "PROCEED" and one["decision_id"] != two["decision_id"], hook
 
 
 def test_flagger_polls_get_one_decision_and_an_approval_opens_it(world):
@@ -294,7 +301,10 @@ def test_flagger_polls_get_one_decision_and_an_approval_opens_it(world):
     body = json.loads(opened["body"])
     assert body["released"] and body["decision"] == "PAUSE"
     assert body["decision_id"] == first["decision_id"]
-    assert flagger(world, "high", "confirm-promotion", "good", checksum)["status"] == 200
+    # Once: Flagger has moved on, and a later call is a new question, held anew.
+    later = flagger(world, "high", "confirm-promotion", "good", checksum)
+    assert later["status"] == 403
+    assert json.loads(later["body"])["decision_id"] != first["decision_id"]
     # Bound to that hook's decision: another hook, or a new checksum, is held anew.
     assert flagger(world, "high", "confirm-rollout", "good", checksum)["status"] == 403
     fresh = flagger(world, "high", "confirm-promotion", "good")
@@ -365,6 +375,10 @@ def test_a_query_that_times_out_is_no_data(world, hung):
      None, "rolout"),
     ("/v1/integrations/argo-rollouts?namespace=shop&rollout=good&revision=r", "k-reader", 403,
      None, None),
+    ("/v1/integrations/argo-rollouts?namespace=shop&rollout=good&revision=r&key=%FF", "k-argo",
+     422, "rollout.invalid", "key"),
+    ("/v1/integrations/argo-rollouts?namespace=shop&rollout=good&revision=r&key=a%20b", "k-argo",
+     422, "rollout.invalid", "key"),
 ])
 def test_bad_questions_are_refused_naming_the_field(world, path, key, status, detail, field):
     method = "POST" if "flagger" in path else "GET"
@@ -378,6 +392,8 @@ def test_bad_questions_are_refused_naming_the_field(world, path, key, status, de
         assert err["field"] == field
     if "confirm-rolout" in path:
         assert "did you mean 'confirm-rollout'" in err["message"]
+    if "rolout=" in path:
+        assert "did you mean 'rollout'" in err["message"]
 
 
 def test_flagger_metadata_is_strings_and_the_payload_is_strict(world):

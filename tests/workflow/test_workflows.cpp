@@ -27,7 +27,7 @@ TEST(Rbac, DefaultTable) {
   EXPECT_EQ(r.permissions(ActorRole::PROPOSER),
             (std::set<std::string>{"decide", "propose", "read_decisions"}));
   EXPECT_EQ(r.permissions(ActorRole::EXECUTOR),
-            (std::set<std::string>{"decide", "execute", "read_decisions"}));
+            (std::set<std::string>{"decide", "execute", "gate_rollout", "read_decisions"}));
   EXPECT_EQ(r.permissions(ActorRole::RISK_LEAD),
             (std::set<std::string>{"read_decisions", "sign_override"}));
   EXPECT_EQ(r.permissions(ActorRole::ADMIN).size(), kPermissions.size());

@@ -33,8 +33,9 @@ namespace aegis {
 std::string action_digest(const nlohmann::json& action);
 
 // What a held action's answer and its approvers show of its decision: decision_id, status,
-// failing_gates, rationale, counterfactuals, next_steps (the decision's own JSON, those fields).
-nlohmann::json decision_details(const PCWDecision& decision);
+// failing_gates, rationale, counterfactuals, next_steps (the decision's own JSON, those fields),
+// and with `gates` its gate_evaluation too.
+nlohmann::json decision_details(const PCWDecision& decision, bool gates = false);
 
 // Wire form: "pending", "approved", "denied", "expired", "consumed".
 enum class ApprovalState { PENDING, APPROVED, DENIED, EXPIRED, CONSUMED };

@@ -50,11 +50,14 @@ struct RolloutRequest {
   RolloutController controller = RolloutController::ARGO_ROLLOUTS;
   std::string hook;      // Flagger's webhook type; "analysis" for Argo Rollouts
   RolloutLabels labels;  // namespace, name, revision (required), stable_revision (optional)
-  // Reuse: with `reuse`, the decision of the same (controller, labels, hook, key) is answered
-  // again — for `window` when it is set, else for as long as it is kept.
-  bool reuse = false;
+  // Whether the decision kept under the request's key — (controller, labels, hook, key) — is
+  // answered again: never; within `window` of being made (Argo Rollouts' key); or while it
+  // holds, until an answer opens the gate (Flagger's polled hooks: once open, the controller
+  // moves on, and its next question is a new one).
+  enum class Reuse { kNever, kWithinWindow, kWhileHeld };
+  Reuse reuse = Reuse::kNever;
   std::string key;
-  std::optional<std::chrono::seconds> window;
+  std::chrono::seconds window{0};
   bool approvable = false;  // a PAUSE or ESCALATE is held for an approval (Flagger's holds)
   std::string actor;        // the API key's actor: the approval's requester
   nlohmann::json details = nlohmann::json::object();  // recorded as sent (Flagger: phase, metadata)
@@ -77,14 +80,17 @@ struct RolloutAnswer {
 class RolloutGate {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
+  // One instant query; by default the sources' Prometheus server (PrometheusClient::query).
+  using Query = std::function<Measurement(std::string_view promql)>;
   // Everything is borrowed and must outlive this; `approvals` may be null (nothing is held for
   // approval then), `store` may not.
   RolloutGate(const RolloutSources& sources, const DecisionService& service, Store& store,
-              std::mutex& store_lock, Approvals* approvals, Clock clock = {});
+              std::mutex& store_lock, Approvals* approvals, Clock clock = {}, Query query = {});
 
   // Measures, decides and records — or answers the decision kept under the request's key.
   // Errors: "rollout.invalid" (a label missing or not valid), "rollout.store" (nothing could be
-  // recorded: never an answer the controller would take as a pass), the approvals' errors.
+  // recorded or read, or anything else failed: never an answer the controller would take as a
+  // pass), the approvals' errors.
   Result<RolloutAnswer> decide(const RolloutRequest& request);
 
   // Records what a controller reports without asking (Flagger's event webhook).
@@ -97,6 +103,7 @@ class RolloutGate {
  private:
   Result<RolloutAnswer> measure_and_decide(const RolloutRequest& request);
   Result<RolloutAnswer> hold(const RolloutRequest& request, RolloutAnswer answer);
+  Result<RolloutAnswer> decide_unguarded(const RolloutRequest& request);
   std::optional<RolloutAnswer> kept(const RolloutRequest& request, int64_t& version);
   void keep(const RolloutRequest& request, const RolloutAnswer& answer, int64_t version);
   int64_t now_ms() const;
@@ -108,6 +115,7 @@ class RolloutGate {
   Approvals* approvals_;
   Clock clock_;
   PrometheusClient prometheus_;
+  Query query_;
 };
 
 }  // namespace aegis
