@@ -29,19 +29,20 @@ Result<RolloutGate*> configured(const RolloutRoutes& r) {
   return r.gate;
 }
 
+// The arguments Argo Rollouts' template passes.
+const std::initializer_list<std::string_view> kArgoArgs = {"namespace", "rollout", "revision",
+                                                           "stable_revision", "key"};
+
 // Argo Rollouts: the template's {{args.…}} in the query, or in a JSON body (jsonBody), not both.
 Result<RolloutRequest> argo_request(const Request& r, const Caller& c) {
-#define AEGIS_ARGO_ARGS "namespace", "rollout", "revision", "stable_revision", "key"
-  static constexpr std::string_view kArgs[] = {AEGIS_ARGO_ARGS};
-  if (auto e = check_query(r, {AEGIS_ARGO_ARGS})) return *e;
+  if (auto e = check_query(r, kArgoArgs)) return *e;
   std::map<std::string, std::string, std::less<>> args(r.query.begin(), r.query.end());
   if (r.method == "POST" && !r.body.empty()) {
     auto body = read_json(r.body);
     if (!body) return body.error();
     try {
-      const StrictObject in(body.value(), {AEGIS_ARGO_ARGS}, errors::kRolloutInvalid);
-#undef AEGIS_ARGO_ARGS
-      for (std::string_view name : kArgs)
+      const StrictObject in(body.value(), kArgoArgs, errors::kRolloutInvalid);
+      for (std::string_view name : kArgoArgs)
         if (auto v = in.string(name, 256)) {
           if (args.contains(name))
             return Error(errors::kRolloutInvalid, std::string(name),

@@ -274,7 +274,7 @@ Result<RolloutAnswer> RolloutGate::hold(const RolloutRequest& request, RolloutAn
   answer.approval = step.value().approval;
   if (!step.value().released) return answer;
   answer.released = true;
-  // The key's later questions are answered open too: the approval was for this hook's decision.
+  // The kept decision records its release: the key's next question is a new one.
   try {
     std::lock_guard lock(store_lock_);
     if (auto o = store_.load_object(kObjectType, object_id(request))) {

@@ -2,7 +2,9 @@
 // break (a failing append: a full disk), so that the rest behaves as the real store does.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
 #include <utility>
 
 #include "aegis/store/store.h"
@@ -41,6 +43,23 @@ class ForwardingStore : public Store {
 
  private:
   std::unique_ptr<Store> inner_;
+};
+
+// A store on which another process acts first: `rival` runs once, just before this store's
+// next save of an object of `type` (a race this process then loses).
+class RacingStore : public ForwardingStore {
+ public:
+  RacingStore(std::unique_ptr<Store> inner, std::string type)
+      : ForwardingStore(std::move(inner)), type_(std::move(type)) {}
+  std::function<void()> rival;
+  int64_t save_object(std::string_view type, std::string_view id, const std::string& state,
+                      int64_t expected) override {
+    if (rival && type == type_) std::exchange(rival, nullptr)();
+    return ForwardingStore::save_object(type, id, state, expected);
+  }
+
+ private:
+  std::string type_;
 };
 
 }  // namespace aegis::test

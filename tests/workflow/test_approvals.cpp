@@ -258,17 +258,6 @@ TEST(Approvals, TheAgentAskedForCannotApproveEitherAndReasonsAreBounded) {
 }
 
 // A store that, just before its first write of an approval, lets another consumer go first.
-class RacingStore : public test::ForwardingStore {
- public:
-  using ForwardingStore::ForwardingStore;
-  std::function<void()> rival;
-  int64_t save_object(std::string_view type, std::string_view id, const std::string& state,
-                      int64_t expected) override {
-    if (rival && type == "approval") std::exchange(rival, nullptr)();
-    return ForwardingStore::save_object(type, id, state, expected);
-  }
-};
-
 TEST(Approvals, OfTwoRacingConsumersOnlyOneGetsIt) {
   Fixture f("race.db");
   const auto req = tool_call({{"race", true}});
@@ -276,10 +265,11 @@ TEST(Approvals, OfTwoRacingConsumersOnlyOneGetsIt) {
   ASSERT_TRUE(f.approvals.approve("alice", id, "", "api"));
   // A second process on the same file loses the race for the one approval: its write conflicts,
   // it reads again, and it is told there is nothing to release.
-  RacingStore racing(Store::open("sqlite:" + (std::filesystem::temp_directory_path() /
-                                              ("aegis_approvals_" + std::to_string(getpid())) /
-                                              "race.db")
-                                                 .string()));
+  test::RacingStore racing(
+      Store::open("sqlite:" + (std::filesystem::temp_directory_path() /
+                               ("aegis_approvals_" + std::to_string(getpid())) / "race.db")
+                                  .string()),
+      "approval");
   std::mutex lock;
   Approvals second(racing, lock, f.rbac, {});
   bool first_got_it = false;

@@ -210,22 +210,12 @@ TEST(RolloutGate, AStoreFailureIsAnErrorNeverAnAnswer) {
   EXPECT_EQ(r.error().kind, ErrorKind::kInternal);
 }
 
-// Another process keeps its decision for the same key while this one decides.
-class RacingStore : public test::ForwardingStore {
- public:
-  using ForwardingStore::ForwardingStore;
-  std::function<void()> rival;
-  int64_t save_object(std::string_view type, std::string_view id, const std::string& state,
-                      int64_t expected) override {
-    if (rival && type == "rollout_gate") std::exchange(rival, nullptr)();
-    return ForwardingStore::save_object(type, id, state, expected);
-  }
-};
-
 TEST(RolloutGate, OfTwoRacingDecisionsOfOneKeyTheKeptOneIsAnswered) {
   Fixture first(fresh_store("race.db"), "high");
-  auto racing = std::make_unique<RacingStore>(Store::open("sqlite:" + db_path("race.db")));
-  RacingStore* store = racing.get();
+  // Another process keeps its decision for the same key while this one decides.
+  auto racing = std::make_unique<test::RacingStore>(Store::open("sqlite:" + db_path("race.db")),
+                                                    "rollout_gate");
+  test::RacingStore* store = racing.get();
   Fixture second(std::move(racing), "high");
   std::string winner;
   store->rival = [&] {
