@@ -32,10 +32,11 @@ def main():
     aegis, out = sys.argv[1], pathlib.Path(sys.argv[3])
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="aegis-bench-rollouts-", dir=sys.argv[2]))
     exporter = Exporter()
-    for track, value in (("stable", 0.01), ("canary", 0.012)):
-        exporter.set(value, namespace="shop", app="checkout", track=track, pod="a")
+    for app, canary in (("checkout", 0.012), ("held", 0.6)):  # held: a HALT, kept while it holds
+        for track, value in (("stable", 0.01), ("canary", canary)):
+            exporter.set(value, namespace="shop", app=app, track=track, pod="a")
     with prometheus_scraping(exporter, tmp) as prom:
-        prom.settle("count(app_error_ratio)", lambda r: r and r[0]["value"][1] == "2")
+        prom.settle("count(app_error_ratio)", lambda r: r and r[0]["value"][1] == "4")
         config = tmp / "aegis.yaml"
         config.write_text(
             "server:\n  rate_limit_per_minute: 0\n  api_keys:\n"
@@ -71,9 +72,10 @@ def measure(port, prom):
         # Flagger's rollback hook: decided at every call, like Argo's.
         "flagger_rollback": lambda i: ("POST", "/v1/integrations/flagger/rollback",
                                        dict(flagger, checksum=f"c{i}")),
-        # Flagger polling confirm-promotion: the kept decision, read from the store.
+        # Flagger polling confirm-promotion while it holds (a HALT): the kept decision, read
+        # from the store.
         "flagger_poll": lambda i: ("POST", "/v1/integrations/flagger/confirm-promotion",
-                                   dict(flagger, checksum="kept")),
+                                   dict(flagger, name="held", checksum="kept")),
     }
     samples = {k: {"total": [], "own": [], "queries": []} for k in kinds}
     n = 0
@@ -88,7 +90,9 @@ def measure(port, prom):
                 text = response.read()
                 took = (time.perf_counter() - start) * 1000
                 answer = json.loads(text)
-                assert answer.get("decision") in ("PROCEED", "PAUSE"), answer
+                want = "HALT" if kind == "flagger_poll" else "PROCEED"
+                assert answer.get("decision") == want, answer
+                assert kind != "flagger_poll" or answer["reused"] or n == 1, answer
                 queries = 0.0 if answer["reused"] else sum(
                     m["query_ms"] for m in answer["measurements"].values())
                 if round_:

@@ -247,8 +247,8 @@ print(f"| one instant query straight to Prometheus (the part excluded) | {pd['p5
 for kind, what in (("argo", "Argo Rollouts `GET /v1/integrations/argo-rollouts`: two queries, a "
                     "decision committed"),
                    ("flagger_rollback", "Flagger `rollback` hook: two queries, a decision committed"),
-                   ("flagger_poll", "Flagger polling `confirm-promotion`: the kept decision, read "
-                    "from the store")):
+                   ("flagger_poll", "Flagger polling `confirm-promotion` while it holds (a HALT): "
+                    "the kept decision, read from the store")):
     r = rollouts[kind]
     print(f"| {what} | {r['total_p50_ms']:.2f} ms | {r['total_p99_ms']:.2f} ms | "
           f"{r['own_p50_ms']:.2f} ms | **{r['own_p99_ms']:.2f} ms** | own p99 ≤ 10 ms | "
