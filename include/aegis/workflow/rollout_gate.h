@@ -34,7 +34,8 @@ inline constexpr EnumName<RolloutController> kRolloutControllerNames[] = {
 std::string_view to_string(RolloutController c) noexcept;
 
 // What a gate answers: the decision's status, or NO_DATA when a measurement gave no number.
-// Wire form: "PROCEED", "PAUSE", "HALT", "ESCALATE", "NO_DATA".
+// Wire form: "PROCEED", "PAUSE", "HALT", "ESCALATE", "NO_DATA" (the enumerator is MISSING_DATA:
+// <netdb.h> defines NO_DATA as a macro).
 enum class RolloutVerdict { PROCEED, PAUSE, HALT, ESCALATE, MISSING_DATA };
 inline constexpr EnumName<RolloutVerdict> kRolloutVerdictNames[] = {
     {RolloutVerdict::PROCEED, "PROCEED"},
