@@ -471,6 +471,15 @@ test('a held rollout shows its controller, canary, hook and revision; approving 
   assert.equal(opened.status, 200);
   assert.equal(opened.body.released, true);
   assert.equal(opened.body.decision_id, held.body.decision_id);
+  // The decision is in the decisions table under the rollout's name, with its revision.
+  const list = await open('&view=decisions&agent_id=flagger/shop/podinfo');
+  try {
+    const row = list.locator(`#decisions tr[data-decision-id="${held.body.decision_id}"]`);
+    const cells = await row.locator('td').allTextContents();
+    assert.deepEqual(cells.slice(2, 5), ['pause', 'flagger/shop/podinfo', '7d9f8c6b5']);
+  } finally {
+    await close(list);
+  }
 });
 
 test('proposals are listed by state, each with its history', async () => {
