@@ -22,6 +22,10 @@ using http::Request;
 using http::Runs;
 using nlohmann::json;
 
+// An answer's text: a byte that is not UTF-8 (none should reach here) is replaced, never thrown
+// on the worker thread.
+std::string text(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 Result<RolloutGate*> configured(const RolloutRoutes& r) {
   if (!r.gate)
     return Error(errors::kRolloutNotConfigured, "sources",
@@ -92,7 +96,7 @@ constexpr FlaggerHook kFlaggerHooks[] = {
     {"rollout", 200, 403, 403, 503, false, false},
     {"confirm-traffic-increase", 200, 403, 403, 503, true, true},
     {"confirm-promotion", 200, 403, 403, 503, true, true},
-    {"post-rollout", 200, 403, 403, 503, true, false},
+    {"post-rollout", 200, 403, 403, 503, false, false},
     {"rollback", 403, 403, 200, 403, false, false},
     {"event", 200, 200, 200, 200, false, false},  // recorded, never decided
 };
@@ -172,14 +176,15 @@ void flagger(const RolloutRoutes& routes, Request& r, const Caller& c, Reply rep
       if (auto e = check_rollout_label(label, value)) return fail(*e);
     auto id = gate.value()->record_event(request.value());
     if (!id) return fail(id.error());
-    return reply(json_response(200, json{{"event_id", id.value()}, {"recorded", true}}.dump()));
+    return reply(json_response(200, text({{"event_id", id.value()}, {"recorded", true}})));
   }
+  request.value().window = gate.value()->sources().key_window;
   auto answer = gate.value()->decide(request.value());
   if (!answer) return fail(answer.error());
   const int status = flagger_status(*hook, answer.value());
   json out = answer.value().to_json(request.value());
   out["open"] = status <= 202;
-  reply(json_response(status, out.dump()));
+  reply(json_response(status, text(out)));
 }
 
 }  // namespace
@@ -193,7 +198,7 @@ void add_rollout_routes(http::Router& router, const RolloutRoutes& routes) {
     request.value().window = gate.value()->sources().key_window;
     auto answer = gate.value()->decide(request.value());
     if (!answer) return reply(error_response(answer.error()));
-    reply(json_response(200, answer.value().to_json(request.value()).dump()));
+    reply(json_response(200, text(answer.value().to_json(request.value()))));
   };
   for (const char* method : {"GET", "POST"})
     router.add({method, "/v1/integrations/argo-rollouts", Access::kPermission, "gate_rollout",

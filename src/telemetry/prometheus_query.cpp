@@ -99,13 +99,20 @@ Measurement PrometheusClient::query(std::string_view promql) const {
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &collect);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
   const CURLcode rc = curl_easy_perform(c);
-  if (rc == CURLE_OPERATION_TIMEDOUT)
-    return gap("timed out after " + std::to_string(timeout_.count()) + " ms");
-  if (rc != CURLE_OK)
-    return gap(std::string("the server could not be asked: ") + curl_easy_strerror(rc));
-  long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  return read_query_answer(status, body);
+  curl_off_t took = 0;
+  curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &took);
+  Measurement m;
+  if (rc == CURLE_OPERATION_TIMEDOUT) {
+    m = gap("timed out after " + std::to_string(timeout_.count()) + " ms");
+  } else if (rc != CURLE_OK) {
+    m = gap(std::string("the server could not be asked: ") + curl_easy_strerror(rc));
+  } else {
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    m = read_query_answer(status, body);
+  }
+  m.elapsed = std::chrono::microseconds(took);
+  return m;
 }
 
 }  // namespace aegis

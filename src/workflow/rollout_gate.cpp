@@ -2,7 +2,6 @@
 #include "aegis/workflow/rollout_gate.h"
 
 #include <chrono>
-#include <cmath>
 
 #include "aegis/core/context_fields.h"
 #include "aegis/core/digest.h"
@@ -157,13 +156,9 @@ Result<RolloutAnswer> RolloutGate::measure_and_decide(const RolloutRequest& requ
   for (const auto& [field, promql] : sources_.fields) {
     auto q = sources_.query(field, promql, request.labels);
     if (!q) return q.error();
-    const auto start = std::chrono::steady_clock::now();
     const Measurement m = in_range(field, query_(q.value()));
-    const auto took = std::chrono::steady_clock::now() - start;
-    out.measurements[field] = {
-        {"query", q.value()},
-        {"query_ms",
-         std::round(std::chrono::duration<double, std::milli>(took).count() * 1000) / 1000}};
+    out.measurements[field] = {{"query", q.value()},
+                               {"query_ms", static_cast<double>(m.elapsed.count()) / 1000}};
     if (m.value) {
       out.measurements[field]["value"] = *m.value;
       context[field] = *m.value;
@@ -232,15 +227,18 @@ std::optional<RolloutAnswer> RolloutGate::kept(const RolloutRequest& request, in
   a.decision = s.at("decision");
   a.measurements = s.at("measurements");
   a.released = !s.at("released_by").is_null();
+  const bool expired =
+      s.at("decided_at_ms").get<int64_t>() + request.window.count() * 1000 <= now_ms();
   switch (request.reuse) {
     case RolloutRequest::Reuse::kNever:
       return std::nullopt;
     case RolloutRequest::Reuse::kWithinWindow:
-      if (s.at("decided_at_ms").get<int64_t>() + request.window.count() * 1000 <= now_ms())
-        return std::nullopt;
-      return a;
+      return expired ? std::nullopt : std::optional(a);
     case RolloutRequest::Reuse::kWhileHeld:
+      // A hold waits for a person; a HALT is measured again after the window, so that one bad
+      // minute does not shut the gate on that revision for good.
       if (a.verdict == RolloutVerdict::PROCEED || a.released) return std::nullopt;
+      if (a.verdict == RolloutVerdict::HALT && expired) return std::nullopt;
       return a;
   }
   return std::nullopt;

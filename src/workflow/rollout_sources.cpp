@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "aegis/core/config.h"
+#include "aegis/core/context.h"
 #include "aegis/core/context_fields.h"
 #include "aegis/core/digest.h"
 #include "aegis/core/json.h"
@@ -167,8 +168,8 @@ struct SectionReader {
       const std::string name = kv.first.Scalar(), at = "sources.fields." + name;
       if (std::find(numeric.begin(), numeric.end(), name) == numeric.end())
         return bad(at, "is not a numeric context field" + did_you_mean(name, numeric));
-      if (!kv.second.IsScalar() || kv.second.Scalar().empty())
-        return bad(at, "must be a PromQL query (a string)");
+      if (!kv.second.IsScalar() || kv.second.Scalar().empty() || !is_valid_utf8(kv.second.Scalar()))
+        return bad(at, "must be a PromQL query (a UTF-8 string)");
       const std::string promql = kv.second.Scalar();
       std::optional<std::string> unknown;
       const auto shape = each_placeholder(promql, [&](const std::string& label, size_t, size_t) {
@@ -255,12 +256,12 @@ Result<RolloutSources> read_sources_section(const YAML::Node& node, const std::s
         return r.bad("sources.key_window_seconds", "must be a whole number from 1 to 86400");
       s.key_window = std::chrono::seconds(v);
     }
-  } catch (const YAML::Exception& e) {
+    json section = {{"url", s.prometheus_url}, {"context", s.context}, {"fields", json::object()}};
+    for (const auto& [name, promql] : s.fields) section["fields"][name] = promql;
+    s.hash = sha256_hex(canonical_json(section));
+  } catch (const std::exception& e) {  // YAML's, or a string that is not UTF-8
     return r.bad("sources", std::string("cannot be read: ") + e.what());
   }
-  json section = {{"url", s.prometheus_url}, {"context", s.context}, {"fields", json::object()}};
-  for (const auto& [name, promql] : s.fields) section["fields"][name] = promql;
-  s.hash = sha256_hex(canonical_json(section));
   return s;
 }
 

@@ -309,7 +309,7 @@ def test_flagger_polls_get_one_decision_and_an_approval_opens_it(world):
     assert flagger(world, "high", "confirm-rollout", "good", checksum)["status"] == 403
     fresh = flagger(world, "high", "confirm-promotion", "good")
     assert fresh["status"] == 403 and json.loads(fresh["body"])["decision_id"] != first["decision_id"]
-    # A HALT is never held for approval: it takes an override.
+    # A HALT is never held for approval.
     halted = json.loads(flagger(world, "medium", "confirm-rollout", "bad")["body"])
     assert halted["decision"] == "HALT" and halted["approval"] is None
 

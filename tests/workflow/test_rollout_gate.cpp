@@ -102,6 +102,7 @@ RolloutRequest flagger(const std::string& hook, const std::string& checksum) {
   r.labels = {{"namespace", "shop"}, {"name", "web"}, {"revision", checksum}};
   r.actor = "flagger";
   r.reuse = RolloutRequest::Reuse::kWhileHeld;
+  r.window = std::chrono::seconds(600);
   r.approvable = true;
   return r;
 }
@@ -157,6 +158,11 @@ TEST(RolloutGate, AnOpenAnswerIsNotKept) {
   f.values["canary{app=\"web\"}"] = 0.01;
   EXPECT_EQ(f.gate.decide(flagger("confirm-traffic-increase", "k1")).value().decision_id,
             halted.decision_id);
+  // A HALT holds within the window, then the gate measures again.
+  f.now += std::chrono::seconds(600);
+  const auto again = f.gate.decide(flagger("confirm-traffic-increase", "k1")).value();
+  EXPECT_NE(again.decision_id, halted.decision_id);
+  EXPECT_EQ(again.verdict, RolloutVerdict::PROCEED);
 }
 
 TEST(RolloutGate, GapsAndValuesOutOfRangeAreNoData) {
@@ -208,6 +214,14 @@ TEST(RolloutGate, AStoreFailureIsAnErrorNeverAnAnswer) {
   auto r = f.gate.decide(flagger("confirm-rollout", "k2"));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, ErrorKind::kInternal);
+  // A kept decision that cannot be read as one (a corrupt row) is an error too, not a crash.
+  store->fail_reads = false;
+  const RolloutRequest request = flagger("confirm-rollout", "k3");
+  store->save_object("rollout_gate", RolloutGate::object_id(request), R"({"verdict":"PROCEED"})",
+                     0);
+  auto corrupt = f.gate.decide(request);
+  ASSERT_FALSE(corrupt);
+  EXPECT_EQ(corrupt.error().detail, errors::kRolloutStore.detail);
 }
 
 TEST(RolloutGate, OfTwoRacingDecisionsOfOneKeyTheKeptOneIsAnswered) {

@@ -16,7 +16,8 @@ namespace aegis {
 // expected", "NaN", "timed out after 2000 ms", ...).
 struct Measurement {
   std::optional<double> value;
-  std::string gap;  // empty when value is set
+  std::string gap;                      // empty when value is set
+  std::chrono::microseconds elapsed{};  // the exchange with the server (connect to last byte)
 };
 
 // The API's answer (HTTP status and body) as a measurement: a vector of exactly one sample or a

@@ -53,8 +53,8 @@ struct RolloutRequest {
   RolloutLabels labels;  // namespace, name, revision (required), stable_revision (optional)
   // Whether the decision kept under the request's key — (controller, labels, hook, key) — is
   // answered again: never; within `window` of being made (Argo Rollouts' key); or while it
-  // holds, until an answer opens the gate (Flagger's polled hooks: once open, the controller
-  // moves on, and its next question is a new one).
+  // holds (Flagger's polled hooks): a PAUSE or ESCALATE until an approval opens it, a HALT within
+  // `window`. An open answer is not kept: the controller moves on, and its next question is new.
   enum class Reuse { kNever, kWithinWindow, kWhileHeld };
   Reuse reuse = Reuse::kNever;
   std::string key;
