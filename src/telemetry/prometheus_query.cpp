@@ -96,6 +96,9 @@ Measurement PrometheusClient::query(std::string_view promql) const {
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  // A plain-HTTP Prometheus (in the cluster, on this machine) is asked directly, never through
+  // an egress proxy the environment names; the command's client does the same.
+  if (base_url_.starts_with("http:")) curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &collect);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
   const CURLcode rc = curl_easy_perform(c);
