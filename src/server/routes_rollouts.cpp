@@ -149,9 +149,6 @@ Result<RolloutRequest> flagger_request(const Request& r, const Caller& c, const 
   } catch (const AegisError& e) {
     return e.error();
   }
-  for (const char* required : {"name", "namespace"})
-    if (!out.labels.contains(required))
-      return Error(errors::kRolloutInvalid, required, std::string(required) + " is required");
   return out;
 }
 
@@ -172,8 +169,6 @@ void flagger(const RolloutRoutes& routes, Request& r, const Caller& c, Reply rep
   auto request = flagger_request(r, c, *hook);
   if (!request) return fail(request.error());
   if (hook->name == "event") {
-    for (const auto& [label, value] : request.value().labels)
-      if (auto e = check_rollout_label(label, value)) return fail(*e);
     auto id = gate.value()->record_event(request.value());
     if (!id) return fail(id.error());
     return reply(json_response(200, text({{"event_id", id.value()}, {"recorded", true}})));

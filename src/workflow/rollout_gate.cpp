@@ -45,11 +45,12 @@ std::string number_text(double v) {
 
 // A measured value the field cannot take is a gap too: it never becomes a number in the context.
 Measurement in_range(std::string_view field, Measurement m) {
-  if (!m.value) return m;
-  for (const auto& row : kContextFields)
-    if (row.name == field && (*m.value < row.lo || *m.value > row.hi))
-      return {std::nullopt, number_text(*m.value) + " is outside the field's range [" +
-                                number_text(row.lo) + ", " + number_text(row.hi) + "]"};
+  const ContextField* row = context_field(field);  // a numeric field: checked at load
+  if (m.value && row && (*m.value < row->lo || *m.value > row->hi))
+    return {std::nullopt,
+            number_text(*m.value) + " is outside the field's range [" + number_text(row->lo) +
+                ", " + number_text(row->hi) + "]",
+            m.elapsed};
   return m;
 }
 
@@ -60,6 +61,17 @@ json answer_state(const RolloutAnswer& a, int64_t decided_at_ms) {
           {"measurements", a.measurements},
           {"decided_at_ms", decided_at_ms},
           {"released_by", a.released && a.approval ? json(a.approval->id) : json(nullptr)}};
+}
+
+// The request's labels, each one its label accepts; namespace and name always, and the revision
+// when a decision is asked for.
+std::optional<Error> check_labels(const RolloutRequest& r, bool deciding) {
+  for (const char* required : {"namespace", "name", "revision"})
+    if (!r.labels.contains(required) && (deciding || std::string_view(required) != "revision"))
+      return Error(errors::kRolloutInvalid, required, std::string(required) + " is required");
+  for (const auto& [name, value] : r.labels)
+    if (auto e = check_rollout_label(name, value)) return e;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -90,6 +102,7 @@ RolloutGate::RolloutGate(const RolloutSources& sources, const DecisionService& s
       store_lock_(store_lock),
       approvals_(approvals),
       clock_(clock ? std::move(clock) : Clock([] { return std::chrono::system_clock::now(); })),
+      config_hash_(sha256_hex(service.config().config_hash() + sources.hash)),
       prometheus_(sources.prometheus_url, sources.timeout),
       query_(query ? std::move(query)
                    : Query([this](std::string_view q) { return prometheus_.query(q); })) {}
@@ -116,11 +129,7 @@ Result<RolloutAnswer> RolloutGate::decide(const RolloutRequest& request) {
 }
 
 Result<RolloutAnswer> RolloutGate::decide_unguarded(const RolloutRequest& request) {
-  for (const char* required : {"namespace", "name", "revision"})
-    if (!request.labels.contains(required))
-      return Error(errors::kRolloutInvalid, required, std::string(required) + " is required");
-  for (const auto& [name, value] : request.labels)
-    if (auto e = check_rollout_label(name, value)) return *e;
+  if (auto e = check_labels(request, true)) return *e;
   const bool reusing = request.reuse != RolloutRequest::Reuse::kNever;
   int64_t version = 0;
   std::optional<RolloutAnswer> answer = reusing ? kept(request, version) : std::nullopt;
@@ -253,10 +262,9 @@ void RolloutGate::keep(const RolloutRequest& request, const RolloutAnswer& answe
 
 Result<RolloutAnswer> RolloutGate::hold(const RolloutRequest& request, RolloutAnswer answer) {
   if (!approvals_) return answer;
-  const std::string config_hash = sha256_hex(service_.config().config_hash() + sources_.hash);
   json action = rollout_json(request);
   action["decision_id"] = answer.decision_id;
-  action["config_hash"] = config_hash;
+  action["config_hash"] = config_hash_;
   const std::string digest = action_digest(action);
   action["decision"] = answer.decision;
   const ApprovalRequest ask{
@@ -288,6 +296,7 @@ Result<RolloutAnswer> RolloutGate::hold(const RolloutRequest& request, RolloutAn
 }
 
 Result<std::string> RolloutGate::record_event(const RolloutRequest& request) try {
+  if (auto e = check_labels(request, false)) return *e;
   const std::string id = new_uuid_v4();
   const json event = {{"rollout", rollout_json(request)},
                       {"requested_by", request.actor},

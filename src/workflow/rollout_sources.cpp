@@ -29,12 +29,6 @@ std::vector<std::string> label_names() {
   return out;
 }
 
-const ContextField* field_row(std::string_view name) {
-  for (const auto& f : kContextFields)
-    if (f.name == name) return &f;
-  return nullptr;
-}
-
 // The fields AEGIS fills for every rollout: never measured, never fixed by the file.
 constexpr std::string_view kFilled[] = {"agent_id", "session_id", "proposal_summary"};
 bool filled(std::string_view name) {
@@ -205,7 +199,7 @@ struct SectionReader {
     for (const auto& row : kContextFields) known.emplace_back(row.name);
     for (const auto& kv : c ? c : YAML::Node(YAML::NodeType::Map)) {
       const std::string name = kv.first.Scalar(), at = "sources.context." + name;
-      const ContextField* row = field_row(name);
+      const ContextField* row = context_field(name);
       if (!row) return unknown_config_key(source, at, "sources.context", name, known);
       if (filled(name)) return bad(at, "is filled by AEGIS for each rollout");
       if (row->type == FieldType::kUtility) return bad(at, "cannot be fixed for rollouts");

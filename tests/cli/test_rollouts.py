@@ -405,6 +405,10 @@ def test_flagger_metadata_is_strings_and_the_payload_is_strict(world):
                         {"name": "good", "namespace": "shop", "checksum": "a", "phse": "x"},
                         key="k-flagger")
     assert got == 400 and json.loads(text)["error"]["field"] == "phse", text
+    # An event is recorded only for a rollout named as a decision's would be.
+    got, _, text = call(world["medium"], "POST", "/v1/integrations/flagger/event",
+                        {"name": "good", "namespace": "Shop!"}, key="k-flagger")
+    assert got == 422 and json.loads(text)["error"]["field"] == "namespace", text
 
 
 def test_without_sources_the_gates_say_so(tmp_path):

@@ -119,6 +119,13 @@ inline constexpr ContextField kContextFields[] = {
 };
 inline constexpr size_t kContextFieldCount = std::size(kContextFields);
 
+// The row of the field named `name`, or nullptr when no field has that name.
+constexpr const ContextField* context_field(std::string_view name) noexcept {
+  for (const ContextField& f : kContextFields)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
 // Whether the library's strict reader (ContextParser without cli_defaults, the Python
 // PCWContext) requires `f`: the change's identity and description, which have no neutral value.
 constexpr bool library_required(const ContextField& f) noexcept {

@@ -94,7 +94,8 @@ class RolloutGate {
   // pass), the approvals' errors.
   Result<RolloutAnswer> decide(const RolloutRequest& request);
 
-  // Records what a controller reports without asking (Flagger's event webhook).
+  // Records what a controller reports without asking (Flagger's event webhook): namespace and
+  // name required, every label checked ("rollout.invalid"); "rollout.store" when not recorded.
   Result<std::string> record_event(const RolloutRequest& request);
 
   const RolloutSources& sources() const noexcept { return sources_; }
@@ -115,6 +116,7 @@ class RolloutGate {
   std::mutex& store_lock_;
   Approvals* approvals_;
   Clock clock_;
+  std::string config_hash_;  // of the engine and the sources: bound in an approval's digest
   PrometheusClient prometheus_;
   Query query_;
 };
